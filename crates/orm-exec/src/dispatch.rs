@@ -1,0 +1,143 @@
+//! [`dispatch!`](crate::dispatch!): one body, run on whichever backend a
+//! [`Connection`](crate::Connection) holds.
+//!
+//! A diesel query is typed by its backend (`Model::as_select()` is a different type for
+//! SQLite and for PostgreSQL), so a query for a run-time backend is built inside each
+//! backend's arm. `dispatch!` writes the arms: it repeats the body once per backend, with
+//! the connection bound to the given name and the type alias `DB` naming diesel's backend
+//! type (`diesel::sqlite::Sqlite`, `diesel::pg::Pg`, `diesel::mysql::Mysql`).
+//!
+//! Every [`Connection`](crate::Connection) variant exists whatever the cargo features; a
+//! backend whose feature is off holds [`Disabled`], a type with no values, and its arm
+//! expands to nothing but proof that it cannot run. Code that dispatches therefore needs
+//! no `#[cfg]` of its own, and the body is only compiled for the backends that are on.
+
+/// Stands in for the connection of a backend whose cargo feature is off. It has no values,
+/// so a [`Connection`](crate::Connection) variant holding it can never be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disabled {}
+
+/// Implemented by [`Disabled`] and references to it: a value of this type cannot exist.
+#[doc(hidden)]
+pub trait Uninhabited {
+    /// Proves the code holding `self` cannot run.
+    fn unreachable(&self) -> !;
+}
+
+impl Uninhabited for Disabled {
+    fn unreachable(&self) -> ! {
+        match *self {}
+    }
+}
+
+impl<T: Uninhabited + ?Sized> Uninhabited for &T {
+    fn unreachable(&self) -> ! {
+        (**self).unreachable()
+    }
+}
+
+impl<T: Uninhabited + ?Sized> Uninhabited for &mut T {
+    fn unreachable(&self) -> ! {
+        (**self).unreachable()
+    }
+}
+
+/// The arm of a disabled backend.
+#[doc(hidden)]
+pub fn unreachable_backend<T: Uninhabited>(connection: T) -> ! {
+    connection.unreachable()
+}
+
+/// Runs the same body on whichever backend connection a [`Connection`](crate::Connection)
+/// holds.
+///
+/// `dispatch!(conn, c => body)` matches `conn` (a `Connection`, `&Connection` or
+/// `&mut Connection`) and evaluates `body` with `c` bound to the backend's diesel connection
+/// (by value or by reference, following `conn`). Inside `body` the type alias `DB` names the
+/// diesel backend. The body is compiled once per enabled backend, so it may use generic
+/// diesel code whose types depend on the backend.
+///
+/// ```
+/// # fn main() -> orm_exec::Result<()> {
+/// use orm_exec::{dispatch, Connection, Error};
+///
+/// let mut conn = Connection::establish("sqlite::memory:")?;
+/// let backend = conn.backend();
+/// let rows = dispatch!(&mut conn, c => {
+///     diesel::RunQueryDsl::execute(diesel::sql_query("CREATE TABLE t (id INTEGER)"), c)
+/// })
+/// .map_err(|e| Error::from_diesel(e, backend))?;
+/// assert_eq!(rows, 0);
+/// # Ok(())
+/// # }
+/// ```
+#[macro_export]
+macro_rules! dispatch {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::Connection::Sqlite($c) => $crate::__dispatch_sqlite!($c, $body),
+            $crate::Connection::Postgres($c) => $crate::__dispatch_postgres!($c, $body),
+            $crate::Connection::Mysql($c) => $crate::__dispatch_mysql!($c, $body),
+        }
+    };
+}
+
+#[cfg(feature = "sqlite")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dispatch_sqlite {
+    ($c:ident, $body:expr) => {{
+        #[allow(dead_code)]
+        type DB = $crate::__private::diesel::sqlite::Sqlite;
+        $body
+    }};
+}
+
+#[cfg(not(feature = "sqlite"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dispatch_sqlite {
+    ($c:ident, $body:expr) => {
+        $crate::__private::unreachable_backend($c)
+    };
+}
+
+#[cfg(feature = "postgres")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dispatch_postgres {
+    ($c:ident, $body:expr) => {{
+        #[allow(dead_code)]
+        type DB = $crate::__private::diesel::pg::Pg;
+        $body
+    }};
+}
+
+#[cfg(not(feature = "postgres"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dispatch_postgres {
+    ($c:ident, $body:expr) => {
+        $crate::__private::unreachable_backend($c)
+    };
+}
+
+#[cfg(feature = "mysql")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dispatch_mysql {
+    ($c:ident, $body:expr) => {{
+        #[allow(dead_code)]
+        type DB = $crate::__private::diesel::mysql::Mysql;
+        $body
+    }};
+}
+
+#[cfg(not(feature = "mysql"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dispatch_mysql {
+    ($c:ident, $body:expr) => {
+        $crate::__private::unreachable_backend($c)
+    };
+}

@@ -1,0 +1,128 @@
+//! Opening a connection on each backend, and the session setup orm relies on.
+//!
+//! - SQLite: diesel's connection, then `PRAGMA foreign_keys = ON` (foreign keys and their
+//!   `ON DELETE` actions are enforced), `PRAGMA busy_timeout = 5000` and, for a writable
+//!   file, `PRAGMA journal_mode = WAL` (readers do not block the writer).
+//! - PostgreSQL: tokio-postgres connects (so a failure reports its cause, such as
+//!   "connection refused", which diesel-async's own `establish` drops), then diesel-async
+//!   takes the client over; bounded by the URL's connect timeout.
+//! - MySQL/MariaDB: diesel-async's `establish` (mysql_async), bounded by the URL's connect
+//!   timeout, which mysql_async does not have.
+
+use orm_schema::Backend;
+
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::url::DatabaseUrl;
+
+/// Opens and sets up a SQLite connection.
+#[cfg(feature = "sqlite")]
+pub(crate) fn sqlite(url: &DatabaseUrl) -> Result<Connection> {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection as _;
+
+    let mut conn = diesel::SqliteConnection::establish(url.driver_url())
+        .map_err(|e| Error::from_connection_error(e, Backend::Sqlite, url.redacted()))?;
+    let mut setup = String::from("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+    let driver_url = url.driver_url();
+    let read_only = driver_url.contains("mode=ro") || driver_url.contains("immutable=1");
+    if matches!(url.target(), crate::url::Target::File(_)) && !read_only {
+        setup.push_str(" PRAGMA journal_mode = WAL;");
+    }
+    conn.batch_execute(&setup)
+        .map_err(|e| match Error::from_diesel(e, Backend::Sqlite) {
+            // A file that cannot be opened is only noticed by the first statement.
+            Error::Database { message, .. } => Error::Connection {
+                backend: Backend::Sqlite,
+                message: format!("{message} (url: {})", url.redacted()),
+            },
+            other => other,
+        })?;
+    Ok(Connection::Sqlite(conn))
+}
+
+/// Opens a PostgreSQL connection.
+#[cfg(feature = "postgres")]
+pub(crate) fn postgres(url: &DatabaseUrl) -> Result<Connection> {
+    let backend = Backend::Postgres;
+    crate::runtime::establish(url, backend, || async {
+        let (client, connection) = tokio_postgres::connect(url.driver_url(), tokio_postgres::NoTls)
+            .await
+            .map_err(|e| postgres_connect_error(&e, url))?;
+        diesel_async::AsyncPgConnection::try_from_client_and_connection(client, connection)
+            .await
+            .map_err(|e| Error::from_connection_error(e, backend, url.redacted()))
+    })
+    .map(Connection::Postgres)
+}
+
+/// A tokio-postgres connect error with its whole cause chain.
+#[cfg(feature = "postgres")]
+fn postgres_connect_error(err: &tokio_postgres::Error, url: &DatabaseUrl) -> Error {
+    use std::error::Error as _;
+
+    let message = match err.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => {
+            let mut message = err.to_string();
+            let mut source = err.source();
+            while let Some(cause) = source {
+                message.push_str(": ");
+                message.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            message
+        }
+    };
+    let message = crate::url::redact(&message);
+    if message.starts_with("invalid connection string")
+        || message.starts_with("invalid configuration")
+    {
+        return Error::InvalidUrl {
+            url_redacted: url.redacted().to_owned(),
+            reason: message,
+        };
+    }
+    Error::Connection {
+        backend: Backend::Postgres,
+        message: format!("{message} (url: {})", url.redacted()),
+    }
+}
+
+/// Opens a MySQL/MariaDB connection.
+#[cfg(feature = "mysql")]
+pub(crate) fn mysql(url: &DatabaseUrl) -> Result<Connection> {
+    use diesel_async::AsyncConnection;
+
+    let backend = Backend::Mysql;
+    crate::runtime::establish(url, backend, || async {
+        diesel_async::AsyncMysqlConnection::establish(url.driver_url())
+            .await
+            .map_err(|e| Error::from_connection_error(e, backend, url.redacted()))
+    })
+    .map(Connection::Mysql)
+}
+
+/// A backend whose feature is off. [`DatabaseUrl::parse`] already refuses its URLs, so this
+/// is reached only with a URL parsed by a build with other features.
+#[cfg(any(
+    not(feature = "sqlite"),
+    not(feature = "postgres"),
+    not(feature = "mysql")
+))]
+pub(crate) fn disabled(url: &DatabaseUrl) -> Result<Connection> {
+    let name = url.backend().name();
+    Err(Error::UnsupportedBackend {
+        scheme: name.to_owned(),
+        reason: format!(
+            "support for {name} is not compiled in: enable the `{name}` feature of orm"
+        ),
+    })
+}
+
+#[cfg(not(feature = "mysql"))]
+pub(crate) use disabled as mysql;
+#[cfg(not(feature = "postgres"))]
+pub(crate) use disabled as postgres;
+#[cfg(not(feature = "sqlite"))]
+pub(crate) use disabled as sqlite;

@@ -1,0 +1,49 @@
+//! # orm-exec: the database connection and execution layer
+//!
+//! Where to find things:
+//!
+//! - [`url`]: database URLs ([`DatabaseUrl`]): which backend, which file or server, what the
+//!   driver receives, connect timeouts, password redaction.
+//! - [`connection`]: the blocking [`Connection`] enum (SQLite, PostgreSQL, MySQL/MariaDB),
+//!   raw statements, `create_all` / `drop_all`.
+//! - `establish`: how each backend's connection is opened and set up (SQLite pragmas).
+//! - [`dispatch!`]: run one generic diesel body on whichever backend a connection holds.
+//! - [`error`]: the one [`Error`] type and the classification of driver errors
+//!   ([`error::map`]), identical on every backend.
+//! - `runtime` (with `postgres` or `mysql`): the tokio runtime behind blocking PostgreSQL and
+//!   MySQL connections.
+//!
+//! Cargo features: `sqlite` (default; SQLite bundled), `postgres`, `mysql` (pure-Rust
+//! drivers through diesel-async; no C client library).
+//!
+//! **Architecture invariant:** this is the only crate that talks to a driver. It knows
+//! models only through their metadata ([`orm_schema::ModelMeta`]).
+//!
+//! Users reach all of this through the `orm` facade crate.
+
+#![deny(missing_docs)]
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "orm needs at least one backend: enable the `sqlite`, `postgres` or `mysql` feature"
+);
+
+pub mod connection;
+pub mod dispatch;
+pub mod error;
+mod establish;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub mod runtime;
+pub mod url;
+
+pub use connection::Connection;
+pub use error::{ConstraintInfo, Error, Result};
+pub use orm_schema::Backend;
+pub use url::DatabaseUrl;
+
+/// Items the exported macros expand to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::dispatch::unreachable_backend;
+    pub use diesel;
+}

@@ -1,0 +1,310 @@
+//! Establishing connections: every URL form, SQLite's session setup, and the errors for bad
+//! URLs and unreachable, silent or refusing servers.
+
+use std::time::{Duration, Instant};
+
+use orm_exec::{Backend, Connection, Error};
+
+use crate::support::{self, TestDb};
+
+/// `SELECT <expr>` returning one BIGINT.
+pub fn scalar_i64(conn: &mut Connection, expr: &str) -> i64 {
+    orm_exec::dispatch!(conn, c => diesel::RunQueryDsl::get_result::<i64>(
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(expr)),
+        c,
+    ))
+    .unwrap_or_else(|e| panic!("SELECT {expr}: {e}"))
+}
+
+/// `SELECT <expr>` returning one text value.
+pub fn scalar_text(conn: &mut Connection, expr: &str) -> String {
+    orm_exec::dispatch!(conn, c => diesel::RunQueryDsl::get_result::<String>(
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(expr)),
+        c,
+    ))
+    .unwrap_or_else(|e| panic!("SELECT {expr}: {e}"))
+}
+
+/// Creates a table, writes and reads a row.
+fn round_trip(conn: &mut Connection) {
+    conn.batch_execute(
+        "CREATE TABLE IF NOT EXISTS round_trip (id INTEGER PRIMARY KEY, v VARCHAR(10))",
+    )
+    .unwrap();
+    assert_eq!(
+        conn.execute("INSERT INTO round_trip (id, v) VALUES (1, 'x')")
+            .unwrap(),
+        1
+    );
+    assert_eq!(support::count_rows(conn, "round_trip"), 1);
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_file_absolute_and_relative() {
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    assert!(db.url.starts_with("sqlite:///"), "{}", db.url);
+    let mut conn = Connection::establish(&db.url).unwrap();
+    round_trip(&mut conn);
+    assert_eq!(
+        scalar_i64(&mut conn, "foreign_keys FROM pragma_foreign_keys"),
+        1
+    );
+    assert_eq!(
+        scalar_i64(&mut conn, "timeout FROM pragma_busy_timeout"),
+        5000
+    );
+    assert_eq!(
+        scalar_text(&mut conn, "journal_mode FROM pragma_journal_mode"),
+        "wal"
+    );
+    drop(conn);
+
+    // Relative to the working directory (the crate's directory under `cargo test`).
+    let name = format!("{}.db", db.name);
+    let _cleanup = RemoveOnDrop(name.clone());
+    let mut conn = Connection::establish(&format!("sqlite://{name}")).unwrap();
+    round_trip(&mut conn);
+    assert!(std::path::Path::new(&name).exists());
+}
+
+/// Deletes a SQLite file and its companions.
+struct RemoveOnDrop(String);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0));
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_memory_forms() {
+    for url in ["sqlite::memory:", "sqlite://:memory:"] {
+        let mut conn = Connection::establish(url).unwrap();
+        assert_eq!(conn.backend(), Backend::Sqlite);
+        round_trip(&mut conn);
+        assert_eq!(
+            scalar_i64(&mut conn, "foreign_keys FROM pragma_foreign_keys"),
+            1,
+            "{url}"
+        );
+        assert_eq!(
+            scalar_text(&mut conn, "journal_mode FROM pragma_journal_mode"),
+            "memory"
+        );
+    }
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_enforces_foreign_keys() {
+    let mut conn = Connection::establish("sqlite::memory:").unwrap();
+    conn.batch_execute(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);
+         CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);
+         INSERT INTO p (id) VALUES (1); INSERT INTO c (id, p_id) VALUES (1, 1);",
+    )
+    .unwrap();
+    assert!(conn
+        .execute("INSERT INTO c (id, p_id) VALUES (2, 99)")
+        .unwrap_err()
+        .is_foreign_key_violation());
+    conn.execute("DELETE FROM p").unwrap();
+    assert_eq!(
+        support::count_rows(&mut conn, "c"),
+        0,
+        "ON DELETE CASCADE ran"
+    );
+}
+
+/// The server URL with its scheme replaced.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn with_scheme(url: &str, scheme: &str) -> String {
+    let (_, rest) = url.split_once("://").unwrap();
+    format!("{scheme}://{rest}")
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_url_forms() {
+    let Some(url) = support::server_url(Backend::Postgres) else {
+        return;
+    };
+    for scheme in ["postgres", "postgresql"] {
+        let db_url = with_scheme(&url, scheme);
+        let mut conn = Connection::establish(&db_url).unwrap_or_else(|e| panic!("{scheme}: {e}"));
+        assert_eq!(conn.backend(), Backend::Postgres);
+        assert_eq!(scalar_i64(&mut conn, "CAST(1 AS BIGINT)"), 1);
+    }
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_url_forms() {
+    let Some(url) = support::server_url(Backend::Mysql) else {
+        return;
+    };
+    for scheme in ["mysql", "mariadb"] {
+        let db_url = with_scheme(&url, scheme);
+        let mut conn = Connection::establish(&db_url).unwrap_or_else(|e| panic!("{scheme}: {e}"));
+        assert_eq!(conn.backend(), Backend::Mysql);
+        assert_eq!(scalar_i64(&mut conn, "CAST(1 AS SIGNED)"), 1);
+    }
+}
+
+#[test]
+fn bad_urls() {
+    for url in ["", "   ", "notes.db", "/var/lib/notes.db"] {
+        match Connection::establish(url) {
+            Err(Error::InvalidUrl { .. }) => {}
+            other => panic!("{url:?}: expected InvalidUrl, got {other:?}"),
+        }
+    }
+    match Connection::establish("oracle://scott:tiger@db/orcl") {
+        Err(Error::UnsupportedBackend { scheme, .. }) => assert_eq!(scheme, "oracle"),
+        other => panic!("expected UnsupportedBackend, got {other:?}"),
+    }
+}
+
+/// Asserts that connecting fails with `Error::Connection` for `backend` within `limit`.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn assert_connection_error(url: &str, backend: Backend, limit: Duration) -> String {
+    let started = Instant::now();
+    let result = Connection::establish(url);
+    let took = started.elapsed();
+    assert!(took < limit, "{url}: took {took:?}");
+    match result {
+        Err(Error::Connection {
+            backend: b,
+            message,
+        }) => {
+            assert_eq!(b, backend);
+            assert!(!message.contains("s3cret"), "{message}");
+            println!("{message}");
+            message
+        }
+        other => panic!("{url}: expected a connection error, got {other:?}"),
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_refused_port() {
+    let message = assert_connection_error(
+        "postgres://postgres:s3cret@127.0.0.1:1/test",
+        Backend::Postgres,
+        Duration::from_secs(5),
+    );
+    assert!(message.to_lowercase().contains("refused"), "{message}");
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_refused_port() {
+    let message = assert_connection_error(
+        "mysql://root:s3cret@127.0.0.1:1/test",
+        Backend::Mysql,
+        Duration::from_secs(5),
+    );
+    assert!(message.to_lowercase().contains("refused"), "{message}");
+}
+
+/// A server that accepts TCP connections (the kernel completes the handshake) and never
+/// answers: only orm's own connect timeout can end the wait.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[test]
+fn silent_server_times_out() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cases = [
+        #[cfg(feature = "postgres")]
+        (
+            format!("postgres://u:s3cret@127.0.0.1:{port}/x?connect_timeout=1"),
+            Backend::Postgres,
+        ),
+        #[cfg(feature = "mysql")]
+        (
+            format!("mysql://u:s3cret@127.0.0.1:{port}/x?connect_timeout=1"),
+            Backend::Mysql,
+        ),
+    ];
+    for (url, backend) in cases {
+        let message = assert_connection_error(&url, backend, Duration::from_secs(5));
+        assert!(message.contains("timed out"), "{message}");
+    }
+    drop(listener);
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_unknown_database_and_role() {
+    let Some(url) = support::server_url(Backend::Postgres) else {
+        return;
+    };
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let message = assert_connection_error(
+        &format!("{base}/orm_no_such_database"),
+        Backend::Postgres,
+        Duration::from_secs(10),
+    );
+    assert!(message.contains("orm_no_such_database"), "{message}");
+    let (_, host) = url.split_once("://").unwrap();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let message = assert_connection_error(
+        &format!("postgres://orm_no_such_role:s3cret@{host}"),
+        Backend::Postgres,
+        Duration::from_secs(10),
+    );
+    assert!(message.contains("orm_no_such_role"), "{message}");
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_unknown_database_and_wrong_password() {
+    let Some(url) = support::server_url(Backend::Mysql) else {
+        return;
+    };
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let message = assert_connection_error(
+        &format!("{base}/orm_no_such_database"),
+        Backend::Mysql,
+        Duration::from_secs(10),
+    );
+    assert!(message.contains("orm_no_such_database"), "{message}");
+    let (_, rest) = url.split_once("://").unwrap();
+    let (userinfo, host) = rest.rsplit_once('@').unwrap_or(("root", rest));
+    let user = userinfo.split(':').next().unwrap();
+    let message = assert_connection_error(
+        &format!("mysql://{user}:s3cret-wrong@{host}"),
+        Backend::Mysql,
+        Duration::from_secs(10),
+    );
+    assert!(message.contains("Access denied"), "{message}");
+}
+
+/// A blocking server connection may be opened and used on a `spawn_blocking` thread of an
+/// async program.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_inside_spawn_blocking() {
+    let Some(url) = support::server_url(Backend::Postgres) else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let value = runtime.block_on(async move {
+        tokio::task::spawn_blocking(move || {
+            let mut conn = Connection::establish(&url).unwrap();
+            scalar_i64(&mut conn, "CAST(7 AS BIGINT)")
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(value, 7);
+}

@@ -1,0 +1,13 @@
+//! Integration tests of orm-exec against real databases: SQLite always, PostgreSQL and
+//! MariaDB when `PG_DATABASE_URL` / `MYSQL_DATABASE_URL` are set (required when
+//! `ORM_REQUIRE_ALL_BACKENDS=1`). One binary, a module per area.
+
+// The shared harness is written against the facade's names (`orm::Connection`, ...).
+extern crate orm_exec as orm;
+
+#[path = "../../../../tests/support/mod.rs"]
+mod support;
+
+mod connect;
+mod errors;
+mod isolation;

@@ -1,0 +1,288 @@
+//! Parsing of `#[orm(...)]` attributes on models and their fields.
+//!
+//! Every key is checked here; an unknown key is an error that points at it and lists
+//! the valid ones.
+
+use syn::meta::ParseNestedMeta;
+use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitStr, Result, UnOp};
+
+/// The keys accepted on a field, listed in the error for an unknown key.
+const FIELD_KEYS: &str = "primary_key, column, max_length, min_length, minimum, maximum, \
+pattern, allow_blank, allow_null, choices, default, auto_now, auto_now_add, index, unique, \
+text, email, url, max_digits, decimal_places, foreign_key, one_to_one, on_delete";
+
+/// The options written on the model struct.
+#[derive(Default)]
+pub struct ModelAttrs {
+    /// `table = "notes"`.
+    pub table: Option<LitStr>,
+}
+
+/// A literal from an attribute, with its span kept for errors.
+#[derive(Clone)]
+pub enum AttrLit {
+    Bool(syn::LitBool),
+    Int(i64, proc_macro2::Span),
+    Float(f64, proc_macro2::Span),
+    Str(LitStr),
+}
+
+impl AttrLit {
+    pub fn span(&self) -> proc_macro2::Span {
+        match self {
+            AttrLit::Bool(b) => b.span,
+            AttrLit::Int(_, s) | AttrLit::Float(_, s) => *s,
+            AttrLit::Str(s) => s.span(),
+        }
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            AttrLit::Bool(_) => "a boolean",
+            AttrLit::Int(..) => "an integer",
+            AttrLit::Float(..) => "a float",
+            AttrLit::Str(_) => "a string",
+        }
+    }
+}
+
+/// A field's default: a literal (also the SQL DEFAULT) or an expression called per create.
+#[derive(Clone)]
+pub enum DefaultAttr {
+    Literal(AttrLit),
+    Function(Expr),
+}
+
+/// A flag attribute: whether it was given, with the span of where.
+pub type Flag = Option<proc_macro2::Span>;
+
+/// The options written on one field.
+#[derive(Default)]
+pub struct FieldAttrs {
+    pub primary_key: Flag,
+    pub column: Option<LitStr>,
+    pub max_length: Option<(u32, proc_macro2::Span)>,
+    pub min_length: Option<(u32, proc_macro2::Span)>,
+    pub minimum: Option<AttrLit>,
+    pub maximum: Option<AttrLit>,
+    pub pattern: Option<LitStr>,
+    pub allow_blank: Flag,
+    pub allow_null: Flag,
+    pub choices: Option<(Vec<AttrLit>, proc_macro2::Span)>,
+    pub default: Option<(DefaultAttr, proc_macro2::Span)>,
+    pub auto_now: Flag,
+    pub auto_now_add: Flag,
+    pub index: Flag,
+    pub unique: Flag,
+    pub text: Flag,
+    pub email: Flag,
+    pub url: Flag,
+    pub max_digits: Option<(u32, proc_macro2::Span)>,
+    pub decimal_places: Option<(u32, proc_macro2::Span)>,
+    pub foreign_key: Flag,
+    pub one_to_one: Flag,
+    pub on_delete: Option<LitStr>,
+}
+
+/// Parses every `#[orm(...)]` on the model struct.
+pub fn model_attrs(attrs: &[Attribute]) -> Result<ModelAttrs> {
+    let mut out = ModelAttrs::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("orm")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("table") {
+                let lit: LitStr = meta.value()?.parse()?;
+                if syn::parse_str::<syn::Ident>(&lit.value()).is_err() {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "`table` must be a valid Rust identifier (it also names the module of typed columns)",
+                    ));
+                }
+                out.table = Some(lit);
+                Ok(())
+            } else {
+                Err(meta.error(format!(
+                    "unknown orm model option `{}`; the valid option is: table",
+                    path_name(&meta)
+                )))
+            }
+        })?;
+    }
+    Ok(out)
+}
+
+/// Parses every `#[orm(...)]` on one field.
+pub fn field_attrs(attrs: &[Attribute]) -> Result<FieldAttrs> {
+    let mut out = FieldAttrs::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("orm")) {
+        attr.parse_nested_meta(|meta| parse_field_key(&mut out, meta))?;
+    }
+    Ok(out)
+}
+
+fn parse_field_key(out: &mut FieldAttrs, meta: ParseNestedMeta<'_>) -> Result<()> {
+    let span = meta
+        .path
+        .get_ident()
+        .map(|i| i.span())
+        .unwrap_or_else(proc_macro2::Span::call_site);
+    let name = path_name(&meta);
+    let flag = |slot: &mut Flag| -> Result<()> {
+        if slot.is_some() {
+            return Err(meta.error(format!("`{name}` is given twice")));
+        }
+        *slot = Some(span);
+        Ok(())
+    };
+    match name.as_str() {
+        "primary_key" => flag(&mut out.primary_key),
+        "allow_blank" => flag(&mut out.allow_blank),
+        "allow_null" => flag(&mut out.allow_null),
+        "auto_now" => flag(&mut out.auto_now),
+        "auto_now_add" => flag(&mut out.auto_now_add),
+        "index" => flag(&mut out.index),
+        "unique" => flag(&mut out.unique),
+        "text" => flag(&mut out.text),
+        "email" => flag(&mut out.email),
+        "url" => flag(&mut out.url),
+        "foreign_key" => flag(&mut out.foreign_key),
+        "one_to_one" => flag(&mut out.one_to_one),
+        "column" => {
+            out.column = Some(meta.value()?.parse()?);
+            Ok(())
+        }
+        "pattern" => {
+            let lit: LitStr = meta.value()?.parse()?;
+            if let Err(e) = regex_lite::Regex::new(&lit.value()) {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!("invalid `pattern`: {e}"),
+                ));
+            }
+            out.pattern = Some(lit);
+            Ok(())
+        }
+        "on_delete" => {
+            let lit: LitStr = meta.value()?.parse()?;
+            match lit.value().to_ascii_lowercase().as_str() {
+                "cascade" | "restrict" | "set_null" | "set null" => {
+                    out.on_delete = Some(lit);
+                    Ok(())
+                }
+                other => Err(syn::Error::new(
+                    lit.span(),
+                    format!("unknown on_delete action `{other}`; expected \"cascade\", \"restrict\" or \"set_null\""),
+                )),
+            }
+        }
+        "max_length" => {
+            out.max_length = Some((positive_int(&meta)?, span));
+            Ok(())
+        }
+        "min_length" => {
+            out.min_length = Some((non_negative_int(&meta)?, span));
+            Ok(())
+        }
+        "max_digits" => {
+            out.max_digits = Some((positive_int(&meta)?, span));
+            Ok(())
+        }
+        "decimal_places" => {
+            out.decimal_places = Some((non_negative_int(&meta)?, span));
+            Ok(())
+        }
+        "minimum" => {
+            out.minimum = Some(number(&meta)?);
+            Ok(())
+        }
+        "maximum" => {
+            out.maximum = Some(number(&meta)?);
+            Ok(())
+        }
+        "choices" => {
+            let expr: Expr = meta.value()?.parse()?;
+            let Expr::Array(array) = &expr else {
+                return Err(syn::Error::new_spanned(expr, "`choices` must be a list of literals, e.g. choices = [\"draft\", \"published\"]"));
+            };
+            let lits = array
+                .elems
+                .iter()
+                .map(literal)
+                .collect::<Result<Vec<_>>>()?;
+            if lits.is_empty() {
+                return Err(syn::Error::new_spanned(expr, "`choices` must not be empty"));
+            }
+            out.choices = Some((lits, span));
+            Ok(())
+        }
+        "default" => {
+            let expr: Expr = meta.value()?.parse()?;
+            let value = match literal(&expr) {
+                Ok(lit) => DefaultAttr::Literal(lit),
+                Err(_) => DefaultAttr::Function(expr),
+            };
+            out.default = Some((value, span));
+            Ok(())
+        }
+        _ => Err(meta.error(format!(
+            "unknown orm field option `{name}`; valid options are: {FIELD_KEYS}"
+        ))),
+    }
+}
+
+fn path_name(meta: &ParseNestedMeta<'_>) -> String {
+    meta.path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+fn non_negative_int(meta: &ParseNestedMeta<'_>) -> Result<u32> {
+    let lit: syn::LitInt = meta.value()?.parse()?;
+    lit.base10_parse::<u32>()
+}
+
+fn positive_int(meta: &ParseNestedMeta<'_>) -> Result<u32> {
+    let lit: syn::LitInt = meta.value()?.parse()?;
+    let n = lit.base10_parse::<u32>()?;
+    if n == 0 {
+        return Err(syn::Error::new(lit.span(), "must be at least 1"));
+    }
+    Ok(n)
+}
+
+fn number(meta: &ParseNestedMeta<'_>) -> Result<AttrLit> {
+    let expr: Expr = meta.value()?.parse()?;
+    match literal(&expr)? {
+        lit @ (AttrLit::Int(..) | AttrLit::Float(..)) => Ok(lit),
+        other => Err(syn::Error::new(
+            other.span(),
+            format!("expected a number, found {}", other.describe()),
+        )),
+    }
+}
+
+/// A literal: bool, (negative) integer, (negative) float, or string.
+pub fn literal(expr: &Expr) -> Result<AttrLit> {
+    match expr {
+        Expr::Lit(ExprLit { lit, .. }) => match lit {
+            Lit::Bool(b) => Ok(AttrLit::Bool(b.clone())),
+            Lit::Int(i) => Ok(AttrLit::Int(i.base10_parse()?, i.span())),
+            Lit::Float(f) => Ok(AttrLit::Float(f.base10_parse()?, f.span())),
+            Lit::Str(s) => Ok(AttrLit::Str(s.clone())),
+            other => Err(syn::Error::new_spanned(other, "unsupported literal")),
+        },
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => match literal(expr)? {
+            AttrLit::Int(i, s) => Ok(AttrLit::Int(-i, s)),
+            AttrLit::Float(f, s) => Ok(AttrLit::Float(-f, s)),
+            other => Err(syn::Error::new(other.span(), "only numbers can be negated")),
+        },
+        Expr::Group(g) => literal(&g.expr),
+        other => Err(syn::Error::new_spanned(other, "expected a literal")),
+    }
+}

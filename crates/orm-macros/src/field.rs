@@ -1,0 +1,662 @@
+//! One model field: its Rust type read as a field kind, its options checked against the
+//! kind, and the tokens (SQL type, metadata) the derive emits for it.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Error, GenericArgument, Ident, PathArguments, Result, Type};
+
+use crate::attrs::{self, AttrLit, DefaultAttr, FieldAttrs};
+
+/// The Rust type of a field with `Option` peeled off, as orm understands it.
+#[derive(Clone)]
+pub enum Base {
+    I32,
+    I64,
+    F64,
+    Bool,
+    String,
+    Decimal,
+    Date,
+    DateTime,
+    Time,
+    Json,
+    Uuid,
+    IpAddr,
+    /// `ForeignKey<Target, Key>` (Key defaults to `i64`) and the key's own base.
+    ForeignKey(Type, Type, Box<Base>),
+    /// Any other type: a `#[derive(DbEnum)]` enum.
+    Enum,
+}
+
+/// The resolved kind: what `FieldKind` variant the metadata gets.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Kind {
+    Integer,
+    BigInteger,
+    Float,
+    Boolean,
+    String,
+    Text,
+    Decimal,
+    Date,
+    DateTime,
+    Time,
+    Json,
+    Uuid,
+    Enum,
+    Email,
+    Url,
+    IpAddress,
+    ForeignKey,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Integer => "Integer",
+            Kind::BigInteger => "BigInteger",
+            Kind::Float => "Float",
+            Kind::Boolean => "Boolean",
+            Kind::String => "String",
+            Kind::Text => "Text",
+            Kind::Decimal => "Decimal",
+            Kind::Date => "Date",
+            Kind::DateTime => "DateTime",
+            Kind::Time => "Time",
+            Kind::Json => "JSON",
+            Kind::Uuid => "UUID",
+            Kind::Enum => "Enum",
+            Kind::Email => "Email",
+            Kind::Url => "URL",
+            Kind::IpAddress => "IPAddress",
+            Kind::ForeignKey => "ForeignKey",
+        }
+    }
+
+    fn is_textual(self) -> bool {
+        matches!(self, Kind::String | Kind::Text | Kind::Email | Kind::Url)
+    }
+
+    fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            Kind::Integer | Kind::BigInteger | Kind::Float | Kind::Decimal
+        )
+    }
+}
+
+/// A field of the model, analysed.
+pub struct Field {
+    pub ident: Ident,
+    /// The declared type (with `Option` if nullable).
+    pub ty: Type,
+    /// The type without `Option`.
+    pub inner: Type,
+    pub base: Base,
+    pub kind: Kind,
+    pub nullable: bool,
+    pub attrs: FieldAttrs,
+    pub auto_increment: bool,
+}
+
+impl Field {
+    /// Reads and checks one field; errors point at the offending field or option.
+    pub fn parse(field: &syn::Field) -> Result<Field> {
+        let ident = field
+            .ident
+            .clone()
+            .ok_or_else(|| Error::new(field.span(), "orm models need named fields"))?;
+        let attrs = attrs::field_attrs(&field.attrs)?;
+        let (nullable, inner) = match option_inner(&field.ty) {
+            Some(inner) => (true, inner.clone()),
+            None => (false, field.ty.clone()),
+        };
+        let base = base_of(&inner)?;
+        let kind = resolve_kind(&ident, &base, &attrs, &inner)?;
+        let mut f = Field {
+            ident,
+            ty: field.ty.clone(),
+            inner,
+            base,
+            kind,
+            nullable,
+            attrs,
+            auto_increment: false,
+        };
+        f.check()?;
+        f.auto_increment = f.attrs.primary_key.is_some()
+            && matches!(f.kind, Kind::Integer | Kind::BigInteger)
+            && f.attrs.default.is_none();
+        Ok(f)
+    }
+
+    fn err(&self, span: Span, msg: impl std::fmt::Display) -> Error {
+        Error::new(span, format!("field `{}`: {msg}", self.ident))
+    }
+
+    /// Rules that involve several options or the kind.
+    fn check(&self) -> Result<()> {
+        let a = &self.attrs;
+        let name = self.kind.name();
+        if let (Some(_), Some(add)) = (a.auto_now, a.auto_now_add) {
+            return Err(self.err(add, "`auto_now` and `auto_now_add` cannot both be set: auto_now already sets the time on create"));
+        }
+        for s in [a.auto_now, a.auto_now_add].into_iter().flatten() {
+            if !matches!(self.kind, Kind::DateTime | Kind::Date | Kind::Time) {
+                return Err(self.err(
+                    s,
+                    format!("`auto_now`/`auto_now_add` need a date or time field, not {name}"),
+                ));
+            }
+        }
+        if self.kind == Kind::String && a.max_length.is_none() {
+            return Err(self.err(
+                self.ident.span(),
+                "a String field needs `max_length` (or `#[orm(text)]` for unbounded text)",
+            ));
+        }
+        if let Some(s) = a.allow_null {
+            if !self.nullable {
+                return Err(self.err(s, "`allow_null` needs the type to be `Option<...>`"));
+            }
+        }
+        if let Some(s) = a.primary_key {
+            if self.nullable {
+                return Err(self.err(s, "a primary key cannot be `Option<...>`"));
+            }
+            if !matches!(
+                self.kind,
+                Kind::Integer | Kind::BigInteger | Kind::Uuid | Kind::String
+            ) {
+                return Err(self.err(
+                    s,
+                    format!("a primary key must be an integer, a UUID or a String, not {name}"),
+                ));
+            }
+            if self.kind == Kind::Uuid && a.default.is_none() {
+                return Err(self.err(
+                    s,
+                    "a UUID primary key needs a default, e.g. `default = uuid::Uuid::new_v4`",
+                ));
+            }
+        }
+        if let Some(s) = a.on_delete.as_ref().map(|l| l.span()) {
+            if self.kind != Kind::ForeignKey {
+                return Err(self.err(s, "`on_delete` is only for `ForeignKey<...>` fields"));
+            }
+        }
+        if self.on_delete_set_null() && !self.nullable {
+            return Err(self.err(
+                a.on_delete.as_ref().map_or(self.ident.span(), |l| l.span()),
+                "`on_delete = \"set_null\"` needs the field to be `Option<ForeignKey<...>>`",
+            ));
+        }
+        for s in [a.foreign_key, a.one_to_one].into_iter().flatten() {
+            if self.kind != Kind::ForeignKey {
+                return Err(self.err(
+                    s,
+                    "`foreign_key`/`one_to_one` need the type `ForeignKey<Model>`",
+                ));
+            }
+        }
+        for (opt, s) in [
+            ("max_length", a.max_length.map(|m| m.1)),
+            ("min_length", a.min_length.map(|m| m.1)),
+            ("pattern", a.pattern.as_ref().map(|p| p.span())),
+            ("allow_blank", a.allow_blank),
+        ] {
+            if let Some(s) = s {
+                if !self.kind.is_textual() {
+                    return Err(self.err(s, format!("`{opt}` applies to text fields, not {name}")));
+                }
+            }
+        }
+        for lit in [&a.minimum, &a.maximum].into_iter().flatten() {
+            if !self.kind.is_numeric() {
+                return Err(self.err(
+                    lit.span(),
+                    format!("`minimum`/`maximum` apply to numeric fields, not {name}"),
+                ));
+            }
+        }
+        for s in [a.index, a.unique].into_iter().flatten() {
+            if matches!(self.kind, Kind::Text | Kind::Json) {
+                return Err(self.err(s, format!("{name} fields cannot be indexed or unique on every backend (MySQL cannot index unbounded text); use a String with max_length")));
+            }
+        }
+        if let Some((lits, _)) = &a.choices {
+            for lit in lits {
+                let ok = match lit {
+                    AttrLit::Str(_) => self.kind.is_textual(),
+                    AttrLit::Int(..) => matches!(
+                        self.kind,
+                        Kind::Integer | Kind::BigInteger | Kind::Float | Kind::Decimal
+                    ),
+                    AttrLit::Float(..) => matches!(self.kind, Kind::Float | Kind::Decimal),
+                    AttrLit::Bool(_) => false,
+                };
+                if !ok {
+                    return Err(self.err(
+                        lit.span(),
+                        format!("choice {} does not fit a {name} field", lit.describe()),
+                    ));
+                }
+            }
+        }
+        match (self.kind, a.max_digits, a.decimal_places) {
+            (Kind::Decimal, Some((digits, _)), Some((places, s))) => {
+                if places > digits {
+                    return Err(self.err(s, "`decimal_places` cannot exceed `max_digits`"));
+                }
+            }
+            (Kind::Decimal, _, _) => {
+                return Err(self.err(
+                    self.ident.span(),
+                    "a Decimal field needs `max_digits` and `decimal_places`",
+                ));
+            }
+            (_, Some((_, s)), _) | (_, _, Some((_, s))) => {
+                return Err(self.err(
+                    s,
+                    format!("`max_digits`/`decimal_places` apply to Decimal fields, not {name}"),
+                ));
+            }
+            _ => {}
+        }
+        if let Some((DefaultAttr::Literal(lit), _)) = &a.default {
+            self.check_default_literal(lit)?;
+        }
+        Ok(())
+    }
+
+    fn check_default_literal(&self, lit: &AttrLit) -> Result<()> {
+        let ok = match lit {
+            AttrLit::Bool(_) => self.kind == Kind::Boolean,
+            AttrLit::Int(i, _) => match self.kind {
+                Kind::Integer => i32::try_from(*i).is_ok(),
+                Kind::BigInteger | Kind::Float | Kind::Decimal => true,
+                _ => false,
+            },
+            AttrLit::Float(..) => matches!(self.kind, Kind::Float | Kind::Decimal),
+            AttrLit::Str(_) => self.kind.is_textual() || self.kind == Kind::Enum,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(self.err(
+                lit.span(),
+                format!(
+                    "default is {} but the field is {} (`{}`)",
+                    lit.describe(),
+                    self.kind.name(),
+                    type_string(&self.inner)
+                ),
+            ))
+        }
+    }
+
+    pub fn on_delete_set_null(&self) -> bool {
+        self.attrs.on_delete.as_ref().is_some_and(|l| {
+            matches!(
+                l.value().to_ascii_lowercase().as_str(),
+                "set_null" | "set null"
+            )
+        })
+    }
+
+    pub fn is_primary_key(&self) -> bool {
+        self.attrs.primary_key.is_some()
+    }
+
+    /// Whether the insert form leaves this field out entirely (the database or orm sets it).
+    pub fn omitted_on_insert(&self) -> bool {
+        self.auto_increment || self.attrs.auto_now.is_some() || self.attrs.auto_now_add.is_some()
+    }
+
+    /// Whether the insert form holds `Option<T>` for this field.
+    pub fn optional_on_insert(&self) -> bool {
+        self.nullable || self.attrs.default.is_some()
+    }
+
+    /// The column's name in SQL.
+    pub fn column_name(&self) -> String {
+        self.attrs
+            .column
+            .as_ref()
+            .map(|c| c.value())
+            .unwrap_or_else(|| self.ident.to_string())
+    }
+
+    /// The value type an insert form or change set holds (a foreign key holds the
+    /// target's primary key).
+    pub fn value_type(&self) -> TokenStream {
+        match &self.base {
+            Base::ForeignKey(_, key, _) => quote!(#key),
+            _ => {
+                let inner = &self.inner;
+                quote!(#inner)
+            }
+        }
+    }
+
+    /// The diesel SQL type of the column, without `Nullable`.
+    pub fn sql_type(&self) -> TokenStream {
+        base_sql_type(&self.base)
+    }
+
+    /// The SQL type including `Nullable` when the field is `Option<...>`.
+    pub fn full_sql_type(&self) -> TokenStream {
+        let st = self.sql_type();
+        if self.nullable {
+            quote!(::diesel::sql_types::Nullable<#st>)
+        } else {
+            st
+        }
+    }
+
+    /// The `FieldKind` expression for the metadata.
+    pub fn kind_tokens(&self) -> TokenStream {
+        let a = &self.attrs;
+        match self.kind {
+            Kind::Integer => quote!(::orm::FieldKind::Integer),
+            Kind::BigInteger => quote!(::orm::FieldKind::BigInteger),
+            Kind::Float => quote!(::orm::FieldKind::Float),
+            Kind::Boolean => quote!(::orm::FieldKind::Boolean),
+            Kind::String => quote!(::orm::FieldKind::String),
+            Kind::Text => quote!(::orm::FieldKind::Text),
+            Kind::Decimal => {
+                let d = a.max_digits.map_or(0, |d| d.0);
+                let p = a.decimal_places.map_or(0, |p| p.0);
+                quote!(::orm::FieldKind::Decimal { max_digits: #d, decimal_places: #p })
+            }
+            Kind::Date => quote!(::orm::FieldKind::Date),
+            Kind::DateTime => quote!(::orm::FieldKind::DateTime),
+            Kind::Time => quote!(::orm::FieldKind::Time),
+            Kind::Json => quote!(::orm::FieldKind::Json),
+            Kind::Uuid => quote!(::orm::FieldKind::Uuid),
+            Kind::Email => quote!(::orm::FieldKind::Email),
+            Kind::Url => quote!(::orm::FieldKind::Url),
+            Kind::IpAddress => quote!(::orm::FieldKind::IpAddress),
+            Kind::Enum => {
+                let ty = &self.inner;
+                quote_spanned!(ty.span()=> ::orm::FieldKind::Enum { variants: <#ty as ::orm::DbEnum>::VARIANTS })
+            }
+            Kind::ForeignKey => match &self.base {
+                Base::ForeignKey(_, _, key) => match **key {
+                    Base::I32 => quote!(::orm::FieldKind::Integer),
+                    Base::I64 => quote!(::orm::FieldKind::BigInteger),
+                    Base::Uuid => quote!(::orm::FieldKind::Uuid),
+                    _ => quote!(::orm::FieldKind::String),
+                },
+                _ => quote!(::orm::FieldKind::BigInteger),
+            },
+        }
+    }
+
+    /// The `FieldMeta` expression for the metadata.
+    pub fn meta_tokens(&self) -> TokenStream {
+        let a = &self.attrs;
+        let name = self.ident.to_string();
+        let column = self.column_name();
+        let kind = self.kind_tokens();
+        let nullable = self.nullable;
+        let primary_key = a.primary_key.is_some();
+        let auto_increment = self.auto_increment;
+        let unique = a.unique.is_some();
+        let index = a.index.is_some();
+        let auto_now = a.auto_now.is_some();
+        let auto_now_add = a.auto_now_add.is_some();
+        let default = match &a.default {
+            None => quote!(::core::option::Option::None),
+            Some((DefaultAttr::Literal(lit), _)) => {
+                let lit = literal_tokens(lit, self.kind);
+                quote!(::core::option::Option::Some(::orm::DefaultValue::Static(#lit)))
+            }
+            Some((DefaultAttr::Function(_), _)) => {
+                quote!(::core::option::Option::Some(::orm::DefaultValue::Function))
+            }
+        };
+        let opt_lit = |l: &Option<AttrLit>| match l {
+            Some(l) => {
+                let t = literal_tokens(l, self.kind);
+                quote!(::core::option::Option::Some(#t))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let minimum = opt_lit(&a.minimum);
+        let maximum = opt_lit(&a.maximum);
+        let opt_u32 = |v: Option<(u32, Span)>| match v {
+            Some((n, _)) => quote!(::core::option::Option::Some(#n)),
+            None => quote!(::core::option::Option::None),
+        };
+        let default_max = match self.kind {
+            Kind::Email => Some((254, Span::call_site())),
+            Kind::Url => Some((2048, Span::call_site())),
+            _ => None,
+        };
+        let max_length = opt_u32(a.max_length.or(default_max));
+        let min_length = opt_u32(a.min_length);
+        let pattern = match &a.pattern {
+            Some(p) => quote!(::core::option::Option::Some(#p)),
+            None => quote!(::core::option::Option::None),
+        };
+        let allow_blank = a.allow_blank.is_some();
+        let choices = match &a.choices {
+            Some((lits, _)) => {
+                let lits = lits.iter().map(|l| literal_tokens(l, self.kind));
+                quote!(::core::option::Option::Some(&[#(#lits),*]))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let foreign_key = match &self.base {
+            Base::ForeignKey(target, ..) => {
+                let on_delete = match a.on_delete.as_ref().map(|l| l.value().to_ascii_lowercase()) {
+                    Some(v) if v == "cascade" => quote!(::orm::OnDelete::Cascade),
+                    Some(v) if v == "restrict" => quote!(::orm::OnDelete::Restrict),
+                    Some(_) => quote!(::orm::OnDelete::SetNull),
+                    // Django's default is CASCADE; refusing is the safer default for data.
+                    None => quote!(::orm::OnDelete::Restrict),
+                };
+                let one_to_one = a.one_to_one.is_some();
+                quote_spanned!(target.span()=> ::core::option::Option::Some(::orm::ForeignKeyMeta {
+                    target: <#target as ::orm::Model>::meta,
+                    on_delete: #on_delete,
+                    one_to_one: #one_to_one,
+                }))
+            }
+            _ => quote!(::core::option::Option::None),
+        };
+        quote! {
+            ::orm::FieldMeta {
+                name: #name,
+                column: #column,
+                kind: #kind,
+                nullable: #nullable,
+                primary_key: #primary_key,
+                auto_increment: #auto_increment,
+                unique: #unique,
+                index: #index,
+                default: #default,
+                auto_now: #auto_now,
+                auto_now_add: #auto_now_add,
+                validators: ::orm::Validators {
+                    minimum: #minimum,
+                    maximum: #maximum,
+                    max_length: #max_length,
+                    min_length: #min_length,
+                    pattern: #pattern,
+                    allow_blank: #allow_blank,
+                    choices: #choices,
+                },
+                foreign_key: #foreign_key,
+            }
+        }
+    }
+}
+
+/// A literal as an `orm::Literal` expression (integers become floats on float fields).
+fn literal_tokens(lit: &AttrLit, kind: Kind) -> TokenStream {
+    match lit {
+        AttrLit::Bool(b) => quote!(::orm::Literal::Bool(#b)),
+        AttrLit::Int(i, _) if kind == Kind::Float => {
+            let f = *i as f64;
+            quote!(::orm::Literal::Float(#f))
+        }
+        AttrLit::Int(i, _) => quote!(::orm::Literal::Int(#i)),
+        AttrLit::Float(f, _) => quote!(::orm::Literal::Float(#f)),
+        AttrLit::Str(s) => quote!(::orm::Literal::Str(#s)),
+    }
+}
+
+fn resolve_kind(ident: &Ident, base: &Base, attrs: &FieldAttrs, ty: &Type) -> Result<Kind> {
+    let string_flags = [
+        (attrs.text, Kind::Text),
+        (attrs.email, Kind::Email),
+        (attrs.url, Kind::Url),
+    ];
+    let mut chosen = None;
+    for (flag, kind) in string_flags {
+        if let Some(span) = flag {
+            if !matches!(base, Base::String) {
+                return Err(Error::new(span, format!("field `{ident}`: `text`, `email` and `url` need a `String` field, not `{}`", type_string(ty))));
+            }
+            if chosen.is_some() {
+                return Err(Error::new(
+                    span,
+                    format!("field `{ident}`: choose one of `text`, `email` and `url`"),
+                ));
+            }
+            chosen = Some(kind);
+        }
+    }
+    Ok(match base {
+        Base::I32 => Kind::Integer,
+        Base::I64 => Kind::BigInteger,
+        Base::F64 => Kind::Float,
+        Base::Bool => Kind::Boolean,
+        Base::String => chosen.unwrap_or(Kind::String),
+        Base::Decimal => Kind::Decimal,
+        Base::Date => Kind::Date,
+        Base::DateTime => Kind::DateTime,
+        Base::Time => Kind::Time,
+        Base::Json => Kind::Json,
+        Base::Uuid => Kind::Uuid,
+        Base::IpAddr => Kind::IpAddress,
+        Base::ForeignKey(..) => Kind::ForeignKey,
+        Base::Enum => Kind::Enum,
+    })
+}
+
+/// `Some(T)` when `ty` is `Option<T>`.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    generic_arg(ty, "Option")
+}
+
+/// `(Target, Some(Key))` for `ForeignKey<Target, Key>`, `(Target, None)` for
+/// `ForeignKey<Target>`.
+fn foreign_key_args(ty: &Type) -> Option<(Type, Option<Type>)> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "ForeignKey" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    });
+    let target = types.next()?;
+    Some((target, types.next()))
+}
+
+fn generic_arg<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
+        _ => None,
+    }
+}
+
+fn base_of(ty: &Type) -> Result<Base> {
+    if let Some((target, key)) = foreign_key_args(ty) {
+        let key: Type = key.unwrap_or_else(|| syn::parse_quote!(i64));
+        let key_base = base_of(&key)?;
+        if !matches!(key_base, Base::I32 | Base::I64 | Base::Uuid | Base::String) {
+            return Err(Error::new(key.span(), "the key of a ForeignKey must be i32, i64, orm::Uuid or String (the referenced model's primary-key type)"));
+        }
+        return Ok(Base::ForeignKey(target, key, Box::new(key_base)));
+    }
+    let Type::Path(p) = ty else {
+        return Ok(Base::Enum);
+    };
+    let Some(last) = p.path.segments.last() else {
+        return Ok(Base::Enum);
+    };
+    let first = p
+        .path
+        .segments
+        .first()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    let newtype = match (first.as_str(), last.ident.to_string().as_str()) {
+        ("uuid", "Uuid") => Some("orm::Uuid"),
+        ("serde_json", "Value") => Some("orm::Json"),
+        (_, "IpAddr") => Some("orm::IpAddress"),
+        (_, "BigDecimal") => Some("orm::Decimal"),
+        _ => None,
+    };
+    if let Some(newtype) = newtype {
+        return Err(Error::new(
+            ty.span(),
+            format!("`{}` cannot be bound on every backend; use the newtype `{newtype}` (it derefs to and converts from it)", type_string(ty)),
+        ));
+    }
+    Ok(match last.ident.to_string().as_str() {
+        "i32" => Base::I32,
+        "i64" => Base::I64,
+        "f64" => Base::F64,
+        "bool" => Base::Bool,
+        "String" => Base::String,
+        "Decimal" => Base::Decimal,
+        "NaiveDate" => Base::Date,
+        "NaiveDateTime" => Base::DateTime,
+        "NaiveTime" => Base::Time,
+        "Json" => Base::Json,
+        "Uuid" => Base::Uuid,
+        "IpAddress" => Base::IpAddr,
+        _ => Base::Enum,
+    })
+}
+
+fn type_string(ty: &Type) -> String {
+    quote!(#ty).to_string().replace(' ', "")
+}
+
+/// The diesel SQL type for a base type (without `Nullable`).
+fn base_sql_type(base: &Base) -> TokenStream {
+    match base {
+        Base::I32 => quote!(::diesel::sql_types::Integer),
+        Base::I64 => quote!(::diesel::sql_types::BigInt),
+        Base::F64 => quote!(::diesel::sql_types::Double),
+        Base::Bool => quote!(::diesel::sql_types::Bool),
+        Base::String | Base::Enum => quote!(::diesel::sql_types::Text),
+        Base::Decimal => quote!(::orm::sql_types::Decimal),
+        Base::Date => quote!(::diesel::sql_types::Date),
+        Base::DateTime => quote!(::diesel::sql_types::Timestamp),
+        Base::Time => quote!(::diesel::sql_types::Time),
+        Base::Json => quote!(::orm::sql_types::Json),
+        Base::Uuid => quote!(::orm::sql_types::Uuid),
+        Base::IpAddr => quote!(::orm::sql_types::IpAddress),
+        Base::ForeignKey(_, _, key) => base_sql_type(key),
+    }
+}

@@ -1,0 +1,75 @@
+//! The column type each field kind gets on each backend.
+
+use crate::backend::Backend;
+use crate::meta::{FieldKind, FieldMeta};
+
+/// Default length of an e-mail column (RFC 5321's path limit).
+pub(crate) const EMAIL_MAX_LENGTH: u32 = 254;
+/// Default length of a URL column.
+pub(crate) const URL_MAX_LENGTH: u32 = 2048;
+
+/// The SQL type of `field`'s column on `backend`.
+///
+/// PostgreSQL gets native UUID, INET and JSONB; SQLite and MySQL get portable types
+/// (CHAR(36), VARCHAR(45), TEXT/JSON). A foreign key takes the type of the primary key it
+/// references.
+///
+/// ```
+/// use orm_schema::{ddl::column_type, Backend, FieldKind, FieldMeta};
+/// let price = FieldMeta::new("price", FieldKind::Decimal { max_digits: 10, decimal_places: 2 });
+/// assert_eq!(column_type(&price, Backend::Mysql), "DECIMAL(10, 2)");
+/// ```
+pub fn column_type(field: &FieldMeta, backend: Backend) -> String {
+    if let Some(fk) = &field.foreign_key {
+        return column_type((fk.target)().primary_key(), backend);
+    }
+    use Backend::*;
+    let max_length = field.validators.max_length;
+    match (field.kind, backend) {
+        (FieldKind::Integer, _) => "INTEGER".into(),
+        (FieldKind::BigInteger, _) => "BIGINT".into(),
+        (FieldKind::Float, Sqlite) => "REAL".into(),
+        (FieldKind::Float, Postgres) => "DOUBLE PRECISION".into(),
+        (FieldKind::Float, Mysql) => "DOUBLE".into(),
+        (FieldKind::Boolean, _) => "BOOLEAN".into(),
+        (FieldKind::String, _) => format!("VARCHAR({})", max_length.unwrap_or(255)),
+        (FieldKind::Email, _) => format!("VARCHAR({})", max_length.unwrap_or(EMAIL_MAX_LENGTH)),
+        (FieldKind::Url, _) => format!("VARCHAR({})", max_length.unwrap_or(URL_MAX_LENGTH)),
+        (FieldKind::Text, Mysql) => "LONGTEXT".into(),
+        (FieldKind::Text, _) => "TEXT".into(),
+        (
+            FieldKind::Decimal {
+                max_digits,
+                decimal_places,
+            },
+            Mysql,
+        ) => format!("DECIMAL({max_digits}, {decimal_places})"),
+        (
+            FieldKind::Decimal {
+                max_digits,
+                decimal_places,
+            },
+            _,
+        ) => format!("NUMERIC({max_digits}, {decimal_places})"),
+        (FieldKind::Date, _) => "DATE".into(),
+        (FieldKind::DateTime, Mysql) => "DATETIME(6)".into(),
+        (FieldKind::DateTime, _) => "TIMESTAMP".into(),
+        (FieldKind::Time, Mysql) => "TIME(6)".into(),
+        (FieldKind::Time, _) => "TIME".into(),
+        (FieldKind::Json, Postgres) => "JSONB".into(),
+        (FieldKind::Json, Mysql) => "LONGTEXT".into(),
+        (FieldKind::Json, Sqlite) => "TEXT".into(),
+        (FieldKind::Uuid, Postgres) => "UUID".into(),
+        (FieldKind::Uuid, _) => "CHAR(36)".into(),
+        (FieldKind::Enum { variants }, _) => {
+            let longest = variants
+                .iter()
+                .map(|v| v.chars().count())
+                .max()
+                .unwrap_or(1);
+            format!("VARCHAR({})", longest.max(1))
+        }
+        (FieldKind::IpAddress, Postgres) => "INET".into(),
+        (FieldKind::IpAddress, _) => "VARCHAR(45)".into(),
+    }
+}

@@ -1,0 +1,149 @@
+//! [`ForeignKey<M>`]: a field that references another model's row.
+
+use std::fmt;
+
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, Queryable};
+use diesel::expression::AsExpression;
+use diesel::internal::derives::as_expression::Bound;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::{SingleValue, SqlType};
+
+use crate::model::Model;
+
+/// A reference to a row of model `M`, stored as `M`'s primary key.
+///
+/// Loaded without `select_related`, it is *sparse*: it holds only the primary key
+/// ([`ForeignKey::pk`]). Loaded with `select_related`, or filled by `load()`, it also
+/// holds the related model ([`ForeignKey::get`]).
+///
+/// Two handles compare equal when they reference the same primary key.
+///
+/// `K` is the type of `M`'s primary key, `i64` unless given: a model whose key is an
+/// `i32` is referenced as `ForeignKey<Album, i32>`, one with a UUID key as
+/// `ForeignKey<Account, orm::Uuid>`. The compiler checks that `K` is `M`'s key type.
+pub struct ForeignKey<M: Model<PrimaryKey = K>, K = i64> {
+    pk: K,
+    loaded: Option<Box<M>>,
+}
+
+impl<M: Model<PrimaryKey = K>, K: Clone> ForeignKey<M, K> {
+    /// A sparse handle to the row with primary key `pk`.
+    pub fn new(pk: K) -> Self {
+        ForeignKey { pk, loaded: None }
+    }
+
+    /// A handle holding an already loaded row.
+    pub fn from_model(model: M) -> Self {
+        ForeignKey {
+            pk: model.pk().clone(),
+            loaded: Some(Box::new(model)),
+        }
+    }
+
+    /// The referenced primary key (always available).
+    pub fn pk(&self) -> &K {
+        &self.pk
+    }
+
+    /// The related row, if it has been loaded.
+    pub fn get(&self) -> Option<&M> {
+        self.loaded.as_deref()
+    }
+
+    /// Whether the related row has been loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.is_some()
+    }
+
+    /// Stores a loaded related row. The row's primary key replaces the handle's.
+    pub fn set_loaded(&mut self, model: M) {
+        self.pk = model.pk().clone();
+        self.loaded = Some(Box::new(model));
+    }
+}
+
+impl<M: Model<PrimaryKey = K> + Clone, K: Clone> Clone for ForeignKey<M, K> {
+    fn clone(&self) -> Self {
+        ForeignKey {
+            pk: self.pk.clone(),
+            loaded: self.loaded.clone(),
+        }
+    }
+}
+
+impl<M: Model<PrimaryKey = K>, K: PartialEq> PartialEq for ForeignKey<M, K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.pk == other.pk
+    }
+}
+
+impl<M: Model<PrimaryKey = K>, K: fmt::Debug> fmt::Debug for ForeignKey<M, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ForeignKey<{}>({:?}", M::meta().name, self.pk)?;
+        if self.loaded.is_none() {
+            f.write_str(", sparse")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl<M, K, ST> AsExpression<ST> for ForeignKey<M, K>
+where
+    M: Model<PrimaryKey = K>,
+    ST: SqlType + diesel::expression::TypedExpressionType,
+{
+    type Expression = Bound<ST, Self>;
+    fn as_expression(self) -> Self::Expression {
+        Bound::new(self)
+    }
+}
+
+impl<'a, M, K, ST> AsExpression<ST> for &'a ForeignKey<M, K>
+where
+    M: Model<PrimaryKey = K>,
+    ST: SqlType + diesel::expression::TypedExpressionType,
+{
+    type Expression = Bound<ST, Self>;
+    fn as_expression(self) -> Self::Expression {
+        Bound::new(self)
+    }
+}
+
+impl<M, K, ST, DB> ToSql<ST, DB> for ForeignKey<M, K>
+where
+    M: Model<PrimaryKey = K>,
+    DB: Backend,
+    K: ToSql<ST, DB> + fmt::Debug,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.pk.to_sql(out)
+    }
+}
+
+impl<M, K, ST, DB> FromSql<ST, DB> for ForeignKey<M, K>
+where
+    M: Model<PrimaryKey = K>,
+    DB: Backend,
+    K: FromSql<ST, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(ForeignKey {
+            pk: K::from_sql(bytes)?,
+            loaded: None,
+        })
+    }
+}
+
+impl<M, K, ST, DB> Queryable<ST, DB> for ForeignKey<M, K>
+where
+    M: Model<PrimaryKey = K>,
+    DB: Backend,
+    ST: SingleValue,
+    Self: FromSql<ST, DB>,
+{
+    type Row = Self;
+    fn build(row: Self) -> deserialize::Result<Self> {
+        Ok(row)
+    }
+}

@@ -1,0 +1,31 @@
+//! # orm-schema: the model definition layer
+//!
+//! What a model *is*, as data: [`ModelMeta`] and [`FieldMeta`] (emitted by
+//! `#[derive(Model)]`), the [`Model`] trait, field-value validation ([`validate`]),
+//! the SQL types orm adds to diesel's ([`sql_types`]), and the DDL for each backend
+//! ([`ddl`]).
+//!
+//! **Architecture invariant:** this crate does no I/O. Everything here is pure and can be
+//! tested without a database.
+//!
+//! Users reach all of this through the `orm` facade crate.
+
+pub mod backend;
+pub mod db_enum;
+pub mod ddl;
+pub mod foreign_key;
+pub mod meta;
+pub mod model;
+pub mod sql_types;
+pub mod validate;
+pub mod values;
+
+pub use backend::Backend;
+pub use db_enum::DbEnum;
+pub use foreign_key::ForeignKey;
+pub use meta::{
+    DefaultValue, FieldKind, FieldMeta, ForeignKeyMeta, Literal, ModelMeta, OnDelete, Validators,
+};
+pub use model::{ChangeSet, InsertForm, Model};
+pub use validate::{FieldError, ValidationError};
+pub use values::{Decimal, IpAddress, Json, Uuid};

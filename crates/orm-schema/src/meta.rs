@@ -1,0 +1,288 @@
+//! Static metadata that `#[derive(Model)]` emits for every model: the table, its fields,
+//! their kinds, options, validators and foreign-key targets.
+//!
+//! Everything here is `'static` data built at compile time, so reading it costs nothing
+//! and it can be shared between threads freely.
+
+use std::fmt;
+
+/// Everything orm knows about one model: its table and its fields, in declaration order.
+#[derive(Debug)]
+pub struct ModelMeta {
+    /// The Rust name of the model struct, e.g. `"Note"`.
+    pub name: &'static str,
+    /// The SQL table name, e.g. `"notes"`.
+    pub table: &'static str,
+    /// The fields in declaration order; exactly one is the primary key.
+    pub fields: &'static [FieldMeta],
+}
+
+impl ModelMeta {
+    /// The primary-key field (the derive guarantees there is exactly one).
+    pub fn primary_key(&self) -> &'static FieldMeta {
+        self.fields
+            .iter()
+            .find(|f| f.primary_key)
+            .expect("#[derive(Model)] guarantees exactly one primary key")
+    }
+
+    /// The field with the given Rust name or column name, if any.
+    pub fn field(&self, name: &str) -> Option<&'static FieldMeta> {
+        self.fields
+            .iter()
+            .find(|f| f.name == name || f.column == name)
+    }
+
+    /// The metadata of every model this one references through a foreign key.
+    pub fn references(&self) -> impl Iterator<Item = &'static ModelMeta> + '_ {
+        self.fields
+            .iter()
+            .filter_map(|f| f.foreign_key.as_ref().map(|fk| (fk.target)()))
+    }
+}
+
+impl PartialEq for ModelMeta {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other) || self.table == other.table
+    }
+}
+
+/// The kind of a field: what values it holds and which column type it gets on each backend.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldKind {
+    /// A 32-bit integer (`i32`).
+    Integer,
+    /// A 64-bit integer (`i64`).
+    BigInteger,
+    /// A double-precision float (`f64`).
+    Float,
+    /// A boolean (`bool`).
+    Boolean,
+    /// A bounded string (`String` with `max_length`).
+    String,
+    /// An unbounded string (`String` with `#[orm(text)]`).
+    Text,
+    /// A fixed-point decimal (`bigdecimal::BigDecimal`) with `max_digits` and `decimal_places`.
+    Decimal {
+        /// Total number of significant digits.
+        max_digits: u32,
+        /// Digits after the decimal point.
+        decimal_places: u32,
+    },
+    /// A calendar date (`chrono::NaiveDate`).
+    Date,
+    /// A date and time without zone (`chrono::NaiveDateTime`), microsecond precision.
+    DateTime,
+    /// A time of day (`chrono::NaiveTime`), microsecond precision.
+    Time,
+    /// A JSON document (`serde_json::Value`).
+    Json,
+    /// A UUID (`uuid::Uuid`).
+    Uuid,
+    /// A Rust enum stored by variant name (`#[derive(DbEnum)]`).
+    Enum {
+        /// The stored names of the variants.
+        variants: &'static [&'static str],
+    },
+    /// An e-mail address (`String` with `#[orm(email)]`).
+    Email,
+    /// A URL (`String` with `#[orm(url)]`).
+    Url,
+    /// An IPv4 or IPv6 address (`std::net::IpAddr`).
+    IpAddress,
+}
+
+impl FieldKind {
+    /// Whether values of this kind are strings in SQL (LIKE lookups and `search` apply).
+    pub fn is_textual(&self) -> bool {
+        matches!(
+            self,
+            FieldKind::String | FieldKind::Text | FieldKind::Email | FieldKind::Url
+        )
+    }
+
+    /// The name used in error messages and docs, as encode/orm spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldKind::Integer => "Integer",
+            FieldKind::BigInteger => "BigInteger",
+            FieldKind::Float => "Float",
+            FieldKind::Boolean => "Boolean",
+            FieldKind::String => "String",
+            FieldKind::Text => "Text",
+            FieldKind::Decimal { .. } => "Decimal",
+            FieldKind::Date => "Date",
+            FieldKind::DateTime => "DateTime",
+            FieldKind::Time => "Time",
+            FieldKind::Json => "JSON",
+            FieldKind::Uuid => "UUID",
+            FieldKind::Enum { .. } => "Enum",
+            FieldKind::Email => "Email",
+            FieldKind::Url => "URL",
+            FieldKind::IpAddress => "IPAddress",
+        }
+    }
+}
+
+impl fmt::Display for FieldKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the database does to referencing rows when the referenced row is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDelete {
+    /// Delete the referencing rows too.
+    Cascade,
+    /// Refuse to delete a row that is still referenced.
+    Restrict,
+    /// Set the referencing column to NULL (the field must be nullable).
+    SetNull,
+}
+
+impl OnDelete {
+    /// The SQL words for the action.
+    pub fn sql(&self) -> &'static str {
+        match self {
+            OnDelete::Cascade => "CASCADE",
+            OnDelete::Restrict => "RESTRICT",
+            OnDelete::SetNull => "SET NULL",
+        }
+    }
+}
+
+/// A foreign key from a field to another model's primary key.
+#[derive(Debug)]
+pub struct ForeignKeyMeta {
+    /// The referenced model's metadata (a function, so models may reference each other).
+    pub target: fn() -> &'static ModelMeta,
+    /// The action taken when the referenced row is deleted.
+    pub on_delete: OnDelete,
+    /// A one-to-one relation: the column is also UNIQUE.
+    pub one_to_one: bool,
+}
+
+/// A default value for a field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultValue {
+    /// A literal known at compile time; it also becomes the column's SQL `DEFAULT`.
+    Static(Literal),
+    /// A Rust function called when a row is created (for example `Uuid::new_v4`); the
+    /// database sees only the value it returns.
+    Function,
+}
+
+/// A literal value from a model declaration (a default, a bound, a choice).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Literal {
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(&'static str),
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Int(i) => write!(f, "{i}"),
+            Literal::Float(x) => write!(f, "{x}"),
+            Literal::Str(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+/// The validators declared on a field. The field kind adds its own (e-mail syntax, URL
+/// syntax, decimal digits); these are the ones written in `#[orm(...)]`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Validators {
+    /// Smallest allowed number (inclusive).
+    pub minimum: Option<Literal>,
+    /// Largest allowed number (inclusive).
+    pub maximum: Option<Literal>,
+    /// Longest allowed string, in characters.
+    pub max_length: Option<u32>,
+    /// Shortest allowed string, in characters.
+    pub min_length: Option<u32>,
+    /// A regular expression the whole string must match.
+    pub pattern: Option<&'static str>,
+    /// Whether the empty string is accepted (encode/orm's `allow_blank`; default false).
+    pub allow_blank: bool,
+    /// The only values accepted, if set.
+    pub choices: Option<&'static [Literal]>,
+}
+
+/// Everything orm knows about one field of a model.
+#[derive(Debug)]
+pub struct FieldMeta {
+    /// The Rust field name.
+    pub name: &'static str,
+    /// The SQL column name (the field name unless `#[orm(column = "...")]`).
+    pub column: &'static str,
+    /// What the field holds.
+    pub kind: FieldKind,
+    /// Whether NULL is allowed (`Option<T>` in the model).
+    pub nullable: bool,
+    /// Whether this is the primary key.
+    pub primary_key: bool,
+    /// Whether the database generates the value (an integer primary key without default).
+    pub auto_increment: bool,
+    /// A UNIQUE constraint on the column.
+    pub unique: bool,
+    /// A (non-unique) index on the column.
+    pub index: bool,
+    /// The default used when a create leaves the field out.
+    pub default: Option<DefaultValue>,
+    /// Set to the current time on every create and update.
+    pub auto_now: bool,
+    /// Set to the current time on create only.
+    pub auto_now_add: bool,
+    /// The declared validators.
+    pub validators: Validators,
+    /// The foreign key, when this field references another model.
+    pub foreign_key: Option<ForeignKeyMeta>,
+}
+
+impl FieldMeta {
+    /// A field of the given kind with every option off; a starting point for `const` builders
+    /// and tests.
+    pub const fn new(name: &'static str, kind: FieldKind) -> Self {
+        FieldMeta {
+            name,
+            column: name,
+            kind,
+            nullable: false,
+            primary_key: false,
+            auto_increment: false,
+            unique: false,
+            index: false,
+            default: None,
+            auto_now: false,
+            auto_now_add: false,
+            validators: Validators {
+                minimum: None,
+                maximum: None,
+                max_length: None,
+                min_length: None,
+                pattern: None,
+                allow_blank: false,
+                choices: None,
+            },
+            foreign_key: None,
+        }
+    }
+
+    /// Whether a create may leave this field out (the database or orm fills it).
+    pub fn is_optional_on_create(&self) -> bool {
+        self.nullable
+            || self.auto_increment
+            || self.default.is_some()
+            || self.auto_now
+            || self.auto_now_add
+    }
+}

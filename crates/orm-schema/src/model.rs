@@ -1,0 +1,94 @@
+//! The `Model` trait that `#[derive(Model)]` implements.
+
+use crate::meta::ModelMeta;
+
+/// A struct declared with `#[derive(Model)]`: one table, with typed diesel columns in the
+/// module named after the table, and static metadata.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an orm model",
+    label = "not a model",
+    note = "add `#[derive(Model)]` to `{Self}`"
+)]
+pub trait Model: Sized + 'static {
+    /// The diesel table (`notes::table`).
+    type Table: diesel::Table + Default + Copy + Send + Sync + 'static;
+    /// The Rust type of the primary key.
+    type PrimaryKey: Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static;
+    /// The SQL type of the primary key (what a foreign key to this model stores).
+    type PrimaryKeySql: diesel::sql_types::SqlType + diesel::sql_types::SingleValue + 'static;
+    /// The insert form (`NewNote`): required fields required, the others optional.
+    type Insert: InsertForm<Model = Self>;
+    /// The change set (`NoteChanges`): every field optional.
+    type Changes: ChangeSet<Model = Self>;
+
+    /// The field kind of the primary key (what a foreign key to this model stores).
+    const PRIMARY_KEY_KIND: crate::meta::FieldKind;
+
+    /// The model's static metadata.
+    fn meta() -> &'static ModelMeta;
+
+    /// This instance's primary-key value.
+    fn pk(&self) -> &Self::PrimaryKey;
+}
+
+/// The values a create supplies: checked by [`InsertForm::validate`] before anything is
+/// written.
+pub trait InsertForm: Sized {
+    /// The model this form creates.
+    type Model: Model;
+    /// Checks every validator of every supplied field and reports every failure at once.
+    fn validate(&self) -> Result<(), crate::validate::ValidationError>;
+
+    /// Fills every field left out whose default is a function (for example a UUID primary
+    /// key's `Uuid::new_v4`), so the value is known before the row is written.
+    fn apply_defaults(&mut self);
+}
+
+/// A set of changes to apply to existing rows: every field optional, checked by
+/// [`ChangeSet::validate`] before anything is written.
+pub trait ChangeSet: Sized {
+    /// The model these changes apply to.
+    type Model: Model;
+    /// Checks every validator of every supplied field and reports every failure at once.
+    fn validate(&self) -> Result<(), crate::validate::ValidationError>;
+}
+
+/// A Rust type a model field can have. Implemented for every supported type; the derive
+/// checks each field against it so a wrong type reads as one clear error.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a field type orm can store",
+    label = "unsupported field type",
+    note = "supported: i32, i64, f64, bool, String, orm::Decimal, chrono::NaiveDate, chrono::NaiveDateTime, chrono::NaiveTime, orm::Uuid, orm::Json, orm::IpAddress, orm::ForeignKey<M>, enums with #[derive(DbEnum)], and Option<T> of these",
+    note = "for uuid::Uuid, serde_json::Value, std::net::IpAddr and bigdecimal::BigDecimal use the newtypes orm::Uuid, orm::Json, orm::IpAddress and orm::Decimal"
+)]
+pub trait FieldType {}
+
+macro_rules! field_types {
+    ($($ty:ty),* $(,)?) => {$( impl FieldType for $ty {} )*};
+}
+
+field_types!(
+    i32,
+    i64,
+    f64,
+    bool,
+    String,
+    chrono::NaiveDate,
+    chrono::NaiveDateTime,
+    chrono::NaiveTime,
+    crate::values::Uuid,
+    crate::values::Json,
+    crate::values::IpAddress,
+    crate::values::Decimal,
+);
+
+impl<M: Model<PrimaryKey = K>, K> FieldType for crate::foreign_key::ForeignKey<M, K> {}
+impl<T: crate::db_enum::DbEnum> FieldType for T {}
+
+/// Compile-time check used by the derive: `K` must be `M`'s primary-key type.
+#[doc(hidden)]
+pub fn assert_foreign_key<M: Model<PrimaryKey = K>, K>() {}
+
+/// Compile-time check used by the derive: `T` must be a [`FieldType`].
+#[doc(hidden)]
+pub fn assert_field_type<T: FieldType + ?Sized>() {}

@@ -1,0 +1,125 @@
+//! [`FieldValue`] for values with nothing to measure: booleans, dates and times, JSON,
+//! UUIDs and IP addresses. Their types already guarantee well-formedness, so the only rule
+//! that can apply is `choices` (for `bool`, `Uuid` and `IpAddr`, whose literals are
+//! unambiguous); dates, times and JSON are never rejected here.
+
+use std::net::IpAddr;
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use uuid::Uuid;
+
+use super::{choices, FieldError, FieldValue};
+use crate::meta::{FieldMeta, Literal};
+
+impl FieldValue for bool {
+    fn check(&self, field: &FieldMeta, errors: &mut Vec<FieldError>) {
+        choices::check(field, errors, |c| *c == Literal::Bool(*self));
+    }
+}
+
+impl FieldValue for Uuid {
+    fn check(&self, field: &FieldMeta, errors: &mut Vec<FieldError>) {
+        choices::check(field, errors, |c| parses_to(c, self));
+    }
+}
+
+impl FieldValue for IpAddr {
+    fn check(&self, field: &FieldMeta, errors: &mut Vec<FieldError>) {
+        choices::check(field, errors, |c| parses_to(c, self));
+    }
+}
+
+/// Whether `choice` is a string literal spelling `value`.
+fn parses_to<T: std::str::FromStr + PartialEq>(choice: &Literal, value: &T) -> bool {
+    match choice {
+        Literal::Str(s) => s.parse::<T>().is_ok_and(|parsed| parsed == *value),
+        _ => false,
+    }
+}
+
+/// Implements [`FieldValue`] as "always valid" for types no validator applies to.
+macro_rules! always_valid {
+    ($($ty:ty),* $(,)?) => {$(
+        impl FieldValue for $ty {
+            fn check(&self, _field: &FieldMeta, _errors: &mut Vec<FieldError>) {}
+        }
+    )*};
+}
+
+always_valid!(NaiveDate, NaiveDateTime, NaiveTime, serde_json::Value);
+
+/// The field-value newtypes check as their inner value.
+macro_rules! as_inner {
+    ($($ty:ty),* $(,)?) => {$(
+        impl FieldValue for $ty {
+            fn check(&self, field: &FieldMeta, errors: &mut Vec<FieldError>) {
+                self.0.check(field, errors)
+            }
+        }
+    )*};
+}
+
+as_inner!(
+    crate::values::Uuid,
+    crate::values::Json,
+    crate::values::IpAddress,
+    crate::values::Decimal
+);
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::{codes, field};
+    use super::*;
+    use crate::meta::{FieldKind, Validators};
+
+    fn with_choices(kind: FieldKind, choices: &'static [Literal]) -> &'static FieldMeta {
+        let v = Validators {
+            choices: Some(choices),
+            ..Validators::default()
+        };
+        field(kind, v)
+    }
+
+    #[test]
+    fn bool_choices() {
+        let f = with_choices(FieldKind::Boolean, &[Literal::Bool(true)]);
+        assert_eq!(codes(f, &false), ["choices"]);
+        assert!(codes(f, &true).is_empty());
+        assert!(codes(field(FieldKind::Boolean, Validators::default()), &false).is_empty());
+    }
+
+    #[test]
+    fn uuid_choices() {
+        let f = with_choices(
+            FieldKind::Uuid,
+            &[Literal::Str("67e55044-10b1-426f-9247-bb680e5fe0c8")],
+        );
+        let good: Uuid = "67E55044-10B1-426F-9247-BB680E5FE0C8".parse().unwrap();
+        assert!(codes(f, &good).is_empty());
+        assert_eq!(codes(f, &Uuid::nil()), ["choices"]);
+    }
+
+    #[test]
+    fn ip_values_are_valid_by_type() {
+        let f = field(FieldKind::IpAddress, Validators::default());
+        let v4: IpAddr = "10.0.0.1".parse().unwrap();
+        let v6: IpAddr = "::1".parse().unwrap();
+        assert!(codes(f, &v4).is_empty());
+        assert!(codes(f, &v6).is_empty());
+        let only = with_choices(FieldKind::IpAddress, &[Literal::Str("::1")]);
+        assert!(codes(only, &v6).is_empty());
+        assert_eq!(codes(only, &v4), ["choices"]);
+    }
+
+    #[test]
+    fn dates_times_and_json_always_pass() {
+        let f = with_choices(FieldKind::Date, &[Literal::Str("never")]);
+        let date = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+        let time = NaiveTime::from_hms_opt(12, 0, 0).unwrap();
+        assert!(codes(f, &date).is_empty());
+        assert!(codes(f, &date.and_time(time)).is_empty());
+        assert!(codes(f, &time).is_empty());
+        assert!(codes(f, &serde_json::json!({"a": [1, 2]})).is_empty());
+        assert!(codes(f, &Some(date)).is_empty());
+    }
+}

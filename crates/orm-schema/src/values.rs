@@ -1,0 +1,115 @@
+//! Value types for the field kinds diesel has no portable, exact mapping for: [`Uuid`],
+//! [`Json`], [`IpAddress`] and [`Decimal`].
+//!
+//! Each is a thin newtype over the usual crate type (`uuid::Uuid`, `serde_json::Value`,
+//! `std::net::IpAddr`, `bigdecimal::BigDecimal`), so it can be bound and loaded on every
+//! backend: native UUID, JSONB, INET and NUMERIC on PostgreSQL, portable types on SQLite
+//! and MySQL. They dereference to the inner
+//! value and convert both ways with `From`.
+
+use std::fmt;
+use std::ops::Deref;
+use std::str::FromStr;
+
+/// A UUID field value (`uuid::Uuid` inside).
+///
+/// ```
+/// let id = orm_schema::values::Uuid::new_v4();
+/// let inner: uuid::Uuid = id.into();
+/// assert_eq!(inner.get_version_num(), 4);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Uuid(pub uuid::Uuid);
+
+impl Uuid {
+    /// A new random (version 4) UUID; the usual default of a UUID primary key.
+    pub fn new_v4() -> Self {
+        Uuid(uuid::Uuid::new_v4())
+    }
+}
+
+/// A JSON document field value (`serde_json::Value` inside).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Json(pub serde_json::Value);
+
+/// A fixed-point decimal field value (`bigdecimal::BigDecimal` inside), exact on every
+/// backend: NUMERIC on PostgreSQL and MySQL; on SQLite, whose NUMERIC columns keep at
+/// most 15 significant digits as a number, it is bound as text, so longer values stay
+/// exact text and shorter ones read back as they were written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Decimal(pub bigdecimal::BigDecimal);
+
+/// An IPv4 or IPv6 address field value (`std::net::IpAddr` inside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IpAddress(pub std::net::IpAddr);
+
+macro_rules! newtype_conversions {
+    ($outer:ident($inner:ty)) => {
+        impl Deref for $outer {
+            type Target = $inner;
+            fn deref(&self) -> &$inner {
+                &self.0
+            }
+        }
+        impl From<$inner> for $outer {
+            fn from(value: $inner) -> Self {
+                $outer(value)
+            }
+        }
+        impl From<$outer> for $inner {
+            fn from(value: $outer) -> Self {
+                value.0
+            }
+        }
+        impl fmt::Display for $outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+newtype_conversions!(Uuid(uuid::Uuid));
+newtype_conversions!(Json(serde_json::Value));
+newtype_conversions!(IpAddress(std::net::IpAddr));
+newtype_conversions!(Decimal(bigdecimal::BigDecimal));
+
+impl FromStr for Decimal {
+    type Err = bigdecimal::ParseBigDecimalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Decimal)
+    }
+}
+
+impl From<std::net::Ipv4Addr> for IpAddress {
+    fn from(value: std::net::Ipv4Addr) -> Self {
+        IpAddress(value.into())
+    }
+}
+
+impl From<std::net::Ipv6Addr> for IpAddress {
+    fn from(value: std::net::Ipv6Addr) -> Self {
+        IpAddress(value.into())
+    }
+}
+
+impl FromStr for Uuid {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Uuid)
+    }
+}
+
+impl FromStr for IpAddress {
+    type Err = std::net::AddrParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(IpAddress)
+    }
+}
+
+impl FromStr for Json {
+    type Err = serde_json::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        serde_json::from_str(s).map(Json)
+    }
+}

@@ -1,0 +1,71 @@
+//! # orm
+//!
+//! Declare a model once; get typed diesel columns, validation, DDL and (as the project
+//! grows) a Django-style QuerySet and safe persistence, on SQLite, PostgreSQL or
+//! MySQL/MariaDB, chosen by a URL at run time.
+//!
+//! ```
+//! use orm::prelude::*;
+//!
+//! #[derive(Model, Debug, Clone, PartialEq)]
+//! #[orm(table = "notes")]
+//! pub struct Note {
+//!     #[orm(primary_key)]
+//!     pub id: i64,
+//!     #[orm(max_length = 100)]
+//!     pub text: String,
+//!     #[orm(default = false)]
+//!     pub completed: bool,
+//! }
+//!
+//! # fn main() -> orm::Result<()> {
+//! let mut conn = orm::Connection::establish("sqlite::memory:")?;
+//! conn.create_all(&[Note::meta()])?;
+//!
+//! // The insert form: required fields are plain, the others optional.
+//! let form = NewNote::new("Buy the groceries.");
+//! form.validate()?;
+//!
+//! // Too long: a validation error naming the field, before anything is written.
+//! let err = NewNote::new("x".repeat(101)).validate().unwrap_err();
+//! assert_eq!(err.errors()[0].field, "text");
+//! assert_eq!(err.errors()[0].code, "max_length");
+//!
+//! // Every column is a typed diesel column: `notes::completed.eq(false)`.
+//! let _open = notes::completed.eq(false);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Where to find things
+//! - Declaring models: [`Model`] (the derive and the trait), field kinds in [`FieldKind`],
+//!   options in [`FieldMeta`] and [`Validators`], enums with [`DbEnum`], references
+//!   with [`ForeignKey`].
+//! - Validation: [`validate`], [`ValidationError`].
+//! - Schema: [`ddl`], [`Connection::create_all`].
+//! - Connections and errors: [`Connection`], [`Error`].
+//!
+//! Your crate needs `diesel` as a dependency next to `orm` (the generated `table!`
+//! refers to `::diesel`): `diesel = { version = "2.3", default-features = false }`.
+
+#![deny(missing_docs)]
+
+pub use orm_exec::{dispatch, Connection, Error, Result};
+pub use orm_macros::{DbEnum, Model};
+pub use orm_schema::{
+    ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,
+    FieldKind, FieldMeta, ForeignKey, ForeignKeyMeta, InsertForm, IpAddress, Json, Literal, Model,
+    ModelMeta, OnDelete, Uuid, ValidationError, Validators,
+};
+
+/// The names most code needs: `use orm::prelude::*;`.
+pub mod prelude {
+    pub use crate::{ChangeSet, Connection, DbEnum, ForeignKey, InsertForm, Model};
+    pub use diesel::ExpressionMethods;
+}
+
+/// Items the derives refer to; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use orm_schema::__impl_sql_value as impl_sql_value;
+    pub use orm_schema::model::{assert_field_type, assert_foreign_key};
+}
