@@ -1,0 +1,11 @@
+use orm::prelude::*;
+
+#[derive(Model)]
+pub struct Note {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[orm(max_lenght = 5)]
+    pub text: String,
+}
+
+fn main() {}
