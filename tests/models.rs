@@ -33,7 +33,10 @@ fn metadata_describes_every_field() {
     assert_eq!(text.kind, FieldKind::String);
     assert_eq!(text.validators.max_length, Some(100));
     let completed = meta.field("completed").unwrap();
-    assert_eq!(completed.default, Some(DefaultValue::Static(Literal::Bool(false))));
+    assert_eq!(
+        completed.default,
+        Some(DefaultValue::Static(Literal::Bool(false)))
+    );
 
     let k = Kitchen::meta();
     assert_eq!(k.fields.len(), 20);
@@ -128,10 +131,15 @@ fn every_failing_field_is_reported_at_once() {
         ("email", "email"),
         ("homepage", "url"),
     ] {
-        assert!(failing.contains(&expected), "{expected:?} missing from {failing:?}");
+        assert!(
+            failing.contains(&expected),
+            "{expected:?} missing from {failing:?}"
+        );
     }
     let text = err.to_string();
-    for field in ["quantity", "rating", "slug", "size", "price", "email", "homepage"] {
+    for field in [
+        "quantity", "rating", "slug", "size", "price", "email", "homepage",
+    ] {
         assert!(text.contains(field), "{text}");
     }
 }

@@ -5,7 +5,8 @@
 //! `AsyncConnectionWrapper`, which gives them diesel's blocking `Connection` API: no libpq or
 //! libmysqlclient is linked anywhere.
 //!
-//! How each backend's connection is opened and set up is in [`establish`](crate::establish).
+//! How each backend's connection is opened and set up (SQLite's pragmas, connect timeouts)
+//! is in the crate's private `establish` module.
 
 use std::fmt;
 
@@ -16,36 +17,40 @@ use crate::error::{Error, Result};
 use crate::establish;
 use crate::url::DatabaseUrl;
 
-/// The blocking SQLite connection: diesel's own (or [`Disabled`](crate::dispatch::Disabled) without the `sqlite`
-/// feature).
+/// The blocking SQLite connection: diesel's own (or
+/// [`Disabled`](crate::dispatch::Disabled) without the `sqlite` feature).
 #[cfg(feature = "sqlite")]
 pub type BlockingSqlite = diesel::SqliteConnection;
-/// The blocking SQLite connection: diesel's own (or [`Disabled`](crate::dispatch::Disabled) without the `sqlite`
-/// feature).
+/// The blocking SQLite connection: diesel's own (or
+/// [`Disabled`](crate::dispatch::Disabled) without the `sqlite` feature).
 #[cfg(not(feature = "sqlite"))]
 pub type BlockingSqlite = crate::dispatch::Disabled;
 
 /// The blocking PostgreSQL connection: diesel-async's tokio-postgres connection behind
-/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the `postgres` feature).
+/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `postgres` feature).
 #[cfg(feature = "postgres")]
 pub type BlockingPg = diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
     diesel_async::AsyncPgConnection,
     crate::runtime::BlockingRuntime,
 >;
 /// The blocking PostgreSQL connection: diesel-async's tokio-postgres connection behind
-/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the `postgres` feature).
+/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `postgres` feature).
 #[cfg(not(feature = "postgres"))]
 pub type BlockingPg = crate::dispatch::Disabled;
 
 /// The blocking MySQL/MariaDB connection: diesel-async's mysql_async connection behind
-/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
+/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `mysql` feature).
 #[cfg(feature = "mysql")]
 pub type BlockingMysql = diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
     diesel_async::AsyncMysqlConnection,
     crate::runtime::BlockingRuntime,
 >;
 /// The blocking MySQL/MariaDB connection: diesel-async's mysql_async connection behind
-/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
+/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `mysql` feature).
 #[cfg(not(feature = "mysql"))]
 pub type BlockingMysql = crate::dispatch::Disabled;
 
@@ -56,6 +61,8 @@ pub type BlockingMysql = crate::dispatch::Disabled;
 /// [`Disabled`](crate::dispatch::Disabled) and cannot be built.
 ///
 /// ```
+/// # #[cfg(not(feature = "sqlite"))] fn main() {}
+/// # #[cfg(feature = "sqlite")]
 /// # fn main() -> orm_exec::Result<()> {
 /// let mut conn = orm_exec::Connection::establish("sqlite::memory:")?;
 /// conn.batch_execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")?;

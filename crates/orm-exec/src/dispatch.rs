@@ -58,6 +58,8 @@ pub fn unreachable_backend<T: Uninhabited>(connection: T) -> ! {
 /// diesel code whose types depend on the backend.
 ///
 /// ```
+/// # #[cfg(not(feature = "sqlite"))] fn main() {}
+/// # #[cfg(feature = "sqlite")]
 /// # fn main() -> orm_exec::Result<()> {
 /// use orm_exec::{dispatch, Connection, Error};
 ///

@@ -4,12 +4,34 @@
 //! the valid ones.
 
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitStr, Result, UnOp};
+use syn::{Attribute, Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Result, UnOp};
 
 /// The keys accepted on a field, listed in the error for an unknown key.
-const FIELD_KEYS: &str = "primary_key, column, max_length, min_length, minimum, maximum, \
-pattern, allow_blank, allow_null, choices, default, auto_now, auto_now_add, index, unique, \
-text, email, url, max_digits, decimal_places, foreign_key, one_to_one, on_delete";
+const FIELD_KEYS: &[&str] = &[
+    "primary_key",
+    "column",
+    "max_length",
+    "min_length",
+    "minimum",
+    "maximum",
+    "pattern",
+    "allow_blank",
+    "allow_null",
+    "choices",
+    "default",
+    "auto_now",
+    "auto_now_add",
+    "index",
+    "unique",
+    "text",
+    "email",
+    "url",
+    "max_digits",
+    "decimal_places",
+    "foreign_key",
+    "one_to_one",
+    "on_delete",
+];
 
 /// The options written on the model struct.
 #[derive(Default)]
@@ -110,22 +132,60 @@ pub fn model_attrs(attrs: &[Attribute]) -> Result<ModelAttrs> {
     Ok(out)
 }
 
-/// Parses every `#[orm(...)]` on one field.
-pub fn field_attrs(attrs: &[Attribute]) -> Result<FieldAttrs> {
+/// Parses every `#[orm(...)]` on the field `field`; errors name the field.
+pub fn field_attrs(attrs: &[Attribute], field: &Ident) -> Result<FieldAttrs> {
     let mut out = FieldAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("orm")) {
-        attr.parse_nested_meta(|meta| parse_field_key(&mut out, meta))?;
+        attr.parse_nested_meta(|meta| parse_field_key(&mut out, meta, field))?;
     }
     Ok(out)
 }
 
-fn parse_field_key(out: &mut FieldAttrs, meta: ParseNestedMeta<'_>) -> Result<()> {
+fn parse_field_key(out: &mut FieldAttrs, meta: ParseNestedMeta<'_>, field: &Ident) -> Result<()> {
+    // Every error of this key, from here or from the value's parser, names the field.
+    parse_field_value(out, &meta).map_err(|e| {
+        e.into_iter()
+            .map(|e| {
+                let msg = e.to_string();
+                let msg = if msg.starts_with("field `") {
+                    msg
+                } else {
+                    format!("field `{field}`: {msg}")
+                };
+                // Rebuild with the original (possibly multi-token) span.
+                let mut tokens = e.to_compile_error().into_iter();
+                let first = tokens.next().map(|t| t.span()).unwrap_or_else(|| e.span());
+                let last = tokens.last().map(|t| t.span()).unwrap_or(first);
+                syn::Error::new_spanned(Spans(first, last), msg)
+            })
+            .reduce(|mut a, b| {
+                a.combine(b);
+                a
+            })
+            .expect("a syn::Error holds at least one message")
+    })
+}
+
+/// Two spans as tokens, so `Error::new_spanned` covers from the first to the last.
+struct Spans(proc_macro2::Span, proc_macro2::Span);
+
+impl quote::ToTokens for Spans {
+    fn to_tokens(&self, tokens: &mut proc_macro2::TokenStream) {
+        let mut a = proc_macro2::Punct::new('#', proc_macro2::Spacing::Alone);
+        a.set_span(self.0);
+        let mut b = proc_macro2::Punct::new('#', proc_macro2::Spacing::Alone);
+        b.set_span(self.1);
+        tokens.extend([proc_macro2::TokenTree::from(a), b.into()]);
+    }
+}
+
+fn parse_field_value(out: &mut FieldAttrs, meta: &ParseNestedMeta<'_>) -> Result<()> {
     let span = meta
         .path
         .get_ident()
         .map(|i| i.span())
         .unwrap_or_else(proc_macro2::Span::call_site);
-    let name = path_name(&meta);
+    let name = path_name(meta);
     let flag = |slot: &mut Flag| -> Result<()> {
         if slot.is_some() {
             return Err(meta.error(format!("`{name}` is given twice")));
@@ -175,27 +235,27 @@ fn parse_field_key(out: &mut FieldAttrs, meta: ParseNestedMeta<'_>) -> Result<()
             }
         }
         "max_length" => {
-            out.max_length = Some((positive_int(&meta)?, span));
+            out.max_length = Some((positive_int(meta)?, span));
             Ok(())
         }
         "min_length" => {
-            out.min_length = Some((non_negative_int(&meta)?, span));
+            out.min_length = Some((non_negative_int(meta)?, span));
             Ok(())
         }
         "max_digits" => {
-            out.max_digits = Some((positive_int(&meta)?, span));
+            out.max_digits = Some((positive_int(meta)?, span));
             Ok(())
         }
         "decimal_places" => {
-            out.decimal_places = Some((non_negative_int(&meta)?, span));
+            out.decimal_places = Some((non_negative_int(meta)?, span));
             Ok(())
         }
         "minimum" => {
-            out.minimum = Some(number(&meta)?);
+            out.minimum = Some(number(meta)?);
             Ok(())
         }
         "maximum" => {
-            out.maximum = Some(number(&meta)?);
+            out.maximum = Some(number(meta)?);
             Ok(())
         }
         "choices" => {
@@ -223,10 +283,48 @@ fn parse_field_key(out: &mut FieldAttrs, meta: ParseNestedMeta<'_>) -> Result<()
             out.default = Some((value, span));
             Ok(())
         }
-        _ => Err(meta.error(format!(
-            "unknown orm field option `{name}`; valid options are: {FIELD_KEYS}"
-        ))),
+        _ => {
+            let hint = closest(&name, FIELD_KEYS)
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            Err(meta.error(format!(
+                "unknown orm field option `{name}`{hint}; valid options are: {}",
+                FIELD_KEYS.join(", ")
+            )))
+        }
     }
+}
+
+/// The key of `keys` closest to the misspelt `name`, if one is close enough to suggest.
+fn closest<'a>(name: &str, keys: &[&'a str]) -> Option<&'a str> {
+    keys.iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance, counting a swap of two neighbours as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 fn path_name(meta: &ParseNestedMeta<'_>) -> String {

@@ -24,7 +24,7 @@ pub enum Base {
     Uuid,
     IpAddr,
     /// `ForeignKey<Target, Key>` (Key defaults to `i64`) and the key's own base.
-    ForeignKey(Type, Type, Box<Base>),
+    ForeignKey(Box<Type>, Box<Type>, Box<Base>),
     /// Any other type: a `#[derive(DbEnum)]` enum.
     Enum,
 }
@@ -107,12 +107,12 @@ impl Field {
             .ident
             .clone()
             .ok_or_else(|| Error::new(field.span(), "orm models need named fields"))?;
-        let attrs = attrs::field_attrs(&field.attrs)?;
+        let attrs = attrs::field_attrs(&field.attrs, &ident)?;
         let (nullable, inner) = match option_inner(&field.ty) {
             Some(inner) => (true, inner.clone()),
             None => (false, field.ty.clone()),
         };
-        let base = base_of(&inner)?;
+        let base = base_of(&inner, &ident)?;
         let kind = resolve_kind(&ident, &base, &attrs, &inner)?;
         let mut f = Field {
             ident,
@@ -245,11 +245,10 @@ impl Field {
             }
         }
         match (self.kind, a.max_digits, a.decimal_places) {
-            (Kind::Decimal, Some((digits, _)), Some((places, s))) => {
-                if places > digits {
-                    return Err(self.err(s, "`decimal_places` cannot exceed `max_digits`"));
-                }
+            (Kind::Decimal, Some((digits, _)), Some((places, s))) if places > digits => {
+                return Err(self.err(s, "`decimal_places` cannot exceed `max_digits`"));
             }
+            (Kind::Decimal, Some(_), Some(_)) => {}
             (Kind::Decimal, _, _) => {
                 return Err(self.err(
                     self.ident.span(),
@@ -338,6 +337,11 @@ impl Field {
                 quote!(#inner)
             }
         }
+    }
+
+    /// [`Field::value_type`] as written in error messages.
+    pub fn value_type_name(&self) -> String {
+        self.value_type().to_string().replace(' ', "")
     }
 
     /// The diesel SQL type of the column, without `Nullable`.
@@ -450,7 +454,7 @@ impl Field {
             None => quote!(::core::option::Option::None),
         };
         let foreign_key = match &self.base {
-            Base::ForeignKey(target, ..) => {
+            Base::ForeignKey(..) => {
                 let on_delete = match a.on_delete.as_ref().map(|l| l.value().to_ascii_lowercase()) {
                     Some(v) if v == "cascade" => quote!(::orm::OnDelete::Cascade),
                     Some(v) if v == "restrict" => quote!(::orm::OnDelete::Restrict),
@@ -459,8 +463,11 @@ impl Field {
                     None => quote!(::orm::OnDelete::Restrict),
                 };
                 let one_to_one = a.one_to_one.is_some();
-                quote_spanned!(target.span()=> ::core::option::Option::Some(::orm::ForeignKeyMeta {
-                    target: <#target as ::orm::Model>::meta,
+                let inner = &self.inner;
+                let target =
+                    quote_spanned!(inner.span()=> <#inner as __OrmForeignKeyTarget>::TARGET);
+                quote!(::core::option::Option::Some(::orm::ForeignKeyMeta {
+                    target: #target,
                     on_delete: #on_delete,
                     one_to_one: #one_to_one,
                 }))
@@ -587,14 +594,19 @@ fn generic_arg<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     }
 }
 
-fn base_of(ty: &Type) -> Result<Base> {
+/// Reads `ty` (without `Option`) as a base type; errors name the field `ident`.
+fn base_of(ty: &Type, ident: &Ident) -> Result<Base> {
     if let Some((target, key)) = foreign_key_args(ty) {
         let key: Type = key.unwrap_or_else(|| syn::parse_quote!(i64));
-        let key_base = base_of(&key)?;
+        let key_base = base_of(&key, ident)?;
         if !matches!(key_base, Base::I32 | Base::I64 | Base::Uuid | Base::String) {
-            return Err(Error::new(key.span(), "the key of a ForeignKey must be i32, i64, orm::Uuid or String (the referenced model's primary-key type)"));
+            return Err(Error::new_spanned(&key, format!("field `{ident}`: the key of a ForeignKey must be i32, i64, orm::Uuid or String (the referenced model's primary-key type)")));
         }
-        return Ok(Base::ForeignKey(target, key, Box::new(key_base)));
+        return Ok(Base::ForeignKey(
+            Box::new(target),
+            Box::new(key),
+            Box::new(key_base),
+        ));
     }
     let Type::Path(p) = ty else {
         return Ok(Base::Enum);
@@ -616,9 +628,9 @@ fn base_of(ty: &Type) -> Result<Base> {
         _ => None,
     };
     if let Some(newtype) = newtype {
-        return Err(Error::new(
-            ty.span(),
-            format!("`{}` cannot be bound on every backend; use the newtype `{newtype}` (it derefs to and converts from it)", type_string(ty)),
+        return Err(Error::new_spanned(
+            ty,
+            format!("field `{ident}`: `{}` cannot be bound on every backend; use the newtype `{newtype}` (it derefs to and converts from it)", type_string(ty)),
         ));
     }
     Ok(match last.ident.to_string().as_str() {

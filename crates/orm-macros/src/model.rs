@@ -1,14 +1,14 @@
 //! `#[derive(Model)]`: reads the struct, checks it, and emits the diesel table, the row
 //! impls (Queryable, Selectable), the insert form, the change set and the metadata.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Delimiter, Group, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Error, Fields, Result};
 
 use crate::attrs;
 use crate::attrs::DefaultAttr;
-use crate::field::Field;
+use crate::field::{Base, Field};
 
 /// Expands `#[derive(Model)]` on `input`.
 pub fn expand(input: DeriveInput) -> Result<TokenStream> {
@@ -97,15 +97,65 @@ impl ModelDef {
         let model_impl = self.model_impl();
         let insert = self.insert_form();
         let changes = self.change_set();
+        // The metadata reaches a foreign key's target through the field's own type
+        // (`<ForeignKey<M> as __OrmForeignKeyTarget>::TARGET`, spanned on the field): when
+        // `M` is not a model, that repeats the struct's own error instead of adding one.
+        let has_fk = self
+            .fields
+            .iter()
+            .any(|f| matches!(f.base, Base::ForeignKey(..)));
+        let fk_target = has_fk.then(|| {
+            quote! {
+                trait __OrmForeignKeyTarget {
+                    const TARGET: fn() -> &'static ::orm::ModelMeta;
+                }
+                impl<__M: ::orm::Model<PrimaryKey = __K>, __K> __OrmForeignKeyTarget for ::orm::ForeignKey<__M, __K> {
+                    const TARGET: fn() -> &'static ::orm::ModelMeta = <__M as ::orm::Model>::meta;
+                }
+            }
+        });
         quote! {
             #table_decl
             #insert
             #changes
             const _: () = {
+                #fk_target
                 #row_impls
                 #model_impl
             };
         }
+    }
+
+    /// Where-clauses for the bounds the generated impls need from types the derive cannot
+    /// check itself: a `DbEnum` field's enum (`enums`) and a `ForeignKey`'s target
+    /// (`foreign_keys`). They hold trivially when the types are right.
+    ///
+    /// When a type is wrong, `__orm_field_types` (or the struct's own `ForeignKey<M>`)
+    /// already reports it in one clear error; with these where-clauses the impls that
+    /// depend on it simply do not apply instead of adding a cascade of diesel errors. The
+    /// `for<'__orm>` keeps rustc from rejecting a false bound on concrete types.
+    ///
+    /// Foreign-key targets stay out of the `Model` impl and what it requires: two models
+    /// referencing each other would make their `Model` impls require each other.
+    fn guards(&self, enums: bool, foreign_keys: bool) -> Vec<TokenStream> {
+        let mut out = Vec::new();
+        for f in &self.fields {
+            match &f.base {
+                Base::Enum if enums => {
+                    let inner = &f.inner;
+                    let ty = &f.ty;
+                    let sql = f.full_sql_type();
+                    out.push(quote!(for<'__orm> #inner: ::orm::DbEnum));
+                    out.push(quote!(for<'__orm> #inner: ::orm::validate::FieldValue));
+                    out.push(quote!(for<'__orm> #ty: ::diesel::expression::AsExpression<#sql>));
+                }
+                Base::ForeignKey(target, key, _) if foreign_keys => {
+                    out.push(quote!(for<'__orm> #target: ::orm::Model<PrimaryKey = #key>));
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     fn table_decl(&self) -> TokenStream {
@@ -139,15 +189,15 @@ impl ModelDef {
         let rust_types: Vec<_> = self.fields.iter().map(|f| &f.ty).collect();
         let names: Vec<_> = self.fields.iter().map(|f| &f.ident).collect();
         let idx = (0..self.fields.len()).map(syn::Index::from);
+        let guards = self.guards(false, true);
         let type_checks = self.fields.iter().map(|f| {
             let inner = &f.inner;
-            let fk = match &f.base {
-                crate::field::Base::ForeignKey(target, key, _) => {
-                    Some(quote_spanned!(inner.span()=> ::orm::__private::assert_foreign_key::<#target, #key>();))
+            match &f.base {
+                Base::ForeignKey(..) => quote!(),
+                _ => {
+                    quote_spanned!(inner.span()=> ::orm::__private::assert_field_type::<#inner>();)
                 }
-                _ => None,
-            };
-            quote_spanned!(inner.span()=> ::orm::__private::assert_field_type::<#inner>(); #fk)
+            }
         });
         quote! {
             #[allow(dead_code)]
@@ -158,6 +208,7 @@ impl ModelDef {
             impl<__DB: ::diesel::backend::Backend> ::diesel::deserialize::Queryable<(#(#sql_types,)*), __DB> for #ident
             where
                 (#(#rust_types,)*): ::diesel::deserialize::FromStaticSqlRow<(#(#sql_types,)*), __DB>,
+                #(#guards,)*
             {
                 type Row = (#(#rust_types,)*);
                 fn build(row: Self::Row) -> ::diesel::deserialize::Result<Self> {
@@ -187,8 +238,9 @@ impl ModelDef {
         let insert = format_ident!("New{}", ident);
         let changes = format_ident!("{}Changes", ident);
         let metas = self.fields.iter().map(|f| f.meta_tokens());
+        let guards = self.guards(true, false);
         quote! {
-            impl ::orm::Model for #ident {
+            impl ::orm::Model for #ident where #(#guards,)* {
                 type Table = #table::table;
                 type PrimaryKey = #pk_ty;
                 type PrimaryKeySql = #pk_sql;
@@ -197,12 +249,15 @@ impl ModelDef {
                 const PRIMARY_KEY_KIND: ::orm::FieldKind = #pk_kind;
 
                 fn meta() -> &'static ::orm::ModelMeta {
-                    static META: ::orm::ModelMeta = ::orm::ModelMeta {
-                        name: #name,
-                        table: #table_name,
-                        fields: &[#(#metas),*],
-                    };
-                    &META
+                    // An inline const rather than a `static`: a nested static would not
+                    // see the impl's where-clauses (see `guards`).
+                    const {
+                        &::orm::ModelMeta {
+                            name: #name,
+                            table: #table_name,
+                            fields: &[#(#metas),*],
+                        }
+                    }
                 }
 
                 fn pk(&self) -> &Self::PrimaryKey {
@@ -261,7 +316,36 @@ impl ModelDef {
         let defaults = kept.iter().filter_map(|(_, f)| match &f.attrs.default {
             Some((DefaultAttr::Function(expr), _)) => {
                 let name = &f.ident;
-                Some(quote_spanned!(expr.span()=> if self.#name.is_none() { self.#name = ::core::option::Option::Some((#expr)()); }))
+                let vt = f.value_type();
+                // The value goes through a trait implemented only for the field's type,
+                // so a function returning anything else is one error naming the field.
+                let vt_name = f.value_type_name();
+                let message = format!(
+                    "field `{name}`: the default function must return `{vt_name}`, not `{{Self}}`"
+                );
+                let label = format!("must return `{vt_name}`");
+                // `(expr)()` spanned from the expression's first token to its last, so the
+                // error underlines the whole expression.
+                let tokens = expr.to_token_stream();
+                let last = tokens.clone().into_iter().last().map_or(expr.span(), |t| t.span());
+                let mut callee = Group::new(Delimiter::Parenthesis, tokens);
+                callee.set_span(expr.span());
+                let mut call = Group::new(Delimiter::Parenthesis, TokenStream::new());
+                call.set_span(last);
+                Some(quote_spanned! {expr.span()=>
+                    if self.#name.is_none() {
+                        #[diagnostic::on_unimplemented(message = #message, label = #label)]
+                        trait __OrmDefault {
+                            fn __orm_value(self) -> #vt;
+                        }
+                        impl __OrmDefault for #vt {
+                            fn __orm_value(self) -> #vt {
+                                self
+                            }
+                        }
+                        self.#name = ::core::option::Option::Some(__OrmDefault::__orm_value(#callee #call));
+                    }
+                })
             }
             _ => None,
         });
@@ -272,6 +356,7 @@ impl ModelDef {
                 }
             }
         });
+        let guards = self.guards(true, false);
         let doc = format!("The values that create a `{ident}`: required fields are plain, the others `Option` (left out: default or NULL). Generated by `#[derive(Model)]`.");
         let new_doc =
             format!("A `{form}` with every required field given and every optional one left out.");
@@ -292,7 +377,7 @@ impl ModelDef {
 
             #default_impl
 
-            impl ::orm::InsertForm for #form {
+            impl ::orm::InsertForm for #form where #(#guards,)* {
                 type Model = #ident;
 
                 fn validate(&self) -> ::core::result::Result<(), ::orm::ValidationError> {
@@ -338,18 +423,26 @@ impl ModelDef {
             let name = &f.ident;
             quote!(if let ::core::option::Option::Some(__v) = &self.#name { __c.check(&__fields[#i], __v); })
         });
+        let guards = self.guards(true, false);
         let changeset = (!kept.is_empty()).then(|| {
-            let eq_types = kept.iter().map(|(_, f)| {
-                let name = &f.ident;
-                let vt = value_ty(f);
-                quote!(::core::option::Option<::diesel::dsl::Eq<#table::#name, #vt>>)
-            });
+            let eq_types: Vec<_> = kept
+                .iter()
+                .map(|(_, f)| {
+                    let name = &f.ident;
+                    let vt = value_ty(f);
+                    quote!(::core::option::Option<::diesel::dsl::Eq<#table::#name, #vt>>)
+                })
+                .collect();
             let eq_values = kept.iter().map(|(_, f)| {
                 let name = &f.ident;
                 quote!(self.#name.map(|__v| ::diesel::ExpressionMethods::eq(#table::#name, __v)),)
             });
             quote! {
-                impl ::diesel::AsChangeset for #changes {
+                impl ::diesel::AsChangeset for #changes
+                where
+                    #(#guards,)*
+                    for<'__orm> (#(#eq_types,)*): ::diesel::AsChangeset<Target = #table::table>,
+                {
                     type Target = #table::table;
                     type Changeset = <(#(#eq_types,)*) as ::diesel::AsChangeset>::Changeset;
                     fn as_changeset(self) -> Self::Changeset {
@@ -366,7 +459,7 @@ impl ModelDef {
                 #(#decls)*
             }
 
-            impl ::orm::ChangeSet for #changes {
+            impl ::orm::ChangeSet for #changes where #(#guards,)* {
                 type Model = #ident;
 
                 fn validate(&self) -> ::core::result::Result<(), ::orm::ValidationError> {

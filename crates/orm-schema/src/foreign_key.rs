@@ -99,7 +99,7 @@ where
     }
 }
 
-impl<'a, M, K, ST> AsExpression<ST> for &'a ForeignKey<M, K>
+impl<M, K, ST> AsExpression<ST> for &ForeignKey<M, K>
 where
     M: Model<PrimaryKey = K>,
     ST: SqlType + diesel::expression::TypedExpressionType,

@@ -49,7 +49,7 @@
 
 #![deny(missing_docs)]
 
-pub use orm_exec::{dispatch, Connection, Error, Result};
+pub use orm_exec::{dispatch, Connection, DatabaseUrl, Error, Result};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_schema::{
     ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,

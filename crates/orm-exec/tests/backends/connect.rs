@@ -246,7 +246,7 @@ fn silent_server_times_out() {
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_unknown_database_and_role() {
-    let Some(db) = TestDb::new(Backend::Postgres) else {
+    let Some(url) = support::server_url(Backend::Postgres) else {
         return;
     };
     let (base, _) = url.rsplit_once('/').unwrap();
@@ -269,7 +269,7 @@ fn postgres_unknown_database_and_role() {
 #[cfg(feature = "mysql")]
 #[test]
 fn mysql_unknown_database_and_wrong_password() {
-    let Some(db) = TestDb::new(Backend::Mysql) else {
+    let Some(url) = support::server_url(Backend::Mysql) else {
         return;
     };
     let (base, _) = url.rsplit_once('/').unwrap();
@@ -295,7 +295,7 @@ fn mysql_unknown_database_and_wrong_password() {
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_inside_spawn_blocking() {
-    let Some(db) = TestDb::new(Backend::Postgres) else {
+    let Some(url) = support::server_url(Backend::Postgres) else {
         return;
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -49,9 +49,12 @@ backend_test!(
 #[test]
 fn test_databases_are_removed() {
     for backend in Backend::ALL {
-        if !cfg!(feature = "postgres") && backend == Backend::Postgres
-            || !cfg!(feature = "mysql") && backend == Backend::Mysql
-        {
+        let enabled = match backend {
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+            Backend::Mysql => cfg!(feature = "mysql"),
+        };
+        if !enabled {
             continue;
         }
         let Some(db) = TestDb::new(backend) else {

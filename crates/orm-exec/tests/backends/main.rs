@@ -9,5 +9,6 @@ extern crate orm_exec as orm;
 mod support;
 
 mod connect;
+mod ddl;
 mod errors;
 mod isolation;

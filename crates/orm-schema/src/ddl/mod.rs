@@ -133,7 +133,8 @@ fn column_definition(field: &FieldMeta, backend: Backend) -> String {
     }
     let mut def = format!("{name} {ty}");
     if field.primary_key {
-        def.push_str(" PRIMARY KEY");
+        // SQLite lets a non-INTEGER primary key hold NULL unless told otherwise.
+        def.push_str(" NOT NULL PRIMARY KEY");
     } else if !field.nullable {
         def.push_str(" NOT NULL");
     }
