@@ -143,12 +143,27 @@ impl Connection {
     /// the set, or a cycle); otherwise the first statement's database error.
     pub fn create_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
         let backend = self.backend();
+        let flavor = self.mysql_flavor()?;
         for meta in orm_schema::ddl::creation_order(models)? {
-            for statement in orm_schema::ddl::create_table(meta, backend) {
+            for statement in orm_schema::ddl::create_table_for(meta, backend, flavor) {
                 self.batch_execute(&statement)?;
             }
         }
         Ok(())
+    }
+
+    /// Which MySQL-family server this is (MariaDB or MySQL name their collations
+    /// differently); the default on other backends, without a round trip.
+    fn mysql_flavor(&mut self) -> Result<orm_schema::ddl::MysqlFlavor> {
+        if self.backend() != Backend::Mysql {
+            return Ok(orm_schema::ddl::MysqlFlavor::default());
+        }
+        let version: String = crate::dispatch!(self, c => diesel::RunQueryDsl::get_result(
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("VERSION()")),
+            c
+        ))
+        .map_err(|e| Error::from_diesel(e, Backend::Mysql))?;
+        Ok(orm_schema::ddl::MysqlFlavor::from_version(&version))
     }
 
     /// Drops the tables of `models` that exist, referencing tables first (the reverse of

@@ -81,6 +81,10 @@ pub enum Error {
     /// that is not in the set, or a cycle).
     #[error(transparent)]
     Schema(#[from] orm_schema::ddl::SchemaError),
+    /// A field, lookup, ordering or value given by name that the model does not allow
+    /// (`filter_by`, `order_by_names`).
+    #[error(transparent)]
+    Name(#[from] orm_schema::NameError),
     /// Any other database error.
     #[error("{} error: {message}{}", backend.map_or("database", |b| b.name()), if *retryable { " (retryable)" } else { "" })]
     Database {

@@ -1,19 +1,47 @@
 //! Opening a connection on each backend, and the session setup orm relies on.
 //!
 //! - SQLite: diesel's connection, then `PRAGMA foreign_keys = ON` (foreign keys and their
-//!   `ON DELETE` actions are enforced), `PRAGMA busy_timeout = 5000` and, for a writable
+//!   `ON DELETE` actions are enforced), `PRAGMA busy_timeout = 5000`,
+//!   `PRAGMA case_sensitive_like = ON` and, for a writable
 //!   file, `PRAGMA journal_mode = WAL` (readers do not block the writer).
 //! - PostgreSQL: tokio-postgres connects (so a failure reports its cause, such as
 //!   "connection refused", which diesel-async's own `establish` drops), then diesel-async
 //!   takes the client over; bounded by the URL's connect timeout.
 //! - MySQL/MariaDB: diesel-async's `establish` (mysql_async), bounded by the URL's connect
 //!   timeout, which mysql_async does not have.
+//!
+//! Every connection gets [`OrmInstrumentation`] (one `tracing` event per statement, and the
+//! transaction abort watch; see [`crate::instrument`]), replacing diesel's global default
+//! instrumentation.
 
 use orm_schema::Backend;
 
 use crate::connection::Connection;
 use crate::error::{Error, Result};
+use crate::instrument::OrmInstrumentation;
 use crate::url::DatabaseUrl;
+
+/// Installs orm's statement tracing on a new connection.
+fn traced<C: diesel::Connection>(mut conn: C, backend: Backend) -> C {
+    conn.set_instrumentation(OrmInstrumentation::new(backend));
+    conn
+}
+
+/// The pragmas every SQLite connection runs first: foreign keys enforced, a busy
+/// timeout, case-sensitive LIKE (as on the other backends; the `i` lookups fold case
+/// explicitly) and, for a writable file, WAL.
+#[cfg(feature = "sqlite")]
+pub(crate) fn sqlite_setup(url: &DatabaseUrl) -> String {
+    let mut setup = String::from(
+        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA case_sensitive_like = ON;",
+    );
+    let driver_url = url.driver_url();
+    let read_only = driver_url.contains("mode=ro") || driver_url.contains("immutable=1");
+    if matches!(url.target(), crate::url::Target::File(_)) && !read_only {
+        setup.push_str(" PRAGMA journal_mode = WAL;");
+    }
+    setup
+}
 
 /// Opens and sets up a SQLite connection.
 #[cfg(feature = "sqlite")]
@@ -21,23 +49,19 @@ pub(crate) fn sqlite(url: &DatabaseUrl) -> Result<Connection> {
     use diesel::connection::SimpleConnection;
     use diesel::Connection as _;
 
-    let mut conn = diesel::SqliteConnection::establish(url.driver_url())
+    let conn = diesel::SqliteConnection::establish(url.driver_url())
         .map_err(|e| Error::from_connection_error(e, Backend::Sqlite, url.redacted()))?;
-    let mut setup = String::from("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
-    let driver_url = url.driver_url();
-    let read_only = driver_url.contains("mode=ro") || driver_url.contains("immutable=1");
-    if matches!(url.target(), crate::url::Target::File(_)) && !read_only {
-        setup.push_str(" PRAGMA journal_mode = WAL;");
-    }
-    conn.batch_execute(&setup)
-        .map_err(|e| match Error::from_diesel(e, Backend::Sqlite) {
+    let mut conn = traced(conn, Backend::Sqlite);
+    conn.batch_execute(&sqlite_setup(url)).map_err(|e| {
+        match Error::from_diesel(e, Backend::Sqlite) {
             // A file that cannot be opened is only noticed by the first statement.
             Error::Database { message, .. } => Error::Connection {
                 backend: Backend::Sqlite,
                 message: format!("{message} (url: {})", url.redacted()),
             },
             other => other,
-        })?;
+        }
+    })?;
     Ok(Connection::Sqlite(conn))
 }
 
@@ -53,12 +77,12 @@ pub(crate) fn postgres(url: &DatabaseUrl) -> Result<Connection> {
             .await
             .map_err(|e| Error::from_connection_error(e, backend, url.redacted()))
     })
-    .map(Connection::Postgres)
+    .map(|conn| Connection::Postgres(traced(conn, backend)))
 }
 
 /// A tokio-postgres connect error with its whole cause chain.
 #[cfg(feature = "postgres")]
-fn postgres_connect_error(err: &tokio_postgres::Error, url: &DatabaseUrl) -> Error {
+pub(crate) fn postgres_connect_error(err: &tokio_postgres::Error, url: &DatabaseUrl) -> Error {
     use std::error::Error as _;
 
     let message = match err.as_db_error() {
@@ -100,7 +124,7 @@ pub(crate) fn mysql(url: &DatabaseUrl) -> Result<Connection> {
             .await
             .map_err(|e| Error::from_connection_error(e, backend, url.redacted()))
     })
-    .map(Connection::Mysql)
+    .map(|conn| Connection::Mysql(traced(conn, backend)))
 }
 
 /// A backend whose feature is off. [`DatabaseUrl::parse`] already refuses its URLs, so this

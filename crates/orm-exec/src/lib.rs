@@ -8,6 +8,14 @@
 //!   raw statements, `create_all` / `drop_all`.
 //! - `establish`: how each backend's connection is opened and set up (SQLite pragmas).
 //! - [`dispatch!`]: run one generic diesel body on whichever backend a connection holds.
+//! - [`database`]: the async side: [`Database`] (a deadpool pool per URL, async statements
+//!   and transactions, a force-rollback test mode), [`PooledConnection`] and
+//!   [`async_dispatch!`].
+//! - [`transaction`]: [`Connection::transaction`] (commit, rollback, savepoints, SQLite's
+//!   `BEGIN IMMEDIATE`).
+//! - [`raw`]: the raw SQL escape hatch, [`Connection::raw`], with `?` placeholders and
+//!   bound values on every backend.
+//! - [`instrument`]: one `tracing` event per statement (target `orm::sql`, DEBUG).
 //! - [`error`]: the one [`Error`] type and the classification of driver errors
 //!   ([`error::map`]), identical on every backend.
 //! - `runtime` (with `postgres` or `mysql`): the tokio runtime behind blocking PostgreSQL and
@@ -29,16 +37,22 @@ compile_error!(
 );
 
 pub mod connection;
+pub mod database;
 pub mod dispatch;
 pub mod error;
 mod establish;
+pub mod instrument;
+pub mod raw;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod runtime;
+pub mod transaction;
 pub mod url;
 
 pub use connection::Connection;
+pub use database::{Database, DatabaseBuilder, PoolConfig, PooledConnection};
 pub use error::{ConstraintInfo, Error, Result};
 pub use orm_schema::Backend;
+pub use raw::RawQuery;
 pub use url::DatabaseUrl;
 
 /// Items the exported macros expand to; not part of the API.
@@ -46,4 +60,5 @@ pub use url::DatabaseUrl;
 pub mod __private {
     pub use crate::dispatch::unreachable_backend;
     pub use diesel;
+    pub use diesel_async;
 }

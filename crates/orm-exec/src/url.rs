@@ -10,9 +10,12 @@
 //! | `mysql://…`, `mariadb://…` | MySQL / MariaDB | a server (`mariadb://` is handed to the driver as `mysql://`) |
 //!
 //! Every form accepts `connect_timeout=<seconds>` in its query string (default 10; `0`
-//! waits without limit). Other query parameters go to the driver unchanged: SQLite URI
-//! parameters such as `mode=ro`, tokio-postgres parameters such as `options=…`, mysql_async
-//! parameters such as `require_ssl=true`.
+//! waits without limit), and two settings of an async pool ([`crate::Database`]):
+//! `max_connections=<n>` and `acquire_timeout=<seconds>` (decimals allowed; how long
+//! `Database::get` waits for a free connection). orm removes all three before the driver
+//! sees the URL; a blocking connection ignores the pool settings. Other query parameters go
+//! to the driver unchanged: SQLite URI parameters such as `mode=ro`, tokio-postgres
+//! parameters such as `options=…`, mysql_async parameters such as `require_ssl=true`.
 //!
 //! Passwords never leave this module in clear: [`DatabaseUrl`]'s `Debug` and `Display`, and
 //! every error built from a URL, show it as `***` (see [`redact`]).
@@ -47,6 +50,8 @@ pub struct DatabaseUrl {
     target: Target,
     driver_url: String,
     connect_timeout: Option<Duration>,
+    max_connections: Option<usize>,
+    acquire_timeout: Option<Duration>,
     redacted: String,
 }
 
@@ -122,6 +127,7 @@ impl DatabaseUrl {
                     )),
                 },
             };
+        let (max_connections, acquire_timeout) = take_pool_params(&mut params).map_err(&invalid)?;
 
         let (target, driver_url) = match backend {
             Backend::Sqlite => sqlite_target(body, &params).map_err(|r| invalid(&r))?,
@@ -158,6 +164,8 @@ impl DatabaseUrl {
             target,
             driver_url,
             connect_timeout,
+            max_connections,
+            acquire_timeout,
             redacted,
         })
     }
@@ -182,6 +190,17 @@ impl DatabaseUrl {
     /// (`connect_timeout=0`).
     pub fn connect_timeout(&self) -> Option<Duration> {
         self.connect_timeout
+    }
+
+    /// The pool size the URL asks for (`max_connections=<n>`), if any.
+    pub fn max_connections(&self) -> Option<usize> {
+        self.max_connections
+    }
+
+    /// How long a pool may make a caller wait for a free connection
+    /// (`acquire_timeout=<seconds>`), if the URL says.
+    pub fn acquire_timeout(&self) -> Option<Duration> {
+        self.acquire_timeout
     }
 
     /// The URL as given, with any password replaced by `***`.
@@ -325,6 +344,27 @@ fn take_param<'a>(params: &mut Vec<(&'a str, &'a str)>, key: &str) -> Option<&'a
         }
     });
     found
+}
+
+/// Removes the pool settings `max_connections` and `acquire_timeout` from the parameters.
+fn take_pool_params<'a>(
+    params: &mut Vec<(&'a str, &'a str)>,
+) -> std::result::Result<(Option<usize>, Option<Duration>), &'static str> {
+    let max_connections = match take_param(params, "max_connections") {
+        None => None,
+        Some(raw) => match raw.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return Err("max_connections must be a whole number of at least 1"),
+        },
+    };
+    let acquire_timeout = match take_param(params, "acquire_timeout") {
+        None => None,
+        Some(raw) => match raw.trim().parse::<f64>().map(Duration::try_from_secs_f64) {
+            Ok(Ok(limit)) => Some(limit),
+            _ => return Err("acquire_timeout must be a number of seconds, such as 30 or 0.5"),
+        },
+    };
+    Ok((max_connections, acquire_timeout))
 }
 
 /// Appends `?k=v&k=v` (nothing when empty), keeping each pair as written.

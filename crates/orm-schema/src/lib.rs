@@ -16,6 +16,7 @@ pub mod ddl;
 pub mod foreign_key;
 pub mod meta;
 pub mod model;
+pub mod name_error;
 pub mod sql_types;
 pub mod validate;
 pub mod values;
@@ -27,5 +28,6 @@ pub use meta::{
     DefaultValue, FieldKind, FieldMeta, ForeignKeyMeta, Literal, ModelMeta, OnDelete, Validators,
 };
 pub use model::{ChangeSet, InsertForm, Model};
+pub use name_error::NameError;
 pub use validate::{FieldError, ValidationError};
 pub use values::{Decimal, IpAddress, Json, Uuid};

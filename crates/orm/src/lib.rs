@@ -31,8 +31,14 @@
 //! assert_eq!(err.errors()[0].field, "text");
 //! assert_eq!(err.errors()[0].code, "max_length");
 //!
-//! // Every column is a typed diesel column: `notes::completed.eq(false)`.
-//! let _open = notes::completed.eq(false);
+//! // A QuerySet: typed filters (checked by rustc) and by-name ones (checked at run time).
+//! let open = Note::objects()
+//!     .filter(notes::completed.eq(false))
+//!     .filter_by("text__icontains", "GROCERIES")?
+//!     .order_by(notes::id.desc())
+//!     .limit(10);
+//! assert!(open.all(&mut conn)?.is_empty());
+//! assert_eq!(open.count(&mut conn)?, 0);
 //! # Ok(()) }
 //! ```
 //!
@@ -43,14 +49,26 @@
 //! - Validation: [`validate`], [`ValidationError`].
 //! - Schema: [`ddl`], [`Connection::create_all`].
 //! - Connections and errors: [`Connection`], [`Error`].
+//! - Async: [`Database`] (a pool per URL, async statements and transactions, a
+//!   force-rollback test mode), [`PooledConnection`], [`async_dispatch!`].
+//! - Transactions: [`Connection::transaction`]; raw SQL with bound values:
+//!   [`Connection::raw`]; statement tracing (target `orm::sql`): [`instrument`].
 //!
 //! Your crate needs `diesel` as a dependency next to `orm` (the generated `table!`
 //! refers to `::diesel`): `diesel = { version = "2.3", default-features = false }`.
 
 #![deny(missing_docs)]
 
+pub use orm_exec::{
+    async_dispatch, database, Database, DatabaseBuilder, PoolConfig, PooledConnection,
+};
 pub use orm_exec::{dispatch, Connection, DatabaseUrl, Error, Result};
+pub use orm_exec::{instrument, raw, transaction, RawQuery};
 pub use orm_macros::{DbEnum, Model};
+pub use orm_query::{
+    lookups, ByName, Lookups, NameError, NoOrder, Objects, ObjectsExt, OrderBy, OrderByName,
+    QuerySet, TextLookups,
+};
 pub use orm_schema::{
     ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,
     FieldKind, FieldMeta, ForeignKey, ForeignKeyMeta, InsertForm, IpAddress, Json, Literal, Model,
@@ -59,8 +77,11 @@ pub use orm_schema::{
 
 /// The names most code needs: `use orm::prelude::*;`.
 pub mod prelude {
-    pub use crate::{ChangeSet, Connection, DbEnum, ForeignKey, InsertForm, Model};
-    pub use diesel::ExpressionMethods;
+    pub use crate::{
+        ChangeSet, Connection, DbEnum, ForeignKey, InsertForm, Lookups, Model, ObjectsExt,
+        TextLookups,
+    };
+    pub use diesel::{BoolExpressionMethods, ExpressionMethods};
 }
 
 /// Items the derives refer to; not part of the public API.

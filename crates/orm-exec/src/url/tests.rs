@@ -200,3 +200,26 @@ fn passwords_are_redacted() {
         assert!(!format!("{url:?} {url}").contains("s3cret"), "{url:?}");
     }
 }
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn pool_parameters_never_reach_the_driver() {
+    let url = DatabaseUrl::parse("sqlite://app.db?max_connections=3&acquire_timeout=0.5&mode=rwc")
+        .unwrap();
+    assert_eq!(url.max_connections(), Some(3));
+    assert_eq!(url.acquire_timeout(), Some(Duration::from_millis(500)));
+    assert_eq!(url.driver_url(), "file:app.db?mode=rwc");
+    let url = DatabaseUrl::parse("sqlite://app.db?acquire_timeout=30").unwrap();
+    assert_eq!(url.driver_url(), "app.db");
+    assert_eq!(url.max_connections(), None);
+    assert_eq!(url.acquire_timeout(), Some(Duration::from_secs(30)));
+
+    for bad in [
+        "max_connections=0",
+        "max_connections=x",
+        "acquire_timeout=-1",
+    ] {
+        let reason = invalid_reason(&format!("sqlite://app.db?{bad}"));
+        assert!(reason.contains(bad.split('=').next().unwrap()), "{reason}");
+    }
+}

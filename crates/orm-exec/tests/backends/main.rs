@@ -8,7 +8,14 @@ extern crate orm_exec as orm;
 #[path = "../../../../tests/support/mod.rs"]
 mod support;
 
+mod async_support;
+mod async_tx;
 mod connect;
 mod ddl;
 mod errors;
 mod isolation;
+mod pool;
+mod raw;
+mod test_mode;
+mod tracing;
+mod transactions;

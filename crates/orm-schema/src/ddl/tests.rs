@@ -97,7 +97,18 @@ fn mysql_declares_indexes_inline() {
         "{}",
         sql[0]
     );
-    assert!(sql[0].ends_with("COLLATE=utf8mb4_bin"), "{}", sql[0]);
+    assert!(sql[0].ends_with("COLLATE=utf8mb4_nopad_bin"), "{}", sql[0]);
+    let mysql8 = create_table_for(&PARENT, Backend::Mysql, MysqlFlavor::Mysql);
+    assert!(
+        mysql8[0].ends_with("COLLATE=utf8mb4_0900_bin"),
+        "{}",
+        mysql8[0]
+    );
+    assert_eq!(
+        MysqlFlavor::from_version("10.11.19-MariaDB-0+deb12u1"),
+        MysqlFlavor::MariaDb
+    );
+    assert_eq!(MysqlFlavor::from_version("8.0.36"), MysqlFlavor::Mysql);
 }
 
 #[test]

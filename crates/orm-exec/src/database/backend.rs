@@ -1,0 +1,161 @@
+//! [`PoolBackend`]: what the pool needs to know about each backend's async connection: how
+//! to open one (the same way the blocking side does, see `establish`, with the same
+//! statement tracing), how to begin a transaction, and whether a dropped transaction can be
+//! rolled back on the spot.
+
+use std::future::Future;
+use std::num::NonZeroU32;
+
+use diesel::QueryResult;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolError};
+use diesel_async::{AsyncConnection, TransactionManager};
+use orm_schema::Backend;
+
+use crate::error::Result;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use crate::instrument::OrmInstrumentation;
+use crate::url::DatabaseUrl;
+
+/// An async connection type a [`Database`](crate::Database) pools: diesel-async's
+/// PostgreSQL and MySQL connections, and SQLite as [`AsyncSqlite`](super::AsyncSqlite).
+/// Implemented by orm for those three; not meant to be implemented elsewhere.
+#[doc(hidden)]
+pub trait PoolBackend: AsyncConnection + Send + Sized + 'static {
+    /// The backend.
+    const BACKEND: Backend;
+
+    /// The deadpool manager of this connection type (diesel-async's).
+    type Manager: deadpool::managed::Manager<Type = Self, Error = PoolError>;
+
+    /// diesel-async's manager with this configuration.
+    fn manager(url: &str, config: ManagerConfig<Self>) -> Self::Manager;
+
+    /// Opens and sets up a connection.
+    fn connect(url: &DatabaseUrl) -> impl Future<Output = Result<Self>> + Send;
+
+    /// Begins a transaction, or a savepoint inside one.
+    fn begin(&mut self) -> impl Future<Output = QueryResult<()>> + Send {
+        Self::TransactionManager::begin_transaction(self)
+    }
+
+    /// Rolls back, synchronously, until `depth` transactions are open; whether it could.
+    /// Only SQLite can, since its statements run on the calling thread.
+    fn roll_back_now(&mut self, depth: u32) -> bool {
+        let _ = depth;
+        false
+    }
+}
+
+/// How many transactions (the outer one and savepoints) are open on `conn`.
+pub(crate) fn depth<C: AsyncConnection>(conn: &mut C) -> QueryResult<u32> {
+    let status = C::TransactionManager::transaction_manager_status_mut(conn);
+    Ok(status.transaction_depth()?.map_or(0, NonZeroU32::get))
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use super::*;
+    use crate::connection::Connection;
+    use crate::database::sqlite::{run, AsyncSqlite, InlineSqlite};
+    use crate::error::Error;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager as _};
+
+    /// The depth of a blocking SQLite connection's transactions.
+    fn sync_depth(conn: &mut diesel::SqliteConnection) -> QueryResult<u32> {
+        let status = AnsiTransactionManager::transaction_manager_status_mut(conn);
+        Ok(status.transaction_depth()?.map_or(0, NonZeroU32::get))
+    }
+
+    impl PoolBackend for AsyncSqlite {
+        const BACKEND: Backend = Backend::Sqlite;
+        type Manager = AsyncDieselConnectionManager<Self>;
+
+        fn manager(url: &str, config: ManagerConfig<Self>) -> Self::Manager {
+            AsyncDieselConnectionManager::new_with_config(url, config)
+        }
+
+        async fn connect(url: &DatabaseUrl) -> Result<Self> {
+            let owned = url.clone();
+            let opened = run(move || Connection::establish_url(&owned))
+                .await
+                .map_err(|e| Error::Connection {
+                    backend: Backend::Sqlite,
+                    message: format!("cannot open the database: {e} (url: {})", url.redacted()),
+                })??;
+            // Irrefutable when SQLite is the only backend compiled in.
+            #[allow(irrefutable_let_patterns)]
+            let Connection::Sqlite(conn) = opened
+            else {
+                unreachable!("a sqlite URL opens a SQLite connection")
+            };
+            Ok(AsyncSqlite::with_runtime(conn, InlineSqlite))
+        }
+
+        /// `BEGIN IMMEDIATE` for the outer transaction: it takes SQLite's write lock at
+        /// once (waiting up to the busy timeout), so a transaction that reads and then writes
+        /// cannot fail on the lock upgrade. Savepoints inside it as usual.
+        async fn begin(&mut self) -> QueryResult<()> {
+            if depth(self)? > 0 {
+                return Self::TransactionManager::begin_transaction(self).await;
+            }
+            self.spawn_blocking(|conn| {
+                AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")
+            })
+            .await
+        }
+
+        fn roll_back_now(&mut self, depth: u32) -> bool {
+            let rollback = self.spawn_blocking(move |conn| {
+                while sync_depth(conn)? > depth {
+                    AnsiTransactionManager::rollback_transaction(conn)?;
+                }
+                Ok(())
+            });
+            matches!(crate::database::sqlite::now(rollback), Some(Ok(())))
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl PoolBackend for diesel_async::AsyncPgConnection {
+    const BACKEND: Backend = Backend::Postgres;
+    type Manager = AsyncDieselConnectionManager<Self>;
+
+    fn manager(url: &str, config: ManagerConfig<Self>) -> Self::Manager {
+        AsyncDieselConnectionManager::new_with_config(url, config)
+    }
+
+    /// tokio-postgres connects (so a failure keeps its cause), then diesel-async takes the
+    /// client over, as the blocking side does.
+    async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        let (client, connection) = tokio_postgres::connect(url.driver_url(), tokio_postgres::NoTls)
+            .await
+            .map_err(|e| crate::establish::postgres_connect_error(&e, url))?;
+        let mut conn =
+            diesel_async::AsyncPgConnection::try_from_client_and_connection(client, connection)
+                .await
+                .map_err(|e| {
+                    crate::Error::from_connection_error(e, Self::BACKEND, url.redacted())
+                })?;
+        conn.set_instrumentation(OrmInstrumentation::new(Self::BACKEND));
+        Ok(conn)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl PoolBackend for diesel_async::AsyncMysqlConnection {
+    const BACKEND: Backend = Backend::Mysql;
+    type Manager = AsyncDieselConnectionManager<Self>;
+
+    fn manager(url: &str, config: ManagerConfig<Self>) -> Self::Manager {
+        AsyncDieselConnectionManager::new_with_config(url, config)
+    }
+
+    async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        let mut conn = <Self as AsyncConnection>::establish(url.driver_url())
+            .await
+            .map_err(|e| crate::Error::from_connection_error(e, Self::BACKEND, url.redacted()))?;
+        conn.set_instrumentation(OrmInstrumentation::new(Self::BACKEND));
+        Ok(conn)
+    }
+}

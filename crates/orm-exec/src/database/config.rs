@@ -1,0 +1,264 @@
+//! Pool settings: [`PoolConfig`] (the defaults, and what the URL's query string says) and
+//! [`DatabaseBuilder`], which overrides them in code.
+//!
+//! Each setting is taken from, in order: the builder, the URL
+//! (`max_connections`, `acquire_timeout`, `connect_timeout`), the default. deadpool's own
+//! defaults wait without limit (deadpool #9); orm's never do.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::url::{DatabaseUrl, Target};
+use crate::Database;
+
+/// The default pool size for PostgreSQL and MySQL/MariaDB.
+pub const DEFAULT_MAX_SIZE: usize = 10;
+/// The default pool size for a SQLite file: SQLite runs one writer at a time, and in WAL
+/// mode readers proceed beside it; more connections would mostly wait on the write lock.
+pub const DEFAULT_SQLITE_FILE_MAX_SIZE: usize = 4;
+/// How long [`Database::get`] waits for a free connection by default.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long checking a returned connection (a `SELECT 1` on PostgreSQL and MySQL) may take
+/// by default before the connection is replaced.
+pub const DEFAULT_RECYCLE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The settings of a [`Database`]'s pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolConfig {
+    /// The most connections open at once (at least 1). An in-memory SQLite database and a
+    /// `force_rollback` database always have exactly 1.
+    pub max_size: usize,
+    /// How long [`Database::get`] waits for a free connection before
+    /// [`Error::PoolTimeout`](crate::Error::PoolTimeout). Zero: fail at once when none is
+    /// free.
+    pub acquire_timeout: Duration,
+    /// How long opening one connection may take; `None` waits without limit.
+    pub connect_timeout: Option<Duration>,
+    /// How long checking a connection on checkout may take before it is replaced.
+    pub recycle_timeout: Duration,
+    /// Test mode: one connection, held in a transaction that is rolled back when the last
+    /// clone of the [`Database`] is dropped (see [`DatabaseBuilder::force_rollback`]).
+    pub force_rollback: bool,
+}
+
+impl PoolConfig {
+    /// The settings for `url`: what its query string says, the defaults otherwise.
+    pub fn for_url(url: &DatabaseUrl) -> PoolConfig {
+        let default_size = match url.target() {
+            Target::Memory => 1,
+            Target::File(_) => DEFAULT_SQLITE_FILE_MAX_SIZE,
+            _ => DEFAULT_MAX_SIZE,
+        };
+        PoolConfig {
+            max_size: url.max_connections().unwrap_or(default_size),
+            acquire_timeout: url.acquire_timeout().unwrap_or(DEFAULT_ACQUIRE_TIMEOUT),
+            connect_timeout: url.connect_timeout(),
+            recycle_timeout: DEFAULT_RECYCLE_TIMEOUT,
+            force_rollback: false,
+        }
+        .checked(url)
+    }
+
+    /// Applies the rules no setting can break: at least one connection, exactly one for an
+    /// in-memory SQLite database (each connection would open a different, empty one) and
+    /// in test mode.
+    fn checked(mut self, url: &DatabaseUrl) -> PoolConfig {
+        self.max_size = self.max_size.max(1);
+        if self.force_rollback || *url.target() == Target::Memory {
+            self.max_size = 1;
+        }
+        self
+    }
+}
+
+/// Builds a [`Database`] with settings other than the URL's: start with
+/// [`Database::builder`], finish with [`build`](DatabaseBuilder::build).
+///
+/// ```
+/// # #[cfg(not(feature = "sqlite"))] fn main() {}
+/// # #[cfg(feature = "sqlite")]
+/// # fn main() -> orm_exec::Result<()> {
+/// # let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+/// # runtime.block_on(async {
+/// use std::time::Duration;
+///
+/// let db = orm_exec::Database::builder("sqlite::memory:")
+///     .acquire_timeout(Duration::from_secs(5))
+///     .build()
+///     .await?;
+/// assert_eq!(db.config().acquire_timeout, Duration::from_secs(5));
+/// # Ok(())
+/// # })
+/// # }
+/// ```
+#[derive(Clone)]
+#[must_use = "a builder does nothing until `.build().await`"]
+pub struct DatabaseBuilder {
+    url: String,
+    max_size: Option<usize>,
+    acquire_timeout: Option<Duration>,
+    connect_timeout: Option<Option<Duration>>,
+    recycle_timeout: Option<Duration>,
+    force_rollback: bool,
+}
+
+impl DatabaseBuilder {
+    pub(super) fn new(url: &str) -> DatabaseBuilder {
+        DatabaseBuilder {
+            url: url.to_owned(),
+            max_size: None,
+            acquire_timeout: None,
+            connect_timeout: None,
+            recycle_timeout: None,
+            force_rollback: false,
+        }
+    }
+
+    /// The most connections open at once (default 10; 4 for a SQLite file; always 1 for an
+    /// in-memory SQLite database and in test mode). Values below 1 count as 1.
+    pub fn max_size(mut self, max_size: usize) -> Self {
+        self.max_size = Some(max_size);
+        self
+    }
+
+    /// How long [`Database::get`] waits for a free connection (default 30 s) before
+    /// [`Error::PoolTimeout`](crate::Error::PoolTimeout). Zero fails at once when none is
+    /// free.
+    pub fn acquire_timeout(mut self, limit: Duration) -> Self {
+        self.acquire_timeout = Some(limit);
+        self
+    }
+
+    /// How long opening one connection may take (default: the URL's `connect_timeout`,
+    /// 10 s). [`Duration::ZERO`] waits without limit.
+    pub fn connect_timeout(mut self, limit: Duration) -> Self {
+        self.connect_timeout = Some((!limit.is_zero()).then_some(limit));
+        self
+    }
+
+    /// How long checking a connection on checkout may take before it is replaced
+    /// (default 5 s).
+    pub fn recycle_timeout(mut self, limit: Duration) -> Self {
+        self.recycle_timeout = Some(limit);
+        self
+    }
+
+    /// Test mode (encode/databases' `force_rollback`): the database holds one connection in
+    /// a transaction for its whole life, and every operation, from every clone, runs on it
+    /// (a [`Database::transaction`] becomes a savepoint). When the last clone (and any
+    /// connection checked out of it) is dropped, the connection closes and everything
+    /// written through it is rolled back.
+    ///
+    /// - A task that holds the connection and asks for it again waits, then gets
+    ///   [`Error::PoolTimeout`](crate::Error::PoolTimeout).
+    /// - A transaction future dropped half-way is rolled back to its savepoint at the next
+    ///   checkout. If the connection is lost instead (a dropped future cut a transaction
+    ///   statement off half-way), every later call fails with
+    ///   [`Error::Connection`](crate::Error::Connection): nothing is ever committed.
+    /// - On PostgreSQL a statement that fails outside a [`Database::transaction`] aborts the
+    ///   outer transaction, and every later statement fails: run statements expected to fail
+    ///   inside a transaction (a savepoint here).
+    pub fn force_rollback(mut self, on: bool) -> Self {
+        self.force_rollback = on;
+        self
+    }
+
+    /// The settings this builder gives for `url`.
+    fn config(&self, url: &DatabaseUrl) -> PoolConfig {
+        let from_url = PoolConfig::for_url(url);
+        PoolConfig {
+            max_size: self.max_size.unwrap_or(from_url.max_size),
+            acquire_timeout: self.acquire_timeout.unwrap_or(from_url.acquire_timeout),
+            connect_timeout: self.connect_timeout.unwrap_or(from_url.connect_timeout),
+            recycle_timeout: self.recycle_timeout.unwrap_or(from_url.recycle_timeout),
+            force_rollback: self.force_rollback,
+        }
+        .checked(url)
+    }
+
+    /// Opens the pool and one connection (so a bad URL, an unreachable server or wrong
+    /// credentials fail here, within the connect timeout).
+    ///
+    /// # Errors
+    ///
+    /// As [`Database::connect`].
+    pub async fn build(self) -> Result<Database> {
+        let url = DatabaseUrl::parse(&self.url)?;
+        let config = self.config(&url);
+        Database::open(url, config).await
+    }
+}
+
+impl fmt::Debug for DatabaseBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseBuilder")
+            .field("url", &crate::url::redact(&self.url))
+            .field("max_size", &self.max_size)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("recycle_timeout", &self.recycle_timeout)
+            .field("force_rollback", &self.force_rollback)
+            .finish()
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+
+    fn config(builder: DatabaseBuilder) -> PoolConfig {
+        let url = DatabaseUrl::parse(&builder.url).unwrap();
+        builder.config(&url)
+    }
+
+    #[test]
+    fn defaults_never_wait_forever() {
+        let file = config(DatabaseBuilder::new("sqlite://app.db"));
+        assert_eq!(file.max_size, DEFAULT_SQLITE_FILE_MAX_SIZE);
+        assert_eq!(file.acquire_timeout, DEFAULT_ACQUIRE_TIMEOUT);
+        assert_eq!(file.connect_timeout, Some(Duration::from_secs(10)));
+        assert_eq!(file.recycle_timeout, DEFAULT_RECYCLE_TIMEOUT);
+        assert!(!file.force_rollback);
+    }
+
+    #[test]
+    fn builder_beats_url_beats_default() {
+        let url = "sqlite://app.db?max_connections=3&acquire_timeout=2&connect_timeout=4";
+        let from_url = config(DatabaseBuilder::new(url));
+        assert_eq!(from_url.max_size, 3);
+        assert_eq!(from_url.acquire_timeout, Duration::from_secs(2));
+        assert_eq!(from_url.connect_timeout, Some(Duration::from_secs(4)));
+        let built = config(
+            DatabaseBuilder::new(url)
+                .max_size(7)
+                .acquire_timeout(Duration::from_millis(200))
+                .connect_timeout(Duration::ZERO)
+                .recycle_timeout(Duration::from_secs(1)),
+        );
+        assert_eq!(built.max_size, 7);
+        assert_eq!(built.acquire_timeout, Duration::from_millis(200));
+        assert_eq!(built.connect_timeout, None);
+        assert_eq!(built.recycle_timeout, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn memory_and_test_mode_hold_one_connection() {
+        for url in ["sqlite::memory:", "sqlite://:memory:?max_connections=5"] {
+            assert_eq!(config(DatabaseBuilder::new(url).max_size(8)).max_size, 1);
+        }
+        let test = config(DatabaseBuilder::new("sqlite://app.db").force_rollback(true));
+        assert_eq!(test.max_size, 1);
+        assert_eq!(
+            config(DatabaseBuilder::new("sqlite://a.db").max_size(0)).max_size,
+            1
+        );
+    }
+
+    #[test]
+    fn debug_hides_the_password() {
+        let text = format!("{:?}", DatabaseBuilder::new("postgres://u:s3cret@h/db"));
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+}

@@ -1,0 +1,112 @@
+//! [`async_dispatch!`](crate::async_dispatch!): one async body, run on whichever backend a
+//! [`PooledConnection`](crate::PooledConnection) holds. The async twin of
+//! [`dispatch!`](crate::dispatch!), with the same shape: the body is repeated once per
+//! enabled backend, the connection bound to the given name and `DB` naming diesel's backend
+//! type; a disabled backend's arm is proof that it cannot run.
+
+/// Runs the same async body on whichever backend connection a
+/// [`PooledConnection`](crate::PooledConnection) holds.
+///
+/// `async_dispatch!(conn, c => body)` matches `conn` (a `&mut PooledConnection`) and
+/// evaluates `body` with `c` bound to the backend's diesel-async connection (`&mut` to
+/// [`AsyncSqlite`](crate::database::AsyncSqlite), `diesel_async::AsyncPgConnection` or
+/// `diesel_async::AsyncMysqlConnection`). Inside `body` the type alias `DB` names the diesel
+/// backend. The body is compiled once per enabled backend, so it may use generic diesel
+/// code whose types depend on the backend; `.await` inside it.
+///
+/// ```
+/// # #[cfg(not(feature = "sqlite"))] fn main() {}
+/// # #[cfg(feature = "sqlite")]
+/// # fn main() -> orm_exec::Result<()> {
+/// # let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+/// # runtime.block_on(async {
+/// use orm_exec::{async_dispatch, Database, Error};
+///
+/// let db = Database::connect("sqlite::memory:").await?;
+/// let mut conn = db.get().await?;
+/// let backend = conn.backend();
+/// let rows = async_dispatch!(&mut conn, c => {
+///     diesel_async::RunQueryDsl::execute(diesel::sql_query("CREATE TABLE t (id INTEGER)"), c)
+///         .await
+/// })
+/// .map_err(|e| Error::from_diesel(e, backend))?;
+/// assert_eq!(rows, 0);
+/// # Ok(())
+/// # })
+/// # }
+/// ```
+#[macro_export]
+macro_rules! async_dispatch {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::PooledConnection::Sqlite($c) => $crate::__async_dispatch_sqlite!($c, $body),
+            $crate::PooledConnection::Postgres($c) => {
+                $crate::__async_dispatch_postgres!($c, $body)
+            }
+            $crate::PooledConnection::Mysql($c) => $crate::__async_dispatch_mysql!($c, $body),
+        }
+    };
+}
+
+#[cfg(feature = "sqlite")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_dispatch_sqlite {
+    ($c:ident, $body:expr) => {{
+        #[allow(dead_code)]
+        type DB = $crate::__private::diesel::sqlite::Sqlite;
+        let $c: &mut $crate::database::AsyncSqlite = &mut **$c;
+        $body
+    }};
+}
+
+#[cfg(not(feature = "sqlite"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_dispatch_sqlite {
+    ($c:ident, $body:expr) => {
+        $crate::__private::unreachable_backend($c)
+    };
+}
+
+#[cfg(feature = "postgres")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_dispatch_postgres {
+    ($c:ident, $body:expr) => {{
+        #[allow(dead_code)]
+        type DB = $crate::__private::diesel::pg::Pg;
+        let $c: &mut $crate::__private::diesel_async::AsyncPgConnection = &mut **$c;
+        $body
+    }};
+}
+
+#[cfg(not(feature = "postgres"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_dispatch_postgres {
+    ($c:ident, $body:expr) => {
+        $crate::__private::unreachable_backend($c)
+    };
+}
+
+#[cfg(feature = "mysql")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_dispatch_mysql {
+    ($c:ident, $body:expr) => {{
+        #[allow(dead_code)]
+        type DB = $crate::__private::diesel::mysql::Mysql;
+        let $c: &mut $crate::__private::diesel_async::AsyncMysqlConnection = &mut **$c;
+        $body
+    }};
+}
+
+#[cfg(not(feature = "mysql"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_dispatch_mysql {
+    ($c:ident, $body:expr) => {
+        $crate::__private::unreachable_backend($c)
+    };
+}

@@ -1,0 +1,214 @@
+//! The deadpool pools behind a [`Database`](crate::Database): diesel-async's
+//! `AsyncDieselConnectionManager` per backend, with
+//!
+//! - a `custom_setup` that opens connections as the blocking side does ([`PoolBackend`]),
+//!   and in test mode opens the one connection inside a test transaction and refuses to
+//!   open another;
+//! - `RecyclingMethod::Verified` on PostgreSQL and MySQL (a `SELECT 1` on checkout, so a
+//!   connection killed by a server restart or `pg_terminate_backend` is replaced, not
+//!   handed out: deadpool #346, #395); `Fast` on SQLite (nothing can kill it) and in test
+//!   mode (the only connection cannot be replaced anyway);
+//! - wait, create and recycle timeouts always set (deadpool's defaults wait forever).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use deadpool::managed::{Pool, PoolError, TimeoutType};
+use diesel::result::ConnectionError;
+use diesel_async::pooled_connection::{ManagerConfig, PoolError as ManagerError, RecyclingMethod};
+use orm_schema::Backend;
+
+use super::backend::PoolBackend;
+use super::config::PoolConfig;
+use super::pooled::{Pooled, PooledConnection};
+use crate::error::{Error, Result};
+use crate::url::DatabaseUrl;
+
+/// One pool per enabled backend; a database has the one its URL names.
+pub(super) enum Pools {
+    #[cfg(feature = "sqlite")]
+    Sqlite(Pool<<super::AsyncSqlite as PoolBackend>::Manager>),
+    #[cfg(feature = "postgres")]
+    Postgres(Pool<<diesel_async::AsyncPgConnection as PoolBackend>::Manager>),
+    #[cfg(feature = "mysql")]
+    Mysql(Pool<<diesel_async::AsyncMysqlConnection as PoolBackend>::Manager>),
+}
+
+impl Pools {
+    /// The pool for `url` (no connection is opened yet).
+    pub(super) fn new(url: &DatabaseUrl, config: &PoolConfig) -> Result<Pools> {
+        let setup = Arc::new(Setup {
+            url: url.clone(),
+            force_rollback: config.force_rollback,
+            opened: AtomicBool::new(false),
+        });
+        match url.backend() {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => build::<super::AsyncSqlite>(&setup, config).map(Pools::Sqlite),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => {
+                build::<diesel_async::AsyncPgConnection>(&setup, config).map(Pools::Postgres)
+            }
+            #[cfg(feature = "mysql")]
+            Backend::Mysql => {
+                build::<diesel_async::AsyncMysqlConnection>(&setup, config).map(Pools::Mysql)
+            }
+            #[allow(unreachable_patterns)]
+            backend => Err(Error::UnsupportedBackend {
+                scheme: backend.name().to_owned(),
+                reason: format!(
+                    "support for {backend} is not compiled in: enable the `{}` feature of orm",
+                    backend.name()
+                ),
+            }),
+        }
+    }
+
+    /// Checks a connection out (see [`Database::get`](crate::Database::get)).
+    pub(super) async fn get(
+        &self,
+        url: &DatabaseUrl,
+        config: &PoolConfig,
+    ) -> Result<PooledConnection> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Pools::Sqlite(pool) => checkout(pool, url, config)
+                .await
+                .map(PooledConnection::Sqlite),
+            #[cfg(feature = "postgres")]
+            Pools::Postgres(pool) => checkout(pool, url, config)
+                .await
+                .map(PooledConnection::Postgres),
+            #[cfg(feature = "mysql")]
+            Pools::Mysql(pool) => checkout(pool, url, config)
+                .await
+                .map(PooledConnection::Mysql),
+        }
+    }
+}
+
+/// What opening a pooled connection needs.
+struct Setup {
+    url: DatabaseUrl,
+    force_rollback: bool,
+    /// Test mode: whether the one connection was opened already.
+    opened: AtomicBool,
+}
+
+impl Setup {
+    /// Opens a connection; in test mode the only one, inside its outer transaction.
+    async fn open<C: PoolBackend>(&self) -> Result<C> {
+        if self.force_rollback && self.opened.swap(true, Ordering::SeqCst) {
+            return Err(Error::Connection {
+                backend: C::BACKEND,
+                message: "the force_rollback connection was lost, and with it everything \
+                          written through this database; open a new one"
+                    .into(),
+            });
+        }
+        let mut conn = C::connect(&self.url).await?;
+        if self.force_rollback {
+            conn.begin_test_transaction()
+                .await
+                .map_err(|e| Error::from_diesel(e, C::BACKEND))?;
+        }
+        Ok(conn)
+    }
+
+    /// diesel-async's setup callback can only return a `ConnectionError`: carry the message
+    /// over so that [`pool_error`] rebuilds the same [`Error`] the blocking side gives.
+    fn connection_error(&self, err: Error) -> ConnectionError {
+        let suffix = format!(" (url: {})", self.url.redacted());
+        match err {
+            Error::InvalidUrl { reason, .. } => ConnectionError::InvalidConnectionUrl(reason),
+            Error::Connection { message, .. } => ConnectionError::BadConnection(
+                message.strip_suffix(&suffix).unwrap_or(&message).to_owned(),
+            ),
+            other => ConnectionError::BadConnection(other.to_string()),
+        }
+    }
+}
+
+/// A pool of `C` connections with `config`'s size and timeouts.
+fn build<C: PoolBackend>(setup: &Arc<Setup>, config: &PoolConfig) -> Result<Pool<C::Manager>> {
+    let mut manager_config = ManagerConfig::<C>::default();
+    manager_config.recycling_method = if setup.force_rollback || C::BACKEND == Backend::Sqlite {
+        RecyclingMethod::Fast
+    } else {
+        RecyclingMethod::Verified
+    };
+    let for_setup = Arc::clone(setup);
+    manager_config.custom_setup = Box::new(move |_url| {
+        let setup = Arc::clone(&for_setup);
+        Box::pin(async move {
+            setup
+                .open::<C>()
+                .await
+                .map_err(|e| setup.connection_error(e))
+        })
+    });
+    Pool::builder(C::manager(setup.url.redacted(), manager_config))
+        .max_size(config.max_size)
+        .wait_timeout(Some(config.acquire_timeout))
+        .create_timeout(config.connect_timeout)
+        .recycle_timeout(Some(config.recycle_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| Error::Connection {
+            backend: C::BACKEND,
+            message: format!("cannot build the pool: {e}"),
+        })
+}
+
+/// Checks a connection out of `pool`; in test mode rolls back savepoints a dropped future
+/// left open.
+async fn checkout<C: PoolBackend>(
+    pool: &Pool<C::Manager>,
+    url: &DatabaseUrl,
+    config: &PoolConfig,
+) -> Result<Pooled<C>> {
+    let started = Instant::now();
+    let object = pool
+        .get()
+        .await
+        .map_err(|e| pool_error(e, C::BACKEND, url, config, started))?;
+    let mut conn = Pooled::<C>::new(object, u32::from(config.force_rollback));
+    if config.force_rollback {
+        conn.restore_base_depth().await?;
+    }
+    Ok(conn)
+}
+
+/// The [`Error`] for a failed checkout.
+fn pool_error(
+    err: PoolError<ManagerError>,
+    backend: Backend,
+    url: &DatabaseUrl,
+    config: &PoolConfig,
+    started: Instant,
+) -> Error {
+    let connection = |message: String| Error::Connection {
+        backend,
+        message: format!("{message} (url: {})", url.redacted()),
+    };
+    match err {
+        PoolError::Timeout(TimeoutType::Wait) => Error::PoolTimeout {
+            waited: started.elapsed(),
+        },
+        PoolError::Timeout(TimeoutType::Create) => connection(format!(
+            "timed out after {:?} connecting",
+            config.connect_timeout.unwrap_or_default()
+        )),
+        PoolError::Timeout(TimeoutType::Recycle) => {
+            connection("timed out checking a pooled connection".into())
+        }
+        PoolError::Backend(ManagerError::ConnectionError(e)) => {
+            Error::from_connection_error(e, backend, url.redacted())
+        }
+        PoolError::Backend(ManagerError::QueryError(e)) => Error::from_diesel(e, backend),
+        PoolError::Closed => connection("the pool is closed".into()),
+        PoolError::NoRuntimeSpecified => connection("the pool has no timer runtime".into()),
+        PoolError::PostCreateHook(e) => connection(e.to_string()),
+    }
+}

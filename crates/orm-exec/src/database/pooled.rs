@@ -1,0 +1,265 @@
+//! [`PooledConnection`]: one connection checked out of a [`Database`](crate::Database)'s
+//! pool, and [`Pooled`], the guard that decides what happens to it when it is dropped.
+//!
+//! A connection must never go back to the pool inside a transaction: later statements on
+//! it would run in that transaction and never commit (diesel_async #96, #198). diesel-async
+//! 0.9's pool refuses such a connection only when it is checked out again (its `recycle`
+//! calls `is_broken_transaction_manager`, true for an open non-test transaction or for a
+//! `BEGIN`/`COMMIT`/`ROLLBACK` cut off half-way), so until then it sits idle in the pool,
+//! still holding its locks. [`Pooled`] acts when it is dropped instead:
+//!
+//! - no transaction open (beyond a test mode's outer one): back to the pool;
+//! - SQLite, state known: rolled back on the spot (SQLite's statements run on the calling
+//!   thread, so a dropped future never leaves one half-done), then back to the pool;
+//! - test mode, state known: back to the pool; the next checkout rolls back to the outer
+//!   transaction (the only connection cannot be replaced);
+//! - otherwise taken out of the pool and closed: the server rolls the transaction back and
+//!   releases its locks at once.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use deadpool::managed::Object;
+use diesel_async::TransactionManager;
+use orm_schema::{Backend, ModelMeta};
+
+use super::backend::{depth, PoolBackend};
+use crate::error::{Error, Result};
+
+/// The pooled SQLite connection (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `sqlite` feature).
+#[cfg(feature = "sqlite")]
+pub type PooledSqlite = Pooled<super::AsyncSqlite>;
+/// The pooled SQLite connection (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `sqlite` feature).
+#[cfg(not(feature = "sqlite"))]
+pub type PooledSqlite = crate::dispatch::Disabled;
+
+/// The pooled PostgreSQL connection (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `postgres` feature).
+#[cfg(feature = "postgres")]
+pub type PooledPg = Pooled<diesel_async::AsyncPgConnection>;
+/// The pooled PostgreSQL connection (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `postgres` feature).
+#[cfg(not(feature = "postgres"))]
+pub type PooledPg = crate::dispatch::Disabled;
+
+/// The pooled MySQL/MariaDB connection (or [`Disabled`](crate::dispatch::Disabled) without
+/// the `mysql` feature).
+#[cfg(feature = "mysql")]
+pub type PooledMysql = Pooled<diesel_async::AsyncMysqlConnection>;
+/// The pooled MySQL/MariaDB connection (or [`Disabled`](crate::dispatch::Disabled) without
+/// the `mysql` feature).
+#[cfg(not(feature = "mysql"))]
+pub type PooledMysql = crate::dispatch::Disabled;
+
+/// A connection checked out of a pool; derefs to the backend's diesel-async connection.
+/// Dropping it returns it to the pool, or closes it if a transaction was left open (see
+/// the module documentation).
+pub struct Pooled<C: PoolBackend> {
+    /// `None` only while being dropped.
+    object: Option<Object<C::Manager>>,
+    /// Transactions open when idle: 1 in test mode (the outer transaction), else 0.
+    base_depth: u32,
+}
+
+impl<C: PoolBackend> Pooled<C> {
+    pub(super) fn new(object: Object<C::Manager>, base_depth: u32) -> Self {
+        Pooled {
+            object: Some(object),
+            base_depth,
+        }
+    }
+
+    /// Test mode: rolls back savepoints a dropped future left open, down to the outer
+    /// transaction.
+    pub(super) async fn restore_base_depth(&mut self) -> Result<()> {
+        let backend = C::BACKEND;
+        loop {
+            let open = depth(&mut **self).map_err(|e| Error::from_diesel(e, backend))?;
+            if open == self.base_depth {
+                return Ok(());
+            }
+            if open < self.base_depth {
+                return Err(Error::Connection {
+                    backend,
+                    message: "the force_rollback connection lost its outer transaction".into(),
+                });
+            }
+            C::TransactionManager::rollback_transaction(&mut **self)
+                .await
+                .map_err(|e| Error::from_diesel(e, backend))?;
+        }
+    }
+}
+
+impl<C: PoolBackend> Deref for Pooled<C> {
+    type Target = C;
+
+    fn deref(&self) -> &C {
+        self.object
+            .as_ref()
+            .expect("a pooled connection is present until dropped")
+    }
+}
+
+impl<C: PoolBackend> DerefMut for Pooled<C> {
+    fn deref_mut(&mut self) -> &mut C {
+        self.object
+            .as_mut()
+            .expect("a pooled connection is present until dropped")
+    }
+}
+
+/// What a dropped connection's transaction state allows.
+enum Settled {
+    /// Return it to the pool.
+    Keep,
+    /// Take it out of the pool and close it.
+    Discard,
+}
+
+/// Decides, and repairs where it can, what to do with a dropped connection.
+fn settle<C: PoolBackend>(conn: &mut C, base_depth: u32) -> Settled {
+    if std::thread::panicking() {
+        return Settled::Discard;
+    }
+    // Reading SQLite's state panics if a statement still holds the connection (it cannot,
+    // see `database::sqlite`); discard rather than trust it if it ever does.
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let half_done = C::TransactionManager::is_broken_transaction_manager(conn);
+        let Ok(open) = depth(conn) else {
+            return Settled::Discard;
+        };
+        if open == base_depth && !half_done {
+            return Settled::Keep;
+        }
+        if open < base_depth {
+            return Settled::Discard;
+        }
+        if conn.roll_back_now(base_depth) {
+            return Settled::Keep;
+        }
+        // In test mode `is_broken_transaction_manager` ignores the open test transaction:
+        // true means a transaction statement was cut off, and the state is unknown.
+        if base_depth > 0 && !half_done {
+            return Settled::Keep;
+        }
+        Settled::Discard
+    }));
+    outcome.unwrap_or(Settled::Discard)
+}
+
+impl<C: PoolBackend> Drop for Pooled<C> {
+    fn drop(&mut self) {
+        let Some(mut object) = self.object.take() else {
+            return;
+        };
+        if let Settled::Discard = settle(&mut *object, self.base_depth) {
+            drop(Object::take(object));
+        }
+    }
+}
+
+impl<C: PoolBackend> fmt::Debug for Pooled<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pooled").field(&C::BACKEND).finish()
+    }
+}
+
+/// A connection checked out of a [`Database`](crate::Database)'s pool, to whichever backend
+/// its URL names. Dropping it returns it to the pool.
+///
+/// Run diesel-async queries on it with [`async_dispatch!`](crate::async_dispatch!). A
+/// variant whose cargo feature is off holds [`Disabled`](crate::dispatch::Disabled).
+// Checked-out connections are moved rarely; boxing would cost a pointer chase per statement.
+#[allow(clippy::large_enum_variant)]
+pub enum PooledConnection {
+    /// A SQLite connection.
+    Sqlite(PooledSqlite),
+    /// A PostgreSQL connection.
+    Postgres(PooledPg),
+    /// A MySQL or MariaDB connection.
+    Mysql(PooledMysql),
+}
+
+impl PooledConnection {
+    /// The backend this connection talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            PooledConnection::Sqlite(_) => Backend::Sqlite,
+            PooledConnection::Postgres(_) => Backend::Postgres,
+            PooledConnection::Mysql(_) => Backend::Mysql,
+        }
+    }
+
+    /// Runs one or more SQL statements separated by `;`, returning no rows. Only for SQL
+    /// without user input (DDL, session settings): values must travel as bound parameters.
+    pub async fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        let backend = self.backend();
+        crate::async_dispatch!(self, c => {
+            diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await
+        })
+        .map_err(|e| Error::from_diesel(e, backend))
+    }
+
+    /// Runs one SQL statement and returns the number of rows it affected. Only for SQL
+    /// without user input: values must travel as bound parameters.
+    pub async fn execute(&mut self, sql: &str) -> Result<usize> {
+        let backend = self.backend();
+        crate::async_dispatch!(self, c => {
+            diesel_async::RunQueryDsl::execute(diesel::sql_query(sql), c).await
+        })
+        .map_err(|e| Error::from_diesel(e, backend))
+    }
+
+    /// Creates the tables of `models` that do not exist yet, referenced tables first (see
+    /// [`Connection::create_all`](crate::Connection::create_all)).
+    pub async fn create_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
+        let backend = self.backend();
+        let flavor = self.mysql_flavor().await?;
+        for meta in orm_schema::ddl::creation_order(models)? {
+            for statement in orm_schema::ddl::create_table_for(meta, backend, flavor) {
+                self.batch_execute(&statement).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Which MySQL-family server this is (see `Connection::create_all`); the default on
+    /// other backends, without a round trip.
+    async fn mysql_flavor(&mut self) -> Result<orm_schema::ddl::MysqlFlavor> {
+        if self.backend() != Backend::Mysql {
+            return Ok(orm_schema::ddl::MysqlFlavor::default());
+        }
+        let version: String = crate::async_dispatch!(self, c => {
+            diesel_async::RunQueryDsl::get_result(
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("VERSION()")),
+                c,
+            )
+            .await
+        })
+        .map_err(|e| Error::from_diesel(e, Backend::Mysql))?;
+        Ok(orm_schema::ddl::MysqlFlavor::from_version(&version))
+    }
+
+    /// Drops the tables of `models` that exist, referencing tables first (see
+    /// [`Connection::drop_all`](crate::Connection::drop_all)).
+    pub async fn drop_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
+        let backend = self.backend();
+        for meta in orm_schema::ddl::creation_order(models)?.into_iter().rev() {
+            self.batch_execute(&orm_schema::ddl::drop_table(meta, backend))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for PooledConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PooledConnection")
+            .field(&self.backend())
+            .finish()
+    }
+}

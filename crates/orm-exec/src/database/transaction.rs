@@ -1,0 +1,93 @@
+//! Async transactions: [`PooledConnection::transaction`] (and
+//! [`Database::transaction`](crate::Database::transaction), which checks a connection out
+//! for it).
+//!
+//! The closure is an async closure taking the connection: `async |conn| { ... }`. It
+//! commits on `Ok` and rolls back on `Err`; called again inside, on the same `conn`, it
+//! opens a savepoint (diesel-async's transaction manager numbers them). On SQLite the outer
+//! transaction begins with `BEGIN IMMEDIATE`, so a transaction that reads and then writes
+//! never fails on SQLite's lock upgrade.
+//!
+//! A transaction future dropped before it ends (a timeout, a `select!`, a cancelled
+//! request) leaves its connection inside the transaction; dropping the connection then
+//! rolls it back or closes it, and never returns it to the pool open (see
+//! [`Pooled`](super::Pooled)). Nothing the dropped transaction wrote is ever committed.
+
+use std::future::Future;
+
+use diesel_async::TransactionManager;
+
+use super::backend::PoolBackend;
+use super::pooled::PooledConnection;
+use crate::error::Error;
+
+/// An async closure a transaction runs: implemented for every `async |conn| { ... }`
+/// closure taking `&mut PooledConnection`.
+///
+/// It mirrors diesel-async's own helper trait: naming the closure's future lets
+/// [`PooledConnection::transaction`] require it to be `Send`, so the transaction can run
+/// on a multi-thread runtime.
+pub trait TransactionFn<T, R>:
+    AsyncFnOnce(T) -> R + FnOnce(T) -> <Self as TransactionFn<T, R>>::Fut
+{
+    /// The future the closure returns.
+    type Fut: Future<Output = R>;
+}
+
+impl<F, T, Fut, R> TransactionFn<T, R> for F
+where
+    F: AsyncFnOnce(T) -> R + FnOnce(T) -> Fut,
+    Fut: Future<Output = R>,
+{
+    type Fut = Fut;
+}
+
+impl PooledConnection {
+    /// Runs `f` in a transaction on this connection: commits if it returns `Ok`, rolls back
+    /// if it returns `Err`. Called inside another transaction on the same connection, it
+    /// runs in a savepoint, so its rollback keeps the outer transaction's writes.
+    ///
+    /// Nest through the `conn` the closure receives; asking the database for a second
+    /// connection inside a transaction can exhaust the pool.
+    ///
+    /// # Errors
+    ///
+    /// The closure's error (after the rollback), or the [`Error`] of `BEGIN` or `COMMIT`
+    /// (converted into `E`). If the rollback itself fails the closure's error is still
+    /// returned: the connection is then closed, not reused, when dropped, which rolls the
+    /// transaction back on the server.
+    pub async fn transaction<R, E, F>(&mut self, f: F) -> Result<R, E>
+    where
+        for<'r> F: AsyncFnOnce(&'r mut PooledConnection) -> Result<R, E>
+            + TransactionFn<&'r mut PooledConnection, Result<R, E>, Fut: Send>
+            + Send,
+        E: From<Error> + Send,
+        R: Send,
+    {
+        let backend = self.backend();
+        crate::async_dispatch!(&mut *self, c => PoolBackend::begin(c).await)
+            .map_err(|e| E::from(Error::from_diesel(e, backend)))?;
+        let outcome = f(&mut *self).await;
+        match outcome {
+            Ok(value) => {
+                crate::async_dispatch!(&mut *self, c => commit(c).await)
+                    .map_err(|e| E::from(Error::from_diesel(e, backend)))?;
+                Ok(value)
+            }
+            Err(user_error) => {
+                let _rolled_back = crate::async_dispatch!(&mut *self, c => rollback(c).await);
+                Err(user_error)
+            }
+        }
+    }
+}
+
+/// Commits the innermost transaction or releases its savepoint.
+async fn commit<C: PoolBackend>(conn: &mut C) -> diesel::QueryResult<()> {
+    C::TransactionManager::commit_transaction(conn).await
+}
+
+/// Rolls back the innermost transaction or savepoint.
+async fn rollback<C: PoolBackend>(conn: &mut C) -> diesel::QueryResult<()> {
+    C::TransactionManager::rollback_transaction(conn).await
+}

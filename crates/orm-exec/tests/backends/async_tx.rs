@@ -1,0 +1,277 @@
+//! Async transactions: commit, rollback, savepoints, and the connection a dropped
+//! transaction future leaves behind, which must never carry its open transaction back into
+//! the pool (diesel_async #96, #198). What was committed is always read through a separate
+//! blocking connection.
+
+use std::time::{Duration, Instant};
+
+use orm_exec::{Backend, Database, Error};
+
+use crate::async_support::{committed_rows, count_async, create_table, multi_thread};
+use crate::backend_test;
+use crate::support::TestDb;
+
+backend_test!(
+    fn commit_on_ok(db: &TestDb) {
+        create_table(db, "tx");
+        let value = multi_thread().block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            pool.transaction(async |conn| {
+                conn.execute("INSERT INTO tx (id, v) VALUES (1, 'a')")
+                    .await?;
+                conn.execute("INSERT INTO tx (id, v) VALUES (2, 'b')")
+                    .await?;
+                Ok::<_, Error>(count_async(conn, "tx").await)
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(value, 2);
+        assert_eq!(committed_rows(db, "tx"), 2);
+    }
+);
+
+backend_test!(
+    fn rollback_on_err(db: &TestDb) {
+        create_table(db, "tx");
+        multi_thread().block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let err = pool
+                .transaction(async |conn| {
+                    conn.execute("INSERT INTO tx (id, v) VALUES (1, 'a')")
+                        .await?;
+                    // A constraint violation inside the transaction: its error is returned.
+                    conn.execute("INSERT INTO tx (id, v) VALUES (1, 'b')")
+                        .await?;
+                    Ok::<_, Error>(())
+                })
+                .await
+                .unwrap_err();
+            assert!(err.is_unique_violation(), "{err:?}");
+            // The connection went back to the pool clean: a later write commits.
+            pool.execute("INSERT INTO tx (id, v) VALUES (5, 'e')")
+                .await
+                .unwrap();
+        });
+        assert_eq!(committed_rows(db, "tx"), 1);
+    }
+);
+
+backend_test!(
+    fn nested_savepoint_rollback_keeps_the_outer_write(db: &TestDb) {
+        create_table(db, "tx");
+        multi_thread().block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            pool.transaction(async |conn| {
+                conn.execute("INSERT INTO tx (id, v) VALUES (1, 'outer')")
+                    .await?;
+                let inner = conn
+                    .transaction(async |conn| {
+                        conn.execute("INSERT INTO tx (id, v) VALUES (2, 'inner')")
+                            .await?;
+                        Err::<(), _>(Error::NoMatch { model: "Inner" })
+                    })
+                    .await;
+                assert!(matches!(inner, Err(Error::NoMatch { .. })), "{inner:?}");
+                // After an error inside a savepoint (PostgreSQL's 25P02), the outer
+                // transaction still works.
+                let failed = conn
+                    .transaction(async |conn| {
+                        conn.execute("INSERT INTO tx (id, v) VALUES (1, 'dup')")
+                            .await
+                    })
+                    .await;
+                assert!(failed.unwrap_err().is_unique_violation());
+                conn.transaction(async |conn| {
+                    conn.execute("INSERT INTO tx (id, v) VALUES (3, 'kept')")
+                        .await
+                })
+                .await?;
+                Ok::<_, Error>(())
+            })
+            .await
+            .unwrap();
+        });
+        // Ids 1 and 3 committed, 2 rolled back with its savepoint.
+        assert_eq!(committed_rows(db, "tx"), 2);
+    }
+);
+
+/// Starts a transaction that inserts `id` and then waits forever, and drops it after 100 ms.
+async fn drop_mid_transaction(pool: &Database, id: i64) {
+    let sql = format!("INSERT INTO tx (id, v) VALUES ({id}, 'lost')");
+    let outcome = tokio::time::timeout(
+        Duration::from_millis(100),
+        pool.transaction(async |conn| {
+            conn.execute(&sql).await?;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok::<_, Error>(())
+        }),
+    )
+    .await;
+    assert!(outcome.is_err(), "the transaction must have been cut off");
+}
+
+backend_test!(
+    fn dropped_transaction_never_commits(db: &TestDb) {
+        create_table(db, "tx");
+        let runtime = multi_thread();
+        let pool = runtime.block_on(async {
+            let pool = Database::builder(&db.url)
+                .max_size(1)
+                .build()
+                .await
+                .unwrap();
+            drop_mid_transaction(&pool, 1).await;
+            pool
+        });
+        // Not committed, seen from another connection.
+        assert_eq!(committed_rows(db, "tx"), 0);
+        runtime.block_on(async {
+            // The pool's only connection is usable and outside any transaction: the same key
+            // inserts (no lock left behind) and commits.
+            let started = Instant::now();
+            pool.execute("INSERT INTO tx (id, v) VALUES (1, 'new')")
+                .await
+                .unwrap();
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "{:?}",
+                started.elapsed()
+            );
+            let mut conn = pool.get().await.unwrap();
+            assert_eq!(count_async(&mut conn, "tx").await, 1);
+        });
+        assert_eq!(committed_rows(db, "tx"), 1);
+        drop(pool);
+        assert_eq!(committed_rows(db, "tx"), 1);
+    }
+);
+
+backend_test!(
+    fn dropped_transaction_leaves_no_idle_lock(db: &TestDb) {
+        // With two connections, the dropped transaction's connection is not the next one
+        // handed out: had it gone back to the pool open, its locks would block this insert
+        // of the same key.
+        create_table(db, "tx");
+        let runtime = multi_thread();
+        runtime.block_on(async {
+            let pool = Database::builder(&db.url)
+                .max_size(2)
+                .acquire_timeout(Duration::from_secs(5))
+                .build()
+                .await
+                .unwrap();
+            let a = pool.get().await.unwrap();
+            let b = pool.get().await.unwrap();
+            drop((a, b));
+            drop_mid_transaction(&pool, 7).await;
+            let started = Instant::now();
+            pool.execute("INSERT INTO tx (id, v) VALUES (7, 'new')")
+                .await
+                .unwrap();
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "{:?}",
+                started.elapsed()
+            );
+            // And every pooled connection commits what it writes.
+            let (mut a, mut b) = (pool.get().await.unwrap(), pool.get().await.unwrap());
+            a.execute("INSERT INTO tx (id, v) VALUES (8, 'a')")
+                .await
+                .unwrap();
+            b.execute("INSERT INTO tx (id, v) VALUES (9, 'b')")
+                .await
+                .unwrap();
+        });
+        assert_eq!(committed_rows(db, "tx"), 3);
+    }
+);
+
+/// A transaction cut off in the middle of a slow statement (not at an idle await).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn dropped_mid_statement(db: &TestDb) {
+    use crate::async_support::session_id;
+
+    create_table(db, "tx");
+    let sleep = match db.backend {
+        Backend::Postgres => "SELECT pg_sleep(1)",
+        _ => "SELECT SLEEP(1)",
+    };
+    let runtime = multi_thread();
+    runtime.block_on(async {
+        let pool = Database::builder(&db.url)
+            .max_size(1)
+            .build()
+            .await
+            .unwrap();
+        let first = session_id(&mut pool.get().await.unwrap()).await;
+        let outcome = tokio::time::timeout(
+            Duration::from_millis(200),
+            pool.transaction(async |conn| {
+                conn.execute("INSERT INTO tx (id, v) VALUES (1, 'lost')")
+                    .await?;
+                conn.batch_execute(sleep).await?;
+                Ok::<_, Error>(())
+            }),
+        )
+        .await;
+        assert!(outcome.is_err());
+        // The connection was closed, not reused.
+        let mut conn = pool.get().await.unwrap();
+        assert_ne!(session_id(&mut conn).await, first);
+        conn.execute("INSERT INTO tx (id, v) VALUES (2, 'new')")
+            .await
+            .unwrap();
+    });
+    assert_eq!(committed_rows(db, "tx"), 1);
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_dropped_mid_statement() {
+    if let Some(db) = TestDb::new(Backend::Postgres) {
+        dropped_mid_statement(&db);
+    }
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_dropped_mid_statement() {
+    if let Some(db) = TestDb::new(Backend::Mysql) {
+        dropped_mid_statement(&db);
+    }
+}
+
+/// Two transactions that read and then write run one after the other on SQLite
+/// (`BEGIN IMMEDIATE`), instead of one failing at once on the lock upgrade.
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_read_then_write_transactions_do_not_collide() {
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    create_table(&db, "tx");
+    multi_thread().block_on(async {
+        let pool = Database::builder(&db.url)
+            .max_size(2)
+            .build()
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for id in 0..2 {
+            let pool = pool.clone();
+            tasks.push(tokio::spawn(async move {
+                pool.transaction(async |conn| {
+                    let seen = count_async(conn, "tx").await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let sql = format!("INSERT INTO tx (id, v) VALUES ({id}, '{seen}')");
+                    conn.execute(&sql).await
+                })
+                .await
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+    });
+    assert_eq!(committed_rows(&db, "tx"), 2);
+}

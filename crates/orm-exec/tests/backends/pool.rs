@@ -1,0 +1,438 @@
+//! The async `Database`: every URL form connects, pools bound their connections and their
+//! waits, dead connections are replaced, errors match the blocking side, and every future
+//! is `Send`.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use orm_exec::{Backend, Database, Error};
+
+use crate::async_support::{
+    committed_rows, count_async, create_table, multi_thread, scalar_i64, session_id, with_param,
+    with_scheme,
+};
+use crate::backend_test;
+use crate::support::TestDb;
+
+/// The URL forms of the test database's backend.
+fn url_forms(db: &TestDb) -> Vec<String> {
+    match db.backend {
+        Backend::Sqlite => vec![
+            db.url.clone(),
+            "sqlite::memory:".into(),
+            "sqlite://:memory:".into(),
+        ],
+        Backend::Postgres => vec![
+            with_scheme(&db.url, "postgres"),
+            with_scheme(&db.url, "postgresql"),
+        ],
+        Backend::Mysql => vec![
+            with_scheme(&db.url, "mysql"),
+            with_scheme(&db.url, "mariadb"),
+        ],
+    }
+}
+
+backend_test!(
+    fn every_url_form_connects_async(db: &TestDb) {
+        multi_thread().block_on(async {
+            for url in url_forms(db) {
+                let pool = Database::connect(&url)
+                    .await
+                    .unwrap_or_else(|e| panic!("{url}: {e}"));
+                assert_eq!(pool.backend(), db.backend);
+                pool.batch_execute("CREATE TABLE forms (id INTEGER PRIMARY KEY)")
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    pool.execute("INSERT INTO forms (id) VALUES (1)")
+                        .await
+                        .unwrap(),
+                    1
+                );
+                let mut conn = pool.get().await.unwrap();
+                assert_eq!(count_async(&mut conn, "forms").await, 1);
+                conn.batch_execute("DROP TABLE forms").await.unwrap();
+            }
+        });
+    }
+);
+
+backend_test!(
+    fn pool_settings_from_the_url(db: &TestDb) {
+        multi_thread().block_on(async {
+            let url = with_param(&db.url, "max_connections=3&acquire_timeout=0.25");
+            let pool = Database::connect(&url).await.unwrap();
+            assert_eq!(pool.config().max_size, 3);
+            assert_eq!(pool.config().acquire_timeout, Duration::from_millis(250));
+            assert_eq!(pool.config().recycle_timeout, Duration::from_secs(5));
+            if db.backend == Backend::Sqlite {
+                // Every pooled SQLite connection gets the blocking side's pragmas.
+                let mut conn = pool.get().await.unwrap();
+                let fk = scalar_i64(&mut conn, "foreign_keys FROM pragma_foreign_keys").await;
+                assert_eq!(fk, 1);
+                let busy = scalar_i64(&mut conn, "timeout FROM pragma_busy_timeout").await;
+                assert_eq!(busy, 5000);
+            }
+        });
+    }
+);
+
+backend_test!(
+    fn pool_of_two_serves_twenty_tasks(db: &TestDb) {
+        create_table(db, "tasks");
+        let sessions = multi_thread().block_on(async {
+            let pool = Database::builder(&db.url)
+                .max_size(2)
+                .build()
+                .await
+                .unwrap();
+            let mut handles = Vec::new();
+            for i in 0..20 {
+                let pool = pool.clone();
+                handles.push(tokio::spawn(async move {
+                    let mut conn = pool.get().await.unwrap();
+                    let sql = format!("INSERT INTO tasks (id, v) VALUES ({i}, 'x')");
+                    conn.execute(&sql).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    session_id(&mut conn).await
+                }));
+            }
+            let mut sessions = HashSet::new();
+            for handle in handles {
+                sessions.insert(handle.await.unwrap());
+            }
+            sessions
+        });
+        assert!(sessions.len() <= 2, "{sessions:?}");
+        assert_eq!(committed_rows(db, "tasks"), 20);
+    }
+);
+
+backend_test!(
+    fn exhausted_pool_times_out(db: &TestDb) {
+        multi_thread().block_on(async {
+            let by_builder = Database::builder(&db.url)
+                .max_size(1)
+                .acquire_timeout(Duration::from_millis(200))
+                .build()
+                .await
+                .unwrap();
+            let by_url = Database::connect(&with_param(
+                &db.url,
+                "max_connections=1&acquire_timeout=0.2",
+            ))
+            .await
+            .unwrap();
+            for pool in [by_builder, by_url] {
+                let held = pool.get().await.unwrap();
+                let started = Instant::now();
+                let err = pool.get().await.unwrap_err();
+                let took = started.elapsed();
+                match err {
+                    Error::PoolTimeout { waited } => {
+                        assert!(waited >= Duration::from_millis(190), "{waited:?}");
+                    }
+                    other => panic!("expected PoolTimeout, got {other:?}"),
+                }
+                assert!(took < Duration::from_secs(2), "{took:?}");
+                drop(held);
+                pool.execute("SELECT 1").await.unwrap();
+            }
+        });
+    }
+);
+
+backend_test!(
+    fn violations_are_the_same_error_async_and_blocking(db: &TestDb) {
+        let mut blocking = db.connect();
+        blocking
+            .batch_execute(
+                "CREATE TABLE uniq (id INTEGER PRIMARY KEY, email VARCHAR(50) NOT NULL,
+                 CONSTRAINT uniq_email UNIQUE (email));
+                 INSERT INTO uniq (id, email) VALUES (1, 'a@x')",
+            )
+            .unwrap();
+        let statements = [
+            "INSERT INTO uniq (id, email) VALUES (2, 'a@x')",
+            "INSERT INTO uniq (id, email) VALUES (1, 'b@x')",
+            "INSERT INTO uniq (id, email) VALUES (3, NULL)",
+            "SELEC nonsense",
+        ];
+        let sync_errors: Vec<Error> = statements
+            .iter()
+            .map(|sql| blocking.execute(sql).unwrap_err())
+            .collect();
+        drop(blocking);
+        let async_errors = multi_thread().block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let mut errors = Vec::new();
+            for sql in statements {
+                errors.push(pool.execute(sql).await.unwrap_err());
+            }
+            errors
+        });
+        for ((sql, sync), async_) in statements.iter().zip(&sync_errors).zip(&async_errors) {
+            assert_eq!(
+                std::mem::discriminant(sync),
+                std::mem::discriminant(async_),
+                "{sql}: {sync:?} vs {async_:?}"
+            );
+            assert_eq!(sync.constraint(), async_.constraint(), "{sql}");
+        }
+        assert!(async_errors[0].is_unique_violation());
+        assert!(async_errors[1].is_unique_violation());
+        assert!(matches!(async_errors[2], Error::NotNullViolation(_)));
+    }
+);
+
+/// A connection the server killed is not handed out again: checkout verifies it.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn killed_connection_is_replaced(db: &TestDb) {
+    let runtime = multi_thread();
+    let (pool, victim) = runtime.block_on(async {
+        let pool = Database::builder(&db.url)
+            .max_size(1)
+            .build()
+            .await
+            .unwrap();
+        let mut conn = pool.get().await.unwrap();
+        let victim = session_id(&mut conn).await.unwrap();
+        (pool, victim)
+    });
+    let kill = match db.backend {
+        Backend::Postgres => format!("SELECT pg_terminate_backend({victim})"),
+        _ => format!("KILL {victim}"),
+    };
+    db.connect().batch_execute(&kill).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    runtime.block_on(async {
+        let mut conn = pool.get().await.unwrap();
+        assert_ne!(session_id(&mut conn).await, Some(victim));
+    });
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_killed_connection_is_replaced() {
+    if let Some(db) = TestDb::new(Backend::Postgres) {
+        killed_connection_is_replaced(&db);
+    }
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_killed_connection_is_replaced() {
+    if let Some(db) = TestDb::new(Backend::Mysql) {
+        killed_connection_is_replaced(&db);
+    }
+}
+
+/// Connecting fails with `Error::Connection` for `backend` well within `limit`.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn assert_connect_fails(url: &str, backend: Backend, limit: Duration) -> String {
+    let started = Instant::now();
+    let result = multi_thread().block_on(Database::connect(url));
+    let took = started.elapsed();
+    assert!(took < limit, "{url}: took {took:?}");
+    match result {
+        Err(Error::Connection {
+            backend: b,
+            message,
+        }) => {
+            assert_eq!(b, backend);
+            assert!(!message.contains("s3cret"), "{message}");
+            message
+        }
+        other => panic!("{url}: expected a connection error, got {other:?}"),
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_refused_port_async() {
+    let message = assert_connect_fails(
+        "postgres://postgres:s3cret@127.0.0.1:1/test",
+        Backend::Postgres,
+        Duration::from_secs(5),
+    );
+    assert!(message.to_lowercase().contains("refused"), "{message}");
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_refused_port_async() {
+    let message = assert_connect_fails(
+        "mysql://root:s3cret@127.0.0.1:1/test",
+        Backend::Mysql,
+        Duration::from_secs(5),
+    );
+    assert!(message.to_lowercase().contains("refused"), "{message}");
+}
+
+/// A server that accepts TCP connections and never answers: the connect timeout ends it.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[test]
+fn silent_server_times_out_async() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cases = [
+        #[cfg(feature = "postgres")]
+        (
+            format!("postgres://u:s3cret@127.0.0.1:{port}/x?connect_timeout=1"),
+            Backend::Postgres,
+        ),
+        #[cfg(feature = "mysql")]
+        (
+            format!("mysql://u:s3cret@127.0.0.1:{port}/x?connect_timeout=1"),
+            Backend::Mysql,
+        ),
+    ];
+    for (url, backend) in cases {
+        let message = assert_connect_fails(&url, backend, Duration::from_secs(5));
+        assert!(message.contains("timed out"), "{message}");
+    }
+    drop(listener);
+}
+
+#[test]
+fn bad_urls_async() {
+    let runtime = multi_thread();
+    for url in ["", "notes.db", "sqlite://x.db?max_connections=0"] {
+        match runtime.block_on(Database::connect(url)) {
+            Err(Error::InvalidUrl { .. }) => {}
+            other => panic!("{url:?}: expected InvalidUrl, got {other:?}"),
+        }
+    }
+    match runtime.block_on(Database::connect("oracle://scott:tiger@db/orcl")) {
+        Err(Error::UnsupportedBackend { scheme, .. }) => assert_eq!(scheme, "oracle"),
+        other => panic!("expected UnsupportedBackend, got {other:?}"),
+    }
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn unopenable_sqlite_file_is_a_connection_error() {
+    let url = "sqlite:///nonexistent-dir-orm-test/x/y.db";
+    match multi_thread().block_on(Database::connect(url)) {
+        Err(Error::Connection {
+            backend: Backend::Sqlite,
+            ..
+        }) => {}
+        other => panic!("expected a connection error, got {other:?}"),
+    }
+}
+
+/// In memory, the pool holds one connection, so every checkout sees the same database.
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_memory_pool_is_one_database() {
+    multi_thread().block_on(async {
+        let pool = Database::builder("sqlite::memory:")
+            .max_size(4)
+            .build()
+            .await
+            .unwrap();
+        assert_eq!(pool.config().max_size, 1);
+        pool.batch_execute("CREATE TABLE m (id INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        let clone = pool.clone();
+        tokio::spawn(async move { clone.execute("INSERT INTO m (id) VALUES (1)").await })
+            .await
+            .unwrap()
+            .unwrap();
+        let mut conn = pool.get().await.unwrap();
+        assert_eq!(count_async(&mut conn, "m").await, 1);
+    });
+}
+
+/// On a current-thread runtime SQLite statements run on tokio's blocking pool instead of
+/// inline (where `block_in_place` would panic).
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_on_a_current_thread_runtime() {
+    use crate::async_support::current_thread;
+
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    create_table(&db, "ct");
+    current_thread().block_on(async {
+        let pool = Database::connect(&db.url).await.unwrap();
+        pool.execute("INSERT INTO ct (id, v) VALUES (1, 'a')")
+            .await
+            .unwrap();
+        pool.transaction(async |conn| {
+            conn.execute("INSERT INTO ct (id, v) VALUES (2, 'b')")
+                .await?;
+            Ok::<_, Error>(())
+        })
+        .await
+        .unwrap();
+        let dropped = tokio::time::timeout(
+            Duration::from_millis(100),
+            pool.transaction(async |conn| {
+                conn.execute("INSERT INTO ct (id, v) VALUES (3, 'c')")
+                    .await?;
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                Ok::<_, Error>(())
+            }),
+        )
+        .await;
+        assert!(dropped.is_err(), "the transaction timed out");
+        let mut conn = pool.get().await.unwrap();
+        assert_eq!(count_async(&mut conn, "ct").await, 2);
+    });
+    assert_eq!(committed_rows(&db, "ct"), 2);
+}
+
+/// A blocking connection and an async pool on the same SQLite file see each other's
+/// committed writes.
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_blocking_and_async_share_the_file() {
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    create_table(&db, "shared");
+    let mut blocking = orm_exec::Connection::establish(&db.url).unwrap();
+    blocking
+        .execute("INSERT INTO shared (id, v) VALUES (1, 'a')")
+        .unwrap();
+    let seen = multi_thread().block_on(async {
+        let pool = Database::connect(&db.url).await.unwrap();
+        let mut conn = pool.get().await.unwrap();
+        count_async(&mut conn, "shared").await
+    });
+    assert_eq!(seen, 1);
+}
+
+#[cfg(feature = "sqlite")]
+fn assert_send<T: Send>(_: T) {}
+
+#[cfg(feature = "sqlite")]
+fn assert_shareable<T: Send + Sync + Clone>() {}
+
+/// Every public async method's future is `Send` (a compile-time check; nothing is awaited).
+#[cfg(feature = "sqlite")]
+#[test]
+fn futures_are_send() {
+    assert_shareable::<Database>();
+    multi_thread().block_on(async {
+        assert_send(Database::connect("sqlite::memory:"));
+        assert_send(Database::connect_test("sqlite::memory:"));
+        assert_send(Database::builder("sqlite::memory:").build());
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        assert_send(db.get());
+        assert_send(db.execute("SELECT 1"));
+        assert_send(db.batch_execute("SELECT 1"));
+        assert_send(db.create_all(&[]));
+        assert_send(db.drop_all(&[]));
+        assert_send(db.transaction(async |conn| conn.execute("SELECT 1").await));
+        let mut conn = db.get().await.unwrap();
+        assert_send(conn.execute("SELECT 1"));
+        assert_send(conn.batch_execute("SELECT 1"));
+        assert_send(conn.create_all(&[]));
+        assert_send(conn.transaction(async |conn| {
+            conn.transaction(async |conn| conn.execute("SELECT 1").await)
+                .await
+        }));
+    });
+}

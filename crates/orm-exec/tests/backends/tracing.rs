@@ -1,0 +1,178 @@
+//! Statement tracing: each statement emits one `orm::sql` DEBUG event with the SQL text,
+//! the backend and the elapsed time, never a bound value.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Once;
+
+use diesel::sql_types::{BigInt, Text};
+use orm_exec::Connection;
+// `::tracing` is the crate; `crate::tracing` is this module.
+use ::tracing::field::{Field, Visit};
+use ::tracing::{span, Event, Level, Metadata, Subscriber};
+
+use crate::backend_test;
+
+/// One captured event: its level and fields, as text.
+#[derive(Debug, Clone)]
+struct Captured {
+    level: Level,
+    fields: BTreeMap<String, String>,
+}
+
+impl Captured {
+    fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+/// The test binary's global subscriber: keeps the `orm::sql` events of the threads that
+/// are capturing ([`capture`]).
+///
+/// A global subscriber, not a scoped one (`with_default`): tracing caches each callsite's
+/// interest for all threads, and a callsite first reached on a thread without a scoped
+/// subscriber would stay disabled on every thread.
+struct Capture;
+
+thread_local! {
+    /// This thread's captured events, while it captures.
+    static CAPTURED: RefCell<Option<Vec<Captured>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns the `orm::sql` events it emitted on this thread.
+fn capture(f: impl FnOnce()) -> Vec<Captured> {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        ::tracing::subscriber::set_global_default(Capture)
+            .expect("no other global subscriber in this test binary");
+    });
+    CAPTURED.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    f();
+    CAPTURED.with(|c| c.borrow_mut().take().unwrap_or_default())
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target() == orm_exec::instrument::TARGET
+    }
+
+    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        CAPTURED.with(|captured| {
+            let mut captured = captured.borrow_mut();
+            let Some(events) = captured.as_mut() else {
+                return;
+            };
+            let mut fields = BTreeMap::new();
+            event.record(&mut FieldText(&mut fields));
+            events.push(Captured {
+                level: *event.metadata().level(),
+                fields,
+            });
+        });
+    }
+
+    fn enter(&self, _: &span::Id) {}
+
+    fn exit(&self, _: &span::Id) {}
+}
+
+/// Records every field as text.
+struct FieldText<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for FieldText<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+}
+
+const SECRET: &str = "secret-value-7f3a";
+
+fn setup(conn: &mut Connection) {
+    conn.batch_execute("CREATE TABLE traced (id BIGINT PRIMARY KEY, v VARCHAR(40))")
+        .unwrap();
+}
+
+backend_test!(
+    fn a_query_emits_one_event_without_its_values(db: &TestDb) {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = BigInt)]
+            #[allow(dead_code)]
+            id: i64,
+        }
+        let mut conn = db.connect();
+        setup(&mut conn);
+        let events = capture(|| {
+            let rows = conn
+                .raw("SELECT id FROM traced WHERE v = ? AND id > ?")
+                .bind::<Text, _>(SECRET)
+                .bind::<BigInt, _>(424242)
+                .load::<Row>()
+                .unwrap();
+            assert!(rows.is_empty());
+        });
+        assert_eq!(events.len(), 1, "{events:#?}");
+        let event = &events[0];
+        assert_eq!(event.level, Level::DEBUG);
+        assert_eq!(event.field("backend"), db.backend.name());
+        let sql = event.field("sql");
+        assert!(sql.starts_with("SELECT id FROM traced WHERE v = "), "{sql}");
+        assert!(!sql.contains(SECRET) && !sql.contains("424242"), "{sql}");
+        assert!(!sql.contains("binds"), "{sql}");
+        assert!(
+            event.field("elapsed_us").parse::<u64>().is_ok(),
+            "{event:?}"
+        );
+        assert_eq!(event.field("failed"), "false");
+        for event in &events {
+            assert!(!format!("{event:?}").contains(SECRET), "{event:?}");
+        }
+    }
+);
+
+backend_test!(
+    fn failures_and_transactions_are_traced(db: &TestDb) {
+        let mut conn = db.connect();
+        setup(&mut conn);
+        let events = capture(|| {
+            conn.transaction(|c| -> orm_exec::Result<()> {
+                c.raw("INSERT INTO traced (id, v) VALUES (?, ?)")
+                    .bind::<BigInt, _>(1)
+                    .bind::<Text, _>(SECRET)
+                    .execute()?;
+                Ok(())
+            })
+            .unwrap();
+            let duplicate = conn
+                .raw("INSERT INTO traced (id, v) VALUES (?, ?)")
+                .bind::<BigInt, _>(1)
+                .bind::<Text, _>(SECRET)
+                .execute();
+            assert!(duplicate.unwrap_err().is_unique_violation());
+        });
+        let sql: Vec<&str> = events.iter().map(|e| e.field("sql")).collect();
+        assert_eq!(sql.len(), 4, "{events:#?}");
+        assert!(sql[0].starts_with("BEGIN"), "{sql:?}");
+        assert!(sql[1].starts_with("INSERT INTO traced"), "{sql:?}");
+        assert_eq!(sql[2], "COMMIT");
+        assert!(sql[3].starts_with("INSERT INTO traced"), "{sql:?}");
+        let failed: Vec<&str> = events.iter().map(|e| e.field("failed")).collect();
+        assert_eq!(failed, ["false", "false", "false", "true"]);
+        for event in &events {
+            assert!(!format!("{event:?}").contains(SECRET), "{event:?}");
+        }
+    }
+);

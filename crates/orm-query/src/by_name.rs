@@ -1,0 +1,156 @@
+//! Lookups, orderings and search given by name at run time (an HTTP query string), checked
+//! against the model's metadata before they become part of a query.
+//!
+//! `filter_by("text__icontains", "milk")` resolves `text` to a field of the model (`pk`
+//! names the primary key), `icontains` to a lookup, and converts `"milk"` to the field's
+//! type. An unknown field, an unknown lookup or a value that does not convert is a
+//! [`NameError`] naming it. What reaches SQL is the column's name from the model's static
+//! metadata (quoted as an identifier) and the value as a bound parameter: never text from
+//! the caller.
+
+mod parse;
+mod render;
+mod value;
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use orm_schema::{FieldMeta, Model};
+
+pub use orm_schema::NameError;
+pub use parse::{parse_lookup, parse_ordering, LookupKind};
+pub use value::Value;
+
+/// One checked condition: `column <lookup> value`, possibly negated.
+#[derive(Debug, Clone)]
+pub(crate) struct Condition {
+    pub(crate) field: &'static FieldMeta,
+    pub(crate) lookup: LookupKind,
+    pub(crate) value: Value,
+}
+
+/// A checked part of a WHERE clause.
+#[derive(Debug, Clone)]
+pub(crate) enum Clause {
+    /// One condition.
+    Is(Condition),
+    /// NOT (one condition).
+    Not(Condition),
+    /// `search(term)`: the term in any text field, ignoring case.
+    Search {
+        fields: Vec<&'static FieldMeta>,
+        pattern: String,
+    },
+}
+
+/// A WHERE condition built from names at run time and checked against `M`'s metadata; a
+/// diesel boolean expression over `M`'s table. Cloning it is cheap.
+pub struct ByName<M> {
+    pub(crate) table: &'static str,
+    pub(crate) clauses: Arc<[Clause]>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for ByName<M> {
+    fn clone(&self) -> Self {
+        ByName {
+            table: self.table,
+            clauses: Arc::clone(&self.clauses),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M> fmt::Debug for ByName<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ByName")
+            .field("table", &self.table)
+            .field("clauses", &self.clauses)
+            .finish()
+    }
+}
+
+impl<M: Model> ByName<M> {
+    pub(crate) fn new(clauses: Vec<Clause>) -> Self {
+        ByName {
+            table: M::meta().table,
+            clauses: clauses.into(),
+            _model: PhantomData,
+        }
+    }
+
+    /// `path` = `value`, e.g. `("text__icontains", "milk")`, checked against `M`.
+    pub fn lookup(path: &str, value: &str) -> Result<Self, NameError> {
+        Ok(Self::new(vec![Clause::Is(parse::condition::<M>(
+            path, value,
+        )?)]))
+    }
+
+    /// NOT (`path` = `value`).
+    pub fn exclude(path: &str, value: &str) -> Result<Self, NameError> {
+        Ok(Self::new(vec![Clause::Not(parse::condition::<M>(
+            path, value,
+        )?)]))
+    }
+
+    /// `term` in any String, Text, Email or URL field of `M`, ignoring case (an empty term
+    /// matches every row).
+    pub fn search(term: &str) -> Self {
+        let clauses = if term.is_empty() {
+            Vec::new()
+        } else {
+            let fields = M::meta()
+                .fields
+                .iter()
+                .filter(|f| f.kind.is_textual())
+                .collect();
+            let pattern = format!("%{}%", crate::lookups::escape_like(term));
+            vec![Clause::Search { fields, pattern }]
+        };
+        Self::new(clauses)
+    }
+}
+
+/// An ORDER BY given by names (`"name"`, `"-id"`), checked against `M`'s metadata.
+pub struct OrderByName<M> {
+    pub(crate) table: &'static str,
+    pub(crate) keys: Arc<[(&'static FieldMeta, bool)]>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for OrderByName<M> {
+    fn clone(&self) -> Self {
+        OrderByName {
+            table: self.table,
+            keys: Arc::clone(&self.keys),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M> fmt::Debug for OrderByName<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys: Vec<String> = self
+            .keys
+            .iter()
+            .map(|(f, desc)| format!("{}{}", if *desc { "-" } else { "" }, f.name))
+            .collect();
+        f.debug_tuple("OrderByName").field(&keys).finish()
+    }
+}
+
+impl<M: Model> OrderByName<M> {
+    /// Parses `names` (`"name"` ascending, `"-id"` descending, `"pk"` the primary key).
+    pub fn parse(names: &[&str]) -> Result<Self, NameError> {
+        let keys = names
+            .iter()
+            .map(|n| parse_ordering::<M>(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(OrderByName {
+            table: M::meta().table,
+            keys: keys.into(),
+            _model: PhantomData,
+        })
+    }
+}

@@ -1,0 +1,257 @@
+//! How checked by-name conditions and orderings render: the column names come from the
+//! model's static metadata, pushed as quoted identifiers; every value is a bound parameter.
+
+use diesel::backend::Backend;
+use diesel::expression::{
+    is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
+};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::result::QueryResult;
+use diesel::serialize::ToSql;
+use diesel::sql_types::{self as st, Bool, HasSqlType};
+
+use super::parse::LookupKind;
+use super::value::Value;
+use super::{ByName, Clause, Condition, OrderByName};
+use crate::lookups::LIKE_ESCAPE;
+
+/// The bounds a backend needs to bind every kind of by-name value.
+pub trait BindAll:
+    Backend
+    + HasSqlType<st::Integer>
+    + HasSqlType<st::BigInt>
+    + HasSqlType<st::Double>
+    + HasSqlType<st::Bool>
+    + HasSqlType<st::Text>
+    + HasSqlType<orm_schema::sql_types::Decimal>
+    + HasSqlType<st::Date>
+    + HasSqlType<st::Timestamp>
+    + HasSqlType<st::Time>
+    + HasSqlType<orm_schema::sql_types::Uuid>
+    + HasSqlType<orm_schema::sql_types::IpAddress>
+where
+    i32: ToSql<st::Integer, Self>,
+    i64: ToSql<st::BigInt, Self>,
+    f64: ToSql<st::Double, Self>,
+    bool: ToSql<st::Bool, Self>,
+    String: ToSql<st::Text, Self>,
+    orm_schema::Decimal: ToSql<orm_schema::sql_types::Decimal, Self>,
+    chrono::NaiveDate: ToSql<st::Date, Self>,
+    chrono::NaiveDateTime: ToSql<st::Timestamp, Self>,
+    chrono::NaiveTime: ToSql<st::Time, Self>,
+    orm_schema::Uuid: ToSql<orm_schema::sql_types::Uuid, Self>,
+    orm_schema::IpAddress: ToSql<orm_schema::sql_types::IpAddress, Self>,
+{
+    /// Binds `value` with the SQL type of its kind.
+    fn bind<'b>(out: &mut AstPass<'_, 'b, Self>, value: &'b Value) -> QueryResult<()> {
+        match value {
+            Value::Int(v) => out.push_bind_param::<st::Integer, _>(v),
+            Value::BigInt(v) => out.push_bind_param::<st::BigInt, _>(v),
+            Value::Float(v) => out.push_bind_param::<st::Double, _>(v),
+            Value::Bool(v) => out.push_bind_param::<st::Bool, _>(v),
+            Value::Text(v) => out.push_bind_param::<st::Text, _>(v),
+            Value::Decimal(v) => out.push_bind_param::<orm_schema::sql_types::Decimal, _>(v),
+            Value::Date(v) => out.push_bind_param::<st::Date, _>(v),
+            Value::DateTime(v) => out.push_bind_param::<st::Timestamp, _>(v),
+            Value::Time(v) => out.push_bind_param::<st::Time, _>(v),
+            Value::Uuid(v) => out.push_bind_param::<orm_schema::sql_types::Uuid, _>(v),
+            Value::Ip(v) => out.push_bind_param::<orm_schema::sql_types::IpAddress, _>(v),
+            Value::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_sql(", ");
+                    }
+                    Self::bind(out, item)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl BindAll for diesel::sqlite::Sqlite {}
+#[cfg(feature = "postgres")]
+impl BindAll for diesel::pg::Pg {}
+#[cfg(feature = "mysql")]
+impl BindAll for diesel::mysql::Mysql {}
+
+fn column<'b, DB: Backend>(
+    out: &mut AstPass<'_, 'b, DB>,
+    table: &'b str,
+    column: &'b str,
+) -> QueryResult<()> {
+    out.push_identifier(table)?;
+    out.push_sql(".");
+    out.push_identifier(column)
+}
+
+fn condition<'b, DB: BindAll>(
+    out: &mut AstPass<'_, 'b, DB>,
+    table: &'b str,
+    c: &'b Condition,
+) -> QueryResult<()>
+where
+    i32: ToSql<st::Integer, DB>,
+    i64: ToSql<st::BigInt, DB>,
+    f64: ToSql<st::Double, DB>,
+    bool: ToSql<st::Bool, DB>,
+    String: ToSql<st::Text, DB>,
+    orm_schema::Decimal: ToSql<orm_schema::sql_types::Decimal, DB>,
+    chrono::NaiveDate: ToSql<st::Date, DB>,
+    chrono::NaiveDateTime: ToSql<st::Timestamp, DB>,
+    chrono::NaiveTime: ToSql<st::Time, DB>,
+    orm_schema::Uuid: ToSql<orm_schema::sql_types::Uuid, DB>,
+    orm_schema::IpAddress: ToSql<orm_schema::sql_types::IpAddress, DB>,
+{
+    let col = c.field.column;
+    let op = match c.lookup {
+        LookupKind::IsNull => {
+            column(out, table, col)?;
+            out.push_sql(if c.value == Value::Bool(true) {
+                " IS NULL"
+            } else {
+                " IS NOT NULL"
+            });
+            return Ok(());
+        }
+        LookupKind::In => {
+            if matches!(&c.value, Value::List(items) if items.is_empty()) {
+                out.push_sql("1 = 0");
+                return Ok(());
+            }
+            column(out, table, col)?;
+            out.push_sql(" IN (");
+            DB::bind(out, &c.value)?;
+            out.push_sql(")");
+            return Ok(());
+        }
+        LookupKind::IExact
+        | LookupKind::IContains
+        | LookupKind::IStartsWith
+        | LookupKind::IEndsWith => {
+            out.push_sql("lower(");
+            column(out, table, col)?;
+            out.push_sql(") LIKE lower(");
+            DB::bind(out, &c.value)?;
+            out.push_sql(") ESCAPE '!'");
+            return Ok(());
+        }
+        LookupKind::Contains | LookupKind::StartsWith | LookupKind::EndsWith => " LIKE ",
+        LookupKind::Exact => " = ",
+        LookupKind::Gt => " > ",
+        LookupKind::Gte => " >= ",
+        LookupKind::Lt => " < ",
+        LookupKind::Lte => " <= ",
+    };
+    column(out, table, col)?;
+    out.push_sql(op);
+    DB::bind(out, &c.value)?;
+    if c.lookup.is_like() {
+        out.push_sql(" ESCAPE '!'");
+    }
+    Ok(())
+}
+
+const _: () = assert!(LIKE_ESCAPE == '!');
+
+impl<M> Expression for ByName<M> {
+    type SqlType = Bool;
+}
+
+impl<M> QueryId for ByName<M> {
+    type QueryId = ();
+    // The SQL depends on the conditions, so the statement cache keys it by its text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<M, DB: BindAll> QueryFragment<DB> for ByName<M>
+where
+    i32: ToSql<st::Integer, DB>,
+    i64: ToSql<st::BigInt, DB>,
+    f64: ToSql<st::Double, DB>,
+    bool: ToSql<st::Bool, DB>,
+    String: ToSql<st::Text, DB>,
+    orm_schema::Decimal: ToSql<orm_schema::sql_types::Decimal, DB>,
+    chrono::NaiveDate: ToSql<st::Date, DB>,
+    chrono::NaiveDateTime: ToSql<st::Timestamp, DB>,
+    chrono::NaiveTime: ToSql<st::Time, DB>,
+    orm_schema::Uuid: ToSql<orm_schema::sql_types::Uuid, DB>,
+    orm_schema::IpAddress: ToSql<orm_schema::sql_types::IpAddress, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        if self.clauses.is_empty() {
+            out.push_sql("1 = 1");
+            return Ok(());
+        }
+        out.push_sql("(");
+        for (i, clause) in self.clauses.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(" AND ");
+            }
+            match clause {
+                Clause::Is(c) => condition(&mut out, self.table, c)?,
+                Clause::Not(c) => {
+                    out.push_sql("NOT (");
+                    condition(&mut out, self.table, c)?;
+                    out.push_sql(")");
+                }
+                Clause::Search { fields, pattern } => {
+                    out.push_sql("(");
+                    for (j, f) in fields.iter().enumerate() {
+                        if j > 0 {
+                            out.push_sql(" OR ");
+                        }
+                        out.push_sql("lower(");
+                        column(&mut out, self.table, f.column)?;
+                        out.push_sql(") LIKE lower(");
+                        out.push_bind_param::<st::Text, _>(pattern)?;
+                        out.push_sql(") ESCAPE '!'");
+                    }
+                    if fields.is_empty() {
+                        out.push_sql("1 = 0");
+                    }
+                    out.push_sql(")");
+                }
+            }
+        }
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl<M, QS> AppearsOnTable<QS> for ByName<M> {}
+impl<M, QS> SelectableExpression<QS> for ByName<M> {}
+impl<M> ValidGrouping<()> for ByName<M> {
+    type IsAggregate = is_aggregate::Never;
+}
+
+impl<M> Expression for OrderByName<M> {
+    type SqlType = Bool;
+}
+
+impl<M> QueryId for OrderByName<M> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<M, DB: Backend> QueryFragment<DB> for OrderByName<M> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        for (i, (field, descending)) in self.keys.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            column(&mut out, self.table, field.column)?;
+            if *descending {
+                out.push_sql(" DESC");
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<M, QS> AppearsOnTable<QS> for OrderByName<M> {}
+impl<M, QS> SelectableExpression<QS> for OrderByName<M> {}
+impl<M> ValidGrouping<()> for OrderByName<M> {
+    type IsAggregate = is_aggregate::Never;
+}

@@ -1,0 +1,108 @@
+//! [`Value`]: a by-name lookup's value, converted to its field's type.
+
+use std::str::FromStr;
+
+use orm_schema::{FieldKind, FieldMeta};
+
+use super::NameError;
+
+/// A value converted to the type of the field it is compared with.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Value {
+    /// Integer fields.
+    Int(i32),
+    /// BigInteger fields.
+    BigInt(i64),
+    /// Float fields.
+    Float(f64),
+    /// Boolean fields (and `isnull`).
+    Bool(bool),
+    /// String, Text, Email, URL and enum fields; LIKE patterns.
+    Text(String),
+    /// Decimal fields.
+    Decimal(orm_schema::Decimal),
+    /// Date fields.
+    Date(chrono::NaiveDate),
+    /// DateTime fields.
+    DateTime(chrono::NaiveDateTime),
+    /// Time fields.
+    Time(chrono::NaiveTime),
+    /// UUID fields.
+    Uuid(orm_schema::Uuid),
+    /// IP address fields.
+    Ip(orm_schema::IpAddress),
+    /// The list of an `in` lookup.
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// `text` converted to `field`'s type.
+    pub fn parse(field: &'static FieldMeta, text: &str) -> Result<Value, NameError> {
+        let invalid = |expected: &'static str| NameError::InvalidValue {
+            field: field.name,
+            value: text.to_string(),
+            expected,
+        };
+        fn conv<T: FromStr>(text: &str) -> Option<T> {
+            text.trim().parse().ok()
+        }
+        Ok(match field.kind {
+            FieldKind::Integer => {
+                Value::Int(conv(text).ok_or_else(|| invalid("a 32-bit integer"))?)
+            }
+            FieldKind::BigInteger => {
+                Value::BigInt(conv(text).ok_or_else(|| invalid("a 64-bit integer"))?)
+            }
+            FieldKind::Float => {
+                let x: f64 = conv(text).ok_or_else(|| invalid("a number"))?;
+                if !x.is_finite() {
+                    return Err(invalid("a finite number"));
+                }
+                Value::Float(x)
+            }
+            FieldKind::Boolean => Value::Bool(Self::parse_bool(field, text)?),
+            FieldKind::String | FieldKind::Text | FieldKind::Email | FieldKind::Url => {
+                Value::Text(text.to_string())
+            }
+            FieldKind::Enum { variants } => {
+                if !variants.contains(&text) {
+                    return Err(invalid("one of the enum's variant names"));
+                }
+                Value::Text(text.to_string())
+            }
+            FieldKind::Decimal { .. } => {
+                Value::Decimal(conv(text).ok_or_else(|| invalid("a decimal number"))?)
+            }
+            FieldKind::Date => {
+                Value::Date(conv(text).ok_or_else(|| invalid("a date (YYYY-MM-DD)"))?)
+            }
+            FieldKind::DateTime => Value::DateTime(
+                chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S%.f")
+                    .or_else(|_| {
+                        chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S%.f")
+                    })
+                    .map_err(|_| invalid("a date and time (YYYY-MM-DDTHH:MM:SS)"))?,
+            ),
+            FieldKind::Time => Value::Time(conv(text).ok_or_else(|| invalid("a time (HH:MM:SS)"))?),
+            FieldKind::Uuid => Value::Uuid(conv(text).ok_or_else(|| invalid("a UUID"))?),
+            FieldKind::IpAddress => {
+                Value::Ip(conv(text).ok_or_else(|| invalid("an IPv4 or IPv6 address"))?)
+            }
+            FieldKind::Json => return Err(invalid("no value: JSON fields support only isnull")),
+        })
+    }
+
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`, any case).
+    pub fn parse_bool(field: &'static FieldMeta, text: &str) -> Result<bool, NameError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(true),
+            "false" | "0" | "no" => Ok(false),
+            _ => Err(NameError::InvalidValue {
+                field: field.name,
+                value: text.to_string(),
+                expected: "true or false",
+            }),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Django's lookups as methods on diesel expressions.
+//!
+//! [`Lookups`] names the comparisons as Django does (`exact`, `gt`, `gte`, `lt`, `lte`,
+//! `in_`, `isnull`) and maps each to the diesel operator a hand-written query would use.
+//! [`TextLookups`] adds the LIKE family for text columns (`contains`, `icontains`,
+//! `startswith`, `endswith`, `iexact`).
+//!
+//! LIKE behaves the same on every backend:
+//! - `%`, `_` and the escape character in the value match literally: the value is escaped
+//!   with `!` and the query says `ESCAPE '!'` (SQLite has no default escape character, and
+//!   MySQL cannot parse a literal `ESCAPE '\'`).
+//! - `contains`, `startswith` and `endswith` are case-sensitive (orm turns on SQLite's
+//!   `case_sensitive_like` and creates MySQL tables with a binary collation).
+//! - the `i` lookups compare `lower(column)` with `lower(value)`, both in SQL, so the
+//!   database folds case the same way on both sides: Unicode-aware on PostgreSQL and
+//!   MySQL, ASCII only on SQLite (its built-in `lower()`).
+//!
+//! Every value is a bound parameter.
+
+use diesel::dsl;
+use diesel::expression::{AsExpression, Expression};
+use diesel::sql_types::{Nullable, SingleValue, SqlType, Text};
+use diesel::ExpressionMethods;
+
+/// The character that escapes `%`, `_` and itself in LIKE patterns.
+pub const LIKE_ESCAPE: char = '!';
+
+/// Escapes `%`, `_` and [`LIKE_ESCAPE`] so `value` matches literally inside a LIKE pattern.
+///
+/// ```
+/// assert_eq!(orm_query::lookups::escape_like("50%_off!"), "50!%!_off!!");
+/// ```
+pub fn escape_like(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 4);
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | LIKE_ESCAPE) {
+            out.push(LIKE_ESCAPE);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// SQL types LIKE applies to: text, nullable or not.
+pub trait TextSqlType: SqlType + SingleValue {}
+impl TextSqlType for Text {}
+impl TextSqlType for Nullable<Text> {}
+
+/// Django's comparison lookups on any diesel expression (`gt` and `lt` come from diesel's
+/// `ExpressionMethods`). Each returns the diesel expression
+/// a hand-written query would use, so rustc checks the value's type against the column's.
+pub trait Lookups: Expression + Sized
+where
+    Self::SqlType: SqlType + SingleValue,
+{
+    /// `= value` (Django's `exact`).
+    fn exact<T: AsExpression<Self::SqlType>>(self, value: T) -> dsl::Eq<Self, T> {
+        ExpressionMethods::eq(self, value)
+    }
+    /// `>= value` (Django's `gte`).
+    fn gte<T: AsExpression<Self::SqlType>>(self, value: T) -> dsl::GtEq<Self, T> {
+        ExpressionMethods::ge(self, value)
+    }
+    /// `<= value` (Django's `lte`).
+    fn lte<T: AsExpression<Self::SqlType>>(self, value: T) -> dsl::LtEq<Self, T> {
+        ExpressionMethods::le(self, value)
+    }
+    /// `IN (values)` (Django's `in`; an empty list matches nothing).
+    fn in_<V>(self, values: Vec<V>) -> dsl::EqAny<Self, Vec<V>>
+    where
+        V: AsExpression<Self::SqlType>,
+        Self::SqlType: diesel::expression::TypedExpressionType,
+    {
+        ExpressionMethods::eq_any(self, values)
+    }
+    /// `IS NULL` when `is_null` is true, `IS NOT NULL` otherwise (Django's `isnull`).
+    fn isnull(self, is_null: bool) -> IsNullLookup<Self> {
+        IsNullLookup {
+            expr: self,
+            is_null,
+        }
+    }
+}
+
+impl<E> Lookups for E
+where
+    E: Expression,
+    E::SqlType: SqlType + SingleValue,
+{
+}
+
+/// Django's text lookups on text columns, nullable or not. Each renders
+/// `column LIKE ? ESCAPE '!'` (or `lower(column) LIKE lower(?) ESCAPE '!'` for the `i`
+/// forms) with the value escaped and bound.
+pub trait TextLookups: Expression + Sized
+where
+    Self::SqlType: TextSqlType,
+{
+    /// Contains `value` literally, case-sensitive.
+    fn contains(self, value: &str) -> Like<Self, CaseSensitive> {
+        Like::new(self, format!("%{}%", escape_like(value)))
+    }
+    /// Contains `value`, ignoring case.
+    fn icontains(self, value: &str) -> Like<Self, IgnoreCase> {
+        Like::new(self, format!("%{}%", escape_like(value)))
+    }
+    /// Starts with `value` literally, case-sensitive.
+    fn startswith(self, value: &str) -> Like<Self, CaseSensitive> {
+        Like::new(self, format!("{}%", escape_like(value)))
+    }
+    /// Starts with `value`, ignoring case.
+    fn istartswith(self, value: &str) -> Like<Self, IgnoreCase> {
+        Like::new(self, format!("{}%", escape_like(value)))
+    }
+    /// Ends with `value` literally, case-sensitive.
+    fn endswith(self, value: &str) -> Like<Self, CaseSensitive> {
+        Like::new(self, format!("%{}", escape_like(value)))
+    }
+    /// Ends with `value`, ignoring case.
+    fn iendswith(self, value: &str) -> Like<Self, IgnoreCase> {
+        Like::new(self, format!("%{}", escape_like(value)))
+    }
+    /// Equals `value` ignoring case (a LIKE without wildcards, so it behaves the same on
+    /// every backend, MariaDB's trailing-space rule included).
+    fn iexact(self, value: &str) -> Like<Self, IgnoreCase> {
+        Like::new(self, escape_like(value))
+    }
+}
+
+impl<E> TextLookups for E
+where
+    E: Expression,
+    E::SqlType: TextSqlType,
+{
+}
+
+mod is_null;
+mod like;
+pub use is_null::IsNullLookup;
+pub use like::{CaseMode, CaseSensitive, IgnoreCase, Like};

@@ -1,0 +1,198 @@
+//! [`QuerySet`]: an immutable query over one model, built like diesel's own DSL.
+
+use std::marker::PhantomData;
+
+use diesel::dsl;
+use diesel::expression::Expression;
+use diesel::query_builder::AsQuery;
+use diesel::query_dsl::methods::FilterDsl;
+use diesel::sql_types::Bool;
+use orm_schema::Model;
+
+use crate::by_name::{ByName, NameError, OrderByName};
+
+/// A query over model `M`: which rows (`W`, the diesel query with its WHERE clause), in
+/// which order (`O`), and which slice of them (limit and offset).
+///
+/// Every builder method returns a new QuerySet; the original is untouched, so a QuerySet
+/// can be kept, cloned and extended. The typed parts are diesel's own query types, so a
+/// typed QuerySet renders the very SQL a hand-written diesel query would, and diesel's
+/// statement cache keys it by type.
+///
+/// See the `orm` crate's documentation for a runnable example.
+pub struct QuerySet<M, W, O = NoOrder> {
+    pub(crate) query: W,
+    pub(crate) order: O,
+    pub(crate) limit: Option<i64>,
+    pub(crate) offset: Option<i64>,
+    pub(crate) _model: PhantomData<fn() -> M>,
+}
+
+/// The QuerySet of every row of `M`: what `M::objects()` returns.
+pub type Objects<M> = QuerySet<M, <<M as Model>::Table as AsQuery>::Query>;
+
+/// A QuerySet with a by-name condition added (what [`QuerySet::filter_by`] returns).
+pub type FilteredByName<M, W, O> = QuerySet<M, dsl::Filter<W, ByName<M>>, O>;
+
+/// No ORDER BY.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoOrder;
+
+/// ORDER BY the diesel ordering `O` (`col.desc()`, or a tuple of them).
+#[derive(Debug, Clone, Copy)]
+pub struct OrderBy<O>(pub(crate) O);
+
+impl<M: Model> QuerySet<M, <M::Table as AsQuery>::Query> {
+    /// Every row of `M`, in no particular order.
+    pub fn new() -> Self {
+        QuerySet {
+            query: M::Table::default().as_query(),
+            order: NoOrder,
+            limit: None,
+            offset: None,
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: Model> Default for QuerySet<M, <M::Table as AsQuery>::Query> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M, W: Clone, O: Clone> Clone for QuerySet<M, W, O> {
+    fn clone(&self) -> Self {
+        QuerySet {
+            query: self.query.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: Model, W, O> std::fmt::Debug for QuerySet<M, W, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QuerySet")
+            .field("model", &M::meta().name)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M, W, O> QuerySet<M, W, O> {
+    /// This QuerySet with its WHERE query and ordering replaced by `f`'s.
+    fn map<W2, O2>(self, f: impl FnOnce(W, O) -> (W2, O2)) -> QuerySet<M, W2, O2> {
+        let (query, order) = f(self.query, self.order);
+        QuerySet {
+            query,
+            order,
+            limit: self.limit,
+            offset: self.offset,
+            _model: PhantomData,
+        }
+    }
+
+    /// Keeps the rows for which `predicate` holds (ANDed with earlier filters).
+    /// `predicate` is any diesel boolean expression over `M`'s columns, for example
+    /// `notes::completed.eq(false)` or a lookup such as `notes::text.icontains("milk")`.
+    pub fn filter<P>(self, predicate: P) -> QuerySet<M, dsl::Filter<W, P>, O>
+    where
+        W: FilterDsl<P>,
+    {
+        self.map(|query, order| (query.filter(predicate), order))
+    }
+
+    /// Drops the rows for which `predicate` holds: `WHERE NOT (predicate)`.
+    pub fn exclude<P>(self, predicate: P) -> QuerySet<M, dsl::Filter<W, dsl::not<P>>, O>
+    where
+        P: Expression<SqlType = Bool>,
+        W: FilterDsl<dsl::not<P>>,
+    {
+        self.map(|query, order| (query.filter(diesel::dsl::not(predicate)), order))
+    }
+
+    /// Orders by `ordering` (a column, `col.desc()`, or a tuple of them), replacing any
+    /// earlier ordering.
+    pub fn order_by<E>(self, ordering: E) -> QuerySet<M, W, OrderBy<E>> {
+        self.map(|query, _| (query, OrderBy(ordering)))
+    }
+
+    /// At most `n` rows.
+    pub fn limit(mut self, n: i64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: i64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+}
+
+impl<M: Model, W, O> QuerySet<M, W, O> {
+    /// Keeps the rows where the field named by `path` matches `value`, both given as text
+    /// at run time: `filter_by("text__icontains", "milk")`, `filter_by("pk__in", "1,2")`,
+    /// `filter_by("due__isnull", "true")`. `path` is a field name (or `pk`) and an optional
+    /// `__lookup` (default `exact`); `value` is converted to the field's type.
+    ///
+    /// An unknown field, an unknown lookup or a value of the wrong type is a [`NameError`]
+    /// naming it; nothing of `path` or `value` is ever spliced into SQL.
+    pub fn filter_by(self, path: &str, value: &str) -> Result<FilteredByName<M, W, O>, NameError>
+    where
+        W: FilterDsl<ByName<M>>,
+    {
+        let condition = ByName::lookup(path, value)?;
+        Ok(self.filter(condition))
+    }
+
+    /// Drops the rows where the field named by `path` matches `value` (see
+    /// [`QuerySet::filter_by`]).
+    pub fn exclude_by(self, path: &str, value: &str) -> Result<FilteredByName<M, W, O>, NameError>
+    where
+        W: FilterDsl<ByName<M>>,
+    {
+        let condition = ByName::exclude(path, value)?;
+        Ok(self.filter(condition))
+    }
+
+    /// Keeps the rows where `term` appears in any String, Text, Email or URL field,
+    /// ignoring case. An empty term keeps every row.
+    pub fn search(self, term: &str) -> FilteredByName<M, W, O>
+    where
+        W: FilterDsl<ByName<M>>,
+    {
+        self.filter(ByName::search(term))
+    }
+
+    /// Orders by field names given at run time: `"name"` ascending, `"-id"` descending,
+    /// `"pk"` the primary key; replaces any earlier ordering.
+    pub fn order_by_names(
+        self,
+        names: &[&str],
+    ) -> Result<QuerySet<M, W, OrderBy<OrderByName<M>>>, NameError> {
+        let ordering = OrderByName::parse(names)?;
+        Ok(self.order_by(ordering))
+    }
+}
+
+impl<M, W, E> QuerySet<M, W, OrderBy<E>> {
+    /// Adds `ordering` after the current ordering (a second sort key).
+    pub fn then_order_by<E2>(self, ordering: E2) -> QuerySet<M, W, OrderBy<(E, E2)>> {
+        self.map(|query, OrderBy(first)| (query, OrderBy((first, ordering))))
+    }
+}
+
+/// `M::objects()`: the QuerySet of every row of a model. In the prelude.
+pub trait ObjectsExt: Model {
+    /// Every row of this model, as a QuerySet to refine.
+    fn objects() -> Objects<Self> {
+        QuerySet::new()
+    }
+}
+
+impl<M: Model> ObjectsExt for M {}

@@ -1,0 +1,46 @@
+//! [`NameError`]: a field, lookup or value named at run time that a model does not allow.
+//!
+//! Lives here, beside the metadata it is checked against, so the one `orm::Error` can
+//! carry it.
+
+/// A by-name lookup, ordering or search the model's metadata does not allow.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameError {
+    /// No field of that name (nor `pk`).
+    #[error("`{model}` has no field `{field}`")]
+    UnknownField {
+        /// The model's name.
+        model: &'static str,
+        /// The name given.
+        field: String,
+    },
+    /// No lookup of that name, or one that does not apply to the field's kind.
+    #[error("unknown lookup `{lookup}` for field `{field}` ({kind}); valid lookups: {valid}")]
+    UnknownLookup {
+        /// The field.
+        field: &'static str,
+        /// The field's kind.
+        kind: &'static str,
+        /// The lookup given.
+        lookup: String,
+        /// The lookups that apply to this field.
+        valid: &'static str,
+    },
+    /// A value that does not convert to the field's type.
+    #[error("invalid value {value:?} for field `{field}`: expected {expected}")]
+    InvalidValue {
+        /// The field.
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// What the field accepts.
+        expected: &'static str,
+    },
+    /// A path through a relation (`album__name`), which by-name lookups do not follow yet.
+    #[error("`{path}` follows a relation; by-name lookups across relations are not supported yet, use a typed filter")]
+    Relation {
+        /// The path given.
+        path: String,
+    },
+}
