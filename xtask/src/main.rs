@@ -4,17 +4,27 @@
 //! cargo xtask schema sql    --database-url URL   print the DDL of the example models
 //! cargo xtask schema create --database-url URL   create their tables (idempotent)
 //! cargo xtask schema drop   --database-url URL   drop their tables
+//! cargo xtask test [ARGS...]                     cargo test --workspace on every backend
+//!                                                 whose server answers
 //! ```
 //!
 //! `--database-url` defaults to the `DATABASE_URL` environment variable.
 
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
+use std::time::Duration;
 
 use orm::{ddl, DatabaseUrl};
 use orm_suite::models::all_models;
 
 const USAGE: &str = "usage: cargo xtask schema <sql|create|drop> [--database-url URL]\n\
+       cargo xtask test [extra cargo test arguments]\n\
 the URL defaults to $DATABASE_URL; schemes: sqlite://path, sqlite::memory:, postgres://, mysql://, mariadb://";
+
+/// The servers `cargo xtask test` tries when their variables are not set.
+const SERVERS: [(&str, &str); 2] = [
+    ("PG_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
+    ("MYSQL_DATABASE_URL", "mysql://root@127.0.0.1:3306/test"),
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +39,7 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<(), String> {
     let (command, rest) = match args {
+        [test, rest @ ..] if test == "test" => return test_all(rest),
         [group, command, rest @ ..] if group == "schema" => (command.as_str(), rest),
         [help] if help == "help" || help == "--help" || help == "-h" => {
             println!("{USAGE}");
@@ -71,6 +82,42 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         other => Err(format!("unknown schema command `{other}`\n{USAGE}")),
     }
+}
+
+/// Runs `cargo test --workspace` with the URL of every server that answers within a few
+/// seconds; says which backends run and why the others do not.
+fn test_all(extra: &[String]) -> Result<(), String> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(["test", "--workspace"]).args(extra);
+    println!("sqlite: always tested (bundled)");
+    for (var, default) in SERVERS {
+        let url = std::env::var(var).unwrap_or_else(|_| default.to_string());
+        match probe(&url) {
+            Ok(()) => {
+                println!("{var}: {} answers, testing it", orm::url::redact(&url));
+                cmd.env(var, &url);
+            }
+            Err(e) => {
+                println!("{var}: not tested: {e}");
+                cmd.env_remove(var);
+            }
+        }
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo test failed ({status})"))
+    }
+}
+
+/// Connects once with a short timeout: a server that does not answer is a message, not a
+/// hang.
+fn probe(url: &str) -> Result<(), String> {
+    let timeout = Duration::from_secs(3).as_secs();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let url = format!("{url}{sep}connect_timeout={timeout}");
+    orm::Connection::establish(&url).map(drop).map_err(|e| e.to_string())
 }
 
 fn database_url(args: &[String]) -> Result<String, String> {

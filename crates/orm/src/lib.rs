@@ -63,7 +63,7 @@ pub use orm_exec::{
     async_dispatch, database, Database, DatabaseBuilder, PoolConfig, PooledConnection,
 };
 pub use orm_exec::{dispatch, Connection, DatabaseUrl, Error, Result};
-pub use orm_exec::{instrument, raw, transaction, RawQuery};
+pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_query::{
     lookups, ByName, Lookups, NameError, NoOrder, Objects, ObjectsExt, OrderBy, OrderByName,
