@@ -11,7 +11,6 @@
 //! `--database-url` defaults to the `DATABASE_URL` environment variable.
 
 use std::process::{Command, ExitCode};
-use std::time::Duration;
 
 use orm::{ddl, DatabaseUrl};
 use orm_suite::models::all_models;
@@ -19,6 +18,9 @@ use orm_suite::models::all_models;
 const USAGE: &str = "usage: cargo xtask schema <sql|create|drop> [--database-url URL]\n\
        cargo xtask test [extra cargo test arguments]\n\
 the URL defaults to $DATABASE_URL; schemes: sqlite://path, sqlite::memory:, postgres://, mysql://, mariadb://";
+
+/// How long `cargo xtask test` waits for a server to answer.
+const PROBE_TIMEOUT_SECS: u64 = 3;
 
 /// The servers `cargo xtask test` tries when their variables are not set.
 const SERVERS: [(&str, &str); 2] = [
@@ -114,10 +116,11 @@ fn test_all(extra: &[String]) -> Result<(), String> {
 /// Connects once with a short timeout: a server that does not answer is a message, not a
 /// hang.
 fn probe(url: &str) -> Result<(), String> {
-    let timeout = Duration::from_secs(3).as_secs();
     let sep = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{sep}connect_timeout={timeout}");
-    orm::Connection::establish(&url).map(drop).map_err(|e| e.to_string())
+    let url = format!("{url}{sep}connect_timeout={PROBE_TIMEOUT_SECS}");
+    orm::Connection::establish(&url)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 fn database_url(args: &[String]) -> Result<String, String> {
