@@ -73,6 +73,8 @@ pub use pooled::{Pooled, PooledConnection, PooledMysql, PooledPg, PooledSqlite};
 pub use sqlite::{AsyncSqlite, InlineSqlite};
 pub use transaction::TransactionFn;
 
+/// The `tracing` target of pool checkout events (how long each wait took).
+pub const POOL_TARGET: &str = "orm::pool";
 /// A pool of connections to one database, chosen by URL at run time. Cloning is cheap (the
 /// clones share the pool); the pool closes when the last clone is dropped.
 ///
@@ -152,7 +154,20 @@ impl Database {
     /// when a new connection cannot be opened.
     pub async fn get(&self) -> Result<PooledConnection> {
         let shared = &self.shared;
-        shared.pools.get(&shared.url, &shared.config).await
+        if !tracing::enabled!(target: POOL_TARGET, tracing::Level::DEBUG) {
+            return shared.pools.get(&shared.url, &shared.config).await;
+        }
+        let started = std::time::Instant::now();
+        let conn = shared.pools.get(&shared.url, &shared.config).await;
+        tracing::event!(
+            target: POOL_TARGET,
+            tracing::Level::DEBUG,
+            backend = shared.url.backend().name(),
+            waited_us = started.elapsed().as_micros() as u64,
+            ok = conn.is_ok(),
+            "pool checkout"
+        );
+        conn
     }
 
     /// Runs one or more SQL statements separated by `;` on a pooled connection (see

@@ -55,6 +55,7 @@ fn capture(f: impl FnOnce()) -> Vec<Captured> {
 impl Subscriber for Capture {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         metadata.target() == orm_exec::instrument::TARGET
+            || metadata.target() == orm_exec::database::POOL_TARGET
     }
 
     fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
@@ -174,5 +175,31 @@ backend_test!(
         for event in &events {
             assert!(!format!("{event:?}").contains(SECRET), "{event:?}");
         }
+    }
+);
+
+backend_test!(
+    fn pool_checkouts_are_traced_with_their_wait(db: &TestDb) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let events = capture(|| {
+            runtime.block_on(async {
+                let pool = orm_exec::Database::connect(&db.url).await.unwrap();
+                let conn = pool.get().await.unwrap();
+                drop(conn);
+            })
+        });
+        let checkouts: Vec<&Captured> = events
+            .iter()
+            .filter(|e| e.fields.contains_key("waited_us"))
+            .collect();
+        assert!(!checkouts.is_empty(), "{events:#?}");
+        let last = checkouts.last().unwrap();
+        assert_eq!(last.level, Level::DEBUG);
+        assert_eq!(last.field("backend"), db.backend.name());
+        assert_eq!(last.field("ok"), "true");
+        assert!(last.field("waited_us").parse::<u64>().is_ok(), "{last:?}");
     }
 );
