@@ -75,6 +75,7 @@ pub use transaction::TransactionFn;
 
 /// The `tracing` target of pool checkout events (how long each wait took).
 pub const POOL_TARGET: &str = "orm::pool";
+
 /// A pool of connections to one database, chosen by URL at run time. Cloning is cheap (the
 /// clones share the pool); the pool closes when the last clone is dropped.
 ///
