@@ -6,6 +6,8 @@
 //! cargo xtask schema drop   --database-url URL   drop their tables
 //! cargo xtask test [ARGS...]                     cargo test --workspace on every backend
 //!                                                 whose server answers
+//! cargo xtask bench                               the ORM against hand-written diesel
+//!                                                 (SQLite file; PostgreSQL if it answers)
 //! ```
 //!
 //! `--database-url` defaults to the `DATABASE_URL` environment variable.
@@ -17,6 +19,7 @@ use orm_suite::models::all_models;
 
 const USAGE: &str = "usage: cargo xtask schema <sql|create|drop> [--database-url URL]\n\
        cargo xtask test [extra cargo test arguments]\n\
+       cargo xtask bench\n\
 the URL defaults to $DATABASE_URL; schemes: sqlite://path, sqlite::memory:, postgres://, mysql://, mariadb://";
 
 /// How long `cargo xtask test` waits for a server to answer.
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<(), String> {
     let (command, rest) = match args {
         [test, rest @ ..] if test == "test" => return test_all(rest),
+        [bench] if bench == "bench" => return bench_all(),
         [group, command, rest @ ..] if group == "schema" => (command.as_str(), rest),
         [help] if help == "help" || help == "--help" || help == "-h" => {
             println!("{USAGE}");
@@ -110,6 +114,35 @@ fn test_all(extra: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("cargo test failed ({status})"))
+    }
+}
+
+/// Runs the benchmark (release build) on a SQLite file, and on PostgreSQL when it answers.
+fn bench_all() -> Result<(), String> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args([
+        "bench",
+        "--package",
+        "orm-suite",
+        "--bench",
+        "orm_vs_diesel",
+    ]);
+    let (var, default) = SERVERS[0];
+    let url = std::env::var(var).unwrap_or_else(|_| default.to_string());
+    match probe(&url) {
+        Ok(()) => {
+            cmd.env(var, &url);
+        }
+        Err(e) => {
+            println!("PostgreSQL not benchmarked: {e}");
+            cmd.env_remove(var);
+        }
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo bench failed ({status})"))
     }
 }
 

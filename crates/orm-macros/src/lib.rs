@@ -17,6 +17,8 @@ mod attrs;
 mod db_enum;
 mod field;
 mod model;
+mod persist;
+mod relations;
 
 /// Derives an orm model. See the `orm` crate documentation for the field kinds and options.
 #[proc_macro_derive(Model, attributes(orm))]

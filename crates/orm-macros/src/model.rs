@@ -97,6 +97,14 @@ impl ModelDef {
         let model_impl = self.model_impl();
         let insert = self.insert_form();
         let changes = self.change_set();
+        let persist = crate::persist::emit(
+            &self.ident,
+            &self.table,
+            &self.fields,
+            self.pk,
+            &self.guards(true, false),
+        );
+        let relations = crate::relations::emit(&self.ident, &self.table, &self.fields);
         // The metadata reaches a foreign key's target through the field's own type
         // (`<ForeignKey<M> as __OrmForeignKeyTarget>::TARGET`, spanned on the field): when
         // `M` is not a model, that repeats the struct's own error instead of adding one.
@@ -122,6 +130,8 @@ impl ModelDef {
                 #fk_target
                 #row_impls
                 #model_impl
+                #persist
+                #relations
             };
         }
     }

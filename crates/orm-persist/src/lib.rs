@@ -1,4 +1,79 @@
 //! # orm-persist: the persistence manager
 //!
-//! Will hold create, bulk_create, update, delete, load, get_or_create and
-//! update_or_create (the persistence issue), validated before any write and atomic.
+//! Writes, validated before anything reaches the database and atomic where they touch
+//! several rows: `create`, `bulk_create`, `get_or_create` and `update_or_create`, `update`
+//! (with a change set, or any diesel expression: `update_with`) and `delete` on a
+//! QuerySet; `update`, `delete` and `reload` on a model instance; `load` on a sparse
+//! foreign key. Users reach them through `orm::prelude`.
+//!
+//! One method serves blocking and async code; the executor passed first picks (the same
+//! convention as orm-query's terminal operations):
+//!
+//! ```ignore
+//! // Blocking.
+//! let note = Note::objects().create(&mut conn, NewNote::new("Buy milk"))?;
+//! // Async: the same names, on a Database (or a PooledConnection, e.g. in a transaction).
+//! let note = Note::objects().create(&db, NewNote::new("Buy milk")).await?;
+//! note.update(&db, NoteChanges { completed: Some(true), ..Default::default() }).await?;
+//! ```
+//!
+//! (Runnable versions: the `orm` crate's documentation, `tests/persist.rs` and
+//! `tests/persist_async.rs`.)
+//!
+//! ## Where to find things
+//!
+//! - [`api`]: the methods users call ([`QuerySetPersist`], [`ModelPersist`],
+//!   [`ForeignKeyLoad`]) and what each guarantees.
+//! - [`executor`]: what they run on (`&mut Connection`, `&Database`,
+//!   `&mut PooledConnection`) and the traits that carry each operation there.
+//! - [`blocking`] and [`nonblocking`]: those executors; `blocking/run.rs` holds the
+//!   operations' logic (validation, transactions, the get_or_create race), the async
+//!   server twin is in `nonblocking/run.rs`. Async SQLite runs the blocking logic on its
+//!   connection's own thread.
+//! - [`ops`]: the statements, one trait per shape (rows of a model, rows a WHERE query
+//!   selects, `UPDATE ... SET`), implemented per backend connection.
+//! - [`tx`]: transaction levels on a backend connection (`BEGIN IMMEDIATE` on SQLite,
+//!   savepoints when nested).
+//! - [`derive`](mod@derive): [`derive::Persist`], what `#[derive(Model)]` generates for this crate:
+//!   the insert form as one complete row, `auto_now` handling of change sets.
+//!
+//! ## Decisions
+//!
+//! - **Complete rows.** Every default is filled in Rust before the insert (function
+//!   defaults by `InsertForm::apply_defaults`, literal defaults from the declaration,
+//!   `auto_now`/`auto_now_add` with the current UTC time truncated to microseconds), so every
+//!   row binds the same columns: one multi-row `INSERT` per chunk on every backend (SQLite
+//!   has no `DEFAULT` in a multi-row `VALUES`), chunks sized under the backend's
+//!   bind-parameter limit (SQLite 32 766, PostgreSQL and MySQL 65 535).
+//! - **Rows come back** with `INSERT ... RETURNING` on PostgreSQL and SQLite. diesel's MySQL
+//!   backend has no RETURNING, so MySQL/MariaDB insert row by row, read each key with
+//!   `LAST_INSERT_ID()` on the same connection (never computed by arithmetic) or take it
+//!   from the row when it supplies it (a UUID key), then select the rows back by key; in one
+//!   transaction for `bulk_create`.
+//! - **Race-safe get_or_create** (Django's approach): read; if missing, insert in a
+//!   transaction level of its own (a savepoint inside the caller's transaction, so a
+//!   PostgreSQL error does not abort the caller's); on a unique violation read again and
+//!   return the winner's row. Inside a caller's transaction the second read is
+//!   `FOR UPDATE`, which on MySQL's REPEATABLE READ sees the latest committed row instead
+//!   of the transaction's snapshot; at the outermost level the failed insert's transaction
+//!   is already over. Retryable failures (deadlock, serialization failure, busy SQLite) are
+//!   retried a few times, with backoff, only when the operation owns the transaction.
+//! - **Atomic updates**: `update_with` takes any diesel changeset over the table, so
+//!   `value = value + 1` is computed by the database.
+//! - **ON DELETE** is the database's: CASCADE, SET NULL and RESTRICT (refused as
+//!   `Error::ForeignKeyViolation`) behave the same on every backend.
+//!
+//! **Architecture invariant:** orm-persist knows no driver: it builds diesel statements and
+//! runs them on the connections orm-exec gives it. It never opens a connection, and an
+//! async operation uses exactly one pooled connection (never a second one while holding it).
+
+pub mod api;
+pub mod blocking;
+pub mod derive;
+pub mod executor;
+mod input;
+pub mod nonblocking;
+pub mod ops;
+pub mod tx;
+
+pub use api::{ForeignKeyLoad, ModelPersist, QuerySetPersist};

@@ -1,7 +1,7 @@
 //! # orm-query: the query interface
 //!
-//! [`QuerySet<M, Q>`](QuerySet): an immutable, cloneable query over model `M` whose typed
-//! part `Q` is the very diesel query a user would write by hand (`notes::table.filter(..)
+//! [`QuerySet<M, W, O>`](QuerySet): an immutable, cloneable query over model `M` whose
+//! typed part `W` is the very diesel query a user would write by hand (`notes::table.filter(..)
 //! .order(..).limit(..)`), so a typed QuerySet costs nothing over diesel and keeps diesel's
 //! prepared-statement cache hitting.
 //!
@@ -9,10 +9,18 @@
 //! - [`queryset`]: the `QuerySet` type and its builder methods (filter, exclude, order_by,
 //!   then_order_by, limit, offset).
 //! - [`lookups`]: Django's lookups as methods on diesel columns (`exact`, `iexact`,
-//!   `contains`, `icontains`, `startswith`, `endswith`, `in_`, `gte`, `lte` (`gt`, `lt` are diesel's),
-//!   `isnull`), with LIKE wildcards escaped the same way on every backend.
-//! - [`run`]: the terminal operations on a blocking [`orm_exec::Connection`] (`all`, `get`,
-//!   `first`, `count`, `exists`) and the per-backend bounds they need.
+//!   `contains`, `icontains`, `startswith`, `endswith`, `in_`, `gte`, `lte`, `isnull`;
+//!   `gt` and `lt` are diesel's), with LIKE wildcards escaped the same way on every backend.
+//! - [`by_name`]: `filter_by("text__icontains", v)`, `order_by_names`, `search`, checked
+//!   against the model's metadata.
+//! - [`executor`]: [`RunQuerySet`], the terminal operations (`all`, `first`, `one`, `get`,
+//!   `count`, `exists`) with the same names blocking (`&mut Connection`) and async
+//!   (`&Database`, `&mut PooledConnection`).
+//! - [`run`] and [`run_async`]: the per-backend diesel and diesel-async arms of those
+//!   operations and the bounds they need.
+//! - [`stream`]: `iter` / `stream` in bounded batches (keyset on the primary key when
+//!   unordered, LIMIT/OFFSET when ordered).
+//! - [`relations`]: `select_related` (one JOIN), `prefetch` (one extra query), `related`.
 //!
 //! **Architecture invariant:** query building here is pure; only the terminal operations
 //! touch a connection, through orm-exec.
@@ -20,10 +28,17 @@
 #![deny(missing_docs)]
 
 pub mod by_name;
+pub mod executor;
 pub mod lookups;
 pub mod queryset;
+pub mod relations;
 pub mod run;
+pub mod run_async;
+pub mod stream;
 
 pub use by_name::{ByName, NameError, OrderByName};
+pub use executor::{Executor, RunQuerySet};
 pub use lookups::{Lookups, TextLookups};
 pub use queryset::{NoOrder, Objects, ObjectsExt, OrderBy, QuerySet};
+pub use relations::{prefetch, BelongsTo, RelatedExt, SelectRelated};
+pub use stream::{RowIter, RowStream, StreamSource};

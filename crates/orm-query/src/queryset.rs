@@ -196,3 +196,19 @@ pub trait ObjectsExt: Model {
 }
 
 impl<M: Model> ObjectsExt for M {}
+
+impl<M, W, O> QuerySet<M, W, O> {
+    /// The diesel query holding the table and the WHERE clause, for the statements other
+    /// crates build from a QuerySet (orm-persist's `update` and `delete`).
+    #[doc(hidden)]
+    pub fn where_query(&self) -> &W {
+        &self.query
+    }
+
+    /// Whether a limit or an offset is set (a sliced QuerySet cannot be updated or
+    /// deleted).
+    #[doc(hidden)]
+    pub fn is_sliced(&self) -> bool {
+        self.limit.is_some() || self.offset.is_some()
+    }
+}

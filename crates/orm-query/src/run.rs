@@ -38,11 +38,13 @@ impl<W: OrderDsl<E>, E: diesel::Expression> ApplyOrder<W> for OrderBy<E> {
     }
 }
 
-/// The rows to fetch: all, or a page (`LIMIT`/`OFFSET`).
+/// The rows to fetch: all, the first few (`LIMIT`), or a page (`LIMIT`/`OFFSET`).
 #[derive(Debug, Clone, Copy)]
 pub enum Slice {
     /// Every row.
     All,
+    /// `LIMIT limit`: the SQL a hand-written `.limit(n)` or `.first()` renders.
+    Limit(i64),
     /// `LIMIT limit OFFSET offset`.
     Page {
         /// At most this many rows.
@@ -50,6 +52,25 @@ pub enum Slice {
         /// Skip this many first.
         offset: i64,
     },
+}
+
+impl Slice {
+    /// The slice for a QuerySet's `limit` and `offset`, further capped at `cap` rows (for
+    /// `first`, `one`). With no offset, only `LIMIT` is rendered.
+    pub fn new(limit: Option<i64>, offset: Option<i64>, cap: Option<i64>) -> Slice {
+        let limit = match (limit, cap) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match (limit, offset) {
+            (None, None) => Slice::All,
+            (Some(limit), None) => Slice::Limit(limit),
+            (limit, Some(offset)) => Slice::Page {
+                limit: limit.unwrap_or(i64::MAX),
+                offset,
+            },
+        }
+    }
 }
 
 macro_rules! backend_ops {
@@ -80,14 +101,17 @@ macro_rules! backend_ops {
             #[cfg(feature = $feature)]
             impl<M, W, O> Ops<M> for (W, O)
             where
-                M: Model + diesel::Selectable<$db>,
+                M: diesel::Selectable<$db>,
                 <M as diesel::Selectable<$db>>::SelectExpression: diesel::query_builder::QueryId,
                 O: ApplyOrder<W>,
                 O::Output: diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>
                     + diesel::query_dsl::methods::LimitDsl,
                 dsl::Select<O::Output, dsl::AsSelect<M, $db>>:
                     diesel::query_dsl::LoadQuery<'static, $conn, M>,
-                dsl::Limit<O::Output>: diesel::query_dsl::methods::OffsetDsl,
+                dsl::Limit<O::Output>: diesel::query_dsl::methods::OffsetDsl
+                    + diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>,
+                dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, $db>>:
+                    diesel::query_dsl::LoadQuery<'static, $conn, M>,
                 dsl::Offset<dsl::Limit<O::Output>>:
                     diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>,
                 dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, $db>>:
@@ -110,6 +134,9 @@ macro_rules! backend_ops {
                     let ordered = order.apply(query);
                     match slice {
                         Slice::All => ordered.select(M::as_select()).load(conn),
+                        Slice::Limit(limit) => {
+                            ordered.limit(limit).select(M::as_select()).load(conn)
+                        }
                         Slice::Page { limit, offset } => ordered
                             .limit(limit)
                             .offset(offset)
@@ -194,34 +221,24 @@ where
         (self.query.clone(), self.order.clone())
     }
 
-    fn slice(&self, limit: Option<i64>) -> Slice {
-        let limit = match (self.limit, limit) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        match (limit, self.offset) {
-            (None, None) => Slice::All,
-            (limit, offset) => Slice::Page {
-                limit: limit.unwrap_or(i64::MAX),
-                offset: offset.unwrap_or(0),
-            },
-        }
+    fn slice(&self, cap: Option<i64>) -> Slice {
+        Slice::new(self.limit, self.offset, cap)
     }
 
     /// Every row of the QuerySet, in its order.
-    pub fn all(&self, conn: &mut Connection) -> Result<Vec<M>> {
+    pub(crate) fn all(&self, conn: &mut Connection) -> Result<Vec<M>> {
         on_backend!(conn, self.parts(), rows, self.slice(None))
     }
 
     /// The first row, or `None` when there is none.
-    pub fn first(&self, conn: &mut Connection) -> Result<Option<M>> {
+    pub(crate) fn first(&self, conn: &mut Connection) -> Result<Option<M>> {
         let rows = on_backend!(conn, self.parts(), rows, self.slice(Some(1)))?;
         Ok(rows.into_iter().next())
     }
 
     /// The one row of the QuerySet: [`Error::NoMatch`] when there is none,
     /// [`Error::MultipleMatches`] when there are several. Fetches at most two rows.
-    pub fn one(&self, conn: &mut Connection) -> Result<M> {
+    pub(crate) fn one(&self, conn: &mut Connection) -> Result<M> {
         let rows = on_backend!(conn, self.parts(), rows, self.slice(Some(2)))?;
         let mut rows = rows.into_iter();
         match (rows.next(), rows.next()) {
@@ -236,43 +253,12 @@ where
     }
 
     /// The number of rows matching the filters (ordering, limit and offset do not apply).
-    pub fn count(&self, conn: &mut Connection) -> Result<i64> {
+    pub(crate) fn count(&self, conn: &mut Connection) -> Result<i64> {
         on_backend!(conn, self.parts(), count)
     }
 
     /// Whether any row matches the filters.
-    pub fn exists(&self, conn: &mut Connection) -> Result<bool> {
+    pub(crate) fn exists(&self, conn: &mut Connection) -> Result<bool> {
         on_backend!(conn, self.parts(), exists)
-    }
-}
-
-impl<M, W, O> QuerySet<M, W, O>
-where
-    M: Model,
-{
-    /// The one row matching `predicate` (added to the QuerySet's filters):
-    /// [`Error::NoMatch`] or [`Error::MultipleMatches`] otherwise. Fetches at most two rows.
-    pub fn get<P>(&self, conn: &mut Connection, predicate: P) -> Result<M>
-    where
-        W: Clone + diesel::query_dsl::methods::FilterDsl<P>,
-        O: Clone,
-        dsl::Filter<W, P>: Clone,
-        (dsl::Filter<W, P>, O): Runnable<M>,
-    {
-        self.clone_parts().filter(predicate).one(conn)
-    }
-
-    fn clone_parts(&self) -> Self
-    where
-        W: Clone,
-        O: Clone,
-    {
-        QuerySet {
-            query: self.query.clone(),
-            order: self.order.clone(),
-            limit: self.limit,
-            offset: self.offset,
-            _model: std::marker::PhantomData,
-        }
     }
 }

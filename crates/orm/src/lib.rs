@@ -42,6 +42,55 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Writing
+//!
+//! Persistence methods take the same executors as the QuerySet's reads: `&mut Connection`
+//! runs now, `&Database` (or `&mut PooledConnection`) returns a `Send` future.
+//!
+//! ```
+//! use orm::prelude::*;
+//!
+//! #[derive(Model, Debug, Clone, PartialEq)]
+//! #[orm(table = "notes")]
+//! pub struct Note {
+//!     #[orm(primary_key)]
+//!     pub id: i64,
+//!     #[orm(max_length = 100, unique)]
+//!     pub text: String,
+//!     #[orm(default = false)]
+//!     pub completed: bool,
+//! }
+//!
+//! # fn main() -> orm::Result<()> {
+//! let mut conn = orm::Connection::establish("sqlite::memory:")?;
+//! conn.create_all(&[Note::meta()])?;
+//!
+//! // Validated, defaults applied, returned with its generated key.
+//! let mut note = Note::objects().create(&mut conn, NewNote::new("Buy milk"))?;
+//! assert!(!note.completed);
+//! // One transaction, every row or none.
+//! let more = vec![NewNote::new("Call Bob"), NewNote::new("Water the plants")];
+//! assert_eq!(Note::objects().bulk_create(&mut conn, more)?.len(), 2);
+//!
+//! // The instance is updated to the stored row.
+//! note.update(&mut conn, NoteChanges { completed: Some(true), ..Default::default() })?;
+//! assert!(note.completed);
+//!
+//! // Race-safe on a unique lookup: `true` when it created the row.
+//! let (same, created) = Note::objects().get_or_create(
+//!     &mut conn,
+//!     notes::text.eq("Buy milk"),
+//!     NewNote::new("Buy milk"),
+//! )?;
+//! assert_eq!((same, created), (note.clone(), false));
+//!
+//! // Many rows at once, computed by the database; then delete.
+//! let open = Note::objects().filter(notes::completed.eq(false));
+//! assert_eq!(open.update_with(&mut conn, notes::completed.eq(diesel::dsl::not(notes::completed)))?, 2);
+//! assert_eq!(Note::objects().delete(&mut conn)?, 3);
+//! # Ok(()) }
+//! ```
+//!
 //! ## Where to find things
 //! - Declaring models: [`Model`] (the derive and the trait), field kinds in [`FieldKind`],
 //!   options in [`FieldMeta`] and [`Validators`], enums with [`DbEnum`], references
@@ -51,6 +100,9 @@
 //! - Connections and errors: [`Connection`], [`Error`].
 //! - Async: [`Database`] (a pool per URL, async statements and transactions, a
 //!   force-rollback test mode), [`PooledConnection`], [`async_dispatch!`].
+//! - Writing: [`QuerySetPersist`] (create, bulk_create, get_or_create, update_or_create,
+//!   update, update_with, delete), [`ModelPersist`] (update, delete, reload on an instance),
+//!   [`ForeignKeyLoad`] (load a sparse foreign key); see [`persist`].
 //! - Transactions: [`Connection::transaction`]; raw SQL with bound values:
 //!   [`Connection::raw`]; statement tracing (target `orm::sql`): [`instrument`].
 //!
@@ -65,10 +117,13 @@ pub use orm_exec::{
 pub use orm_exec::{dispatch, Connection, DatabaseUrl, Error, Result};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};
+pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};
+pub use orm_query::{executor, stream, Executor, RowIter, RowStream, RunQuerySet, StreamSource};
 pub use orm_query::{
     lookups, ByName, Lookups, NameError, NoOrder, Objects, ObjectsExt, OrderBy, OrderByName,
     QuerySet, TextLookups,
 };
+pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};
 pub use orm_schema::{
     ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,
     FieldKind, FieldMeta, ForeignKey, ForeignKeyMeta, InsertForm, IpAddress, Json, Literal, Model,
@@ -79,14 +134,19 @@ pub use orm_schema::{
 pub mod prelude {
     pub use crate::{
         ChangeSet, Connection, DbEnum, ForeignKey, InsertForm, Lookups, Model, ObjectsExt,
-        TextLookups,
+        RelatedExt, TextLookups,
     };
+    // The terminal operations, blocking (`&mut Connection`) and async (`&Database`).
+    pub use crate::RunQuerySet;
+    // Persistence (create, update, delete, get_or_create, ...), blocking or async the same way.
+    pub use crate::{ForeignKeyLoad, ModelPersist, QuerySetPersist};
     pub use diesel::{BoolExpressionMethods, ExpressionMethods};
 }
 
 /// Items the derives refer to; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use orm_persist::derive as persist;
     pub use orm_schema::__impl_sql_value as impl_sql_value;
     pub use orm_schema::model::{assert_field_type, assert_foreign_key};
 }

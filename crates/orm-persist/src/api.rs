@@ -1,0 +1,229 @@
+//! The persistence methods users call, in `orm::prelude`: [`QuerySetPersist`] on a
+//! QuerySet, [`ModelPersist`] on a model instance, [`ForeignKeyLoad`] on a foreign key.
+//!
+//! Every method takes an executor first: `&mut Connection` runs it now and returns a
+//! `Result`; `&Database` or `&mut PooledConnection` returns a `Send` future of the same
+//! `Result` (see [`crate::executor`]). The executor is a generic parameter, so a `&mut`
+//! held in a variable is moved into the call: write `&mut *conn` when `conn` is used
+//! again afterwards.
+
+use diesel::dsl;
+use diesel::query_dsl::methods::FilterDsl;
+use orm_query::QuerySet;
+use orm_schema::{ForeignKey, Model};
+
+use crate::derive::Persist;
+use crate::executor::{AssignExecutor, RowExecutor, WhereExecutor};
+use crate::input::{prepare_changes, sliced};
+
+/// Writes through a QuerySet: create, bulk_create, get_or_create, update_or_create, update,
+/// update_with and delete. In `orm::prelude`.
+///
+/// `W` is the QuerySet's WHERE query (diesel's); callers never name it.
+pub trait QuerySetPersist<M: Model + Send, W> {
+    /// Validates `form` (every failing field in one `Error::Validation`, before anything
+    /// is written), inserts it with its defaults and its `auto_now` / `auto_now_add`
+    /// times, and returns the stored model with its primary key. The QuerySet's filters
+    /// do not apply.
+    fn create<'a, E: RowExecutor<'a, M>>(&self, executor: E, form: M::Insert) -> E::Output<M>;
+
+    /// Validates every form (one `Error::Validation` listing every failing field of every
+    /// row, each message starting `row <index>:`), then inserts them all in one
+    /// transaction: every row or none. Returns the stored models, in order, with their
+    /// primary keys.
+    ///
+    /// PostgreSQL and SQLite insert with multi-row `INSERT ... RETURNING` statements sized
+    /// under the backend's bind-parameter limit; MySQL/MariaDB insert row by row (diesel
+    /// has no RETURNING there; each key is read with `LAST_INSERT_ID()`, never computed).
+    fn bulk_create<'a, E: RowExecutor<'a, M>>(
+        &self,
+        executor: E,
+        forms: Vec<M::Insert>,
+    ) -> E::Output<Vec<M>>;
+
+    /// The one row matching the QuerySet and `lookup`, or a new row created from `form`;
+    /// `true` when created. `form` must hold the values `lookup` looks for; it is validated
+    /// (and its function defaults filled) first, whether or not a row exists.
+    ///
+    /// Race-safe where `lookup` is backed by a unique constraint: concurrent callers end
+    /// with one row and every caller gets it (the loser of the insert race rolls its
+    /// savepoint back and reads the winner's row). `Error::MultipleMatches` when the lookup
+    /// matches several rows.
+    fn get_or_create<'a, E, P>(
+        &self,
+        executor: E,
+        lookup: P,
+        form: M::Insert,
+    ) -> E::Output<(M, bool)>
+    where
+        W: FilterDsl<P> + Clone,
+        E: WhereExecutor<'a, M, dsl::Filter<W, P>>;
+
+    /// Updates the one row matching the QuerySet and `lookup` with every field `form`
+    /// gives (fields the form leaves out stay as they are; `auto_now` fields are
+    /// refreshed), or creates it from `form`; `true` when created. In one transaction,
+    /// race-safe as [`QuerySetPersist::get_or_create`].
+    fn update_or_create<'a, E, P>(
+        &self,
+        executor: E,
+        lookup: P,
+        form: M::Insert,
+    ) -> E::Output<(M, bool)>
+    where
+        W: FilterDsl<P> + Clone,
+        E: WhereExecutor<'a, M, dsl::Filter<W, P>>;
+
+    /// Validates `changes`, sets the `auto_now` fields it leaves out to now, and updates
+    /// every row of the QuerySet; the number of rows updated (on MySQL: of rows whose
+    /// values changed). Empty changes write nothing (0). A sliced QuerySet (limit or
+    /// offset) is refused.
+    fn update<'a, E>(&self, executor: E, changes: M::Changes) -> E::Output<usize>
+    where
+        M: Persist,
+        W: Clone,
+        E: AssignExecutor<'a, M::Changes, W>;
+
+    /// Updates every row of the QuerySet with any diesel changeset over the model's table,
+    /// computed by the database, so concurrent updates are never lost:
+    /// `qs.update_with(&mut conn, counters::value.eq(counters::value + 1))`. No validation
+    /// and no `auto_now`. The number of rows updated. A sliced QuerySet is refused.
+    fn update_with<'a, E, V>(&self, executor: E, changes: V) -> E::Output<usize>
+    where
+        W: Clone,
+        E: AssignExecutor<'a, V, W>;
+
+    /// Deletes every row of the QuerySet; the number deleted. The database applies each
+    /// referencing foreign key's ON DELETE (CASCADE and SET NULL follow; RESTRICT refuses
+    /// with `Error::ForeignKeyViolation` and nothing is deleted). A sliced QuerySet is
+    /// refused.
+    fn delete<'a, E>(&self, executor: E) -> E::Output<usize>
+    where
+        W: Clone,
+        E: WhereExecutor<'a, M, W>;
+}
+
+impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
+    fn create<'a, E: RowExecutor<'a, M>>(&self, executor: E, form: M::Insert) -> E::Output<M> {
+        executor.create(form)
+    }
+
+    fn bulk_create<'a, E: RowExecutor<'a, M>>(
+        &self,
+        executor: E,
+        forms: Vec<M::Insert>,
+    ) -> E::Output<Vec<M>> {
+        executor.bulk_create(forms)
+    }
+
+    fn get_or_create<'a, E, P>(
+        &self,
+        executor: E,
+        lookup: P,
+        form: M::Insert,
+    ) -> E::Output<(M, bool)>
+    where
+        W: FilterDsl<P> + Clone,
+        E: WhereExecutor<'a, M, dsl::Filter<W, P>>,
+    {
+        executor.get_or_create(self.where_query().clone().filter(lookup), form)
+    }
+
+    fn update_or_create<'a, E, P>(
+        &self,
+        executor: E,
+        lookup: P,
+        form: M::Insert,
+    ) -> E::Output<(M, bool)>
+    where
+        W: FilterDsl<P> + Clone,
+        E: WhereExecutor<'a, M, dsl::Filter<W, P>>,
+    {
+        executor.update_or_create(self.where_query().clone().filter(lookup), form)
+    }
+
+    fn update<'a, E>(&self, executor: E, changes: M::Changes) -> E::Output<usize>
+    where
+        M: Persist,
+        W: Clone,
+        E: AssignExecutor<'a, M::Changes, W>,
+    {
+        if self.is_sliced() {
+            return E::ready(Err(sliced(M::meta().name, "update")));
+        }
+        let changes = match prepare_changes::<M>(changes) {
+            Ok(changes) if !M::changes_empty(&changes) => changes,
+            Ok(_) => return E::ready(Ok(0)),
+            Err(invalid) => return E::ready(Err(invalid.into())),
+        };
+        executor.assign(changes, self.where_query().clone())
+    }
+
+    fn update_with<'a, E, V>(&self, executor: E, changes: V) -> E::Output<usize>
+    where
+        W: Clone,
+        E: AssignExecutor<'a, V, W>,
+    {
+        if self.is_sliced() {
+            return E::ready(Err(sliced(M::meta().name, "update")));
+        }
+        executor.assign(changes, self.where_query().clone())
+    }
+
+    fn delete<'a, E>(&self, executor: E) -> E::Output<usize>
+    where
+        W: Clone,
+        E: WhereExecutor<'a, M, W>,
+    {
+        if self.is_sliced() {
+            return E::ready(Err(sliced(M::meta().name, "delete")));
+        }
+        executor.delete_where(self.where_query().clone())
+    }
+}
+
+/// Writes and reloads of one model instance: update, delete, reload. In `orm::prelude`.
+pub trait ModelPersist: Model + Send {
+    /// Validates `changes`, sets the `auto_now` fields it leaves out to now, updates this
+    /// row and sets every field of `self` to the stored row. Empty changes write nothing.
+    /// `Error::NoMatch` when the row is gone.
+    fn update<'a, E: RowExecutor<'a, Self>>(
+        &'a mut self,
+        executor: E,
+        changes: Self::Changes,
+    ) -> E::Output<()> {
+        executor.update(self, changes)
+    }
+
+    /// Deletes this row; the database applies ON DELETE to the rows referencing it
+    /// (RESTRICT refuses with `Error::ForeignKeyViolation`). `Error::NoMatch` when the row
+    /// is already gone.
+    fn delete<'a, E: RowExecutor<'a, Self>>(&self, executor: E) -> E::Output<()> {
+        executor.delete(self)
+    }
+
+    /// Reads this row again and sets every field of `self` to it. `Error::NoMatch` when
+    /// the row is gone.
+    fn reload<'a, E: RowExecutor<'a, Self>>(&'a mut self, executor: E) -> E::Output<()> {
+        executor.reload(self)
+    }
+}
+
+impl<M: Model + Send> ModelPersist for M {}
+
+/// Filling a sparse [`ForeignKey`]: load. In `orm::prelude`.
+pub trait ForeignKeyLoad<M: Model + Send> {
+    /// Reads the referenced row, stores it in the handle (so [`ForeignKey::get`] returns it
+    /// from now on) and returns it. `Error::NoMatch` when it does not exist.
+    fn load<'a, E: RowExecutor<'a, M>>(&'a mut self, executor: E) -> E::Output<&'a M>
+    where
+        M: Sync;
+}
+
+impl<M: Model + Send> ForeignKeyLoad<M> for ForeignKey<M, M::PrimaryKey> {
+    fn load<'a, E: RowExecutor<'a, M>>(&'a mut self, executor: E) -> E::Output<&'a M>
+    where
+        M: Sync,
+    {
+        executor.load(self)
+    }
+}

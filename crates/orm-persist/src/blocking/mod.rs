@@ -1,0 +1,81 @@
+//! The blocking executor: every operation on a [`Connection`] runs now, on whichever
+//! backend it holds (through `dispatch!`), and returns its result.
+
+pub(crate) mod run;
+
+use orm_exec::{dispatch, Connection, Result};
+use orm_schema::ForeignKey;
+
+use crate::executor::{AssignExecutor, PersistExecutor, RowExecutor, WhereExecutor};
+use crate::input::gone;
+use crate::ops::{Assignable, Filtered, Storable};
+
+impl<'a> PersistExecutor<'a> for &mut Connection {
+    type Output<T: Send + 'a> = Result<T>;
+
+    fn ready<T: Send + 'a>(value: Result<T>) -> Result<T> {
+        value
+    }
+}
+
+impl<'a, M: Storable> RowExecutor<'a, M> for &mut Connection {
+    fn create(self, form: M::Insert) -> Result<M> {
+        dispatch!(self, c => run::create::<M, _>(c, form))
+    }
+
+    fn bulk_create(self, forms: Vec<M::Insert>) -> Result<Vec<M>> {
+        dispatch!(self, c => run::bulk_create::<M, _>(c, forms))
+    }
+
+    fn update(self, model: &'a mut M, changes: M::Changes) -> Result<()> {
+        dispatch!(self, c => run::update::<M, _>(c, model, changes))
+    }
+
+    fn delete(self, model: &M) -> Result<()> {
+        let pk = model.pk().clone();
+        dispatch!(self, c => run::delete::<M, _>(c, pk))
+    }
+
+    fn reload(self, model: &'a mut M) -> Result<()> {
+        let pk = model.pk().clone();
+        *model = dispatch!(self, c => run::find::<M, _>(c, pk))?;
+        Ok(())
+    }
+
+    fn load(self, fk: &'a mut ForeignKey<M, M::PrimaryKey>) -> Result<&'a M>
+    where
+        M: Sync,
+    {
+        let pk = fk.pk().clone();
+        let row = dispatch!(self, c => run::find::<M, _>(c, pk))?;
+        fk.set_loaded(row);
+        fk.get().ok_or_else(gone::<M>)
+    }
+}
+
+impl<'a, M, F> WhereExecutor<'a, M, F> for &mut Connection
+where
+    M: Storable,
+    F: Filtered<M> + Clone,
+{
+    fn get_or_create(self, filtered: F, form: M::Insert) -> Result<(M, bool)> {
+        dispatch!(self, c => run::get_or_create::<M, _, _>(c, filtered, form))
+    }
+
+    fn update_or_create(self, filtered: F, form: M::Insert) -> Result<(M, bool)> {
+        dispatch!(self, c => run::update_or_create::<M, _, _>(c, filtered, form))
+    }
+
+    fn delete_where(self, target: F) -> Result<usize> {
+        dispatch!(self, c => run::delete_where::<M, _, _>(c, target))
+    }
+}
+
+impl<'a, V, W> AssignExecutor<'a, V, W> for &mut Connection
+where
+    V: Assignable<W>,
+{
+    fn assign(self, changes: V, target: W) -> Result<usize> {
+        dispatch!(self, c => run::assign(c, changes, target))
+    }
+}

@@ -1,0 +1,116 @@
+//! Checking input before anything is written, and the small decisions every persistence
+//! operation shares (chunk sizes, retries, one-row results).
+
+use std::time::Duration;
+
+use orm_exec::Error;
+use orm_schema::{ChangeSet, FieldError, InsertForm, ValidationError};
+
+use crate::derive::{now, Persist};
+
+/// How many times get_or_create and update_or_create run when a retryable error (a
+/// deadlock, a serialization failure, a busy SQLite file) ends their own transaction.
+pub(crate) const MAX_ATTEMPTS: u32 = 8;
+
+/// Fills `form`'s function defaults and validates it.
+pub(crate) fn prepare<M: Persist>(mut form: M::Insert) -> Result<M::Insert, ValidationError> {
+    form.apply_defaults();
+    form.validate()?;
+    Ok(form)
+}
+
+/// Fills every form's function defaults and validates them all: one error listing every
+/// failing field of every row, each message starting with the row's index (`row 3: ...`).
+pub(crate) fn prepare_all<M: Persist>(
+    forms: Vec<M::Insert>,
+) -> Result<Vec<M::Insert>, ValidationError> {
+    let mut errors = Vec::new();
+    let mut ready = Vec::with_capacity(forms.len());
+    for (row, mut form) in forms.into_iter().enumerate() {
+        form.apply_defaults();
+        if let Err(invalid) = form.validate() {
+            errors.extend(invalid.errors.into_iter().map(|e| FieldError {
+                message: format!("row {row}: {}", e.message),
+                ..e
+            }));
+        }
+        ready.push(form);
+    }
+    if errors.is_empty() {
+        Ok(ready)
+    } else {
+        Err(ValidationError::new(errors))
+    }
+}
+
+/// Validates `changes` and sets its `auto_now` fields the changes leave out to now.
+pub(crate) fn prepare_changes<M: Persist>(
+    mut changes: M::Changes,
+) -> Result<M::Changes, ValidationError> {
+    changes.validate()?;
+    M::touch(&mut changes, now());
+    Ok(changes)
+}
+
+/// How many rows of `columns` values one INSERT may carry under `max_binds` parameters.
+pub(crate) fn rows_per_statement(max_binds: usize, columns: usize) -> usize {
+    (max_binds / columns.max(1)).max(1)
+}
+
+/// The error for an update or delete on a QuerySet with a limit or an offset.
+pub(crate) fn sliced(model: &str, operation: &str) -> Error {
+    Error::Database {
+        backend: None,
+        message: format!(
+            "cannot {operation} a sliced QuerySet of {model} (limit or offset set): filter \
+             the rows instead"
+        ),
+        retryable: false,
+    }
+}
+
+/// The one row of `rows` (at most two were loaded): `None` when empty,
+/// [`Error::MultipleMatches`] when two.
+pub(crate) fn at_most_one<M: orm_schema::Model>(rows: Vec<M>) -> Result<Option<M>, Error> {
+    let mut rows = rows.into_iter();
+    match (rows.next(), rows.next()) {
+        (None, _) => Ok(None),
+        (Some(row), None) => Ok(Some(row)),
+        (Some(_), Some(_)) => Err(Error::MultipleMatches {
+            model: M::meta().name,
+        }),
+    }
+}
+
+/// [`Error::NoMatch`] for model `M` (its row is gone).
+pub(crate) fn gone<M: orm_schema::Model>() -> Error {
+    Error::NoMatch {
+        model: M::meta().name,
+    }
+}
+
+/// How long to wait before attempt `attempt + 1` after a retryable failure: a few
+/// milliseconds, growing, with jitter so that colliding callers spread out.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let jitter = u64::from(chrono::Utc::now().timestamp_subsec_nanos() % 7);
+    Duration::from_millis((2u64 << attempt.min(5)) + jitter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_stay_under_the_bind_limit() {
+        assert_eq!(rows_per_statement(32_766, 3), 10_922);
+        assert_eq!(rows_per_statement(65_535, 20), 3_276);
+        assert_eq!(rows_per_statement(10, 40), 1);
+        assert_eq!(rows_per_statement(10, 0), 10);
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_small() {
+        assert!(backoff(0) < backoff(5));
+        assert!(backoff(30) <= Duration::from_millis(70));
+    }
+}

@@ -1,0 +1,289 @@
+//! The statements persistence runs, one trait per shape of statement, implemented once
+//! per backend connection type:
+//!
+//! - [`RowOps`] on a model: insert rows and get them back, find, update and delete one
+//!   row by primary key;
+//! - [`FilterOps`] on a QuerySet's WHERE query: load at most two rows (optionally
+//!   `FOR UPDATE`), delete the rows;
+//! - [`AssignOps`] on a change set (or any diesel `AsChangeset`): `UPDATE ... SET`.
+//!
+//! Each comes blocking (on diesel connections: `SqliteConnection` and the blocking
+//! PostgreSQL and MySQL wrappers, in [`blocking`]) and async (on
+//! diesel-async's PostgreSQL and MySQL connections, the `Async*` traits, in
+//! [`nonblocking`]); async SQLite runs the blocking statements on its
+//! connection's own thread. A backend whose cargo feature is off is
+//! [`Disabled`], for which every trait holds trivially. The diesel bounds live on the
+//! impls, so at a call site, where every type is concrete, rustc checks the statements
+//! for every enabled backend.
+//!
+//! How rows come back from an insert differs: PostgreSQL and SQLite use `INSERT ...
+//! RETURNING` (one multi-row statement per chunk); MySQL/MariaDB have no RETURNING in
+//! diesel, so each row is inserted on its own and its key read with `LAST_INSERT_ID()` on
+//! the same connection (never computed by arithmetic), then the rows are selected back by
+//! key.
+
+pub mod blocking;
+pub mod lock;
+pub mod nonblocking;
+pub mod pk_in;
+
+use std::future::Future;
+
+use diesel::QueryResult;
+use orm_exec::connection::{BlockingMysql, BlockingPg, BlockingSqlite};
+use orm_exec::dispatch::Disabled;
+
+use crate::derive::Persist;
+
+/// diesel-async's PostgreSQL connection (or [`Disabled`] without the `postgres` feature).
+#[cfg(feature = "postgres")]
+pub type AsyncPg = diesel_async::AsyncPgConnection;
+/// diesel-async's PostgreSQL connection (or [`Disabled`] without the `postgres` feature).
+#[cfg(not(feature = "postgres"))]
+pub type AsyncPg = Disabled;
+
+/// diesel-async's MySQL connection (or [`Disabled`] without the `mysql` feature).
+#[cfg(feature = "mysql")]
+pub type AsyncMysql = diesel_async::AsyncMysqlConnection;
+/// diesel-async's MySQL connection (or [`Disabled`] without the `mysql` feature).
+#[cfg(not(feature = "mysql"))]
+pub type AsyncMysql = Disabled;
+
+/// A row to insert: the primary key when the row supplies it, and the diesel values.
+pub type NewRow<M> = (
+    Option<<M as orm_schema::Model>::PrimaryKey>,
+    <M as Persist>::Row,
+);
+
+/// Row statements of model `Self` on the blocking diesel connection `C`.
+pub trait RowOps<C>: Persist {
+    /// Inserts `rows` and returns the stored models, in the same order.
+    fn insert(conn: &mut C, rows: Vec<NewRow<Self>>) -> QueryResult<Vec<Self>>;
+    /// The row with primary key `pk` (`FOR UPDATE` when `lock` and the backend has it).
+    fn find(conn: &mut C, pk: Self::PrimaryKey, lock: bool) -> QueryResult<Option<Self>>;
+    /// Applies `changes` to the row with primary key `pk` and returns it as stored, or
+    /// `None` when there is no such row.
+    fn update_returning(
+        conn: &mut C,
+        pk: Self::PrimaryKey,
+        changes: Self::Changes,
+    ) -> QueryResult<Option<Self>>;
+    /// Deletes the row with primary key `pk`; the number of rows deleted.
+    fn delete_pk(conn: &mut C, pk: Self::PrimaryKey) -> QueryResult<usize>;
+}
+
+/// Statements on the rows of model `M` a WHERE query (`Self`) selects, on the blocking
+/// diesel connection `C`.
+pub trait FilterOps<M, C>: Sized {
+    /// At most two rows (`FOR UPDATE` when `lock` and the backend has it).
+    fn load_two(self, conn: &mut C, lock: bool) -> QueryResult<Vec<M>>;
+    /// Deletes the rows; how many.
+    fn delete(self, conn: &mut C) -> QueryResult<usize>;
+}
+
+/// `UPDATE ... SET self WHERE target` on the blocking diesel connection `C`.
+pub trait AssignOps<W, C>: Sized {
+    /// Runs the update; the number of rows it matched (PostgreSQL, SQLite) or changed
+    /// (MySQL counts only rows whose values differ).
+    fn assign(self, target: W, conn: &mut C) -> QueryResult<usize>;
+}
+
+/// [`RowOps`] on diesel-async connection `C`.
+pub trait AsyncRowOps<C>: Persist {
+    /// See [`RowOps::insert`].
+    fn insert(
+        conn: &mut C,
+        rows: Vec<NewRow<Self>>,
+    ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send;
+    /// See [`RowOps::find`].
+    fn find(
+        conn: &mut C,
+        pk: Self::PrimaryKey,
+        lock: bool,
+    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
+    /// See [`RowOps::update_returning`].
+    fn update_returning(
+        conn: &mut C,
+        pk: Self::PrimaryKey,
+        changes: Self::Changes,
+    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
+    /// See [`RowOps::delete_pk`].
+    fn delete_pk(
+        conn: &mut C,
+        pk: Self::PrimaryKey,
+    ) -> impl Future<Output = QueryResult<usize>> + Send;
+}
+
+/// [`FilterOps`] on diesel-async connection `C`.
+pub trait AsyncFilterOps<M, C>: Sized {
+    /// See [`FilterOps::load_two`].
+    fn load_two(self, conn: &mut C, lock: bool)
+        -> impl Future<Output = QueryResult<Vec<M>>> + Send;
+    /// See [`FilterOps::delete`].
+    fn delete(self, conn: &mut C) -> impl Future<Output = QueryResult<usize>> + Send;
+}
+
+/// [`AssignOps`] on diesel-async connection `C`.
+pub trait AsyncAssignOps<W, C>: Sized {
+    /// See [`AssignOps::assign`].
+    fn assign(self, target: W, conn: &mut C) -> impl Future<Output = QueryResult<usize>> + Send;
+}
+
+/// A model whose statements run on every enabled backend, blocking.
+pub trait Storable: RowOps<BlockingSqlite> + RowOps<BlockingPg> + RowOps<BlockingMysql> {}
+impl<M> Storable for M where M: RowOps<BlockingSqlite> + RowOps<BlockingPg> + RowOps<BlockingMysql> {}
+
+/// A WHERE query over `M` whose statements run on every enabled backend, blocking.
+pub trait Filtered<M>:
+    FilterOps<M, BlockingSqlite> + FilterOps<M, BlockingPg> + FilterOps<M, BlockingMysql>
+{
+}
+impl<M, W> Filtered<M> for W where
+    W: FilterOps<M, BlockingSqlite> + FilterOps<M, BlockingPg> + FilterOps<M, BlockingMysql>
+{
+}
+
+/// A change set that updates the rows of WHERE query `W` on every enabled backend,
+/// blocking.
+pub trait Assignable<W>:
+    AssignOps<W, BlockingSqlite> + AssignOps<W, BlockingPg> + AssignOps<W, BlockingMysql>
+{
+}
+impl<V, W> Assignable<W> for V where
+    V: AssignOps<W, BlockingSqlite> + AssignOps<W, BlockingPg> + AssignOps<W, BlockingMysql>
+{
+}
+
+/// A model whose statements run on every enabled backend, async (SQLite's run blocking on
+/// the connection's thread).
+pub trait AsyncStorable:
+    RowOps<BlockingSqlite> + AsyncRowOps<AsyncPg> + AsyncRowOps<AsyncMysql> + Send + 'static
+{
+}
+impl<M> AsyncStorable for M where
+    M: RowOps<BlockingSqlite> + AsyncRowOps<AsyncPg> + AsyncRowOps<AsyncMysql> + Send + 'static
+{
+}
+
+/// A WHERE query over `M` whose statements run on every enabled backend, async.
+pub trait AsyncFiltered<M>:
+    FilterOps<M, BlockingSqlite>
+    + AsyncFilterOps<M, AsyncPg>
+    + AsyncFilterOps<M, AsyncMysql>
+    + Send
+    + 'static
+{
+}
+impl<M, W> AsyncFiltered<M> for W where
+    W: FilterOps<M, BlockingSqlite>
+        + AsyncFilterOps<M, AsyncPg>
+        + AsyncFilterOps<M, AsyncMysql>
+        + Send
+        + 'static
+{
+}
+
+/// A change set that updates the rows of WHERE query `W` on every enabled backend, async.
+pub trait AsyncAssignable<W>:
+    AssignOps<W, BlockingSqlite>
+    + AsyncAssignOps<W, AsyncPg>
+    + AsyncAssignOps<W, AsyncMysql>
+    + Send
+    + 'static
+{
+}
+impl<V, W> AsyncAssignable<W> for V where
+    V: AssignOps<W, BlockingSqlite>
+        + AsyncAssignOps<W, AsyncPg>
+        + AsyncAssignOps<W, AsyncMysql>
+        + Send
+        + 'static
+{
+}
+
+// A disabled backend has no connections: every statement on it is unreachable.
+
+impl<M: Persist> RowOps<Disabled> for M {
+    fn insert(conn: &mut Disabled, _: Vec<NewRow<Self>>) -> QueryResult<Vec<Self>> {
+        match *conn {}
+    }
+    fn find(conn: &mut Disabled, _: Self::PrimaryKey, _: bool) -> QueryResult<Option<Self>> {
+        match *conn {}
+    }
+    fn update_returning(
+        conn: &mut Disabled,
+        _: Self::PrimaryKey,
+        _: Self::Changes,
+    ) -> QueryResult<Option<Self>> {
+        match *conn {}
+    }
+    fn delete_pk(conn: &mut Disabled, _: Self::PrimaryKey) -> QueryResult<usize> {
+        match *conn {}
+    }
+}
+
+impl<M, W> FilterOps<M, Disabled> for W {
+    fn load_two(self, conn: &mut Disabled, _: bool) -> QueryResult<Vec<M>> {
+        match *conn {}
+    }
+    fn delete(self, conn: &mut Disabled) -> QueryResult<usize> {
+        match *conn {}
+    }
+}
+
+impl<V, W> AssignOps<W, Disabled> for V {
+    fn assign(self, _: W, conn: &mut Disabled) -> QueryResult<usize> {
+        match *conn {}
+    }
+}
+
+#[allow(unreachable_code)]
+impl<M: Persist> AsyncRowOps<Disabled> for M {
+    fn insert(
+        conn: &mut Disabled,
+        _: Vec<NewRow<Self>>,
+    ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send {
+        std::future::ready(match *conn {})
+    }
+    fn find(
+        conn: &mut Disabled,
+        _: Self::PrimaryKey,
+        _: bool,
+    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send {
+        std::future::ready(match *conn {})
+    }
+    fn update_returning(
+        conn: &mut Disabled,
+        _: Self::PrimaryKey,
+        _: Self::Changes,
+    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send {
+        std::future::ready(match *conn {})
+    }
+    fn delete_pk(
+        conn: &mut Disabled,
+        _: Self::PrimaryKey,
+    ) -> impl Future<Output = QueryResult<usize>> + Send {
+        std::future::ready(match *conn {})
+    }
+}
+
+#[allow(unreachable_code)]
+impl<M: Send, W> AsyncFilterOps<M, Disabled> for W {
+    fn load_two(
+        self,
+        conn: &mut Disabled,
+        _: bool,
+    ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+        std::future::ready(match *conn {})
+    }
+    fn delete(self, conn: &mut Disabled) -> impl Future<Output = QueryResult<usize>> + Send {
+        std::future::ready(match *conn {})
+    }
+}
+
+#[allow(unreachable_code)]
+impl<V, W> AsyncAssignOps<W, Disabled> for V {
+    fn assign(self, _: W, conn: &mut Disabled) -> impl Future<Output = QueryResult<usize>> + Send {
+        std::future::ready(match *conn {})
+    }
+}

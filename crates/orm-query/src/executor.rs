@@ -1,0 +1,167 @@
+//! One set of terminal operations for blocking and async code: [`RunQuerySet`] (in the
+//! prelude) gives every [`QuerySet`] `all`, `first`, `one`, `get`, `count` and `exists`, each
+//! taking an [`Executor`]: what the query runs on.
+//!
+//! | executor                  | what `qs.all(e)` returns                            |
+//! |---------------------------|------------------------------------------------------|
+//! | `&mut Connection`         | `Result<Vec<M>>`, now (blocking)                     |
+//! | `&Database`               | a `Send` future of `Result<Vec<M>>` (checks out a pooled connection for the one statement) |
+//! | `&mut PooledConnection`   | a `Send` future of `Result<Vec<M>>` (on that connection, for example inside a transaction) |
+//!
+//! So the same QuerySet value reads `qs.all(&mut conn)?` in blocking code and
+//! `qs.all(&db).await?` in async code, with the same names, as diesel's and diesel-async's
+//! `RunQueryDsl` do but from one trait: the executor's type chooses, at compile time.
+//!
+//! The executor is a generic parameter, so a `&mut` reference held in a variable is moved
+//! into the call, not reborrowed: inside `fn f(conn: &mut Connection)` or a transaction
+//! closure, write `qs.all(&mut *conn)` when `conn` is used again afterwards (as with sqlx's
+//! executors).
+//!
+//! ```text
+//! use orm::prelude::*;
+//!
+//! let open = Note::objects().filter(notes::completed.eq(false)).order_by(notes::id.asc());
+//!
+//! // Blocking.
+//! let mut conn = orm::Connection::establish(url)?;
+//! let notes: Vec<Note> = open.all(&mut conn)?;
+//!
+//! // Async, from the same QuerySet value (the future is `Send`).
+//! let db = orm::Database::connect(url).await?;
+//! let notes: Vec<Note> = open.all(&db).await?;
+//! let note: Note = open.get(&db, notes::id.eq(3)).await?;
+//! ```
+//!
+//! (Runnable versions: the `orm` crate's documentation and `tests/queryset_async.rs`.)
+
+use diesel::dsl;
+use diesel::query_dsl::methods::FilterDsl;
+use orm_exec::{Connection, Result};
+use orm_schema::Model;
+
+use crate::queryset::QuerySet;
+use crate::run::Runnable;
+
+/// What a [`QuerySet`]'s terminal operations run on: `&mut Connection` (blocking),
+/// `&Database` or `&mut PooledConnection` (async). See the [module documentation](self).
+///
+/// Users pass an executor to [`RunQuerySet`]'s methods and never call these directly.
+#[diagnostic::on_unimplemented(
+    message = "a QuerySet cannot run on `{Self}`",
+    label = "not an executor for this QuerySet",
+    note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)",
+    note = "if it is one of those, the QuerySet's filter or ordering does not compile on every enabled backend"
+)]
+pub trait Executor<M, W, O>: Sized {
+    /// What an operation returns: `Result<T>` for a blocking connection, a `Send` future
+    /// of `Result<T>` for an async one.
+    type Output<T: Send + 'static>;
+
+    /// Every row of `qs`, in its order.
+    fn all(self, qs: &QuerySet<M, W, O>) -> Self::Output<Vec<M>>
+    where
+        M: Send + 'static;
+    /// The first row of `qs`, or `None`.
+    fn first(self, qs: &QuerySet<M, W, O>) -> Self::Output<Option<M>>
+    where
+        M: Send + 'static;
+    /// The one row of `qs` (fetches at most two).
+    fn one(self, qs: &QuerySet<M, W, O>) -> Self::Output<M>
+    where
+        M: Send + 'static;
+    /// The number of rows matching the filters of `qs`.
+    fn count(self, qs: &QuerySet<M, W, O>) -> Self::Output<i64>;
+    /// Whether any row matches the filters of `qs`.
+    fn exists(self, qs: &QuerySet<M, W, O>) -> Self::Output<bool>;
+}
+
+/// The terminal operations of a [`QuerySet`], blocking or async depending on the
+/// [`Executor`] given (see the [module documentation](self)). In the prelude.
+pub trait RunQuerySet<M: Send + 'static, W, O> {
+    /// Every row of the QuerySet, in its order (its limit and offset applied).
+    fn all<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<Vec<M>>;
+
+    /// The first row, or `None` when there is none.
+    fn first<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<Option<M>>;
+
+    /// The one row of the QuerySet: `Error::NoMatch` when there is none,
+    /// `Error::MultipleMatches` when there are several. Fetches at most two rows.
+    fn one<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<M>;
+
+    /// The one row matching `predicate` (added to the QuerySet's filters):
+    /// `Error::NoMatch` or `Error::MultipleMatches` otherwise. Fetches at most two rows.
+    fn get<E, P>(&self, executor: E, predicate: P) -> E::Output<M>
+    where
+        W: Clone + FilterDsl<P>,
+        O: Clone,
+        E: Executor<M, dsl::Filter<W, P>, O>;
+
+    /// The number of rows matching the filters (ordering, limit and offset do not apply):
+    /// one `SELECT COUNT(*)`.
+    fn count<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<i64>;
+
+    /// Whether any row matches the filters: one `SELECT 1 ... LIMIT 1`.
+    fn exists<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<bool>;
+}
+
+impl<M: Model + Send, W, O> RunQuerySet<M, W, O> for QuerySet<M, W, O> {
+    fn all<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<Vec<M>> {
+        executor.all(self)
+    }
+
+    fn first<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<Option<M>> {
+        executor.first(self)
+    }
+
+    fn one<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<M> {
+        executor.one(self)
+    }
+
+    fn get<E, P>(&self, executor: E, predicate: P) -> E::Output<M>
+    where
+        W: Clone + FilterDsl<P>,
+        O: Clone,
+        E: Executor<M, dsl::Filter<W, P>, O>,
+    {
+        executor.one(&self.clone().filter(predicate))
+    }
+
+    fn count<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<i64> {
+        executor.count(self)
+    }
+
+    fn exists<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<bool> {
+        executor.exists(self)
+    }
+}
+
+/// Blocking: each operation runs now and returns its result (see [`crate::run`]).
+impl<M, W, O> Executor<M, W, O> for &mut Connection
+where
+    M: Model,
+    W: Clone,
+    O: Clone,
+    (W, O): Runnable<M>,
+{
+    type Output<T: Send + 'static> = Result<T>;
+
+    fn all(self, qs: &QuerySet<M, W, O>) -> Result<Vec<M>> {
+        qs.all(self)
+    }
+
+    fn first(self, qs: &QuerySet<M, W, O>) -> Result<Option<M>> {
+        qs.first(self)
+    }
+
+    fn one(self, qs: &QuerySet<M, W, O>) -> Result<M> {
+        qs.one(self)
+    }
+
+    fn count(self, qs: &QuerySet<M, W, O>) -> Result<i64> {
+        qs.count(self)
+    }
+
+    fn exists(self, qs: &QuerySet<M, W, O>) -> Result<bool> {
+        qs.exists(self)
+    }
+}

@@ -1,0 +1,338 @@
+//! Relations: loading the rows a `ForeignKey` references without N+1 queries.
+//!
+//! - [`QuerySet::select_related`]: one query, `INNER JOIN` (a `LEFT JOIN` for a nullable
+//!   foreign key), that fills each row's `ForeignKey` so `track.album.get()` is `Some`.
+//!   The joined QuerySet ([`SelectRelated`]) filters and orders over the columns of both
+//!   tables with diesel's own DSL: `.filter(albums::name.eq("x"))`.
+//! - [`QuerySet::select_related2`]: two levels (`select_related("track__album")`), one
+//!   query with two joins.
+//! - [`prefetch`]: for a list of parents, their children in one extra query
+//!   (`WHERE fk IN (...)`), grouped by parent.
+//! - [`RelatedExt::related`]: the QuerySet of the rows referencing one parent.
+//!
+//! `#[derive(Model)]` implements [`BelongsTo<Target>`] for every model a `ForeignKey`
+//! field references (the first field to each target), along with the diesel `JoinTo`
+//! impls both ways and the impls that let both tables appear in one query.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::marker::PhantomData;
+
+use diesel::dsl;
+use diesel::query_builder::AsQuery;
+use diesel::query_dsl::methods::FilterDsl;
+use diesel::query_dsl::JoinWithImplicitOnClause;
+use orm_exec::{Connection, Error, Result};
+use orm_schema::Model;
+
+use crate::queryset::{NoOrder, OrderBy, QuerySet};
+use crate::run::{Runnable, Slice};
+
+/// The diesel query of every row of `M` (what `M::objects()` wraps).
+pub type TableQuery<M> = <<M as Model>::Table as diesel::query_builder::AsQuery>::Query;
+
+/// `Self` has a `ForeignKey` to `R`. Implemented by `#[derive(Model)]`.
+pub trait BelongsTo<R: Model>: Model {
+    /// The join `select_related` uses: diesel's `Inner`, or `LeftOuter` for a nullable key.
+    type Kind: Default;
+    /// What a joined row of `R` loads as: `R`, or `Option<R>` for a nullable key.
+    type Row;
+    /// The foreign-key column (`tracks::album`).
+    type Column: Default;
+    /// `column IN (keys)`.
+    type In;
+    /// `column = key`.
+    type Is;
+    /// `column IN (keys)` (`= ANY($1)` on PostgreSQL).
+    fn column_in(keys: Vec<R::PrimaryKey>) -> Self::In;
+    /// `column = key`.
+    fn column_is(key: R::PrimaryKey) -> Self::Is;
+    /// Stores a loaded related row in the foreign key.
+    fn attach(&mut self, row: Self::Row);
+    /// The referenced primary key (`None` for a null key).
+    fn related_pk(&self) -> Option<&R::PrimaryKey>;
+}
+
+/// The diesel query `W` joined with `R`'s table, as `select_related` builds it.
+pub type Joined<M, R, W> =
+    <W as JoinWithImplicitOnClause<<R as Model>::Table, <M as BelongsTo<R>>::Kind>>::Output;
+
+impl<M, W, O> QuerySet<M, W, O> {
+    /// Loads the related `R` of each row in the same query, by `INNER JOIN` (`LEFT JOIN`
+    /// when the foreign key is nullable), and fills the row's `ForeignKey` with it.
+    /// The result filters and orders over the columns of both tables.
+    pub fn select_related<R>(self) -> SelectRelated<M, R, Joined<M, R, W>, O>
+    where
+        R: Model,
+        M: BelongsTo<R>,
+        W: JoinWithImplicitOnClause<R::Table, M::Kind>,
+    {
+        let query = self
+            .query
+            .join_with_implicit_on_clause(R::Table::default(), M::Kind::default());
+        SelectRelated {
+            qs: QuerySet {
+                query,
+                order: self.order,
+                limit: self.limit,
+                offset: self.offset,
+                _model: PhantomData,
+            },
+            _related: PhantomData,
+        }
+    }
+}
+
+/// A QuerySet of `M` that loads the related `R` of each row by join (see
+/// [`QuerySet::select_related`]).
+pub struct SelectRelated<M, R, W, O = NoOrder> {
+    qs: QuerySet<M, W, O>,
+    _related: PhantomData<fn() -> R>,
+}
+
+impl<M, R, W: Clone, O: Clone> Clone for SelectRelated<M, R, W, O> {
+    fn clone(&self) -> Self {
+        SelectRelated {
+            qs: self.qs.clone(),
+            _related: PhantomData,
+        }
+    }
+}
+
+impl<M: Model, R, W, O> std::fmt::Debug for SelectRelated<M, R, W, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SelectRelated")
+            .field("queryset", &self.qs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M, R, W, O> SelectRelated<M, R, W, O> {
+    fn wrap<W2, O2>(qs: QuerySet<M, W2, O2>) -> SelectRelated<M, R, W2, O2> {
+        SelectRelated {
+            qs,
+            _related: PhantomData,
+        }
+    }
+
+    /// Keeps the rows for which `predicate` holds; it may use the columns of both tables.
+    pub fn filter<P>(self, predicate: P) -> SelectRelated<M, R, dsl::Filter<W, P>, O>
+    where
+        W: FilterDsl<P>,
+    {
+        Self::wrap(self.qs.filter(predicate))
+    }
+
+    /// Drops the rows for which `predicate` holds.
+    pub fn exclude<P>(self, predicate: P) -> SelectRelated<M, R, dsl::Filter<W, dsl::not<P>>, O>
+    where
+        P: diesel::Expression<SqlType = diesel::sql_types::Bool>,
+        W: FilterDsl<dsl::not<P>>,
+    {
+        Self::wrap(self.qs.exclude(predicate))
+    }
+
+    /// Orders by `ordering` (columns of either table), replacing any earlier ordering.
+    pub fn order_by<E>(self, ordering: E) -> SelectRelated<M, R, W, OrderBy<E>> {
+        Self::wrap(self.qs.order_by(ordering))
+    }
+
+    /// At most `n` rows.
+    pub fn limit(self, n: i64) -> Self {
+        Self::wrap(self.qs.limit(n))
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(self, n: i64) -> Self {
+        Self::wrap(self.qs.offset(n))
+    }
+}
+
+/// Runs `Ops::$method` of the connection's backend.
+macro_rules! on_backend {
+    ($conn:expr, $ops:expr, $method:ident $(, $arg:expr)*) => {{
+        let backend = $conn.backend();
+        let result = match $conn {
+            #[cfg(feature = "sqlite")]
+            Connection::Sqlite(c) => crate::run::sqlite::Ops::$method($ops, $($arg,)* c),
+            #[cfg(not(feature = "sqlite"))]
+            Connection::Sqlite(c) => orm_exec::__private::unreachable_backend(c),
+            #[cfg(feature = "postgres")]
+            Connection::Postgres(c) => crate::run::pg::Ops::$method($ops, $($arg,)* c),
+            #[cfg(not(feature = "postgres"))]
+            Connection::Postgres(c) => orm_exec::__private::unreachable_backend(c),
+            #[cfg(feature = "mysql")]
+            Connection::Mysql(c) => crate::run::mysql::Ops::$method($ops, $($arg,)* c),
+            #[cfg(not(feature = "mysql"))]
+            Connection::Mysql(c) => orm_exec::__private::unreachable_backend(c),
+        };
+        result.map_err(|e| Error::from_diesel(e, backend))
+    }};
+}
+
+/// What a [`SelectRelated`] loads with each row of `M` and how it fills `M`'s foreign
+/// keys: a model `R` (one level) or [`Two<R, R2>`] (two levels).
+pub trait Attach<M> {
+    /// The related part of a joined row.
+    type Row;
+    /// Fills `row`'s foreign keys with `related`.
+    fn attach(row: &mut M, related: Self::Row);
+}
+
+impl<M: BelongsTo<R>, R: Model> Attach<M> for R {
+    type Row = M::Row;
+    fn attach(row: &mut M, related: M::Row) {
+        row.attach(related);
+    }
+}
+
+/// Two levels of relations for [`QuerySet::select_related2`]: `M`'s `R` and its `R2`.
+#[derive(Debug)]
+pub struct Two<R, R2>(PhantomData<fn() -> (R, R2)>);
+
+impl<M, R, R2> Attach<M> for Two<R, R2>
+where
+    M: BelongsTo<R, Row = R>,
+    R: BelongsTo<R2>,
+    R2: Model,
+{
+    type Row = (R, R::Row);
+    fn attach(row: &mut M, (mut related, further): (R, R::Row)) {
+        related.attach(further);
+        row.attach(related);
+    }
+}
+
+impl<M, R, W, O> SelectRelated<M, R, W, O>
+where
+    R: Attach<M>,
+    W: Clone,
+    O: Clone,
+    (W, O): Runnable<(M, R::Row)>,
+{
+    fn slice(&self, cap: Option<i64>) -> Slice {
+        Slice::new(self.qs.limit, self.qs.offset, cap)
+    }
+
+    fn load(&self, limit: Option<i64>, conn: &mut Connection) -> Result<Vec<M>> {
+        let parts = (self.qs.query.clone(), self.qs.order.clone());
+        let rows: Vec<(M, R::Row)> = on_backend!(conn, parts, rows, self.slice(limit))?;
+        Ok(rows
+            .into_iter()
+            .map(|(mut row, related)| {
+                R::attach(&mut row, related);
+                row
+            })
+            .collect())
+    }
+
+    /// Every row, each with its related row loaded, in one query.
+    pub fn all(&self, conn: &mut Connection) -> Result<Vec<M>> {
+        self.load(None, conn)
+    }
+
+    /// The first row with its related row loaded, or `None`.
+    pub fn first(&self, conn: &mut Connection) -> Result<Option<M>> {
+        Ok(self.load(Some(1), conn)?.into_iter().next())
+    }
+
+    /// The number of rows of the join matching the filters.
+    pub fn count(&self, conn: &mut Connection) -> Result<i64> {
+        let parts = (self.qs.query.clone(), self.qs.order.clone());
+        on_backend!(conn, parts, count)
+    }
+}
+
+/// The children of each parent: `P`'s rows, each with the `C` rows whose foreign key to
+/// `P` references it, in one extra query (`WHERE fk IN (...)`; none when `parents` is
+/// empty). Parents keep their order; children are in no particular order.
+pub fn prefetch<C, P>(conn: &mut Connection, parents: Vec<P>) -> Result<Vec<(P, Vec<C>)>>
+where
+    P: Model,
+    P::PrimaryKey: Hash + Eq,
+    C: BelongsTo<P>,
+    TableQuery<C>: FilterDsl<C::In>,
+    (dsl::Filter<TableQuery<C>, C::In>, NoOrder): Runnable<C>,
+{
+    if parents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<P::PrimaryKey> = parents.iter().map(|p| p.pk().clone()).collect();
+    let query = <C::Table as Default>::default()
+        .as_query()
+        .filter(C::column_in(keys));
+    let children: Vec<C> = on_backend!(conn, (query, NoOrder), rows, Slice::All)?;
+    let mut groups: HashMap<P::PrimaryKey, Vec<C>> = HashMap::new();
+    for child in children {
+        if let Some(key) = child.related_pk() {
+            groups.entry(key.clone()).or_default().push(child);
+        }
+    }
+    Ok(parents
+        .into_iter()
+        .map(|p| {
+            let children = groups.remove(p.pk()).unwrap_or_default();
+            (p, children)
+        })
+        .collect())
+}
+
+/// The QuerySet [`RelatedExt::related`] returns: `C`'s rows referencing one `P`.
+pub type RelatedSet<C, P> = QuerySet<C, dsl::Filter<TableQuery<C>, <C as BelongsTo<P>>::Is>>;
+
+/// `parent.related::<Child>()`: the reverse side of a foreign key. In the prelude.
+pub trait RelatedExt: Model {
+    /// The QuerySet of the `C` rows whose foreign key references this row.
+    fn related<C>(&self) -> RelatedSet<C, Self>
+    where
+        C: BelongsTo<Self>,
+        TableQuery<C>: FilterDsl<C::Is>,
+    {
+        QuerySet::new().filter(C::column_is(self.pk().clone()))
+    }
+}
+
+impl<M: Model> RelatedExt for M {}
+
+/// What [`QuerySet::select_related2`] returns.
+pub type SelectRelated2<M, R, R2, W, O> = SelectRelated<M, Two<R, R2>, Joined2<M, R, R2, W>, O>;
+
+/// The diesel query `W` joined with `R`'s table joined with `R2`'s, as
+/// [`QuerySet::select_related2`] builds it.
+pub type Joined2<M, R, R2, W> = <W as JoinWithImplicitOnClause<
+    Joined<R, R2, TableQuery<R>>,
+    <M as BelongsTo<R>>::Kind,
+>>::Output;
+
+impl<M, W, O> QuerySet<M, W, O> {
+    /// Two levels (`select_related("track__album")`): loads each row's `R` and that row's
+    /// `R2` in the same query, and fills both foreign keys. The first foreign key must not
+    /// be nullable. `M`'s and `R2`'s tables reference each other only through `R`'s, so
+    /// diesel must be told they may share a query:
+    /// `diesel::allow_tables_to_appear_in_same_query!(tracks, artists);`.
+    pub fn select_related2<R, R2>(self) -> SelectRelated2<M, R, R2, W, O>
+    where
+        R: Model + BelongsTo<R2>,
+        R2: Model,
+        M: BelongsTo<R, Row = R>,
+        TableQuery<R>: JoinWithImplicitOnClause<R2::Table, R::Kind>,
+        W: JoinWithImplicitOnClause<Joined<R, R2, TableQuery<R>>, M::Kind>,
+    {
+        let inner = R::Table::default()
+            .as_query()
+            .join_with_implicit_on_clause(R2::Table::default(), R::Kind::default());
+        let query = self
+            .query
+            .join_with_implicit_on_clause(inner, M::Kind::default());
+        SelectRelated {
+            qs: QuerySet {
+                query,
+                order: self.order,
+                limit: self.limit,
+                offset: self.offset,
+                _model: PhantomData,
+            },
+            _related: PhantomData,
+        }
+    }
+}

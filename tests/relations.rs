@@ -1,0 +1,294 @@
+//! Relations on every backend (blocking): select_related by JOIN (one query, the foreign
+//! key filled), a nullable foreign key by LEFT JOIN (null stays `None`), filtering across
+//! a relation, prefetch of the children of 100 parents in one extra query, and the
+//! reverse accessor `related`.
+
+#[macro_use]
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use diesel::connection::InstrumentationEvent;
+use diesel::RunQueryDsl;
+use orm::prelude::*;
+use orm::Error;
+use orm_suite::models::*;
+#[allow(unused_imports)]
+use support::TestDb;
+
+/// Counts the statements run on `conn` from now on (replaces its instrumentation).
+fn count_queries(conn: &mut orm::Connection) -> Arc<AtomicUsize> {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let c2 = counter.clone();
+    orm::dispatch!(conn, c => {
+        let c2 = c2.clone();
+        diesel::Connection::set_instrumentation(c, move |event: InstrumentationEvent<'_>| {
+            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                c2.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    });
+    counter
+}
+
+/// Albums `1..=albums` named `A<n>`, each with `per_album` tracks, and two playlists: one
+/// featuring album 1, one featuring none.
+fn seed(db: &TestDb, albums: i32, per_album: i32) -> orm::Connection {
+    let mut conn = db.connect();
+    conn.create_all(&all_models()).unwrap();
+    let backend = conn.backend();
+    let album_rows: Vec<_> = (1..=albums)
+        .map(|i| (albums::id.eq(i), albums::name.eq(format!("A{i}"))))
+        .collect();
+    let track_rows: Vec<_> = (1..=albums)
+        .flat_map(|a| {
+            (1..=per_album).map(move |p| {
+                (
+                    tracks::id.eq(i64::from(a * 1000 + p)),
+                    tracks::album.eq(a),
+                    tracks::title.eq(format!("A{a} T{p}")),
+                    tracks::position.eq(p),
+                )
+            })
+        })
+        .collect();
+    orm::dispatch!(&mut conn, c => {
+        diesel::insert_into(albums::table).values(album_rows.clone()).execute(c)
+        .and_then(|_| if track_rows.is_empty() { Ok(0) } else {
+            diesel::insert_into(tracks::table).values(track_rows.clone()).execute(c)
+        })
+        .and_then(|_| diesel::insert_into(playlists::table)
+            .values(vec![
+                (playlists::id.eq(1i64), playlists::name.eq("one"), playlists::featured.eq(Some(1))),
+                (playlists::id.eq(2i64), playlists::name.eq("none"), playlists::featured.eq(None::<i32>)),
+            ])
+            .execute(c))
+    })
+    .map_err(|e| Error::from_diesel(e, backend))
+    .unwrap();
+    conn
+}
+
+backend_test!(
+    fn select_related_loads_the_foreign_key_in_one_query(db: &TestDb) {
+        let mut conn = seed(db, 2, 2);
+        let queries = count_queries(&mut conn);
+        let tracks = Track::objects()
+            .select_related::<Album>()
+            .order_by(tracks::id)
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(queries.load(Ordering::SeqCst), 1);
+        assert_eq!(tracks.len(), 4);
+        for t in &tracks {
+            let album = t.album.get().expect("album loaded");
+            assert_eq!(album.id, *t.album.pk());
+            assert!(t.title.starts_with(&album.name));
+        }
+        let first = Track::objects()
+            .select_related::<Album>()
+            .order_by(tracks::id.desc())
+            .first(&mut conn)
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.album.get().unwrap().name, "A2");
+        // Without select_related the key stays sparse.
+        let sparse = Track::objects().all(&mut conn).unwrap();
+        assert!(sparse.iter().all(|t| !t.album.is_loaded()));
+    }
+);
+
+backend_test!(
+    fn select_related_on_a_nullable_key_left_joins(db: &TestDb) {
+        let mut conn = seed(db, 1, 0);
+        let playlists = Playlist::objects()
+            .select_related::<Album>()
+            .order_by(playlists::id)
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(playlists.len(), 2);
+        let featured = playlists[0].featured.as_ref().expect("featured");
+        assert_eq!(featured.get().map(|a| a.name.as_str()), Some("A1"));
+        assert!(playlists[1].featured.is_none());
+    }
+);
+
+backend_test!(
+    fn filter_across_a_relation(db: &TestDb) {
+        let mut conn = seed(db, 3, 2);
+        let queries = count_queries(&mut conn);
+        let qs = Track::objects()
+            .filter(tracks::position.eq(2))
+            .select_related::<Album>()
+            .filter(albums::name.eq_any(["A1", "A3"]))
+            .order_by(albums::name.desc());
+        let tracks = qs.all(&mut conn).unwrap();
+        assert_eq!(queries.load(Ordering::SeqCst), 1);
+        let titles: Vec<&str> = tracks.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(titles, ["A3 T2", "A1 T2"]);
+        assert_eq!(tracks[0].album.get().unwrap().name, "A3");
+        assert_eq!(qs.count(&mut conn).unwrap(), 2);
+        let none = Playlist::objects()
+            .select_related::<Album>()
+            .filter(albums::name.eq("A1"))
+            .exclude(playlists::name.eq("one"))
+            .all(&mut conn)
+            .unwrap();
+        assert!(none.is_empty());
+    }
+);
+
+backend_test!(
+    fn prefetch_loads_children_of_100_parents_in_one_query(db: &TestDb) {
+        let mut conn = seed(db, 100, 2);
+        // One more album without tracks.
+        let backend = conn.backend();
+        orm::dispatch!(&mut conn, c => diesel::insert_into(albums::table)
+            .values((albums::id.eq(101), albums::name.eq("empty")))
+            .execute(c))
+        .map_err(|e| Error::from_diesel(e, backend))
+        .unwrap();
+        let queries = count_queries(&mut conn);
+        let albums = Album::objects()
+            .order_by(albums::id)
+            .all(&mut conn)
+            .unwrap();
+        let grouped = orm::prefetch::<Track, Album>(&mut conn, albums).unwrap();
+        assert_eq!(queries.load(Ordering::SeqCst), 2);
+        assert_eq!(grouped.len(), 101);
+        for (album, tracks) in &grouped[..100] {
+            let mut titles: Vec<&str> = tracks.iter().map(|t| t.title.as_str()).collect();
+            titles.sort();
+            let name = &album.name;
+            assert_eq!(titles, [format!("{name} T1"), format!("{name} T2")]);
+        }
+        assert_eq!(grouped[100].0.name, "empty");
+        assert!(grouped[100].1.is_empty());
+        assert!(orm::prefetch::<Track, Album>(&mut conn, Vec::new())
+            .unwrap()
+            .is_empty());
+        assert_eq!(queries.load(Ordering::SeqCst), 2);
+
+        // The reverse accessor.
+        let album = &grouped[4].0;
+        let mine = album
+            .related::<Track>()
+            .order_by(tracks::position)
+            .all(&mut conn)
+            .unwrap();
+        let titles: Vec<&str> = mine.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(titles, ["A5 T1", "A5 T2"]);
+        assert_eq!(
+            grouped[0].0.related::<Playlist>().count(&mut conn).unwrap(),
+            1
+        );
+    }
+);
+
+backend_test!(
+    fn select_related_with_slices_and_names(db: &TestDb) {
+        let mut conn = seed(db, 3, 2);
+        let page = Track::objects()
+            .select_related::<Album>()
+            .order_by(tracks::id)
+            .offset(1)
+            .limit(2)
+            .all(&mut conn)
+            .unwrap();
+        let titles: Vec<&str> = page.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(titles, ["A1 T2", "A2 T1"]);
+        assert!(page.iter().all(|t| t.album.is_loaded()));
+        let named = Track::objects()
+            .filter_by("title__icontains", "a2 t")
+            .unwrap()
+            .select_related::<Album>()
+            .order_by(tracks::id)
+            .all(&mut conn)
+            .unwrap();
+        let titles: Vec<&str> = named.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(titles, ["A2 T1", "A2 T2"]);
+        assert_eq!(named[1].album.get().unwrap().name, "A2");
+    }
+);
+
+/// A country.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "countries")]
+pub struct Country {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[orm(max_length = 50)]
+    pub name: String,
+}
+
+/// A city of a country.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "cities")]
+pub struct City {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[orm(on_delete = "cascade")]
+    pub country: ForeignKey<Country>,
+    #[orm(max_length = 50)]
+    pub name: String,
+}
+
+/// A street of a city.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "streets")]
+pub struct Street {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[orm(on_delete = "cascade")]
+    pub city: ForeignKey<City>,
+    #[orm(max_length = 50)]
+    pub name: String,
+}
+
+// Two levels join tables that reference each other only through a third: diesel needs to
+// be told they may appear in one query (the derive only knows direct references).
+diesel::allow_tables_to_appear_in_same_query!(streets, countries);
+
+backend_test!(
+    fn select_related_two_levels(db: &TestDb) {
+        let mut conn = db.connect();
+        conn.create_all(&[Country::meta(), City::meta(), Street::meta()])
+            .unwrap();
+        let backend = conn.backend();
+        orm::dispatch!(&mut conn, c => diesel::insert_into(countries::table)
+            .values(vec![
+                (countries::id.eq(1i64), countries::name.eq("France")),
+                (countries::id.eq(2i64), countries::name.eq("Italy")),
+            ])
+            .execute(c)
+            .and_then(|_| diesel::insert_into(cities::table)
+                .values(vec![
+                    (cities::id.eq(1i64), cities::country.eq(1i64), cities::name.eq("Paris")),
+                    (cities::id.eq(2i64), cities::country.eq(2i64), cities::name.eq("Rome")),
+                ])
+                .execute(c))
+            .and_then(|_| diesel::insert_into(streets::table)
+                .values(vec![
+                    (streets::id.eq(1i64), streets::city.eq(1i64), streets::name.eq("Rivoli")),
+                    (streets::id.eq(2i64), streets::city.eq(2i64), streets::name.eq("Corso")),
+                    (streets::id.eq(3i64), streets::city.eq(1i64), streets::name.eq("Bac")),
+                ])
+                .execute(c)))
+        .map_err(|e| Error::from_diesel(e, backend))
+        .unwrap();
+        let queries = count_queries(&mut conn);
+        let streets = Street::objects()
+            .select_related2::<City, Country>()
+            .filter(countries::name.eq("France"))
+            .order_by(streets::name)
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(queries.load(Ordering::SeqCst), 1);
+        let names: Vec<&str> = streets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Bac", "Rivoli"]);
+        let city = streets[0].city.get().expect("city loaded");
+        assert_eq!(city.name, "Paris");
+        assert_eq!(city.country.get().expect("country loaded").name, "France");
+    }
+);
