@@ -92,5 +92,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "deleted \"Blue Train\"; {} tracks left",
         Track::objects().count(&mut *conn)?
     );
+    conn.drop_all(&all_models())?;
     Ok(())
 }

@@ -8,7 +8,7 @@
 //! The same program with the blocking API: `examples/notes_blocking.rs`.
 
 use orm::prelude::*;
-use orm_suite::models::{notes, NewNote, Note, NoteChanges};
+use orm_suite::models::{all_models, notes, NewNote, Note, NoteChanges};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -23,7 +23,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let db = orm::Database::connect(&url).await?;
     println!("connected to {} ({})", db.backend(), orm::url::redact(&url));
 
-    db.drop_all(&[Note::meta()]).await?;
+    // Start clean: earlier runs of the examples may have left their tables (some of them
+    // reference `notes`, so drop them all).
+    db.drop_all(&all_models()).await?;
     db.create_all(&[Note::meta()]).await?;
     println!("created table `{}`", Note::meta().table);
 

@@ -6,7 +6,7 @@
 //! ```
 
 use orm::prelude::*;
-use orm_suite::models::{notes, NewNote, Note, NoteChanges};
+use orm_suite::models::{all_models, notes, NewNote, Note, NoteChanges};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".into());
@@ -18,7 +18,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let conn = &mut conn;
 
-    conn.drop_all(&[Note::meta()])?;
+    // Start clean: earlier runs of the examples may have left their tables (some of them
+    // reference `notes`, so drop them all).
+    conn.drop_all(&all_models())?;
     conn.create_all(&[Note::meta()])?;
     println!("created table `{}`", Note::meta().table);
 

@@ -1,7 +1,7 @@
 //! Models used by the examples, the integration tests and `cargo xtask schema`.
 //!
 //! [`Kitchen`] uses every field kind and option, so the DDL and catalog tests cover them
-//! all; [`Album`], [`Track`], [`Profile`] and [`Playlist`] cover the three ON DELETE
+//! all; [`Album`], [`Track`], [`AlbumProfile`] and [`Playlist`] cover the three ON DELETE
 //! actions and one-to-one.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};

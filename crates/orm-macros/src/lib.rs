@@ -10,6 +10,8 @@
 //!
 //! Use these through the `orm` crate (`use orm::prelude::*`), never directly.
 
+#![deny(missing_docs)]
+
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 

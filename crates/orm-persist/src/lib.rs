@@ -67,6 +67,8 @@
 //! runs them on the connections orm-exec gives it. It never opens a connection, and an
 //! async operation uses exactly one pooled connection (never a second one while holding it).
 
+#![deny(missing_docs)]
+
 pub mod api;
 pub mod blocking;
 pub mod derive;

@@ -10,6 +10,8 @@
 //!
 //! Users reach all of this through the `orm` facade crate.
 
+#![deny(missing_docs)]
+
 pub mod backend;
 pub mod db_enum;
 pub mod ddl;
