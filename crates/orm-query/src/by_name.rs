@@ -40,7 +40,8 @@ pub(crate) enum Clause {
     /// `search(term)`: the term in any text field, ignoring case.
     Search {
         fields: Vec<&'static FieldMeta>,
-        pattern: String,
+        /// The escaped `%term%` pattern, bound as text.
+        pattern: Value,
     },
 }
 
@@ -105,7 +106,7 @@ impl<M: Model> ByName<M> {
                 .iter()
                 .filter(|f| f.kind.is_textual())
                 .collect();
-            let pattern = format!("%{}%", crate::lookups::escape_like(term));
+            let pattern = Value::Text(format!("%{}%", crate::lookups::escape_like(term)));
             vec![Clause::Search { fields, pattern }]
         };
         Self::new(clauses)

@@ -7,74 +7,62 @@ use diesel::expression::{
 };
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::QueryResult;
-use diesel::serialize::ToSql;
-use diesel::sql_types::{self as st, Bool, HasSqlType};
+use diesel::sql_types::{self as st, Bool};
 
 use super::parse::LookupKind;
 use super::value::Value;
 use super::{ByName, Clause, Condition, OrderByName};
 use crate::lookups::LIKE_ESCAPE;
 
-/// The bounds a backend needs to bind every kind of by-name value.
-pub trait BindAll:
-    Backend
-    + HasSqlType<st::Integer>
-    + HasSqlType<st::BigInt>
-    + HasSqlType<st::Double>
-    + HasSqlType<st::Bool>
-    + HasSqlType<st::Text>
-    + HasSqlType<orm_schema::sql_types::Decimal>
-    + HasSqlType<st::Date>
-    + HasSqlType<st::Timestamp>
-    + HasSqlType<st::Time>
-    + HasSqlType<orm_schema::sql_types::Uuid>
-    + HasSqlType<orm_schema::sql_types::IpAddress>
-where
-    i32: ToSql<st::Integer, Self>,
-    i64: ToSql<st::BigInt, Self>,
-    f64: ToSql<st::Double, Self>,
-    bool: ToSql<st::Bool, Self>,
-    String: ToSql<st::Text, Self>,
-    orm_schema::Decimal: ToSql<orm_schema::sql_types::Decimal, Self>,
-    chrono::NaiveDate: ToSql<st::Date, Self>,
-    chrono::NaiveDateTime: ToSql<st::Timestamp, Self>,
-    chrono::NaiveTime: ToSql<st::Time, Self>,
-    orm_schema::Uuid: ToSql<orm_schema::sql_types::Uuid, Self>,
-    orm_schema::IpAddress: ToSql<orm_schema::sql_types::IpAddress, Self>,
-{
-    /// Binds `value` with the SQL type of its kind.
-    fn bind<'b>(out: &mut AstPass<'_, 'b, Self>, value: &'b Value) -> QueryResult<()> {
-        match value {
-            Value::Int(v) => out.push_bind_param::<st::Integer, _>(v),
-            Value::BigInt(v) => out.push_bind_param::<st::BigInt, _>(v),
-            Value::Float(v) => out.push_bind_param::<st::Double, _>(v),
-            Value::Bool(v) => out.push_bind_param::<st::Bool, _>(v),
-            Value::Text(v) => out.push_bind_param::<st::Text, _>(v),
-            Value::Decimal(v) => out.push_bind_param::<orm_schema::sql_types::Decimal, _>(v),
-            Value::Date(v) => out.push_bind_param::<st::Date, _>(v),
-            Value::DateTime(v) => out.push_bind_param::<st::Timestamp, _>(v),
-            Value::Time(v) => out.push_bind_param::<st::Time, _>(v),
-            Value::Uuid(v) => out.push_bind_param::<orm_schema::sql_types::Uuid, _>(v),
-            Value::Ip(v) => out.push_bind_param::<orm_schema::sql_types::IpAddress, _>(v),
-            Value::List(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_sql(", ");
-                    }
-                    Self::bind(out, item)?;
-                }
-                Ok(())
-            }
-        }
-    }
+/// A backend that can bind every kind of by-name [`Value`]. Implemented for each enabled
+/// backend, where diesel's `ToSql` impls for the concrete types are known, so the code
+/// that renders conditions needs only this one bound.
+pub trait BindAll: Backend {
+    /// Binds `value` with the SQL type of its kind (a list: each item, comma-separated).
+    fn bind<'b>(out: &mut AstPass<'_, 'b, Self>, value: &'b Value) -> QueryResult<()>;
 }
 
-#[cfg(feature = "sqlite")]
-impl BindAll for diesel::sqlite::Sqlite {}
-#[cfg(feature = "postgres")]
-impl BindAll for diesel::pg::Pg {}
-#[cfg(feature = "mysql")]
-impl BindAll for diesel::mysql::Mysql {}
+macro_rules! bind_all {
+    ($($feature:literal => $db:ty),*) => {$(
+        #[cfg(feature = $feature)]
+        impl BindAll for $db {
+            fn bind<'b>(out: &mut AstPass<'_, 'b, Self>, value: &'b Value) -> QueryResult<()> {
+                match value {
+                    Value::Int(v) => out.push_bind_param::<st::Integer, _>(v),
+                    Value::BigInt(v) => out.push_bind_param::<st::BigInt, _>(v),
+                    Value::Float(v) => out.push_bind_param::<st::Double, _>(v),
+                    Value::Bool(v) => out.push_bind_param::<st::Bool, _>(v),
+                    Value::Text(v) => out.push_bind_param::<st::Text, _>(v),
+                    Value::Decimal(v) => {
+                        out.push_bind_param::<orm_schema::sql_types::Decimal, _>(v)
+                    }
+                    Value::Date(v) => out.push_bind_param::<st::Date, _>(v),
+                    Value::DateTime(v) => out.push_bind_param::<st::Timestamp, _>(v),
+                    Value::Time(v) => out.push_bind_param::<st::Time, _>(v),
+                    Value::Uuid(v) => out.push_bind_param::<orm_schema::sql_types::Uuid, _>(v),
+                    Value::Ip(v) => {
+                        out.push_bind_param::<orm_schema::sql_types::IpAddress, _>(v)
+                    }
+                    Value::List(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            if i > 0 {
+                                out.push_sql(", ");
+                            }
+                            Self::bind(out, item)?;
+                        }
+                        Ok(())
+                    }
+                }
+            }
+        }
+    )*};
+}
+
+bind_all!(
+    "sqlite" => diesel::sqlite::Sqlite,
+    "postgres" => diesel::pg::Pg,
+    "mysql" => diesel::mysql::Mysql
+);
 
 fn column<'b, DB: Backend>(
     out: &mut AstPass<'_, 'b, DB>,
@@ -90,20 +78,7 @@ fn condition<'b, DB: BindAll>(
     out: &mut AstPass<'_, 'b, DB>,
     table: &'b str,
     c: &'b Condition,
-) -> QueryResult<()>
-where
-    i32: ToSql<st::Integer, DB>,
-    i64: ToSql<st::BigInt, DB>,
-    f64: ToSql<st::Double, DB>,
-    bool: ToSql<st::Bool, DB>,
-    String: ToSql<st::Text, DB>,
-    orm_schema::Decimal: ToSql<orm_schema::sql_types::Decimal, DB>,
-    chrono::NaiveDate: ToSql<st::Date, DB>,
-    chrono::NaiveDateTime: ToSql<st::Timestamp, DB>,
-    chrono::NaiveTime: ToSql<st::Time, DB>,
-    orm_schema::Uuid: ToSql<orm_schema::sql_types::Uuid, DB>,
-    orm_schema::IpAddress: ToSql<orm_schema::sql_types::IpAddress, DB>,
-{
+) -> QueryResult<()> {
     let col = c.field.column;
     let op = match c.lookup {
         LookupKind::IsNull => {
@@ -165,20 +140,7 @@ impl<M> QueryId for ByName<M> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<M, DB: BindAll> QueryFragment<DB> for ByName<M>
-where
-    i32: ToSql<st::Integer, DB>,
-    i64: ToSql<st::BigInt, DB>,
-    f64: ToSql<st::Double, DB>,
-    bool: ToSql<st::Bool, DB>,
-    String: ToSql<st::Text, DB>,
-    orm_schema::Decimal: ToSql<orm_schema::sql_types::Decimal, DB>,
-    chrono::NaiveDate: ToSql<st::Date, DB>,
-    chrono::NaiveDateTime: ToSql<st::Timestamp, DB>,
-    chrono::NaiveTime: ToSql<st::Time, DB>,
-    orm_schema::Uuid: ToSql<orm_schema::sql_types::Uuid, DB>,
-    orm_schema::IpAddress: ToSql<orm_schema::sql_types::IpAddress, DB>,
-{
+impl<M, DB: BindAll> QueryFragment<DB> for ByName<M> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         if self.clauses.is_empty() {
             out.push_sql("1 = 1");
@@ -205,7 +167,7 @@ where
                         out.push_sql("lower(");
                         column(&mut out, self.table, f.column)?;
                         out.push_sql(") LIKE lower(");
-                        out.push_bind_param::<st::Text, _>(pattern)?;
+                        DB::bind(&mut out, pattern)?;
                         out.push_sql(") ESCAPE '!'");
                     }
                     if fields.is_empty() {
