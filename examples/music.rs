@@ -80,7 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let albums = Album::objects()
         .order_by(albums::id.asc())
         .all(&mut *conn)?;
-    for (album, tracks) in orm::prefetch::<Track, Album>(&mut *conn, albums)? {
+    for (album, tracks) in orm::prefetch::<Track, Album, _>(&mut *conn, albums)? {
         let titles: Vec<&str> = tracks.iter().map(|t| t.title.as_str()).collect();
         println!("{}: {}", album.name, titles.join(", "));
     }

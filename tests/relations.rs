@@ -5,12 +5,14 @@
 
 #[macro_use]
 mod support;
+mod fixtures;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use diesel::connection::InstrumentationEvent;
 use diesel::RunQueryDsl;
+use fixtures::*;
 use orm::prelude::*;
 use orm::Error;
 use orm_suite::models::*;
@@ -30,44 +32,6 @@ fn count_queries(conn: &mut orm::Connection) -> Arc<AtomicUsize> {
         });
     });
     counter
-}
-
-/// Albums `1..=albums` named `A<n>`, each with `per_album` tracks, and two playlists: one
-/// featuring album 1, one featuring none.
-fn seed(db: &TestDb, albums: i32, per_album: i32) -> orm::Connection {
-    let mut conn = db.connect();
-    conn.create_all(&all_models()).unwrap();
-    let backend = conn.backend();
-    let album_rows: Vec<_> = (1..=albums)
-        .map(|i| (albums::id.eq(i), albums::name.eq(format!("A{i}"))))
-        .collect();
-    let track_rows: Vec<_> = (1..=albums)
-        .flat_map(|a| {
-            (1..=per_album).map(move |p| {
-                (
-                    tracks::id.eq(i64::from(a * 1000 + p)),
-                    tracks::album.eq(a),
-                    tracks::title.eq(format!("A{a} T{p}")),
-                    tracks::position.eq(p),
-                )
-            })
-        })
-        .collect();
-    orm::dispatch!(&mut conn, c => {
-        diesel::insert_into(albums::table).values(album_rows.clone()).execute(c)
-        .and_then(|_| if track_rows.is_empty() { Ok(0) } else {
-            diesel::insert_into(tracks::table).values(track_rows.clone()).execute(c)
-        })
-        .and_then(|_| diesel::insert_into(playlists::table)
-            .values(vec![
-                (playlists::id.eq(1i64), playlists::name.eq("one"), playlists::featured.eq(Some(1))),
-                (playlists::id.eq(2i64), playlists::name.eq("none"), playlists::featured.eq(None::<i32>)),
-            ])
-            .execute(c))
-    })
-    .map_err(|e| Error::from_diesel(e, backend))
-    .unwrap();
-    conn
 }
 
 backend_test!(
@@ -154,7 +118,7 @@ backend_test!(
             .order_by(albums::id)
             .all(&mut conn)
             .unwrap();
-        let grouped = orm::prefetch::<Track, Album>(&mut conn, albums).unwrap();
+        let grouped = orm::prefetch::<Track, Album, _>(&mut conn, albums).unwrap();
         assert_eq!(queries.load(Ordering::SeqCst), 2);
         assert_eq!(grouped.len(), 101);
         for (album, tracks) in &grouped[..100] {
@@ -165,7 +129,7 @@ backend_test!(
         }
         assert_eq!(grouped[100].0.name, "empty");
         assert!(grouped[100].1.is_empty());
-        assert!(orm::prefetch::<Track, Album>(&mut conn, Vec::new())
+        assert!(orm::prefetch::<Track, Album, _>(&mut conn, Vec::new())
             .unwrap()
             .is_empty());
         assert_eq!(queries.load(Ordering::SeqCst), 2);
@@ -212,71 +176,10 @@ backend_test!(
     }
 );
 
-/// A country.
-#[derive(Model, Debug, Clone, PartialEq)]
-#[orm(table = "countries")]
-pub struct Country {
-    #[orm(primary_key)]
-    pub id: i64,
-    #[orm(max_length = 50)]
-    pub name: String,
-}
-
-/// A city of a country.
-#[derive(Model, Debug, Clone, PartialEq)]
-#[orm(table = "cities")]
-pub struct City {
-    #[orm(primary_key)]
-    pub id: i64,
-    #[orm(on_delete = "cascade")]
-    pub country: ForeignKey<Country>,
-    #[orm(max_length = 50)]
-    pub name: String,
-}
-
-/// A street of a city.
-#[derive(Model, Debug, Clone, PartialEq)]
-#[orm(table = "streets")]
-pub struct Street {
-    #[orm(primary_key)]
-    pub id: i64,
-    #[orm(on_delete = "cascade")]
-    pub city: ForeignKey<City>,
-    #[orm(max_length = 50)]
-    pub name: String,
-}
-
-// Two levels join tables that reference each other only through a third: diesel needs to
-// be told they may appear in one query (the derive only knows direct references).
-diesel::allow_tables_to_appear_in_same_query!(streets, countries);
-
 backend_test!(
     fn select_related_two_levels(db: &TestDb) {
+        seed_streets(db);
         let mut conn = db.connect();
-        conn.create_all(&[Country::meta(), City::meta(), Street::meta()])
-            .unwrap();
-        let backend = conn.backend();
-        orm::dispatch!(&mut conn, c => diesel::insert_into(countries::table)
-            .values(vec![
-                (countries::id.eq(1i64), countries::name.eq("France")),
-                (countries::id.eq(2i64), countries::name.eq("Italy")),
-            ])
-            .execute(c)
-            .and_then(|_| diesel::insert_into(cities::table)
-                .values(vec![
-                    (cities::id.eq(1i64), cities::country.eq(1i64), cities::name.eq("Paris")),
-                    (cities::id.eq(2i64), cities::country.eq(2i64), cities::name.eq("Rome")),
-                ])
-                .execute(c))
-            .and_then(|_| diesel::insert_into(streets::table)
-                .values(vec![
-                    (streets::id.eq(1i64), streets::city.eq(1i64), streets::name.eq("Rivoli")),
-                    (streets::id.eq(2i64), streets::city.eq(2i64), streets::name.eq("Corso")),
-                    (streets::id.eq(3i64), streets::city.eq(1i64), streets::name.eq("Bac")),
-                ])
-                .execute(c)))
-        .map_err(|e| Error::from_diesel(e, backend))
-        .unwrap();
         let queries = count_queries(&mut conn);
         let streets = Street::objects()
             .select_related2::<City, Country>()

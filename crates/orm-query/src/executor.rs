@@ -40,7 +40,7 @@ use orm_exec::{Connection, Result};
 use orm_schema::Model;
 
 use crate::queryset::QuerySet;
-use crate::run::Runnable;
+use crate::run::{Runnable, Slice};
 
 /// What a [`QuerySet`]'s terminal operations run on: `&mut Connection` (blocking),
 /// `&Database` or `&mut PooledConnection` (async). See the [module documentation](self).
@@ -164,4 +164,40 @@ where
     fn exists(self, qs: &QuerySet<M, W, O>) -> Result<bool> {
         qs.exists(self)
     }
+}
+
+/// What the queries that load more than one model's rows run on: `select_related`'s joins
+/// and [`prefetch`](crate::prefetch). The same three executors as [`Executor`]
+/// (`&mut Connection` blocking, `&Database` and `&mut PooledConnection` async), for rows of
+/// any selectable type `T` (a model, or a model with its related rows).
+///
+/// Users pass an executor to [`SelectRelated`](crate::SelectRelated)'s methods and
+/// [`prefetch`](crate::prefetch) and never call these directly.
+#[diagnostic::on_unimplemented(
+    message = "a related query cannot run on `{Self}`",
+    label = "not an executor for this query",
+    note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)",
+    note = "if it is one of those, the query's filter or ordering does not compile on every enabled backend"
+)]
+pub trait LoadRows<T, W, O>: Sized {
+    /// What an operation returns: `Result<X>` for a blocking connection, a `Send` future
+    /// of `Result<X>` for an async one.
+    type Output<X: Send + 'static>;
+
+    /// The rows of the (filter, ordering) pair `query` in `slice`.
+    fn rows(self, query: (W, O), slice: Slice) -> Self::Output<Vec<T>>
+    where
+        T: Send + 'static;
+
+    /// `SELECT COUNT(*)` with `query`'s filters.
+    fn count(self, query: (W, O)) -> Self::Output<i64>;
+
+    /// `value`, as this executor returns it (no statement runs).
+    fn ready<X: Send + 'static>(value: Result<X>) -> Self::Output<X>;
+
+    /// `out` with `f` applied to its value once it is there.
+    fn map<X: Send + 'static, Y: Send + 'static>(
+        out: Self::Output<X>,
+        f: impl FnOnce(X) -> Result<Y> + Send + 'static,
+    ) -> Self::Output<Y>;
 }

@@ -22,11 +22,12 @@ use diesel::dsl;
 use diesel::query_builder::AsQuery;
 use diesel::query_dsl::methods::FilterDsl;
 use diesel::query_dsl::JoinWithImplicitOnClause;
-use orm_exec::{Connection, Error, Result};
+use orm_exec::Result;
 use orm_schema::Model;
 
+use crate::executor::LoadRows;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
-use crate::run::{Runnable, Slice};
+use crate::run::Slice;
 
 /// The diesel query of every row of `M` (what `M::objects()` wraps).
 pub type TableQuery<M> = <<M as Model>::Table as diesel::query_builder::AsQuery>::Query;
@@ -148,28 +149,6 @@ impl<M, R, W, O> SelectRelated<M, R, W, O> {
     }
 }
 
-/// Runs `Ops::$method` of the connection's backend.
-macro_rules! on_backend {
-    ($conn:expr, $ops:expr, $method:ident $(, $arg:expr)*) => {{
-        let backend = $conn.backend();
-        let result = match $conn {
-            #[cfg(feature = "sqlite")]
-            Connection::Sqlite(c) => crate::run::sqlite::Ops::$method($ops, $($arg,)* c),
-            #[cfg(not(feature = "sqlite"))]
-            Connection::Sqlite(c) => orm_exec::__private::unreachable_backend(c),
-            #[cfg(feature = "postgres")]
-            Connection::Postgres(c) => crate::run::pg::Ops::$method($ops, $($arg,)* c),
-            #[cfg(not(feature = "postgres"))]
-            Connection::Postgres(c) => orm_exec::__private::unreachable_backend(c),
-            #[cfg(feature = "mysql")]
-            Connection::Mysql(c) => crate::run::mysql::Ops::$method($ops, $($arg,)* c),
-            #[cfg(not(feature = "mysql"))]
-            Connection::Mysql(c) => orm_exec::__private::unreachable_backend(c),
-        };
-        result.map_err(|e| Error::from_diesel(e, backend))
-    }};
-}
-
 /// What a [`SelectRelated`] loads with each row of `M` and how it fills `M`'s foreign
 /// keys: a model `R` (one level) or [`Two<R, R2>`] (two levels).
 pub trait Attach<M> {
@@ -203,65 +182,66 @@ where
     }
 }
 
+/// Fills each row's foreign keys with its related part.
+fn attach_all<M, R: Attach<M>>(rows: Vec<(M, R::Row)>) -> Result<Vec<M>> {
+    Ok(rows
+        .into_iter()
+        .map(|(mut row, related)| {
+            R::attach(&mut row, related);
+            row
+        })
+        .collect())
+}
+
+/// The first of `rows`, if any.
+fn first_of<M>(rows: Vec<M>) -> Result<Option<M>> {
+    Ok(rows.into_iter().next())
+}
+
+/// The terminal operations of a joined QuerySet. Like [`RunQuerySet`](crate::RunQuerySet)'s,
+/// each takes an executor: `&mut Connection` returns the result, `&Database` or
+/// `&mut PooledConnection` a `Send` future of it.
 impl<M, R, W, O> SelectRelated<M, R, W, O>
 where
-    R: Attach<M>,
+    M: Send + 'static,
+    R: Attach<M> + 'static,
+    R::Row: Send + 'static,
     W: Clone,
     O: Clone,
-    (W, O): Runnable<(M, R::Row)>,
 {
+    fn parts(&self) -> (W, O) {
+        (self.qs.query.clone(), self.qs.order.clone())
+    }
+
     fn slice(&self, cap: Option<i64>) -> Slice {
         Slice::new(self.qs.limit, self.qs.offset, cap)
     }
 
-    fn load(&self, limit: Option<i64>, conn: &mut Connection) -> Result<Vec<M>> {
-        let parts = (self.qs.query.clone(), self.qs.order.clone());
-        let rows: Vec<(M, R::Row)> = on_backend!(conn, parts, rows, self.slice(limit))?;
-        Ok(rows
-            .into_iter()
-            .map(|(mut row, related)| {
-                R::attach(&mut row, related);
-                row
-            })
-            .collect())
-    }
-
     /// Every row, each with its related row loaded, in one query.
-    pub fn all(&self, conn: &mut Connection) -> Result<Vec<M>> {
-        self.load(None, conn)
+    pub fn all<E: LoadRows<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<Vec<M>> {
+        let rows = executor.rows(self.parts(), self.slice(None));
+        E::map(rows, attach_all::<M, R>)
     }
 
     /// The first row with its related row loaded, or `None`.
-    pub fn first(&self, conn: &mut Connection) -> Result<Option<M>> {
-        Ok(self.load(Some(1), conn)?.into_iter().next())
+    pub fn first<E: LoadRows<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<Option<M>> {
+        let rows = executor.rows(self.parts(), self.slice(Some(1)));
+        E::map(E::map(rows, attach_all::<M, R>), first_of)
     }
 
     /// The number of rows of the join matching the filters.
-    pub fn count(&self, conn: &mut Connection) -> Result<i64> {
-        let parts = (self.qs.query.clone(), self.qs.order.clone());
-        on_backend!(conn, parts, count)
+    pub fn count<E: LoadRows<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<i64> {
+        executor.count(self.parts())
     }
 }
 
-/// The children of each parent: `P`'s rows, each with the `C` rows whose foreign key to
-/// `P` references it, in one extra query (`WHERE fk IN (...)`; none when `parents` is
-/// empty). Parents keep their order; children are in no particular order.
-pub fn prefetch<C, P>(conn: &mut Connection, parents: Vec<P>) -> Result<Vec<(P, Vec<C>)>>
+/// Pairs each parent with its children (those whose foreign key references it).
+fn group<C, P>(parents: Vec<P>, children: Vec<C>) -> Result<Vec<(P, Vec<C>)>>
 where
     P: Model,
     P::PrimaryKey: Hash + Eq,
     C: BelongsTo<P>,
-    TableQuery<C>: FilterDsl<C::In>,
-    (dsl::Filter<TableQuery<C>, C::In>, NoOrder): Runnable<C>,
 {
-    if parents.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys: Vec<P::PrimaryKey> = parents.iter().map(|p| p.pk().clone()).collect();
-    let query = <C::Table as Default>::default()
-        .as_query()
-        .filter(C::column_in(keys));
-    let children: Vec<C> = on_backend!(conn, (query, NoOrder), rows, Slice::All)?;
     let mut groups: HashMap<P::PrimaryKey, Vec<C>> = HashMap::new();
     for child in children {
         if let Some(key) = child.related_pk() {
@@ -275,6 +255,31 @@ where
             (p, children)
         })
         .collect())
+}
+
+/// The children of each parent: `P`'s rows, each with the `C` rows whose foreign key to
+/// `P` references it, in one extra query (`WHERE fk IN (...)`; none when `parents` is
+/// empty). Parents keep their order; children are in no particular order.
+///
+/// Blocking with `&mut Connection` (`prefetch::<Track, Album, _>(&mut conn, albums)?`),
+/// async with `&Database` or `&mut PooledConnection` (`prefetch(&db, albums).await?`).
+pub fn prefetch<C, P, E>(executor: E, parents: Vec<P>) -> E::Output<Vec<(P, Vec<C>)>>
+where
+    P: Model + Send + 'static,
+    P::PrimaryKey: Hash + Eq,
+    C: BelongsTo<P> + Send + 'static,
+    TableQuery<C>: FilterDsl<C::In>,
+    E: LoadRows<C, dsl::Filter<TableQuery<C>, C::In>, NoOrder>,
+{
+    if parents.is_empty() {
+        return E::ready(Ok(Vec::new()));
+    }
+    let keys: Vec<P::PrimaryKey> = parents.iter().map(|p| p.pk().clone()).collect();
+    let query = <C::Table as Default>::default()
+        .as_query()
+        .filter(C::column_in(keys));
+    let children = executor.rows((query, NoOrder), Slice::All);
+    E::map(children, move |children| group(parents, children))
 }
 
 /// The QuerySet [`RelatedExt::related`] returns: `C`'s rows referencing one `P`.

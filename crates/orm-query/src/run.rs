@@ -13,6 +13,7 @@ use diesel::query_dsl::methods::OrderDsl;
 use orm_exec::{Connection, Error, Result};
 use orm_schema::Model;
 
+use crate::executor::LoadRows;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
 
 /// Puts an ordering state on a query: nothing for [`NoOrder`], `ORDER BY` for
@@ -260,5 +261,32 @@ where
     /// Whether any row matches the filters.
     pub(crate) fn exists(&self, conn: &mut Connection) -> Result<bool> {
         on_backend!(conn, self.parts(), exists)
+    }
+}
+
+/// Blocking: each operation runs now and returns its result.
+impl<T, W, O> LoadRows<T, W, O> for &mut Connection
+where
+    (W, O): Runnable<T>,
+{
+    type Output<X: Send + 'static> = Result<X>;
+
+    fn rows(self, query: (W, O), slice: Slice) -> Result<Vec<T>> {
+        on_backend!(self, query, rows, slice)
+    }
+
+    fn count(self, query: (W, O)) -> Result<i64> {
+        on_backend!(self, query, count)
+    }
+
+    fn ready<X: Send + 'static>(value: Result<X>) -> Result<X> {
+        value
+    }
+
+    fn map<X: Send + 'static, Y: Send + 'static>(
+        out: Result<X>,
+        f: impl FnOnce(X) -> Result<Y> + Send + 'static,
+    ) -> Result<Y> {
+        out.and_then(f)
     }
 }

@@ -23,7 +23,7 @@ use diesel::dsl;
 use orm_exec::{Database, Error, PooledConnection, Result};
 use orm_schema::Model;
 
-use crate::executor::Executor;
+use crate::executor::{Executor, LoadRows};
 use crate::queryset::QuerySet;
 use crate::run::{ApplyOrder, Slice};
 
@@ -68,7 +68,7 @@ macro_rules! async_backend_ops {
             #[cfg(feature = $feature)]
             impl<M, W, O> AsyncOps<M> for (W, O)
             where
-                M: Model + diesel::Selectable<$db> + Send,
+                M: diesel::Selectable<$db> + Send,
                 <M as diesel::Selectable<$db>>::SelectExpression: diesel::query_builder::QueryId,
                 W: Send,
                 O: ApplyOrder<W> + Send,
@@ -304,6 +304,57 @@ async_executor!(
     "Async: each operation checks a connection out of the pool for its one statement."
 );
 async_executor!(
+    &'c mut PooledConnection,
+    'c,
+    conn => *conn,
+    "Async: each operation runs on this connection (inside its transaction, if any)."
+);
+
+/// Implements [`LoadRows`] for an async executor type, as `async_executor!` does
+/// [`Executor`].
+macro_rules! async_load_rows {
+    ($ty:ty, $lt:lifetime, $this:ident => $conn:expr, $doc:literal) => {
+        #[doc = $doc]
+        impl<$lt, T, W, O> LoadRows<T, W, O> for $ty
+        where
+            (W, O): AsyncRunnable<T>,
+        {
+            type Output<X: Send + 'static> = BoxFuture<$lt, Result<X>>;
+
+            fn rows(self, query: (W, O), slice: Slice) -> Self::Output<Vec<T>>
+            where
+                T: Send + 'static,
+            {
+                let $this = self;
+                Box::pin(async move { rows(&mut $conn, query, slice).await })
+            }
+
+            fn count(self, query: (W, O)) -> Self::Output<i64> {
+                let $this = self;
+                Box::pin(async move { count(&mut $conn, query).await })
+            }
+
+            fn ready<X: Send + 'static>(value: Result<X>) -> Self::Output<X> {
+                Box::pin(std::future::ready(value))
+            }
+
+            fn map<X: Send + 'static, Y: Send + 'static>(
+                out: Self::Output<X>,
+                f: impl FnOnce(X) -> Result<Y> + Send + 'static,
+            ) -> Self::Output<Y> {
+                Box::pin(async move { f(out.await?) })
+            }
+        }
+    };
+}
+
+async_load_rows!(
+    &'d Database,
+    'd,
+    db => db.get().await?,
+    "Async: each operation checks a connection out of the pool for its one statement."
+);
+async_load_rows!(
     &'c mut PooledConnection,
     'c,
     conn => *conn,

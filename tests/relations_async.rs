@@ -1,0 +1,194 @@
+//! Relations on every backend, async: the same select_related (one and two levels, LEFT
+//! JOIN for a nullable key, filters over both tables) and prefetch as tests/relations.rs,
+//! run on a `Database` and on a `PooledConnection`, with the statements counted.
+
+#[macro_use]
+mod support;
+mod fixtures;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use diesel::connection::InstrumentationEvent;
+use fixtures::*;
+use orm::prelude::*;
+use orm::{Database, PooledConnection};
+use orm_suite::models::*;
+#[allow(unused_imports)]
+use support::TestDb;
+
+/// A multi-thread runtime, as async SQLite wants (statements run inline on the worker).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Compiles only if `future` is `Send`.
+fn assert_send<F: std::future::Future + Send>(future: F) -> F {
+    future
+}
+
+/// Counts the statements run on `conn` from now on (replaces its instrumentation).
+fn count_queries(conn: &mut PooledConnection) -> Arc<AtomicUsize> {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let c2 = counter.clone();
+    orm::async_dispatch!(conn, c => {
+        diesel_async::AsyncConnection::set_instrumentation(
+            c,
+            move |event: InstrumentationEvent<'_>| {
+                if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                    c2.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+        );
+    });
+    counter
+}
+
+backend_test!(
+    fn select_related_one_level(db: &TestDb) {
+        drop(seed(db, 3, 2));
+        runtime().block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let mut conn = pool.get().await.unwrap();
+            let queries = count_queries(&mut conn);
+            let tracks = assert_send(
+                Track::objects()
+                    .select_related::<Album>()
+                    .order_by(tracks::id)
+                    .all(&mut conn),
+            )
+            .await
+            .unwrap();
+            assert_eq!(queries.load(Ordering::SeqCst), 1);
+            assert_eq!(tracks.len(), 6);
+            for t in &tracks {
+                let album = t.album.get().expect("album loaded");
+                assert_eq!(album.id, *t.album.pk());
+                assert!(t.title.starts_with(&album.name));
+            }
+            // On the pool; first, count, and filters over both tables.
+            let qs = Track::objects()
+                .filter(tracks::position.eq(2))
+                .select_related::<Album>()
+                .filter(albums::name.eq_any(["A1", "A3"]))
+                .order_by(albums::name.desc());
+            let first = assert_send(qs.first(&pool)).await.unwrap().unwrap();
+            assert_eq!(first.title, "A3 T2");
+            assert_eq!(first.album.get().unwrap().name, "A3");
+            assert_eq!(assert_send(qs.count(&pool)).await.unwrap(), 2);
+            let titles: Vec<String> = qs
+                .clone()
+                .offset(1)
+                .limit(5)
+                .all(&pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.title)
+                .collect();
+            assert_eq!(titles, ["A1 T2"]);
+            let none = Track::objects()
+                .select_related::<Album>()
+                .filter(albums::name.eq("nope"));
+            assert!(none.first(&pool).await.unwrap().is_none());
+            // Without select_related the key stays sparse.
+            let sparse = Track::objects().all(&pool).await.unwrap();
+            assert!(sparse.iter().all(|t| !t.album.is_loaded()));
+        });
+    }
+);
+
+backend_test!(
+    fn select_related_on_a_nullable_key_left_joins(db: &TestDb) {
+        drop(seed(db, 1, 0));
+        runtime().block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let playlists = Playlist::objects()
+                .select_related::<Album>()
+                .order_by(playlists::id)
+                .all(&pool)
+                .await
+                .unwrap();
+            assert_eq!(playlists.len(), 2);
+            let featured = playlists[0].featured.as_ref().expect("featured");
+            assert_eq!(featured.get().map(|a| a.name.as_str()), Some("A1"));
+            assert!(playlists[1].featured.is_none());
+        });
+    }
+);
+
+backend_test!(
+    fn select_related_two_levels(db: &TestDb) {
+        seed_streets(db);
+        runtime().block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let mut conn = pool.get().await.unwrap();
+            let queries = count_queries(&mut conn);
+            let streets = assert_send(
+                Street::objects()
+                    .select_related2::<City, Country>()
+                    .filter(countries::name.eq("France"))
+                    .order_by(streets::name)
+                    .all(&mut conn),
+            )
+            .await
+            .unwrap();
+            assert_eq!(queries.load(Ordering::SeqCst), 1);
+            let names: Vec<&str> = streets.iter().map(|s| s.name.as_str()).collect();
+            assert_eq!(names, ["Bac", "Rivoli"]);
+            let city = streets[0].city.get().expect("city loaded");
+            assert_eq!(city.name, "Paris");
+            assert_eq!(city.country.get().expect("country loaded").name, "France");
+            // A filter across two relations, on the pool.
+            let italian = Street::objects()
+                .select_related2::<City, Country>()
+                .filter(countries::name.eq("Italy"));
+            assert_eq!(italian.count(&pool).await.unwrap(), 1);
+        });
+    }
+);
+
+backend_test!(
+    fn prefetch_loads_children_of_100_parents_in_one_query(db: &TestDb) {
+        drop(seed(db, 100, 2));
+        runtime().block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let mut conn = pool.get().await.unwrap();
+            let queries = count_queries(&mut conn);
+            let albums = Album::objects()
+                .order_by(albums::id)
+                .all(&mut conn)
+                .await
+                .unwrap();
+            let grouped: Vec<(Album, Vec<Track>)> =
+                assert_send(orm::prefetch(&mut conn, albums)).await.unwrap();
+            assert_eq!(queries.load(Ordering::SeqCst), 2);
+            assert_eq!(grouped.len(), 100);
+            for (album, tracks) in &grouped {
+                let mut titles: Vec<&str> = tracks.iter().map(|t| t.title.as_str()).collect();
+                titles.sort();
+                let name = &album.name;
+                assert_eq!(titles, [format!("{name} T1"), format!("{name} T2")]);
+            }
+            // No parents: no statement.
+            let empty: Vec<(Album, Vec<Track>)> =
+                orm::prefetch(&mut conn, Vec::new()).await.unwrap();
+            assert!(empty.is_empty());
+            assert_eq!(queries.load(Ordering::SeqCst), 2);
+            // On the pool.
+            let some = Album::objects()
+                .filter(albums::id.le(3))
+                .order_by(albums::id)
+                .all(&pool)
+                .await
+                .unwrap();
+            let grouped = orm::prefetch::<Track, Album, _>(&pool, some).await.unwrap();
+            let counts: Vec<usize> = grouped.iter().map(|(_, t)| t.len()).collect();
+            assert_eq!(counts, [2, 2, 2]);
+        });
+    }
+);
