@@ -446,8 +446,31 @@ fn by_name_errors_name_the_problem() {
         q().order_by_names(&["-nope"]),
         Err(NameError::UnknownField { .. })
     ));
+    // Paths through a foreign key are checked on the model they reach.
+    assert!(Track::objects().filter_by("album__name", "x").is_ok());
     assert!(matches!(
-        Track::objects().filter_by("album__name", "x"),
-        Err(NameError::Relation { .. })
+        Track::objects().filter_by("album__bogus", "x"),
+        Err(NameError::UnknownField { model: "Album", .. })
+    ));
+    assert!(matches!(
+        Track::objects().filter_by("album__name__bogus", "x"),
+        Err(NameError::UnknownLookup { field: "name", .. })
+    ));
+    assert!(matches!(
+        Track::objects().filter_by("album__id", "x"),
+        Err(NameError::InvalidValue { field: "id", .. })
+    ));
+    assert!(matches!(
+        Track::objects().filter_by("title__name", "x"),
+        Err(NameError::UnknownLookup { field: "title", .. })
+    ));
+    let deep = format!("{}name", "album__".repeat(orm::by_name::MAX_RELATIONS + 1));
+    assert!(matches!(
+        Track::objects().filter_by(&deep, "x"),
+        Err(NameError::PathTooLong { .. })
+    ));
+    assert!(matches!(
+        Track::objects().order_by_names(&["-album__nope"]),
+        Err(NameError::UnknownField { model: "Album", .. })
     ));
 }

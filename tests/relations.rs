@@ -195,3 +195,164 @@ backend_test!(
         assert_eq!(city.country.get().expect("country loaded").name, "France");
     }
 );
+
+fn titles(tracks: &[Track]) -> Vec<&str> {
+    tracks.iter().map(|t| t.title.as_str()).collect()
+}
+
+backend_test!(
+    fn by_name_paths_across_one_relation(db: &TestDb) {
+        let mut conn = seed(db, 3, 2);
+        let queries = count_queries(&mut conn);
+        let a2 = Track::objects()
+            .filter_by("album__name", "A2")
+            .unwrap()
+            .order_by(tracks::id)
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(queries.load(Ordering::SeqCst), 1);
+        assert_eq!(titles(&a2), ["A2 T1", "A2 T2"]);
+        // A lookup at the end of the path; exclude; ordering by the related field.
+        let not_a1 = Track::objects()
+            .filter_by("album__name__icontains", "a")
+            .unwrap()
+            .exclude_by("album__name__iexact", "a1")
+            .unwrap()
+            .order_by_names(&["-album__name", "position"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(titles(&not_a1), ["A3 T1", "A3 T2", "A2 T1", "A2 T2"]);
+        let by_pk = Track::objects()
+            .filter_by("album__pk__in", "1,3")
+            .unwrap()
+            .count(&mut conn)
+            .unwrap();
+        assert_eq!(by_pk, 4);
+        // A value written as SQL is bound: no row, every table intact.
+        let hostile = Track::objects()
+            .filter_by("album__name", "A1' OR '1'='1")
+            .unwrap()
+            .count(&mut conn)
+            .unwrap();
+        assert_eq!(hostile, 0);
+        assert_eq!(Album::objects().count(&mut conn).unwrap(), 3);
+        // With select_related too: the by-name filter and the join in one query.
+        let joined = Track::objects()
+            .filter_by("album__name", "A3")
+            .unwrap()
+            .select_related::<Album>()
+            .order_by(tracks::id)
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(titles(&joined), ["A3 T1", "A3 T2"]);
+        assert_eq!(joined[0].album.get().unwrap().name, "A3");
+    }
+);
+
+backend_test!(
+    fn by_name_paths_through_a_nullable_key(db: &TestDb) {
+        let mut conn = seed(db, 1, 0);
+        let names = |qs: Result<_, orm::NameError>, conn: &mut orm::Connection| -> Vec<String> {
+            let qs: orm::QuerySet<Playlist, _, _> = qs.unwrap();
+            qs.order_by(playlists::id)
+                .all(conn)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.name)
+                .collect()
+        };
+        let featured = names(
+            Playlist::objects().filter_by("featured__name", "A1"),
+            &mut conn,
+        );
+        assert_eq!(featured, ["one"]);
+        // Excluding by a related field keeps the rows whose key is null.
+        let others = names(
+            Playlist::objects().exclude_by("featured__name", "A1"),
+            &mut conn,
+        );
+        assert_eq!(others, ["none"]);
+        let kept = names(
+            Playlist::objects().exclude_by("featured__name", "zz"),
+            &mut conn,
+        );
+        assert_eq!(kept, ["one", "none"]);
+        let null = names(
+            Playlist::objects().filter_by("featured__isnull", "true"),
+            &mut conn,
+        );
+        assert_eq!(null, ["none"]);
+        let ordered = Playlist::objects()
+            .order_by_names(&["featured__name", "id"])
+            .unwrap()
+            .count(&mut conn)
+            .unwrap();
+        assert_eq!(ordered, 2);
+    }
+);
+
+backend_test!(
+    fn by_name_paths_across_two_relations(db: &TestDb) {
+        seed_streets(db);
+        let mut conn = db.connect();
+        let french: Vec<String> = Street::objects()
+            .filter_by("city__country__name", "France")
+            .unwrap()
+            .order_by_names(&["name"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(french, ["Bac", "Rivoli"]);
+        let ordered: Vec<String> = Street::objects()
+            .order_by_names(&["-city__country__name", "name"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(ordered, ["Corso", "Bac", "Rivoli"]);
+        let not_italy = Street::objects()
+            .exclude_by("city__country__name__istartswith", "IT")
+            .unwrap()
+            .count(&mut conn)
+            .unwrap();
+        assert_eq!(not_italy, 2);
+    }
+);
+
+backend_test!(
+    fn by_name_paths_through_a_self_reference(db: &TestDb) {
+        seed_categories(db);
+        let mut conn = db.connect();
+        let names = |path: &str, value: &str, conn: &mut orm::Connection| -> Vec<String> {
+            Category::objects()
+                .filter_by(path, value)
+                .unwrap()
+                .order_by(categories::id)
+                .all(conn)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(names("parent__name", "root", &mut conn), ["music", "books"]);
+        assert_eq!(names("parent__parent__name", "root", &mut conn), ["jazz"]);
+        // Ordering by the parent's name (rows with a parent: NULL ordering differs by backend).
+        let by_parent: Vec<String> = Category::objects()
+            .filter_by("parent__isnull", "false")
+            .unwrap()
+            .order_by_names(&["parent__name", "-name"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(by_parent, ["jazz", "music", "books"]);
+    }
+);

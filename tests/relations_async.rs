@@ -192,3 +192,39 @@ backend_test!(
         });
     }
 );
+
+backend_test!(
+    fn by_name_paths_across_relations(db: &TestDb) {
+        drop(seed(db, 3, 2));
+        seed_streets(db);
+        runtime().block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let tracks = Track::objects()
+                .filter_by("album__name__in", "A1,A3")
+                .unwrap()
+                .exclude_by("position", "1")
+                .unwrap()
+                .order_by_names(&["-album__name"])
+                .unwrap();
+            let titles: Vec<String> = assert_send(tracks.all(&pool))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.title)
+                .collect();
+            assert_eq!(titles, ["A3 T2", "A1 T2"]);
+            let french = Street::objects()
+                .filter_by("city__country__name", "France")
+                .unwrap();
+            assert_eq!(french.count(&pool).await.unwrap(), 2);
+            let playlists = Playlist::objects()
+                .exclude_by("featured__name", "A1")
+                .unwrap()
+                .all(&pool)
+                .await
+                .unwrap();
+            assert_eq!(playlists.len(), 1);
+            assert!(playlists[0].featured.is_none());
+        });
+    }
+);

@@ -19,12 +19,29 @@ use std::sync::Arc;
 use orm_schema::{FieldMeta, Model};
 
 pub use orm_schema::NameError;
-pub use parse::{parse_lookup, parse_ordering, LookupKind};
+use parse::OrderKey;
+pub use parse::{parse_lookup, parse_ordering, LookupKind, MAX_RELATIONS};
 pub use value::Value;
 
-/// One checked condition: `column <lookup> value`, possibly negated.
+/// One foreign key a by-name path follows (`album` in `album__name`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hop {
+    /// The foreign-key column, in the table the path is at.
+    pub(crate) column: &'static str,
+    /// Whether that column is nullable.
+    pub(crate) nullable: bool,
+    /// The referenced table.
+    pub(crate) table: &'static str,
+    /// The referenced table's primary-key column.
+    pub(crate) pk: &'static str,
+}
+
+/// One checked condition: `column <lookup> value`, possibly negated; the column may be
+/// on a table reached through foreign keys (`hops`).
 #[derive(Debug, Clone)]
 pub(crate) struct Condition {
+    /// The foreign keys followed to reach `field` (none for a field of the model itself).
+    pub(crate) hops: Vec<Hop>,
     pub(crate) field: &'static FieldMeta,
     pub(crate) lookup: LookupKind,
     pub(crate) value: Value,
@@ -116,7 +133,7 @@ impl<M: Model> ByName<M> {
 /// An ORDER BY given by names (`"name"`, `"-id"`), checked against `M`'s metadata.
 pub struct OrderByName<M> {
     pub(crate) table: &'static str,
-    pub(crate) keys: Arc<[(&'static FieldMeta, bool)]>,
+    pub(crate) keys: Arc<[OrderKey]>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -135,18 +152,24 @@ impl<M> fmt::Debug for OrderByName<M> {
         let keys: Vec<String> = self
             .keys
             .iter()
-            .map(|(f, desc)| format!("{}{}", if *desc { "-" } else { "" }, f.name))
+            .map(|k| {
+                let mut path: Vec<&str> = k.hops.iter().map(|h| h.column).collect();
+                path.push(k.field.name);
+                let sign = if k.descending { "-" } else { "" };
+                format!("{sign}{}", path.join("__"))
+            })
             .collect();
         f.debug_tuple("OrderByName").field(&keys).finish()
     }
 }
 
 impl<M: Model> OrderByName<M> {
-    /// Parses `names` (`"name"` ascending, `"-id"` descending, `"pk"` the primary key).
+    /// Parses `names` (`"name"` ascending, `"-id"` descending, `"pk"` the primary key,
+    /// `"album__name"` a field of the row a foreign key references).
     pub fn parse(names: &[&str]) -> Result<Self, NameError> {
         let keys = names
             .iter()
-            .map(|n| parse_ordering::<M>(n))
+            .map(|n| parse::ordering_key(M::meta(), n))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(OrderByName {
             table: M::meta().table,

@@ -138,7 +138,9 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
     /// Keeps the rows where the field named by `path` matches `value`, both given as text
     /// at run time: `filter_by("text__icontains", "milk")`, `filter_by("pk__in", "1,2")`,
     /// `filter_by("due__isnull", "true")`. `path` is a field name (or `pk`) and an optional
-    /// `__lookup` (default `exact`); `value` is converted to the field's type.
+    /// `__lookup` (default `exact`); `value` is converted to the field's type. A path may
+    /// follow foreign keys: `filter_by("album__name__icontains", "blue")` keeps the tracks
+    /// whose album's name contains "blue" (a semi-join subquery, so no row repeats).
     ///
     /// An unknown field, an unknown lookup or a value of the wrong type is a [`NameError`]
     /// naming it; nothing of `path` or `value` is ever spliced into SQL.
@@ -170,7 +172,8 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
     }
 
     /// Orders by field names given at run time: `"name"` ascending, `"-id"` descending,
-    /// `"pk"` the primary key; replaces any earlier ordering.
+    /// `"pk"` the primary key, `"-album__name"` a field of the row a foreign key
+    /// references; replaces any earlier ordering.
     pub fn order_by_names(
         self,
         names: &[&str],

@@ -37,10 +37,13 @@ pub enum NameError {
         /// What the field accepts.
         expected: &'static str,
     },
-    /// A path through a relation (`album__name`), which by-name lookups do not follow yet.
-    #[error("`{path}` follows a relation; by-name lookups across relations are not supported yet, use a typed filter")]
-    Relation {
+    /// A path that follows more foreign keys than a by-name lookup or ordering allows
+    /// (`album__artist__label__...`).
+    #[error("`{path}` follows more than {max} relations")]
+    PathTooLong {
         /// The path given.
         path: String,
+        /// The most relations one path may follow.
+        max: usize,
     },
 }

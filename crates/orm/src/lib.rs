@@ -118,11 +118,11 @@ pub use orm_exec::{dispatch, Connection, DatabaseUrl, Error, Result};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};
-pub use orm_query::{executor, stream, Executor, RowIter, RowStream, RunQuerySet, StreamSource};
 pub use orm_query::{
-    lookups, ByName, Lookups, NameError, NoOrder, Objects, ObjectsExt, OrderBy, OrderByName,
-    QuerySet, TextLookups,
+    by_name, lookups, ByName, Lookups, NameError, NoOrder, Objects, ObjectsExt, OrderBy,
+    OrderByName, QuerySet, TextLookups,
 };
+pub use orm_query::{executor, stream, Executor, RowIter, RowStream, RunQuerySet, StreamSource};
 pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};
 pub use orm_schema::{
     ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,

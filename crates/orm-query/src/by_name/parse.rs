@@ -1,10 +1,10 @@
 //! From names to checked conditions: `"text__icontains"` to (field, lookup), and the
 //! value to the field's type.
 
-use orm_schema::{FieldKind, FieldMeta, Model};
+use orm_schema::{FieldKind, FieldMeta, Model, ModelMeta};
 
 use super::value::Value;
-use super::{Condition, NameError};
+use super::{Condition, Hop, NameError};
 
 /// A lookup, as Django names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,9 +79,12 @@ impl LookupKind {
     }
 }
 
-/// The field named `name` (`pk` is the primary key).
-fn field<M: Model>(name: &str) -> Result<&'static FieldMeta, NameError> {
-    let meta = M::meta();
+/// The most foreign keys one by-name path may follow (`a__b__c__d__field` follows four):
+/// each one is a nested subquery.
+pub const MAX_RELATIONS: usize = 8;
+
+/// The field of `meta` named `name` (`pk` is the primary key).
+fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static FieldMeta, NameError> {
     let found = if name == "pk" {
         Some(meta.primary_key())
     } else {
@@ -93,27 +96,67 @@ fn field<M: Model>(name: &str) -> Result<&'static FieldMeta, NameError> {
     })
 }
 
-/// Splits `path` into (field, lookup): `"text__icontains"`, or `"text"` for `exact`.
-pub fn parse_lookup<M: Model>(path: &str) -> Result<(&'static FieldMeta, LookupKind), NameError> {
-    let parts: Vec<&str> = path.split("__").collect();
-    let (names, lookup) = match parts.as_slice() {
-        [field] => (vec![*field], LookupKind::Exact),
-        [fields @ .., last] => match LookupKind::from_name(last) {
-            Some(kind) => (fields.to_vec(), kind),
-            None => (parts.clone(), LookupKind::Exact),
-        },
-        [] => (vec![""], LookupKind::Exact),
+/// Follows `names` from `meta`: every name but the last must be a foreign key (each one a
+/// [`Hop`]); the last names the field itself, on the model the path ends at.
+fn resolve(
+    meta: &'static ModelMeta,
+    names: &[&str],
+    path: &str,
+) -> Result<(Vec<Hop>, &'static FieldMeta), NameError> {
+    let Some((last, relations)) = names.split_last() else {
+        return Err(NameError::UnknownField {
+            model: meta.name,
+            field: String::new(),
+        });
     };
-    let field = field::<M>(names[0])?;
-    if names.len() > 1 {
-        if field.foreign_key.is_some() {
-            return Err(NameError::Relation {
-                path: path.to_string(),
-            });
-        }
-        // `text__bogus`: the second part is neither a lookup nor a relation.
-        return Err(unknown_lookup(field, names[1]));
+    if relations.len() > MAX_RELATIONS {
+        return Err(NameError::PathTooLong {
+            path: path.to_string(),
+            max: MAX_RELATIONS,
+        });
     }
+    let mut meta = meta;
+    let mut hops = Vec::with_capacity(relations.len());
+    for (i, name) in relations.iter().enumerate() {
+        let f = field(meta, name)?;
+        let Some(fk) = &f.foreign_key else {
+            // `text__bogus`: the next part is neither a lookup nor a relation.
+            return Err(unknown_lookup(f, names[i + 1]));
+        };
+        let target = (fk.target)();
+        hops.push(Hop {
+            column: f.column,
+            nullable: f.nullable,
+            table: target.table,
+            pk: target.primary_key().column,
+        });
+        meta = target;
+    }
+    Ok((hops, field(meta, last)?))
+}
+
+/// Splits `path` into (field, lookup): `"text__icontains"`, or `"text"` for `exact`;
+/// `"album__name__icontains"` follows the foreign key `album` and returns `Album`'s field
+/// `name`.
+pub fn parse_lookup<M: Model>(path: &str) -> Result<(&'static FieldMeta, LookupKind), NameError> {
+    let (_, field, lookup) = resolve_lookup(M::meta(), path)?;
+    Ok((field, lookup))
+}
+
+/// [`parse_lookup`], with the foreign keys the path follows.
+fn resolve_lookup(
+    meta: &'static ModelMeta,
+    path: &str,
+) -> Result<(Vec<Hop>, &'static FieldMeta, LookupKind), NameError> {
+    let parts: Vec<&str> = path.split("__").collect();
+    let (names, lookup) = match parts.split_last() {
+        Some((last, fields)) if !fields.is_empty() => match LookupKind::from_name(last) {
+            Some(kind) => (fields, kind),
+            None => (parts.as_slice(), LookupKind::Exact),
+        },
+        _ => (parts.as_slice(), LookupKind::Exact),
+    };
+    let (hops, field) = resolve(meta, names, path)?;
     let allowed = match field.kind {
         FieldKind::Json => lookup == LookupKind::IsNull,
         kind if kind.is_textual() || matches!(kind, FieldKind::Enum { .. }) => true,
@@ -123,7 +166,7 @@ pub fn parse_lookup<M: Model>(path: &str) -> Result<(&'static FieldMeta, LookupK
         let name = path.rsplit("__").next().unwrap_or(path);
         return Err(unknown_lookup(field, name));
     }
-    Ok((field, lookup))
+    Ok((hops, field, lookup))
 }
 
 fn unknown_lookup(field: &'static FieldMeta, lookup: &str) -> NameError {
@@ -142,7 +185,7 @@ fn unknown_lookup(field: &'static FieldMeta, lookup: &str) -> NameError {
 
 /// `path` and `value` checked against `M` and converted to a condition.
 pub(crate) fn condition<M: Model>(path: &str, value: &str) -> Result<Condition, NameError> {
-    let (field, lookup) = parse_lookup::<M>(path)?;
+    let (hops, field, lookup) = resolve_lookup(M::meta(), path)?;
     let value = match lookup {
         LookupKind::IsNull => Value::Bool(Value::parse_bool(field, value)?),
         LookupKind::In => Value::List(
@@ -155,6 +198,7 @@ pub(crate) fn condition<M: Model>(path: &str, value: &str) -> Result<Condition, 
         _ => Value::parse(field, value)?,
     };
     Ok(Condition {
+        hops,
         field,
         lookup,
         value,
@@ -172,16 +216,35 @@ fn like_pattern(kind: LookupKind, value: &str) -> String {
     }
 }
 
-/// `"name"` (ascending) or `"-name"` (descending), checked against `M`.
+/// `"name"` (ascending) or `"-name"` (descending), checked against `M`; `"-album__name"`
+/// orders by a field of the row a foreign key references.
 pub fn parse_ordering<M: Model>(name: &str) -> Result<(&'static FieldMeta, bool), NameError> {
-    let (descending, field_name) = match name.strip_prefix('-') {
+    let key = ordering_key(M::meta(), name)?;
+    Ok((key.field, key.descending))
+}
+
+/// [`parse_ordering`], with the foreign keys the name follows.
+pub(crate) fn ordering_key(meta: &'static ModelMeta, name: &str) -> Result<OrderKey, NameError> {
+    let (descending, path) = match name.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, name),
     };
-    if field_name.contains("__") {
-        return Err(NameError::Relation {
-            path: name.to_string(),
-        });
-    }
-    Ok((field::<M>(field_name)?, descending))
+    let names: Vec<&str> = path.split("__").collect();
+    let (hops, field) = resolve(meta, &names, name)?;
+    Ok(OrderKey {
+        hops,
+        field,
+        descending,
+    })
+}
+
+/// One key of a by-name ordering.
+#[derive(Debug, Clone)]
+pub(crate) struct OrderKey {
+    /// The foreign keys followed to reach `field` (none for a field of the model itself).
+    pub(crate) hops: Vec<Hop>,
+    /// The field ordered by.
+    pub(crate) field: &'static FieldMeta,
+    /// `DESC`.
+    pub(crate) descending: bool,
 }

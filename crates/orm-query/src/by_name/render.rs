@@ -9,9 +9,9 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::QueryResult;
 use diesel::sql_types::{self as st, Bool};
 
-use super::parse::LookupKind;
+use super::parse::{LookupKind, OrderKey, MAX_RELATIONS};
 use super::value::Value;
-use super::{ByName, Clause, Condition, OrderByName};
+use super::{ByName, Clause, Condition, Hop, OrderByName};
 use crate::lookups::LIKE_ESCAPE;
 
 /// A backend that can bind every kind of by-name [`Value`]. Implemented for each enabled
@@ -64,17 +64,61 @@ bind_all!(
     "mysql" => diesel::mysql::Mysql
 );
 
-fn column<'b, DB: Backend>(
-    out: &mut AstPass<'_, 'b, DB>,
-    table: &'b str,
-    column: &'b str,
+fn column<DB: Backend>(
+    out: &mut AstPass<'_, '_, DB>,
+    table: &str,
+    column: &str,
 ) -> QueryResult<()> {
     out.push_identifier(table)?;
     out.push_sql(".");
     out.push_identifier(column)
 }
 
+/// The table aliases of the subqueries a path through foreign keys renders, one per level
+/// (an alias, so a model referencing itself never confuses its two copies).
+const ALIASES: [&str; MAX_RELATIONS] = [
+    "__orm_r1", "__orm_r2", "__orm_r3", "__orm_r4", "__orm_r5", "__orm_r6", "__orm_r7", "__orm_r8",
+];
+
+/// `c`, whose column may be on a table reached through foreign keys: every hop renders
+/// `fk IN (SELECT pk FROM target AS alias WHERE ...)`, a semi-join that never repeats a
+/// row. A nullable first hop adds `fk IS NOT NULL AND`, so an excluded condition keeps the
+/// rows whose key is null (they do not match it), as Django's `exclude` does.
 fn condition<'b, DB: BindAll>(
+    out: &mut AstPass<'_, 'b, DB>,
+    table: &'b str,
+    c: &'b Condition,
+) -> QueryResult<()> {
+    let Some(first) = c.hops.first() else {
+        return field_condition(out, table, c);
+    };
+    out.push_sql("(");
+    if first.nullable {
+        column(out, table, first.column)?;
+        out.push_sql(" IS NOT NULL AND ");
+    }
+    let mut from = table;
+    for (hop, alias) in c.hops.iter().zip(ALIASES) {
+        column(out, from, hop.column)?;
+        out.push_sql(" IN (SELECT ");
+        column(out, alias, hop.pk)?;
+        out.push_sql(" FROM ");
+        out.push_identifier(hop.table)?;
+        out.push_sql(" AS ");
+        out.push_identifier(alias)?;
+        out.push_sql(" WHERE ");
+        from = alias;
+    }
+    field_condition(out, from, c)?;
+    for _ in &c.hops {
+        out.push_sql(")");
+    }
+    out.push_sql(")");
+    Ok(())
+}
+
+/// `c` on a column of `table` itself.
+fn field_condition<'b, DB: BindAll>(
     out: &mut AstPass<'_, 'b, DB>,
     table: &'b str,
     c: &'b Condition,
@@ -199,17 +243,53 @@ impl<M> QueryId for OrderByName<M> {
 
 impl<M, DB: Backend> QueryFragment<DB> for OrderByName<M> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        for (i, (field, descending)) in self.keys.iter().enumerate() {
+        for (i, key) in self.keys.iter().enumerate() {
             if i > 0 {
                 out.push_sql(", ");
             }
-            column(&mut out, self.table, field.column)?;
-            if *descending {
+            order_key(&mut out, self.table, key)?;
+            if key.descending {
                 out.push_sql(" DESC");
             }
         }
         Ok(())
     }
+}
+
+/// The column `key` orders by; through foreign keys, a scalar subquery per hop:
+/// `(SELECT (SELECT r2.name FROM t2 AS r2 WHERE r2.pk = r1.fk2) FROM t1 AS r1 WHERE
+/// r1.pk = table.fk1)`, NULL when a key is null.
+fn order_key<DB: Backend>(
+    out: &mut AstPass<'_, '_, DB>,
+    table: &str,
+    key: &OrderKey,
+) -> QueryResult<()> {
+    order_path(out, table, &key.hops, &ALIASES, key.field.column)
+}
+
+fn order_path<DB: Backend>(
+    out: &mut AstPass<'_, '_, DB>,
+    from: &str,
+    hops: &[Hop],
+    aliases: &[&str],
+    field: &str,
+) -> QueryResult<()> {
+    let (Some((hop, hops)), Some((alias, aliases))) = (hops.split_first(), aliases.split_first())
+    else {
+        return column(out, from, field);
+    };
+    out.push_sql("(SELECT ");
+    order_path(out, alias, hops, aliases, field)?;
+    out.push_sql(" FROM ");
+    out.push_identifier(hop.table)?;
+    out.push_sql(" AS ");
+    out.push_identifier(alias)?;
+    out.push_sql(" WHERE ");
+    column(out, alias, hop.pk)?;
+    out.push_sql(" = ");
+    column(out, from, hop.column)?;
+    out.push_sql(")");
+    Ok(())
 }
 
 impl<M, QS> AppearsOnTable<QS> for OrderByName<M> {}
