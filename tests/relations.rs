@@ -356,3 +356,111 @@ backend_test!(
         assert_eq!(by_parent, ["jazz", "music", "books"]);
     }
 );
+
+backend_test!(
+    fn select_related_by_names_any_depth(db: &TestDb) {
+        let mut conn = seed(db, 3, 2);
+        let queries = count_queries(&mut conn);
+        let tracks = Track::objects()
+            .filter(tracks::position.eq(1))
+            .order_by(tracks::id)
+            .select_related_names(&["album"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap();
+        // The tracks, then the distinct albums they reference: two statements.
+        assert_eq!(queries.load(Ordering::SeqCst), 2);
+        assert_eq!(titles(&tracks), ["A1 T1", "A2 T1", "A3 T1"]);
+        for t in &tracks {
+            assert_eq!(t.album.get().expect("album loaded").id, *t.album.pk());
+        }
+        let first = Track::objects()
+            .order_by(tracks::id.desc())
+            .select_related_names(&["album"])
+            .unwrap()
+            .first(&mut conn)
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.album.get().unwrap().name, "A3");
+        // A nullable key: loaded where set, None where null.
+        let playlists = Playlist::objects()
+            .order_by(playlists::id)
+            .select_related_names(&["featured"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap();
+        let featured = playlists[0].featured.as_ref().unwrap();
+        assert_eq!(featured.get().unwrap().name, "A1");
+        assert!(playlists[1].featured.is_none());
+        // Names are checked against each model reached.
+        let qs = || Track::objects();
+        assert!(matches!(
+            qs().select_related_names(&["title"]),
+            Err(orm::NameError::NotARelation {
+                model: "Track",
+                field: "title"
+            })
+        ));
+        assert!(matches!(
+            qs().select_related_names(&["album__name"]),
+            Err(orm::NameError::NotARelation {
+                model: "Album",
+                field: "name"
+            })
+        ));
+        assert!(matches!(
+            qs().select_related_names(&["albm"]),
+            Err(orm::NameError::UnknownField { model: "Track", .. })
+        ));
+    }
+);
+
+backend_test!(
+    fn select_related_by_names_two_levels_and_a_self_reference(db: &TestDb) {
+        seed_streets(db);
+        seed_categories(db);
+        let mut conn = db.connect();
+        let queries = count_queries(&mut conn);
+        let streets = Street::objects()
+            .order_by(streets::name)
+            .select_related_names(&["city__country", "city"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap();
+        // Streets, their cities, the cities' countries.
+        assert_eq!(queries.load(Ordering::SeqCst), 3);
+        let names: Vec<(&str, &str, &str)> = streets
+            .iter()
+            .map(|s| {
+                let city = s.city.get().expect("city loaded");
+                let country = city.country.get().expect("country loaded");
+                (s.name.as_str(), city.name.as_str(), country.name.as_str())
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Bac", "Paris", "France"),
+                ("Corso", "Rome", "Italy"),
+                ("Rivoli", "Paris", "France")
+            ]
+        );
+        let jazz = Category::objects()
+            .filter(categories::name.eq("jazz"))
+            .select_related_names(&["parent__parent"])
+            .unwrap()
+            .first(&mut conn)
+            .unwrap()
+            .unwrap();
+        let music = jazz.parent.as_ref().unwrap().get().expect("parent loaded");
+        assert_eq!(music.name, "music");
+        let root = music
+            .parent
+            .as_ref()
+            .unwrap()
+            .get()
+            .expect("grandparent loaded");
+        assert_eq!(root.name, "root");
+        assert!(root.parent.is_none());
+    }
+);

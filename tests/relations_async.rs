@@ -228,3 +228,35 @@ backend_test!(
         });
     }
 );
+
+backend_test!(
+    fn select_related_by_names(db: &TestDb) {
+        seed_streets(db);
+        runtime().block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let qs = Street::objects()
+                .filter_by("city__country__name", "France")
+                .unwrap()
+                .order_by(streets::name)
+                .select_related_names(&["city__country"])
+                .unwrap();
+            let streets = assert_send(qs.all(&pool)).await.unwrap();
+            let names: Vec<(&str, &str)> = streets
+                .iter()
+                .map(|s| {
+                    let city = s.city.get().expect("city loaded");
+                    (
+                        s.name.as_str(),
+                        city.country.get().expect("country").name.as_str(),
+                    )
+                })
+                .collect();
+            assert_eq!(names, [("Bac", "France"), ("Rivoli", "France")]);
+            let mut conn = pool.get().await.unwrap();
+            let queries = count_queries(&mut conn);
+            let first = assert_send(qs.first(&mut conn)).await.unwrap().unwrap();
+            assert_eq!(queries.load(Ordering::SeqCst), 3);
+            assert_eq!(first.city.get().unwrap().name, "Paris");
+        });
+    }
+);

@@ -105,6 +105,13 @@ impl ModelDef {
             &self.guards(true, false),
         );
         let relations = crate::relations::emit(&self.ident, &self.table, &self.fields);
+        let by_name = crate::relations::emit_by_name(
+            &self.ident,
+            &self.table,
+            &self.fields,
+            &self.fields[self.pk],
+            &self.guards(true, true),
+        );
         // The metadata reaches a foreign key's target through the field's own type
         // (`<ForeignKey<M> as __OrmForeignKeyTarget>::TARGET`, spanned on the field): when
         // `M` is not a model, that repeats the struct's own error instead of adding one.
@@ -132,6 +139,7 @@ impl ModelDef {
                 #model_impl
                 #persist
                 #relations
+                #by_name
             };
         }
     }

@@ -119,3 +119,124 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
     }
     out
 }
+
+/// `LoadByPk` (rows by primary key) and `SelectRelatedNames` (foreign keys filled by name,
+/// a match over the foreign-key fields) for model `ident`. `guards` are the model's own
+/// (enum fields, foreign-key targets being models).
+pub fn emit_by_name(
+    ident: &syn::Ident,
+    table: &syn::Ident,
+    fields: &[Field],
+    pk: &Field,
+    guards: &[TokenStream],
+) -> TokenStream {
+    let pk_ident = &pk.ident;
+    let pk_ty = pk.value_type();
+    let mut targets: Vec<String> = Vec::new();
+    let mut relation_guards = vec![quote!(for<'__orm> #ident: ::core::marker::Send)];
+    let mut names = Vec::new();
+    let mut key_ofs = Vec::new();
+    let mut sets = Vec::new();
+    for f in fields {
+        let Base::ForeignKey(target, key, _) = &f.base else {
+            continue;
+        };
+        let name = quote!(#target).to_string();
+        if !targets.contains(&name) {
+            targets.push(name.clone());
+            relation_guards.push(quote!(for<'__orm> #target: ::core::clone::Clone));
+            relation_guards.push(quote!(for<'__orm> #key: ::core::hash::Hash + ::core::cmp::Eq));
+            if name != "Self" && *ident != name {
+                relation_guards.push(quote! {
+                    for<'__orm> #target: ::orm::related_names::SelectRelatedNames
+                        + ::orm::related_names::LoadByPk
+                });
+            }
+        }
+        let column = &f.ident;
+        names.push(column.to_string());
+        if f.nullable {
+            key_ofs.push(quote!(|__r: &Self| __r.#column.as_ref().map(|__fk| __fk.pk())));
+            sets.push(quote! {
+                |__r: &mut Self, __v| {
+                    if let ::core::option::Option::Some(__fk) = &mut __r.#column {
+                        __fk.set_loaded(__v);
+                    }
+                }
+            });
+        } else {
+            key_ofs.push(quote!(|__r: &Self| ::core::option::Option::Some(__r.#column.pk())));
+            sets.push(quote!(|__r: &mut Self, __v| __r.#column.set_loaded(__v)));
+        }
+    }
+    let paths = quote!(::orm::related_names::RelatedPaths);
+    quote! {
+        impl ::orm::related_names::LoadByPk for #ident where #(#guards,)* {
+            type Query = ::diesel::dsl::Filter<
+                <#table::table as ::diesel::query_builder::AsQuery>::Query,
+                ::diesel::dsl::EqAny<#table::#pk_ident, ::std::vec::Vec<#pk_ty>>,
+            >;
+            fn by_pks(keys: ::std::vec::Vec<#pk_ty>) -> Self::Query {
+                ::diesel::query_dsl::methods::FilterDsl::filter(
+                    ::diesel::query_builder::AsQuery::as_query(#table::table),
+                    ::diesel::ExpressionMethods::eq_any(#table::#pk_ident, keys),
+                )
+            }
+        }
+        impl ::orm::related_names::SelectRelatedNames for #ident
+        where
+            #(#guards,)*
+            #(#relation_guards,)*
+        {
+            fn load_related(
+                rows: &mut [Self],
+                paths: &#paths,
+                conn: &mut ::orm::Connection,
+            ) -> ::orm::Result<()> {
+                let _ = (&rows, &conn);
+                for (__field, __rest) in paths.groups() {
+                    match __field {
+                        #(#names => ::orm::related_names::fill(
+                            rows, &__rest, &mut *conn, #key_ofs, #sets,
+                        )?,)*
+                        __other => {
+                            return ::core::result::Result::Err(
+                                ::orm::related_names::not_a_relation(
+                                    <Self as ::orm::Model>::meta(),
+                                    __other,
+                                ),
+                            );
+                        }
+                    }
+                }
+                ::core::result::Result::Ok(())
+            }
+
+            fn load_related_async<'__a>(
+                rows: &'__a mut [Self],
+                paths: &'__a #paths,
+                conn: &'__a mut ::orm::PooledConnection,
+            ) -> ::orm::related_names::BoxFuture<'__a, ::orm::Result<()>> {
+                ::std::boxed::Box::pin(async move {
+                    let _ = (&rows, &conn);
+                    for (__field, __rest) in paths.groups() {
+                        match __field {
+                            #(#names => ::orm::related_names::fill_async(
+                                &mut *rows, &__rest, &mut *conn, #key_ofs, #sets,
+                            ).await?,)*
+                            __other => {
+                                return ::core::result::Result::Err(
+                                    ::orm::related_names::not_a_relation(
+                                        <Self as ::orm::Model>::meta(),
+                                        __other,
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    ::core::result::Result::Ok(())
+                })
+            }
+        }
+    }
+}

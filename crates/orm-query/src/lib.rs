@@ -21,6 +21,8 @@
 //! - [`stream`]: `iter` / `stream` in bounded batches (keyset on the primary key when
 //!   unordered, LIMIT/OFFSET when ordered).
 //! - [`relations`]: `select_related` (one JOIN), `prefetch` (one extra query), `related`.
+//! - [`related_names`]: `select_related_names(&["team__org"])`, relations named at run
+//!   time, one query per level.
 //!
 //! **Architecture invariant:** query building here is pure; only the terminal operations
 //! touch a connection, through orm-exec.
@@ -31,6 +33,7 @@ pub mod by_name;
 pub mod executor;
 pub mod lookups;
 pub mod queryset;
+pub mod related_names;
 pub mod relations;
 pub mod run;
 pub mod run_async;
@@ -40,5 +43,6 @@ pub use by_name::{ByName, NameError, OrderByName};
 pub use executor::{Executor, RunQuerySet};
 pub use lookups::{Lookups, TextLookups};
 pub use queryset::{NoOrder, Objects, ObjectsExt, OrderBy, QuerySet};
+pub use related_names::{RelatedByName, SelectRelatedNames};
 pub use relations::{prefetch, BelongsTo, RelatedExt, SelectRelated};
 pub use stream::{RowIter, RowStream, StreamSource};

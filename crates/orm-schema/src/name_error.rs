@@ -37,6 +37,15 @@ pub enum NameError {
         /// What the field accepts.
         expected: &'static str,
     },
+    /// A name in a relation path that is a field but not a foreign key
+    /// (`select_related_names(&["title"])`).
+    #[error("field `{field}` of `{model}` is not a foreign key")]
+    NotARelation {
+        /// The model's name.
+        model: &'static str,
+        /// The field.
+        field: &'static str,
+    },
     /// A path that follows more foreign keys than a by-name lookup or ordering allows
     /// (`album__artist__label__...`).
     #[error("`{path}` follows more than {max} relations")]

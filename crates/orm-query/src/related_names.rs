@@ -1,0 +1,426 @@
+//! `select_related_names(&["album", "team__org"])`: loading the rows foreign keys reference
+//! when the relations are named at run time (an `?expand=` query parameter).
+//!
+//! The names are checked against the models' metadata like every by-name input. Each
+//! relation level then loads with one query, `WHERE pk IN (...)` over the distinct keys
+//! of the level above (in chunks of [`KEYS_PER_QUERY`]), as Django's `prefetch_related`
+//! does, so a result of any size costs one query per named foreign key, never one per row.
+//! Each loaded row is attached to every foreign key that references it (a clone per
+//! referencing row), so the models reached must be `Clone`.
+//!
+//! `#[derive(Model)]` implements [`SelectRelatedNames`] for every model whose foreign keys
+//! reference `Clone` models.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use orm_exec::{Connection, Database, PooledConnection, Result};
+use orm_schema::{Model, ModelMeta, NameError};
+
+use crate::by_name::MAX_RELATIONS;
+use crate::executor::LoadRows;
+use crate::queryset::{NoOrder, QuerySet};
+use crate::run::{Runnable, Slice};
+use crate::run_async::AsyncRunnable;
+pub use crate::run_async::BoxFuture;
+
+/// The most keys one `WHERE pk IN (...)` query binds; more keys take more queries (SQLite
+/// binds at most 32 766 values per statement, MySQL 65 535).
+pub const KEYS_PER_QUERY: usize = 10_000;
+
+/// Checked relation paths: each a list of foreign-key field names, outermost first.
+#[derive(Debug, Clone, Default)]
+pub struct RelatedPaths {
+    paths: Vec<Vec<&'static str>>,
+}
+
+impl RelatedPaths {
+    /// `names` (`"album"`, `"team__org"`) checked against `meta`: every part must be a
+    /// foreign-key field of the model reached so far.
+    pub fn parse(meta: &'static ModelMeta, names: &[&str]) -> std::result::Result<Self, NameError> {
+        let mut paths = Vec::with_capacity(names.len());
+        for name in names {
+            let parts: Vec<&str> = name.split("__").collect();
+            if parts.len() > MAX_RELATIONS {
+                return Err(NameError::PathTooLong {
+                    path: name.to_string(),
+                    max: MAX_RELATIONS,
+                });
+            }
+            let mut model = meta;
+            let mut path = Vec::with_capacity(parts.len());
+            for part in parts {
+                let field = model
+                    .fields
+                    .iter()
+                    .find(|f| f.name == part)
+                    .ok_or_else(|| NameError::UnknownField {
+                        model: model.name,
+                        field: part.to_string(),
+                    })?;
+                let Some(fk) = &field.foreign_key else {
+                    return Err(NameError::NotARelation {
+                        model: model.name,
+                        field: field.name,
+                    });
+                };
+                path.push(field.name);
+                model = (fk.target)();
+            }
+            paths.push(path);
+        }
+        Ok(RelatedPaths { paths })
+    }
+
+    /// Whether no path is left.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    /// The paths grouped by their first field: (field, the rest of each path through it).
+    pub fn groups(&self) -> Vec<(&'static str, RelatedPaths)> {
+        let mut groups: Vec<(&'static str, RelatedPaths)> = Vec::new();
+        for path in &self.paths {
+            let Some((first, rest)) = path.split_first() else {
+                continue;
+            };
+            let at = match groups.iter().position(|(f, _)| f == first) {
+                Some(at) => at,
+                None => {
+                    groups.push((first, RelatedPaths::default()));
+                    groups.len() - 1
+                }
+            };
+            if !rest.is_empty() {
+                groups[at].1.paths.push(rest.to_vec());
+            }
+        }
+        groups
+    }
+}
+
+/// The error for a name that is not a foreign key of `meta` (paths are checked before
+/// they run, so the derive's code reaches this only for a path built by hand).
+pub fn not_a_relation(meta: &'static ModelMeta, name: &str) -> orm_exec::Error {
+    let error = match meta.fields.iter().find(|f| f.name == name) {
+        Some(field) => NameError::NotARelation {
+            model: meta.name,
+            field: field.name,
+        },
+        None => NameError::UnknownField {
+            model: meta.name,
+            field: name.to_string(),
+        },
+    };
+    error.into()
+}
+
+/// A model whose foreign keys can be filled by name ([`QuerySet::select_related_names`]).
+/// Implemented by `#[derive(Model)]`; the derive's match over the foreign-key fields calls
+/// [`fill`] / [`fill_async`] for each one named.
+pub trait SelectRelatedNames: Model + Send {
+    /// Fills the foreign keys `paths` name in every row of `rows`, blocking.
+    fn load_related(rows: &mut [Self], paths: &RelatedPaths, conn: &mut Connection) -> Result<()>;
+
+    /// Fills the foreign keys `paths` name in every row of `rows`, async.
+    fn load_related_async<'a>(
+        rows: &'a mut [Self],
+        paths: &'a RelatedPaths,
+        conn: &'a mut PooledConnection,
+    ) -> BoxFuture<'a, Result<()>>;
+}
+
+/// How a model's rows are loaded by primary key: `SELECT ... WHERE pk IN (keys)`.
+/// Implemented by `#[derive(Model)]`.
+pub trait LoadByPk: Model {
+    /// The diesel query (`table.filter(pk.eq_any(keys))`).
+    type Query;
+    /// The query of the rows whose primary key is one of `keys`.
+    fn by_pks(keys: Vec<Self::PrimaryKey>) -> Self::Query;
+}
+
+/// The distinct keys `key_of` gives for `rows`, in chunks of [`KEYS_PER_QUERY`].
+fn key_chunks<M, K: Clone + Hash + Eq>(
+    rows: &[M],
+    key_of: impl Fn(&M) -> Option<&K>,
+) -> Vec<Vec<K>> {
+    let mut seen = std::collections::HashSet::new();
+    let keys: Vec<K> = rows
+        .iter()
+        .filter_map(key_of)
+        .filter(|k| seen.insert(*k))
+        .cloned()
+        .collect();
+    keys.chunks(KEYS_PER_QUERY).map(<[K]>::to_vec).collect()
+}
+
+/// Attaches each loaded target to every row whose key references it.
+fn attach<M, T: Model + Clone>(
+    rows: &mut [M],
+    targets: Vec<T>,
+    key_of: impl Fn(&M) -> Option<&T::PrimaryKey>,
+    set: impl Fn(&mut M, T),
+) where
+    T::PrimaryKey: Hash + Eq,
+{
+    let index: HashMap<T::PrimaryKey, T> =
+        targets.into_iter().map(|t| (t.pk().clone(), t)).collect();
+    for row in rows.iter_mut() {
+        let found = key_of(row).and_then(|k| index.get(k)).cloned();
+        if let Some(target) = found {
+            set(row, target);
+        }
+    }
+}
+
+/// Loads the `T` rows `rows` reference through one foreign key (`key_of` reads it, `set`
+/// fills it), then the relations `rest` names on them, blocking.
+pub fn fill<M, T>(
+    rows: &mut [M],
+    rest: &RelatedPaths,
+    conn: &mut Connection,
+    key_of: impl Fn(&M) -> Option<&T::PrimaryKey>,
+    set: impl Fn(&mut M, T),
+) -> Result<()>
+where
+    T: SelectRelatedNames + LoadByPk + Clone,
+    T::PrimaryKey: Hash + Eq,
+    (T::Query, NoOrder): Runnable<T>,
+{
+    let mut targets = Vec::new();
+    for keys in key_chunks(rows, &key_of) {
+        let query = (T::by_pks(keys), NoOrder);
+        targets.extend(LoadRows::rows(&mut *conn, query, Slice::All)?);
+    }
+    if !rest.is_empty() && !targets.is_empty() {
+        T::load_related(&mut targets, rest, conn)?;
+    }
+    attach(rows, targets, key_of, set);
+    Ok(())
+}
+
+/// [`fill`], async.
+pub async fn fill_async<M, T>(
+    rows: &mut [M],
+    rest: &RelatedPaths,
+    conn: &mut PooledConnection,
+    key_of: impl Fn(&M) -> Option<&T::PrimaryKey> + Send,
+    set: impl Fn(&mut M, T) + Send,
+) -> Result<()>
+where
+    M: Send,
+    T: SelectRelatedNames + LoadByPk + Clone,
+    T::PrimaryKey: Hash + Eq,
+    (T::Query, NoOrder): AsyncRunnable<T>,
+{
+    let mut targets = Vec::new();
+    for keys in key_chunks(rows, &key_of) {
+        let loaded = crate::run_async::rows(conn, (T::by_pks(keys), NoOrder), Slice::All).await?;
+        targets.extend(loaded);
+    }
+    if !rest.is_empty() && !targets.is_empty() {
+        T::load_related_async(&mut targets, rest, conn).await?;
+    }
+    attach(rows, targets, key_of, set);
+    Ok(())
+}
+
+/// A QuerySet of `M` that fills the foreign keys named at run time (see
+/// [`QuerySet::select_related_names`]).
+pub struct RelatedByName<M, W, O = NoOrder> {
+    qs: QuerySet<M, W, O>,
+    paths: Arc<RelatedPaths>,
+}
+
+impl<M, W: Clone, O: Clone> Clone for RelatedByName<M, W, O> {
+    fn clone(&self) -> Self {
+        RelatedByName {
+            qs: self.qs.clone(),
+            paths: Arc::clone(&self.paths),
+        }
+    }
+}
+
+impl<M: Model, W, O> std::fmt::Debug for RelatedByName<M, W, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelatedByName")
+            .field("queryset", &self.qs)
+            .field("paths", &self.paths.paths)
+            .finish()
+    }
+}
+
+impl<M: Model, W, O> QuerySet<M, W, O> {
+    /// Fills the foreign keys named by `names` in every row loaded, any depth:
+    /// `select_related_names(&["album"])`, `select_related_names(&["team__org", "coach"])`.
+    /// Each name is checked against the models' metadata ([`NameError`] otherwise).
+    ///
+    /// Each named foreign key costs one more query (`WHERE pk IN (...)` over the distinct
+    /// keys of the rows above it), whatever the number of rows; the typed
+    /// [`select_related`](QuerySet::select_related) loads one or two levels in the same
+    /// query by JOIN. Build the QuerySet (filters, ordering, slice) first, then call this.
+    pub fn select_related_names(
+        self,
+        names: &[&str],
+    ) -> std::result::Result<RelatedByName<M, W, O>, NameError> {
+        let paths = RelatedPaths::parse(M::meta(), names)?;
+        Ok(RelatedByName {
+            qs: self,
+            paths: Arc::new(paths),
+        })
+    }
+}
+
+/// What [`RelatedByName`]'s operations run on: `&mut Connection` (blocking), `&Database`
+/// or `&mut PooledConnection` (async; every query on one pooled connection).
+#[diagnostic::on_unimplemented(
+    message = "a QuerySet cannot run on `{Self}`",
+    label = "not an executor for this QuerySet",
+    note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)"
+)]
+pub trait LoadRelatedByName<M, W, O>: Sized {
+    /// `Result<X>` blocking, a `Send` future of it async.
+    type Output<X: Send + 'static>;
+
+    /// The rows of `qs` in `slice`, with the foreign keys `paths` names filled.
+    fn load(
+        self,
+        qs: &QuerySet<M, W, O>,
+        slice: Slice,
+        paths: Arc<RelatedPaths>,
+    ) -> Self::Output<Vec<M>>
+    where
+        M: Send + 'static;
+
+    /// `out` with `f` applied to its value once it is there.
+    fn map<X: Send + 'static, Y: Send + 'static>(
+        out: Self::Output<X>,
+        f: impl FnOnce(X) -> Y + Send + 'static,
+    ) -> Self::Output<Y>;
+}
+
+impl<M, W, O> LoadRelatedByName<M, W, O> for &mut Connection
+where
+    M: SelectRelatedNames,
+    W: Clone,
+    O: Clone,
+    (W, O): Runnable<M>,
+{
+    type Output<X: Send + 'static> = Result<X>;
+
+    fn load(
+        self,
+        qs: &QuerySet<M, W, O>,
+        slice: Slice,
+        paths: Arc<RelatedPaths>,
+    ) -> Result<Vec<M>> {
+        let mut rows = LoadRows::rows(&mut *self, parts(qs), slice)?;
+        M::load_related(&mut rows, &paths, self)?;
+        Ok(rows)
+    }
+
+    fn map<X: Send + 'static, Y: Send + 'static>(
+        out: Result<X>,
+        f: impl FnOnce(X) -> Y + Send + 'static,
+    ) -> Result<Y> {
+        out.map(f)
+    }
+}
+
+/// The (filter, ordering) pair of `qs`, cloned.
+fn parts<M, W: Clone, O: Clone>(qs: &QuerySet<M, W, O>) -> (W, O) {
+    (qs.query.clone(), qs.order.clone())
+}
+
+/// Loads the rows and their relations on one pooled connection.
+async fn load_pooled<M, W, O>(
+    conn: &mut PooledConnection,
+    parts: (W, O),
+    slice: Slice,
+    paths: Arc<RelatedPaths>,
+) -> Result<Vec<M>>
+where
+    M: SelectRelatedNames,
+    (W, O): AsyncRunnable<M>,
+{
+    let mut rows = crate::run_async::rows(conn, parts, slice).await?;
+    M::load_related_async(&mut rows, &paths, conn).await?;
+    Ok(rows)
+}
+
+impl<'d, M, W, O> LoadRelatedByName<M, W, O> for &'d Database
+where
+    M: SelectRelatedNames,
+    W: Clone,
+    O: Clone,
+    (W, O): AsyncRunnable<M>,
+{
+    type Output<X: Send + 'static> = BoxFuture<'d, Result<X>>;
+
+    fn load(
+        self,
+        qs: &QuerySet<M, W, O>,
+        slice: Slice,
+        paths: Arc<RelatedPaths>,
+    ) -> Self::Output<Vec<M>> {
+        let parts = parts(qs);
+        Box::pin(async move {
+            let mut conn = self.get().await?;
+            load_pooled(&mut conn, parts, slice, paths).await
+        })
+    }
+
+    fn map<X: Send + 'static, Y: Send + 'static>(
+        out: Self::Output<X>,
+        f: impl FnOnce(X) -> Y + Send + 'static,
+    ) -> Self::Output<Y> {
+        Box::pin(async move { out.await.map(f) })
+    }
+}
+
+impl<'c, M, W, O> LoadRelatedByName<M, W, O> for &'c mut PooledConnection
+where
+    M: SelectRelatedNames,
+    W: Clone,
+    O: Clone,
+    (W, O): AsyncRunnable<M>,
+{
+    type Output<X: Send + 'static> = BoxFuture<'c, Result<X>>;
+
+    fn load(
+        self,
+        qs: &QuerySet<M, W, O>,
+        slice: Slice,
+        paths: Arc<RelatedPaths>,
+    ) -> Self::Output<Vec<M>> {
+        let parts = parts(qs);
+        Box::pin(load_pooled(self, parts, slice, paths))
+    }
+
+    fn map<X: Send + 'static, Y: Send + 'static>(
+        out: Self::Output<X>,
+        f: impl FnOnce(X) -> Y + Send + 'static,
+    ) -> Self::Output<Y> {
+        Box::pin(async move { out.await.map(f) })
+    }
+}
+
+impl<M: Send + 'static, W, O> RelatedByName<M, W, O> {
+    /// Every row, with the named foreign keys filled.
+    pub fn all<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<Vec<M>> {
+        let slice = Slice::new(self.qs.limit, self.qs.offset, None);
+        executor.load(&self.qs, slice, Arc::clone(&self.paths))
+    }
+
+    /// The first row with the named foreign keys filled, or `None`.
+    pub fn first<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<Option<M>> {
+        let slice = Slice::new(self.qs.limit, self.qs.offset, Some(1));
+        let rows = executor.load(&self.qs, slice, Arc::clone(&self.paths));
+        E::map(rows, first_row)
+    }
+}
+
+fn first_row<M>(rows: Vec<M>) -> Option<M> {
+    rows.into_iter().next()
+}
