@@ -260,3 +260,43 @@ backend_test!(
         });
     }
 );
+
+backend_test!(
+    fn relations_never_take_a_second_connection(db: &TestDb) {
+        // A pool of one connection that fails at once when none is free: a path that took
+        // a second connection while holding the first would get Error::PoolTimeout.
+        drop(seed(db, 3, 2));
+        seed_streets(db);
+        runtime().block_on(async {
+            let pool = Database::builder(&db.url)
+                .max_size(1)
+                .acquire_timeout(std::time::Duration::ZERO)
+                .build()
+                .await
+                .unwrap();
+            let streets = Street::objects()
+                .select_related_names(&["city__country"])
+                .unwrap()
+                .all(&pool)
+                .await
+                .unwrap();
+            assert_eq!(streets.len(), 3);
+            let tracks = Track::objects()
+                .select_related::<Album>()
+                .all(&pool)
+                .await
+                .unwrap();
+            assert_eq!(tracks.len(), 6);
+            let albums = Album::objects().all(&pool).await.unwrap();
+            let grouped: Vec<(Album, Vec<Track>)> = orm::prefetch(&pool, albums).await.unwrap();
+            assert_eq!(grouped.len(), 3);
+            // And the pool really has one connection: holding it, another get fails.
+            let held = pool.get().await.unwrap();
+            assert!(matches!(
+                pool.get().await,
+                Err(orm::Error::PoolTimeout { .. })
+            ));
+            drop(held);
+        });
+    }
+);
