@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use diesel::connection::InstrumentationEvent;
-use diesel::RunQueryDsl;
+use diesel::{QueryDsl, RunQueryDsl};
 use fixtures::*;
 use orm::prelude::*;
 use orm::Error;
@@ -462,5 +462,109 @@ backend_test!(
             .expect("grandparent loaded");
         assert_eq!(root.name, "root");
         assert!(root.parent.is_none());
+    }
+);
+
+backend_test!(
+    fn models_that_reference_each_other(db: &TestDb) {
+        let mut conn = db.connect();
+        let models = [Player::meta(), Team::meta()];
+        conn.create_all(&models).unwrap();
+        conn.create_all(&models).unwrap(); // idempotent, the deferred key included
+        let backend = conn.backend();
+        orm::dispatch!(&mut conn, c => diesel::insert_into(teams::table)
+            .values(vec![
+                (teams::id.eq(1i64), teams::name.eq("Reds"), teams::captain.eq(None::<i64>)),
+                (teams::id.eq(2i64), teams::name.eq("Blues"), teams::captain.eq(None::<i64>)),
+            ])
+            .execute(c)
+            .and_then(|_| diesel::insert_into(players::table)
+                .values(vec![
+                    (players::id.eq(10i64), players::team.eq(1i64), players::name.eq("Ann")),
+                    (players::id.eq(11i64), players::team.eq(1i64), players::name.eq("Bob")),
+                    (players::id.eq(20i64), players::team.eq(2i64), players::name.eq("Cy")),
+                ])
+                .execute(c))
+            .and_then(|_| diesel::update(teams::table.filter(teams::id.eq(1i64)))
+                .set(teams::captain.eq(Some(11i64)))
+                .execute(c)))
+        .map_err(|e| Error::from_diesel(e, backend))
+        .unwrap();
+        // The deferred key is a real constraint: a captain that is no player is refused.
+        let missing = orm::dispatch!(&mut conn, c => diesel::update(teams::table)
+            .set(teams::captain.eq(Some(99i64)))
+            .execute(c))
+        .map_err(|e| Error::from_diesel(e, backend));
+        assert!(
+            matches!(missing, Err(Error::ForeignKeyViolation { .. })),
+            "{missing:?}"
+        );
+        // Joined from the side that declares the join; by name from the other.
+        let players = Player::objects()
+            .select_related::<Team>()
+            .order_by(players::id)
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(players[0].team.get().unwrap().name, "Reds");
+        let teams = Team::objects()
+            .order_by(teams::id)
+            .select_related_names(&["captain__team"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap();
+        let captain = teams[0].captain.as_ref().unwrap().get().unwrap();
+        assert_eq!(captain.name, "Bob");
+        assert_eq!(captain.team.get().unwrap().name, "Reds");
+        assert!(teams[1].captain.is_none());
+        let led_by_bob = Team::objects()
+            .filter_by("captain__name", "Bob")
+            .unwrap()
+            .count(&mut conn)
+            .unwrap();
+        assert_eq!(led_by_bob, 1);
+        let rosters: Vec<(Team, Vec<Player>)> = orm::prefetch(&mut conn, teams).unwrap();
+        assert_eq!(rosters[0].1.len(), 2);
+        // ON DELETE SET NULL on the deferred key.
+        orm::dispatch!(&mut conn, c => diesel::delete(players::table.filter(players::id.eq(11i64)))
+            .execute(c))
+        .map_err(|e| Error::from_diesel(e, backend))
+        .unwrap();
+        let reds = Team::objects().get(&mut conn, teams::id.eq(1i64)).unwrap();
+        assert!(reds.captain.is_none());
+        // drop_all drops the deferred key first; it can run twice and build again.
+        conn.drop_all(&models).unwrap();
+        conn.drop_all(&models).unwrap();
+        conn.create_all(&models).unwrap();
+        assert_eq!(Team::objects().count(&mut conn).unwrap(), 0);
+    }
+);
+
+backend_test!(
+    fn select_related_names_needs_no_clone(db: &TestDb) {
+        let mut conn = db.connect();
+        conn.create_all(&[Owner::meta(), Pet::meta()]).unwrap();
+        let backend = conn.backend();
+        orm::dispatch!(&mut conn, c => diesel::insert_into(owners::table)
+            .values((owners::id.eq(1i64), owners::name.eq("Kim")))
+            .execute(c)
+            .and_then(|_| diesel::insert_into(pets::table)
+                .values(vec![
+                    (pets::id.eq(1i64), pets::owner.eq(1i64)),
+                    (pets::id.eq(2i64), pets::owner.eq(1i64)),
+                ])
+                .execute(c)))
+        .map_err(|e| Error::from_diesel(e, backend))
+        .unwrap();
+        let pets = Pet::objects()
+            .select_related_names(&["owner"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(pets.len(), 2);
+        // Both pets share the one loaded owner.
+        let a = pets[0].owner.get().unwrap();
+        let b = pets[1].owner.get().unwrap();
+        assert_eq!(a.name, "Kim");
+        assert!(std::ptr::eq(a, b));
     }
 );

@@ -59,11 +59,15 @@ fn run(args: &[String]) -> Result<(), String> {
             let backend = DatabaseUrl::parse(&url)
                 .map_err(|e| e.to_string())?
                 .backend();
-            let order = ddl::creation_order(&all_models()).map_err(|e| e.to_string())?;
-            for meta in order {
-                for statement in ddl::create_table(meta, backend) {
-                    println!("{statement};\n");
+            let statements =
+                ddl::create_all_statements(&all_models(), backend, ddl::MysqlFlavor::default())
+                    .map_err(|e| e.to_string())?;
+            for statement in statements {
+                if let Some(check) = &statement.when {
+                    let state = if check.exists { "exists" } else { "is missing" };
+                    println!("-- when constraint {} {state}", check.constraint);
                 }
+                println!("{};\n", statement.sql);
             }
             Ok(())
         }

@@ -144,12 +144,40 @@ impl Connection {
     pub fn create_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
         let backend = self.backend();
         let flavor = self.mysql_flavor()?;
-        for meta in orm_schema::ddl::creation_order(models)? {
-            for statement in orm_schema::ddl::create_table_for(meta, backend, flavor) {
-                self.batch_execute(&statement)?;
+        let statements = orm_schema::ddl::create_all_statements(models, backend, flavor)?;
+        self.run_ddl(&statements)
+    }
+
+    /// Runs `statements` in order, each whose condition holds.
+    fn run_ddl(&mut self, statements: &[orm_schema::ddl::DdlStatement]) -> Result<()> {
+        for statement in statements {
+            if let Some(check) = &statement.when {
+                if self.constraint_exists(check)? != check.exists {
+                    continue;
+                }
             }
+            self.batch_execute(&statement.sql)?;
         }
         Ok(())
+    }
+
+    /// Whether the constraint `check` names exists (servers only).
+    fn constraint_exists(&mut self, check: &orm_schema::ddl::ConstraintCheck) -> Result<bool> {
+        use diesel::sql_types::Text;
+        let backend = self.backend();
+        let Some(sql) = orm_schema::ddl::ConstraintCheck::count_sql(backend) else {
+            return Ok(false);
+        };
+        let found: crate::ddl_count::Count = crate::dispatch!(self, c => {
+            diesel::RunQueryDsl::get_result(
+                diesel::sql_query(sql)
+                    .bind::<Text, _>(check.table)
+                    .bind::<Text, _>(&check.constraint),
+                c,
+            )
+        })
+        .map_err(|e| Error::from_diesel(e, backend))?;
+        Ok(found.n > 0)
     }
 
     /// Which MySQL-family server this is (MariaDB or MySQL name their collations
@@ -173,11 +201,8 @@ impl Connection {
     ///
     /// As [`Connection::create_all`].
     pub fn drop_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
-        let backend = self.backend();
-        for meta in orm_schema::ddl::creation_order(models)?.into_iter().rev() {
-            self.batch_execute(&orm_schema::ddl::drop_table(meta, backend))?;
-        }
-        Ok(())
+        let statements = orm_schema::ddl::drop_all_statements(models, self.backend())?;
+        self.run_ddl(&statements)
     }
 }
 

@@ -55,6 +55,8 @@ pub use orm_schema::Backend;
 pub use raw::RawQuery;
 pub use url::DatabaseUrl;
 
+mod ddl_count;
+
 /// Items the exported macros expand to; not part of the API.
 #[doc(hidden)]
 pub mod __private {

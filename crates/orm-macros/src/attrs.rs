@@ -31,6 +31,7 @@ const FIELD_KEYS: &[&str] = &[
     "foreign_key",
     "one_to_one",
     "on_delete",
+    "no_join",
 ];
 
 /// The options written on the model struct.
@@ -104,6 +105,9 @@ pub struct FieldAttrs {
     pub foreign_key: Flag,
     pub one_to_one: Flag,
     pub on_delete: Option<LitStr>,
+    /// `no_join`: this foreign key gets no diesel join impls (of two models that
+    /// reference each other, the one whose join the other side declares).
+    pub no_join: Flag,
 }
 
 /// Parses every `#[orm(...)]` on the model struct.
@@ -206,6 +210,7 @@ fn parse_field_value(out: &mut FieldAttrs, meta: &ParseNestedMeta<'_>) -> Result
         "url" => flag(&mut out.url),
         "foreign_key" => flag(&mut out.foreign_key),
         "one_to_one" => flag(&mut out.one_to_one),
+        "no_join" => flag(&mut out.no_join),
         "column" => {
             out.column = Some(meta.value()?.parse()?);
             Ok(())

@@ -192,11 +192,14 @@ impl Field {
                 "`on_delete = \"set_null\"` needs the field to be `Option<ForeignKey<...>>`",
             ));
         }
-        for s in [a.foreign_key, a.one_to_one].into_iter().flatten() {
+        for s in [a.foreign_key, a.one_to_one, a.no_join]
+            .into_iter()
+            .flatten()
+        {
             if self.kind != Kind::ForeignKey {
                 return Err(self.err(
                     s,
-                    "`foreign_key`/`one_to_one` need the type `ForeignKey<Model>`",
+                    "`foreign_key`/`one_to_one`/`no_join` need the type `ForeignKey<Model>`",
                 ));
             }
         }

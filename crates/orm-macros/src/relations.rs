@@ -6,8 +6,9 @@
 //!
 //! The pair impls come only from the referencing side and once per target type (the
 //! first foreign key to it); a foreign key to the model itself is left out (a self-join
-//! needs an alias). Two models that reference each other would both emit the pair, which
-//! rustc reports as conflicting impls.
+//! needs an alias). Diesel allows one `JoinTo` per pair of tables, so of two models that
+//! reference each other one foreign key is marked `#[orm(no_join)]`: it keeps
+//! `BelongsTo` (prefetch, `related`, by-name paths) and gets no join impls.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -27,6 +28,7 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
             continue;
         }
         seen.push(name);
+        let joins = f.attrs.no_join.is_none();
         let column = &f.ident;
         // Applies only when the target is a model with that key: otherwise the struct's
         // own `ForeignKey<M>` already reports it, and these impls add nothing to that.
@@ -73,7 +75,8 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
         } else {
             quote!(::core::option::Option::Some(self.#column.pk()))
         };
-        out.extend(quote! {
+        if joins {
+            out.extend(quote! {
             impl ::diesel::JoinTo<#target_table> for #table::table #join_guard {
                 type FromClause = #target_table;
                 type OnClause = #on_clause;
@@ -96,6 +99,9 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
             }
             impl ::diesel::query_source::TableNotEqual<#target_table> for #table::table #guard {}
             impl ::diesel::query_source::TableNotEqual<#table::table> for #target_table #guard {}
+            });
+        }
+        out.extend(quote! {
             impl ::orm::relations::BelongsTo<#target> for #ident #guard {
                 type Kind = #kind;
                 type Row = #row;
@@ -143,15 +149,8 @@ pub fn emit_by_name(
         };
         let name = quote!(#target).to_string();
         if !targets.contains(&name) {
-            targets.push(name.clone());
-            relation_guards.push(quote!(for<'__orm> #target: ::core::clone::Clone));
+            targets.push(name);
             relation_guards.push(quote!(for<'__orm> #key: ::core::hash::Hash + ::core::cmp::Eq));
-            if name != "Self" && *ident != name {
-                relation_guards.push(quote! {
-                    for<'__orm> #target: ::orm::related_names::SelectRelatedNames
-                        + ::orm::related_names::LoadByPk
-                });
-            }
         }
         let column = &f.ident;
         names.push(column.to_string());
@@ -160,13 +159,13 @@ pub fn emit_by_name(
             sets.push(quote! {
                 |__r: &mut Self, __v| {
                     if let ::core::option::Option::Some(__fk) = &mut __r.#column {
-                        __fk.set_loaded(__v);
+                        __fk.set_shared(__v);
                     }
                 }
             });
         } else {
             key_ofs.push(quote!(|__r: &Self| ::core::option::Option::Some(__r.#column.pk())));
-            sets.push(quote!(|__r: &mut Self, __v| __r.#column.set_loaded(__v)));
+            sets.push(quote!(|__r: &mut Self, __v| __r.#column.set_shared(__v)));
         }
     }
     let paths = quote!(::orm::related_names::RelatedPaths);

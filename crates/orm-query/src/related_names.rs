@@ -5,11 +5,9 @@
 //! relation level then loads with one query, `WHERE pk IN (...)` over the distinct keys
 //! of the level above (in chunks of [`KEYS_PER_QUERY`]), as Django's `prefetch_related`
 //! does, so a result of any size costs one query per named foreign key, never one per row.
-//! Each loaded row is attached to every foreign key that references it (a clone per
-//! referencing row), so the models reached must be `Clone`.
+//! Each loaded row is shared (an `Arc`) by every foreign key that references it.
 //!
-//! `#[derive(Model)]` implements [`SelectRelatedNames`] for every model whose foreign keys
-//! reference `Clone` models.
+//! `#[derive(Model)]` implements [`SelectRelatedNames`] for every model.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -156,16 +154,18 @@ fn key_chunks<M, K: Clone + Hash + Eq>(
 }
 
 /// Attaches each loaded target to every row whose key references it.
-fn attach<M, T: Model + Clone>(
+fn attach<M, T: Model>(
     rows: &mut [M],
     targets: Vec<T>,
     key_of: impl Fn(&M) -> Option<&T::PrimaryKey>,
-    set: impl Fn(&mut M, T),
+    set: impl Fn(&mut M, Arc<T>),
 ) where
     T::PrimaryKey: Hash + Eq,
 {
-    let index: HashMap<T::PrimaryKey, T> =
-        targets.into_iter().map(|t| (t.pk().clone(), t)).collect();
+    let index: HashMap<T::PrimaryKey, Arc<T>> = targets
+        .into_iter()
+        .map(|t| (t.pk().clone(), Arc::new(t)))
+        .collect();
     for row in rows.iter_mut() {
         let found = key_of(row).and_then(|k| index.get(k)).cloned();
         if let Some(target) = found {
@@ -181,10 +181,10 @@ pub fn fill<M, T>(
     rest: &RelatedPaths,
     conn: &mut Connection,
     key_of: impl Fn(&M) -> Option<&T::PrimaryKey>,
-    set: impl Fn(&mut M, T),
+    set: impl Fn(&mut M, Arc<T>),
 ) -> Result<()>
 where
-    T: SelectRelatedNames + LoadByPk + Clone,
+    T: SelectRelatedNames + LoadByPk,
     T::PrimaryKey: Hash + Eq,
     (T::Query, NoOrder): Runnable<T>,
 {
@@ -206,11 +206,11 @@ pub async fn fill_async<M, T>(
     rest: &RelatedPaths,
     conn: &mut PooledConnection,
     key_of: impl Fn(&M) -> Option<&T::PrimaryKey> + Send,
-    set: impl Fn(&mut M, T) + Send,
+    set: impl Fn(&mut M, Arc<T>) + Send,
 ) -> Result<()>
 where
     M: Send,
-    T: SelectRelatedNames + LoadByPk + Clone,
+    T: SelectRelatedNames + LoadByPk,
     T::PrimaryKey: Hash + Eq,
     (T::Query, NoOrder): AsyncRunnable<T>,
 {

@@ -1,6 +1,7 @@
 //! [`ForeignKey<M>`]: a field that references another model's row.
 
 use std::fmt;
+use std::sync::Arc;
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, Queryable};
@@ -19,12 +20,15 @@ use crate::model::Model;
 ///
 /// Two handles compare equal when they reference the same primary key.
 ///
+/// A loaded row is held behind an [`Arc`], so rows that reference the same row (loaded by
+/// `select_related_names`) share one copy of it, and cloning a handle never clones the row.
+///
 /// `K` is the type of `M`'s primary key, `i64` unless given: a model whose key is an
 /// `i32` is referenced as `ForeignKey<Album, i32>`, one with a UUID key as
 /// `ForeignKey<Account, orm::Uuid>`. The compiler checks that `K` is `M`'s key type.
 pub struct ForeignKey<M: Model<PrimaryKey = K>, K = i64> {
     pk: K,
-    loaded: Option<Box<M>>,
+    loaded: Option<Arc<M>>,
 }
 
 impl<M: Model<PrimaryKey = K>, K: Clone> ForeignKey<M, K> {
@@ -37,7 +41,7 @@ impl<M: Model<PrimaryKey = K>, K: Clone> ForeignKey<M, K> {
     pub fn from_model(model: M) -> Self {
         ForeignKey {
             pk: model.pk().clone(),
-            loaded: Some(Box::new(model)),
+            loaded: Some(Arc::new(model)),
         }
     }
 
@@ -58,12 +62,18 @@ impl<M: Model<PrimaryKey = K>, K: Clone> ForeignKey<M, K> {
 
     /// Stores a loaded related row. The row's primary key replaces the handle's.
     pub fn set_loaded(&mut self, model: M) {
+        self.set_shared(Arc::new(model));
+    }
+
+    /// Stores a loaded related row shared with other handles. The row's primary key
+    /// replaces the handle's.
+    pub fn set_shared(&mut self, model: Arc<M>) {
         self.pk = model.pk().clone();
-        self.loaded = Some(Box::new(model));
+        self.loaded = Some(model);
     }
 }
 
-impl<M: Model<PrimaryKey = K> + Clone, K: Clone> Clone for ForeignKey<M, K> {
+impl<M: Model<PrimaryKey = K>, K: Clone> Clone for ForeignKey<M, K> {
     fn clone(&self) -> Self {
         ForeignKey {
             pk: self.pk.clone(),

@@ -219,12 +219,44 @@ impl PooledConnection {
     pub async fn create_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
         let backend = self.backend();
         let flavor = self.mysql_flavor().await?;
-        for meta in orm_schema::ddl::creation_order(models)? {
-            for statement in orm_schema::ddl::create_table_for(meta, backend, flavor) {
-                self.batch_execute(&statement).await?;
+        let statements = orm_schema::ddl::create_all_statements(models, backend, flavor)?;
+        self.run_ddl(&statements).await
+    }
+
+    /// Runs `statements` in order, each whose condition holds.
+    async fn run_ddl(&mut self, statements: &[orm_schema::ddl::DdlStatement]) -> Result<()> {
+        for statement in statements {
+            if let Some(check) = &statement.when {
+                if self.constraint_exists(check).await? != check.exists {
+                    continue;
+                }
             }
+            self.batch_execute(&statement.sql).await?;
         }
         Ok(())
+    }
+
+    /// Whether the constraint `check` names exists (servers only).
+    async fn constraint_exists(
+        &mut self,
+        check: &orm_schema::ddl::ConstraintCheck,
+    ) -> Result<bool> {
+        use diesel::sql_types::Text;
+        let backend = self.backend();
+        let Some(sql) = orm_schema::ddl::ConstraintCheck::count_sql(backend) else {
+            return Ok(false);
+        };
+        let found: crate::ddl_count::Count = crate::async_dispatch!(self, c => {
+            diesel_async::RunQueryDsl::get_result(
+                diesel::sql_query(sql)
+                    .bind::<Text, _>(check.table)
+                    .bind::<Text, _>(&check.constraint),
+                c,
+            )
+            .await
+        })
+        .map_err(|e| Error::from_diesel(e, backend))?;
+        Ok(found.n > 0)
     }
 
     /// Which MySQL-family server this is (see `Connection::create_all`); the default on
@@ -247,12 +279,8 @@ impl PooledConnection {
     /// Drops the tables of `models` that exist, referencing tables first (see
     /// [`Connection::drop_all`](crate::Connection::drop_all)).
     pub async fn drop_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
-        let backend = self.backend();
-        for meta in orm_schema::ddl::creation_order(models)?.into_iter().rev() {
-            self.batch_execute(&orm_schema::ddl::drop_table(meta, backend))
-                .await?;
-        }
-        Ok(())
+        let statements = orm_schema::ddl::drop_all_statements(models, self.backend())?;
+        self.run_ddl(&statements).await
     }
 }
 

@@ -8,7 +8,7 @@
 mod order;
 mod types;
 
-pub use order::{creation_order, SchemaError};
+pub use order::{creation_order, plan, Plan, SchemaError};
 pub use types::column_type;
 
 use crate::backend::Backend;
@@ -68,6 +68,17 @@ pub fn create_table(meta: &ModelMeta, backend: Backend) -> Vec<String> {
 
 /// [`create_table`] for a given MySQL-family server (ignored on other backends).
 pub fn create_table_for(meta: &ModelMeta, backend: Backend, flavor: MysqlFlavor) -> Vec<String> {
+    create_table_with(meta, backend, flavor, |_| true)
+}
+
+/// [`create_table_for`] declaring only the foreign keys `inline` keeps (the others are
+/// added later, [`create_all_statements`]).
+fn create_table_with(
+    meta: &ModelMeta,
+    backend: Backend,
+    flavor: MysqlFlavor,
+    inline: impl Fn(&FieldMeta) -> bool,
+) -> Vec<String> {
     let mut lines: Vec<String> = meta
         .fields
         .iter()
@@ -91,17 +102,9 @@ pub fn create_table_for(meta: &ModelMeta, backend: Backend, flavor: MysqlFlavor)
             ));
         }
     }
-    for field in meta.fields {
-        if let Some(fk) = &field.foreign_key {
-            let target = (fk.target)();
-            lines.push(format!(
-                "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
-                backend.quote(&constraint_name("fk", meta.table, field.column)),
-                backend.quote(field.column),
-                backend.quote(target.table),
-                backend.quote(target.primary_key().column),
-                fk.on_delete.sql()
-            ));
+    for field in meta.fields.iter().filter(|f| inline(f)) {
+        if let Some(fk) = foreign_key_clause(meta, field, backend) {
+            lines.push(fk);
         }
     }
     let indexed = meta.fields.iter().filter(|f| needs_index(f));
@@ -137,6 +140,150 @@ pub fn create_table_for(meta: &ModelMeta, backend: Backend, flavor: MysqlFlavor)
         }
     }
     statements
+}
+
+/// `CONSTRAINT fk_... FOREIGN KEY (col) REFERENCES target (pk) ON DELETE ...` for a
+/// foreign-key field.
+fn foreign_key_clause(meta: &ModelMeta, field: &FieldMeta, backend: Backend) -> Option<String> {
+    let fk = field.foreign_key.as_ref()?;
+    let target = (fk.target)();
+    Some(format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
+        backend.quote(&foreign_key_name(meta, field)),
+        backend.quote(field.column),
+        backend.quote(target.table),
+        backend.quote(target.primary_key().column),
+        fk.on_delete.sql()
+    ))
+}
+
+/// The name orm gives the foreign-key constraint of `field`.
+pub fn foreign_key_name(meta: &ModelMeta, field: &FieldMeta) -> String {
+    constraint_name("fk", meta.table, field.column)
+}
+
+/// One statement of [`create_all_statements`] or [`drop_all_statements`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DdlStatement {
+    /// The SQL, without user input.
+    pub sql: String,
+    /// When set, run the statement only if this constraint's existence is as stated (the
+    /// servers have no `ADD CONSTRAINT IF NOT EXISTS`).
+    pub when: Option<ConstraintCheck>,
+}
+
+/// A condition on a constraint's existence (see [`DdlStatement::when`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConstraintCheck {
+    /// The constraint's table.
+    pub table: &'static str,
+    /// The constraint's name.
+    pub constraint: String,
+    /// Run if the constraint exists (`true`) or if it does not (`false`).
+    pub exists: bool,
+}
+
+impl ConstraintCheck {
+    /// The query counting constraints named like this one on its table in the current
+    /// schema (column `n`), with the table and the constraint name as its two bound
+    /// parameters, in `backend`'s placeholder syntax. `None` on SQLite, which needs none.
+    pub fn count_sql(backend: Backend) -> Option<&'static str> {
+        match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(
+                "SELECT COUNT(*) AS n FROM information_schema.table_constraints \
+                 WHERE constraint_schema = current_schema() AND table_name = $1 \
+                 AND constraint_name = $2",
+            ),
+            Backend::Mysql => Some(
+                "SELECT COUNT(*) AS n FROM information_schema.table_constraints \
+                 WHERE constraint_schema = DATABASE() AND table_name = ? \
+                 AND constraint_name = ?",
+            ),
+        }
+    }
+}
+
+impl DdlStatement {
+    fn always(sql: String) -> DdlStatement {
+        DdlStatement { sql, when: None }
+    }
+}
+
+/// Every statement that creates the tables of `models` that do not exist yet, referenced
+/// tables first, idempotently. Foreign keys [`plan`] defers (a nullable key closing a
+/// cycle) are added by `ALTER TABLE` once every table exists, if missing; SQLite, which
+/// accepts a reference to a table not created yet, declares them in the table.
+pub fn create_all_statements(
+    models: &[&'static ModelMeta],
+    backend: Backend,
+    flavor: MysqlFlavor,
+) -> Result<Vec<DdlStatement>, SchemaError> {
+    let plan = plan(models)?;
+    let deferring = backend != Backend::Sqlite;
+    let mut out: Vec<DdlStatement> = Vec::new();
+    for meta in &plan.order {
+        let inline = |f: &FieldMeta| !deferring || !plan.is_deferred(meta, f);
+        out.extend(
+            create_table_with(meta, backend, flavor, inline)
+                .into_iter()
+                .map(DdlStatement::always),
+        );
+    }
+    if deferring {
+        for (meta, field) in &plan.deferred {
+            let Some(clause) = foreign_key_clause(meta, field, backend) else {
+                continue;
+            };
+            out.push(DdlStatement {
+                sql: format!("ALTER TABLE {} ADD {clause}", backend.quote(meta.table)),
+                when: Some(ConstraintCheck {
+                    table: meta.table,
+                    constraint: foreign_key_name(meta, field),
+                    exists: false,
+                }),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Every statement that drops the tables of `models` that exist, referencing tables
+/// first; deferred foreign keys (see [`create_all_statements`]) are dropped before any
+/// table.
+pub fn drop_all_statements(
+    models: &[&'static ModelMeta],
+    backend: Backend,
+) -> Result<Vec<DdlStatement>, SchemaError> {
+    let plan = plan(models)?;
+    let mut out = Vec::new();
+    for (meta, field) in &plan.deferred {
+        let name = foreign_key_name(meta, field);
+        match backend {
+            Backend::Sqlite => {}
+            Backend::Postgres => out.push(DdlStatement::always(format!(
+                "ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {}",
+                backend.quote(meta.table),
+                backend.quote(&name)
+            ))),
+            Backend::Mysql => out.push(DdlStatement {
+                sql: format!(
+                    "ALTER TABLE {} DROP FOREIGN KEY {}",
+                    backend.quote(meta.table),
+                    backend.quote(&name)
+                ),
+                when: Some(ConstraintCheck {
+                    table: meta.table,
+                    constraint: name,
+                    exists: true,
+                }),
+            }),
+        }
+    }
+    for meta in plan.order.iter().rev() {
+        out.push(DdlStatement::always(drop_table(meta, backend)));
+    }
+    Ok(out)
 }
 
 /// The statement that drops `meta`'s table (and with it its indexes) on `backend`.

@@ -1,14 +1,16 @@
 //! The order in which tables can be created (referenced tables first) or dropped
-//! (the reverse).
+//! (the reverse), and the foreign keys that must wait until every table exists: two models
+//! that reference each other form a cycle, which a nullable foreign key on it breaks.
 
-use crate::meta::ModelMeta;
+use crate::meta::{FieldMeta, ModelMeta};
 
 /// A schema that cannot be built as declared.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SchemaError {
-    /// Foreign keys form a cycle, so no table of the cycle can be created first.
-    #[error("foreign keys form a cycle between tables: {}", tables.join(" -> "))]
+    /// Foreign keys form a cycle none of whose keys is nullable, so no table of the cycle
+    /// can be created (nor a row inserted) first.
+    #[error("foreign keys form a cycle between tables: {} (make one of them nullable)", tables.join(" -> "))]
     Cycle {
         /// The tables on the cycle, in reference order, the first repeated at the end.
         tables: Vec<&'static str>,
@@ -23,14 +25,32 @@ pub enum SchemaError {
     },
 }
 
-/// Sorts `models` so that every table comes after the tables it references (self
-/// references allowed). Models listed twice are kept once. Drop in the reverse order.
-///
+/// How to build a set of tables: the order to create them in (drop in the reverse), and
+/// the foreign keys to add once every table exists.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Referenced tables first, except along the deferred keys.
+    pub order: Vec<&'static ModelMeta>,
+    /// Nullable foreign keys that close a cycle (`teams.captain` when players reference
+    /// teams): created after every table, and dropped before any.
+    pub deferred: Vec<(&'static ModelMeta, &'static FieldMeta)>,
+}
+
+impl Plan {
+    /// Whether `field` of `meta` is a deferred foreign key.
+    pub fn is_deferred(&self, meta: &ModelMeta, field: &FieldMeta) -> bool {
+        self.deferred
+            .iter()
+            .any(|(m, f)| m.table == meta.table && f.column == field.column)
+    }
+}
+
+/// The [`Plan`] for `models`: every table after the tables it references (self references
+/// allowed). Models listed twice are kept once. Where foreign keys form a cycle, a
+/// nullable key on it is deferred; a cycle of NOT NULL keys is [`SchemaError::Cycle`].
 /// A reference to a model outside `models` is an error, so `create_all` never fails
-/// half-way on a missing table; a cycle is an error naming its tables.
-pub fn creation_order(
-    models: &[&'static ModelMeta],
-) -> Result<Vec<&'static ModelMeta>, SchemaError> {
+/// half-way on a missing table.
+pub fn plan(models: &[&'static ModelMeta]) -> Result<Plan, SchemaError> {
     let mut unique: Vec<&'static ModelMeta> = Vec::with_capacity(models.len());
     for m in models {
         if !unique.iter().any(|u| u.table == m.table) {
@@ -47,12 +67,73 @@ pub fn creation_order(
             }
         }
     }
-    // Depth-first topological sort; `state`: 0 unvisited, 1 on the stack, 2 done.
-    let mut state = vec![0u8; unique.len()];
-    let mut out = Vec::with_capacity(unique.len());
+    let mut plan = Plan {
+        order: Vec::new(),
+        deferred: Vec::new(),
+    };
+    loop {
+        match sort(&unique, &plan) {
+            Ok(order) => {
+                plan.order = order;
+                return Ok(plan);
+            }
+            Err(tables) => {
+                let Some(edge) = nullable_edge(&unique, &tables, &plan) else {
+                    return Err(SchemaError::Cycle { tables });
+                };
+                plan.deferred.push(edge);
+            }
+        }
+    }
+}
+
+/// Sorts `models` so that every table comes after the tables it references (self
+/// references allowed). Models listed twice are kept once. Drop in the reverse order.
+/// Tables on a cycle broken by a nullable key come in [`plan`]'s order.
+pub fn creation_order(
+    models: &[&'static ModelMeta],
+) -> Result<Vec<&'static ModelMeta>, SchemaError> {
+    Ok(plan(models)?.order)
+}
+
+/// The foreign keys of `meta` the sort follows: not to itself, not deferred.
+fn edges<'p>(
+    meta: &'static ModelMeta,
+    plan: &'p Plan,
+) -> impl Iterator<Item = (&'static FieldMeta, &'static ModelMeta)> + 'p {
+    meta.fields.iter().filter_map(move |f| {
+        let target = (f.foreign_key.as_ref()?.target)();
+        (target.table != meta.table && !plan.is_deferred(meta, f)).then_some((f, target))
+    })
+}
+
+/// A nullable, not yet deferred foreign key along the cycle `tables` (`a -> b -> a`),
+/// the last one first (the key that closes the cycle).
+fn nullable_edge(
+    models: &[&'static ModelMeta],
+    tables: &[&'static str],
+    plan: &Plan,
+) -> Option<(&'static ModelMeta, &'static FieldMeta)> {
+    tables.windows(2).rev().find_map(|pair| {
+        let from = models.iter().find(|m| m.table == pair[0])?;
+        edges(from, plan)
+            .find(|(f, target)| f.nullable && target.table == pair[1])
+            .map(|(f, _)| (*from, f))
+    })
+}
+
+/// Depth-first topological sort of `models` along their non-deferred keys; a cycle comes
+/// back as its tables, the first repeated at the end.
+fn sort(
+    models: &[&'static ModelMeta],
+    plan: &Plan,
+) -> Result<Vec<&'static ModelMeta>, Vec<&'static str>> {
+    // `state`: 0 unvisited, 1 on the stack, 2 done.
+    let mut state = vec![0u8; models.len()];
+    let mut out = Vec::with_capacity(models.len());
     let mut stack = Vec::new();
-    for i in 0..unique.len() {
-        visit(i, &unique, &mut state, &mut stack, &mut out)?;
+    for i in 0..models.len() {
+        visit(i, models, plan, &mut state, &mut stack, &mut out)?;
     }
     Ok(out)
 }
@@ -60,10 +141,11 @@ pub fn creation_order(
 fn visit(
     i: usize,
     models: &[&'static ModelMeta],
+    plan: &Plan,
     state: &mut [u8],
     stack: &mut Vec<usize>,
     out: &mut Vec<&'static ModelMeta>,
-) -> Result<(), SchemaError> {
+) -> Result<(), Vec<&'static str>> {
     match state[i] {
         2 => return Ok(()),
         1 => {
@@ -71,21 +153,18 @@ fn visit(
             let mut tables: Vec<&'static str> =
                 stack[start..].iter().map(|&s| models[s].table).collect();
             tables.push(models[i].table);
-            return Err(SchemaError::Cycle { tables });
+            return Err(tables);
         }
         _ => {}
     }
     state[i] = 1;
     stack.push(i);
-    for target in models[i].references() {
-        if target.table == models[i].table {
-            continue;
-        }
+    for (_, target) in edges(models[i], plan) {
         let j = models
             .iter()
             .position(|m| m.table == target.table)
             .expect("references were checked above");
-        visit(j, models, state, stack, out)?;
+        visit(j, models, plan, state, stack, out)?;
     }
     stack.pop();
     state[i] = 2;

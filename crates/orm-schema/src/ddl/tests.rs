@@ -269,8 +269,129 @@ fn a_cycle_is_an_error_naming_the_tables() {
     );
     assert_eq!(
         err.to_string(),
-        "foreign keys form a cycle between tables: a -> b -> a"
+        "foreign keys form a cycle between tables: a -> b -> a (make one of them nullable)"
     );
+}
+
+// `teams.captain` (nullable) -> players, `players.team` -> teams: a cycle one nullable key
+// breaks.
+static TEAM_FIELDS: [FieldMeta; 2] = [
+    FieldMeta {
+        primary_key: true,
+        ..FieldMeta::new("id", FieldKind::BigInteger)
+    },
+    FieldMeta {
+        nullable: true,
+        foreign_key: Some(ForeignKeyMeta {
+            target: player,
+            on_delete: OnDelete::SetNull,
+            one_to_one: false,
+        }),
+        ..FieldMeta::new("captain", FieldKind::BigInteger)
+    },
+];
+static TEAM: ModelMeta = ModelMeta {
+    name: "Team",
+    table: "teams",
+    fields: &TEAM_FIELDS,
+};
+static PLAYER_FIELDS: [FieldMeta; 2] = [
+    FieldMeta {
+        primary_key: true,
+        ..FieldMeta::new("id", FieldKind::BigInteger)
+    },
+    FieldMeta {
+        foreign_key: Some(ForeignKeyMeta {
+            target: team,
+            on_delete: OnDelete::Cascade,
+            one_to_one: false,
+        }),
+        ..FieldMeta::new("team", FieldKind::BigInteger)
+    },
+];
+static PLAYER: ModelMeta = ModelMeta {
+    name: "Player",
+    table: "players",
+    fields: &PLAYER_FIELDS,
+};
+fn team() -> &'static ModelMeta {
+    &TEAM
+}
+fn player() -> &'static ModelMeta {
+    &PLAYER
+}
+
+#[test]
+fn a_nullable_key_breaks_a_cycle_in_either_order() {
+    for models in [[team(), player()], [player(), team()]] {
+        let plan = plan(&models).unwrap();
+        let order: Vec<&str> = plan.order.iter().map(|m| m.table).collect();
+        assert_eq!(order, ["teams", "players"]);
+        assert_eq!(plan.deferred.len(), 1);
+        assert_eq!(plan.deferred[0].0.table, "teams");
+        assert_eq!(plan.deferred[0].1.column, "captain");
+    }
+}
+
+#[test]
+fn deferred_keys_are_added_after_every_table_and_dropped_first() {
+    let create = create_all_statements(
+        &[player(), team()],
+        Backend::Postgres,
+        MysqlFlavor::default(),
+    )
+    .unwrap();
+    assert!(create[0]
+        .sql
+        .starts_with("CREATE TABLE IF NOT EXISTS \"teams\""));
+    assert!(!create[0].sql.contains("FOREIGN KEY"), "{}", create[0].sql);
+    let players = create
+        .iter()
+        .position(|s| s.sql.starts_with("CREATE TABLE IF NOT EXISTS \"players\""))
+        .unwrap();
+    assert!(players > 0);
+    assert!(
+        create[players].sql.contains("REFERENCES \"teams\""),
+        "{}",
+        create[players].sql
+    );
+    let last = create.last().unwrap();
+    assert_eq!(
+        last.sql,
+        "ALTER TABLE \"teams\" ADD CONSTRAINT \"fk_teams_captain\" FOREIGN KEY (\"captain\") \
+         REFERENCES \"players\" (\"id\") ON DELETE SET NULL"
+    );
+    assert_eq!(
+        last.when,
+        Some(ConstraintCheck {
+            table: "teams",
+            constraint: "fk_teams_captain".into(),
+            exists: false
+        })
+    );
+    let drop = drop_all_statements(&[team(), player()], Backend::Mysql).unwrap();
+    let sql: Vec<&str> = drop.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        sql,
+        [
+            "ALTER TABLE `teams` DROP FOREIGN KEY `fk_teams_captain`",
+            "DROP TABLE IF EXISTS `players`",
+            "DROP TABLE IF EXISTS `teams`"
+        ]
+    );
+    assert!(drop[0].when.as_ref().is_some_and(|c| c.exists));
+    // SQLite accepts a reference to a table created later: the key stays in the table.
+    let sqlite =
+        create_all_statements(&[team(), player()], Backend::Sqlite, MysqlFlavor::default())
+            .unwrap();
+    assert!(
+        sqlite[0].sql.contains("REFERENCES \"players\""),
+        "{}",
+        sqlite[0].sql
+    );
+    assert!(sqlite
+        .iter()
+        .all(|s| s.when.is_none() && !s.sql.starts_with("ALTER")));
 }
 
 #[test]
