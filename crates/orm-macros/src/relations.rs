@@ -143,6 +143,8 @@ pub fn emit_by_name(
     let mut names = Vec::new();
     let mut key_ofs = Vec::new();
     let mut sets = Vec::new();
+    let mut fills = Vec::new();
+    let mut fills_async = Vec::new();
     for f in fields {
         let Base::ForeignKey(target, key, _) = &f.base else {
             continue;
@@ -151,9 +153,15 @@ pub fn emit_by_name(
         if !targets.contains(&name) {
             targets.push(name);
             relation_guards.push(quote!(for<'__orm> #key: ::core::hash::Hash + ::core::cmp::Eq));
+            relation_guards.push(quote!(for<'__orm> #target: ::orm::related_names::LoadByPk));
         }
         let column = &f.ident;
         names.push(column.to_string());
+        // Spanned on the field's type: when the target is not a model, the error lands
+        // where the struct's own error does.
+        let span = syn::spanned::Spanned::span(&f.ty);
+        fills.push(quote::quote_spanned!(span=> ::orm::related_names::fill));
+        fills_async.push(quote::quote_spanned!(span=> ::orm::related_names::fill_async));
         if f.nullable {
             key_ofs.push(quote!(|__r: &Self| __r.#column.as_ref().map(|__fk| __fk.pk())));
             sets.push(quote! {
@@ -169,17 +177,23 @@ pub fn emit_by_name(
         }
     }
     let paths = quote!(::orm::related_names::RelatedPaths);
+    let query_ty = quote! {
+        ::diesel::dsl::Filter<
+            <#table::table as ::diesel::query_builder::AsQuery>::Query,
+            ::diesel::dsl::EqAny<#table::#pk_ident, ::std::vec::Vec<#pk_ty>>,
+        >
+    };
+    let by_pks = quote! {
+        ::diesel::query_dsl::methods::FilterDsl::filter(
+            ::diesel::query_builder::AsQuery::as_query(#table::table),
+            ::diesel::ExpressionMethods::eq_any(#table::#pk_ident, keys),
+        )
+    };
     quote! {
-        impl ::orm::related_names::LoadByPk for #ident where #(#guards,)* {
-            type Query = ::diesel::dsl::Filter<
-                <#table::table as ::diesel::query_builder::AsQuery>::Query,
-                ::diesel::dsl::EqAny<#table::#pk_ident, ::std::vec::Vec<#pk_ty>>,
-            >;
+        impl ::orm::related_names::PkQuery for #ident where #(#guards,)* {
+            type Query = #query_ty;
             fn by_pks(keys: ::std::vec::Vec<#pk_ty>) -> Self::Query {
-                ::diesel::query_dsl::methods::FilterDsl::filter(
-                    ::diesel::query_builder::AsQuery::as_query(#table::table),
-                    ::diesel::ExpressionMethods::eq_any(#table::#pk_ident, keys),
-                )
+                #by_pks
             }
         }
         impl ::orm::related_names::SelectRelatedNames for #ident
@@ -195,7 +209,7 @@ pub fn emit_by_name(
                 let _ = (&rows, &conn);
                 for (__field, __rest) in paths.groups() {
                     match __field {
-                        #(#names => ::orm::related_names::fill(
+                        #(#names => #fills(
                             rows, &__rest, &mut *conn, #key_ofs, #sets,
                         )?,)*
                         __other => {
@@ -220,7 +234,7 @@ pub fn emit_by_name(
                     let _ = (&rows, &conn);
                     for (__field, __rest) in paths.groups() {
                         match __field {
-                            #(#names => ::orm::related_names::fill_async(
+                            #(#names => #fills_async(
                                 &mut *rows, &__rest, &mut *conn, #key_ofs, #sets,
                             ).await?,)*
                             __other => {

@@ -117,6 +117,11 @@ pub fn not_a_relation(meta: &'static ModelMeta, name: &str) -> orm_exec::Error {
 /// A model whose foreign keys can be filled by name ([`QuerySet::select_related_names`]).
 /// Implemented by `#[derive(Model)]`; the derive's match over the foreign-key fields calls
 /// [`fill`] / [`fill_async`] for each one named.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an orm model",
+    label = "not a model",
+    note = "add `#[derive(Model)]` to `{Self}`"
+)]
 pub trait SelectRelatedNames: Model + Send {
     /// Fills the foreign keys `paths` name in every row of `rows`, blocking.
     fn load_related(rows: &mut [Self], paths: &RelatedPaths, conn: &mut Connection) -> Result<()>;
@@ -129,13 +134,52 @@ pub trait SelectRelatedNames: Model + Send {
     ) -> BoxFuture<'a, Result<()>>;
 }
 
-/// How a model's rows are loaded by primary key: `SELECT ... WHERE pk IN (keys)`.
+/// The query of a model's rows by primary key, `table.filter(pk.eq_any(keys))`.
 /// Implemented by `#[derive(Model)]`.
-pub trait LoadByPk: Model {
-    /// The diesel query (`table.filter(pk.eq_any(keys))`).
+pub trait PkQuery: Model {
+    /// The diesel query.
     type Query;
     /// The query of the rows whose primary key is one of `keys`.
     fn by_pks(keys: Vec<Self::PrimaryKey>) -> Self::Query;
+}
+
+/// How a model's rows are loaded by primary key (`SELECT ... WHERE pk IN (keys)`),
+/// blocking and async: every model whose [`PkQuery`] loads on every enabled backend.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an orm model",
+    label = "not a model",
+    note = "add `#[derive(Model)]` to `{Self}`"
+)]
+pub trait LoadByPk: Model + Send {
+    /// The rows whose primary key is one of `keys`, blocking.
+    fn load_by_pks(conn: &mut Connection, keys: Vec<Self::PrimaryKey>) -> Result<Vec<Self>>;
+
+    /// The rows whose primary key is one of `keys`, async.
+    fn load_by_pks_async(
+        conn: &mut PooledConnection,
+        keys: Vec<Self::PrimaryKey>,
+    ) -> BoxFuture<'_, Result<Vec<Self>>>;
+}
+
+impl<T> LoadByPk for T
+where
+    T: PkQuery + Send + 'static,
+    (T::Query, NoOrder): Runnable<T> + AsyncRunnable<T>,
+{
+    fn load_by_pks(conn: &mut Connection, keys: Vec<T::PrimaryKey>) -> Result<Vec<T>> {
+        LoadRows::rows(conn, (T::by_pks(keys), NoOrder), Slice::All)
+    }
+
+    fn load_by_pks_async(
+        conn: &mut PooledConnection,
+        keys: Vec<T::PrimaryKey>,
+    ) -> BoxFuture<'_, Result<Vec<T>>> {
+        Box::pin(crate::run_async::rows(
+            conn,
+            (T::by_pks(keys), NoOrder),
+            Slice::All,
+        ))
+    }
 }
 
 /// The distinct keys `key_of` gives for `rows`, in chunks of [`KEYS_PER_QUERY`].
@@ -184,14 +228,12 @@ pub fn fill<M, T>(
     set: impl Fn(&mut M, Arc<T>),
 ) -> Result<()>
 where
-    T: SelectRelatedNames + LoadByPk,
+    T: LoadByPk + SelectRelatedNames,
     T::PrimaryKey: Hash + Eq,
-    (T::Query, NoOrder): Runnable<T>,
 {
     let mut targets = Vec::new();
     for keys in key_chunks(rows, &key_of) {
-        let query = (T::by_pks(keys), NoOrder);
-        targets.extend(LoadRows::rows(&mut *conn, query, Slice::All)?);
+        targets.extend(T::load_by_pks(&mut *conn, keys)?);
     }
     if !rest.is_empty() && !targets.is_empty() {
         T::load_related(&mut targets, rest, conn)?;
@@ -210,14 +252,12 @@ pub async fn fill_async<M, T>(
 ) -> Result<()>
 where
     M: Send,
-    T: SelectRelatedNames + LoadByPk,
+    T: LoadByPk + SelectRelatedNames,
     T::PrimaryKey: Hash + Eq,
-    (T::Query, NoOrder): AsyncRunnable<T>,
 {
     let mut targets = Vec::new();
     for keys in key_chunks(rows, &key_of) {
-        let loaded = crate::run_async::rows(conn, (T::by_pks(keys), NoOrder), Slice::All).await?;
-        targets.extend(loaded);
+        targets.extend(T::load_by_pks_async(&mut *conn, keys).await?);
     }
     if !rest.is_empty() && !targets.is_empty() {
         T::load_related_async(&mut targets, rest, conn).await?;
