@@ -124,7 +124,10 @@ backend_test!(
             let r = Note::objects().all(&pool).await.map(drop);
             check("all", r, t.elapsed());
             let t = Instant::now();
-            let r = Note::objects().create(&pool, NewNote::new("x")).await.map(drop);
+            let r = Note::objects()
+                .create(&pool, NewNote::new("x"))
+                .await
+                .map(drop);
             check("create", r, t.elapsed());
             let t = Instant::now();
             let r = Tag::objects()
@@ -139,7 +142,10 @@ backend_test!(
             check("transaction", r, t.elapsed());
             // Released, the connection serves again.
             drop(held);
-            Note::objects().create(&pool, NewNote::new("after")).await.unwrap();
+            Note::objects()
+                .create(&pool, NewNote::new("after"))
+                .await
+                .unwrap();
             tried
         });
         assert_eq!(count_rows(&mut db.connect(), "notes"), 1);
@@ -232,16 +238,17 @@ fn killed_in_the_middle_of_a_load(db: &TestDb) {
                         let note = Note::objects()
                             .create(&pool, NewNote::new(format!("w{w}-{i}")))
                             .await?;
-                        Note::objects()
-                            .get(&pool, notes::id.eq(note.id))
-                            .await?;
+                        Note::objects().get(&pool, notes::id.eq(note.id)).await?;
                         Note::objects().count(&pool).await
                     }
                     .await;
                     ops.fetch_add(1, Ordering::Relaxed);
                     if let Err(e) = outcome {
                         let typed = matches!(e, Error::Connection { .. });
-                        errors.lock().unwrap().push((after_kill, e.to_string(), typed));
+                        errors
+                            .lock()
+                            .unwrap()
+                            .push((after_kill, e.to_string(), typed));
                     }
                     i += 1;
                 }
@@ -285,7 +292,10 @@ fn killed_in_the_middle_of_a_load(db: &TestDb) {
     assert!(killed >= 1, "no session to kill");
     assert!(ops_total > ops_before, "no operation after the kill");
     let untyped: Vec<_> = errors.iter().filter(|(_, _, typed)| !typed).collect();
-    assert!(untyped.is_empty(), "errors not classified as connection loss: {untyped:?}");
+    assert!(
+        untyped.is_empty(),
+        "errors not classified as connection loss: {untyped:?}"
+    );
     // Operations that started after the kill had returned get a verified connection.
     assert_eq!(after, 0, "{errors:?}");
 }
@@ -429,7 +439,11 @@ backend_test!(
         assert!(dropped > TRANSACTIONS / 4, "too few drops: {dropped}");
         assert!(partial.is_empty(), "partial writes: {partial:?}");
         for n in &completed {
-            assert_eq!(groups.get(n), Some(&2), "completed transaction g{n} not committed");
+            assert_eq!(
+                groups.get(n),
+                Some(&2),
+                "completed transaction g{n} not committed"
+            );
         }
         assert_eq!(visible, markers as i64);
         assert_eq!(open_elsewhere, 0);
@@ -540,13 +554,14 @@ fn sqlite_sigkill_mid_bulk_create_keeps_all_or_none() {
         let last = *committed.last().unwrap();
 
         let mut conn = db.connect();
-        let check: String = orm::dispatch!(&mut conn, c => diesel::RunQueryDsl::get_result::<String>(
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
-                "integrity_check FROM pragma_integrity_check"
-            )),
-            c,
-        ))
-        .unwrap();
+        let check: String =
+            orm::dispatch!(&mut conn, c => diesel::RunQueryDsl::get_result::<String>(
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+                    "integrity_check FROM pragma_integrity_check"
+                )),
+                c,
+            ))
+            .unwrap();
         assert_eq!(check, "ok");
         let rows = usize::try_from(count_rows(&mut conn, "persist_tags")).unwrap();
         // Every batch the child reported is there; the one it was writing is there whole
@@ -592,13 +607,19 @@ fn refused(url: &str, backend: Backend) {
         ("blocking", blocking.map(drop), blocking_took),
     ] {
         match outcome {
-            Err(Error::Connection { backend: b, message }) => {
+            Err(Error::Connection {
+                backend: b,
+                message,
+            }) => {
                 assert_eq!(b, backend);
                 assert!(!message.contains("s3cret"), "{message}");
             }
             other => panic!("{what} {url}: expected a connection error, got {other:?}"),
         }
-        assert!(took < limit + Duration::from_secs(1), "{what} took {took:?}");
+        assert!(
+            took < limit + Duration::from_secs(1),
+            "{what} took {took:?}"
+        );
     }
     println!(
         "figures: refused backend={backend} attempts=2 connection_errors=2 \

@@ -126,7 +126,9 @@ backend_test!(
             .create(&mut conn, NewTrack::new(album.id, "kept", 1))
             .unwrap();
         for text in ["plain", "Name", "1", "x"] {
-            Note::objects().create(&mut conn, NewNote::new(text)).unwrap();
+            Note::objects()
+                .create(&mut conn, NewNote::new(text))
+                .unwrap();
         }
         let mut checks = 0usize;
 
@@ -149,26 +151,59 @@ backend_test!(
                 ("text", reference(&stored, |t| t == *payload)),
                 ("text__exact", reference(&stored, |t| t == *payload)),
                 ("text__iexact", reference(&stored, |t| fold(t) == lower)),
-                ("text__contains", reference(&stored, |t| t.contains(payload))),
-                ("text__icontains", reference(&stored, |t| fold(t).contains(&lower))),
-                ("text__startswith", reference(&stored, |t| t.starts_with(payload))),
-                ("text__endswith", reference(&stored, |t| t.ends_with(payload))),
+                (
+                    "text__contains",
+                    reference(&stored, |t| t.contains(payload)),
+                ),
+                (
+                    "text__icontains",
+                    reference(&stored, |t| fold(t).contains(&lower)),
+                ),
+                (
+                    "text__startswith",
+                    reference(&stored, |t| t.starts_with(payload)),
+                ),
+                (
+                    "text__endswith",
+                    reference(&stored, |t| t.ends_with(payload)),
+                ),
             ];
             for (path, want) in &cases {
-                let got = sorted_ids(q().filter_by(path, payload).unwrap().all(&mut conn).unwrap());
+                let got = sorted_ids(
+                    q().filter_by(path, payload)
+                        .unwrap()
+                        .all(&mut conn)
+                        .unwrap(),
+                );
                 assert_eq!(&got, want, "{path} {payload:?} on {}", db.backend);
-                let excluded = q().exclude_by(path, payload).unwrap().count(&mut conn).unwrap();
-                assert_eq!(excluded as usize, stored.len() - want.len(), "exclude {path} {payload:?}");
+                let excluded = q()
+                    .exclude_by(path, payload)
+                    .unwrap()
+                    .count(&mut conn)
+                    .unwrap();
+                assert_eq!(
+                    excluded as usize,
+                    stored.len() - want.len(),
+                    "exclude {path} {payload:?}"
+                );
                 checks += 2;
             }
             // Typed, search and raw SQL with a bound value.
             let exact = reference(&stored, |t| t == *payload);
             let got = sorted_ids(q().filter(notes::text.eq(*payload)).all(&mut conn).unwrap());
             assert_eq!(got, exact);
-            let got = sorted_ids(q().filter(notes::text.contains(payload)).all(&mut conn).unwrap());
+            let got = sorted_ids(
+                q().filter(notes::text.contains(payload))
+                    .all(&mut conn)
+                    .unwrap(),
+            );
             assert_eq!(got, reference(&stored, |t| t.contains(payload)));
             let got = sorted_ids(q().search(payload).all(&mut conn).unwrap());
-            assert_eq!(got, reference(&stored, |t| fold(t).contains(&lower)), "search {payload:?}");
+            assert_eq!(
+                got,
+                reference(&stored, |t| fold(t).contains(&lower)),
+                "search {payload:?}"
+            );
             let raw: Vec<RawNote> = conn
                 .raw("SELECT id, text FROM notes WHERE text = ?")
                 .bind::<Text, _>(*payload)
@@ -265,6 +300,9 @@ backend_test!(
 
 type Breaker = (&'static str, &'static str, fn(&mut NewKitchen));
 
+/// (field, a form violating its constraint, the error's class).
+type ConstraintCase = (&'static str, NewKitchen, fn(&Error) -> bool);
+
 /// (field, validator code, how to break it) for every validator of every field of Kitchen.
 fn breakers() -> Vec<Breaker> {
     vec![
@@ -278,22 +316,32 @@ fn breakers() -> Vec<Breaker> {
         ("slug", "max_length", |f| f.slug = "a".repeat(41)),
         ("slug", "pattern", |f| f.slug = "Bad slug".into()),
         ("slug", "pattern", |f| f.slug = "1abc".into()),
-        ("slug", "pattern", |f| f.slug = "ab'; DROP TABLE kitchen; --".into()),
+        ("slug", "pattern", |f| {
+            f.slug = "ab'; DROP TABLE kitchen; --".into()
+        }),
         ("slug", "blank", |f| f.slug = String::new()),
         ("size", "choices", |f| f.size = "huge".into()),
         ("size", "choices", |f| f.size = "Small".into()),
         ("size", "max_length", |f| f.size = "x".repeat(11)),
         ("size", "blank", |f| f.size = String::new()),
         ("price", "minimum", |f| f.price = "-0.01".parse().unwrap()),
-        ("price", "decimal_places", |f| f.price = "1.234".parse().unwrap()),
-        ("price", "max_digits", |f| f.price = "1234567.00".parse().unwrap()),
+        ("price", "decimal_places", |f| {
+            f.price = "1.234".parse().unwrap()
+        }),
+        ("price", "max_digits", |f| {
+            f.price = "1234567.00".parse().unwrap()
+        }),
         ("email", "email", |f| f.email = "not an email".into()),
         ("email", "email", |f| f.email = "a@".into()),
         ("email", "email", |f| f.email = "@example.com".into()),
         ("email", "blank", |f| f.email = String::new()),
-        ("homepage", "url", |f| f.homepage = Some("ftp://example.com".into())),
+        ("homepage", "url", |f| {
+            f.homepage = Some("ftp://example.com".into())
+        }),
         ("homepage", "url", |f| f.homepage = Some("not a url".into())),
-        ("homepage", "url", |f| f.homepage = Some("javascript:alert(1)".into())),
+        ("homepage", "url", |f| {
+            f.homepage = Some("javascript:alert(1)".into())
+        }),
         ("homepage", "max_length", |f| {
             f.homepage = Some(format!("https://example.com/{}", "a".repeat(500)));
         }),
@@ -306,7 +354,10 @@ fn expect_invalid(err: Error, field: &str, code: &str) {
         panic!("{field}/{code}: expected a validation error, got {err:?}");
     };
     let codes = invalid.codes(field);
-    assert!(codes.contains(&code), "{field}: {codes:?} lacks {code}: {invalid}");
+    assert!(
+        codes.contains(&code),
+        "{field}: {codes:?} lacks {code}: {invalid}"
+    );
     // Only the broken field is named.
     assert!(
         invalid.errors().iter().all(|e| e.field == field),
@@ -332,7 +383,9 @@ backend_test!(
             let err = form.validate().unwrap_err();
             expect_invalid(Error::Validation(err), field, code);
             // create
-            let err = Kitchen::objects().create(&mut conn, form.clone()).unwrap_err();
+            let err = Kitchen::objects()
+                .create(&mut conn, form.clone())
+                .unwrap_err();
             expect_invalid(err, field, code);
             // bulk_create: one bad row among good ones
             let forms = vec![
@@ -340,12 +393,17 @@ backend_test!(
                 form.clone(),
                 kitchen_form(note.id, "ok-2", "a2@example.com"),
             ];
-            let err = Kitchen::objects().bulk_create(&mut conn, forms).unwrap_err();
+            let err = Kitchen::objects()
+                .bulk_create(&mut conn, forms)
+                .unwrap_err();
             let Error::Validation(invalid) = err else {
                 panic!("{field}: {err:?}");
             };
             assert!(invalid.codes(field).contains(&code), "{invalid}");
-            assert!(invalid.errors()[0].message.starts_with("row 1: "), "{invalid}");
+            assert!(
+                invalid.errors()[0].message.starts_with("row 1: "),
+                "{invalid}"
+            );
             refused += 3;
             assert_eq!(count_rows(&mut conn, "kitchen"), 0, "{field}/{code}");
         }
@@ -378,7 +436,13 @@ backend_test!(
 
         // Every field broken at once: every one named.
         let mut form = valid();
-        for (_, _, breaks) in breakers().iter().filter(|(_, c, _)| *c == "maximum" || *c == "url" || *c == "email" || *c == "pattern" || *c == "decimal_places") {
+        for (_, _, breaks) in breakers().iter().filter(|(_, c, _)| {
+            *c == "maximum"
+                || *c == "url"
+                || *c == "email"
+                || *c == "pattern"
+                || *c == "decimal_places"
+        }) {
             breaks(&mut form);
         }
         let Error::Validation(invalid) = Kitchen::objects().create(&mut conn, form).unwrap_err()
@@ -386,13 +450,20 @@ backend_test!(
             panic!("expected a validation error");
         };
         for field in ["quantity", "rating", "slug", "price", "email", "homepage"] {
-            assert!(!invalid.codes(field).is_empty(), "{field} not named: {invalid}");
+            assert!(
+                !invalid.codes(field).is_empty(),
+                "{field} not named: {invalid}"
+            );
         }
         refused += 1;
 
         // Constraints the database checks: typed errors naming the constraint.
-        let constraint_cases: Vec<(&str, NewKitchen, fn(&Error) -> bool)> = vec![
-            ("slug", kitchen_form(note.id, "pan", "other@example.com"), Error::is_unique_violation),
+        let constraint_cases: Vec<ConstraintCase> = vec![
+            (
+                "slug",
+                kitchen_form(note.id, "pan", "other@example.com"),
+                Error::is_unique_violation,
+            ),
             (
                 "email",
                 kitchen_form(note.id, "other", "cook@example.com"),
@@ -519,13 +590,14 @@ backend_test!(
             .unwrap();
         let limit = match db.backend {
             orm::Backend::Mysql => {
-                let limit: i64 = orm::dispatch!(&mut conn, c => diesel::RunQueryDsl::get_result::<i64>(
-                    diesel::select(diesel::dsl::sql::<BigInt>(
-                        "CAST(@@max_allowed_packet AS SIGNED)",
-                    )),
-                    c,
-                ))
-                .unwrap();
+                let limit: i64 =
+                    orm::dispatch!(&mut conn, c => diesel::RunQueryDsl::get_result::<i64>(
+                        diesel::select(diesel::dsl::sql::<BigInt>(
+                            "CAST(@@max_allowed_packet AS SIGNED)",
+                        )),
+                        c,
+                    ))
+                    .unwrap();
                 Some(usize::try_from(limit).unwrap())
             }
             _ => None,
@@ -559,7 +631,10 @@ backend_test!(
         }
         // Later work goes on, on a fresh connection.
         Kitchen::objects()
-            .create(&mut fresh, kitchen_form(note.id, "small", "small@example.com"))
+            .create(
+                &mut fresh,
+                kitchen_form(note.id, "small", "small@example.com"),
+            )
             .unwrap();
         println!(
             "figures: oversized backend={} bytes={SIZE} server_limit={limit:?} result={result}",

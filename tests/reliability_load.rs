@@ -47,7 +47,11 @@ backend_test!(
     fn get_or_create_64_callers_half_in_transactions(db: &TestDb) {
         let runtime = setup(db);
         let (pks, created, errors, retries) = runtime.block_on(async {
-            let pool = Database::builder(&db.url).max_size(16).build().await.unwrap();
+            let pool = Database::builder(&db.url)
+                .max_size(16)
+                .build()
+                .await
+                .unwrap();
             let calls: Vec<_> = (0..CALLERS)
                 .map(|i| {
                     let pool = pool.clone();
@@ -126,7 +130,11 @@ backend_test!(
             .create(&mut db.connect(), NewCounter::new("hits"))
             .unwrap();
         let (oks, errors) = runtime.block_on(async {
-            let pool = Database::builder(&db.url).max_size(16).build().await.unwrap();
+            let pool = Database::builder(&db.url)
+                .max_size(16)
+                .build()
+                .await
+                .unwrap();
             let calls: Vec<_> = (0..CALLERS)
                 .map(|i| {
                     let pool = pool.clone();
@@ -243,7 +251,11 @@ fn sqlite_16_writers_never_see_database_is_locked() {
 
     // 16 tasks on a pool of 16 connections.
     let task_errors: Vec<String> = runtime().block_on(async {
-        let pool = Database::builder(&db.url).max_size(16).build().await.unwrap();
+        let pool = Database::builder(&db.url)
+            .max_size(16)
+            .build()
+            .await
+            .unwrap();
         let tasks: Vec<_> = (0..WRITERS)
             .map(|w| {
                 let pool = pool.clone();

@@ -100,8 +100,8 @@ fn runner(cases: u32) -> TestRunner {
 const CASED_UNICODE: &[char] = &['É', 'é', 'Ж', 'ж', 'Ä', 'ä', 'Ω', 'ω', 'Ł', 'ł'];
 /// Characters with no case at all, and the LIKE specials.
 const SPECIALS: &[char] = &[
-    '%', '_', '\\', '!', '\'', '"', ' ', '`', ';', '-', '[', ']', '^', '*', '?', '\t', '\n',
-    'ß', '日', '本', '🦀', '€', '\u{301}',
+    '%', '_', '\\', '!', '\'', '"', ' ', '`', ';', '-', '[', ']', '^', '*', '?', '\t', '\n', 'ß',
+    '日', '本', '🦀', '€', '\u{301}',
 ];
 
 /// A character for the text property: mostly ASCII letters (both cases, so the `i` lookups
@@ -295,28 +295,55 @@ backend_test!(
         let mut conn = db.connect();
         conn.create_all(&[RelText::meta()]).unwrap();
         let conn = std::cell::RefCell::new(conn);
-        let (cases, queries, long_rows, matched) =
-            (Cell::new(0u32), Cell::new(0u32), Cell::new(0u32), Cell::new(0u32));
+        let (cases, queries, long_rows, matched) = (
+            Cell::new(0u32),
+            Cell::new(0u32),
+            Cell::new(0u32),
+            Cell::new(0u32),
+        );
         let outcome = runner(TEXT_CASES).run(&text_case(), |case| {
             let mut conn = conn.borrow_mut();
             cases.set(cases.get() + 1);
             RelText::objects().delete(&mut *conn).unwrap();
-            let forms = case.rows.iter().map(|s| NewRelText::new(s.clone())).collect();
+            let forms = case
+                .rows
+                .iter()
+                .map(|s| NewRelText::new(s.clone()))
+                .collect();
             let stored = RelText::objects().bulk_create(&mut *conn, forms).unwrap();
             let rows: Vec<(i64, String)> = stored.into_iter().map(|r| (r.id, r.body)).collect();
             for (row, (_, body)) in case.rows.iter().zip(&rows) {
                 prop_assert_eq!(row, body, "stored text differs");
             }
             long_rows.set(
-                long_rows.get() + case.rows.iter().filter(|r| r.chars().count() > 1000).count() as u32,
+                long_rows.get()
+                    + case
+                        .rows
+                        .iter()
+                        .filter(|r| r.chars().count() > 1000)
+                        .count() as u32,
             );
             let needle = case.needle();
             for lookup in TEXT_LOOKUPS {
                 let want = reference(db.backend, lookup, &rows, &needle);
                 let got = typed(&mut conn, lookup, &needle);
-                prop_assert_eq!(&got, &want, "typed {} {:?} on {}", lookup, needle, db.backend);
+                prop_assert_eq!(
+                    &got,
+                    &want,
+                    "typed {} {:?} on {}",
+                    lookup,
+                    needle,
+                    db.backend
+                );
                 let got = by_name(&mut conn, lookup, &needle);
-                prop_assert_eq!(&got, &want, "by name {} {:?} on {}", lookup, needle, db.backend);
+                prop_assert_eq!(
+                    &got,
+                    &want,
+                    "by name {} {:?} on {}",
+                    lookup,
+                    needle,
+                    db.backend
+                );
                 queries.set(queries.get() + 2);
                 matched.set(matched.get() + u32::from(!want.is_empty()));
             }
@@ -348,7 +375,11 @@ backend_test!(
         // lower() leaves them alone (ASCII only).
         let mut conn = db.connect();
         conn.create_all(&[RelText::meta()]).unwrap();
-        for c in CASED_UNICODE.iter().chain(SPECIALS).chain(['A', 'z'].iter()) {
+        for c in CASED_UNICODE
+            .iter()
+            .chain(SPECIALS)
+            .chain(['A', 'z'].iter())
+        {
             let row = RelText::objects()
                 .create(&mut conn, NewRelText::new(c.to_string()))
                 .unwrap();
@@ -400,9 +431,8 @@ fn date() -> impl Strategy<Value = NaiveDate> {
 
 fn time() -> impl Strategy<Value = NaiveTime> {
     // Microseconds: the precision of PostgreSQL's TIME and MySQL's TIME(6).
-    (0u32..86_400, 0u32..1_000_000).prop_map(|(s, us)| {
-        NaiveTime::from_num_seconds_from_midnight_opt(s, us * 1_000).unwrap()
-    })
+    (0u32..86_400, 0u32..1_000_000)
+        .prop_map(|(s, us)| NaiveTime::from_num_seconds_from_midnight_opt(s, us * 1_000).unwrap())
 }
 
 fn decimal(max_digits: u32, places: i64) -> impl Strategy<Value = Decimal> {
@@ -451,7 +481,11 @@ fn kinds_form(backend: Backend) -> impl Strategy<Value = NewRelKinds> {
         json(),
         any::<u128>(),
         ip_address(),
-        prop::sample::select(vec![Mood::Calm, Mood::Busy, Mood::QuiteExceptionallyCheerful]),
+        prop::sample::select(vec![
+            Mood::Calm,
+            Mood::Busy,
+            Mood::QuiteExceptionallyCheerful,
+        ]),
     );
     let nullable = (
         prop::option::of(date()),
@@ -569,7 +603,11 @@ fn sqlite_refuses_decimals_it_would_round() {
         .unwrap()
         .current();
     let mut refused = 0;
-    for text in ["-33932015852.352456", "999999999999.999999", "123456789012.3456"] {
+    for text in [
+        "-33932015852.352456",
+        "999999999999.999999",
+        "123456789012.3456",
+    ] {
         form.amount = text.parse().unwrap();
         let err = RelKinds::objects()
             .create(&mut conn, form.clone())
@@ -579,7 +617,11 @@ fn sqlite_refuses_decimals_it_would_round() {
     }
     assert_eq!(support::count_rows(&mut conn, "rel_kinds"), 0);
     // 15 digits, and longer values whose trailing zeros are not significant, are kept.
-    for text in ["-999999999.999999", "123456789012.345", "100000000000.000000"] {
+    for text in [
+        "-999999999.999999",
+        "123456789012.345",
+        "100000000000.000000",
+    ] {
         form.amount = text.parse().unwrap();
         let row = RelKinds::objects().create(&mut conn, form.clone()).unwrap();
         let got = RelKinds::objects()
