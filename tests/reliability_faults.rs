@@ -58,8 +58,8 @@ struct Id {
 }
 
 /// A small xorshift generator: the random points of the drop test, reproducible from the
-/// seed it prints (`ORM_RELIABILITY_SEED` replays one).
-struct Rng(u64);
+/// seed its figures line gives (`ORM_RELIABILITY_SEED` replays one).
+struct Rng(u64, u64);
 
 impl Rng {
     fn from_env() -> Rng {
@@ -73,14 +73,16 @@ impl Rng {
                     .as_nanos() as u64
                     | 1
             });
-        println!("seed: {seed}");
-        Rng(seed)
+        Rng(seed, seed)
     }
     fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
+    }
+    fn seed(&self) -> u64 {
+        self.1
     }
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
@@ -149,8 +151,8 @@ backend_test!(
             tried
         });
         assert_eq!(count_rows(&mut db.connect(), "notes"), 1);
-        println!(
-            "figures: exhausted_pool backend={} operations={tried} timed_out={tried} hung=0",
+        figures!(
+            "exhausted_pool backend={} operations={tried} timed_out={tried} hung=0",
             db.backend
         );
     }
@@ -283,8 +285,8 @@ fn killed_in_the_middle_of_a_load(db: &TestDb) {
     let errors = errors.lock().unwrap().clone();
     let during = errors.iter().filter(|(after, _, _)| !after).count();
     let after = errors.iter().filter(|(after, _, _)| *after).count();
-    println!(
-        "figures: killed_under_load backend={} workers={WORKERS} pool={POOL} killed={killed} \
+    figures!(
+        "killed_under_load backend={} workers={WORKERS} pool={POOL} killed={killed} \
          ops_before={ops_before} ops_total={ops_total} errors_in_flight={during} \
          errors_after_kill={after} later_ok={later}",
         db.backend
@@ -327,6 +329,7 @@ backend_test!(
         const POOL: usize = 4;
         db.connect().create_all(&models()).unwrap();
         let mut rng = Rng::from_env();
+        let seed = rng.seed();
         // Per transaction: how long it may run (None: to the end), and where it pauses.
         let plan: Vec<(Option<Duration>, u64)> = (0..TRANSACTIONS)
             .map(|_| {
@@ -425,14 +428,16 @@ backend_test!(
         drop(pool);
         let partial: Vec<_> = groups.iter().filter(|(_, c)| **c != 2).collect();
         let committed_dropped = groups.len() - completed.len();
-        println!(
-            "figures: dropped_transactions backend={} transactions={TRANSACTIONS} \
+        figures!(
+            "dropped_transactions backend={} transactions={TRANSACTIONS} \
              completed={} dropped={dropped} failed={} committed_before_drop={committed_dropped} \
-             partial={} markers_visible={visible}/{markers} open_transactions={open_elsewhere}",
+             partial={} markers_visible={visible}/{markers} open_transactions={open_elsewhere} \
+             seed={}",
             db.backend,
             completed.len(),
             failed.len(),
-            partial.len()
+            partial.len(),
+            seed
         );
         assert!(failed.is_empty(), "{failed:?}");
         assert_eq!(completed.len() as u64 + dropped, TRANSACTIONS);
@@ -583,9 +588,10 @@ fn sqlite_sigkill_mid_bulk_create_keeps_all_or_none() {
         rows_after.push(rows);
         next_batch = batches;
     }
-    println!(
-        "figures: sigkill_bulk_create kills={KILLS} batch={BATCH} rows_after_each={rows_after:?} \
-         partial_batches=0 integrity=ok"
+    figures!(
+        "sigkill_bulk_create kills={KILLS} batch={BATCH} rows_after_each={rows_after:?} \
+         partial_batches=0 integrity=ok seed={}",
+        rng.seed()
     );
 }
 
@@ -621,8 +627,8 @@ fn refused(url: &str, backend: Backend) {
             "{what} took {took:?}"
         );
     }
-    println!(
-        "figures: refused backend={backend} attempts=2 connection_errors=2 \
+    figures!(
+        "refused backend={backend} attempts=2 connection_errors=2 \
          pool_took={pooled_took:?} blocking_took={blocking_took:?}"
     );
 }

@@ -283,8 +283,8 @@ backend_test!(
                 ("persist_tags", 0)
             ]
         );
-        println!(
-            "figures: injection backend={} payloads={} bound_checks={checks} paths={} \
+        figures!(
+            "injection backend={} payloads={} bound_checks={checks} paths={} \
              orderings={} refused={refused} tables_intact=5/5 failures=0",
             db.backend,
             PAYLOADS.len(),
@@ -533,8 +533,8 @@ backend_test!(
             }
             by_name += 1;
         }
-        println!(
-            "figures: bad_input backend={} validator_cases={} refusals={refused} \
+        figures!(
+            "bad_input backend={} validator_cases={} refusals={refused} \
              constraint_cases={constraints} by_name_values={by_name} invalid_rows_written=0 failures=0",
             db.backend,
             breakers().len(),
@@ -572,7 +572,7 @@ backend_test!(
                 .unwrap(),
             1
         );
-        println!("figures: boolean_check backend={} refused=1", db.backend);
+        figures!("boolean_check backend={} refused=1", db.backend);
     }
 );
 
@@ -636,8 +636,8 @@ backend_test!(
                 kitchen_form(note.id, "small", "small@example.com"),
             )
             .unwrap();
-        println!(
-            "figures: oversized backend={} bytes={SIZE} server_limit={limit:?} result={result}",
+        figures!(
+            "oversized backend={} bytes={SIZE} server_limit={limit:?} result={result}",
             db.backend
         );
     }

@@ -107,8 +107,8 @@ backend_test!(
             }
             (pks, created, errors, retries)
         });
-        println!(
-            "figures: get_or_create backend={} callers={CALLERS} ok={} created={created} errors={} \
+        figures!(
+            "get_or_create backend={} callers={CALLERS} ok={} created={created} errors={} \
              transaction_retries={}",
             db.backend,
             pks.len(),
@@ -168,8 +168,8 @@ backend_test!(
         // 1 + 2 + ... + 64: each caller adds a different step, so a lost update or a
         // double apply changes the sum.
         let want = i64::try_from(CALLERS * (CALLERS + 1) / 2).unwrap();
-        println!(
-            "figures: increments backend={} callers={CALLERS} ok={oks} errors={} sum={} want={want}",
+        figures!(
+            "increments backend={} callers={CALLERS} ok={oks} errors={} sum={} want={want}",
             db.backend,
             errors.len(),
             stored.value
@@ -308,8 +308,8 @@ fn sqlite_16_writers_never_see_database_is_locked() {
         .iter()
         .filter(|e| e.contains("locked") || e.contains("busy"))
         .count();
-    println!(
-        "figures: sqlite_writers writers={WRITERS}+{WRITERS} writes={total_writes} errors={} \
+    figures!(
+        "sqlite_writers writers={WRITERS}+{WRITERS} writes={total_writes} errors={} \
          locked={locked} threads_took={threads_took:?}",
         errors.len()
     );
@@ -403,8 +403,8 @@ backend_test!(
             Ok(ops)
         });
         let ops = outcome.unwrap();
-        println!(
-            "figures: one_connection_pool backend={} operations={ops} failures=0",
+        figures!(
+            "one_connection_pool backend={} operations={ops} failures=0",
             db.backend
         );
     }
@@ -435,8 +435,8 @@ backend_test!(
             assert_eq!(by_id.remove(&k.id).as_ref(), Some(k));
         }
         assert!(by_id.is_empty());
-        println!(
-            "figures: bind_limit backend={} rows={ROWS} binds={} failures=0",
+        figures!(
+            "bind_limit backend={} rows={ROWS} binds={} failures=0",
             db.backend,
             ROWS * columns
         );

@@ -349,8 +349,8 @@ backend_test!(
             }
             Ok::<(), TestCaseError>(())
         });
-        println!(
-            "figures: text_lookups backend={} cases={} queries={} lookups_with_matches={} \
+        figures!(
+            "text_lookups backend={} cases={} queries={} lookups_with_matches={} \
              rows_over_1000_chars={} failures={}",
             db.backend,
             cases.get(),
@@ -576,8 +576,8 @@ backend_test!(
             prop_assert_eq!(&got, &created, "get after create on {}", db.backend);
             Ok(())
         });
-        println!(
-            "figures: round_trip backend={} cases={} failures={}",
+        figures!(
+            "round_trip backend={} cases={} failures={}",
             db.backend,
             cases.get(),
             u32::from(outcome.is_err()),
@@ -629,5 +629,5 @@ fn sqlite_refuses_decimals_it_would_round() {
             .unwrap();
         assert_eq!(got.amount, form.amount, "{text}");
     }
-    println!("figures: sqlite_decimal_refusal refused={refused} kept=3");
+    figures!("sqlite_decimal_refusal refused={refused} kept=3");
 }
