@@ -144,10 +144,9 @@ backend_test!(
             check("transaction", r, t.elapsed());
             // Released, the connection serves again.
             drop(held);
-            Note::objects()
-                .create(&pool, NewNote::new("after"))
-                .await
-                .unwrap();
+            if let Err(e) = Note::objects().create(&pool, NewNote::new("after")).await {
+                panic!("the released connection does not serve: {e:?}");
+            }
             tried
         });
         assert_eq!(count_rows(&mut db.connect(), "notes"), 1);
