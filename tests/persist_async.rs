@@ -1,7 +1,8 @@
 //! Persistence on every backend, async: the same methods as tests/persist.rs on a
 //! `Database` (a pooled connection per operation) and on a `PooledConnection` inside an
-//! async transaction; 32 concurrent get_or_create calls on one unique key and 32
-//! concurrent atomic increments. Every future is `Send`.
+//! async transaction; 32 concurrent update_or_create calls on one unique key. Every
+//! future is `Send`. The 64-caller get_or_create and atomic-increment tests are in
+//! tests/reliability_load.rs.
 
 #[macro_use]
 mod support;
@@ -243,66 +244,6 @@ backend_test!(
             let err = Tag::objects().bulk_create(&pool, forms).await.unwrap_err();
             assert!(err.is_unique_violation(), "{err:?}");
             assert_eq!(Tag::objects().count(&pool).await.unwrap(), 0);
-        });
-    }
-);
-
-backend_test!(
-    fn concurrent_get_or_create_makes_one_row(db: &TestDb) {
-        let (runtime, url) = setup(db);
-        runtime.block_on(async {
-            let pool = Database::connect(url).await.unwrap();
-            let calls = (0..32).map(|_| {
-                let pool = pool.clone();
-                tokio::spawn(async move {
-                    Tag::objects()
-                        .get_or_create(&pool, persist_tags::name.eq("hot"), tag("hot"))
-                        .await
-                })
-            });
-            let mut pks = Vec::new();
-            let mut created = 0;
-            for call in calls.collect::<Vec<_>>() {
-                let (row, was_created) = call.await.unwrap().unwrap();
-                pks.push(row.id);
-                created += usize::from(was_created);
-            }
-            assert_eq!(pks.len(), 32);
-            assert!(pks.iter().all(|pk| *pk == pks[0]), "{pks:?}");
-            assert_eq!(created, 1);
-            assert_eq!(Tag::objects().count(&pool).await.unwrap(), 1);
-        });
-    }
-);
-
-backend_test!(
-    fn concurrent_increments_are_not_lost(db: &TestDb) {
-        let (runtime, url) = setup(db);
-        runtime.block_on(async {
-            let pool = Database::connect(url).await.unwrap();
-            let counter = Counter::objects()
-                .create(&pool, NewCounter::new("hits"))
-                .await
-                .unwrap();
-            let calls = (0..32).map(|_| {
-                let pool = pool.clone();
-                let id = counter.id;
-                tokio::spawn(async move {
-                    Counter::objects()
-                        .filter(persist_counters::id.eq(id))
-                        .update_with(
-                            &pool,
-                            persist_counters::value.eq(persist_counters::value + 1),
-                        )
-                        .await
-                })
-            });
-            for call in calls.collect::<Vec<_>>() {
-                assert_eq!(call.await.unwrap().unwrap(), 1);
-            }
-            let mut counter = counter;
-            counter.reload(&pool).await.unwrap();
-            assert_eq!(counter.value, 32);
         });
     }
 );

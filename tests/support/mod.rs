@@ -253,3 +253,36 @@ fn with_database(url: &str, database: &str) -> String {
     let query = tail.find('?').map_or("", |i| &tail[i..]);
     format!("{scheme}://{authority}/{database}{query}")
 }
+
+/// The variable naming a file the reliability tests append their figures to (CI sets it
+/// and prints the file after the test run; RELIABILITY.md quotes it).
+pub const FIGURES_VAR: &str = "ORM_RELIABILITY_FIGURES";
+
+/// Prints `figures: <line>` and appends it to the file named by `ORM_RELIABILITY_FIGURES`
+/// when set. Use through [`figures!`].
+pub fn figures(line: &str) {
+    use std::io::Write;
+    let line = format!("figures: {line}");
+    println!("{line}");
+    if let Some(path) = std::env::var_os(FIGURES_VAR).filter(|p| !p.is_empty()) {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path);
+        match file {
+            Ok(mut file) => {
+                // One write per line: appends of whole lines do not interleave.
+                let _ = file.write_all(format!("{line}\n").as_bytes());
+            }
+            Err(e) => eprintln!("warning: cannot append to {path:?}: {e}"),
+        }
+    }
+}
+
+/// `figures!("name k={v} ...")`: a figures line for RELIABILITY.md (see [`figures`]).
+#[macro_export]
+macro_rules! figures {
+    ($($arg:tt)*) => {
+        $crate::support::figures(&format!($($arg)*))
+    };
+}

@@ -189,8 +189,31 @@ mod sqlite {
     text_backed!(crate::values::Json => Json);
     text_backed!(crate::values::IpAddress => IpAddress);
 
+    /// The most significant digits a decimal may have on SQLite: a NUMERIC column turns any
+    /// well-formed number written as text into an 8-byte float, which keeps 15 exactly.
+    const SQLITE_DECIMAL_DIGITS: usize = 15;
+
+    /// Significant digits of `value` (trailing zeros are not significant; 0 has one).
+    fn significant_digits(value: &bigdecimal::BigDecimal) -> usize {
+        let (mantissa, _) = value.normalized().as_bigint_and_exponent();
+        mantissa.magnitude().to_string().len()
+    }
+
+    /// Refuses a value SQLite would round: its NUMERIC affinity converts the bound text to
+    /// a float, so a 16th significant digit would not read back as written (found by the
+    /// round-trip property in tests/reliability_props.rs: `-33932015852.352456` came back
+    /// as `...455`, and `999999999999.999999` as `1000000000000`).
     impl ToSql<super::Decimal, Sqlite> for crate::values::Decimal {
         fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+            let digits = significant_digits(&self.0);
+            if digits > SQLITE_DECIMAL_DIGITS {
+                return Err(format!(
+                    "{} has {digits} significant digits; SQLite stores decimals as 8-byte \
+                     floats and keeps only {SQLITE_DECIMAL_DIGITS} exactly",
+                    self.0
+                )
+                .into());
+            }
             out.set_value(self.0.to_string());
             Ok(IsNull::No)
         }

@@ -33,9 +33,10 @@ impl Uuid {
 pub struct Json(pub serde_json::Value);
 
 /// A fixed-point decimal field value (`bigdecimal::BigDecimal` inside), exact on every
-/// backend: NUMERIC on PostgreSQL and MySQL; on SQLite, whose NUMERIC columns keep at
-/// most 15 significant digits as a number, it is bound as text, so longer values stay
-/// exact text and shorter ones read back as they were written.
+/// backend: NUMERIC on PostgreSQL and MySQL; on SQLite, whose NUMERIC columns turn every
+/// number into an 8-byte float (15 significant digits kept exactly), a value of at most
+/// 15 significant digits reads back as written and a longer one is refused with an error
+/// when it is bound, instead of being rounded.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Decimal(pub bigdecimal::BigDecimal);
 

@@ -241,6 +241,9 @@ fn classify_mysql(message: &str) -> Class {
         || message.contains("Lost connection")
         || message.contains("Connection to the server is closed")
         || message.starts_with("Connection was killed")
+        // mysql_async's I/O errors (`Error::Io`: "Input/output error: ..."), such as
+        // "connection closed" after the server killed the session: the socket is gone.
+        || message.starts_with("Input/output error")
     {
         Class::ConnectionLost
     } else {

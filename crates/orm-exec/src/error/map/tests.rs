@@ -197,3 +197,22 @@ fn connection_errors() {
     );
     assert!(matches!(e, Error::InvalidUrl { .. }));
 }
+
+/// A session the server killed while a statement was on its way comes back from
+/// mysql_async as an I/O error; it is a lost connection like the others (found by
+/// tests/reliability_faults.rs, which kills every pooled session under load).
+#[test]
+fn mysql_io_errors_are_lost_connections() {
+    for m in [
+        "Input/output error: Input/output error: connection closed",
+        "Input/output error: Input/output error: Broken pipe (os error 32)",
+    ] {
+        match check(Backend::Mysql, m) {
+            Error::Connection { backend, message } => {
+                assert_eq!(backend, Backend::Mysql);
+                assert_eq!(message, m);
+            }
+            e => panic!("{m}: {e:?}"),
+        }
+    }
+}

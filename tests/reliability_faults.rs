@@ -1,0 +1,655 @@
+//! Reliability, item 5: faults, on every backend where they apply.
+//!
+//! - An exhausted pool: ORM operations fail with `Error::PoolTimeout` within the wait,
+//!   never hang; the pool's timeouts are all set by default.
+//! - Every pooled PostgreSQL (and MariaDB) connection killed by the server in the middle of
+//!   a load: the errors are typed connection errors, operations started after the kill
+//!   succeed, and the pool holds new sessions.
+//! - 1 000 async transactions dropped at random points: no partial writes, no connection
+//!   left inside a transaction (checked from another connection).
+//! - A process killed with SIGKILL in the middle of a bulk_create on a SQLite file: after
+//!   reopening, all or none of each bulk_create's rows, and the file passes
+//!   `integrity_check`.
+//! - A refused connection at start-up: `Error::Connection` within the connect timeout.
+//!
+//! More of the same lives in crates/orm-exec/tests/backends (pool.rs: exhausted pool,
+//! killed connection replaced, refused port, silent server; async_tx.rs: dropped
+//! transactions and statements). Each test prints a `figures: ...` line.
+
+#[macro_use]
+mod support;
+mod persist_support;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::sql_types::BigInt;
+use orm::prelude::*;
+use orm::{Backend, Connection, Database, Error};
+use orm_suite::models::*;
+use persist_support::*;
+use support::count_rows;
+#[allow(unused_imports)]
+use support::TestDb;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// `SELECT <expr>` as one BIGINT on a blocking connection.
+fn scalar(conn: &mut Connection, expr: &str) -> i64 {
+    orm::dispatch!(conn, c => diesel::RunQueryDsl::get_result::<i64>(
+        diesel::select(diesel::dsl::sql::<BigInt>(expr)),
+        c,
+    ))
+    .unwrap_or_else(|e| panic!("SELECT {expr}: {e}"))
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// A small xorshift generator: the random points of the drop test, reproducible from the
+/// seed its figures line gives (`ORM_RELIABILITY_SEED` replays one).
+struct Rng(u64, u64);
+
+impl Rng {
+    fn from_env() -> Rng {
+        let seed = std::env::var("ORM_RELIABILITY_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    | 1
+            });
+        Rng(seed, seed)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn seed(&self) -> u64 {
+        self.1
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Exhausted pool
+// ---------------------------------------------------------------------------------------
+
+backend_test!(
+    fn exhausted_pool_times_out_for_orm_operations(db: &TestDb) {
+        db.connect().create_all(&models()).unwrap();
+        let wait = Duration::from_millis(300);
+        let tried = runtime().block_on(async {
+            // deadpool waits forever by default (deadpool #9); orm sets every timeout.
+            let defaults = Database::connect(&db.url).await.unwrap();
+            let config = defaults.config();
+            assert!(!config.acquire_timeout.is_zero(), "{config:?}");
+            assert!(config.connect_timeout.is_some(), "{config:?}");
+            assert!(!config.recycle_timeout.is_zero(), "{config:?}");
+            drop(defaults);
+
+            let pool = Database::builder(&db.url)
+                .max_size(1)
+                .acquire_timeout(wait)
+                .build()
+                .await
+                .unwrap();
+            let held = pool.get().await.unwrap();
+            let mut tried = 0;
+            let mut check = |what: &str, outcome: Result<(), Error>, took: Duration| {
+                tried += 1;
+                match outcome {
+                    Err(Error::PoolTimeout { waited }) => assert!(waited >= wait, "{what}"),
+                    other => panic!("{what}: expected PoolTimeout, got {other:?}"),
+                }
+                assert!(took < wait + Duration::from_secs(2), "{what} took {took:?}");
+            };
+            let t = Instant::now();
+            let r = Note::objects().all(&pool).await.map(drop);
+            check("all", r, t.elapsed());
+            let t = Instant::now();
+            let r = Note::objects()
+                .create(&pool, NewNote::new("x"))
+                .await
+                .map(drop);
+            check("create", r, t.elapsed());
+            let t = Instant::now();
+            let r = Tag::objects()
+                .get_or_create(&pool, persist_tags::name.eq("x"), tag("x"))
+                .await
+                .map(drop);
+            check("get_or_create", r, t.elapsed());
+            let t = Instant::now();
+            let r = pool
+                .transaction(async |conn| Note::objects().count(&mut *conn).await.map(drop))
+                .await;
+            check("transaction", r, t.elapsed());
+            // Released, the connection serves again.
+            drop(held);
+            if let Err(e) = Note::objects().create(&pool, NewNote::new("after")).await {
+                panic!("the released connection does not serve: {e:?}");
+            }
+            tried
+        });
+        assert_eq!(count_rows(&mut db.connect(), "notes"), 1);
+        figures!(
+            "exhausted_pool backend={} operations={tried} timed_out={tried} hung=0",
+            db.backend
+        );
+    }
+);
+
+// ---------------------------------------------------------------------------------------
+// Every pooled connection killed by the server in the middle of a load
+// ---------------------------------------------------------------------------------------
+
+/// The sessions of this test's pool, killed from an administrator connection. Returns
+/// how many were killed.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn kill_sessions(db: &TestDb, app: &str) -> i64 {
+    let mut admin = db.connect();
+    match db.backend {
+        Backend::Postgres => scalar(
+            &mut admin,
+            &format!(
+                // With a timeout, pg_terminate_backend waits until the session is gone.
+                "COUNT(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity \
+                 WHERE application_name = '{app}' AND pid <> pg_backend_pid()"
+            ),
+        ),
+        _ => {
+            let ids: Vec<Id> = admin
+                .raw(
+                    "SELECT CAST(ID AS SIGNED) AS id FROM information_schema.PROCESSLIST \
+                     WHERE DB = ? AND ID <> CONNECTION_ID()",
+                )
+                .bind::<diesel::sql_types::Text, _>(db.name.as_str())
+                .load()
+                .unwrap();
+            for id in &ids {
+                // A session may end on its own between the two statements.
+                let _ = admin.batch_execute(&format!("KILL {}", id.id));
+            }
+            ids.len() as i64
+        }
+    }
+}
+
+/// The URL of the pool under test: on PostgreSQL it carries an application name the checks
+/// select its sessions by (MariaDB sessions are selected by this test's own database).
+fn load_url(db: &TestDb, app: &str) -> String {
+    match db.backend {
+        Backend::Postgres => format!("{}&application_name={app}", db.url),
+        _ => db.url.clone(),
+    }
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn killed_in_the_middle_of_a_load(db: &TestDb) {
+    const WORKERS: usize = 8;
+    const POOL: usize = 4;
+    db.connect().create_all(&models()).unwrap();
+    let app = db.name.clone();
+    let url = load_url(db, &app);
+    let runtime = runtime();
+    let pool = runtime.block_on(async {
+        Database::builder(&url)
+            .max_size(POOL)
+            .acquire_timeout(Duration::from_secs(10))
+            .build()
+            .await
+            .unwrap()
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let killed_at: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
+    let ops = Arc::new(AtomicUsize::new(0));
+    // (started after the kill had finished, error text)
+    let errors: Arc<Mutex<Vec<(bool, String, bool)>>> = Arc::new(Mutex::new(Vec::new()));
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|w| {
+            let (pool, stop, killed_at, ops, errors) = (
+                pool.clone(),
+                stop.clone(),
+                killed_at.clone(),
+                ops.clone(),
+                errors.clone(),
+            );
+            runtime.spawn(async move {
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let after_kill = killed_at.lock().unwrap().is_some();
+                    let outcome = async {
+                        let note = Note::objects()
+                            .create(&pool, NewNote::new(format!("w{w}-{i}")))
+                            .await?;
+                        Note::objects().get(&pool, notes::id.eq(note.id)).await?;
+                        Note::objects().count(&pool).await
+                    }
+                    .await;
+                    ops.fetch_add(1, Ordering::Relaxed);
+                    if let Err(e) = outcome {
+                        let typed = matches!(e, Error::Connection { .. });
+                        errors
+                            .lock()
+                            .unwrap()
+                            .push((after_kill, e.to_string(), typed));
+                    }
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    let ops_before = ops.load(Ordering::Relaxed);
+    let killed = kill_sessions(db, &app);
+    // MariaDB's KILL returns before the session is gone: operations that start in the
+    // next 200 ms count as in flight.
+    std::thread::sleep(Duration::from_millis(200));
+    *killed_at.lock().unwrap() = Some(Instant::now());
+    std::thread::sleep(Duration::from_millis(800));
+    stop.store(true, Ordering::Relaxed);
+    runtime.block_on(async {
+        for w in workers {
+            w.await.unwrap();
+        }
+    });
+    let ops_total = ops.load(Ordering::Relaxed);
+    // Afterwards: every pooled connection works, none is a killed session.
+    let later = runtime.block_on(async {
+        let mut later = 0;
+        for i in 0..20 {
+            Note::objects()
+                .create(&pool, NewNote::new(format!("later-{i}")))
+                .await
+                .unwrap();
+            later += 1;
+        }
+        later
+    });
+    drop(pool);
+    let errors = errors.lock().unwrap().clone();
+    let during = errors.iter().filter(|(after, _, _)| !after).count();
+    let after = errors.iter().filter(|(after, _, _)| *after).count();
+    figures!(
+        "killed_under_load backend={} workers={WORKERS} pool={POOL} killed={killed} \
+         ops_before={ops_before} ops_total={ops_total} errors_in_flight={during} \
+         errors_after_kill={after} later_ok={later}",
+        db.backend
+    );
+    assert!(killed >= 1, "no session to kill");
+    assert!(ops_total > ops_before, "no operation after the kill");
+    let untyped: Vec<_> = errors.iter().filter(|(_, _, typed)| !typed).collect();
+    assert!(
+        untyped.is_empty(),
+        "errors not classified as connection loss: {untyped:?}"
+    );
+    // Operations that started after the sessions were gone get a verified connection.
+    assert_eq!(after, 0, "{errors:?}");
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_every_pooled_connection_terminated_under_load() {
+    if let Some(db) = TestDb::new(Backend::Postgres) {
+        killed_in_the_middle_of_a_load(&db);
+    }
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_every_pooled_connection_killed_under_load() {
+    if let Some(db) = TestDb::new(Backend::Mysql) {
+        killed_in_the_middle_of_a_load(&db);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 1 000 transactions dropped at random points
+// ---------------------------------------------------------------------------------------
+
+backend_test!(
+    fn a_thousand_transactions_dropped_at_random_points(db: &TestDb) {
+        const TRANSACTIONS: u64 = 1_000;
+        const WORKERS: u64 = 8;
+        const POOL: usize = 4;
+        db.connect().create_all(&models()).unwrap();
+        let mut rng = Rng::from_env();
+        let seed = rng.seed();
+        // Per transaction: how long it may run (None: to the end), and where it pauses.
+        let plan: Vec<(Option<Duration>, u64)> = (0..TRANSACTIONS)
+            .map(|_| {
+                let limit = match rng.below(4) {
+                    0 => None,
+                    1 => Some(Duration::ZERO), // dropped after its first poll
+                    _ => Some(Duration::from_micros(rng.below(4_000))),
+                };
+                (limit, rng.below(3))
+            })
+            .collect();
+        let plan = Arc::new(plan);
+        let runtime = runtime();
+        let (completed, dropped, failed, pool) = runtime.block_on(async {
+            let pool = Database::builder(&load_url(db, &db.name))
+                .max_size(POOL)
+                .acquire_timeout(Duration::from_secs(20))
+                .build()
+                .await
+                .unwrap();
+            let workers: Vec<_> = (0..WORKERS)
+                .map(|w| {
+                    let (pool, plan) = (pool.clone(), plan.clone());
+                    tokio::spawn(async move {
+                        let (mut completed, mut dropped, mut failed) = (Vec::new(), 0, Vec::new());
+                        for n in (w..TRANSACTIONS).step_by(WORKERS as usize) {
+                            let (limit, pause) = plan[n as usize];
+                            let tx = pool.transaction(async move |conn| {
+                                Note::objects()
+                                    .create(&mut *conn, NewNote::new(format!("g{n}-a")))
+                                    .await?;
+                                match pause {
+                                    0 => tokio::task::yield_now().await,
+                                    1 => tokio::time::sleep(Duration::from_micros(300)).await,
+                                    _ => {}
+                                }
+                                Note::objects()
+                                    .create(&mut *conn, NewNote::new(format!("g{n}-b")))
+                                    .await?;
+                                Ok::<_, Error>(())
+                            });
+                            let outcome = match limit {
+                                None => Some(tx.await),
+                                Some(limit) => tokio::time::timeout(limit, tx).await.ok(),
+                            };
+                            match outcome {
+                                Some(Ok(())) => completed.push(n),
+                                Some(Err(e)) => failed.push(format!("g{n}: {e}")),
+                                None => dropped += 1,
+                            }
+                        }
+                        (completed, dropped, failed)
+                    })
+                })
+                .collect();
+            let (mut completed, mut dropped, mut failed) = (Vec::new(), 0u64, Vec::new());
+            for w in workers {
+                let (c, d, f) = w.await.unwrap();
+                completed.extend(c);
+                dropped += d;
+                failed.extend(f);
+            }
+            (completed, dropped, failed, pool)
+        });
+
+        // No connection of the pool is inside a transaction: each commits a marker, seen
+        // from another connection while the pool is still open.
+        let markers = runtime.block_on(async {
+            let mut conns = Vec::new();
+            for _ in 0..POOL {
+                conns.push(pool.get().await.unwrap());
+            }
+            for (i, conn) in conns.iter_mut().enumerate() {
+                Note::objects()
+                    .create(&mut *conn, NewNote::new(format!("marker-{i}")))
+                    .await
+                    .unwrap();
+            }
+            conns.len()
+        });
+        let mut conn = db.connect();
+        let visible = Note::objects()
+            .filter(notes::text.startswith("marker-"))
+            .count(&mut conn)
+            .unwrap();
+        let open_elsewhere = open_transactions(db, &mut conn);
+
+        // No partial writes: each transaction's two rows are both there or both absent.
+        let mut groups: BTreeMap<u64, usize> = BTreeMap::new();
+        for note in Note::objects().all(&mut conn).unwrap() {
+            if let Some(rest) = note.text.strip_prefix('g') {
+                let n: u64 = rest.split('-').next().unwrap().parse().unwrap();
+                *groups.entry(n).or_default() += 1;
+            }
+        }
+        drop(pool);
+        let partial: Vec<_> = groups.iter().filter(|(_, c)| **c != 2).collect();
+        let committed_dropped = groups.len() - completed.len();
+        figures!(
+            "dropped_transactions backend={} transactions={TRANSACTIONS} \
+             completed={} dropped={dropped} failed={} committed_before_drop={committed_dropped} \
+             partial={} markers_visible={visible}/{markers} open_transactions={open_elsewhere} \
+             seed={}",
+            db.backend,
+            completed.len(),
+            failed.len(),
+            partial.len(),
+            seed
+        );
+        assert!(failed.is_empty(), "{failed:?}");
+        assert_eq!(completed.len() as u64 + dropped, TRANSACTIONS);
+        assert!(dropped >= TRANSACTIONS / 10, "too few drops: {dropped}");
+        assert!(partial.is_empty(), "partial writes: {partial:?}");
+        for n in &completed {
+            assert_eq!(
+                groups.get(n),
+                Some(&2),
+                "completed transaction g{n} not committed"
+            );
+        }
+        assert_eq!(visible, markers as i64);
+        assert_eq!(open_elsewhere, 0);
+    }
+);
+
+/// Sessions of this test's database idling inside a transaction (0 on SQLite, where the
+/// markers above are the check).
+fn open_transactions(db: &TestDb, conn: &mut Connection) -> i64 {
+    match db.backend {
+        Backend::Sqlite => 0,
+        Backend::Postgres => scalar(
+            conn,
+            &format!(
+                "COUNT(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' \
+             AND application_name = '{}'",
+                db.name
+            ),
+        ),
+        Backend::Mysql => scalar(
+            conn,
+            &format!(
+                "COUNT(*) FROM information_schema.INNODB_TRX t \
+                 JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+                 WHERE p.DB = '{}' AND p.ID <> CONNECTION_ID()",
+                db.name
+            ),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// SIGKILL in the middle of a bulk_create on a SQLite file
+// ---------------------------------------------------------------------------------------
+
+const CHILD_VAR: &str = "ORM_RELIABILITY_SIGKILL_CHILD";
+const BATCH: usize = 2_000;
+
+/// The child: bulk_create batches of `BATCH` tags forever, printing each commit.
+#[cfg(feature = "sqlite")]
+fn bulk_create_until_killed(url: &str, first_batch: usize) -> ! {
+    let mut conn = Connection::establish(url).unwrap();
+    let started = Instant::now();
+    let mut batch = first_batch;
+    // A safety net: the parent kills the child well before this.
+    while started.elapsed() < Duration::from_secs(60) {
+        let forms = (0..BATCH).map(|i| tag(&format!("b{batch}-{i}"))).collect();
+        Tag::objects().bulk_create(&mut conn, forms).unwrap();
+        println!("child: committed {batch}");
+        batch += 1;
+    }
+    std::process::exit(3);
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_sigkill_mid_bulk_create_keeps_all_or_none() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    if let Ok(url) = std::env::var(CHILD_VAR) {
+        let first: usize = std::env::var("ORM_RELIABILITY_FIRST_BATCH")
+            .unwrap()
+            .parse()
+            .unwrap();
+        bulk_create_until_killed(&url, first);
+    }
+
+    const KILLS: usize = 4;
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    db.connect().create_all(&models()).unwrap();
+    let mut rng = Rng::from_env();
+    let mut rows_after = Vec::new();
+    let mut next_batch = 0;
+    for _ in 0..KILLS {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "sqlite_sigkill_mid_bulk_create_keeps_all_or_none",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_VAR, &db.url)
+            .env("ORM_RELIABILITY_FIRST_BATCH", next_batch.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Wait for two commits, so the child is in its loop, then kill it at a random
+        // point of a later batch.
+        let mut committed: Vec<usize> = Vec::new();
+        while committed.len() < 2 {
+            let line = lines.next().expect("the child ended early").unwrap();
+            if let Some(n) = line.strip_prefix("child: committed ") {
+                committed.push(n.parse().unwrap());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(rng.below(60)));
+        child.kill().unwrap(); // SIGKILL on Unix
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        for line in lines {
+            if let Some(n) = line.unwrap().strip_prefix("child: committed ") {
+                committed.push(n.parse().unwrap());
+            }
+        }
+        let last = *committed.last().unwrap();
+
+        let mut conn = db.connect();
+        let check: String =
+            orm::dispatch!(&mut conn, c => diesel::RunQueryDsl::get_result::<String>(
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+                    "integrity_check FROM pragma_integrity_check"
+                )),
+                c,
+            ))
+            .unwrap();
+        assert_eq!(check, "ok");
+        let rows = usize::try_from(count_rows(&mut conn, "persist_tags")).unwrap();
+        // Every batch the child reported is there; the one it was writing is there whole
+        // (committed, the kill came before its line) or not at all.
+        assert_eq!(rows % BATCH, 0, "a partial batch: {rows} rows");
+        let batches = rows / BATCH;
+        assert!(
+            batches == last + 1 || batches == last + 2,
+            "{batches} batches stored, the child reported up to {last}"
+        );
+        // Each stored batch is complete.
+        for b in 0..batches {
+            let n = Tag::objects()
+                .filter(persist_tags::name.startswith(&format!("b{b}-")))
+                .count(&mut conn)
+                .unwrap();
+            assert_eq!(n as usize, BATCH, "batch {b}");
+        }
+        rows_after.push(rows);
+        next_batch = batches;
+    }
+    figures!(
+        "sigkill_bulk_create kills={KILLS} batch={BATCH} rows_after_each={rows_after:?} \
+         partial_batches=0 integrity=ok seed={}",
+        rng.seed()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Refused at start-up
+// ---------------------------------------------------------------------------------------
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn refused(url: &str, backend: Backend) {
+    let limit = Duration::from_secs(3);
+    let started = Instant::now();
+    let pooled = runtime().block_on(Database::connect(url));
+    let pooled_took = started.elapsed();
+    let started = Instant::now();
+    let blocking = Connection::establish(url);
+    let blocking_took = started.elapsed();
+    for (what, outcome, took) in [
+        ("pool", pooled.map(drop), pooled_took),
+        ("blocking", blocking.map(drop), blocking_took),
+    ] {
+        match outcome {
+            Err(Error::Connection {
+                backend: b,
+                message,
+            }) => {
+                assert_eq!(b, backend);
+                assert!(!message.contains("s3cret"), "{message}");
+            }
+            other => panic!("{what} {url}: expected a connection error, got {other:?}"),
+        }
+        assert!(
+            took < limit + Duration::from_secs(1),
+            "{what} took {took:?}"
+        );
+    }
+    figures!(
+        "refused backend={backend} attempts=2 connection_errors=2 \
+         pool_took={pooled_took:?} blocking_took={blocking_took:?}"
+    );
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_refused_at_startup_is_a_connection_error() {
+    refused(
+        "postgres://postgres:s3cret@127.0.0.1:1/test?connect_timeout=3",
+        Backend::Postgres,
+    );
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_refused_at_startup_is_a_connection_error() {
+    refused(
+        "mysql://root:s3cret@127.0.0.1:1/test?connect_timeout=3",
+        Backend::Mysql,
+    );
+}
