@@ -384,6 +384,40 @@ fn run(url: &str) {
         },
     );
     report(backend, "W4 bulk_create 100 rows (per bulk)", result, 1.10);
+    // The same against diesel returning every column into structs, as bulk_create does
+    // (the row above follows the issue: diesel returns only the keys).
+    let result = measure_with(
+        conn,
+        W4_BULKS,
+        ROUNDS,
+        empty,
+        |conn| {
+            for _ in 0..W4_BULKS {
+                let rows = User::objects()
+                    .bulk_create(&mut *conn, new_users(100))
+                    .unwrap();
+                assert_eq!(rows.len(), 100);
+            }
+        },
+        |conn| {
+            for _ in 0..W4_BULKS {
+                let rows = hand_new_users(100);
+                let stored: Vec<HandUser> =
+                    hand_returning!(conn, c => diesel::insert_into(users::table)
+                    .values(&rows)
+                    .returning(HandUser::as_returning())
+                    .get_results(c))
+                    .unwrap();
+                assert_eq!(stored.len(), 100);
+            }
+        },
+    );
+    report(
+        backend,
+        "W4 bulk_create 100, diesel RETURNING rows",
+        result,
+        1.10,
+    );
     let result = measure_with(
         conn,
         W4_SINGLES,
