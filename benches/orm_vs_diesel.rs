@@ -1,8 +1,19 @@
 //! The ORM against hand-written diesel, same data, same connection, same run: each
-//! workload's median time per operation for both, and the ratio ORM / diesel.
+//! workload's median time per operation for both, the ratio ORM / diesel and whether the
+//! issue's target is met.
 //!
 //! `cargo xtask bench` runs it on a SQLite file, and on PostgreSQL when `PG_DATABASE_URL`
 //! is set. Plain harness: warm-up, then rounds that alternate the two sides, medians.
+//!
+//! - W1–W5 blocking (`&mut orm::Connection`) against diesel on the connection's own diesel
+//!   connection, on SQLite and PostgreSQL.
+//! - W6 (PostgreSQL): 32 tokio tasks x 200 gets by pk through a pool of 10, `orm::Database`
+//!   against diesel-async's deadpool pool; throughput.
+//! - A1 (SQLite file): W1–W5 through the async API (`&orm::Database`) against blocking
+//!   diesel on the same file.
+//! - M1 (SQLite file): streaming 1 000 000 rows, peak RSS (`VmHWM`) of a child process
+//!   (this binary run as `orm_vs_diesel m1 <orm|diesel> <file>`) for each side.
+//!
 //! See BENCHMARKS.md for results and how to read them.
 
 use std::time::{Duration, Instant};
@@ -25,6 +36,21 @@ pub struct User {
     pub hair_color: Option<String>,
 }
 
+/// A post by a user (W5).
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "posts")]
+pub struct Post {
+    /// Primary key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// The author (ON DELETE CASCADE).
+    #[orm(on_delete = "cascade")]
+    pub author: ForeignKey<User>,
+    /// Title.
+    #[orm(max_length = 200)]
+    pub title: String,
+}
+
 /// What a diesel user writes by hand for the same table.
 #[derive(diesel::Queryable, diesel::Selectable, Debug, Clone, PartialEq)]
 #[diesel(table_name = users)]
@@ -34,42 +60,58 @@ struct HandUser {
     hair_color: Option<String>,
 }
 
+/// The hand-written twin of [`Post`].
+#[derive(diesel::Queryable, diesel::Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = posts)]
+struct HandPost {
+    id: i64,
+    author: i64,
+    title: String,
+}
+
 const ROUNDS: usize = 15;
 
-/// Median of per-operation times over the rounds, for `f` repeated `ops` times per round.
-fn measure(
-    conn: &mut orm::Connection,
+/// What a workload's ratio is held to.
+#[derive(Clone, Copy)]
+enum Target {
+    /// ORM time / diesel time at most this.
+    AtMost(f64),
+    /// ORM throughput / diesel throughput at least this.
+    AtLeast(f64),
+}
+
+/// Median of per-operation times over `rounds` rounds, for sides that each run `ops`
+/// operations per round; `reset` runs (untimed) before every timed side.
+fn measure_with<C>(
+    ctx: &mut C,
     ops: usize,
-    mut orm_side: impl FnMut(&mut orm::Connection),
-    mut diesel_side: impl FnMut(&mut orm::Connection),
+    rounds: usize,
+    mut reset: impl FnMut(&mut C),
+    mut orm_side: impl FnMut(&mut C),
+    mut diesel_side: impl FnMut(&mut C),
 ) -> (Duration, Duration) {
-    // Warm-up: fills statement caches and CPU caches on both sides.
+    // Warm-up: fills statement caches, pools and CPU caches on both sides.
     for _ in 0..2 {
-        orm_side(conn);
-        diesel_side(conn);
+        reset(ctx);
+        orm_side(ctx);
+        reset(ctx);
+        diesel_side(ctx);
     }
-    let mut orm_times = Vec::with_capacity(ROUNDS);
-    let mut diesel_times = Vec::with_capacity(ROUNDS);
-    for round in 0..ROUNDS {
+    let mut orm_times = Vec::with_capacity(rounds);
+    let mut diesel_times = Vec::with_capacity(rounds);
+    for round in 0..rounds {
         // Alternate which side goes first, so drift hits both alike.
-        type Side<'a> = &'a mut dyn FnMut(&mut orm::Connection);
-        let (first, second): (Side<'_>, Side<'_>) = if round % 2 == 0 {
-            (&mut orm_side, &mut diesel_side)
-        } else {
-            (&mut diesel_side, &mut orm_side)
-        };
-        let t = Instant::now();
-        first(conn);
-        let a = t.elapsed();
-        let t = Instant::now();
-        second(conn);
-        let b = t.elapsed();
-        if round % 2 == 0 {
-            orm_times.push(a);
-            diesel_times.push(b);
-        } else {
-            diesel_times.push(a);
-            orm_times.push(b);
+        for second in [false, true] {
+            let orm_now = (round % 2 == 0) != second;
+            reset(ctx);
+            let t = Instant::now();
+            if orm_now {
+                orm_side(ctx);
+                orm_times.push(t.elapsed());
+            } else {
+                diesel_side(ctx);
+                diesel_times.push(t.elapsed());
+            }
         }
     }
     let median = |v: &mut Vec<Duration>| {
@@ -79,27 +121,69 @@ fn measure(
     (median(&mut orm_times), median(&mut diesel_times))
 }
 
-fn report(backend: &str, workload: &str, (orm_t, diesel_t): (Duration, Duration)) {
-    let ratio = orm_t.as_secs_f64() / diesel_t.as_secs_f64();
+/// [`measure_with`] with [`ROUNDS`] rounds and nothing to reset.
+fn measure<C>(
+    ctx: &mut C,
+    ops: usize,
+    orm_side: impl FnMut(&mut C),
+    diesel_side: impl FnMut(&mut C),
+) -> (Duration, Duration) {
+    measure_with(ctx, ops, ROUNDS, |_| {}, orm_side, diesel_side)
+}
+
+fn header() {
     println!(
-        "| {backend:<8} | {workload:<40} | {:>12.2?} | {:>12.2?} | {ratio:>5.2} |",
-        orm_t, diesel_t
+        "| backend  | workload                                     |          orm |       diesel | ratio | target  | met |"
+    );
+    println!(
+        "|----------|----------------------------------------------|-------------:|-------------:|------:|---------|-----|"
     );
 }
 
+fn row(backend: &str, workload: &str, orm: &str, diesel: &str, ratio: f64, target: Target) {
+    let (target, met) = match target {
+        Target::AtMost(t) => (format!("<= {t:.2}"), ratio <= t),
+        Target::AtLeast(t) => (format!(">= {t:.2}"), ratio >= t),
+    };
+    let met = if met { "yes" } else { "NO" };
+    println!(
+        "| {backend:<8} | {workload:<44} | {orm:>12} | {diesel:>12} | {ratio:>5.2} | {target:<7} | {met:<3} |"
+    );
+}
+
+/// One row for a (orm, diesel) time-per-operation pair; the ratio is ORM / diesel.
+fn report(backend: &str, workload: &str, (orm_t, diesel_t): (Duration, Duration), target: f64) {
+    let ratio = orm_t.as_secs_f64() / diesel_t.as_secs_f64();
+    row(
+        backend,
+        workload,
+        &format!("{orm_t:.2?}"),
+        &format!("{diesel_t:.2?}"),
+        ratio,
+        Target::AtMost(target),
+    );
+}
+
+/// Empty `users` and `posts` tables (dropped and created again).
+fn fresh_tables(conn: &mut orm::Connection) {
+    conn.drop_all(&[User::meta(), Post::meta()]).unwrap();
+    conn.create_all(&[User::meta(), Post::meta()]).unwrap();
+}
+
+/// The hair colour of seeded user `i`.
+fn colour(i: i64) -> Option<String> {
+    (i % 3 != 0).then(|| format!("colour {}", i % 7))
+}
+
+/// Fresh tables with `rows` users (ids 1..=rows).
 fn seed(conn: &mut orm::Connection, rows: i64) {
-    conn.drop_all(&[User::meta()]).unwrap();
-    conn.create_all(&[User::meta()]).unwrap();
+    fresh_tables(conn);
     let batch: Vec<_> = (1..=rows)
         .map(|i| {
             (
                 users::id.eq(i),
                 users::name.eq(format!("User {i}")),
-                users::hair_color.eq(if i % 3 == 0 {
-                    None
-                } else {
-                    Some(format!("colour {}", i % 7))
-                }),
+                users::hair_color.eq(colour(i)),
             )
         })
         .collect();
@@ -109,6 +193,49 @@ fn seed(conn: &mut orm::Connection, rows: i64) {
     }
 }
 
+/// W5's data: 100 users with 10 posts each.
+fn seed_posts(conn: &mut orm::Connection) {
+    seed(conn, 100);
+    let batch: Vec<_> = (1..=1000_i64)
+        .map(|i| {
+            (
+                posts::id.eq(i),
+                posts::author.eq((i - 1) / 10 + 1),
+                posts::title.eq(format!("Post {i}")),
+            )
+        })
+        .collect();
+    orm::dispatch!(&mut *conn, c => diesel::insert_into(posts::table).values(&batch).execute(c))
+        .unwrap();
+}
+
+/// The forms of W4's inserts, ORM side.
+fn new_users(n: usize) -> Vec<NewUser> {
+    (0..n as i64)
+        .map(|i| NewUser {
+            hair_color: colour(i),
+            ..NewUser::new(format!("New {i}"))
+        })
+        .collect()
+}
+
+/// W4's rows, diesel side.
+type HandNewUser = (
+    diesel::dsl::Eq<users::name, String>,
+    diesel::dsl::Eq<users::hair_color, Option<String>>,
+);
+
+fn hand_new_users(n: usize) -> Vec<HandNewUser> {
+    (0..n as i64)
+        .map(|i| {
+            (
+                users::name.eq(format!("New {i}")),
+                users::hair_color.eq(colour(i)),
+            )
+        })
+        .collect()
+}
+
 /// Runs the hand-written side on the connection's own diesel connection.
 macro_rules! hand {
     ($conn:expr, $c:ident => $body:expr) => {
@@ -116,6 +243,31 @@ macro_rules! hand {
     };
 }
 
+/// Runs a hand-written `RETURNING` statement (SQLite and PostgreSQL; diesel has no
+/// RETURNING on MySQL, which this benchmark does not run).
+macro_rules! hand_returning {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            #[cfg(feature = "sqlite")]
+            orm::Connection::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
+            orm::Connection::Postgres($c) => $body,
+            #[allow(unreachable_patterns)]
+            _ => panic!("W4 runs on SQLite and PostgreSQL only"),
+        }
+    };
+}
+
+/// How many operations W3 runs per round: enough for a stable median on SQLite.
+const W3_OPS: usize = 100;
+/// W4: bulk_creates of 100 rows per round.
+const W4_BULKS: usize = 10;
+/// W4: single creates per round.
+const W4_SINGLES: usize = 100;
+/// W5 loads per round.
+const W5_OPS: usize = 10;
+
+/// W1–W5, blocking, on one backend.
 fn run(url: &str) {
     let mut conn = orm::Connection::establish(url).unwrap();
     let backend = conn.backend().name();
@@ -124,7 +276,7 @@ fn run(url: &str) {
     // W1: load every row into structs, N = 1, 100, 10 000.
     for n in [1_i64, 100, 10_000] {
         seed(conn, n);
-        let ops = if n == 10_000 { 1 } else { 50 };
+        let ops = if n == 10_000 { 5 } else { 50 };
         let result = measure(
             conn,
             ops,
@@ -143,7 +295,7 @@ fn run(url: &str) {
                 }
             },
         );
-        report(backend, &format!("W1 load all, N = {n}"), result);
+        report(backend, &format!("W1 load all, N = {n}"), result, 1.10);
     }
 
     // W2: 1 000 gets by primary key (10 000 rows).
@@ -168,14 +320,14 @@ fn run(url: &str) {
             }
         },
     );
-    report(backend, "W2 get by pk (per get)", result);
+    report(backend, "W2 get by pk (per get)", result, 1.10);
 
     // W3: filter with contains, order by, limit 100, over 10 000 rows.
     let result = measure(
         conn,
-        20,
+        W3_OPS,
         |conn| {
-            for _ in 0..20 {
+            for _ in 0..W3_OPS {
                 let rows = User::objects()
                     .filter(users::name.contains("99"))
                     .order_by(users::name.desc())
@@ -186,7 +338,7 @@ fn run(url: &str) {
             }
         },
         |conn| {
-            for _ in 0..20 {
+            for _ in 0..W3_OPS {
                 let rows: Vec<HandUser> = hand!(conn, c => users::table
                     .filter(users::name.like("%99%").escape('!'))
                     .order(users::name.desc())
@@ -198,20 +350,618 @@ fn run(url: &str) {
             }
         },
     );
-    report(backend, "W3 contains + order + limit 100", result);
-    conn.drop_all(&[User::meta()]).unwrap();
+    report(backend, "W3 contains + order + limit 100", result, 1.10);
+
+    // W4: bulk_create of 100 rows; single creates returning the key. The table is emptied
+    // before every timed side (untimed), so it stays small.
+    fresh_tables(conn);
+    if backend == "sqlite" {
+        // WAL with synchronous = NORMAL: no fsync per commit, so the medians measure the
+        // code, not the disk (with FULL, the same binary gave ratios from 0.5 to 1.0 here,
+        // the fsyncs of other users' builds included). Both sides share this connection.
+        conn.execute("PRAGMA synchronous = NORMAL").unwrap();
+    }
+    let empty = |conn: &mut orm::Connection| {
+        conn.execute("DELETE FROM users").unwrap();
+    };
+    let result = measure_with(
+        conn,
+        W4_BULKS,
+        ROUNDS,
+        empty,
+        |conn| {
+            for _ in 0..W4_BULKS {
+                let rows = User::objects()
+                    .bulk_create(&mut *conn, new_users(100))
+                    .unwrap();
+                assert_eq!(rows.len(), 100);
+            }
+        },
+        |conn| {
+            for _ in 0..W4_BULKS {
+                let rows = hand_new_users(100);
+                let ids: Vec<i64> = hand_returning!(conn, c => diesel::insert_into(users::table)
+                    .values(&rows)
+                    .returning(users::id)
+                    .get_results(c))
+                .unwrap();
+                assert_eq!(ids.len(), 100);
+            }
+        },
+    );
+    report(backend, "W4 bulk_create 100 rows (per bulk)", result, 1.10);
+    // The same against diesel returning every column into structs, as bulk_create does
+    // (the row above follows the issue: diesel returns only the keys).
+    let result = measure_with(
+        conn,
+        W4_BULKS,
+        ROUNDS,
+        empty,
+        |conn| {
+            for _ in 0..W4_BULKS {
+                let rows = User::objects()
+                    .bulk_create(&mut *conn, new_users(100))
+                    .unwrap();
+                assert_eq!(rows.len(), 100);
+            }
+        },
+        |conn| {
+            for _ in 0..W4_BULKS {
+                let rows = hand_new_users(100);
+                let stored: Vec<HandUser> =
+                    hand_returning!(conn, c => diesel::insert_into(users::table)
+                    .values(&rows)
+                    .returning(HandUser::as_returning())
+                    .get_results(c))
+                    .unwrap();
+                assert_eq!(stored.len(), 100);
+            }
+        },
+    );
+    report(
+        backend,
+        "W4 bulk_create 100, diesel RETURNING rows",
+        result,
+        1.10,
+    );
+    let result = measure_with(
+        conn,
+        W4_SINGLES,
+        ROUNDS,
+        empty,
+        |conn| {
+            for form in new_users(W4_SINGLES) {
+                let u = User::objects().create(&mut *conn, form).unwrap();
+                assert!(u.id > 0);
+            }
+        },
+        |conn| {
+            for row in hand_new_users(W4_SINGLES) {
+                let id: i64 = hand_returning!(conn, c => diesel::insert_into(users::table)
+                    .values(&row)
+                    .returning(users::id)
+                    .get_result(c))
+                .unwrap();
+                assert!(id > 0);
+            }
+        },
+    );
+    report(backend, "W4 create returning pk (per create)", result, 1.10);
+
+    // W5: 1 000 posts with their authors, one JOIN.
+    seed_posts(conn);
+    let result = measure(
+        conn,
+        W5_OPS,
+        |conn| {
+            for _ in 0..W5_OPS {
+                let posts = Post::objects()
+                    .select_related::<User>()
+                    .all(&mut *conn)
+                    .unwrap();
+                assert_eq!(posts.len(), 1000);
+                assert!(posts[0].author.is_loaded());
+            }
+        },
+        |conn| {
+            for _ in 0..W5_OPS {
+                let posts: Vec<(HandPost, HandUser)> = hand!(conn, c => posts::table
+                    .inner_join(users::table)
+                    .select((HandPost::as_select(), HandUser::as_select()))
+                    .load(c))
+                .unwrap();
+                assert_eq!(posts.len(), 1000);
+            }
+        },
+    );
+    report(
+        backend,
+        "W5 select_related 1000 posts (per load)",
+        result,
+        1.10,
+    );
+}
+
+/// A1: the ORM's async API on a SQLite file against blocking diesel on the same file.
+struct AsyncSqlite {
+    rt: tokio::runtime::Runtime,
+    db: orm::Database,
+    conn: orm::Connection,
+}
+
+impl AsyncSqlite {
+    /// Runs `f(db)` as a task on the runtime's workers (where an application's code runs,
+    /// and where the inline SQLite path can use `block_in_place`).
+    fn run<F, Fut>(&self, f: F)
+    where
+        F: FnOnce(orm::Database) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let task = self.rt.spawn(f(self.db.clone()));
+        self.rt.block_on(task).unwrap();
+    }
+}
+
+/// W1–W5 through `&orm::Database` on a SQLite file, against blocking diesel.
+fn run_async_sqlite(url: &str) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = rt.block_on(orm::Database::connect(url)).unwrap();
+    let conn = orm::Connection::establish(url).unwrap();
+    let s = &mut AsyncSqlite { rt, db, conn };
+    let backend = "sqlite";
+    let target = 2.0;
+
+    for n in [1_i64, 100, 10_000] {
+        seed(&mut s.conn, n);
+        let ops = if n == 10_000 { 5 } else { 50 };
+        let result = measure(
+            s,
+            ops,
+            |s| {
+                s.run(move |db| async move {
+                    for _ in 0..ops {
+                        let rows = User::objects().all(&db).await.unwrap();
+                        assert_eq!(rows.len() as i64, n);
+                    }
+                })
+            },
+            |s| {
+                for _ in 0..ops {
+                    let rows: Vec<HandUser> =
+                        hand!(&mut s.conn, c => users::table.select(HandUser::as_select()).load(c))
+                            .unwrap();
+                    assert_eq!(rows.len() as i64, n);
+                }
+            },
+        );
+        report(
+            backend,
+            &format!("A1 W1 async load all, N = {n}"),
+            result,
+            target,
+        );
+    }
+
+    seed(&mut s.conn, 10_000);
+    let result = measure(
+        s,
+        1000,
+        |s| {
+            s.run(|db| async move {
+                for i in 1..=1000_i64 {
+                    let u = User::objects().get(&db, users::id.eq(i)).await.unwrap();
+                    assert_eq!(u.id, i);
+                }
+            })
+        },
+        |s| {
+            for i in 1..=1000_i64 {
+                let u: HandUser = hand!(&mut s.conn, c => users::table
+                    .filter(users::id.eq(i))
+                    .select(HandUser::as_select())
+                    .first(c))
+                .unwrap();
+                assert_eq!(u.id, i);
+            }
+        },
+    );
+    report(backend, "A1 W2 async get by pk (per get)", result, target);
+
+    let result = measure(
+        s,
+        W3_OPS,
+        |s| {
+            s.run(|db| async move {
+                for _ in 0..W3_OPS {
+                    let rows = User::objects()
+                        .filter(users::name.contains("99"))
+                        .order_by(users::name.desc())
+                        .limit(100)
+                        .all(&db)
+                        .await
+                        .unwrap();
+                    assert!(!rows.is_empty());
+                }
+            })
+        },
+        |s| {
+            for _ in 0..W3_OPS {
+                let rows: Vec<HandUser> = hand!(&mut s.conn, c => users::table
+                    .filter(users::name.like("%99%").escape('!'))
+                    .order(users::name.desc())
+                    .limit(100)
+                    .select(HandUser::as_select())
+                    .load(c))
+                .unwrap();
+                assert!(!rows.is_empty());
+            }
+        },
+    );
+    report(
+        backend,
+        "A1 W3 async contains + order + limit",
+        result,
+        target,
+    );
+
+    fresh_tables(&mut s.conn);
+    let empty = |s: &mut AsyncSqlite| {
+        s.conn.execute("DELETE FROM users").unwrap();
+    };
+    let result = measure_with(
+        s,
+        W4_BULKS,
+        ROUNDS,
+        empty,
+        |s| {
+            s.run(|db| async move {
+                for _ in 0..W4_BULKS {
+                    let rows = User::objects()
+                        .bulk_create(&db, new_users(100))
+                        .await
+                        .unwrap();
+                    assert_eq!(rows.len(), 100);
+                }
+            })
+        },
+        |s| {
+            for _ in 0..W4_BULKS {
+                let rows = hand_new_users(100);
+                let ids: Vec<i64> =
+                    hand_returning!(&mut s.conn, c => diesel::insert_into(users::table)
+                    .values(&rows)
+                    .returning(users::id)
+                    .get_results(c))
+                    .unwrap();
+                assert_eq!(ids.len(), 100);
+            }
+        },
+    );
+    report(
+        backend,
+        "A1 W4 async bulk_create 100 (per bulk)",
+        result,
+        target,
+    );
+    let result = measure_with(
+        s,
+        W4_SINGLES,
+        ROUNDS,
+        empty,
+        |s| {
+            s.run(|db| async move {
+                for form in new_users(W4_SINGLES) {
+                    let u = User::objects().create(&db, form).await.unwrap();
+                    assert!(u.id > 0);
+                }
+            })
+        },
+        |s| {
+            for row in hand_new_users(W4_SINGLES) {
+                let id: i64 = hand_returning!(&mut s.conn, c => diesel::insert_into(users::table)
+                    .values(&row)
+                    .returning(users::id)
+                    .get_result(c))
+                .unwrap();
+                assert!(id > 0);
+            }
+        },
+    );
+    report(backend, "A1 W4 async create (per create)", result, target);
+
+    seed_posts(&mut s.conn);
+    let result = measure(
+        s,
+        W5_OPS,
+        |s| {
+            s.run(|db| async move {
+                for _ in 0..W5_OPS {
+                    let posts = Post::objects()
+                        .select_related::<User>()
+                        .all(&db)
+                        .await
+                        .unwrap();
+                    assert_eq!(posts.len(), 1000);
+                    assert!(posts[0].author.is_loaded());
+                }
+            })
+        },
+        |s| {
+            for _ in 0..W5_OPS {
+                let posts: Vec<(HandPost, HandUser)> = hand!(&mut s.conn, c => posts::table
+                    .inner_join(users::table)
+                    .select((HandPost::as_select(), HandUser::as_select()))
+                    .load(c))
+                .unwrap();
+                assert_eq!(posts.len(), 1000);
+            }
+        },
+    );
+    report(
+        backend,
+        "A1 W5 async select_related 1000 posts",
+        result,
+        target,
+    );
+    fresh_tables(&mut s.conn);
+}
+
+/// W6: 32 tasks x 200 gets by pk through a pool of 10, `orm::Database` against
+/// diesel-async's deadpool pool; operations per second.
+#[cfg(feature = "postgres")]
+fn run_w6(url: &str) {
+    use diesel_async::pooled_connection::deadpool::Pool;
+    use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+    use diesel_async::AsyncPgConnection;
+
+    const TASKS: i64 = 32;
+    const GETS: i64 = 200;
+    const POOL: usize = 10;
+
+    struct W6 {
+        rt: tokio::runtime::Runtime,
+        db: orm::Database,
+        pool: Pool<AsyncPgConnection>,
+    }
+
+    /// The key task `t` reads at its `k`-th get (the 10 000 seeded rows, spread).
+    fn key(t: i64, k: i64) -> i64 {
+        (t * GETS + k) % 10_000 + 1
+    }
+
+    let mut conn = orm::Connection::establish(url).unwrap();
+    seed(&mut conn, 10_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = rt
+        .block_on(orm::Database::builder(url).max_size(POOL).build())
+        .unwrap();
+    let pool = {
+        let _guard = rt.enter();
+        Pool::builder(AsyncDieselConnectionManager::<AsyncPgConnection>::new(url))
+            .max_size(POOL)
+            .build()
+            .unwrap()
+    };
+    let w6 = &mut W6 { rt, db, pool };
+    let (orm_t, diesel_t) = measure_with(
+        w6,
+        (TASKS * GETS) as usize,
+        9,
+        |_| {},
+        |w| {
+            let db = w.db.clone();
+            w.rt.block_on(async move {
+                let tasks: Vec<_> = (0..TASKS)
+                    .map(|t| {
+                        let db = db.clone();
+                        tokio::spawn(async move {
+                            for k in 0..GETS {
+                                let id = key(t, k);
+                                let u = User::objects().get(&db, users::id.eq(id)).await.unwrap();
+                                assert_eq!(u.id, id);
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            })
+        },
+        |w| {
+            let pool = w.pool.clone();
+            w.rt.block_on(async move {
+                let tasks: Vec<_> = (0..TASKS)
+                    .map(|t| {
+                        let pool = pool.clone();
+                        tokio::spawn(async move {
+                            for k in 0..GETS {
+                                let id = key(t, k);
+                                let mut conn = pool.get().await.unwrap();
+                                let u: HandUser = diesel_async::RunQueryDsl::first(
+                                    users::table
+                                        .filter(users::id.eq(id))
+                                        .select(HandUser::as_select()),
+                                    &mut *conn,
+                                )
+                                .await
+                                .unwrap();
+                                assert_eq!(u.id, id);
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            })
+        },
+    );
+    let per_sec = |t: Duration| 1.0 / t.as_secs_f64();
+    row(
+        "postgres",
+        "W6 async 32 tasks x 200 gets, pool 10 (op/s)",
+        &format!("{:.0}", per_sec(orm_t)),
+        &format!("{:.0}", per_sec(diesel_t)),
+        per_sec(orm_t) / per_sec(diesel_t),
+        Target::AtLeast(0.95),
+    );
+    conn.drop_all(&[User::meta(), Post::meta()]).unwrap();
+}
+
+/// M1: rows streamed.
+const M1_ROWS: i64 = 1_000_000;
+/// M1: peak RSS target.
+const M1_LIMIT_KIB: u64 = 64 * 1024;
+
+/// Seeds `file` with `M1_ROWS` users in one statement (a recursive CTE: no rows in this
+/// process's memory), then runs each side in a child process of its own and reports their
+/// peak RSS and time.
+fn run_m1(dir: &std::path::Path) {
+    let file = dir.join(format!("orm-bench-m1-{}.db", std::process::id()));
+    let url = format!("sqlite://{}", file.display());
+    let mut conn = orm::Connection::establish(&url).unwrap();
+    fresh_tables(&mut conn);
+    let inserted = conn
+        .execute(&format!(
+            "INSERT INTO users (id, name, hair_color) \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {M1_ROWS}) \
+             SELECT i, 'User ' || i, CASE WHEN i % 3 = 0 THEN NULL ELSE 'colour ' || (i % 7) END \
+             FROM n"
+        ))
+        .unwrap();
+    assert_eq!(inserted as i64, M1_ROWS);
+    drop(conn);
+    let exe = std::env::current_exe().unwrap();
+    let child = |side: &str| -> (u64, Duration) {
+        let out = std::process::Command::new(&exe)
+            .args(["m1", side, &url])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "M1 child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut words = text.split_whitespace();
+        let kib: u64 = words.next().unwrap().parse().unwrap();
+        let micros: u64 = words.next().unwrap().parse().unwrap();
+        (kib, Duration::from_micros(micros))
+    };
+    let (orm_kib, orm_t) = child("orm");
+    let (diesel_kib, diesel_t) = child("diesel");
+    row(
+        "sqlite",
+        "M1 stream 1 000 000 rows: peak RSS (MiB)",
+        &format!("{:.1}", orm_kib as f64 / 1024.0),
+        &format!("{:.1}", diesel_kib as f64 / 1024.0),
+        orm_kib as f64 / diesel_kib as f64,
+        Target::AtMost(f64::INFINITY),
+    );
+    println!(
+        "  M1 peak RSS target < {} MiB: {} ({:.1} MiB); time to stream: orm {orm_t:.2?}, diesel load_iter {diesel_t:.2?} (ratio {:.2})",
+        M1_LIMIT_KIB / 1024,
+        if orm_kib < M1_LIMIT_KIB { "met" } else { "NOT met" },
+        orm_kib as f64 / 1024.0,
+        orm_t.as_secs_f64() / diesel_t.as_secs_f64()
+    );
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+}
+
+/// The peak resident set size of this process so far, in KiB (`VmHWM`).
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// M1's child: streams every row of `url`'s users through the ORM (`iter`, batches of
+/// 1 000) or diesel (`load_iter`), then prints its peak RSS in KiB and the time in µs.
+fn m1_child(side: &str, url: &str) {
+    let t = Instant::now();
+    let (count, sum) = match side {
+        "orm" => {
+            let mut conn = orm::Connection::establish(url).unwrap();
+            let (mut count, mut sum) = (0_i64, 0_i64);
+            for user in User::objects().iter(&mut conn, 1_000) {
+                let user = user.unwrap();
+                count += 1;
+                sum += user.id + user.name.len() as i64;
+            }
+            (count, sum)
+        }
+        _ => {
+            let path = url.strip_prefix("sqlite://").unwrap();
+            let mut conn = diesel::SqliteConnection::establish(path).unwrap();
+            let (mut count, mut sum) = (0_i64, 0_i64);
+            for user in users::table
+                .select(HandUser::as_select())
+                .load_iter::<HandUser, diesel::connection::DefaultLoadingMode>(&mut conn)
+                .unwrap()
+            {
+                let user = user.unwrap();
+                count += 1;
+                sum += user.id + user.name.len() as i64;
+            }
+            (count, sum)
+        }
+    };
+    let elapsed = t.elapsed();
+    assert_eq!(count, M1_ROWS);
+    assert!(sum > 0);
+    println!("{} {}", peak_rss_kib(), elapsed.as_micros());
 }
 
 fn main() {
-    println!("| backend  | workload                                 |          orm |       diesel | ratio |");
-    println!("|----------|------------------------------------------|--------------|--------------|-------|");
-    let file = std::env::temp_dir().join(format!("orm-bench-{}.db", std::process::id()));
-    run(&format!("sqlite://{}", file.display()));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [m1, side, url] = &args[..] {
+        if m1 == "m1" {
+            return m1_child(side, url);
+        }
+    }
+    // `cargo bench -- <filter>`: run only the parts whose name contains a filter word
+    // (sqlite, postgres, a1, w6, m1); everything by default.
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let wanted =
+        |part: &str| filters.is_empty() || filters.iter().any(|f| part.contains(f.as_str()));
+    header();
+    let dir = std::env::temp_dir();
+    let file = dir.join(format!("orm-bench-{}.db", std::process::id()));
+    let sqlite_url = format!("sqlite://{}", file.display());
+    if wanted("sqlite") {
+        run(&sqlite_url);
+    }
+    if wanted("a1-sqlite-async") {
+        run_async_sqlite(&sqlite_url);
+    }
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }
     match std::env::var("PG_DATABASE_URL") {
-        Ok(url) => run(&url),
+        Ok(url) => {
+            if wanted("postgres") {
+                run(&url);
+            }
+            #[cfg(feature = "postgres")]
+            if wanted("w6-postgres-async") {
+                run_w6(&url);
+            }
+        }
         Err(_) => println!("(PostgreSQL skipped: PG_DATABASE_URL is not set)"),
+    }
+    if wanted("m1-sqlite-stream") {
+        run_m1(&dir);
     }
 }

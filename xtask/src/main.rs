@@ -7,7 +7,9 @@
 //! cargo xtask test [ARGS...]                     cargo test --workspace on every backend
 //!                                                 whose server answers
 //! cargo xtask bench                               the ORM against hand-written diesel
-//!                                                 (SQLite file; PostgreSQL if it answers)
+//!                                                 (SQLite file; PostgreSQL if it answers):
+//!                                                 W1-W5, W6 (pool throughput), A1 (async
+//!                                                 API on SQLite), M1 (peak RSS streaming)
 //! ```
 //!
 //! `--database-url` defaults to the `DATABASE_URL` environment variable.

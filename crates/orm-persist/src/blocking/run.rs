@@ -37,6 +37,15 @@ pub fn bulk_create<M: RowOps<C>, C: SyncConn>(
     }
     let now = now();
     let per_statement = rows_per_statement(C::MAX_BINDS, M::COLUMNS);
+    if C::BACKEND != orm_exec::Backend::Mysql && forms.len() <= per_statement {
+        // One multi-row INSERT is atomic by itself on SQLite and PostgreSQL: no
+        // BEGIN/COMMIT round trips (MySQL inserts row by row, so it keeps the transaction).
+        let rows = forms
+            .into_iter()
+            .map(|form| M::insert_row(form, now))
+            .collect();
+        return ok::<_, C>(M::insert(conn, rows));
+    }
     atomic(conn, |conn| {
         let mut created = Vec::with_capacity(forms.len());
         let mut rows = forms.into_iter().map(|form| M::insert_row(form, now));

@@ -166,6 +166,13 @@ pub mod server {
         if forms.is_empty() {
             return Ok(Vec::new());
         }
+        if C::BACKEND != orm_exec::Backend::Mysql
+            && forms.len() <= rows_per_statement(C::MAX_BINDS, M::COLUMNS)
+        {
+            // One multi-row INSERT is atomic by itself on PostgreSQL: no BEGIN/COMMIT
+            // round trips (MySQL inserts row by row, so it keeps the transaction).
+            return insert_chunks::<M, C>(conn, forms).await;
+        }
         begin(conn).await?;
         let outcome = insert_chunks::<M, C>(conn, forms).await;
         finish(conn, outcome).await

@@ -118,13 +118,28 @@ macro_rules! returning_row_ops {
                 dsl::Values<dsl::insert_into<M::Table>, Vec<M::Row>>,
                 dsl::AsSelect<M, $db>,
             >: LoadQuery<'static, $conn, M>,
+            M::Row: Insertable<M::Table>,
+            dsl::Returning<dsl::Values<dsl::insert_into<M::Table>, M::Row>, dsl::AsSelect<M, $db>>:
+                LoadQuery<'static, $conn, M>,
             dsl::Returning<dsl::Update<ByPk<M>, M::Changes>, dsl::AsSelect<M, $db>>:
                 LoadQuery<'static, $conn, M>,
             ByPk<M>: FilterOps<M, $conn> + IntoUpdateTarget + HasTable<Table = M::Table>,
             M::Changes: AsChangeset<Target = M::Table>,
             dsl::Update<ByPk<M>, M::Changes>: AsQuery,
         {
-            fn insert(conn: &mut $conn, rows: Vec<NewRow<M>>) -> QueryResult<Vec<M>> {
+            fn insert(conn: &mut $conn, mut rows: Vec<NewRow<M>>) -> QueryResult<Vec<M>> {
+                if rows.len() == 1 {
+                    // One row as a single VALUES clause, not a one-element Vec: diesel
+                    // never caches a Vec insert's prepared statement (its SQL depends on
+                    // the length), so `create` on PostgreSQL paid a prepare round trip
+                    // on every call.
+                    let (_, row) = rows.pop().expect("one row");
+                    return diesel::insert_into(M::Table::default())
+                        .values(row)
+                        .returning(M::as_select())
+                        .get_result(conn)
+                        .map(|stored| vec![stored]);
+                }
                 let values: Vec<M::Row> = rows.into_iter().map(|(_, row)| row).collect();
                 diesel::insert_into(M::Table::default())
                     .values(values)

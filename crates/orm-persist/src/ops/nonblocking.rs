@@ -105,6 +105,11 @@ where
         dsl::Values<dsl::insert_into<M::Table>, Vec<M::Row>>,
         dsl::AsSelect<M, diesel::pg::Pg>,
     >: LoadQuery<'static, diesel_async::AsyncPgConnection, M> + Send + 'static,
+    M::Row: Insertable<M::Table>,
+    dsl::Returning<
+        dsl::Values<dsl::insert_into<M::Table>, M::Row>,
+        dsl::AsSelect<M, diesel::pg::Pg>,
+    >: LoadQuery<'static, diesel_async::AsyncPgConnection, M> + Send + 'static,
     dsl::Returning<dsl::Update<ByPk<M>, M::Changes>, dsl::AsSelect<M, diesel::pg::Pg>>:
         LoadQuery<'static, diesel_async::AsyncPgConnection, M> + Send + 'static,
     ByPk<M>: AsyncFilterOps<M, diesel_async::AsyncPgConnection>
@@ -117,11 +122,28 @@ where
         conn: &mut diesel_async::AsyncPgConnection,
         rows: Vec<NewRow<M>>,
     ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
-        let values: Vec<M::Row> = rows.into_iter().map(|(_, row)| row).collect();
-        diesel::insert_into(M::Table::default())
+        // One row as a single VALUES clause, whose prepared statement diesel caches (it
+        // never caches a Vec insert's): see the blocking twin.
+        let mut values: Vec<M::Row> = rows.into_iter().map(|(_, row)| row).collect();
+        let one = if values.len() == 1 {
+            values.pop()
+        } else {
+            None
+        };
+        let one = one.map(|row| {
+            diesel::insert_into(M::Table::default())
+                .values(row)
+                .returning(M::as_select())
+        });
+        let many = diesel::insert_into(M::Table::default())
             .values(values)
-            .returning(M::as_select())
-            .get_results(conn)
+            .returning(M::as_select());
+        async move {
+            match one {
+                Some(query) => Ok(vec![query.get_result(conn).await?]),
+                None => many.get_results(conn).await,
+            }
+        }
     }
 
     fn find(
