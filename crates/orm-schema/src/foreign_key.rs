@@ -20,15 +20,15 @@ use crate::model::Model;
 ///
 /// Two handles compare equal when they reference the same primary key.
 ///
-/// A loaded row is held behind an [`Arc`], so rows that reference the same row (loaded by
-/// `select_related_names`) share one copy of it, and cloning a handle never clones the row.
+/// A row loaded by `select_related` or `load()` is owned by the handle; rows loaded by
+/// `select_related_names` are shared (an [`Arc`]) by every handle referencing them.
 ///
 /// `K` is the type of `M`'s primary key, `i64` unless given: a model whose key is an
 /// `i32` is referenced as `ForeignKey<Album, i32>`, one with a UUID key as
 /// `ForeignKey<Account, orm::Uuid>`. The compiler checks that `K` is `M`'s key type.
 pub struct ForeignKey<M: Model<PrimaryKey = K>, K = i64> {
     pk: K,
-    loaded: Option<Arc<M>>,
+    loaded: Option<Loaded<M>>,
 }
 
 impl<M: Model<PrimaryKey = K>, K: Clone> ForeignKey<M, K> {
@@ -41,7 +41,7 @@ impl<M: Model<PrimaryKey = K>, K: Clone> ForeignKey<M, K> {
     pub fn from_model(model: M) -> Self {
         ForeignKey {
             pk: model.pk().clone(),
-            loaded: Some(Arc::new(model)),
+            loaded: Some(Loaded::Owned(Box::new(model))),
         }
     }
 
@@ -52,7 +52,7 @@ impl<M: Model<PrimaryKey = K>, K: Clone> ForeignKey<M, K> {
 
     /// The related row, if it has been loaded.
     pub fn get(&self) -> Option<&M> {
-        self.loaded.as_deref()
+        self.loaded.as_ref().map(Loaded::get)
     }
 
     /// Whether the related row has been loaded.
@@ -62,18 +62,35 @@ impl<M: Model<PrimaryKey = K>, K: Clone> ForeignKey<M, K> {
 
     /// Stores a loaded related row. The row's primary key replaces the handle's.
     pub fn set_loaded(&mut self, model: M) {
-        self.set_shared(Arc::new(model));
+        self.pk = model.pk().clone();
+        self.loaded = Some(Loaded::Owned(Box::new(model)));
     }
 
     /// Stores a loaded related row shared with other handles. The row's primary key
     /// replaces the handle's.
     pub fn set_shared(&mut self, model: Arc<M>) {
         self.pk = model.pk().clone();
-        self.loaded = Some(model);
+        self.loaded = Some(Loaded::Shared(model));
     }
 }
 
-impl<M: Model<PrimaryKey = K>, K: Clone> Clone for ForeignKey<M, K> {
+/// A loaded row: owned (one allocation, as a JOIN loads it) or shared.
+#[derive(Clone)]
+enum Loaded<M> {
+    Owned(Box<M>),
+    Shared(Arc<M>),
+}
+
+impl<M> Loaded<M> {
+    fn get(&self) -> &M {
+        match self {
+            Loaded::Owned(m) => m,
+            Loaded::Shared(m) => m,
+        }
+    }
+}
+
+impl<M: Model<PrimaryKey = K> + Clone, K: Clone> Clone for ForeignKey<M, K> {
     fn clone(&self) -> Self {
         ForeignKey {
             pk: self.pk.clone(),
