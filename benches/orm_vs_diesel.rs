@@ -364,60 +364,40 @@ fn run(url: &str) {
     let empty = |conn: &mut orm::Connection| {
         conn.execute("DELETE FROM users").unwrap();
     };
-    let result = measure_with(
-        conn,
-        W4_BULKS,
-        ROUNDS,
-        empty,
-        |conn| {
-            for _ in 0..W4_BULKS {
-                let rows = User::objects()
-                    .bulk_create(&mut *conn, new_users(100))
-                    .unwrap();
-                assert_eq!(rows.len(), 100);
-            }
-        },
-        |conn| {
-            for _ in 0..W4_BULKS {
-                let rows = hand_new_users(100);
-                let ids: Vec<i64> = hand_returning!(conn, c => diesel::insert_into(users::table)
+    let orm_bulk = |conn: &mut orm::Connection| {
+        for _ in 0..W4_BULKS {
+            let rows = User::objects()
+                .bulk_create(&mut *conn, new_users(100))
+                .unwrap();
+            assert_eq!(rows.len(), 100);
+        }
+    };
+    let result = measure_with(conn, W4_BULKS, ROUNDS, empty, orm_bulk, |conn| {
+        for _ in 0..W4_BULKS {
+            let rows = hand_new_users(100);
+            let ids: Vec<i64> = hand_returning!(conn, c => diesel::insert_into(users::table)
                     .values(&rows)
                     .returning(users::id)
                     .get_results(c))
-                .unwrap();
-                assert_eq!(ids.len(), 100);
-            }
-        },
-    );
+            .unwrap();
+            assert_eq!(ids.len(), 100);
+        }
+    });
     report(backend, "W4 bulk_create 100 rows (per bulk)", result, 1.10);
     // The same against diesel returning every column into structs, as bulk_create does
     // (the row above follows the issue: diesel returns only the keys).
-    let result = measure_with(
-        conn,
-        W4_BULKS,
-        ROUNDS,
-        empty,
-        |conn| {
-            for _ in 0..W4_BULKS {
-                let rows = User::objects()
-                    .bulk_create(&mut *conn, new_users(100))
-                    .unwrap();
-                assert_eq!(rows.len(), 100);
-            }
-        },
-        |conn| {
-            for _ in 0..W4_BULKS {
-                let rows = hand_new_users(100);
-                let stored: Vec<HandUser> =
-                    hand_returning!(conn, c => diesel::insert_into(users::table)
+    let result = measure_with(conn, W4_BULKS, ROUNDS, empty, orm_bulk, |conn| {
+        for _ in 0..W4_BULKS {
+            let rows = hand_new_users(100);
+            let stored: Vec<HandUser> =
+                hand_returning!(conn, c => diesel::insert_into(users::table)
                     .values(&rows)
                     .returning(HandUser::as_returning())
                     .get_results(c))
-                    .unwrap();
-                assert_eq!(stored.len(), 100);
-            }
-        },
-    );
+                .unwrap();
+            assert_eq!(stored.len(), 100);
+        }
+    });
     report(
         backend,
         "W4 bulk_create 100, diesel RETURNING rows",

@@ -14,25 +14,13 @@ use orm_suite::models::*;
 use persist_support::*;
 #[allow(unused_imports)]
 use support::TestDb;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Compiles only if `future` is `Send`.
-fn assert_send<F: std::future::Future + Send>(future: F) -> F {
-    future
-}
+use support::{assert_send, runtime};
 
 /// Creates the tables (blocking, before any runtime) and returns a runtime and the pool's
 /// URL.
 fn setup(db: &TestDb) -> (tokio::runtime::Runtime, &str) {
     db.connect().create_all(&models()).unwrap();
-    (runtime(), &db.url)
+    (runtime(4), &db.url)
 }
 
 backend_test!(

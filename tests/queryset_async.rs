@@ -12,6 +12,7 @@ use orm::{Database, Error};
 use orm_suite::models::*;
 #[allow(unused_imports)]
 use support::TestDb;
+use support::{assert_send, runtime};
 
 const TEXTS: &[&str] = &[
     "Buy milk",
@@ -45,20 +46,6 @@ fn seed(db: &TestDb) {
         .unwrap();
 }
 
-/// A multi-thread runtime, as async SQLite wants (statements run inline on the worker).
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Compiles only if `future` is `Send`.
-fn assert_send<F: std::future::Future + Send>(future: F) -> F {
-    future
-}
-
 fn ids(rows: Vec<Note>) -> Vec<i64> {
     rows.into_iter().map(|n| n.id).collect()
 }
@@ -78,7 +65,7 @@ fn sorted(v: &[&str]) -> Vec<String> {
 backend_test!(
     fn ordering_slicing_and_terminal_operations(db: &TestDb) {
         seed(db);
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let ordered = Note::objects()
                 .order_by(notes::completed.desc())
@@ -131,7 +118,7 @@ backend_test!(
 backend_test!(
     fn lookups_and_by_name(db: &TestDb) {
         seed(db);
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let q = Note::objects;
             let got = q().filter(notes::text.icontains("MiLk")).all(&pool).await;
@@ -196,7 +183,7 @@ impl From<Error> for Rollback {
 backend_test!(
     fn on_a_pooled_connection_and_in_a_transaction(db: &TestDb) {
         seed(db);
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let open = Note::objects()
                 .filter(notes::completed.eq(false))
@@ -236,7 +223,7 @@ backend_test!(
 backend_test!(
     fn futures_run_on_spawned_tasks(db: &TestDb) {
         seed(db);
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let tasks: Vec<_> = (1..=4_i64)
                 .map(|id| {
@@ -267,7 +254,7 @@ backend_test!(
         let mut conn = db.connect();
         let blocking = ids(qs.all(&mut conn).unwrap());
         let count = qs.count(&mut conn).unwrap();
-        let asynchronous = runtime().block_on(async {
+        let asynchronous = runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             (
                 ids(qs.all(&pool).await.unwrap()),

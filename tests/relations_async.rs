@@ -16,20 +16,7 @@ use orm::{Database, PooledConnection};
 use orm_suite::models::*;
 #[allow(unused_imports)]
 use support::TestDb;
-
-/// A multi-thread runtime, as async SQLite wants (statements run inline on the worker).
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Compiles only if `future` is `Send`.
-fn assert_send<F: std::future::Future + Send>(future: F) -> F {
-    future
-}
+use support::{assert_send, runtime};
 
 /// Counts the statements run on `conn` from now on (replaces its instrumentation).
 fn count_queries(conn: &mut PooledConnection) -> Arc<AtomicUsize> {
@@ -51,7 +38,7 @@ fn count_queries(conn: &mut PooledConnection) -> Arc<AtomicUsize> {
 backend_test!(
     fn select_related_one_level(db: &TestDb) {
         drop(seed(db, 3, 2));
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let mut conn = pool.get().await.unwrap();
             let queries = count_queries(&mut conn);
@@ -105,7 +92,7 @@ backend_test!(
 backend_test!(
     fn select_related_on_a_nullable_key_left_joins(db: &TestDb) {
         drop(seed(db, 1, 0));
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let playlists = Playlist::objects()
                 .select_related::<Album>()
@@ -124,7 +111,7 @@ backend_test!(
 backend_test!(
     fn select_related_two_levels(db: &TestDb) {
         seed_streets(db);
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let mut conn = pool.get().await.unwrap();
             let queries = count_queries(&mut conn);
@@ -155,7 +142,7 @@ backend_test!(
 backend_test!(
     fn prefetch_loads_children_of_100_parents_in_one_query(db: &TestDb) {
         drop(seed(db, 100, 2));
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let mut conn = pool.get().await.unwrap();
             let queries = count_queries(&mut conn);
@@ -197,7 +184,7 @@ backend_test!(
     fn by_name_paths_across_relations(db: &TestDb) {
         drop(seed(db, 3, 2));
         seed_streets(db);
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let tracks = Track::objects()
                 .filter_by("album__name__in", "A1,A3")
@@ -232,7 +219,7 @@ backend_test!(
 backend_test!(
     fn select_related_by_names(db: &TestDb) {
         seed_streets(db);
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let qs = Street::objects()
                 .filter_by("city__country__name", "France")
@@ -267,7 +254,7 @@ backend_test!(
         // a second connection while holding the first would get Error::PoolTimeout.
         drop(seed(db, 3, 2));
         seed_streets(db);
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::builder(&db.url)
                 .max_size(1)
                 .acquire_timeout(std::time::Duration::ZERO)

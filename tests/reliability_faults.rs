@@ -31,16 +31,9 @@ use orm::{Backend, Connection, Database, Error};
 use orm_suite::models::*;
 use persist_support::*;
 use support::count_rows;
+use support::runtime;
 #[allow(unused_imports)]
 use support::TestDb;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// `SELECT <expr>` as one BIGINT on a blocking connection.
 fn scalar(conn: &mut Connection, expr: &str) -> i64 {
@@ -97,7 +90,7 @@ backend_test!(
     fn exhausted_pool_times_out_for_orm_operations(db: &TestDb) {
         db.connect().create_all(&models()).unwrap();
         let wait = Duration::from_millis(300);
-        let tried = runtime().block_on(async {
+        let tried = runtime(2).block_on(async {
             // deadpool waits forever by default (deadpool #9); orm sets every timeout.
             let defaults = Database::connect(&db.url).await.unwrap();
             let config = defaults.config();
@@ -216,7 +209,7 @@ fn killed_in_the_middle_of_a_load(db: &TestDb) {
     db.connect().create_all(&models()).unwrap();
     let app = db.name.clone();
     let url = load_url(db, &app);
-    let runtime = runtime();
+    let runtime = runtime(2);
     let pool = runtime.block_on(async {
         Database::builder(&url)
             .max_size(POOL)
@@ -352,7 +345,7 @@ backend_test!(
             })
             .collect();
         let plan = Arc::new(plan);
-        let runtime = runtime();
+        let runtime = runtime(2);
         let (completed, dropped, failed, pool) = runtime.block_on(async {
             let pool = Database::builder(&load_url(db, &db.name))
                 .max_size(POOL)
@@ -613,7 +606,7 @@ fn sqlite_sigkill_mid_bulk_create_keeps_all_or_none() {
 fn refused(url: &str, backend: Backend) {
     let limit = Duration::from_secs(3);
     let started = Instant::now();
-    let pooled = runtime().block_on(Database::connect(url));
+    let pooled = runtime(2).block_on(Database::connect(url));
     let pooled_took = started.elapsed();
     let started = Instant::now();
     let blocking = Connection::establish(url);

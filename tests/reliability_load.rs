@@ -25,22 +25,15 @@ use orm::{Backend, Database, Error};
 use orm_suite::models::*;
 use persist_support::*;
 use support::count_rows;
+use support::runtime;
 #[allow(unused_imports)]
 use support::TestDb;
 
 const CALLERS: usize = 64;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 fn setup(db: &TestDb) -> tokio::runtime::Runtime {
     db.connect().create_all(&models()).unwrap();
-    runtime()
+    runtime(4)
 }
 
 backend_test!(
@@ -250,7 +243,7 @@ fn sqlite_16_writers_never_see_database_is_locked() {
     let threads_took = started.elapsed();
 
     // 16 tasks on a pool of 16 connections.
-    let task_errors: Vec<String> = runtime().block_on(async {
+    let task_errors: Vec<String> = runtime(4).block_on(async {
         let pool = Database::builder(&db.url)
             .max_size(16)
             .build()

@@ -14,16 +14,9 @@ use diesel::RunQueryDsl;
 use orm::prelude::*;
 use orm::{Backend, Database};
 use orm_suite::models::*;
+use support::runtime;
 #[allow(unused_imports)]
 use support::TestDb;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// Writes notes `1..=n` (`completed` when the id is a multiple of 3, text `note <id>`) with
 /// multi-row inserts in one transaction.
@@ -162,7 +155,7 @@ backend_test!(
         let blocking = started.elapsed() - seeded;
 
         // Async, from a pool (a connection checked out per batch).
-        let (ids, queries) = runtime().block_on(async {
+        let (ids, queries) = runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let mut rows = Note::objects().stream(&pool, BATCH);
             let mut ids = Vec::with_capacity(MANY as usize);
@@ -213,7 +206,7 @@ backend_test!(
         assert_eq!(ids, (1..=250).collect::<Vec<_>>());
         assert_eq!(statements(backend, "albums") - before, 5);
 
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let before = statements(backend, "albums");
             let mut rows = Album::objects().stream(&pool, 50);
@@ -305,7 +298,7 @@ backend_test!(
         assert_eq!(read(by_names.iter(&mut conn, 2)), [23, 22, 21, 20, 19]);
 
         // The same, async: from a pool and from one pooled connection.
-        runtime().block_on(async {
+        runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let mut rows = sliced.stream(&pool, 4);
             let mut ids = Vec::new();
@@ -341,7 +334,7 @@ backend_test!(
 #[test]
 fn streams_are_send() {
     fn assert_send<T: Send>(_: &T) {}
-    let runtime = runtime();
+    let runtime = runtime(2);
     runtime.block_on(async {
         let pool = Database::connect("sqlite::memory:").await.unwrap();
         pool.create_all(&all_models()).await.unwrap();

@@ -286,3 +286,18 @@ macro_rules! figures {
         $crate::support::figures(&format!($($arg)*))
     };
 }
+
+/// A multi-thread runtime with `workers` worker threads, as the async tests use (async
+/// SQLite runs each statement inline on the worker that polls it).
+pub fn runtime(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Compiles only if `future` is `Send`.
+pub fn assert_send<F: std::future::Future + Send>(future: F) -> F {
+    future
+}

@@ -38,6 +38,7 @@ compile_error!(
 
 pub mod connection;
 pub mod database;
+mod ddl_count;
 pub mod dispatch;
 pub mod error;
 mod establish;
@@ -54,8 +55,6 @@ pub use error::{ConstraintInfo, Error, Result};
 pub use orm_schema::Backend;
 pub use raw::RawQuery;
 pub use url::DatabaseUrl;
-
-mod ddl_count;
 
 /// Items the exported macros expand to; not part of the API.
 #[doc(hidden)]

@@ -177,6 +177,15 @@ pub fn emit_by_name(
         }
     }
     let paths = quote!(::orm::related_names::RelatedPaths);
+    // A name that is no foreign key of this model (paths are checked before they run).
+    let unknown = quote! {
+        __other => {
+            return ::core::result::Result::Err(::orm::related_names::not_a_relation(
+                <Self as ::orm::Model>::meta(),
+                __other,
+            ));
+        }
+    };
     let query_ty = quote! {
         ::diesel::dsl::Filter<
             <#table::table as ::diesel::query_builder::AsQuery>::Query,
@@ -212,14 +221,7 @@ pub fn emit_by_name(
                         #(#names => #fills(
                             rows, &__rest, &mut *conn, #key_ofs, #sets,
                         )?,)*
-                        __other => {
-                            return ::core::result::Result::Err(
-                                ::orm::related_names::not_a_relation(
-                                    <Self as ::orm::Model>::meta(),
-                                    __other,
-                                ),
-                            );
-                        }
+                        #unknown
                     }
                 }
                 ::core::result::Result::Ok(())
@@ -237,14 +239,7 @@ pub fn emit_by_name(
                             #(#names => #fills_async(
                                 &mut *rows, &__rest, &mut *conn, #key_ofs, #sets,
                             ).await?,)*
-                            __other => {
-                                return ::core::result::Result::Err(
-                                    ::orm::related_names::not_a_relation(
-                                        <Self as ::orm::Model>::meta(),
-                                        __other,
-                                    ),
-                                );
-                            }
+                            #unknown
                         }
                     }
                     ::core::result::Result::Ok(())

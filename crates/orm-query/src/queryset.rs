@@ -10,6 +10,7 @@ use diesel::sql_types::Bool;
 use orm_schema::Model;
 
 use crate::by_name::{ByName, NameError, OrderByName};
+use crate::run::Slice;
 
 /// A query over model `M`: which rows (`W`, the diesel query with its WHERE clause), in
 /// which order (`O`), and which slice of them (limit and offset).
@@ -213,5 +214,19 @@ impl<M, W, O> QuerySet<M, W, O> {
     #[doc(hidden)]
     pub fn is_sliced(&self) -> bool {
         self.limit.is_some() || self.offset.is_some()
+    }
+}
+
+impl<M, W: Clone, O: Clone> QuerySet<M, W, O> {
+    /// The (filter, ordering) pair the terminal operations run, cloned.
+    pub(crate) fn parts(&self) -> (W, O) {
+        (self.query.clone(), self.order.clone())
+    }
+}
+
+impl<M, W, O> QuerySet<M, W, O> {
+    /// The rows to fetch: the QuerySet's limit and offset, with at most `cap` rows.
+    pub(crate) fn slice(&self, cap: Option<i64>) -> Slice {
+        Slice::new(self.limit, self.offset, cap)
     }
 }

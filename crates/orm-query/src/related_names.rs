@@ -319,10 +319,7 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
     label = "not an executor for this QuerySet",
     note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)"
 )]
-pub trait LoadRelatedByName<M, W, O>: Sized {
-    /// `Result<X>` blocking, a `Send` future of it async.
-    type Output<X: Send + 'static>;
-
+pub trait LoadRelatedByName<M, W, O>: LoadRows<M, W, O> {
     /// The rows of `qs` in `slice`, with the foreign keys `paths` names filled.
     fn load(
         self,
@@ -332,12 +329,6 @@ pub trait LoadRelatedByName<M, W, O>: Sized {
     ) -> Self::Output<Vec<M>>
     where
         M: Send + 'static;
-
-    /// `out` with `f` applied to its value once it is there.
-    fn map<X: Send + 'static, Y: Send + 'static>(
-        out: Self::Output<X>,
-        f: impl FnOnce(X) -> Y + Send + 'static,
-    ) -> Self::Output<Y>;
 }
 
 impl<M, W, O> LoadRelatedByName<M, W, O> for &mut Connection
@@ -347,30 +338,16 @@ where
     O: Clone,
     (W, O): Runnable<M>,
 {
-    type Output<X: Send + 'static> = Result<X>;
-
     fn load(
         self,
         qs: &QuerySet<M, W, O>,
         slice: Slice,
         paths: Arc<RelatedPaths>,
     ) -> Result<Vec<M>> {
-        let mut rows = LoadRows::rows(&mut *self, parts(qs), slice)?;
+        let mut rows = LoadRows::rows(&mut *self, qs.parts(), slice)?;
         M::load_related(&mut rows, &paths, self)?;
         Ok(rows)
     }
-
-    fn map<X: Send + 'static, Y: Send + 'static>(
-        out: Result<X>,
-        f: impl FnOnce(X) -> Y + Send + 'static,
-    ) -> Result<Y> {
-        out.map(f)
-    }
-}
-
-/// The (filter, ordering) pair of `qs`, cloned.
-fn parts<M, W: Clone, O: Clone>(qs: &QuerySet<M, W, O>) -> (W, O) {
-    (qs.query.clone(), qs.order.clone())
 }
 
 /// Loads the rows and their relations on one pooled connection.
@@ -389,78 +366,56 @@ where
     Ok(rows)
 }
 
-impl<'d, M, W, O> LoadRelatedByName<M, W, O> for &'d Database
+impl<M, W, O> LoadRelatedByName<M, W, O> for &Database
 where
     M: SelectRelatedNames,
     W: Clone,
     O: Clone,
     (W, O): AsyncRunnable<M>,
 {
-    type Output<X: Send + 'static> = BoxFuture<'d, Result<X>>;
-
     fn load(
         self,
         qs: &QuerySet<M, W, O>,
         slice: Slice,
         paths: Arc<RelatedPaths>,
     ) -> Self::Output<Vec<M>> {
-        let parts = parts(qs);
+        let parts = qs.parts();
         Box::pin(async move {
             let mut conn = self.get().await?;
             load_pooled(&mut conn, parts, slice, paths).await
         })
     }
-
-    fn map<X: Send + 'static, Y: Send + 'static>(
-        out: Self::Output<X>,
-        f: impl FnOnce(X) -> Y + Send + 'static,
-    ) -> Self::Output<Y> {
-        Box::pin(async move { out.await.map(f) })
-    }
 }
 
-impl<'c, M, W, O> LoadRelatedByName<M, W, O> for &'c mut PooledConnection
+impl<M, W, O> LoadRelatedByName<M, W, O> for &mut PooledConnection
 where
     M: SelectRelatedNames,
     W: Clone,
     O: Clone,
     (W, O): AsyncRunnable<M>,
 {
-    type Output<X: Send + 'static> = BoxFuture<'c, Result<X>>;
-
     fn load(
         self,
         qs: &QuerySet<M, W, O>,
         slice: Slice,
         paths: Arc<RelatedPaths>,
     ) -> Self::Output<Vec<M>> {
-        let parts = parts(qs);
+        let parts = qs.parts();
         Box::pin(load_pooled(self, parts, slice, paths))
-    }
-
-    fn map<X: Send + 'static, Y: Send + 'static>(
-        out: Self::Output<X>,
-        f: impl FnOnce(X) -> Y + Send + 'static,
-    ) -> Self::Output<Y> {
-        Box::pin(async move { out.await.map(f) })
     }
 }
 
 impl<M: Send + 'static, W, O> RelatedByName<M, W, O> {
     /// Every row, with the named foreign keys filled.
     pub fn all<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<Vec<M>> {
-        let slice = Slice::new(self.qs.limit, self.qs.offset, None);
+        let slice = self.qs.slice(None);
         executor.load(&self.qs, slice, Arc::clone(&self.paths))
     }
 
     /// The first row with the named foreign keys filled, or `None`.
     pub fn first<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<Option<M>> {
-        let slice = Slice::new(self.qs.limit, self.qs.offset, Some(1));
+        let slice = self.qs.slice(Some(1));
         let rows = executor.load(&self.qs, slice, Arc::clone(&self.paths));
-        E::map(rows, first_row)
+        E::map(rows, crate::relations::first_of)
     }
-}
-
-fn first_row<M>(rows: Vec<M>) -> Option<M> {
-    rows.into_iter().next()
 }

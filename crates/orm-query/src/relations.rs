@@ -194,7 +194,7 @@ fn attach_all<M, R: Attach<M>>(rows: Vec<(M, R::Row)>) -> Result<Vec<M>> {
 }
 
 /// The first of `rows`, if any.
-fn first_of<M>(rows: Vec<M>) -> Result<Option<M>> {
+pub(crate) fn first_of<M>(rows: Vec<M>) -> Result<Option<M>> {
     Ok(rows.into_iter().next())
 }
 
@@ -209,29 +209,21 @@ where
     W: Clone,
     O: Clone,
 {
-    fn parts(&self) -> (W, O) {
-        (self.qs.query.clone(), self.qs.order.clone())
-    }
-
-    fn slice(&self, cap: Option<i64>) -> Slice {
-        Slice::new(self.qs.limit, self.qs.offset, cap)
-    }
-
     /// Every row, each with its related row loaded, in one query.
     pub fn all<E: LoadRows<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<Vec<M>> {
-        let rows = executor.rows(self.parts(), self.slice(None));
+        let rows = executor.rows(self.qs.parts(), self.qs.slice(None));
         E::map(rows, attach_all::<M, R>)
     }
 
     /// The first row with its related row loaded, or `None`.
     pub fn first<E: LoadRows<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<Option<M>> {
-        let rows = executor.rows(self.parts(), self.slice(Some(1)));
+        let rows = executor.rows(self.qs.parts(), self.qs.slice(Some(1)));
         E::map(E::map(rows, attach_all::<M, R>), first_of)
     }
 
     /// The number of rows of the join matching the filters.
     pub fn count<E: LoadRows<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<i64> {
-        executor.count(self.parts())
+        executor.count(self.qs.parts())
     }
 }
 

@@ -218,14 +218,6 @@ where
     O: Clone,
     (W, O): Runnable<M>,
 {
-    fn parts(&self) -> (W, O) {
-        (self.query.clone(), self.order.clone())
-    }
-
-    fn slice(&self, cap: Option<i64>) -> Slice {
-        Slice::new(self.limit, self.offset, cap)
-    }
-
     /// Every row of the QuerySet, in its order.
     pub(crate) fn all(&self, conn: &mut Connection) -> Result<Vec<M>> {
         on_backend!(conn, self.parts(), rows, self.slice(None))

@@ -256,16 +256,6 @@ fn only<M: Model>(rows: Vec<M>) -> Result<M> {
     }
 }
 
-/// The (filter, ordering) pair of `qs`, cloned.
-fn parts<M, W: Clone, O: Clone>(qs: &QuerySet<M, W, O>) -> (W, O) {
-    (qs.query.clone(), qs.order.clone())
-}
-
-/// The rows of `qs` to fetch, with at most `cap` rows (as [`crate::run`] does).
-fn slice<M, W, O>(qs: &QuerySet<M, W, O>, cap: Option<i64>) -> Slice {
-    Slice::new(qs.limit, qs.offset, cap)
-}
-
 /// Implements [`Executor`] for an async executor type: `$this` is the executor, `$conn` a
 /// place expression giving the `PooledConnection` to run on.
 macro_rules! async_executor {
@@ -281,13 +271,13 @@ macro_rules! async_executor {
             type Output<T: Send + 'static> = BoxFuture<$lt, Result<T>>;
 
             fn all(self, qs: &QuerySet<M, W, O>) -> Self::Output<Vec<M>> {
-                let (query, slice) = (parts(qs), slice(qs, None));
+                let (query, slice) = (qs.parts(), qs.slice(None));
                 let $this = self;
                 Box::pin(async move { rows(&mut $conn, query, slice).await })
             }
 
             fn first(self, qs: &QuerySet<M, W, O>) -> Self::Output<Option<M>> {
-                let (query, slice) = (parts(qs), slice(qs, Some(1)));
+                let (query, slice) = (qs.parts(), qs.slice(Some(1)));
                 let $this = self;
                 Box::pin(async move {
                     let found = rows(&mut $conn, query, slice).await?;
@@ -296,19 +286,19 @@ macro_rules! async_executor {
             }
 
             fn one(self, qs: &QuerySet<M, W, O>) -> Self::Output<M> {
-                let (query, slice) = (parts(qs), slice(qs, Some(2)));
+                let (query, slice) = (qs.parts(), qs.slice(Some(2)));
                 let $this = self;
                 Box::pin(async move { only(rows(&mut $conn, query, slice).await?) })
             }
 
             fn count(self, qs: &QuerySet<M, W, O>) -> Self::Output<i64> {
-                let query = parts(qs);
+                let query = qs.parts();
                 let $this = self;
                 Box::pin(async move { count(&mut $conn, query).await })
             }
 
             fn exists(self, qs: &QuerySet<M, W, O>) -> Self::Output<bool> {
-                let query = parts(qs);
+                let query = qs.parts();
                 let $this = self;
                 Box::pin(async move { exists(&mut $conn, query).await })
             }
