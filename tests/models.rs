@@ -27,8 +27,8 @@ fn metadata_describes_every_field() {
     let meta = Note::meta();
     assert_eq!(meta.name, "Note");
     assert_eq!(meta.table, "notes");
-    assert_eq!(meta.primary_key().name, "id");
-    assert!(meta.primary_key().auto_increment);
+    assert_eq!(meta.primary_key().unwrap().name, "id");
+    assert!(meta.primary_key().unwrap().auto_increment);
     let text = meta.field("text").unwrap();
     assert_eq!(text.kind, FieldKind::String);
     assert_eq!(text.validators.max_length, Some(100));
@@ -40,9 +40,12 @@ fn metadata_describes_every_field() {
 
     let k = Kitchen::meta();
     assert_eq!(k.fields.len(), 20);
-    assert_eq!(k.primary_key().kind, FieldKind::Uuid);
-    assert!(!k.primary_key().auto_increment);
-    assert_eq!(k.primary_key().default, Some(DefaultValue::Function));
+    assert_eq!(k.primary_key().unwrap().kind, FieldKind::Uuid);
+    assert!(!k.primary_key().unwrap().auto_increment);
+    assert_eq!(
+        k.primary_key().unwrap().default,
+        Some(DefaultValue::Function)
+    );
     assert_eq!(
         k.field("status").unwrap().kind,
         FieldKind::Enum {

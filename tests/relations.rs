@@ -104,6 +104,45 @@ backend_test!(
 );
 
 backend_test!(
+    fn prefetch_of_100_000_parents_chunks_its_keys(db: &TestDb) {
+        let mut conn = seed(db, 3, 2);
+        // More parents than any backend binds in one statement (SQLite 32 766, PostgreSQL
+        // and MySQL 65 535), and album 2 listed twice.
+        let mut parents: Vec<Album> = (1..=100_000)
+            .map(|id| Album {
+                id,
+                name: format!("A{id}"),
+            })
+            .collect();
+        parents.push(parents[1].clone());
+        let queries = count_queries(&mut conn);
+        let grouped = orm::prefetch::<Track, Album, _>(&mut conn, parents).unwrap();
+        let per_query = orm::related_names::KEYS_PER_QUERY;
+        assert_eq!(
+            queries.load(Ordering::SeqCst),
+            100_000_usize.div_ceil(per_query)
+        );
+        assert_eq!(grouped.len(), 100_001);
+        let tracks_of = |i: usize| -> Vec<&str> {
+            let mut titles: Vec<&str> = grouped[i].1.iter().map(|t| t.title.as_str()).collect();
+            titles.sort();
+            titles
+        };
+        assert_eq!(tracks_of(0), ["A1 T1", "A1 T2"]);
+        assert_eq!(tracks_of(1), ["A2 T1", "A2 T2"]);
+        assert_eq!(
+            tracks_of(100_000),
+            ["A2 T1", "A2 T2"],
+            "the repeated parent"
+        );
+        assert_eq!(grouped[100_000].0.id, 2);
+        assert!(grouped[3..100_000]
+            .iter()
+            .all(|(_, tracks)| tracks.is_empty()));
+    }
+);
+
+backend_test!(
     fn prefetch_loads_children_of_100_parents_in_one_query(db: &TestDb) {
         let mut conn = seed(db, 100, 2);
         // One more album without tracks.

@@ -181,6 +181,42 @@ backend_test!(
 );
 
 backend_test!(
+    fn prefetch_of_100_000_parents_chunks_its_keys(db: &TestDb) {
+        drop(seed(db, 3, 2));
+        runtime(2).block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let mut parents: Vec<Album> = (1..=100_000)
+                .map(|id| Album {
+                    id,
+                    name: format!("A{id}"),
+                })
+                .collect();
+            parents.push(parents[0].clone());
+            let mut conn = pool.get().await.unwrap();
+            let queries = count_queries(&mut conn);
+            let grouped: Vec<(Album, Vec<Track>)> =
+                assert_send(orm::prefetch(&mut conn, parents.clone()))
+                    .await
+                    .unwrap();
+            let per_query = orm::related_names::KEYS_PER_QUERY;
+            assert_eq!(
+                queries.load(Ordering::SeqCst),
+                100_000_usize.div_ceil(per_query)
+            );
+            drop(conn);
+            // On the pool: one checkout for every chunk.
+            let on_pool: Vec<(Album, Vec<Track>)> = orm::prefetch(&pool, parents).await.unwrap();
+            for grouped in [grouped, on_pool] {
+                assert_eq!(grouped.len(), 100_001);
+                let counts: Vec<usize> = grouped[..4].iter().map(|(_, t)| t.len()).collect();
+                assert_eq!(counts, [2, 2, 2, 0]);
+                assert_eq!(grouped[100_000].1.len(), 2, "the repeated parent");
+            }
+        });
+    }
+);
+
+backend_test!(
     fn by_name_paths_across_relations(db: &TestDb) {
         drop(seed(db, 3, 2));
         seed_streets(db);

@@ -85,6 +85,22 @@ pub enum Error {
     /// (`filter_by`, `order_by_names`).
     #[error(transparent)]
     Name(#[from] orm_schema::NameError),
+    /// A transaction was rolled back instead of committed: its `COMMIT` failed, or the
+    /// server had already aborted or ended it (on PostgreSQL after any failed statement, on
+    /// MySQL/MariaDB after a deadlock), so nothing it wrote was kept. Raised when the
+    /// closure returned `Ok`; run a statement that may fail in a nested transaction, whose
+    /// savepoint keeps the outer one alive.
+    #[error(
+        "the transaction was rolled back, not committed: the {backend} server refused to \
+         commit it ({cause}); if a statement in it failed, the server had aborted the \
+         transaction: run statements that may fail in a nested transaction"
+    )]
+    NotCommitted {
+        /// The backend of the transaction.
+        backend: Backend,
+        /// What the server answered to the check or the commit.
+        cause: Box<Error>,
+    },
     /// Any other database error.
     #[error("{} error: {message}{}", backend.map_or("database", |b| b.name()), if *retryable { " (retryable)" } else { "" })]
     Database {
@@ -113,6 +129,9 @@ impl Error {
     /// (PostgreSQL 40001), a deadlock (PostgreSQL 40P01, MySQL 1213), a lock wait timeout
     /// (MySQL 1205) or a busy SQLite database.
     pub fn is_retryable(&self) -> bool {
+        if let Error::NotCommitted { cause, .. } = self {
+            return cause.is_retryable();
+        }
         matches!(
             self,
             Error::Database {
@@ -136,7 +155,9 @@ impl Error {
     /// The backend this error came from, when known.
     pub fn backend(&self) -> Option<Backend> {
         match self {
-            Error::Connection { backend, .. } => Some(*backend),
+            Error::Connection { backend, .. } | Error::NotCommitted { backend, .. } => {
+                Some(*backend)
+            }
             Error::Database { backend, .. } => *backend,
             _ => None,
         }

@@ -1,8 +1,7 @@
 //! SQL observability: one `tracing` event per statement.
 //!
 //! Every connection orm opens carries an [`OrmInstrumentation`], diesel's per-connection
-//! [`Instrumentation`] hook. It also follows whether the server aborted the current
-//! transaction, for [`Connection::transaction`](crate::Connection::transaction).
+//! [`Instrumentation`] hook.
 //!
 //! For each statement it emits one event with target
 //! [`TARGET`] (`orm::sql`) at level DEBUG and these fields:
@@ -31,21 +30,17 @@ use std::time::Instant;
 use diesel::connection::{DebugQuery, Instrumentation, InstrumentationEvent};
 use orm_schema::Backend;
 
-use crate::transaction::abort::{Abort, AbortWatch};
-
 /// The `tracing` target of the per-statement events.
 pub const TARGET: &str = "orm::sql";
 
 /// The diesel [`Instrumentation`] orm installs on every connection it opens: one `tracing`
-/// event per statement (see the module documentation), and the abort watch behind
-/// [`Connection::transaction`](crate::Connection::transaction). Install it on a diesel
+/// event per statement (see the module documentation). Install it on a diesel
 /// connection with `set_instrumentation(OrmInstrumentation::new(backend))`.
 #[derive(Debug, Clone)]
 pub struct OrmInstrumentation {
     backend: Backend,
     /// When the current statement started; `None` when nobody listened at its start.
     started: Option<Instant>,
-    abort: AbortWatch,
 }
 
 impl OrmInstrumentation {
@@ -54,16 +49,7 @@ impl OrmInstrumentation {
         OrmInstrumentation {
             backend,
             started: None,
-            abort: AbortWatch::new(backend),
         }
-    }
-
-    /// How the server aborted the current transaction of the connection `hook` belongs to,
-    /// if it did. Always `None` when `hook` is not an [`OrmInstrumentation`] (someone
-    /// replaced it): the check is then off.
-    pub(crate) fn aborted(hook: &mut dyn Instrumentation) -> Option<Abort> {
-        hook.downcast_mut::<OrmInstrumentation>()
-            .and_then(|this| this.abort.aborted())
     }
 
     /// A statement starts: read the clock only if someone listens.
@@ -96,7 +82,6 @@ impl OrmInstrumentation {
 
 impl Instrumentation for OrmInstrumentation {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        self.abort.on_event(&event);
         match event {
             InstrumentationEvent::StartQuery { .. } => self.start(),
             InstrumentationEvent::FinishQuery { query, error, .. } => {

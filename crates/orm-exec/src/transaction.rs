@@ -10,22 +10,20 @@
 //!   write when another connection wrote meanwhile, whatever the timeout. The cost: two
 //!   transactions on one file never overlap, even if both only read; readers outside a
 //!   transaction are not blocked (WAL).
-//! - When the server aborted the transaction (on PostgreSQL any failed statement, on MySQL
-//!   a deadlock) and the closure nevertheless returns `Ok`, nothing is committed: the
-//!   transaction is rolled back and an error says so, instead of PostgreSQL's silent
-//!   rollback on `COMMIT`. Run a statement that may fail (an insert that may violate a
-//!   constraint) in a nested `transaction`, whose savepoint keeps the outer one alive.
+//! - The commit checks that the server still has the transaction: when it aborted it (on
+//!   PostgreSQL any failed statement, on MySQL a deadlock) and the closure nevertheless
+//!   returns `Ok`, nothing is committed and [`Error::NotCommitted`] says so, instead of
+//!   PostgreSQL's silent rollback on `COMMIT`. Run a statement that may fail (an insert that
+//!   may violate a constraint) in a nested `transaction`, whose savepoint keeps the outer one
+//!   alive. How each level is opened and ended, on every connection orm runs, is in
+//!   [`level`].
 
-pub(crate) mod abort;
+pub mod level;
 
 use std::panic::{self, AssertUnwindSafe};
 
-use diesel::connection::TransactionManager;
-use diesel::result::QueryResult;
-
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-use crate::instrument::OrmInstrumentation;
 
 impl Connection {
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back when it returns
@@ -55,8 +53,8 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// The closure's error (after the rollback), or the error of `BEGIN` or `COMMIT`
-    /// converted into `E`; an [`Error::Database`] when the server had aborted the
+    /// The closure's error (after the rollback), or the error of `BEGIN` converted into
+    /// `E`; [`Error::NotCommitted`] when the commit failed or the server had aborted the
     /// transaction (see the module docs).
     pub fn transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
     where
@@ -83,88 +81,28 @@ impl Connection {
 
     /// Opens a transaction level: a transaction, or a savepoint inside one.
     fn begin_level(&mut self) -> Result<()> {
-        let backend = self.backend();
-        crate::dispatch!(&mut *self, c => Begin::begin(c))
-            .map_err(|e| Error::from_diesel(e, backend))
+        crate::dispatch!(&mut *self, c => level::now(level::begin(c)))
     }
 
     /// Commits the innermost level, unless the server aborted the transaction: then rolls
-    /// it back and says so.
+    /// it back and says so ([`Error::NotCommitted`]).
     fn commit_level(&mut self) -> Result<()> {
-        let backend = self.backend();
-        let aborted = crate::dispatch!(&mut *self, c => OrmInstrumentation::aborted(
-            diesel::Connection::instrumentation(c),
-        ));
-        if let Some(abort) = aborted {
-            self.rollback_quietly();
-            return Err(Error::Database {
-                backend: Some(backend),
-                message: format!(
-                    "the transaction was rolled back, not committed: a statement in it failed \
-                     and {backend} aborted the transaction; run statements that may fail in a \
-                     nested transaction"
-                ),
-                retryable: abort.retryable,
-            });
-        }
-        crate::dispatch!(&mut *self, c => commit(c)).map_err(|e| Error::from_diesel(e, backend))
+        crate::dispatch!(&mut *self, c => level::now(level::commit(c)))
     }
 
-    /// Rolls the innermost level back. A failure leaves diesel's transaction state broken,
-    /// so the connection's next use reports it; here it is only logged, as the caller
-    /// returns the error (or panic) that caused the rollback.
+    /// Rolls the innermost level back. A failure is only logged, as the caller returns the
+    /// error (or panic) that caused the rollback; a failed outermost rollback leaves the
+    /// connection's transaction state broken, so its next transaction reports it.
     fn rollback_quietly(&mut self) {
         let backend = self.backend();
-        let Err(err) = crate::dispatch!(&mut *self, c => rollback(c)) else {
+        let Err(err) = crate::dispatch!(&mut *self, c => level::now(level::rollback(c))) else {
             return;
         };
         tracing::warn!(
             target: crate::instrument::TARGET,
             backend = backend.name(),
-            error = %Error::from_diesel(err, backend),
+            error = %err,
             "rollback failed"
         );
-    }
-}
-
-/// Commits the innermost transaction level of a diesel connection.
-fn commit<C: diesel::Connection>(conn: &mut C) -> QueryResult<()> {
-    C::TransactionManager::commit_transaction(conn)
-}
-
-/// Rolls back the innermost transaction level of a diesel connection.
-fn rollback<C: diesel::Connection>(conn: &mut C) -> QueryResult<()> {
-    C::TransactionManager::rollback_transaction(conn)
-}
-
-/// How each backend's connection opens a transaction level.
-trait Begin {
-    /// Begins a transaction, or a savepoint inside one.
-    fn begin(&mut self) -> QueryResult<()>;
-}
-
-/// SQLite: `BEGIN IMMEDIATE` for the outermost level, savepoints inside.
-#[cfg(feature = "sqlite")]
-impl Begin for diesel::SqliteConnection {
-    fn begin(&mut self) -> QueryResult<()> {
-        use diesel::connection::AnsiTransactionManager;
-
-        match AnsiTransactionManager::begin_transaction_sql(self, "BEGIN IMMEDIATE") {
-            Err(diesel::result::Error::AlreadyInTransaction) => {
-                AnsiTransactionManager::begin_transaction(self)
-            }
-            other => other,
-        }
-    }
-}
-
-/// PostgreSQL and MySQL: diesel-async's transaction manager (`BEGIN`, savepoints inside).
-#[cfg(any(feature = "postgres", feature = "mysql"))]
-impl<C, B> Begin for diesel_async::async_connection_wrapper::AsyncConnectionWrapper<C, B>
-where
-    Self: diesel::Connection,
-{
-    fn begin(&mut self) -> QueryResult<()> {
-        <Self as diesel::Connection>::TransactionManager::begin_transaction(self)
     }
 }

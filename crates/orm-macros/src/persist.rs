@@ -220,7 +220,13 @@ fn literal_value(f: &Field, lit: &AttrLit) -> TokenStream {
                 s.value(),
                 quote!(#inner).to_string().replace(' ', "")
             );
-            quote_spanned!(s.span()=> <#inner as ::orm::DbEnum>::from_name(#s).expect(#message))
+            // Checked while compiling: a default that names no variant is an error there.
+            quote_spanned!(s.span()=> {
+                const _: () = if !::orm::__private::names_a_variant(<#inner as ::orm::DbEnum>::VARIANTS, #s) {
+                    ::core::panic!(#message)
+                };
+                <#inner as ::orm::DbEnum>::from_name(#s).expect(#message)
+            })
         }
         (AttrLit::Str(s), _) => quote!(::std::string::String::from(#s)),
     }

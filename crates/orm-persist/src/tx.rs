@@ -1,53 +1,36 @@
 //! Transactions as persistence runs them, directly on a backend's diesel connection (the
 //! same connection orm-exec's `Connection` and pooled connections hold, so they nest with
 //! the caller's transactions): a transaction at the outermost level, a savepoint inside
-//! one. On SQLite the outermost level is `BEGIN IMMEDIATE`, as in orm-exec, so a
-//! transaction that reads then writes never fails on SQLite's lock upgrade.
+//! one. Each level is opened and ended by orm-exec's `transaction::level`, the one
+//! implementation every transaction in orm runs on (`BEGIN IMMEDIATE` on SQLite; a commit
+//! that checks the server still has the transaction).
 
 use std::num::NonZeroU32;
 use std::panic::{self, AssertUnwindSafe};
 
 use diesel::connection::TransactionManager;
 use diesel::QueryResult;
-use orm_exec::{Backend, Error, Result};
+use orm_exec::transaction::level::{self, TxConn};
+use orm_exec::{Error, Result};
 
 /// A blocking diesel connection persistence runs on.
-pub trait SyncConn: diesel::Connection {
-    /// The backend.
-    const BACKEND: Backend;
+pub trait SyncConn: diesel::Connection + TxConn {
     /// The most bind parameters one statement may carry.
     const MAX_BINDS: usize;
-
-    /// Opens a transaction level.
-    fn begin_level(&mut self) -> QueryResult<()> {
-        Self::TransactionManager::begin_transaction(self)
-    }
 }
 
 #[cfg(feature = "sqlite")]
 impl SyncConn for diesel::SqliteConnection {
-    const BACKEND: Backend = Backend::Sqlite;
     const MAX_BINDS: usize = 32_766;
-
-    fn begin_level(&mut self) -> QueryResult<()> {
-        use diesel::connection::AnsiTransactionManager;
-        if depth(self)? == 0 {
-            AnsiTransactionManager::begin_transaction_sql(self, "BEGIN IMMEDIATE")
-        } else {
-            AnsiTransactionManager::begin_transaction(self)
-        }
-    }
 }
 
 #[cfg(feature = "postgres")]
 impl SyncConn for orm_exec::connection::BlockingPg {
-    const BACKEND: Backend = Backend::Postgres;
     const MAX_BINDS: usize = 65_535;
 }
 
 #[cfg(feature = "mysql")]
 impl SyncConn for orm_exec::connection::BlockingMysql {
-    const BACKEND: Backend = Backend::Mysql;
     const MAX_BINDS: usize = 65_535;
 }
 
@@ -65,18 +48,11 @@ pub fn ok<T, C: SyncConn>(result: QueryResult<T>) -> Result<T> {
 /// Runs `f` in a transaction level on `conn`: commits on `Ok`, rolls back on `Err` and on
 /// panic (the panic continues).
 pub fn atomic<C: SyncConn, T>(conn: &mut C, f: impl FnOnce(&mut C) -> Result<T>) -> Result<T> {
-    ok::<_, C>(conn.begin_level())?;
+    level::now(level::begin(conn))?;
     match panic::catch_unwind(AssertUnwindSafe(|| f(&mut *conn))) {
-        Ok(Ok(value)) => {
-            ok::<_, C>(C::TransactionManager::commit_transaction(conn))?;
-            Ok(value)
-        }
-        Ok(Err(err)) => {
-            let _ = C::TransactionManager::rollback_transaction(conn);
-            Err(err)
-        }
+        Ok(outcome) => level::now(level::finish(conn, outcome)),
         Err(payload) => {
-            let _ = C::TransactionManager::rollback_transaction(conn);
+            let _ = level::now(level::rollback(conn));
             panic::resume_unwind(payload)
         }
     }
@@ -90,22 +66,18 @@ pub mod nonblocking {
     use super::*;
 
     /// A diesel-async connection persistence runs on.
-    pub trait AsyncConn: AsyncConnection + Send {
-        /// The backend.
-        const BACKEND: Backend;
+    pub trait AsyncConn: AsyncConnection + TxConn + Send {
         /// The most bind parameters one statement may carry.
         const MAX_BINDS: usize;
     }
 
     #[cfg(feature = "postgres")]
     impl AsyncConn for diesel_async::AsyncPgConnection {
-        const BACKEND: Backend = Backend::Postgres;
         const MAX_BINDS: usize = 65_535;
     }
 
     #[cfg(feature = "mysql")]
     impl AsyncConn for diesel_async::AsyncMysqlConnection {
-        const BACKEND: Backend = Backend::Mysql;
         const MAX_BINDS: usize = 65_535;
     }
 
@@ -122,7 +94,7 @@ pub mod nonblocking {
 
     /// Opens a transaction level (a transaction, or a savepoint inside one).
     pub async fn begin<C: AsyncConn>(conn: &mut C) -> Result<()> {
-        ok::<_, C>(C::TransactionManager::begin_transaction(conn).await)
+        level::begin(conn).await
     }
 
     /// Ends the innermost level: commits it when `outcome` is `Ok`, rolls it back
@@ -131,15 +103,6 @@ pub mod nonblocking {
     /// A future dropped between [`begin`] and `finish` leaves the level open; the pooled
     /// connection then rolls it back or is closed when dropped (orm-exec's `Pooled`).
     pub async fn finish<C: AsyncConn, T>(conn: &mut C, outcome: Result<T>) -> Result<T> {
-        match outcome {
-            Ok(value) => {
-                ok::<_, C>(C::TransactionManager::commit_transaction(conn).await)?;
-                Ok(value)
-            }
-            Err(err) => {
-                let _ = C::TransactionManager::rollback_transaction(conn).await;
-                Err(err)
-            }
-        }
+        level::finish(conn, outcome).await
     }
 }

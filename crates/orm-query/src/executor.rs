@@ -189,6 +189,14 @@ pub trait LoadRows<T, W, O>: Sized {
     where
         T: Send + 'static;
 
+    /// The rows of each of `queries`, run one after the other on one connection, in one
+    /// list (a long key list cut into statements under the bind-parameter limit).
+    fn rows_in_turn(self, queries: Vec<(W, O)>) -> Self::Output<Vec<T>>
+    where
+        T: Send + 'static,
+        W: Send + 'static,
+        O: Send + 'static;
+
     /// `SELECT COUNT(*)` with `query`'s filters.
     fn count(self, query: (W, O)) -> Self::Output<i64>;
 

@@ -32,6 +32,7 @@
 pub mod by_name;
 pub mod executor;
 pub mod lookups;
+pub mod pinned;
 pub mod queryset;
 pub mod related_names;
 pub mod relations;

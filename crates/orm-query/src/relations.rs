@@ -14,7 +14,7 @@
 //! field references (the first field to each target), along with the diesel `JoinTo`
 //! impls both ways and the impls that let both tables appear in one query.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::marker::PhantomData;
 
@@ -27,7 +27,6 @@ use orm_schema::Model;
 
 use crate::executor::LoadRows;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
-use crate::run::Slice;
 
 /// The diesel query of every row of `M` (what `M::objects()` wraps).
 pub type TableQuery<M> = <<M as Model>::Table as diesel::query_builder::AsQuery>::Query;
@@ -227,12 +226,13 @@ where
     }
 }
 
-/// Pairs each parent with its children (those whose foreign key references it).
+/// Pairs each parent with its children (those whose foreign key references it). A parent
+/// listed more than once gets its children each time.
 fn group<C, P>(parents: Vec<P>, children: Vec<C>) -> Result<Vec<(P, Vec<C>)>>
 where
     P: Model,
     P::PrimaryKey: Hash + Eq,
-    C: BelongsTo<P>,
+    C: BelongsTo<P> + Clone,
 {
     let mut groups: HashMap<P::PrimaryKey, Vec<C>> = HashMap::new();
     for child in children {
@@ -240,18 +240,36 @@ where
             groups.entry(key.clone()).or_default().push(child);
         }
     }
+    // How many more times each key is asked for: the last parent with a key takes its
+    // children, the ones before get a copy.
+    let mut pending: HashMap<P::PrimaryKey, usize> = HashMap::new();
+    for p in &parents {
+        *pending.entry(p.pk().clone()).or_default() += 1;
+    }
     Ok(parents
         .into_iter()
         .map(|p| {
-            let children = groups.remove(p.pk()).unwrap_or_default();
+            let left = pending.get_mut(p.pk()).map_or(0, |n| {
+                *n -= 1;
+                *n
+            });
+            let children = if left > 0 {
+                groups.get(p.pk()).cloned().unwrap_or_default()
+            } else {
+                groups.remove(p.pk()).unwrap_or_default()
+            };
             (p, children)
         })
         .collect())
 }
 
 /// The children of each parent: `P`'s rows, each with the `C` rows whose foreign key to
-/// `P` references it, in one extra query (`WHERE fk IN (...)`; none when `parents` is
-/// empty). Parents keep their order; children are in no particular order.
+/// `P` references it, in one extra query (`WHERE fk IN (...)` over the distinct keys; none
+/// when `parents` is empty; one more per
+/// [`KEYS_PER_QUERY`](crate::related_names::KEYS_PER_QUERY) keys past that, on the same
+/// connection, so any number of parents stays under every backend's bind-parameter
+/// limit). Parents keep their order, and a parent listed twice gets its children twice;
+/// children are in no particular order.
 ///
 /// Blocking with `&mut Connection` (`prefetch::<Track, Album, _>(&mut conn, albums)?`),
 /// async with `&Database` or `&mut PooledConnection` (`prefetch(&db, albums).await?`).
@@ -259,18 +277,31 @@ pub fn prefetch<C, P, E>(executor: E, parents: Vec<P>) -> E::Output<Vec<(P, Vec<
 where
     P: Model + Send + 'static,
     P::PrimaryKey: Hash + Eq,
-    C: BelongsTo<P> + Send + 'static,
+    C: BelongsTo<P> + Clone + Send + 'static,
     TableQuery<C>: FilterDsl<C::In>,
+    dsl::Filter<TableQuery<C>, C::In>: Send + 'static,
     E: LoadRows<C, dsl::Filter<TableQuery<C>, C::In>, NoOrder>,
 {
     if parents.is_empty() {
         return E::ready(Ok(Vec::new()));
     }
-    let keys: Vec<P::PrimaryKey> = parents.iter().map(|p| p.pk().clone()).collect();
-    let query = <C::Table as Default>::default()
-        .as_query()
-        .filter(C::column_in(keys));
-    let children = executor.rows((query, NoOrder), Slice::All);
+    let mut seen = HashSet::new();
+    let keys: Vec<P::PrimaryKey> = parents
+        .iter()
+        .map(|p| p.pk())
+        .filter(|k| seen.insert(*k))
+        .cloned()
+        .collect();
+    let queries = keys
+        .chunks(crate::related_names::KEYS_PER_QUERY)
+        .map(|chunk| {
+            let query = <C::Table as Default>::default()
+                .as_query()
+                .filter(C::column_in(chunk.to_vec()));
+            (query, NoOrder)
+        })
+        .collect();
+    let children = executor.rows_in_turn(queries);
     E::map(children, move |children| group(parents, children))
 }
 

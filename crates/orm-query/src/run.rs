@@ -232,17 +232,7 @@ where
     /// The one row of the QuerySet: [`Error::NoMatch`] when there is none,
     /// [`Error::MultipleMatches`] when there are several. Fetches at most two rows.
     pub(crate) fn one(&self, conn: &mut Connection) -> Result<M> {
-        let rows = on_backend!(conn, self.parts(), rows, self.slice(Some(2)))?;
-        let mut rows = rows.into_iter();
-        match (rows.next(), rows.next()) {
-            (Some(row), None) => Ok(row),
-            (None, _) => Err(Error::NoMatch {
-                model: M::meta().name,
-            }),
-            (Some(_), Some(_)) => Err(Error::MultipleMatches {
-                model: M::meta().name,
-            }),
-        }
+        only(on_backend!(conn, self.parts(), rows, self.slice(Some(2)))?)
     }
 
     /// The number of rows matching the filters (ordering, limit and offset do not apply).
@@ -256,6 +246,21 @@ where
     }
 }
 
+/// The one row of `rows` (at most two fetched): [`Error::NoMatch`] when there is none,
+/// [`Error::MultipleMatches`] when there are several.
+pub(crate) fn only<M: Model>(rows: Vec<M>) -> Result<M> {
+    let mut rows = rows.into_iter();
+    match (rows.next(), rows.next()) {
+        (Some(row), None) => Ok(row),
+        (None, _) => Err(Error::NoMatch {
+            model: M::meta().name,
+        }),
+        (Some(_), Some(_)) => Err(Error::MultipleMatches {
+            model: M::meta().name,
+        }),
+    }
+}
+
 /// Blocking: each operation runs now and returns its result.
 impl<T, W, O> LoadRows<T, W, O> for &mut Connection
 where
@@ -265,6 +270,14 @@ where
 
     fn rows(self, query: (W, O), slice: Slice) -> Result<Vec<T>> {
         on_backend!(self, query, rows, slice)
+    }
+
+    fn rows_in_turn(self, queries: Vec<(W, O)>) -> Result<Vec<T>> {
+        let mut all = Vec::new();
+        for query in queries {
+            all.extend(on_backend!(&mut *self, query, rows, Slice::All)?);
+        }
+        Ok(all)
     }
 
     fn count(self, query: (W, O)) -> Result<i64> {

@@ -25,7 +25,7 @@ use orm_schema::Model;
 
 use crate::executor::{Executor, LoadRows};
 use crate::queryset::QuerySet;
-use crate::run::{ApplyOrder, Slice};
+use crate::run::{only, ApplyOrder, Slice};
 
 /// The boxed, `Send` future an async [`Executor`] returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -242,20 +242,6 @@ async fn exists<M, Q: AsyncRunnable<M>>(conn: &mut PooledConnection, query: Q) -
     on_pooled!(conn, query, exists)
 }
 
-/// The one row of `rows` (at most two fetched), or the error naming `M`.
-fn only<M: Model>(rows: Vec<M>) -> Result<M> {
-    let mut rows = rows.into_iter();
-    match (rows.next(), rows.next()) {
-        (Some(row), None) => Ok(row),
-        (None, _) => Err(Error::NoMatch {
-            model: M::meta().name,
-        }),
-        (Some(_), Some(_)) => Err(Error::MultipleMatches {
-            model: M::meta().name,
-        }),
-    }
-}
-
 /// Implements [`Executor`] for an async executor type: `$this` is the executor, `$conn` a
 /// place expression giving the `PooledConnection` to run on.
 macro_rules! async_executor {
@@ -336,6 +322,23 @@ macro_rules! async_load_rows {
             {
                 let $this = self;
                 Box::pin(async move { rows(&mut $conn, query, slice).await })
+            }
+
+            fn rows_in_turn(self, queries: Vec<(W, O)>) -> Self::Output<Vec<T>>
+            where
+                T: Send + 'static,
+                W: Send + 'static,
+                O: Send + 'static,
+            {
+                let $this = self;
+                Box::pin(async move {
+                    let conn = &mut $conn;
+                    let mut all = Vec::new();
+                    for query in queries {
+                        all.extend(rows(&mut *conn, query, Slice::All).await?);
+                    }
+                    Ok(all)
+                })
             }
 
             fn count(self, query: (W, O)) -> Self::Output<i64> {

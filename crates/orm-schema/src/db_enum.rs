@@ -20,3 +20,36 @@ pub trait DbEnum: Sized + Copy + 'static {
     /// The variant stored as `name`, if any.
     fn from_name(name: &str) -> Option<Self>;
 }
+
+/// Whether `name` is one of `variants`; usable in constants, so that the derive turns an
+/// enum field's `default = "Name"` that names no variant into a compile error.
+///
+/// ```
+/// assert!(orm_schema::db_enum::names_a_variant(&["Low", "High"], "High"));
+/// assert!(!orm_schema::db_enum::names_a_variant(&["Low", "High"], "high"));
+/// ```
+pub const fn names_a_variant(variants: &[&str], name: &str) -> bool {
+    let mut i = 0;
+    while i < variants.len() {
+        if same_bytes(variants[i].as_bytes(), name.as_bytes()) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `a == b`, in a constant.
+const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

@@ -18,12 +18,11 @@ pub struct ModelMeta {
 }
 
 impl ModelMeta {
-    /// The primary-key field (the derive guarantees there is exactly one).
-    pub fn primary_key(&self) -> &'static FieldMeta {
-        self.fields
-            .iter()
-            .find(|f| f.primary_key)
-            .expect("#[derive(Model)] guarantees exactly one primary key")
+    /// The primary-key field. The derive guarantees there is exactly one; metadata built
+    /// by hand may have none (`None`), which `ddl::plan` (and so `create_all`) refuses
+    /// with [`SchemaError::PrimaryKey`](crate::ddl::SchemaError::PrimaryKey).
+    pub fn primary_key(&self) -> Option<&'static FieldMeta> {
+        self.fields.iter().find(|f| f.primary_key)
     }
 
     /// The field with the given Rust name or column name, if any.

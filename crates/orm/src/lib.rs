@@ -114,7 +114,7 @@
 pub use orm_exec::{
     async_dispatch, database, Database, DatabaseBuilder, PoolConfig, PooledConnection,
 };
-pub use orm_exec::{dispatch, Connection, DatabaseUrl, Error, Result};
+pub use orm_exec::{connection, dispatch, Connection, DatabaseUrl, Error, Result};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};
@@ -122,7 +122,9 @@ pub use orm_query::{
     by_name, lookups, ByName, Lookups, NameError, NoOrder, Objects, ObjectsExt, OrderBy,
     OrderByName, QuerySet, TextLookups,
 };
-pub use orm_query::{executor, stream, Executor, RowIter, RowStream, RunQuerySet, StreamSource};
+pub use orm_query::{
+    executor, pinned, stream, Executor, RowIter, RowStream, RunQuerySet, StreamSource,
+};
 pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};
 pub use orm_query::{related_names, RelatedByName, SelectRelatedNames};
 pub use orm_schema::{
@@ -149,5 +151,6 @@ pub mod prelude {
 pub mod __private {
     pub use orm_persist::derive as persist;
     pub use orm_schema::__impl_sql_value as impl_sql_value;
+    pub use orm_schema::db_enum::names_a_variant;
     pub use orm_schema::model::{assert_field_type, assert_foreign_key};
 }

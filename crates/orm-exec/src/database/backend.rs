@@ -1,7 +1,7 @@
 //! [`PoolBackend`]: what the pool needs to know about each backend's async connection: how
 //! to open one (the same way the blocking side does, see `establish`, with the same
-//! statement tracing), how to begin a transaction, and whether a dropped transaction can be
-//! rolled back on the spot.
+//! statement tracing), and whether a dropped transaction can be rolled back on the spot.
+//! (Transactions themselves are opened and ended by [`level`](crate::transaction::level).)
 
 use std::future::Future;
 use std::num::NonZeroU32;
@@ -32,11 +32,6 @@ pub trait PoolBackend: AsyncConnection + Send + Sized + 'static {
 
     /// Opens and sets up a connection.
     fn connect(url: &DatabaseUrl) -> impl Future<Output = Result<Self>> + Send;
-
-    /// Begins a transaction, or a savepoint inside one.
-    fn begin(&mut self) -> impl Future<Output = QueryResult<()>> + Send {
-        Self::TransactionManager::begin_transaction(self)
-    }
 
     /// Rolls back, synchronously, until `depth` transactions are open; whether it could.
     /// Only SQLite can, since its statements run on the calling thread.
@@ -89,19 +84,6 @@ mod sqlite {
                 unreachable!("a sqlite URL opens a SQLite connection")
             };
             Ok(AsyncSqlite::with_runtime(conn, InlineSqlite))
-        }
-
-        /// `BEGIN IMMEDIATE` for the outer transaction: it takes SQLite's write lock at
-        /// once (waiting up to the busy timeout), so a transaction that reads and then writes
-        /// cannot fail on the lock upgrade. Savepoints inside it as usual.
-        async fn begin(&mut self) -> QueryResult<()> {
-            if depth(self)? > 0 {
-                return Self::TransactionManager::begin_transaction(self).await;
-            }
-            self.spawn_blocking(|conn| {
-                AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")
-            })
-            .await
         }
 
         fn roll_back_now(&mut self, depth: u32) -> bool {

@@ -15,11 +15,9 @@
 
 use std::future::Future;
 
-use diesel_async::TransactionManager;
-
-use super::backend::PoolBackend;
 use super::pooled::PooledConnection;
 use crate::error::Error;
+use crate::transaction::level;
 
 /// An async closure a transaction runs: implemented for every `async |conn| { ... }`
 /// closure taking `&mut PooledConnection`.
@@ -52,10 +50,13 @@ impl PooledConnection {
     ///
     /// # Errors
     ///
-    /// The closure's error (after the rollback), or the [`Error`] of `BEGIN` or `COMMIT`
-    /// (converted into `E`). If the rollback itself fails the closure's error is still
-    /// returned: the connection is then closed, not reused, when dropped, which rolls the
-    /// transaction back on the server.
+    /// The closure's error (after the rollback), or the [`Error`] of `BEGIN` (converted
+    /// into `E`); [`Error::NotCommitted`] when the commit failed or the server had aborted
+    /// the transaction: the commit checks that the server still has it, as the blocking
+    /// [`Connection::transaction`](crate::Connection::transaction) does (see
+    /// [`level`](crate::transaction::level)). If the rollback itself fails the closure's
+    /// error is still returned: the connection is then closed, not reused, when dropped,
+    /// which rolls the transaction back on the server.
     pub async fn transaction<R, E, F>(&mut self, f: F) -> Result<R, E>
     where
         for<'r> F: AsyncFnOnce(&'r mut PooledConnection) -> Result<R, E>
@@ -64,30 +65,8 @@ impl PooledConnection {
         E: From<Error> + Send,
         R: Send,
     {
-        let backend = self.backend();
-        crate::async_dispatch!(&mut *self, c => PoolBackend::begin(c).await)
-            .map_err(|e| E::from(Error::from_diesel(e, backend)))?;
+        crate::async_dispatch!(&mut *self, c => level::begin(c).await)?;
         let outcome = f(&mut *self).await;
-        match outcome {
-            Ok(value) => {
-                crate::async_dispatch!(&mut *self, c => commit(c).await)
-                    .map_err(|e| E::from(Error::from_diesel(e, backend)))?;
-                Ok(value)
-            }
-            Err(user_error) => {
-                let _rolled_back = crate::async_dispatch!(&mut *self, c => rollback(c).await);
-                Err(user_error)
-            }
-        }
+        crate::async_dispatch!(&mut *self, c => level::finish(c, outcome).await)
     }
-}
-
-/// Commits the innermost transaction or releases its savepoint.
-async fn commit<C: PoolBackend>(conn: &mut C) -> diesel::QueryResult<()> {
-    C::TransactionManager::commit_transaction(conn).await
-}
-
-/// Rolls back the innermost transaction or savepoint.
-async fn rollback<C: PoolBackend>(conn: &mut C) -> diesel::QueryResult<()> {
-    C::TransactionManager::rollback_transaction(conn).await
 }

@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Once;
 
 use diesel::sql_types::{BigInt, Text};
-use orm_exec::Connection;
+use orm_exec::{Backend, Connection};
 // `::tracing` is the crate; `crate::tracing` is this module.
 use ::tracing::field::{Field, Visit};
 use ::tracing::{span, Event, Level, Metadata, Subscriber};
@@ -166,9 +166,19 @@ backend_test!(
         });
         let sql: Vec<&str> = events.iter().map(|e| e.field("sql")).collect();
         assert_eq!(sql.len(), 4, "{events:#?}");
-        assert!(sql[0].starts_with("BEGIN"), "{sql:?}");
+        // The commit carries the check that the server still has the transaction
+        // (orm_exec::transaction::level).
+        let (begin, commit) = match db.backend {
+            Backend::Sqlite => ("BEGIN IMMEDIATE", "COMMIT"),
+            Backend::Postgres => ("BEGIN", "SELECT 1; COMMIT"),
+            Backend::Mysql => (
+                "SET autocommit = 0; BEGIN; SAVEPOINT orm_transaction",
+                "RELEASE SAVEPOINT orm_transaction; COMMIT; SET autocommit = 1",
+            ),
+        };
+        assert_eq!(sql[0], begin);
         assert!(sql[1].starts_with("INSERT INTO traced"), "{sql:?}");
-        assert_eq!(sql[2], "COMMIT");
+        assert_eq!(sql[2], commit);
         assert!(sql[3].starts_with("INSERT INTO traced"), "{sql:?}");
         let failed: Vec<&str> = events.iter().map(|e| e.field("failed")).collect();
         assert_eq!(failed, ["false", "false", "false", "true"]);

@@ -86,7 +86,7 @@ pub const MAX_RELATIONS: usize = 8;
 /// The field of `meta` named `name` (`pk` is the primary key).
 fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static FieldMeta, NameError> {
     let found = if name == "pk" {
-        Some(meta.primary_key())
+        meta.primary_key()
     } else {
         meta.fields.iter().find(|f| f.name == name)
     };
@@ -124,11 +124,12 @@ fn resolve(
             return Err(unknown_lookup(f, names[i + 1]));
         };
         let target = (fk.target)();
+        let pk = field(target, "pk")?;
         hops.push(Hop {
             column: f.column,
             nullable: f.nullable,
             table: target.table,
-            pk: target.primary_key().column,
+            pk: pk.column,
         });
         meta = target;
     }

@@ -152,7 +152,7 @@ fn foreign_key_clause(meta: &ModelMeta, field: &FieldMeta, backend: Backend) -> 
         backend.quote(&foreign_key_name(meta, field)),
         backend.quote(field.column),
         backend.quote(target.table),
-        backend.quote(target.primary_key().column),
+        backend.quote(target.primary_key()?.column),
         fk.on_delete.sql()
     ))
 }

@@ -15,6 +15,15 @@ pub enum SchemaError {
         /// The tables on the cycle, in reference order, the first repeated at the end.
         tables: Vec<&'static str>,
     },
+    /// A model's metadata does not have exactly one primary-key field (only metadata built
+    /// by hand can: `#[derive(Model)]` refuses such a model at compile time).
+    #[error("table `{table}` needs exactly one primary-key field; its metadata has {found}")]
+    PrimaryKey {
+        /// The table.
+        table: &'static str,
+        /// How many fields are marked `primary_key`.
+        found: usize,
+    },
     /// A model references a table that is not in the list being created.
     #[error("table `{table}` references `{target}`, which is not in the list of models")]
     MissingReference {
@@ -58,6 +67,13 @@ pub fn plan(models: &[&'static ModelMeta]) -> Result<Plan, SchemaError> {
         }
     }
     for m in &unique {
+        let found = m.fields.iter().filter(|f| f.primary_key).count();
+        if found != 1 {
+            return Err(SchemaError::PrimaryKey {
+                table: m.table,
+                found,
+            });
+        }
         for target in m.references() {
             if !unique.iter().any(|u| u.table == target.table) {
                 return Err(SchemaError::MissingReference {

@@ -426,3 +426,62 @@ fn drop_is_idempotent() {
         "DROP TABLE IF EXISTS `parents`"
     );
 }
+
+static KEYLESS_FIELDS: [FieldMeta; 1] = [FieldMeta::new("name", FieldKind::Text)];
+static KEYLESS: ModelMeta = ModelMeta {
+    name: "Keyless",
+    table: "keyless",
+    fields: &KEYLESS_FIELDS,
+};
+fn keyless() -> &'static ModelMeta {
+    &KEYLESS
+}
+static POINTS_AT_KEYLESS_FIELDS: [FieldMeta; 2] = [
+    FieldMeta {
+        primary_key: true,
+        ..FieldMeta::new("id", FieldKind::BigInteger)
+    },
+    FieldMeta {
+        foreign_key: Some(ForeignKeyMeta {
+            target: keyless,
+            on_delete: OnDelete::Cascade,
+            one_to_one: false,
+        }),
+        ..FieldMeta::new("keyless", FieldKind::BigInteger)
+    },
+];
+static POINTS_AT_KEYLESS: ModelMeta = ModelMeta {
+    name: "PointsAtKeyless",
+    table: "points_at_keyless",
+    fields: &POINTS_AT_KEYLESS_FIELDS,
+};
+
+/// Metadata built by hand without a primary key is an error naming the table, never a
+/// panic, whether it is created itself or only referenced.
+#[test]
+fn metadata_without_a_primary_key_is_an_error() {
+    assert!(keyless().primary_key().is_none());
+    for models in [
+        vec![keyless()],
+        vec![&POINTS_AT_KEYLESS, keyless()],
+        vec![keyless(), &POINTS_AT_KEYLESS],
+    ] {
+        for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mysql] {
+            let err = create_all_statements(&models, backend, MysqlFlavor::default()).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    SchemaError::PrimaryKey {
+                        table: "keyless",
+                        found: 0
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("`keyless`"), "{err}");
+            assert!(drop_all_statements(&models, backend).is_err());
+        }
+    }
+    // The statements of a single table render without panicking.
+    assert!(!create_table(&POINTS_AT_KEYLESS, Backend::Postgres).is_empty());
+}

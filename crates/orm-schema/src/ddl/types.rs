@@ -20,8 +20,14 @@ pub(crate) const URL_MAX_LENGTH: u32 = 2048;
 /// assert_eq!(column_type(&price, Backend::Mysql), "DECIMAL(10, 2)");
 /// ```
 pub fn column_type(field: &FieldMeta, backend: Backend) -> String {
-    if let Some(fk) = &field.foreign_key {
-        return column_type((fk.target)().primary_key(), backend);
+    // A key takes its target's key type (metadata without a primary key, which `plan`
+    // refuses, keeps the field's own kind).
+    if let Some(pk) = field
+        .foreign_key
+        .as_ref()
+        .and_then(|fk| (fk.target)().primary_key())
+    {
+        return column_type(pk, backend);
     }
     use Backend::*;
     let max_length = field.validators.max_length;
