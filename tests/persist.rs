@@ -253,6 +253,25 @@ backend_test!(
         reread.reload(&mut conn).unwrap();
         assert_eq!(reread, kitchen);
 
+        // Empty changes write nothing, on a model with auto_now too: the instance, the
+        // stored row and its updated_at are left as they are, and a QuerySet update counts
+        // no row.
+        let before = kitchen.clone();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        kitchen
+            .update(&mut conn, KitchenChanges::default())
+            .unwrap();
+        assert_eq!(kitchen, before);
+        let mut reread = created.clone();
+        reread.reload(&mut conn).unwrap();
+        assert_eq!(reread.updated_at, before.updated_at);
+        let updated = Kitchen::objects()
+            .update(&mut conn, KitchenChanges::default())
+            .unwrap();
+        assert_eq!(updated, 0);
+        reread.reload(&mut conn).unwrap();
+        assert_eq!(reread.updated_at, before.updated_at);
+
         // A deleted row cannot be updated.
         note.clone().delete(&mut conn).unwrap_err();
         Kitchen::objects().delete(&mut conn).unwrap();

@@ -75,7 +75,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
 
     /// Validates `changes`, sets the `auto_now` fields it leaves out to now, and updates
     /// every row of the QuerySet; the number of rows updated (on MySQL: of rows whose
-    /// values changed). Empty changes write nothing (0). A sliced QuerySet (limit or
+    /// values changed). Empty changes write nothing (0), and refresh no `auto_now` field. A sliced QuerySet (limit or
     /// offset) is refused.
     fn update<'a, E>(&self, executor: E, changes: M::Changes) -> E::Output<usize>
     where
@@ -151,8 +151,8 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
             return E::ready(Err(sliced(M::meta().name, "update")));
         }
         let changes = match prepare_changes::<M>(changes) {
-            Ok(changes) if !M::changes_empty(&changes) => changes,
-            Ok(_) => return E::ready(Ok(0)),
+            Ok(Some(changes)) => changes,
+            Ok(None) => return E::ready(Ok(0)),
             Err(invalid) => return E::ready(Err(invalid.into())),
         };
         executor.assign(changes, self.where_query().clone())
@@ -184,7 +184,8 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
 /// Writes and reloads of one model instance: update, delete, reload. In `orm::prelude`.
 pub trait ModelPersist: Model + Send {
     /// Validates `changes`, sets the `auto_now` fields it leaves out to now, updates this
-    /// row and sets every field of `self` to the stored row. Empty changes write nothing.
+    /// row and sets every field of `self` to the stored row. Empty changes write nothing (no
+    /// statement runs, and `auto_now` fields keep their value).
     /// `Error::NoMatch` when the row is gone.
     fn update<'a, E: RowExecutor<'a, Self>>(
         &'a mut self,

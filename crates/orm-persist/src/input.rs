@@ -43,13 +43,18 @@ pub(crate) fn prepare_all<M: Persist>(
     }
 }
 
-/// Validates `changes` and sets its `auto_now` fields the changes leave out to now.
+/// Validates `changes` and sets its `auto_now` fields the changes leave out to now; `None`
+/// when the changes set no field, so that nothing is written (an `auto_now` field is not
+/// refreshed by an update that changes nothing).
 pub(crate) fn prepare_changes<M: Persist>(
     mut changes: M::Changes,
-) -> Result<M::Changes, ValidationError> {
+) -> Result<Option<M::Changes>, ValidationError> {
     changes.validate()?;
+    if M::changes_empty(&changes) {
+        return Ok(None);
+    }
     M::touch(&mut changes, now());
-    Ok(changes)
+    Ok(Some(changes))
 }
 
 /// How many rows of `columns` values one INSERT may carry under `max_binds` parameters.

@@ -84,10 +84,9 @@ pub fn update_pk<M: RowOps<C>, C: SyncConn>(
     pk: M::PrimaryKey,
     changes: M::Changes,
 ) -> Result<Option<M>> {
-    let changes = prepare_changes::<M>(changes)?;
-    if M::changes_empty(&changes) {
+    let Some(changes) = prepare_changes::<M>(changes)? else {
         return Ok(None);
-    }
+    };
     let stored = ok::<_, C>(M::update_returning(conn, pk, changes))?;
     stored.ok_or_else(gone::<M>).map(Some)
 }
