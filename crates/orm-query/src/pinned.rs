@@ -31,8 +31,6 @@
 //! The operations are the same as on every executor (`all`, `first`, `one`, `get`,
 //! `count`, `exists`; [`crate::RunQuerySet`]), with the same results and errors.
 
-use orm_exec::connection::{BlockingMysql, BlockingPg, BlockingSqlite};
-use orm_exec::database::{PooledMysql, PooledPg, PooledSqlite};
 use orm_exec::{Backend, Error, Result};
 use orm_schema::Model;
 
@@ -157,8 +155,20 @@ pinned!(
     "sqlite",
     Backend::Sqlite,
     sqlite,
-    BlockingSqlite,
-    PooledSqlite
+    orm_exec::connection::BlockingSqlite,
+    orm_exec::database::PooledSqlite
 );
-pinned!("postgres", Backend::Postgres, pg, BlockingPg, PooledPg);
-pinned!("mysql", Backend::Mysql, mysql, BlockingMysql, PooledMysql);
+pinned!(
+    "postgres",
+    Backend::Postgres,
+    pg,
+    orm_exec::connection::BlockingPg,
+    orm_exec::database::PooledPg
+);
+pinned!(
+    "mysql",
+    Backend::Mysql,
+    mysql,
+    orm_exec::connection::BlockingMysql,
+    orm_exec::database::PooledMysql
+);
