@@ -629,3 +629,34 @@ fn generated_persist_glue() {
     assert_eq!(Kitchen::pk_from_insert_id(7), None);
     assert_eq!(Note::COLUMNS, 2);
 }
+
+backend_test!(
+    fn blocking_pool_connections_take_querysets_and_writes(db: &TestDb) {
+        let pool = orm::BlockingPool::builder(&db.url)
+            .max_size(2)
+            .build()
+            .unwrap();
+        pool.get().unwrap().create_all(&models()).unwrap();
+        std::thread::scope(|scope| {
+            for i in 0..4 {
+                let pool = &pool;
+                scope.spawn(move || {
+                    let mut conn = pool.get().unwrap();
+                    let note = Note::objects()
+                        .create(&mut *conn, NewNote::new(format!("pooled {i}")))
+                        .unwrap();
+                    let found = Note::objects()
+                        .get(&mut *conn, notes::id.eq(note.id))
+                        .unwrap();
+                    assert_eq!(found, note);
+                });
+            }
+        });
+        let mut conn = pool.get().unwrap();
+        assert_eq!(Note::objects().count(&mut *conn).unwrap(), 4);
+        let (_, created) = Tag::objects()
+            .get_or_create(&mut *conn, persist_tags::name.eq("t"), tag("t"))
+            .unwrap();
+        assert!(created);
+    }
+);

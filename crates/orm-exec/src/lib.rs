@@ -36,6 +36,7 @@ compile_error!(
     "orm needs at least one backend: enable the `sqlite`, `postgres` or `mysql` feature"
 );
 
+pub mod blocking_pool;
 pub mod connection;
 pub mod database;
 mod ddl_count;
@@ -49,6 +50,7 @@ pub mod runtime;
 pub mod transaction;
 pub mod url;
 
+pub use blocking_pool::{BlockingPool, BlockingPoolBuilder, PooledBlocking};
 pub use connection::Connection;
 pub use database::{Database, DatabaseBuilder, PoolConfig, PooledConnection};
 pub use error::{ConstraintInfo, Error, Result};

@@ -114,6 +114,7 @@
 pub use orm_exec::{
     async_dispatch, database, Database, DatabaseBuilder, PoolConfig, PooledConnection,
 };
+pub use orm_exec::{blocking_pool, BlockingPool, BlockingPoolBuilder, PooledBlocking};
 pub use orm_exec::{connection, dispatch, Connection, DatabaseUrl, Error, Result};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};

@@ -10,6 +10,7 @@ mod support;
 
 mod async_support;
 mod async_tx;
+mod blocking_pool;
 mod connect;
 mod ddl;
 mod errors;

@@ -1,0 +1,292 @@
+//! [`BlockingPool`]: a pool of blocking [`Connection`]s by URL, for threaded servers and
+//! worker pools that do not run an async runtime.
+//!
+//! It is [r2d2](https://docs.rs/r2d2), diesel's own choice of blocking pool, managing
+//! orm's [`Connection`]s, with the settings of the async [`Database`](crate::Database):
+//! the most connections, how long [`BlockingPool::get`] waits for a free one
+//! ([`Error::PoolTimeout`] after that), the connect timeout (the URL's
+//! `connect_timeout=`), and besides: how long a connection may live, how long it may sit
+//! idle, and whether it is tested (`SELECT 1`) before each checkout, which is what makes a
+//! connection the server killed be replaced instead of handed out.
+//!
+//! A checked-out [`PooledBlocking`] derefs to [`Connection`], so everything that takes
+//! `&mut Connection` (QuerySets, persistence, transactions) takes `&mut *pooled`:
+//!
+//! ```
+//! # #[cfg(not(feature = "sqlite"))] fn main() {}
+//! # #[cfg(feature = "sqlite")]
+//! # fn main() -> orm_exec::Result<()> {
+//! let dir = std::env::temp_dir().join(format!("orm-doc-pool-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let url = format!("sqlite://{}/app.db", dir.display());
+//! let pool = orm_exec::BlockingPool::builder(&url).max_size(4).build()?;
+//! let mut conn = pool.get()?;
+//! conn.batch_execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)")?;
+//! conn.transaction(|c| -> orm_exec::Result<usize> { c.execute("INSERT INTO t DEFAULT VALUES") })?;
+//! drop(conn); // back to the pool
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A connection is returned to the pool when the [`PooledBlocking`] is dropped, unless it
+//! is still inside a transaction (a transaction guard leaked by `mem::forget`, or a
+//! `BEGIN` run by hand): such a connection is closed instead, which rolls its transaction
+//! back, so the pool never hands out a connection inside a transaction.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::connection::Connection;
+use crate::database::PoolConfig;
+use crate::error::{Error, Result};
+use crate::transaction::level;
+use crate::url::DatabaseUrl;
+
+/// A pool of blocking connections to the database a URL names (see the
+/// [module docs](crate::blocking_pool)). Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct BlockingPool {
+    pool: r2d2::Pool<Manager>,
+    acquire_timeout: Duration,
+    url: DatabaseUrl,
+    /// Why the last attempt to open a connection failed, shared with the manager.
+    last_failure: LastFailure,
+}
+
+/// The message of the last failed connect, `None` after a success.
+type LastFailure = Arc<Mutex<Option<String>>>;
+
+/// The settings of a [`BlockingPool`] before it is built: [`BlockingPool::builder`].
+#[derive(Debug, Clone)]
+pub struct BlockingPoolBuilder {
+    url: String,
+    max_size: Option<usize>,
+    acquire_timeout: Option<Duration>,
+    max_lifetime: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    test_on_checkout: bool,
+}
+
+/// A connection checked out of a [`BlockingPool`]; derefs to [`Connection`]. Dropping it
+/// returns it to the pool.
+pub struct PooledBlocking(r2d2::PooledConnection<Manager>);
+
+/// How long a pooled connection lives at most, unless the builder says otherwise.
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// How long a pooled connection may sit idle before it is closed, unless the builder says
+/// otherwise.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+impl BlockingPool {
+    /// A pool for `url` with the settings its query string gives (`max_connections`,
+    /// `acquire_timeout`, `connect_timeout`) and the defaults otherwise. No connection is
+    /// opened yet: the first [`get`](BlockingPool::get) opens one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`] or [`Error::UnsupportedBackend`] for a bad URL.
+    pub fn connect(url: &str) -> Result<BlockingPool> {
+        BlockingPool::builder(url).build()
+    }
+
+    /// The settings of a pool for `url`, to change before [`BlockingPoolBuilder::build`].
+    pub fn builder(url: &str) -> BlockingPoolBuilder {
+        BlockingPoolBuilder {
+            url: url.to_owned(),
+            max_size: None,
+            acquire_timeout: None,
+            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            test_on_checkout: true,
+        }
+    }
+
+    /// Checks a connection out, opening one if none is free and the pool is not full,
+    /// waiting for one otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PoolTimeout`] when no connection became free within the acquire timeout;
+    /// [`Error::Connection`] when the pool is empty and the server cannot be reached (the
+    /// cause of the last failed attempt, without any password).
+    pub fn get(&self) -> Result<PooledBlocking> {
+        let started = Instant::now();
+        match self.pool.get() {
+            Ok(conn) => Ok(PooledBlocking(conn)),
+            Err(_) => {
+                if self.pool.state().connections == 0 {
+                    // Nothing could be opened: say why, rather than "timed out".
+                    let last = self
+                        .last_failure
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    if let Some(message) = &*last {
+                        return Err(Error::Connection {
+                            backend: self.url.backend(),
+                            message: message.clone(),
+                        });
+                    }
+                }
+                Err(Error::PoolTimeout {
+                    waited: started.elapsed().max(self.acquire_timeout),
+                })
+            }
+        }
+    }
+
+    /// How many connections are open, and how many of them are idle.
+    pub fn state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+}
+
+impl BlockingPoolBuilder {
+    /// The most connections open at once (at least 1; an in-memory SQLite database always
+    /// has 1, since each connection would open a database of its own).
+    pub fn max_size(mut self, max_size: usize) -> Self {
+        self.max_size = Some(max_size);
+        self
+    }
+
+    /// How long [`BlockingPool::get`] waits for a free connection.
+    pub fn acquire_timeout(mut self, limit: Duration) -> Self {
+        self.acquire_timeout = Some(limit);
+        self
+    }
+
+    /// How long a connection lives at most before it is closed and replaced (`None`: no
+    /// limit). Default [`DEFAULT_MAX_LIFETIME`].
+    pub fn max_lifetime(mut self, limit: Option<Duration>) -> Self {
+        self.max_lifetime = limit;
+        self
+    }
+
+    /// How long a connection may sit idle before it is closed (`None`: no limit). Default
+    /// [`DEFAULT_IDLE_TIMEOUT`].
+    pub fn idle_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.idle_timeout = limit;
+        self
+    }
+
+    /// Whether each checkout first tests the connection with `SELECT 1` (default: yes),
+    /// replacing one the server closed or killed. Off saves a round trip per checkout; a
+    /// dead connection then fails the first statement run on it.
+    pub fn test_on_checkout(mut self, on: bool) -> Self {
+        self.test_on_checkout = on;
+        self
+    }
+
+    /// Builds the pool; no connection is opened yet.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`] or [`Error::UnsupportedBackend`] for a bad URL;
+    /// [`Error::InvalidUrl`] for a maximum size of 0.
+    pub fn build(self) -> Result<BlockingPool> {
+        let url = DatabaseUrl::parse(&self.url)?;
+        let defaults = PoolConfig::for_url(&url);
+        let max_size = match url.target() {
+            crate::url::Target::Memory => 1,
+            _ => self.max_size.unwrap_or(defaults.max_size),
+        };
+        let max_size = u32::try_from(max_size).unwrap_or(u32::MAX);
+        if max_size == 0 {
+            return Err(Error::InvalidUrl {
+                url_redacted: url.redacted().to_owned(),
+                reason: "a pool needs max_size of at least 1".to_owned(),
+            });
+        }
+        let acquire_timeout = self.acquire_timeout.unwrap_or(defaults.acquire_timeout);
+        let last_failure = LastFailure::default();
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(0))
+            // r2d2 refuses a zero timeout: the shortest wait it takes.
+            .connection_timeout(acquire_timeout.max(Duration::from_millis(1)))
+            .max_lifetime(self.max_lifetime)
+            .idle_timeout(self.idle_timeout)
+            .test_on_check_out(self.test_on_checkout)
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(Manager {
+                url: url.clone(),
+                last_failure: last_failure.clone(),
+            });
+        Ok(BlockingPool {
+            pool,
+            acquire_timeout,
+            url,
+            last_failure,
+        })
+    }
+}
+
+impl Deref for PooledBlocking {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
+}
+
+impl DerefMut for PooledBlocking {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.0
+    }
+}
+
+impl fmt::Debug for PooledBlocking {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PooledBlocking")
+            .field(&self.0.backend())
+            .finish()
+    }
+}
+
+impl fmt::Debug for BlockingPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (open, idle) = self.state();
+        f.debug_struct("BlockingPool")
+            .field("url", &self.url)
+            .field("open", &open)
+            .field("idle", &idle)
+            .finish()
+    }
+}
+
+/// Opens, tests and checks orm's connections for r2d2.
+struct Manager {
+    url: DatabaseUrl,
+    last_failure: LastFailure,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Connection;
+    type Error = Error;
+
+    fn connect(&self) -> Result<Connection> {
+        let opened = Connection::establish_url(&self.url);
+        let mut last = self
+            .last_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *last = match &opened {
+            Ok(_) => None,
+            Err(Error::Connection { message, .. }) => Some(message.clone()),
+            Err(other) => Some(other.to_string()),
+        };
+        opened
+    }
+
+    fn is_valid(&self, conn: &mut Connection) -> Result<()> {
+        conn.batch_execute("SELECT 1")
+    }
+
+    /// A connection left inside a transaction is closed rather than reused.
+    fn has_broken(&self, conn: &mut Connection) -> bool {
+        !matches!(crate::dispatch!(conn, c => level::depth(c)), Ok(0))
+    }
+}

@@ -1,0 +1,163 @@
+//! `BlockingPool`: 32 threads sharing a pool of 4, an exhausted pool timing out with
+//! `PoolTimeout`, a killed server session replaced, a connection left inside a transaction
+//! never handed out again, and an unreachable server reported as a connection error.
+
+use std::time::{Duration, Instant};
+
+use orm_exec::{Backend, BlockingPool, Connection, Error};
+
+use crate::backend_test;
+use crate::support::{count_rows, TestDb};
+
+/// A `hits` table.
+fn create_hits(db: &TestDb) {
+    db.connect()
+        .batch_execute("CREATE TABLE hits (id INTEGER PRIMARY KEY, thread INTEGER NOT NULL)")
+        .unwrap();
+}
+
+/// The server's id of the session behind `conn` (`None` on SQLite).
+fn session_id(conn: &mut Connection) -> Option<i64> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let sql = match conn.backend() {
+        Backend::Sqlite => return None,
+        Backend::Postgres => "SELECT CAST(pg_backend_pid() AS BIGINT) AS id",
+        Backend::Mysql => "SELECT CAST(CONNECTION_ID() AS SIGNED) AS id",
+    };
+    Some(conn.raw(sql).get_result::<Row>().unwrap().id)
+}
+
+backend_test!(
+    fn thirty_two_threads_share_a_pool_of_four(db: &TestDb) {
+        const THREADS: i32 = 32;
+        const ROUNDS: i32 = 10;
+        create_hits(db);
+        let pool = BlockingPool::builder(&db.url)
+            .max_size(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        std::thread::scope(|scope| {
+            for thread in 0..THREADS {
+                let pool = &pool;
+                scope.spawn(move || {
+                    for round in 0..ROUNDS {
+                        let mut conn = pool.get().unwrap();
+                        conn.transaction(|c| -> orm_exec::Result<usize> {
+                            c.raw("INSERT INTO hits (id, thread) VALUES (?, ?)")
+                                .bind::<diesel::sql_types::Integer, _>(thread * 1000 + round)
+                                .bind::<diesel::sql_types::Integer, _>(thread)
+                                .execute()
+                        })
+                        .unwrap_or_else(|e| panic!("thread {thread}, round {round}: {e}"));
+                        let (open, _) = pool.state();
+                        assert!(open <= 4, "{open} connections open");
+                    }
+                });
+            }
+        });
+        let (open, idle) = pool.state();
+        assert!((1..=4).contains(&open), "{open}");
+        assert_eq!(open, idle, "every connection is back");
+        assert_eq!(
+            count_rows(&mut db.connect(), "hits"),
+            i64::from(THREADS * ROUNDS)
+        );
+    }
+);
+
+backend_test!(
+    fn an_exhausted_pool_times_out(db: &TestDb) {
+        let pool = BlockingPool::builder(&db.url)
+            .max_size(1)
+            .acquire_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let held = pool.get().unwrap();
+        let started = Instant::now();
+        let err = pool.get().unwrap_err();
+        assert!(matches!(err, Error::PoolTimeout { .. }), "{err:?}");
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(200), "{waited:?}");
+        assert!(waited < Duration::from_secs(10), "{waited:?}");
+        drop(held);
+        pool.get().unwrap();
+    }
+);
+
+backend_test!(
+    fn a_connection_left_in_a_transaction_is_not_reused(db: &TestDb) {
+        create_hits(db);
+        let pool = BlockingPool::builder(&db.url).max_size(1).build().unwrap();
+        let mut conn = pool.get().unwrap();
+        // A transaction level opened by hand and never ended.
+        orm_exec::dispatch!(&mut *conn, c => {
+            orm_exec::transaction::level::now(orm_exec::transaction::level::begin(c))
+        })
+        .unwrap();
+        conn.execute("INSERT INTO hits (id, thread) VALUES (1, 1)")
+            .unwrap();
+        drop(conn);
+        let mut conn = pool.get().unwrap();
+        let depth = orm_exec::dispatch!(&mut *conn, c => orm_exec::transaction::level::depth(c));
+        assert_eq!(depth.unwrap(), 0);
+        drop(conn);
+        // The insert was never committed.
+        assert_eq!(count_rows(&mut db.connect(), "hits"), 0);
+    }
+);
+
+/// A connection the server killed is replaced on checkout, not handed out.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn killed_session_is_replaced(db: &TestDb) {
+    let pool = BlockingPool::builder(&db.url).max_size(1).build().unwrap();
+    let victim = session_id(&mut pool.get().unwrap()).unwrap();
+    let kill = match db.backend {
+        Backend::Postgres => format!("SELECT pg_terminate_backend({victim})"),
+        _ => format!("KILL {victim}"),
+    };
+    db.connect().batch_execute(&kill).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut conn = pool.get().unwrap();
+    let now = session_id(&mut conn).unwrap();
+    assert_ne!(now, victim);
+    conn.batch_execute("SELECT 1").unwrap();
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_killed_session_is_replaced() {
+    crate::support::run(Backend::Postgres, killed_session_is_replaced);
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_killed_session_is_replaced() {
+    crate::support::run(Backend::Mysql, killed_session_is_replaced);
+}
+
+/// Nothing listens on the port: the checkout says why, not just "timed out".
+#[cfg(feature = "postgres")]
+#[test]
+fn an_unreachable_server_is_a_connection_error() {
+    let pool = BlockingPool::builder("postgres://u:s3cret@127.0.0.1:1/db?connect_timeout=2")
+        .acquire_timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    let err = pool.get().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Connection {
+                backend: Backend::Postgres,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains("s3cret"), "{err:?}");
+}
