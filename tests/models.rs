@@ -232,3 +232,34 @@ fn foreign_key_handles_are_sparse_until_loaded() {
     assert_eq!(fk.get().unwrap().name, "Blue");
     assert_eq!(fk, orm::ForeignKey::new(7));
 }
+
+/// A model whose insert form and change set derive serde's `Deserialize`
+/// (`#[orm(form_derive(...))]`), as a web handler reading JSON would want.
+#[derive(orm::Model, Debug, Clone, PartialEq)]
+#[orm(table = "memos", form_derive(serde::Deserialize))]
+pub struct Memo {
+    #[orm(primary_key)]
+    pub id: i64,
+    #[orm(max_length = 20)]
+    pub title: String,
+    #[orm(default = 1)]
+    pub priority: i32,
+}
+
+#[test]
+fn form_derive_adds_derives_to_the_form_and_the_change_set() {
+    let form: NewMemo = serde_json::from_str(r#"{"title": "call"}"#).unwrap();
+    assert_eq!(form, NewMemo::new("call"));
+    let form: NewMemo = serde_json::from_str(r#"{"title": "call", "priority": 3}"#).unwrap();
+    assert_eq!(form.priority, Some(3));
+    let changes: MemoChanges = serde_json::from_str(r#"{"priority": 2}"#).unwrap();
+    assert_eq!(
+        changes,
+        MemoChanges {
+            priority: Some(2),
+            ..Default::default()
+        }
+    );
+    // A missing required field is serde's error, before orm's validation.
+    assert!(serde_json::from_str::<NewMemo>(r#"{"priority": 3}"#).is_err());
+}

@@ -39,6 +39,9 @@ const FIELD_KEYS: &[&str] = &[
 pub struct ModelAttrs {
     /// `table = "notes"`.
     pub table: Option<LitStr>,
+    /// `form_derive(serde::Deserialize, ...)`: derives added to the insert form and the
+    /// change set.
+    pub form_derive: Vec<syn::Path>,
 }
 
 /// A literal from an attribute, with its span kept for errors.
@@ -125,9 +128,14 @@ pub fn model_attrs(attrs: &[Attribute]) -> Result<ModelAttrs> {
                 }
                 out.table = Some(lit);
                 Ok(())
+            } else if meta.path.is_ident("form_derive") {
+                meta.parse_nested_meta(|derive| {
+                    out.form_derive.push(derive.path);
+                    Ok(())
+                })
             } else {
                 Err(meta.error(format!(
-                    "unknown orm model option `{}`; the valid option is: table",
+                    "unknown orm model option `{}`; the valid options are: table, form_derive",
                     path_name(&meta)
                 )))
             }
