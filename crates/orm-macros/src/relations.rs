@@ -35,22 +35,24 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
         let guard = quote!(where for<'__orm> #target: ::orm::Model<PrimaryKey = #key>);
         let target_table = quote!(<#target as ::orm::Model>::Table);
         let target_pk = quote! {
-            ::diesel::internal::table_macro::NullableExpression<<#target_table as ::diesel::Table>::PrimaryKey>
+            ::diesel::dsl::Nullable<<#target_table as ::diesel::Table>::PrimaryKey>
         };
         let join_guard = quote! {
             #guard,
             for<'__orm> #target_pk: ::diesel::expression::AsExpression<
-                <::diesel::internal::table_macro::NullableExpression<#table::#column> as ::diesel::Expression>::SqlType,
+                <::diesel::dsl::Nullable<#table::#column> as ::diesel::Expression>::SqlType,
             >,
         };
         let on_clause = quote! {
             ::diesel::dsl::Eq<
-                ::diesel::internal::table_macro::NullableExpression<#table::#column>,
-                ::diesel::internal::table_macro::NullableExpression<
+                ::diesel::dsl::Nullable<#table::#column>,
+                ::diesel::dsl::Nullable<
                     <#target_table as ::diesel::Table>::PrimaryKey,
                 >,
             >
         };
+        // The join kinds have no public path in diesel 2.3 (`query_source::joins` is
+        // private); `table!`'s own expansion names them the same way.
         let (kind, row, attach) = if f.nullable {
             (
                 quote!(::diesel::internal::table_macro::LeftOuter),
