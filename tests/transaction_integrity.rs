@@ -51,17 +51,24 @@ fn assert_swallowed_outcome(db: &TestDb, outcome: Result<(), Error>, kept_albums
     }
 }
 
+/// A blocking transaction that creates an album, swallows a failed `create` and returns
+/// `Ok`: checks its outcome, and returns how many albums there are now.
+fn swallow_a_failed_create(db: &TestDb, conn: &mut Connection) -> i64 {
+    let outcome = conn.transaction(|c| -> orm::Result<()> {
+        Album::objects().create(&mut *c, NewAlbum::new("kept?"))?;
+        let failed = Track::objects().create(c, orphan_track());
+        assert!(failed.unwrap_err().is_foreign_key_violation());
+        Ok(())
+    });
+    let kept = count_rows(&mut db.connect(), "albums");
+    assert_swallowed_outcome(db, outcome, kept);
+    kept
+}
+
 backend_test!(
     fn blocking_swallowed_create_failure(db: &TestDb) {
         let mut conn = setup(db);
-        let outcome = conn.transaction(|c| -> orm::Result<()> {
-            Album::objects().create(&mut *c, NewAlbum::new("kept?"))?;
-            let failed = Track::objects().create(c, orphan_track());
-            assert!(failed.unwrap_err().is_foreign_key_violation());
-            Ok(())
-        });
-        let kept = count_rows(&mut db.connect(), "albums");
-        assert_swallowed_outcome(db, outcome, kept);
+        let kept = swallow_a_failed_create(db, &mut conn);
         // The connection is usable, and a later transaction commits.
         conn.transaction(|c| Album::objects().create(c, NewAlbum::new("later")))
             .unwrap();
@@ -116,14 +123,7 @@ backend_test!(
         orm::dispatch!(&mut conn, c => {
             diesel::Connection::set_instrumentation(c, AppInstrumentation)
         });
-        let outcome = conn.transaction(|c| -> orm::Result<()> {
-            Album::objects().create(&mut *c, NewAlbum::new("kept?"))?;
-            let failed = Track::objects().create(c, orphan_track());
-            assert!(failed.unwrap_err().is_foreign_key_violation());
-            Ok(())
-        });
-        let kept = count_rows(&mut db.connect(), "albums");
-        assert_swallowed_outcome(db, outcome, kept);
+        swallow_a_failed_create(db, &mut conn);
     }
 );
 

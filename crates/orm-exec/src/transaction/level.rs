@@ -108,13 +108,7 @@ pub async fn begin<C: TxConn>(conn: &mut C) -> Result<()> {
 /// [`Error::NotCommitted`] when the check or the commit failed: the level has then been
 /// rolled back, and nothing of it was kept.
 pub async fn commit<C: TxConn>(conn: &mut C) -> Result<()> {
-    let open = depth(conn)?;
-    if open == 0 {
-        return Err(Error::from_diesel(
-            diesel::result::Error::NotInTransaction,
-            C::BACKEND,
-        ));
-    }
+    let open = innermost(conn)?;
     conn.hook()
         .on_connection_event(InstrumentationEvent::commit_transaction(level(open)));
     match conn.run_batch(&commit_sql(C::BACKEND, open)).await {
@@ -144,13 +138,7 @@ pub async fn commit<C: TxConn>(conn: &mut C) -> Result<()> {
 ///
 /// The error of the rollback statement, converted.
 pub async fn rollback<C: TxConn>(conn: &mut C) -> Result<()> {
-    let open = depth(conn)?;
-    if open == 0 {
-        return Err(Error::from_diesel(
-            diesel::result::Error::NotInTransaction,
-            C::BACKEND,
-        ));
-    }
+    let open = innermost(conn)?;
     conn.hook()
         .on_connection_event(InstrumentationEvent::rollback_transaction(level(open)));
     let outcome = conn.run_batch(&rollback_sql(C::BACKEND, open)).await;
@@ -245,6 +233,17 @@ fn rollback_sql(backend: Backend, open: u32) -> Cow<'static, str> {
             "ROLLBACK TO SAVEPOINT diesel_savepoint_{}",
             open - 1
         )),
+    }
+}
+
+/// The number of the innermost open level; an error outside a transaction.
+fn innermost<C: TxConn>(conn: &mut C) -> Result<u32> {
+    match depth(conn)? {
+        0 => Err(Error::from_diesel(
+            diesel::result::Error::NotInTransaction,
+            C::BACKEND,
+        )),
+        open => Ok(open),
     }
 }
 
