@@ -295,3 +295,59 @@ fn swallowed_deadlock_async_postgres() {
 fn swallowed_deadlock_async_mysql() {
     support::run(Backend::Mysql, swallowed_deadlock_async);
 }
+
+/// `@@autocommit` of `conn`'s session (MySQL).
+#[cfg(feature = "mysql")]
+fn autocommit(conn: &mut Connection) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        on: i64,
+    }
+    conn.raw("SELECT CAST(@@autocommit AS SIGNED) AS `on`")
+        .get_result::<Row>()
+        .unwrap()
+        .on
+}
+
+/// MySQL: autocommit is off only inside orm's transactions, whatever way they end; a
+/// transaction the closure itself ended (a raw `ROLLBACK`) is `NotCommitted`, and what the
+/// closure wrote after that is held back and rolled back, not committed.
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_autocommit_is_restored_and_a_transaction_ended_inside_keeps_nothing() {
+    support::run(Backend::Mysql, |db| {
+        let mut conn = setup(db);
+        conn.transaction(|c| Album::objects().create(c, NewAlbum::new("a")))
+            .unwrap();
+        assert_eq!(autocommit(&mut conn), 1);
+        let failed = conn.transaction(|c| -> orm::Result<()> {
+            assert_eq!(autocommit(c), 0);
+            Album::objects().create(&mut *c, NewAlbum::new("b"))?;
+            Err(Error::NoMatch { model: "Album" })
+        });
+        assert!(failed.is_err());
+        assert_eq!(autocommit(&mut conn), 1);
+        let ended = conn.transaction(|c| -> orm::Result<()> {
+            Album::objects().create(&mut *c, NewAlbum::new("c"))?;
+            c.batch_execute("ROLLBACK")?;
+            Album::objects().create(&mut *c, NewAlbum::new("d"))?;
+            Ok(())
+        });
+        let err = ended.unwrap_err();
+        assert!(matches!(err, Error::NotCommitted { .. }), "{err:?}");
+        assert_eq!(autocommit(&mut conn), 1);
+        let names: Vec<String> = Album::objects()
+            .all(&mut db.connect())
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(names, ["a"]);
+        // Outside a transaction, a write commits at once.
+        Album::objects()
+            .create(&mut conn, NewAlbum::new("e"))
+            .unwrap();
+        assert_eq!(count_rows(&mut db.connect(), "albums"), 2);
+    });
+}

@@ -94,9 +94,14 @@ pub async fn begin<C: TxConn>(conn: &mut C) -> Result<()> {
     let sql = begin_sql(C::BACKEND, open);
     conn.hook()
         .on_connection_event(InstrumentationEvent::begin_transaction(level(open + 1)));
-    conn.run_batch(&sql)
-        .await
-        .map_err(|e| Error::from_diesel(e, C::BACKEND))?;
+    if let Err(e) = conn.run_batch(&sql).await {
+        if open == 0 {
+            // Part of the statements may have run (on MySQL, `SET autocommit = 0`): undo
+            // them, so that later statements outside a transaction still commit.
+            let _ = conn.run_batch(&rollback_sql(C::BACKEND, 1)).await;
+        }
+        return Err(Error::from_diesel(e, C::BACKEND));
+    }
     change_depth(conn, TransactionDepthChange::IncreaseDepth)
 }
 
