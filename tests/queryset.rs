@@ -237,6 +237,26 @@ backend_test!(
             .map(|n| n.id)
             .collect();
         assert_eq!(tail, [8, 10]);
+        // count and exists on a slice count the slice, as Django does (10 rows).
+        assert_eq!(
+            ordered.clone().limit(3).offset(4).count(&mut conn).unwrap(),
+            3
+        );
+        assert_eq!(ordered.clone().offset(8).count(&mut conn).unwrap(), 2);
+        assert_eq!(
+            ordered
+                .clone()
+                .offset(5)
+                .limit(10)
+                .count(&mut conn)
+                .unwrap(),
+            5
+        );
+        assert_eq!(ordered.clone().offset(12).count(&mut conn).unwrap(), 0);
+        assert_eq!(ordered.clone().limit(0).count(&mut conn).unwrap(), 0);
+        assert!(ordered.clone().offset(9).exists(&mut conn).unwrap());
+        assert!(!ordered.clone().offset(10).exists(&mut conn).unwrap());
+        assert!(!ordered.clone().limit(0).exists(&mut conn).unwrap());
         // first, and first on an empty result.
         assert_eq!(ordered.first(&mut conn).unwrap().unwrap().id, 1);
         assert!(Note::objects()
@@ -255,7 +275,8 @@ backend_test!(
             Err(Error::MultipleMatches { model }) => assert_eq!(model, "Note"),
             other => panic!("expected MultipleMatches, got {other:?}"),
         }
-        // count and exists after filters; ordering and slicing do not change the count.
+        // count and exists after filters; the ordering does not change the count, a slice
+        // counts its own rows.
         let done = Note::objects().filter(notes::completed.eq(true));
         assert_eq!(done.count(&mut conn).unwrap(), 5);
         assert_eq!(
@@ -264,7 +285,7 @@ backend_test!(
                 .limit(2)
                 .count(&mut conn)
                 .unwrap(),
-            5
+            2
         );
         assert!(done.exists(&mut conn).unwrap());
         let none = done.filter(notes::id.gt(1000));
@@ -474,3 +495,36 @@ fn by_name_errors_name_the_problem() {
         Err(NameError::UnknownField { model: "Album", .. })
     ));
 }
+
+backend_test!(
+    fn case_insensitive_lookups_fold_non_ascii_letters_on_every_backend(db: &TestDb) {
+        let mut conn = db.connect();
+        conn.create_all(&all_models()).unwrap();
+        for (id, text) in [(1_i64, "Café crème"), (2, "ЖУРНАЛ"), (3, "cafe")] {
+            let backend = conn.backend();
+            orm::dispatch!(&mut conn, c => diesel::insert_into(notes::table)
+                .values((notes::id.eq(id), notes::text.eq(text), notes::completed.eq(false)))
+                .execute(c))
+            .map_err(|e| Error::from_diesel(e, backend))
+            .unwrap();
+        }
+        macro_rules! ids {
+            ($qs:expr, $conn:expr) => {{
+                let mut ids: Vec<i64> = $qs.all($conn).unwrap().into_iter().map(|n| n.id).collect();
+                ids.sort();
+                ids
+            }};
+        }
+        let typed = Note::objects().filter(notes::text.icontains("CAFÉ"));
+        assert_eq!(ids!(typed, &mut conn), [1]);
+        let by_name = Note::objects()
+            .filter_by("text__istartswith", "журнал")
+            .unwrap();
+        assert_eq!(ids!(by_name, &mut conn), [2]);
+        let exact = Note::objects().filter(notes::text.iexact("CAFÉ CRÈME"));
+        assert_eq!(ids!(exact, &mut conn), [1]);
+        // The case-sensitive lookups stay case-sensitive.
+        let sensitive = Note::objects().filter(notes::text.contains("CAFÉ"));
+        assert!(ids!(sensitive, &mut conn).is_empty());
+    }
+);

@@ -98,11 +98,16 @@ backend_test!(
             let one = Note::objects().filter(notes::text.contains("%"));
             assert_eq!(assert_send(one.one(&pool)).await.unwrap().id, 3);
             assert!(matches!(none.one(&pool).await, Err(Error::NoMatch { .. })));
-            // count and exists after filters; ordering and slicing do not change the count.
+            // count and exists after filters; the ordering does not change the count, a
+            // slice counts its own rows (as Django's do).
             let done = Note::objects().filter(notes::completed.eq(true));
             assert_eq!(assert_send(done.count(&pool)).await.unwrap(), 5);
             let sliced = done.clone().order_by(notes::id.desc()).limit(2);
-            assert_eq!(sliced.count(&pool).await.unwrap(), 5);
+            assert_eq!(sliced.count(&pool).await.unwrap(), 2);
+            assert_eq!(done.clone().offset(4).count(&pool).await.unwrap(), 1);
+            assert!(!assert_send(done.clone().offset(5).exists(&pool))
+                .await
+                .unwrap());
             assert!(assert_send(done.exists(&pool)).await.unwrap());
             let nothing = done.filter(notes::id.gt(1000));
             assert_eq!(nothing.count(&pool).await.unwrap(), 0);

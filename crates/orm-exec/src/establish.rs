@@ -3,16 +3,17 @@
 //! - SQLite: diesel's connection, then `PRAGMA foreign_keys = ON` (foreign keys and their
 //!   `ON DELETE` actions are enforced), `PRAGMA busy_timeout = 5000`,
 //!   `PRAGMA case_sensitive_like = ON` and, for a writable
-//!   file, `PRAGMA journal_mode = WAL` (readers do not block the writer).
+//!   file, `PRAGMA journal_mode = WAL` (readers do not block the writer); and SQLite's
+//!   ASCII-only `lower()` replaced by a Unicode-aware one ([`unicode_lower`]), so the `i`
+//!   lookups fold `É` to `é` as PostgreSQL and MariaDB do.
 //! - PostgreSQL: tokio-postgres connects (so a failure reports its cause, such as
 //!   "connection refused", which diesel-async's own `establish` drops), then diesel-async
 //!   takes the client over; bounded by the URL's connect timeout.
 //! - MySQL/MariaDB: diesel-async's `establish` (mysql_async), bounded by the URL's connect
 //!   timeout, which mysql_async does not have.
 //!
-//! Every connection gets [`OrmInstrumentation`] (one `tracing` event per statement, and the
-//! transaction abort watch; see [`crate::instrument`]), replacing diesel's global default
-//! instrumentation.
+//! Every connection gets [`OrmInstrumentation`] (one `tracing` event per statement; see
+//! [`crate::instrument`]), replacing diesel's global default instrumentation.
 
 use orm_schema::Backend;
 
@@ -43,6 +44,28 @@ pub(crate) fn sqlite_setup(url: &DatabaseUrl) -> String {
     setup
 }
 
+#[cfg(feature = "sqlite")]
+diesel::define_sql_function! {
+    /// SQLite's `lower`, which orm replaces on each connection (see [`unicode_lower`]).
+    #[sql_name = "lower"]
+    fn sqlite_lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// `text` in lower case by Unicode's simple case mapping: each character that lowers to
+/// one character is replaced by it, the others are kept (what PostgreSQL's and MariaDB's
+/// `lower()` do for the letters of every alphabet). SQLite's own `lower()` folds ASCII only.
+pub(crate) fn unicode_lower(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
 /// Opens and sets up a SQLite connection.
 #[cfg(feature = "sqlite")]
 pub(crate) fn sqlite(url: &DatabaseUrl) -> Result<Connection> {
@@ -52,6 +75,10 @@ pub(crate) fn sqlite(url: &DatabaseUrl) -> Result<Connection> {
     let conn = diesel::SqliteConnection::establish(url.driver_url())
         .map_err(|e| Error::from_connection_error(e, Backend::Sqlite, url.redacted()))?;
     let mut conn = traced(conn, Backend::Sqlite);
+    sqlite_lower_utils::register_impl(&mut conn, |text: Option<String>| {
+        text.map(|t| unicode_lower(&t))
+    })
+    .map_err(|e| Error::from_diesel(e, Backend::Sqlite))?;
     conn.batch_execute(&sqlite_setup(url)).map_err(|e| {
         match Error::from_diesel(e, Backend::Sqlite) {
             // A file that cannot be opened is only noticed by the first statement.

@@ -73,6 +73,11 @@ pub trait Executor<M, W, O>: Sized {
     fn count(self, qs: &QuerySet<M, W, O>) -> Self::Output<i64>;
     /// Whether any row matches the filters of `qs`.
     fn exists(self, qs: &QuerySet<M, W, O>) -> Self::Output<bool>;
+    /// `out` with `f` applied to its value once it is there.
+    fn map<X: Send + 'static, Y: Send + 'static>(
+        out: Self::Output<X>,
+        f: impl FnOnce(X) -> Y + Send + 'static,
+    ) -> Self::Output<Y>;
 }
 
 /// The terminal operations of a [`QuerySet`], blocking or async depending on the
@@ -96,11 +101,14 @@ pub trait RunQuerySet<M: Send + 'static, W, O> {
         O: Clone,
         E: Executor<M, dsl::Filter<W, P>, O>;
 
-    /// The number of rows matching the filters (ordering, limit and offset do not apply):
-    /// one `SELECT COUNT(*)`.
+    /// The number of rows the QuerySet holds: one `SELECT COUNT(*)` with its filters (the
+    /// ordering does not apply). On a sliced QuerySet, the rows of the slice, as Django
+    /// counts them: `offset(5).limit(10)` over 12 matching rows counts 7.
     fn count<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<i64>;
 
-    /// Whether any row matches the filters: one `SELECT 1 ... LIMIT 1`.
+    /// Whether the QuerySet holds any row: one `SELECT 1 ... LIMIT 1` with its filters; on
+    /// a sliced QuerySet, whether the slice holds one (counted as [`count`](Self::count)
+    /// does).
     fn exists<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<bool>;
 }
 
@@ -127,11 +135,23 @@ impl<M: Model + Send, W, O> RunQuerySet<M, W, O> for QuerySet<M, W, O> {
     }
 
     fn count<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<i64> {
-        executor.count(self)
+        if !self.is_sliced() {
+            return executor.count(self);
+        }
+        let (limit, offset) = (self.limit, self.offset);
+        E::map(executor.count(self), move |total| {
+            crate::queryset::count_in_slice(total, limit, offset)
+        })
     }
 
     fn exists<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<bool> {
-        executor.exists(self)
+        if !self.is_sliced() {
+            return executor.exists(self);
+        }
+        let (limit, offset) = (self.limit, self.offset);
+        E::map(executor.count(self), move |total| {
+            crate::queryset::count_in_slice(total, limit, offset) > 0
+        })
     }
 }
 
@@ -163,6 +183,13 @@ where
 
     fn exists(self, qs: &QuerySet<M, W, O>) -> Result<bool> {
         qs.exists(self)
+    }
+
+    fn map<X: Send + 'static, Y: Send + 'static>(
+        out: Result<X>,
+        f: impl FnOnce(X) -> Y + Send + 'static,
+    ) -> Result<Y> {
+        out.map(f)
     }
 }
 

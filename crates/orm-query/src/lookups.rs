@@ -12,8 +12,9 @@
 //! - `contains`, `startswith` and `endswith` are case-sensitive (orm turns on SQLite's
 //!   `case_sensitive_like` and creates MySQL tables with a binary collation).
 //! - the `i` lookups compare `lower(column)` with `lower(value)`, both in SQL, so the
-//!   database folds case the same way on both sides: Unicode-aware on PostgreSQL and
-//!   MySQL, ASCII only on SQLite (its built-in `lower()`).
+//!   database folds case the same way on both sides, Unicode-aware on every backend (orm
+//!   replaces SQLite's ASCII-only `lower()` on each connection with Unicode's simple case
+//!   mapping, what PostgreSQL and MariaDB apply: `icontains("CAFÉ")` finds "Café").
 //!
 //! Every value is a bound parameter.
 

@@ -83,6 +83,13 @@ macro_rules! pinned {
                 use crate::run::$module::Ops;
                 Ops::exists(qs.parts(), self).map_err(|e| Error::from_diesel(e, $backend))
             }
+
+            fn map<X: Send + 'static, Y: Send + 'static>(
+                out: Result<X>,
+                f: impl FnOnce(X) -> Y + Send + 'static,
+            ) -> Result<Y> {
+                out.map(f)
+            }
         }
 
         /// Async, on this backend only (see the [module docs](crate::pinned)).
@@ -146,6 +153,13 @@ macro_rules! pinned {
                         .await
                         .map_err(|e| Error::from_diesel(e, $backend))
                 })
+            }
+
+            fn map<X: Send + 'static, Y: Send + 'static>(
+                out: Self::Output<X>,
+                f: impl FnOnce(X) -> Y + Send + 'static,
+            ) -> Self::Output<Y> {
+                Box::pin(async move { out.await.map(f) })
             }
         }
     };

@@ -224,6 +224,16 @@ impl<M, W: Clone, O: Clone> QuerySet<M, W, O> {
     }
 }
 
+/// How many of `total` matching rows a `limit` and `offset` keep: what `count` returns on
+/// a sliced QuerySet, as Django counts a slice.
+pub(crate) fn count_in_slice(total: i64, limit: Option<i64>, offset: Option<i64>) -> i64 {
+    let after_offset = total.saturating_sub(offset.unwrap_or(0).max(0)).max(0);
+    match limit {
+        Some(limit) => after_offset.min(limit.max(0)),
+        None => after_offset,
+    }
+}
+
 impl<M, W, O> QuerySet<M, W, O> {
     /// The rows to fetch: the QuerySet's limit and offset, with at most `cap` rows.
     pub(crate) fn slice(&self, cap: Option<i64>) -> Slice {

@@ -235,7 +235,8 @@ where
         only(on_backend!(conn, self.parts(), rows, self.slice(Some(2)))?)
     }
 
-    /// The number of rows matching the filters (ordering, limit and offset do not apply).
+    /// The number of rows matching the filters (ordering, limit and offset do not apply
+    /// here: `RunQuerySet::count` cuts the number to a slice).
     pub(crate) fn count(&self, conn: &mut Connection) -> Result<i64> {
         on_backend!(conn, self.parts(), count)
     }

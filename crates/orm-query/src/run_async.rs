@@ -288,6 +288,13 @@ macro_rules! async_executor {
                 let $this = self;
                 Box::pin(async move { exists(&mut $conn, query).await })
             }
+
+            fn map<X: Send + 'static, Y: Send + 'static>(
+                out: Self::Output<X>,
+                f: impl FnOnce(X) -> Y + Send + 'static,
+            ) -> Self::Output<Y> {
+                Box::pin(async move { out.await.map(f) })
+            }
         }
     };
 }
