@@ -105,6 +105,8 @@ impl Connection {
                      nested transaction"
                 ),
                 retryable: abort.retryable,
+                code: None,
+                source: None,
             });
         }
         crate::dispatch!(&mut *self, c => commit(c)).map_err(|e| Error::from_diesel(e, backend))

@@ -97,7 +97,8 @@
 //!   with [`ForeignKey`].
 //! - Validation: [`validate`], [`ValidationError`].
 //! - Schema: [`ddl`], [`Connection::create_all`].
-//! - Connections and errors: [`Connection`], [`Error`].
+//! - Connections and errors: [`Connection`], [`Error`] (with [`ErrorCode`] and
+//!   [`ConstraintInfo`]; how driver errors are classified: [`error::map`]).
 //! - Async: [`Database`] (a pool per URL, async statements and transactions, a
 //!   force-rollback test mode), [`PooledConnection`], [`async_dispatch!`].
 //! - Writing: [`QuerySetPersist`] (create, bulk_create, get_or_create, update_or_create,
@@ -115,6 +116,7 @@ pub use orm_exec::{
     async_dispatch, database, Database, DatabaseBuilder, PoolConfig, PooledConnection,
 };
 pub use orm_exec::{dispatch, Connection, DatabaseUrl, Error, Result};
+pub use orm_exec::{error, ConstraintInfo, ErrorCode};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};

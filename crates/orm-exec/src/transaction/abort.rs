@@ -12,6 +12,8 @@ use diesel::connection::InstrumentationEvent;
 use diesel::result::Error as DieselError;
 use orm_schema::Backend;
 
+use crate::error::map::Class;
+
 /// Tracks whether the server has aborted the current transaction (see the module docs).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AbortWatch {
@@ -84,18 +86,14 @@ impl AbortWatch {
         let DieselError::DatabaseError(kind, info) = error else {
             return None;
         };
-        let message = info.message();
+        let backend = Some(self.backend);
+        let code = crate::error::map::code_of_kind(kind, backend);
+        let class = crate::error::map::classify(kind, info.message(), code.as_ref(), backend);
         match self.backend {
             Backend::Postgres => Some(Abort {
-                retryable: matches!(
-                    kind,
-                    diesel::result::DatabaseErrorKind::SerializationFailure
-                ) || message.starts_with("could not serialize access")
-                    || message.starts_with("deadlock detected"),
+                retryable: class.is_retryable(),
             }),
-            Backend::Mysql if message.starts_with("Deadlock found") => {
-                Some(Abort { retryable: true })
-            }
+            Backend::Mysql if class == Class::Deadlock => Some(Abort { retryable: true }),
             Backend::Mysql | Backend::Sqlite => None,
         }
     }

@@ -1,0 +1,120 @@
+//! MySQL/MariaDB: the error number of a statement that just failed, asked of the server.
+//!
+//! diesel-async keeps only the message of `mysql_async`'s server error, dropping its
+//! number and SQLSTATE. The server still has them in its diagnostics area until the next
+//! statement that clears it, so right after a failure orm copies the first condition into
+//! session variables (`GET DIAGNOSTICS`, which clears nothing) and reads them back. The
+//! number is used only if the condition's message is the one diesel reported, so a stale
+//! condition (another error earlier in the session) is never mistaken for this one.
+//!
+//! The blocking and the async connection each run the two statements; everything else is
+//! shared. Costs two round trips, on the error path only.
+
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use super::ErrorCode;
+
+/// Copies the first condition of the diagnostics area into session variables.
+pub(crate) const COPY: &str = "GET DIAGNOSTICS CONDITION 1 \
+     @orm_errno = MYSQL_ERRNO, @orm_sqlstate = RETURNED_SQLSTATE, @orm_message = MESSAGE_TEXT";
+
+/// Reads the copied condition.
+pub(crate) const READ: &str = "SELECT CAST(@orm_errno AS SIGNED) AS number, \
+     CAST(@orm_sqlstate AS CHAR) AS sqlstate, CAST(@orm_message AS CHAR) AS message";
+
+/// The condition read back by [`READ`].
+#[derive(Debug, diesel::QueryableByName)]
+pub(crate) struct Condition {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    number: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    sqlstate: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    message: Option<String>,
+}
+
+/// The message of `err` when it is an error the server reported, the only kind worth
+/// asking about.
+pub(crate) fn reported_message(err: &DieselError) -> Option<&str> {
+    match err {
+        DieselError::DatabaseError(_, info) => Some(info.message()),
+        _ => None,
+    }
+}
+
+impl Condition {
+    /// The condition's code, if its message is `message` (the error being classified).
+    pub(crate) fn code_for(self, message: &str) -> Option<ErrorCode> {
+        let text = self.message?;
+        // The server truncates long messages in the diagnostics area.
+        let same = !text.is_empty() && message.starts_with(text.as_str());
+        if !same {
+            return None;
+        }
+        Some(ErrorCode::Mysql {
+            number: u16::try_from(self.number?).ok()?,
+            sqlstate: self.sqlstate.unwrap_or_default(),
+        })
+    }
+}
+
+/// The code of `err`, just raised on the blocking connection `conn`.
+pub(crate) fn blocking(
+    conn: &mut crate::connection::BlockingMysql,
+    err: &DieselError,
+) -> Option<ErrorCode> {
+    use diesel::connection::SimpleConnection;
+    let message = reported_message(err)?;
+    conn.batch_execute(COPY).ok()?;
+    let condition: Condition = diesel::RunQueryDsl::get_result(diesel::sql_query(READ), conn).ok()?;
+    condition.code_for(message)
+}
+
+/// The code of `err`, just raised on the async connection `conn`.
+pub(crate) async fn nonblocking(
+    conn: &mut diesel_async::AsyncMysqlConnection,
+    err: &DieselError,
+) -> Option<ErrorCode> {
+    use diesel_async::SimpleAsyncConnection;
+    let message = reported_message(err)?;
+    conn.batch_execute(COPY).await.ok()?;
+    let condition: Condition =
+        diesel_async::RunQueryDsl::get_result(diesel::sql_query(READ), conn)
+            .await
+            .ok()?;
+    condition.code_for(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn condition(number: i64, message: &str) -> Condition {
+        Condition {
+            number: Some(number),
+            sqlstate: Some("23000".into()),
+            message: Some(message.into()),
+        }
+    }
+
+    #[test]
+    fn code_only_for_the_same_message() {
+        let m = "CONSTRAINT `qpos` fehlgeschlagen: `test`.`errt`";
+        assert_eq!(
+            condition(4025, m).code_for(m),
+            Some(ErrorCode::Mysql {
+                number: 4025,
+                sqlstate: "23000".into()
+            })
+        );
+        assert_eq!(condition(4025, m).code_for("another error"), None);
+        assert_eq!(condition(4025, "").code_for(m), None);
+        let none = Condition {
+            number: None,
+            sqlstate: None,
+            message: None,
+        };
+        assert_eq!(none.code_for(m), None);
+    }
+}
