@@ -126,12 +126,14 @@ pub enum Error {
 /// [`ConstraintInfo`] stays cheap to clone. It derefs to the error itself, which is also
 /// what `source()` returns.
 #[derive(Clone)]
-pub struct DriverError(Arc<dyn std::error::Error + Send + Sync + 'static>);
+// A thin pointer: one word in every `ConstraintInfo`, which keeps `Error` small.
+#[allow(clippy::redundant_allocation)]
+pub struct DriverError(Arc<Box<dyn std::error::Error + Send + Sync + 'static>>);
 
 impl DriverError {
     /// Keeps `error`.
     pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> DriverError {
-        DriverError(Arc::new(error))
+        DriverError(Arc::new(Box::new(error)))
     }
 }
 
@@ -139,38 +141,37 @@ impl std::ops::Deref for DriverError {
     type Target = dyn std::error::Error + Send + Sync + 'static;
 
     fn deref(&self) -> &Self::Target {
-        &*self.0
+        &**self.0
     }
 }
 
 impl fmt::Debug for DriverError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(&**self.0, f)
     }
 }
 
 impl fmt::Display for DriverError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&*self.0, f)
+        fmt::Display::fmt(&**self.0, f)
     }
 }
 
 /// The code a database server attached to an error. Classification into [`Error`]'s
 /// variants goes by this code wherever it is known, so it does not depend on the language
 /// of the server's messages.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
-    /// PostgreSQL's SQLSTATE: five characters, such as `23505` (unique violation) or
-    /// `40P01` (deadlock).
-    SqlState(String),
+    /// PostgreSQL's SQLSTATE, such as `23505` (unique violation) or `40P01` (deadlock).
+    SqlState(SqlState),
     /// A MySQL/MariaDB error number, such as `1062` (duplicate entry), with the SQLSTATE
     /// the server sent along (`23000`).
     Mysql {
         /// The server's error number.
         number: u16,
         /// The SQLSTATE the server paired with it.
-        sqlstate: String,
+        sqlstate: SqlState,
     },
 }
 
@@ -179,8 +180,8 @@ impl ErrorCode {
     /// error number.
     pub fn sqlstate(&self) -> &str {
         match self {
-            ErrorCode::SqlState(state) => state,
-            ErrorCode::Mysql { sqlstate, .. } => sqlstate,
+            ErrorCode::SqlState(state) => state.as_str(),
+            ErrorCode::Mysql { sqlstate, .. } => sqlstate.as_str(),
         }
     }
 
@@ -201,6 +202,39 @@ impl fmt::Display for ErrorCode {
                 write!(f, "error {number} (SQLSTATE {sqlstate})")
             }
         }
+    }
+}
+
+/// A SQLSTATE: five ASCII letters or digits (`23505`, `40P01`, `HY000`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SqlState([u8; 5]);
+
+impl SqlState {
+    /// `code` as a SQLSTATE, or `None` when it is not five ASCII letters or digits.
+    pub fn new(code: &str) -> Option<SqlState> {
+        let bytes: [u8; 5] = code.as_bytes().try_into().ok()?;
+        bytes
+            .iter()
+            .all(u8::is_ascii_alphanumeric)
+            .then_some(SqlState(bytes))
+    }
+
+    /// The five characters.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored (see `new`).
+        std::str::from_utf8(&self.0).unwrap_or("?????")
+    }
+}
+
+impl fmt::Debug for SqlState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for SqlState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

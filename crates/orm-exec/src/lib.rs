@@ -51,7 +51,7 @@ pub mod url;
 
 pub use connection::Connection;
 pub use database::{Database, DatabaseBuilder, PoolConfig, PooledConnection};
-pub use error::{ConstraintInfo, DriverError, Error, ErrorCode, Result};
+pub use error::{ConstraintInfo, DriverError, Error, ErrorCode, Result, SqlState};
 pub use orm_schema::Backend;
 pub use raw::RawQuery;
 pub use url::DatabaseUrl;

@@ -52,9 +52,9 @@ use std::fmt;
 pub use bind::{BindValue, MysqlBind, MysqlRow, PgBind, PgRow, RawRow, SqliteBind, SqliteRow};
 
 use crate::connection::Connection;
-use crate::error::Result;
 #[cfg(doc)]
 use crate::error::Error;
+use crate::error::Result;
 use bind::Bound;
 use statement::RawStatement;
 
@@ -107,7 +107,8 @@ impl<'a> RawQuery<'a> {
     pub fn load<R: RawRow>(self) -> Result<Vec<R>> {
         let conn = self.conn;
         let statement = self.statement;
-        let result = crate::dispatch!(&mut *conn, c => diesel::RunQueryDsl::load::<R>(statement, c));
+        let result =
+            crate::dispatch!(&mut *conn, c => diesel::RunQueryDsl::load::<R>(statement, c));
         conn.classify(result)
     }
 
@@ -119,7 +120,8 @@ impl<'a> RawQuery<'a> {
     pub fn get_result<R: RawRow>(self) -> Result<R> {
         let conn = self.conn;
         let statement = self.statement;
-        let result = crate::dispatch!(&mut *conn, c => diesel::RunQueryDsl::get_result::<R>(statement, c));
+        let result =
+            crate::dispatch!(&mut *conn, c => diesel::RunQueryDsl::get_result::<R>(statement, c));
         conn.classify(result)
     }
 

@@ -116,7 +116,7 @@ pub use orm_exec::{
     async_dispatch, database, Database, DatabaseBuilder, PoolConfig, PooledConnection,
 };
 pub use orm_exec::{dispatch, Connection, DatabaseUrl, Error, Result};
-pub use orm_exec::{error, ConstraintInfo, ErrorCode};
+pub use orm_exec::{error, ConstraintInfo, ErrorCode, SqlState};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};

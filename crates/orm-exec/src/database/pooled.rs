@@ -207,7 +207,7 @@ impl PooledConnection {
         let code = match self {
             #[cfg(feature = "mysql")]
             PooledConnection::Mysql(c) => {
-                crate::error::mysql_diagnostics::nonblocking(&mut **c, &err).await
+                crate::error::mysql_diagnostics::nonblocking(c, &err).await
             }
             _ => None,
         };

@@ -57,7 +57,7 @@
 use diesel::result::{ConnectionError, DatabaseErrorInformation, DatabaseErrorKind};
 use orm_schema::Backend;
 
-use super::{ConstraintInfo, DriverError, Error, ErrorCode};
+use super::{ConstraintInfo, DriverError, Error, ErrorCode, SqlState};
 use crate::url::redact;
 
 impl Error {
@@ -183,7 +183,10 @@ fn class_of_code(code: &ErrorCode) -> Class {
 /// The code diesel's `kind` stands for where the driver derived the kind from exactly one
 /// code: diesel-async's PostgreSQL conversion (see the module documentation). `None`
 /// elsewhere (several MySQL numbers share a kind; SQLite's codes are not kept).
-pub(crate) fn code_of_kind(kind: &DatabaseErrorKind, backend: Option<Backend>) -> Option<ErrorCode> {
+pub(crate) fn code_of_kind(
+    kind: &DatabaseErrorKind,
+    backend: Option<Backend>,
+) -> Option<ErrorCode> {
     if backend != Some(Backend::Postgres) {
         return None;
     }
@@ -198,7 +201,7 @@ pub(crate) fn code_of_kind(kind: &DatabaseErrorKind, backend: Option<Backend>) -
         DatabaseErrorKind::CheckViolation => "23514",
         _ => return None,
     };
-    Some(ErrorCode::SqlState(state.to_owned()))
+    SqlState::new(state).map(ErrorCode::SqlState)
 }
 
 /// Classifies a diesel error; `code` is the server's code obtained apart from the error.
@@ -279,7 +282,7 @@ fn database_error(
     .then(|| constraint_info(&**info, backend));
     let source = DriverError::new(err);
     let constraint = || ConstraintInfo {
-        code: code.clone(),
+        code,
         source: Some(source.clone()),
         ..constraint.clone().unwrap_or_default()
     };

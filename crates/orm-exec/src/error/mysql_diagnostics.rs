@@ -13,7 +13,7 @@
 use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
-use super::ErrorCode;
+use super::{ErrorCode, SqlState};
 
 /// Copies the first condition of the diagnostics area into session variables.
 pub(crate) const COPY: &str = "GET DIAGNOSTICS CONDITION 1 \
@@ -54,7 +54,11 @@ impl Condition {
         }
         Some(ErrorCode::Mysql {
             number: u16::try_from(self.number?).ok()?,
-            sqlstate: self.sqlstate.unwrap_or_default(),
+            sqlstate: self
+                .sqlstate
+                .as_deref()
+                .and_then(SqlState::new)
+                .or_else(|| SqlState::new("HY000"))?,
         })
     }
 }
@@ -67,7 +71,8 @@ pub(crate) fn blocking(
     use diesel::connection::SimpleConnection;
     let message = reported_message(err)?;
     conn.batch_execute(COPY).ok()?;
-    let condition: Condition = diesel::RunQueryDsl::get_result(diesel::sql_query(READ), conn).ok()?;
+    let condition: Condition =
+        diesel::RunQueryDsl::get_result(diesel::sql_query(READ), conn).ok()?;
     condition.code_for(message)
 }
 
@@ -79,10 +84,9 @@ pub(crate) async fn nonblocking(
     use diesel_async::SimpleAsyncConnection;
     let message = reported_message(err)?;
     conn.batch_execute(COPY).await.ok()?;
-    let condition: Condition =
-        diesel_async::RunQueryDsl::get_result(diesel::sql_query(READ), conn)
-            .await
-            .ok()?;
+    let condition: Condition = diesel_async::RunQueryDsl::get_result(diesel::sql_query(READ), conn)
+        .await
+        .ok()?;
     condition.code_for(message)
 }
 
@@ -105,7 +109,7 @@ mod tests {
             condition(4025, m).code_for(m),
             Some(ErrorCode::Mysql {
                 number: 4025,
-                sqlstate: "23000".into()
+                sqlstate: SqlState::new("23000").unwrap()
             })
         );
         assert_eq!(condition(4025, m).code_for("another error"), None);
