@@ -125,13 +125,12 @@ impl Connection {
     /// other backends this is [`Error::from_diesel`]. Call it before running anything else
     /// on the connection.
     pub fn classify<T>(&mut self, result: diesel::QueryResult<T>) -> Result<T> {
-        result.map_err(|err| {
-            let code = match self {
-                #[cfg(feature = "mysql")]
-                Connection::Mysql(c) => crate::error::mysql_diagnostics::blocking(c, &err),
-                _ => None,
-            };
-            Error::from_diesel_with_code(err, self.backend(), code)
+        result.map_err(|err| match self {
+            #[cfg(feature = "mysql")]
+            Connection::Mysql(c) => {
+                crate::error::mysql_diagnostics::blocking(c, &err).classify(err)
+            }
+            _ => Error::from_diesel(err, self.backend()),
         })
     }
 

@@ -43,6 +43,8 @@ pub mod dispatch;
 pub mod error;
 mod establish;
 pub mod instrument;
+#[cfg(feature = "postgres")]
+mod pg_wire;
 pub mod raw;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod runtime;

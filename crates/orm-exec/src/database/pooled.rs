@@ -204,14 +204,13 @@ impl PooledConnection {
             Ok(value) => return Ok(value),
             Err(err) => err,
         };
-        let code = match self {
+        Err(match self {
             #[cfg(feature = "mysql")]
-            PooledConnection::Mysql(c) => {
-                crate::error::mysql_diagnostics::nonblocking(c, &err).await
-            }
-            _ => None,
-        };
-        Err(Error::from_diesel_with_code(err, self.backend(), code))
+            PooledConnection::Mysql(c) => crate::error::mysql_diagnostics::nonblocking(c, &err)
+                .await
+                .classify(err),
+            _ => Error::from_diesel(err, self.backend()),
+        })
     }
 
     /// Runs one or more SQL statements separated by `;`, returning no rows. Only for SQL

@@ -16,22 +16,26 @@
 //! the drivers' conversions keep only part of it:
 //!
 //! - PostgreSQL: diesel-async 0.9 turns eight SQLSTATEs into diesel's
-//!   [`DatabaseErrorKind`] (23505, 23503, 23001, 23P01, 40001, 25006, 23502, 23514), one
-//!   kind per SQLSTATE, so orm gives those back exactly ([`ErrorCode::SqlState`]). Every
-//!   other SQLSTATE (40P01 deadlock, 57P01 terminated session, 55P03 lock timeout, ...)
-//!   is dropped: its wrapper of tokio-postgres' `DbError` is private and exposes only the
-//!   message, detail, hint and names. Those errors carry no code, and are classified by
-//!   their English texts (below), so with PostgreSQL's messages in another language a
-//!   deadlock is not recognised as retryable. Recovering them would mean reading the wire
-//!   protocol below tokio-postgres (orm's own socket) or a change in diesel-async.
+//!   [`DatabaseErrorKind`] (23505, 23503, 23001, 23P01, 40001, 25006, 23502, 23514) and
+//!   drops every other one (40P01 deadlock, 57P01 terminated session, ...): its wrapper of
+//!   tokio-postgres' `DbError` is private and exposes only the message, detail, hint and
+//!   names. So orm opens the socket itself and hands tokio-postgres a socket that notes
+//!   each `ErrorResponse`'s SQLSTATE and message as the bytes go by (orm-exec's private
+//!   `pg_wire` module); an error diesel reports is given the code noted with its message.
+//!   Every PostgreSQL error therefore carries its SQLSTATE, except on a TLS session (not
+//!   yet supported by orm) and for URLs with settings only tokio-postgres' own connect
+//!   handles (`target_session_attrs` other than `any`, `load_balance_hosts=random`,
+//!   `tcp_user_timeout`), where only the eight codes above survive.
 //! - MySQL/MariaDB: diesel-async keeps only the message of `mysql_async`'s server error.
 //!   Right after a statement fails, orm asks the server on the same connection
 //!   (`GET DIAGNOSTICS`, one extra round trip on the error path only) for the error
-//!   number and SQLSTATE of the condition whose message is the one diesel reported. This
-//!   runs where orm-exec and orm-query run statements on a [`Connection`](crate::Connection)
-//!   or a [`PooledConnection`](crate::PooledConnection) ([`Connection::error_from`],
-//!   [`PooledConnection::error_from`]); persistence statements and transaction commands
-//!   map without it. On a lost connection nothing can be asked.
+//!   number and SQLSTATE of the condition whose message is the one diesel reported. If
+//!   that question fails because the connection is gone (mysql_async's own, untranslated
+//!   I/O error), the error is a lost connection. This runs where orm-exec and orm-query
+//!   run statements on a [`Connection`](crate::Connection) or a
+//!   [`PooledConnection`](crate::PooledConnection) ([`Connection::classify`],
+//!   [`PooledConnection::classify`]); persistence statements and transaction commands
+//!   map without it (by diesel's kind, then the English texts).
 //! - SQLite: diesel classifies by SQLite's extended result code and keeps only the kind;
 //!   reading the code back needs `unsafe` FFI, which orm forbids. SQLite's messages are
 //!   not translated, so its texts classify reliably; its errors carry no [`ErrorCode`].
@@ -51,8 +55,8 @@
 //! the driver fills it (PostgreSQL, whatever the language), otherwise they are read from
 //! the message (English only). The driver's error is kept as the `source()`.
 //!
-//! [`Connection::error_from`]: crate::Connection::error_from
-//! [`PooledConnection::error_from`]: crate::PooledConnection::error_from
+//! [`Connection::classify`]: crate::Connection::classify
+//! [`PooledConnection::classify`]: crate::PooledConnection::classify
 
 use diesel::result::{ConnectionError, DatabaseErrorInformation, DatabaseErrorKind};
 use orm_schema::Backend;
@@ -204,6 +208,25 @@ pub(crate) fn code_of_kind(
     SqlState::new(state).map(ErrorCode::SqlState)
 }
 
+/// The server's code for an error diesel reported with `kind` and `message`: on
+/// PostgreSQL the one orm's socket saw with that message (see `crate::pg_wire`), else
+/// the one diesel's kind stands for ([`code_of_kind`]).
+pub(crate) fn known_code(
+    kind: &DatabaseErrorKind,
+    message: &str,
+    backend: Option<Backend>,
+) -> Option<ErrorCode> {
+    #[cfg(feature = "postgres")]
+    if backend == Some(Backend::Postgres) {
+        if let Some(state) = crate::pg_wire::code_for(message) {
+            return Some(ErrorCode::SqlState(state));
+        }
+    }
+    #[cfg(not(feature = "postgres"))]
+    let _ = message;
+    code_of_kind(kind, backend)
+}
+
 /// Classifies a diesel error; `code` is the server's code obtained apart from the error.
 pub(crate) fn map_diesel(
     err: diesel::result::Error,
@@ -213,7 +236,7 @@ pub(crate) fn map_diesel(
     use diesel::result::Error as D;
     let message = match &err {
         D::DatabaseError(kind, info) => {
-            let code = code.or_else(|| code_of_kind(kind, backend));
+            let code = code.or_else(|| known_code(kind, info.message(), backend));
             let class = classify(kind, info.message(), code.as_ref(), backend);
             return database_error(class, backend, code, err);
         }

@@ -7,6 +7,9 @@
 //! number is used only if the condition's message is the one diesel reported, so a stale
 //! condition (another error earlier in the session) is never mistaken for this one.
 //!
+//! If the question cannot reach the server, the connection is gone: the error is a lost
+//! connection, whatever the language of its message.
+//!
 //! The blocking and the async connection each run the two statements; everything else is
 //! shared. Costs two round trips, on the error path only.
 
@@ -21,7 +24,7 @@ pub(crate) const COPY: &str = "GET DIAGNOSTICS CONDITION 1 \
 
 /// Reads the copied condition.
 pub(crate) const READ: &str = "SELECT CAST(@orm_errno AS SIGNED) AS number, \
-     CAST(@orm_sqlstate AS CHAR) AS sqlstate, CAST(@orm_message AS CHAR) AS message";
+     CAST(@orm_sqlstate AS CHAR) AS state, CAST(@orm_message AS CHAR) AS message";
 
 /// The condition read back by [`READ`].
 #[derive(Debug, diesel::QueryableByName)]
@@ -29,7 +32,7 @@ pub(crate) struct Condition {
     #[diesel(sql_type = Nullable<BigInt>)]
     number: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
-    sqlstate: Option<String>,
+    state: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     message: Option<String>,
 }
@@ -55,7 +58,7 @@ impl Condition {
         Some(ErrorCode::Mysql {
             number: u16::try_from(self.number?).ok()?,
             sqlstate: self
-                .sqlstate
+                .state
                 .as_deref()
                 .and_then(SqlState::new)
                 .or_else(|| SqlState::new("HY000"))?,
@@ -63,31 +66,92 @@ impl Condition {
     }
 }
 
-/// The code of `err`, just raised on the blocking connection `conn`.
+/// What the server said about an error, asked right after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Diagnosis {
+    /// The error's code.
+    Code(ErrorCode),
+    /// The question could not reach the server: the connection is gone.
+    ConnectionLost,
+    /// Nothing to learn (not a server error, or another condition is recorded).
+    Unknown,
+}
+
+impl Diagnosis {
+    /// The diagnosis of `err` from the outcome of asking: `copied` (the copy statement)
+    /// and `read` (the condition read back).
+    fn of(
+        err: &DieselError,
+        copied: Result<(), DieselError>,
+        read: impl FnOnce() -> Result<Condition, DieselError>,
+    ) -> Diagnosis {
+        let Some(message) = reported_message(err) else {
+            return Diagnosis::Unknown;
+        };
+        if let Err(failed) = copied {
+            let lost = matches!(
+                super::Error::from_diesel(failed, orm_schema::Backend::Mysql),
+                super::Error::Connection { .. }
+            );
+            return if lost {
+                Diagnosis::ConnectionLost
+            } else {
+                Diagnosis::Unknown
+            };
+        }
+        read()
+            .ok()
+            .and_then(|condition| condition.code_for(message))
+            .map_or(Diagnosis::Unknown, Diagnosis::Code)
+    }
+
+    /// Turns `err` into orm's error with what was learnt.
+    pub(crate) fn classify(self, err: DieselError) -> super::Error {
+        let backend = orm_schema::Backend::Mysql;
+        match self {
+            Diagnosis::Code(code) => super::Error::from_diesel_with_code(err, backend, Some(code)),
+            Diagnosis::ConnectionLost => match super::Error::from_diesel(err, backend) {
+                lost @ super::Error::Connection { .. } => lost,
+                other => super::Error::Connection {
+                    backend,
+                    message: crate::url::redact(&other.to_string()),
+                },
+            },
+            Diagnosis::Unknown => super::Error::from_diesel(err, backend),
+        }
+    }
+}
+
+/// Asks about `err`, just raised on the blocking connection `conn`.
 pub(crate) fn blocking(
     conn: &mut crate::connection::BlockingMysql,
     err: &DieselError,
-) -> Option<ErrorCode> {
+) -> Diagnosis {
     use diesel::connection::SimpleConnection;
-    let message = reported_message(err)?;
-    conn.batch_execute(COPY).ok()?;
-    let condition: Condition =
-        diesel::RunQueryDsl::get_result(diesel::sql_query(READ), conn).ok()?;
-    condition.code_for(message)
+    if reported_message(err).is_none() {
+        return Diagnosis::Unknown;
+    }
+    let copied = conn.batch_execute(COPY);
+    Diagnosis::of(err, copied, || {
+        diesel::RunQueryDsl::get_result(diesel::sql_query(READ), conn)
+    })
 }
 
-/// The code of `err`, just raised on the async connection `conn`.
+/// Asks about `err`, just raised on the async connection `conn`.
 pub(crate) async fn nonblocking(
     conn: &mut diesel_async::AsyncMysqlConnection,
     err: &DieselError,
-) -> Option<ErrorCode> {
+) -> Diagnosis {
     use diesel_async::SimpleAsyncConnection;
-    let message = reported_message(err)?;
-    conn.batch_execute(COPY).await.ok()?;
-    let condition: Condition = diesel_async::RunQueryDsl::get_result(diesel::sql_query(READ), conn)
-        .await
-        .ok()?;
-    condition.code_for(message)
+    if reported_message(err).is_none() {
+        return Diagnosis::Unknown;
+    }
+    let copied = conn.batch_execute(COPY).await;
+    let read = match copied {
+        Ok(()) => Some(diesel_async::RunQueryDsl::get_result(diesel::sql_query(READ), conn).await),
+        Err(_) => None,
+    };
+    Diagnosis::of(err, copied, || read.expect("read after a successful copy"))
 }
 
 #[cfg(test)]
@@ -97,7 +161,7 @@ mod tests {
     fn condition(number: i64, message: &str) -> Condition {
         Condition {
             number: Some(number),
-            sqlstate: Some("23000".into()),
+            state: Some("23000".into()),
             message: Some(message.into()),
         }
     }
@@ -116,7 +180,7 @@ mod tests {
         assert_eq!(condition(4025, "").code_for(m), None);
         let none = Condition {
             number: None,
-            sqlstate: None,
+            state: None,
             message: None,
         };
         assert_eq!(none.code_for(m), None);

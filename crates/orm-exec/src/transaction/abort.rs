@@ -87,7 +87,7 @@ impl AbortWatch {
             return None;
         };
         let backend = Some(self.backend);
-        let code = crate::error::map::code_of_kind(kind, backend);
+        let code = crate::error::map::known_code(kind, info.message(), backend);
         let class = crate::error::map::classify(kind, info.message(), code.as_ref(), backend);
         match self.backend {
             Backend::Postgres => Some(Abort {
