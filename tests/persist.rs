@@ -302,12 +302,16 @@ backend_test!(
         // By-name filters work in UPDATE and DELETE too.
         let by_name = Note::objects().filter_by("text", "c").unwrap();
         assert_eq!(by_name.update(&mut conn, changes.clone()).unwrap(), 1);
-        // A sliced QuerySet is refused.
-        assert!(Note::objects().limit(1).delete(&mut conn).is_err());
-        assert!(Note::objects()
+        // A sliced QuerySet is refused, as a usage error (nothing reaches the database).
+        let refused = Note::objects().limit(1).delete(&mut conn).unwrap_err();
+        assert!(matches!(refused, orm::Error::Usage { .. }), "{refused:?}");
+        assert!(refused.to_string().contains("sliced"), "{refused}");
+        assert_eq!(refused.backend(), None);
+        let refused = Note::objects()
             .offset(1)
             .update(&mut conn, changes)
-            .is_err());
+            .unwrap_err();
+        assert!(matches!(refused, orm::Error::Usage { .. }), "{refused:?}");
 
         assert_eq!(done.delete(&mut conn).unwrap(), 3);
         assert_eq!(Note::objects().count(&mut conn).unwrap(), 1);
