@@ -187,6 +187,7 @@ backend_test!(
             .collect();
         let err = Tag::objects().bulk_create(&mut conn, forms).unwrap_err();
         assert!(err.is_unique_violation(), "{err:?}");
+        assert_unique_code(&err, db.backend);
         assert_eq!(count_rows(&mut conn, "persist_tags"), 0);
         // The connection is usable afterwards.
         Tag::objects().create(&mut conn, tag("after")).unwrap();

@@ -125,13 +125,8 @@ impl Connection {
     /// other backends this is [`Error::from_diesel`]. Call it before running anything else
     /// on the connection.
     pub fn classify<T>(&mut self, result: diesel::QueryResult<T>) -> Result<T> {
-        result.map_err(|err| match self {
-            #[cfg(feature = "mysql")]
-            Connection::Mysql(c) => {
-                crate::error::mysql_diagnostics::blocking(c, &err).classify(err)
-            }
-            _ => Error::from_diesel(err, self.backend()),
-        })
+        use crate::error::Classify;
+        crate::dispatch!(self, c => c.classify(result))
     }
 
     /// Runs one or more SQL statements separated by `;`, returning no rows. Only for SQL

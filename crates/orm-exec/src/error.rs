@@ -157,6 +157,80 @@ impl fmt::Display for DriverError {
     }
 }
 
+/// A backend connection (a variant of [`Connection`](crate::Connection)) that turns the
+/// diesel error of the statement it just ran into orm's [`Error`]. On MySQL/MariaDB the
+/// server is first asked for the error's number, which diesel-async drops (see [`map`]);
+/// elsewhere this is [`Error::from_diesel`]. Classify before running anything else on the
+/// connection.
+pub trait Classify {
+    /// Classifies `err`, just raised on this connection.
+    fn classify_error(&mut self, err: diesel::result::Error) -> Error;
+
+    /// `result`, of a statement just run on this connection, with its error classified.
+    fn classify<T>(&mut self, result: diesel::QueryResult<T>) -> Result<T> {
+        result.map_err(|err| self.classify_error(err))
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Classify for diesel::SqliteConnection {
+    fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+        Error::from_diesel(err, Backend::Sqlite)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Classify for crate::connection::BlockingPg {
+    fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+        Error::from_diesel(err, Backend::Postgres)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl Classify for crate::connection::BlockingMysql {
+    fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+        mysql_diagnostics::blocking(self, &err).classify(err)
+    }
+}
+
+/// [`Classify`] for a diesel-async connection (a pooled connection's backend connection).
+pub trait ClassifyAsync: Send {
+    /// Classifies `err`, just raised on this connection.
+    fn classify_error(
+        &mut self,
+        err: diesel::result::Error,
+    ) -> impl std::future::Future<Output = Error> + Send;
+
+    /// `result`, of a statement just run on this connection, with its error classified.
+    fn classify<T: Send>(
+        &mut self,
+        result: diesel::QueryResult<T>,
+    ) -> impl std::future::Future<Output = Result<T>> + Send {
+        async move {
+            match result {
+                Ok(value) => Ok(value),
+                Err(err) => Err(self.classify_error(err).await),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl ClassifyAsync for diesel_async::AsyncPgConnection {
+    async fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+        Error::from_diesel(err, Backend::Postgres)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl ClassifyAsync for diesel_async::AsyncMysqlConnection {
+    async fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+        mysql_diagnostics::nonblocking(self, &err)
+            .await
+            .classify(err)
+    }
+}
+
 /// The code a database server attached to an error. Classification into [`Error`]'s
 /// variants goes by this code wherever it is known, so it does not depend on the language
 /// of the server's messages.

@@ -9,10 +9,21 @@ use std::panic::{self, AssertUnwindSafe};
 
 use diesel::connection::TransactionManager;
 use diesel::QueryResult;
-use orm_exec::{Backend, Error, Result};
+use orm_exec::{Backend, Result};
+
+/// `$result`, a diesel result of a statement just run on `$conn`, as orm's `Result`: its
+/// error classified on that connection (`orm_exec::error::Classify`; on MySQL/MariaDB the
+/// server is asked for the error's number).
+macro_rules! ok {
+    ($conn:expr, $result:expr) => {{
+        let result = $result;
+        orm_exec::error::Classify::classify(&mut *$conn, result)
+    }};
+}
+pub(crate) use ok;
 
 /// A blocking diesel connection persistence runs on.
-pub trait SyncConn: diesel::Connection {
+pub trait SyncConn: diesel::Connection + orm_exec::error::Classify {
     /// The backend.
     const BACKEND: Backend;
     /// The most bind parameters one statement may carry.
@@ -57,18 +68,13 @@ pub fn depth<C: diesel::Connection>(conn: &mut C) -> QueryResult<u32> {
     Ok(status.transaction_depth()?.map_or(0, NonZeroU32::get))
 }
 
-/// `result` with a diesel error turned into orm's [`Error`].
-pub fn ok<T, C: SyncConn>(result: QueryResult<T>) -> Result<T> {
-    result.map_err(|e| Error::from_diesel(e, C::BACKEND))
-}
-
 /// Runs `f` in a transaction level on `conn`: commits on `Ok`, rolls back on `Err` and on
 /// panic (the panic continues).
 pub fn atomic<C: SyncConn, T>(conn: &mut C, f: impl FnOnce(&mut C) -> Result<T>) -> Result<T> {
-    ok::<_, C>(conn.begin_level())?;
+    ok!(conn, conn.begin_level())?;
     match panic::catch_unwind(AssertUnwindSafe(|| f(&mut *conn))) {
         Ok(Ok(value)) => {
-            ok::<_, C>(C::TransactionManager::commit_transaction(conn))?;
+            ok!(conn, C::TransactionManager::commit_transaction(conn))?;
             Ok(value)
         }
         Ok(Err(err)) => {
@@ -89,8 +95,18 @@ pub mod nonblocking {
 
     use super::*;
 
+    /// The async [`ok!`]: `$result` with its error classified on `$conn`
+    /// (`orm_exec::error::ClassifyAsync`).
+    macro_rules! ok_async {
+        ($conn:expr, $result:expr) => {{
+            let result = $result;
+            orm_exec::error::ClassifyAsync::classify(&mut *$conn, result).await
+        }};
+    }
+    pub(crate) use ok_async;
+
     /// A diesel-async connection persistence runs on.
-    pub trait AsyncConn: AsyncConnection + Send {
+    pub trait AsyncConn: AsyncConnection + Send + orm_exec::error::ClassifyAsync {
         /// The backend.
         const BACKEND: Backend;
         /// The most bind parameters one statement may carry.
@@ -115,14 +131,9 @@ pub mod nonblocking {
         Ok(status.transaction_depth()?.map_or(0, NonZeroU32::get))
     }
 
-    /// `result` with a diesel error turned into orm's [`Error`].
-    pub fn ok<T, C: AsyncConn>(result: QueryResult<T>) -> Result<T> {
-        result.map_err(|e| Error::from_diesel(e, C::BACKEND))
-    }
-
     /// Opens a transaction level (a transaction, or a savepoint inside one).
     pub async fn begin<C: AsyncConn>(conn: &mut C) -> Result<()> {
-        ok::<_, C>(C::TransactionManager::begin_transaction(conn).await)
+        ok_async!(conn, C::TransactionManager::begin_transaction(conn).await)
     }
 
     /// Ends the innermost level: commits it when `outcome` is `Ok`, rolls it back
@@ -133,7 +144,7 @@ pub mod nonblocking {
     pub async fn finish<C: AsyncConn, T>(conn: &mut C, outcome: Result<T>) -> Result<T> {
         match outcome {
             Ok(value) => {
-                ok::<_, C>(C::TransactionManager::commit_transaction(conn).await)?;
+                ok_async!(conn, C::TransactionManager::commit_transaction(conn).await)?;
                 Ok(value)
             }
             Err(err) => {

@@ -206,9 +206,9 @@ impl PooledConnection {
         };
         Err(match self {
             #[cfg(feature = "mysql")]
-            PooledConnection::Mysql(c) => crate::error::mysql_diagnostics::nonblocking(c, &err)
-                .await
-                .classify(err),
+            PooledConnection::Mysql(c) => {
+                crate::error::ClassifyAsync::classify_error(&mut **c, err).await
+            }
             _ => Error::from_diesel(err, self.backend()),
         })
     }

@@ -31,11 +31,11 @@
 //!   (`GET DIAGNOSTICS`, one extra round trip on the error path only) for the error
 //!   number and SQLSTATE of the condition whose message is the one diesel reported. If
 //!   that question fails because the connection is gone (mysql_async's own, untranslated
-//!   I/O error), the error is a lost connection. This runs where orm-exec and orm-query
-//!   run statements on a [`Connection`](crate::Connection) or a
-//!   [`PooledConnection`](crate::PooledConnection) ([`Connection::classify`],
-//!   [`PooledConnection::classify`]); persistence statements and transaction commands
-//!   map without it (by diesel's kind, then the English texts).
+//!   I/O error), the error is a lost connection. This runs wherever orm runs a statement
+//!   (orm-exec, orm-query, orm-persist: through [`Classify`](super::Classify),
+//!   [`ClassifyAsync`](super::ClassifyAsync), [`Connection::classify`],
+//!   [`PooledConnection::classify`]), except the transaction commands of orm-exec's
+//!   transactions, which map without it (by diesel's kind, then the English texts).
 //! - SQLite: diesel classifies by SQLite's extended result code and keeps only the kind;
 //!   reading the code back needs `unsafe` FFI, which orm forbids. SQLite's messages are
 //!   not translated, so its texts classify reliably; its errors carry no [`ErrorCode`].
