@@ -17,9 +17,10 @@
 //!
 //! What this does not see: a TLS session (the bytes on the socket are encrypted; the TLS
 //! stream would need the same wrapper), and URLs that tokio-postgres' own `connect`
-//! handles beyond hosts, ports and host addresses (`target_session_attrs` other than
-//! `any`, `load_balance_hosts=random`, `tcp_user_timeout`): those connect through
-//! tokio-postgres as before and their codes are the eight diesel-async keeps.
+//! handles beyond hosts, ports, host addresses, the connect timeout and keepalive on or
+//! off (`target_session_attrs` other than `any`, `load_balance_hosts=random`,
+//! `tcp_user_timeout`, keepalive timings): those connect through tokio-postgres as before
+//! and their codes are the eight diesel-async keeps.
 
 use std::collections::VecDeque;
 use std::io;
@@ -105,9 +106,15 @@ pub(crate) async fn open(url: &DatabaseUrl) -> Result<diesel_async::AsyncPgConne
 /// Whether [`connect`] handles every setting of `config` as tokio-postgres' own `connect`
 /// would.
 pub(crate) fn supports(config: &tokio_postgres::Config) -> bool {
+    // TCP keepalive is switched on or off; its timings stay the system's, which are
+    // tokio-postgres' defaults (2 hours idle), so other timings go through tokio-postgres.
+    let default_keepalive = config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60)
+        && config.get_keepalives_interval().is_none()
+        && config.get_keepalives_retries().is_none();
     config.get_target_session_attrs() == TargetSessionAttrs::Any
         && config.get_load_balance_hosts() == LoadBalanceHosts::Disable
         && config.get_tcp_user_timeout().is_none()
+        && default_keepalive
 }
 
 /// Connects as tokio-postgres' `connect` does (each host in turn, each of its addresses,
@@ -504,6 +511,26 @@ mod tests {
         }
         assert!(code_for("recent #0").is_none());
         assert!(code_for(&format!("recent #{RECENT}")).is_some());
+    }
+
+    #[test]
+    fn settings_beyond_hosts_and_timeouts_go_through_tokio_postgres() {
+        let config = |url: &str| url.parse::<tokio_postgres::Config>().unwrap();
+        assert!(supports(&config(
+            "postgres://u@a,b:5433/db?connect_timeout=3&keepalives=0"
+        )));
+        assert!(supports(&config("host=/run/postgresql user=u")));
+        for other in [
+            "target_session_attrs=read-write",
+            "load_balance_hosts=random",
+            "tcp_user_timeout=5",
+            "keepalives_idle=60",
+        ] {
+            assert!(
+                !supports(&config(&format!("postgres://u@h/db?{other}"))),
+                "{other}"
+            );
+        }
     }
 
     #[test]

@@ -25,7 +25,8 @@
 //!   Every PostgreSQL error therefore carries its SQLSTATE, except on a TLS session (not
 //!   yet supported by orm) and for URLs with settings only tokio-postgres' own connect
 //!   handles (`target_session_attrs` other than `any`, `load_balance_hosts=random`,
-//!   `tcp_user_timeout`), where only the eight codes above survive.
+//!   `tcp_user_timeout`, keepalive timings), where only the eight codes above are sure to
+//!   survive.
 //! - MySQL/MariaDB: diesel-async keeps only the message of `mysql_async`'s server error.
 //!   Right after a statement fails, orm asks the server on the same connection
 //!   (`GET DIAGNOSTICS`, one extra round trip on the error path only) for the error

@@ -459,3 +459,27 @@ backend_test!(
         killed_during_a_statement(db, Language::German);
     }
 );
+
+// A PostgreSQL URL with a setting orm's own socket does not handle connects through
+// tokio-postgres as before: it works, and keeps at least the SQLSTATEs diesel-async keeps.
+backend_test!(
+    fn postgres_urls_beyond_orms_socket_still_connect(db: &TestDb) {
+        if db.backend != Backend::Postgres {
+            return;
+        }
+        let sep = if db.url.contains('?') { '&' } else { '?' };
+        let url = format!("{}{sep}target_session_attrs=read-write", db.url);
+        let mut conn = Connection::establish(&url).unwrap();
+        create_tables(&mut conn);
+        let info = violation(
+            &mut conn,
+            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'a@x', 1, 'b')",
+            Error::is_unique_violation,
+        );
+        assert_code(info.code.as_ref(), db.backend, "23505", &[]);
+        // (Whether a syntax error has its code here depends on whether another connection
+        // of this process saw the same message: not asserted.)
+        let err = conn.execute("SELEC 1").unwrap_err();
+        assert!(matches!(err, Error::Database { .. }), "{err:?}");
+    }
+);
