@@ -187,6 +187,7 @@ backend_test!(
             .collect();
         let err = Tag::objects().bulk_create(&mut conn, forms).unwrap_err();
         assert!(err.is_unique_violation(), "{err:?}");
+        assert_unique_code(&err, db.backend);
         assert_eq!(count_rows(&mut conn, "persist_tags"), 0);
         // The connection is usable afterwards.
         Tag::objects().create(&mut conn, tag("after")).unwrap();
@@ -321,12 +322,16 @@ backend_test!(
         // By-name filters work in UPDATE and DELETE too.
         let by_name = Note::objects().filter_by("text", "c").unwrap();
         assert_eq!(by_name.update(&mut conn, changes.clone()).unwrap(), 1);
-        // A sliced QuerySet is refused.
-        assert!(Note::objects().limit(1).delete(&mut conn).is_err());
-        assert!(Note::objects()
+        // A sliced QuerySet is refused, as a usage error (nothing reaches the database).
+        let refused = Note::objects().limit(1).delete(&mut conn).unwrap_err();
+        assert!(matches!(refused, orm::Error::Usage { .. }), "{refused:?}");
+        assert!(refused.to_string().contains("sliced"), "{refused}");
+        assert_eq!(refused.backend(), None);
+        let refused = Note::objects()
             .offset(1)
             .update(&mut conn, changes)
-            .is_err());
+            .unwrap_err();
+        assert!(matches!(refused, orm::Error::Usage { .. }), "{refused:?}");
 
         assert_eq!(done.delete(&mut conn).unwrap(), 3);
         assert_eq!(Note::objects().count(&mut conn).unwrap(), 1);

@@ -231,6 +231,7 @@ backend_test!(
                 .collect();
             let err = Tag::objects().bulk_create(&pool, forms).await.unwrap_err();
             assert!(err.is_unique_violation(), "{err:?}");
+            assert_unique_code(&err, db.backend);
             assert_eq!(Tag::objects().count(&pool).await.unwrap(), 0);
         });
     }

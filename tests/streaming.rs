@@ -356,3 +356,24 @@ fn a_zero_batch_is_refused() {
     let mut conn = orm::Connection::establish("sqlite::memory:").unwrap();
     let _ = Note::objects().iter(&mut conn, 0);
 }
+
+backend_test!(
+    fn a_batch_of_zero_is_a_usage_error_not_a_panic(db: &TestDb) {
+        let mut conn = db.connect();
+        seed_notes(&mut conn, 3);
+        let rows: Vec<orm::Result<Note>> = Note::objects().iter(&mut conn, 0).collect();
+        assert_eq!(rows.len(), 1);
+        assert!(
+            matches!(&rows[0], Err(orm::Error::Usage { .. })),
+            "{:?}",
+            rows[0]
+        );
+        runtime(2).block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let mut rows = Note::objects().stream(&pool, 0);
+            let first = rows.try_next().await;
+            assert!(matches!(first, Err(orm::Error::Usage { .. })), "{first:?}");
+            assert!(matches!(rows.try_next().await, Ok(None)));
+        });
+    }
+);

@@ -56,3 +56,22 @@ pub fn kitchen_form(note: i64, slug: &str, email: &str) -> NewKitchen {
 pub fn tag(name: &str) -> NewTag {
     NewTag::new(name)
 }
+
+/// Checks that `err`, a unique violation from a persistence write, carries the server's
+/// code: SQLSTATE 23505 on PostgreSQL, error 1062 on MySQL/MariaDB (asked of the server
+/// after the failure), none on SQLite (diesel does not keep it).
+pub fn assert_unique_code(err: &orm::Error, backend: orm::Backend) {
+    assert!(err.is_unique_violation(), "{err:?}");
+    let code = err.code();
+    match backend {
+        orm::Backend::Sqlite => assert_eq!(code, None),
+        orm::Backend::Postgres => {
+            assert_eq!(code.map(orm::ErrorCode::sqlstate), Some("23505"), "{err:?}")
+        }
+        orm::Backend::Mysql => assert_eq!(
+            code.and_then(orm::ErrorCode::mysql_number),
+            Some(1062),
+            "{err:?}"
+        ),
+    }
+}

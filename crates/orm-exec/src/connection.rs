@@ -119,20 +119,30 @@ impl Connection {
         }
     }
 
+    /// Turns the result of a diesel statement that just ran on this connection into orm's
+    /// [`Result`], classifying its error: on MySQL/MariaDB the server is first asked for
+    /// the error's number, which diesel-async drops (see [`crate::error::map`]); on the
+    /// other backends this is [`Error::from_diesel`]. Call it before running anything else
+    /// on the connection.
+    pub fn classify<T>(&mut self, result: diesel::QueryResult<T>) -> Result<T> {
+        use crate::error::Classify;
+        crate::dispatch!(self, c => c.classify(result))
+    }
+
     /// Runs one or more SQL statements separated by `;`, returning no rows. Only for SQL
     /// without user input (DDL, session settings): values must travel as bound parameters.
     pub fn batch_execute(&mut self, sql: &str) -> Result<()> {
-        let backend = self.backend();
-        crate::dispatch!(self, c => c.batch_execute(sql))
-            .map_err(|e| Error::from_diesel(e, backend))
+        let result = crate::dispatch!(&mut *self, c => c.batch_execute(sql));
+        self.classify(result)
     }
 
     /// Runs one SQL statement and returns the number of rows it affected. Only for SQL
     /// without user input: values must travel as bound parameters.
     pub fn execute(&mut self, sql: &str) -> Result<usize> {
-        let backend = self.backend();
-        crate::dispatch!(self, c => diesel::RunQueryDsl::execute(diesel::sql_query(sql), c))
-            .map_err(|e| Error::from_diesel(e, backend))
+        let result = crate::dispatch!(&mut *self, c => {
+            diesel::RunQueryDsl::execute(diesel::sql_query(sql), c)
+        });
+        self.classify(result)
     }
 
     /// Creates the tables of `models` that do not exist yet, referenced tables first.

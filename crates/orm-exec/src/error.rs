@@ -4,10 +4,18 @@
 //! [`Error::UniqueViolation`] on SQLite, PostgreSQL and MariaDB alike), and a failure worth
 //! retrying (serialization failure, deadlock, lock timeout, a busy SQLite file) says so
 //! through [`Error::is_retryable`]. How driver errors are classified lives in [`map`].
+//!
+//! A database error keeps what the server said: its [`ErrorCode`] (PostgreSQL's SQLSTATE,
+//! MySQL/MariaDB's error number, where the driver passes it on; see [`map`] for exactly
+//! when), the table, constraint and column where known ([`ConstraintInfo`]), and the
+//! driver's own error as [`std::error::Error::source`].
 
 pub mod map;
+#[cfg(feature = "mysql")]
+pub(crate) mod mysql_diagnostics;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use orm_schema::Backend;
@@ -34,18 +42,21 @@ pub enum Error {
     /// Input was refused before anything was written; every failing field is named.
     #[error(transparent)]
     Validation(#[from] orm_schema::ValidationError),
-    /// A UNIQUE or PRIMARY KEY constraint refused a write.
+    /// A UNIQUE or PRIMARY KEY constraint refused a write (PostgreSQL 23505; MySQL 1062,
+    /// 1586, 1859). The [`ConstraintInfo`] carries the code, the names the server reported
+    /// and, as its `source()`, the driver's error.
     #[error("unique constraint violated: {0}")]
-    UniqueViolation(ConstraintInfo),
-    /// A FOREIGN KEY constraint refused a write or a delete.
+    UniqueViolation(#[source] ConstraintInfo),
+    /// A FOREIGN KEY constraint refused a write or a delete (PostgreSQL 23503, 23001;
+    /// MySQL 1216, 1217, 1451, 1452, 1830, 1834).
     #[error("foreign key constraint violated: {0}")]
-    ForeignKeyViolation(ConstraintInfo),
-    /// A NOT NULL constraint refused a write.
+    ForeignKeyViolation(#[source] ConstraintInfo),
+    /// A NOT NULL constraint refused a write (PostgreSQL 23502; MySQL 1048, 1364).
     #[error("not-null constraint violated: {0}")]
-    NotNullViolation(ConstraintInfo),
-    /// A CHECK constraint refused a write.
+    NotNullViolation(#[source] ConstraintInfo),
+    /// A CHECK constraint refused a write (PostgreSQL 23514; MySQL 3819, MariaDB 4025).
     #[error("check constraint violated: {0}")]
-    CheckViolation(ConstraintInfo),
+    CheckViolation(#[source] ConstraintInfo),
     /// No pooled connection became free in time.
     #[error("timed out after {waited:?} waiting for a pooled connection")]
     PoolTimeout {
@@ -101,7 +112,7 @@ pub enum Error {
         /// What the server answered to the check or the commit.
         cause: Box<Error>,
     },
-    /// Any other database error.
+    /// Any other database error, retryable ones included (see [`Error::is_retryable`]).
     #[error("{} error: {message}{}", backend.map_or("database", |b| b.name()), if *retryable { " (retryable)" } else { "" })]
     Database {
         /// The backend that reported it, when known.
@@ -111,7 +122,210 @@ pub enum Error {
         /// Whether running the same transaction again may succeed (serialization failure,
         /// deadlock, lock timeout, busy database).
         retryable: bool,
+        /// The server's code for the error, when the driver passed it on (see [`map`]).
+        code: Option<ErrorCode>,
+        /// The driver's error (diesel's, holding the server's report), when there is one.
+        source: Option<DriverError>,
     },
+    /// orm was called in a way it does not allow, for example an update or delete on a
+    /// sliced QuerySet (one with a limit or an offset). Nothing was sent to the database.
+    #[error("{message}")]
+    Usage {
+        /// What is not allowed, and what to do instead.
+        message: String,
+    },
+}
+
+/// The driver's error, kept as the [`source`](std::error::Error::source) of an [`Error`]
+/// or a [`ConstraintInfo`] (today diesel's `diesel::result::Error`, which holds the
+/// server's report; `downcast_ref` it to look inside). Shared, so that a
+/// [`ConstraintInfo`] stays cheap to clone. It derefs to the error itself, which is also
+/// what `source()` returns.
+#[derive(Clone)]
+// A thin pointer: one word in every `ConstraintInfo`, which keeps `Error` small.
+#[allow(clippy::redundant_allocation)]
+pub struct DriverError(Arc<Box<dyn std::error::Error + Send + Sync + 'static>>);
+
+impl DriverError {
+    /// Keeps `error`.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> DriverError {
+        DriverError(Arc::new(Box::new(error)))
+    }
+}
+
+impl std::ops::Deref for DriverError {
+    type Target = dyn std::error::Error + Send + Sync + 'static;
+
+    fn deref(&self) -> &Self::Target {
+        &**self.0
+    }
+}
+
+impl fmt::Debug for DriverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self.0, f)
+    }
+}
+
+impl fmt::Display for DriverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self.0, f)
+    }
+}
+
+/// A backend connection (a variant of [`Connection`](crate::Connection)) that turns the
+/// diesel error of the statement it just ran into orm's [`Error`]. On MySQL/MariaDB the
+/// server is first asked for the error's number, which diesel-async drops (see [`map`]);
+/// elsewhere this is [`Error::from_diesel`]. Classify before running anything else on the
+/// connection.
+pub trait Classify {
+    /// Classifies `err`, just raised on this connection.
+    fn classify_error(&mut self, err: diesel::result::Error) -> Error;
+
+    /// `result`, of a statement just run on this connection, with its error classified.
+    fn classify<T>(&mut self, result: diesel::QueryResult<T>) -> Result<T> {
+        result.map_err(|err| self.classify_error(err))
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Classify for diesel::SqliteConnection {
+    fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+        Error::from_diesel(err, Backend::Sqlite)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Classify for crate::connection::BlockingPg {
+    fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+        Error::from_diesel(err, Backend::Postgres)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl Classify for crate::connection::BlockingMysql {
+    fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+        mysql_diagnostics::blocking(self, &err).classify(err)
+    }
+}
+
+/// [`Classify`] for a diesel-async connection (a pooled connection's backend connection).
+pub trait ClassifyAsync: Send {
+    /// Classifies `err`, just raised on this connection.
+    fn classify_error(
+        &mut self,
+        err: diesel::result::Error,
+    ) -> impl std::future::Future<Output = Error> + Send;
+
+    /// `result`, of a statement just run on this connection, with its error classified.
+    fn classify<T: Send>(
+        &mut self,
+        result: diesel::QueryResult<T>,
+    ) -> impl std::future::Future<Output = Result<T>> + Send {
+        async move {
+            match result {
+                Ok(value) => Ok(value),
+                Err(err) => Err(self.classify_error(err).await),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl ClassifyAsync for diesel_async::AsyncPgConnection {
+    async fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+        Error::from_diesel(err, Backend::Postgres)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl ClassifyAsync for diesel_async::AsyncMysqlConnection {
+    async fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+        mysql_diagnostics::nonblocking(self, &err)
+            .await
+            .classify(err)
+    }
+}
+
+/// The code a database server attached to an error. Classification into [`Error`]'s
+/// variants goes by this code wherever it is known, so it does not depend on the language
+/// of the server's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// PostgreSQL's SQLSTATE, such as `23505` (unique violation) or `40P01` (deadlock).
+    SqlState(SqlState),
+    /// A MySQL/MariaDB error number, such as `1062` (duplicate entry), with the SQLSTATE
+    /// the server sent along (`23000`).
+    Mysql {
+        /// The server's error number.
+        number: u16,
+        /// The SQLSTATE the server paired with it.
+        sqlstate: SqlState,
+    },
+}
+
+impl ErrorCode {
+    /// The SQLSTATE: PostgreSQL's code itself, or the one MySQL/MariaDB sent with its
+    /// error number.
+    pub fn sqlstate(&self) -> &str {
+        match self {
+            ErrorCode::SqlState(state) => state.as_str(),
+            ErrorCode::Mysql { sqlstate, .. } => sqlstate.as_str(),
+        }
+    }
+
+    /// The MySQL/MariaDB error number; `None` for a PostgreSQL SQLSTATE.
+    pub fn mysql_number(&self) -> Option<u16> {
+        match self {
+            ErrorCode::Mysql { number, .. } => Some(*number),
+            ErrorCode::SqlState(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorCode::SqlState(state) => write!(f, "SQLSTATE {state}"),
+            ErrorCode::Mysql { number, sqlstate } => {
+                write!(f, "error {number} (SQLSTATE {sqlstate})")
+            }
+        }
+    }
+}
+
+/// A SQLSTATE: five ASCII letters or digits (`23505`, `40P01`, `HY000`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SqlState([u8; 5]);
+
+impl SqlState {
+    /// `code` as a SQLSTATE, or `None` when it is not five ASCII letters or digits.
+    pub fn new(code: &str) -> Option<SqlState> {
+        let bytes: [u8; 5] = code.as_bytes().try_into().ok()?;
+        bytes
+            .iter()
+            .all(u8::is_ascii_alphanumeric)
+            .then_some(SqlState(bytes))
+    }
+
+    /// The five characters.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored (see `new`).
+        std::str::from_utf8(&self.0).unwrap_or("?????")
+    }
+}
+
+impl fmt::Debug for SqlState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for SqlState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Error {
@@ -152,6 +366,15 @@ impl Error {
         }
     }
 
+    /// The code the server attached to a database error or constraint violation, when
+    /// the driver passed it on; `None` for every other error.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            Error::Database { code, .. } => code.as_ref(),
+            _ => self.constraint().and_then(|info| info.code.as_ref()),
+        }
+    }
+
     /// The backend this error came from, when known.
     pub fn backend(&self) -> Option<Backend> {
         match self {
@@ -168,7 +391,10 @@ impl Error {
 /// the backend: PostgreSQL names table and constraint (and the column for NOT NULL);
 /// MariaDB names the key or constraint and sometimes the column; SQLite names table and
 /// column for UNIQUE and NOT NULL, and the constraint for CHECK.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Its [`source`](std::error::Error::source) is the driver's error. Two infos are equal
+/// when everything but that source is.
+#[derive(Debug, Clone, Default)]
 pub struct ConstraintInfo {
     /// The table the violating row belongs to.
     pub table: Option<String>,
@@ -178,10 +404,36 @@ pub struct ConstraintInfo {
     pub column: Option<String>,
     /// The database's own message.
     pub message: String,
+    /// The server's code for the violation, when the driver passed it on: always on
+    /// PostgreSQL, on MySQL/MariaDB where orm could ask the server (see [`map`]), never on
+    /// SQLite.
+    pub code: Option<ErrorCode>,
+    /// The driver's error.
+    pub(crate) source: Option<DriverError>,
 }
+
+impl PartialEq for ConstraintInfo {
+    fn eq(&self, other: &Self) -> bool {
+        self.table == other.table
+            && self.constraint == other.constraint
+            && self.column == other.column
+            && self.message == other.message
+            && self.code == other.code
+    }
+}
+
+impl Eq for ConstraintInfo {}
 
 impl fmt::Display for ConstraintInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConstraintInfo {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|e| &**e as &(dyn std::error::Error + 'static))
     }
 }

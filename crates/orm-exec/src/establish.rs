@@ -7,8 +7,9 @@
 //!   ASCII-only `lower()` replaced by a Unicode-aware one ([`unicode_lower`]), so the `i`
 //!   lookups fold `É` to `é` as PostgreSQL and MariaDB do.
 //! - PostgreSQL: tokio-postgres connects (so a failure reports its cause, such as
-//!   "connection refused", which diesel-async's own `establish` drops), then diesel-async
-//!   takes the client over; bounded by the URL's connect timeout.
+//!   "connection refused", which diesel-async's own `establish` drops) over orm's own
+//!   socket, which notes the SQLSTATE of each error (see [`crate::pg_wire`]), then
+//!   diesel-async takes the client over; bounded by the URL's connect timeout.
 //! - MySQL/MariaDB: diesel-async's `establish` (mysql_async), bounded by the URL's connect
 //!   timeout, which mysql_async does not have.
 //!
@@ -96,15 +97,8 @@ pub(crate) fn sqlite(url: &DatabaseUrl) -> Result<Connection> {
 #[cfg(feature = "postgres")]
 pub(crate) fn postgres(url: &DatabaseUrl) -> Result<Connection> {
     let backend = Backend::Postgres;
-    crate::runtime::establish(url, backend, || async {
-        let (client, connection) = tokio_postgres::connect(url.driver_url(), tokio_postgres::NoTls)
-            .await
-            .map_err(|e| postgres_connect_error(&e, url))?;
-        diesel_async::AsyncPgConnection::try_from_client_and_connection(client, connection)
-            .await
-            .map_err(|e| Error::from_connection_error(e, backend, url.redacted()))
-    })
-    .map(|conn| Connection::Postgres(traced(conn, backend)))
+    crate::runtime::establish(url, backend, || crate::pg_wire::open(url))
+        .map(|conn| Connection::Postgres(traced(conn, backend)))
 }
 
 /// A tokio-postgres connect error with its whole cause chain.

@@ -13,7 +13,9 @@
 //! - `failed`: whether the statement returned an error. The error itself is not logged: a
 //!   server's message may quote a value (MySQL's `Duplicate entry 'x'`).
 //!
-//! Transaction statements (`BEGIN`, `SAVEPOINT`, `COMMIT`, ...) are statements too. Row
+//! Transaction statements (`BEGIN`, `SAVEPOINT`, `COMMIT`, ...) are statements too, and
+//! so are the two orm runs on MySQL/MariaDB right after a failed statement to learn its
+//! error number (`GET DIAGNOSTICS ...`, `SELECT CAST(@orm_errno ...`). Row
 //! counts are not reported: diesel's instrumentation events do not carry them.
 //!
 //! Nothing is paid when no subscriber listens to `orm::sql` at DEBUG: the statement's

@@ -44,6 +44,8 @@ pub mod dispatch;
 pub mod error;
 mod establish;
 pub mod instrument;
+#[cfg(feature = "postgres")]
+mod pg_wire;
 pub mod raw;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod runtime;
@@ -53,7 +55,7 @@ pub mod url;
 pub use blocking_pool::{BlockingPool, BlockingPoolBuilder, PooledBlocking};
 pub use connection::Connection;
 pub use database::{Database, DatabaseBuilder, PoolConfig, PooledConnection};
-pub use error::{ConstraintInfo, Error, Result};
+pub use error::{ConstraintInfo, DriverError, Error, ErrorCode, Result, SqlState};
 pub use orm_schema::Backend;
 pub use raw::RawQuery;
 pub use url::DatabaseUrl;

@@ -52,7 +52,9 @@ use std::fmt;
 pub use bind::{BindValue, MysqlBind, MysqlRow, PgBind, PgRow, RawRow, SqliteBind, SqliteRow};
 
 use crate::connection::Connection;
-use crate::error::{Error, Result};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
 use bind::Bound;
 use statement::RawStatement;
 
@@ -103,10 +105,11 @@ impl<'a> RawQuery<'a> {
     /// The database's error; an [`Error::Database`] when the placeholders and the bound
     /// values do not match in number, or a column is missing or of another type.
     pub fn load<R: RawRow>(self) -> Result<Vec<R>> {
-        let backend = self.conn.backend();
+        let conn = self.conn;
         let statement = self.statement;
-        crate::dispatch!(self.conn, c => diesel::RunQueryDsl::load::<R>(statement, c))
-            .map_err(|e| Error::from_diesel(e, backend))
+        let result =
+            crate::dispatch!(&mut *conn, c => diesel::RunQueryDsl::load::<R>(statement, c));
+        conn.classify(result)
     }
 
     /// Runs the query and returns its first row.
@@ -115,10 +118,11 @@ impl<'a> RawQuery<'a> {
     ///
     /// [`Error::NoMatch`] when it returns no row; otherwise as [`RawQuery::load`].
     pub fn get_result<R: RawRow>(self) -> Result<R> {
-        let backend = self.conn.backend();
+        let conn = self.conn;
         let statement = self.statement;
-        crate::dispatch!(self.conn, c => diesel::RunQueryDsl::get_result::<R>(statement, c))
-            .map_err(|e| Error::from_diesel(e, backend))
+        let result =
+            crate::dispatch!(&mut *conn, c => diesel::RunQueryDsl::get_result::<R>(statement, c));
+        conn.classify(result)
     }
 
     /// Runs the statement and returns the number of rows it affected.
@@ -128,10 +132,10 @@ impl<'a> RawQuery<'a> {
     /// The database's error, or an [`Error::Database`] when the placeholders and the bound
     /// values do not match in number.
     pub fn execute(self) -> Result<usize> {
-        let backend = self.conn.backend();
+        let conn = self.conn;
         let statement = self.statement;
-        crate::dispatch!(self.conn, c => diesel::RunQueryDsl::execute(statement, c))
-            .map_err(|e| Error::from_diesel(e, backend))
+        let result = crate::dispatch!(&mut *conn, c => diesel::RunQueryDsl::execute(statement, c));
+        conn.classify(result)
     }
 }
 

@@ -75,8 +75,8 @@ pub trait QuerySetPersist<M: Model + Send, W> {
 
     /// Validates `changes`, sets the `auto_now` fields it leaves out to now, and updates
     /// every row of the QuerySet; the number of rows updated (on MySQL: of rows whose
-    /// values changed). Empty changes write nothing (0), and refresh no `auto_now` field. A sliced QuerySet (limit or
-    /// offset) is refused.
+    /// values changed). Empty changes write nothing (0), and refresh no `auto_now` field. A
+    /// sliced QuerySet (limit or offset) is refused with `Error::Usage`.
     fn update<'a, E>(&self, executor: E, changes: M::Changes) -> E::Output<usize>
     where
         M: Persist,
@@ -86,7 +86,8 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     /// Updates every row of the QuerySet with any diesel changeset over the model's table,
     /// computed by the database, so concurrent updates are never lost:
     /// `qs.update_with(&mut conn, counters::value.eq(counters::value + 1))`. No validation
-    /// and no `auto_now`. The number of rows updated. A sliced QuerySet is refused.
+    /// and no `auto_now`. The number of rows updated. A sliced QuerySet is refused with
+    /// `Error::Usage`.
     fn update_with<'a, E, V>(&self, executor: E, changes: V) -> E::Output<usize>
     where
         W: Clone,
@@ -95,7 +96,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     /// Deletes every row of the QuerySet; the number deleted. The database applies each
     /// referencing foreign key's ON DELETE (CASCADE and SET NULL follow; RESTRICT refuses
     /// with `Error::ForeignKeyViolation` and nothing is deleted). A sliced QuerySet is
-    /// refused.
+    /// refused with `Error::Usage`.
     fn delete<'a, E>(&self, executor: E) -> E::Output<usize>
     where
         W: Clone,

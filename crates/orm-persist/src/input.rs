@@ -62,15 +62,14 @@ pub(crate) fn rows_per_statement(max_binds: usize, columns: usize) -> usize {
     (max_binds / columns.max(1)).max(1)
 }
 
-/// The error for an update or delete on a QuerySet with a limit or an offset.
+/// The error for an update or delete on a QuerySet with a limit or an offset: a usage
+/// error, nothing reaches the database.
 pub(crate) fn sliced(model: &str, operation: &str) -> Error {
-    Error::Database {
-        backend: None,
+    Error::Usage {
         message: format!(
             "cannot {operation} a sliced QuerySet of {model} (limit or offset set): filter \
              the rows instead"
         ),
-        retryable: false,
     }
 }
 

@@ -11,10 +11,21 @@ use std::panic::{self, AssertUnwindSafe};
 use diesel::connection::TransactionManager;
 use diesel::QueryResult;
 use orm_exec::transaction::level::{self, TxConn};
-use orm_exec::{Error, Result};
+use orm_exec::Result;
+
+/// `$result`, a diesel result of a statement just run on `$conn`, as orm's `Result`: its
+/// error classified on that connection (`orm_exec::error::Classify`; on MySQL/MariaDB the
+/// server is asked for the error's number).
+macro_rules! ok {
+    ($conn:expr, $result:expr) => {{
+        let result = $result;
+        orm_exec::error::Classify::classify(&mut *$conn, result)
+    }};
+}
+pub(crate) use ok;
 
 /// A blocking diesel connection persistence runs on.
-pub trait SyncConn: diesel::Connection + TxConn {
+pub trait SyncConn: diesel::Connection + TxConn + orm_exec::error::Classify {
     /// The most bind parameters one statement may carry.
     const MAX_BINDS: usize;
 }
@@ -40,11 +51,6 @@ pub fn depth<C: diesel::Connection>(conn: &mut C) -> QueryResult<u32> {
     Ok(status.transaction_depth()?.map_or(0, NonZeroU32::get))
 }
 
-/// `result` with a diesel error turned into orm's [`Error`].
-pub fn ok<T, C: SyncConn>(result: QueryResult<T>) -> Result<T> {
-    result.map_err(|e| Error::from_diesel(e, C::BACKEND))
-}
-
 /// Runs `f` in a transaction level on `conn`: commits on `Ok`, rolls back on `Err` and on
 /// panic (the panic continues).
 pub fn atomic<C: SyncConn, T>(conn: &mut C, f: impl FnOnce(&mut C) -> Result<T>) -> Result<T> {
@@ -65,8 +71,18 @@ pub mod nonblocking {
 
     use super::*;
 
+    /// The async [`ok!`]: `$result` with its error classified on `$conn`
+    /// (`orm_exec::error::ClassifyAsync`).
+    macro_rules! ok_async {
+        ($conn:expr, $result:expr) => {{
+            let result = $result;
+            orm_exec::error::ClassifyAsync::classify(&mut *$conn, result).await
+        }};
+    }
+    pub(crate) use ok_async;
+
     /// A diesel-async connection persistence runs on.
-    pub trait AsyncConn: AsyncConnection + TxConn + Send {
+    pub trait AsyncConn: AsyncConnection + TxConn + Send + orm_exec::error::ClassifyAsync {
         /// The most bind parameters one statement may carry.
         const MAX_BINDS: usize;
     }
@@ -85,11 +101,6 @@ pub mod nonblocking {
     pub fn depth<C: AsyncConnection>(conn: &mut C) -> QueryResult<u32> {
         let status = C::TransactionManager::transaction_manager_status_mut(conn);
         Ok(status.transaction_depth()?.map_or(0, NonZeroU32::get))
-    }
-
-    /// `result` with a diesel error turned into orm's [`Error`].
-    pub fn ok<T, C: AsyncConn>(result: QueryResult<T>) -> Result<T> {
-        result.map_err(|e| Error::from_diesel(e, C::BACKEND))
     }
 
     /// Opens a transaction level (a transaction, or a savepoint inside one).

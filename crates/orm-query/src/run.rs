@@ -192,8 +192,8 @@ impl<M, T> Runnable<M> for T where T: sqlite::Ops<M> + pg::Ops<M> + mysql::Ops<M
 /// Runs `$method(args)` of the backend's `Ops` on the connection's arm.
 macro_rules! on_backend {
     ($conn:expr, $ops:expr, $method:ident $(, $arg:expr)*) => {{
-        let backend = $conn.backend();
-        let result = match $conn {
+        let conn: &mut Connection = $conn;
+        let result = match &mut *conn {
             #[cfg(feature = "sqlite")]
             Connection::Sqlite(c) => sqlite::Ops::$method($ops, $($arg,)* c),
             #[cfg(not(feature = "sqlite"))]
@@ -207,7 +207,7 @@ macro_rules! on_backend {
             #[cfg(not(feature = "mysql"))]
             Connection::Mysql(c) => orm_exec::__private::unreachable_backend(c),
         };
-        result.map_err(|e| Error::from_diesel(e, backend))
+        conn.classify(result)
     }};
 }
 

@@ -20,7 +20,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use diesel::dsl;
-use orm_exec::{Database, Error, PooledConnection, Result};
+use orm_exec::{Database, PooledConnection, Result};
 use orm_schema::Model;
 
 use crate::executor::{Executor, LoadRows};
@@ -204,8 +204,7 @@ impl<M, T> AsyncRunnable<M> for T where
 macro_rules! on_pooled {
     ($conn:expr, $ops:expr, $method:ident $(, $arg:expr)*) => {{
         let conn: &mut PooledConnection = $conn;
-        let backend = conn.backend();
-        let result = match conn {
+        let result = match &mut *conn {
             #[cfg(feature = "sqlite")]
             PooledConnection::Sqlite(c) => sqlite::AsyncOps::$method($ops, $($arg,)* &mut **c).await,
             #[cfg(not(feature = "sqlite"))]
@@ -219,7 +218,7 @@ macro_rules! on_pooled {
             #[cfg(not(feature = "mysql"))]
             PooledConnection::Mysql(c) => orm_exec::__private::unreachable_backend(c),
         };
-        result.map_err(|e| Error::from_diesel(e, backend))
+        conn.classify(result).await
     }};
 }
 

@@ -140,6 +140,8 @@ pub(crate) struct Plan<M: Model, W, O> {
     asked: i64,
     queries: u64,
     done: bool,
+    /// Why the read cannot start (a batch of 0), yielded once as its only item.
+    refused: Option<orm_exec::Error>,
 }
 
 /// The next batch's query: the first, or a later one.
@@ -150,11 +152,14 @@ pub(crate) enum Step<F, N> {
 
 impl<M: Model, W: Clone, O: Clone + BatchOrder<M, W>> Plan<M, W, O> {
     fn new(qs: &QuerySet<M, W, O>, batch: usize) -> Self {
-        assert!(batch > 0, "a batch holds at least one row");
+        let refused = (batch == 0).then(|| orm_exec::Error::Usage {
+            message: "a batch holds at least one row: `iter`/`stream` with a batch of 0".to_owned(),
+        });
         Plan {
+            refused,
             query: qs.query.clone(),
             order: qs.order.clone(),
-            batch: i64::try_from(batch).unwrap_or(i64::MAX),
+            batch: i64::try_from(batch.max(1)).unwrap_or(i64::MAX),
             offset: qs.offset.unwrap_or(0).max(0),
             remaining: qs.limit.map(|l| l.max(0)),
             fetched: 0,
@@ -212,6 +217,13 @@ impl<M: Model, W: Clone, O: Clone + BatchOrder<M, W>> Plan<M, W, O> {
         }
     }
 
+    /// The refusal to read at all, once (the read then ends).
+    fn refusal(&mut self) -> Option<orm_exec::Error> {
+        let refused = self.refused.take()?;
+        self.done = true;
+        Some(refused)
+    }
+
     /// Stops after an error.
     fn stop(&mut self) {
         self.done = true;
@@ -226,9 +238,7 @@ impl<M: Model, W: Clone, O: Clone> QuerySet<M, W, O> {
     ///
     /// An error ends the iteration after it is yielded.
     ///
-    /// # Panics
-    ///
-    /// When `batch` is 0.
+    /// A `batch` of 0 yields one `Error::Usage`, and nothing else.
     pub fn iter<'c>(&self, conn: &'c mut Connection, batch: usize) -> RowIter<'c, M, W, O>
     where
         O: BatchOrder<M, W>,
@@ -246,9 +256,7 @@ impl<M: Model, W: Clone, O: Clone> QuerySet<M, W, O> {
     /// The stream is `Send`; an error ends it after it is yielded. Read it with
     /// [`RowStream::try_next`], or as a `futures_core::Stream` of `Result<M>`.
     ///
-    /// # Panics
-    ///
-    /// When `batch` is 0.
+    /// A `batch` of 0 yields one `Error::Usage`, and nothing else.
     pub fn stream<'e, E>(&self, source: E, batch: usize) -> RowStream<'e, M, W, O, E>
     where
         M: Send,

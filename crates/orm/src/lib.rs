@@ -97,7 +97,8 @@
 //!   with [`ForeignKey`].
 //! - Validation: [`validate`], [`ValidationError`].
 //! - Schema: [`ddl`], [`Connection::create_all`].
-//! - Connections and errors: [`Connection`], [`Error`].
+//! - Connections and errors: [`Connection`], [`Error`] (with [`ErrorCode`] and
+//!   [`ConstraintInfo`]; how driver errors are classified: [`error::map`]).
 //! - Async: [`Database`] (a pool per URL, async statements and transactions, a
 //!   force-rollback test mode), [`PooledConnection`], [`async_dispatch!`].
 //! - Writing: [`QuerySetPersist`] (create, bulk_create, get_or_create, update_or_create,
@@ -116,6 +117,7 @@ pub use orm_exec::{
 };
 pub use orm_exec::{blocking_pool, BlockingPool, BlockingPoolBuilder, PooledBlocking};
 pub use orm_exec::{connection, dispatch, Connection, DatabaseUrl, Error, Result};
+pub use orm_exec::{error, ConstraintInfo, ErrorCode, SqlState};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};

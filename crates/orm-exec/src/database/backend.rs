@@ -108,17 +108,9 @@ impl PoolBackend for diesel_async::AsyncPgConnection {
     }
 
     /// tokio-postgres connects (so a failure keeps its cause), then diesel-async takes the
-    /// client over, as the blocking side does.
+    /// client over, as the blocking side does (see [`crate::pg_wire`]).
     async fn connect(url: &DatabaseUrl) -> Result<Self> {
-        let (client, connection) = tokio_postgres::connect(url.driver_url(), tokio_postgres::NoTls)
-            .await
-            .map_err(|e| crate::establish::postgres_connect_error(&e, url))?;
-        let mut conn =
-            diesel_async::AsyncPgConnection::try_from_client_and_connection(client, connection)
-                .await
-                .map_err(|e| {
-                    crate::Error::from_connection_error(e, Self::BACKEND, url.redacted())
-                })?;
+        let mut conn = crate::pg_wire::open(url).await?;
         conn.set_instrumentation(OrmInstrumentation::new(Self::BACKEND));
         Ok(conn)
     }

@@ -194,24 +194,41 @@ impl PooledConnection {
         }
     }
 
+    /// Turns the result of a diesel-async statement that just ran on this connection into
+    /// orm's [`Result`], classifying its error: on MySQL/MariaDB the server is first asked
+    /// for the error's number, which diesel-async drops (see [`crate::error::map`]); on the
+    /// other backends this is [`Error::from_diesel`]. Await it before running anything
+    /// else on the connection.
+    pub async fn classify<T>(&mut self, result: diesel::QueryResult<T>) -> Result<T> {
+        let err = match result {
+            Ok(value) => return Ok(value),
+            Err(err) => err,
+        };
+        Err(match self {
+            #[cfg(feature = "mysql")]
+            PooledConnection::Mysql(c) => {
+                crate::error::ClassifyAsync::classify_error(&mut **c, err).await
+            }
+            _ => Error::from_diesel(err, self.backend()),
+        })
+    }
+
     /// Runs one or more SQL statements separated by `;`, returning no rows. Only for SQL
     /// without user input (DDL, session settings): values must travel as bound parameters.
     pub async fn batch_execute(&mut self, sql: &str) -> Result<()> {
-        let backend = self.backend();
-        crate::async_dispatch!(self, c => {
+        let result = crate::async_dispatch!(&mut *self, c => {
             diesel_async::SimpleAsyncConnection::batch_execute(c, sql).await
-        })
-        .map_err(|e| Error::from_diesel(e, backend))
+        });
+        self.classify(result).await
     }
 
     /// Runs one SQL statement and returns the number of rows it affected. Only for SQL
     /// without user input: values must travel as bound parameters.
     pub async fn execute(&mut self, sql: &str) -> Result<usize> {
-        let backend = self.backend();
-        crate::async_dispatch!(self, c => {
+        let result = crate::async_dispatch!(&mut *self, c => {
             diesel_async::RunQueryDsl::execute(diesel::sql_query(sql), c).await
-        })
-        .map_err(|e| Error::from_diesel(e, backend))
+        });
+        self.classify(result).await
     }
 
     /// Creates the tables of `models` that do not exist yet, referenced tables first (see

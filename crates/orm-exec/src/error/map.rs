@@ -1,32 +1,85 @@
-//! From driver errors to [`Error`]: one classification for all three backends.
+//! From driver errors to [`Error`]: one classification for all three backends, by the
+//! server's error code wherever the code reaches orm, so that it does not depend on the
+//! language of the server's messages (PostgreSQL `lc_messages`, MariaDB/MySQL
+//! `lc_messages`).
 //!
-//! diesel's [`DatabaseErrorKind`] is used where it classifies, but it is not enough on its
-//! own: diesel-async reports PostgreSQL deadlocks (40P01) and lost connections (57P01) as
-//! `Unknown`, and reports MySQL/MariaDB errors as their message only (the error number is
-//! dropped), so MariaDB's CHECK failure (4025) and deadlock (1213) come back `Unknown` too.
-//! The message is therefore classified as well, by the texts each server sends:
+//! | class | SQLite | PostgreSQL SQLSTATE | MySQL / MariaDB error number |
+//! |---|---|---|---|
+//! | unique | `UNIQUE constraint failed: t.c` | 23505 | 1062, 1586, 1859 |
+//! | foreign key | `FOREIGN KEY constraint failed` | 23503, 23001 | 1216, 1217, 1451, 1452, 1830, 1834 |
+//! | not null | `NOT NULL constraint failed: t.c` | 23502 | 1048, 1364 |
+//! | check | `CHECK constraint failed: name` | 23514 | 3819, 4025 |
+//! | retryable | `database is locked` | 40001, 40P01, 55P03 | 1213, 1205 |
+//! | connection lost | | class 08, 57P01, 57P02, 57P03 | 1053, 1927 |
+//!
+//! **Where the code comes from.** diesel's [`DatabaseErrorInformation`] has no code, and
+//! the drivers' conversions keep only part of it:
+//!
+//! - PostgreSQL: diesel-async 0.9 turns eight SQLSTATEs into diesel's
+//!   [`DatabaseErrorKind`] (23505, 23503, 23001, 23P01, 40001, 25006, 23502, 23514) and
+//!   drops every other one (40P01 deadlock, 57P01 terminated session, ...): its wrapper of
+//!   tokio-postgres' `DbError` is private and exposes only the message, detail, hint and
+//!   names. So orm opens the socket itself and hands tokio-postgres a socket that notes
+//!   each `ErrorResponse`'s SQLSTATE and message as the bytes go by (orm-exec's private
+//!   `pg_wire` module); an error diesel reports is given the code noted with its message.
+//!   Every PostgreSQL error therefore carries its SQLSTATE, except on a TLS session (not
+//!   yet supported by orm) and for URLs with settings only tokio-postgres' own connect
+//!   handles (`target_session_attrs` other than `any`, `load_balance_hosts=random`,
+//!   `tcp_user_timeout`, keepalive timings), where only the eight codes above are sure to
+//!   survive.
+//! - MySQL/MariaDB: diesel-async keeps only the message of `mysql_async`'s server error.
+//!   Right after a statement fails, orm asks the server on the same connection
+//!   (`GET DIAGNOSTICS`, one extra round trip on the error path only) for the error
+//!   number and SQLSTATE of the condition whose message is the one diesel reported. If
+//!   that question fails because the connection is gone (mysql_async's own, untranslated
+//!   I/O error), the error is a lost connection. This runs wherever orm runs a statement
+//!   (orm-exec, orm-query, orm-persist: through [`Classify`](super::Classify),
+//!   [`ClassifyAsync`](super::ClassifyAsync), [`Connection::classify`],
+//!   [`PooledConnection::classify`]), except the transaction commands of orm-exec's
+//!   transactions, which map without it (by diesel's kind, then the English texts).
+//! - SQLite: diesel classifies by SQLite's extended result code and keeps only the kind;
+//!   reading the code back needs `unsafe` FFI, which orm forbids. SQLite's messages are
+//!   not translated, so its texts classify reliably; its errors carry no [`ErrorCode`].
+//!
+//! Without a code, diesel's [`DatabaseErrorKind`] decides where it classifies, then the
+//! server's English texts as a fallback:
 //!
 //! | class | SQLite | PostgreSQL | MySQL / MariaDB |
 //! |---|---|---|---|
-//! | unique | `UNIQUE constraint failed: t.c` | 23505 `duplicate key value violates unique constraint "k"` | 1062 `Duplicate entry 'v' for key 'k'` |
-//! | foreign key | `FOREIGN KEY constraint failed` | 23503 `... violates foreign key constraint "fk" ...` | 1451 / 1452 `... a foreign key constraint fails (...)` |
-//! | not null | `NOT NULL constraint failed: t.c` | 23502 `null value in column "c" ... violates not-null constraint` | 1048 `Column 'c' cannot be null`, 1364 `Field 'c' doesn't have a default value` |
-//! | check | `CHECK constraint failed: name` | 23514 `... violates check constraint "name"` | 4025 ``CONSTRAINT `name` failed for ...``, 3819 `Check constraint 'name' is violated.` |
-//! | retryable | `database is locked` | 40001 `could not serialize access ...`, 40P01 `deadlock detected` | 1213 `Deadlock found ...`, 1205 `Lock wait timeout exceeded ...` |
+//! | unique | `UNIQUE constraint failed: t.c` | `duplicate key value violates unique constraint "k"` | `Duplicate entry 'v' for key 'k'` |
+//! | foreign key | `FOREIGN KEY constraint failed` | `... violates foreign key constraint "fk" ...` | `... a foreign key constraint fails (...)` |
+//! | not null | `NOT NULL constraint failed: t.c` | `null value in column "c" ... violates not-null constraint` | `Column 'c' cannot be null`, `Field 'c' doesn't have a default value` |
+//! | check | `CHECK constraint failed: name` | `... violates check constraint "name"` | ``CONSTRAINT `name` failed for ...``, `Check constraint 'name' is violated.` |
+//! | retryable | `database is locked` | `could not serialize access ...`, `deadlock detected` | `Deadlock found ...`, `Lock wait timeout exceeded ...` |
 //!
 //! Table, column and constraint names come from diesel's [`DatabaseErrorInformation`] when
-//! the driver fills it (PostgreSQL), otherwise they are read from the message.
+//! the driver fills it (PostgreSQL, whatever the language), otherwise they are read from
+//! the message (English only). The driver's error is kept as the `source()`.
+//!
+//! [`Connection::classify`]: crate::Connection::classify
+//! [`PooledConnection::classify`]: crate::PooledConnection::classify
 
 use diesel::result::{ConnectionError, DatabaseErrorInformation, DatabaseErrorKind};
 use orm_schema::Backend;
 
-use super::{ConstraintInfo, Error};
+use super::{ConstraintInfo, DriverError, Error, ErrorCode, SqlState};
 use crate::url::redact;
 
 impl Error {
     /// Classifies a diesel error raised on a connection to `backend`.
     pub fn from_diesel(err: diesel::result::Error, backend: Backend) -> Error {
-        map_diesel(err, Some(backend))
+        map_diesel(err, Some(backend), None)
+    }
+
+    /// Classifies a diesel error raised on a connection to `backend`, with the error code
+    /// the server reported for it when it was obtained apart from the error (see the
+    /// module documentation).
+    pub fn from_diesel_with_code(
+        err: diesel::result::Error,
+        backend: Backend,
+        code: Option<ErrorCode>,
+    ) -> Error {
+        map_diesel(err, Some(backend), code)
     }
 
     /// Classifies an error from establishing a connection to `backend`; `url_redacted`
@@ -43,47 +96,181 @@ impl Error {
 impl From<diesel::result::Error> for Error {
     /// Classifies a diesel error whose backend is unknown (prefer [`Error::from_diesel`]).
     fn from(err: diesel::result::Error) -> Self {
-        map_diesel(err, None)
+        map_diesel(err, None, None)
     }
 }
 
-/// What kind of failure a database error is.
+/// What kind of failure a database error is: decided once, by [`classify`], for the error
+/// map and for the transaction abort watch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
+pub(crate) enum Class {
     Unique,
     ForeignKey,
     NotNull,
     Check,
-    Retryable,
+    /// A serialization failure (the transaction was rolled back).
+    Serialization,
+    /// A deadlock (the server rolled back the victim's transaction).
+    Deadlock,
+    /// A lock wait timed out (the statement failed; MySQL keeps the transaction).
+    LockTimeout,
     ConnectionLost,
     Other,
 }
 
-/// Classifies a diesel error.
-pub(crate) fn map_diesel(err: diesel::result::Error, backend: Option<Backend>) -> Error {
+impl Class {
+    /// Whether running the same transaction again may succeed.
+    pub(crate) fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            Class::Serialization | Class::Deadlock | Class::LockTimeout
+        )
+    }
+}
+
+/// Classifies a database error: by the server's `code` when known (given, or implied by
+/// diesel's `kind`, see [`code_of_kind`]), otherwise by diesel's `kind` and then the
+/// server's English `message` (see the module documentation).
+pub(crate) fn classify(
+    kind: &DatabaseErrorKind,
+    message: &str,
+    code: Option<&ErrorCode>,
+    backend: Option<Backend>,
+) -> Class {
+    if let Some(code) = code {
+        return class_of_code(code);
+    }
+    match kind {
+        DatabaseErrorKind::UniqueViolation => Class::Unique,
+        DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::RestrictViolation => {
+            Class::ForeignKey
+        }
+        DatabaseErrorKind::NotNullViolation => Class::NotNull,
+        DatabaseErrorKind::CheckViolation => Class::Check,
+        DatabaseErrorKind::SerializationFailure => Class::Serialization,
+        DatabaseErrorKind::ClosedConnection => Class::ConnectionLost,
+        DatabaseErrorKind::UnableToSendCommand => match classify_message(message, backend) {
+            Class::Other => Class::ConnectionLost,
+            class => class,
+        },
+        _ => classify_message(message, backend),
+    }
+}
+
+/// The class of a server's error code (the table in the module documentation).
+fn class_of_code(code: &ErrorCode) -> Class {
+    match code {
+        ErrorCode::SqlState(state) => match state.as_str() {
+            "23505" => Class::Unique,
+            "23503" | "23001" => Class::ForeignKey,
+            "23502" => Class::NotNull,
+            "23514" => Class::Check,
+            "40001" => Class::Serialization,
+            "40P01" => Class::Deadlock,
+            "55P03" => Class::LockTimeout,
+            "57P01" | "57P02" | "57P03" => Class::ConnectionLost,
+            state if state.starts_with("08") => Class::ConnectionLost,
+            _ => Class::Other,
+        },
+        ErrorCode::Mysql { number, .. } => match number {
+            1062 | 1586 | 1859 => Class::Unique,
+            1216 | 1217 | 1451 | 1452 | 1830 | 1834 => Class::ForeignKey,
+            1048 | 1364 => Class::NotNull,
+            3819 | 4025 => Class::Check,
+            1213 => Class::Deadlock,
+            1205 => Class::LockTimeout,
+            1053 | 1927 => Class::ConnectionLost,
+            _ => Class::Other,
+        },
+    }
+}
+
+/// The code diesel's `kind` stands for where the driver derived the kind from exactly one
+/// code: diesel-async's PostgreSQL conversion (see the module documentation). `None`
+/// elsewhere (several MySQL numbers share a kind; SQLite's codes are not kept).
+pub(crate) fn code_of_kind(
+    kind: &DatabaseErrorKind,
+    backend: Option<Backend>,
+) -> Option<ErrorCode> {
+    if backend != Some(Backend::Postgres) {
+        return None;
+    }
+    let state = match kind {
+        DatabaseErrorKind::UniqueViolation => "23505",
+        DatabaseErrorKind::ForeignKeyViolation => "23503",
+        DatabaseErrorKind::RestrictViolation => "23001",
+        DatabaseErrorKind::ExclusionViolation => "23P01",
+        DatabaseErrorKind::SerializationFailure => "40001",
+        DatabaseErrorKind::ReadOnlyTransaction => "25006",
+        DatabaseErrorKind::NotNullViolation => "23502",
+        DatabaseErrorKind::CheckViolation => "23514",
+        _ => return None,
+    };
+    SqlState::new(state).map(ErrorCode::SqlState)
+}
+
+/// The server's code for an error diesel reported with `kind` and `message`: on
+/// PostgreSQL the one orm's socket saw with that message (see `crate::pg_wire`), else
+/// the one diesel's kind stands for ([`code_of_kind`]).
+pub(crate) fn known_code(
+    kind: &DatabaseErrorKind,
+    message: &str,
+    backend: Option<Backend>,
+) -> Option<ErrorCode> {
+    #[cfg(feature = "postgres")]
+    if backend == Some(Backend::Postgres) {
+        if let Some(state) = crate::pg_wire::code_for(message) {
+            return Some(ErrorCode::SqlState(state));
+        }
+    }
+    #[cfg(not(feature = "postgres"))]
+    let _ = message;
+    code_of_kind(kind, backend)
+}
+
+/// Classifies a diesel error; `code` is the server's code obtained apart from the error.
+pub(crate) fn map_diesel(
+    err: diesel::result::Error,
+    backend: Option<Backend>,
+    code: Option<ErrorCode>,
+) -> Error {
     use diesel::result::Error as D;
-    let message = match err {
-        D::DatabaseError(kind, info) => return map_database_error(kind, &*info, backend),
+    let message = match &err {
+        D::DatabaseError(kind, info) => {
+            let code = code.or_else(|| known_code(kind, info.message(), backend));
+            let class = classify(kind, info.message(), code.as_ref(), backend);
+            return database_error(class, backend, code, err);
+        }
         D::NotFound => return Error::NoMatch { model: "row" },
         D::QueryBuilderError(e) => format!("cannot build the query: {e}"),
         D::DeserializationError(e) => format!("cannot read a value from the database: {e}"),
         D::SerializationError(e) => format!("cannot send a value to the database: {e}"),
-        D::RollbackErrorOnCommit {
-            rollback_error,
-            commit_error,
-        } => {
-            return match map_diesel(*commit_error, backend) {
+        D::RollbackErrorOnCommit { .. } => {
+            let D::RollbackErrorOnCommit {
+                rollback_error,
+                commit_error,
+            } = err
+            else {
+                unreachable!("matched above")
+            };
+            return match map_diesel(*commit_error, backend, code) {
                 Error::Database {
-                    message, retryable, ..
+                    message,
+                    retryable,
+                    code,
+                    source,
+                    ..
                 } => Error::Database {
                     backend,
                     message: format!(
                         "{message}; the rollback after it failed too: {rollback_error}"
                     ),
                     retryable,
+                    code,
+                    source,
                 },
                 other => other,
-            }
+            };
         }
         D::BrokenTransactionManager => {
             "the connection's transaction state is broken; discard the connection".to_owned()
@@ -94,32 +281,35 @@ pub(crate) fn map_diesel(err: diesel::result::Error, backend: Option<Backend>) -
         backend,
         message,
         retryable: false,
+        code: None,
+        source: Some(DriverError::new(err)),
     }
 }
 
-/// Classifies a database error by diesel's kind, then by the server's message.
-fn map_database_error(
-    kind: DatabaseErrorKind,
-    info: &(dyn DatabaseErrorInformation + Send + Sync),
+/// The [`Error`] of `err`, a diesel database error of class `class`; `err` is kept as its
+/// source.
+fn database_error(
+    class: Class,
     backend: Option<Backend>,
+    code: Option<ErrorCode>,
+    err: diesel::result::Error,
 ) -> Error {
-    let message = info.message();
-    let class = match kind {
-        DatabaseErrorKind::UniqueViolation => Class::Unique,
-        DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::RestrictViolation => {
-            Class::ForeignKey
-        }
-        DatabaseErrorKind::NotNullViolation => Class::NotNull,
-        DatabaseErrorKind::CheckViolation => Class::Check,
-        DatabaseErrorKind::SerializationFailure => Class::Retryable,
-        DatabaseErrorKind::ClosedConnection => Class::ConnectionLost,
-        DatabaseErrorKind::UnableToSendCommand => match classify_message(message, backend) {
-            Class::Other => Class::ConnectionLost,
-            class => class,
-        },
-        _ => classify_message(message, backend),
+    let diesel::result::Error::DatabaseError(_, info) = &err else {
+        unreachable!("only called with database errors")
     };
-    let constraint = || constraint_info(info, backend);
+    let message = info.message().to_owned();
+    let full = full_message(&**info);
+    let constraint = matches!(
+        class,
+        Class::Unique | Class::ForeignKey | Class::NotNull | Class::Check
+    )
+    .then(|| constraint_info(&**info, backend));
+    let source = DriverError::new(err);
+    let constraint = || ConstraintInfo {
+        code,
+        source: Some(source.clone()),
+        ..constraint.clone().unwrap_or_default()
+    };
     match class {
         Class::Unique => Error::UniqueViolation(constraint()),
         Class::ForeignKey => Error::ForeignKeyViolation(constraint()),
@@ -128,19 +318,25 @@ fn map_database_error(
         Class::ConnectionLost => match backend {
             Some(backend) => Error::Connection {
                 backend,
-                message: redact(message),
+                message: redact(&message),
             },
             None => Error::Database {
                 backend,
-                message: redact(message),
+                message: redact(&message),
                 retryable: false,
+                code,
+                source: Some(source),
             },
         },
-        Class::Retryable | Class::Other => Error::Database {
-            backend,
-            message: full_message(info),
-            retryable: class == Class::Retryable,
-        },
+        Class::Serialization | Class::Deadlock | Class::LockTimeout | Class::Other => {
+            Error::Database {
+                backend,
+                message: full,
+                retryable: class.is_retryable(),
+                code,
+                source: Some(source),
+            }
+        }
     }
 }
 
@@ -187,7 +383,7 @@ fn classify_sqlite(message: &str) -> Class {
     } else if message.starts_with("database is locked")
         || message.starts_with("database table is locked")
     {
-        Class::Retryable
+        Class::LockTimeout
     } else {
         Class::Other
     }
@@ -202,10 +398,10 @@ fn classify_postgres(message: &str) -> Class {
         Class::NotNull
     } else if message.contains("violates check constraint") {
         Class::Check
-    } else if message.starts_with("could not serialize access")
-        || message.starts_with("deadlock detected")
-    {
-        Class::Retryable
+    } else if message.starts_with("could not serialize access") {
+        Class::Serialization
+    } else if message.starts_with("deadlock detected") {
+        Class::Deadlock
     } else if message.starts_with("terminating connection")
         || message.starts_with("connection closed")
         || message.starts_with("server closed the connection")
@@ -230,10 +426,10 @@ fn classify_mysql(message: &str) -> Class {
         || (message.starts_with("Check constraint '") && message.contains("' is violated"))
     {
         Class::Check
-    } else if message.starts_with("Deadlock found")
-        || message.starts_with("Lock wait timeout exceeded")
-    {
-        Class::Retryable
+    } else if message.starts_with("Deadlock found") {
+        Class::Deadlock
+    } else if message.starts_with("Lock wait timeout exceeded") {
+        Class::LockTimeout
     } else if message.contains("Connection reset")
         || message.contains("Broken pipe")
         || message.contains("Connection refused")
@@ -252,7 +448,7 @@ fn classify_mysql(message: &str) -> Class {
 }
 
 /// Table, constraint and column of a constraint violation: what the driver reports, and
-/// what the message names where it reports nothing.
+/// what the message names where it reports nothing. No code and no source yet.
 fn constraint_info(
     info: &(dyn DatabaseErrorInformation + Send + Sync),
     backend: Option<Backend>,
@@ -263,6 +459,7 @@ fn constraint_info(
         constraint: info.constraint_name().map(str::to_owned),
         column: info.column_name().map(str::to_owned),
         message: message.to_owned(),
+        ..ConstraintInfo::default()
     };
     if parsed.column.is_none() {
         // PostgreSQL: `Key (email)=(a@b) already exists.`
@@ -328,7 +525,7 @@ fn parse_postgres(message: &str) -> ConstraintInfo {
             .or_else(|| between(message, "on table \"", "\""))
             .map(str::to_owned),
         column: between(message, "column \"", "\"").map(str::to_owned),
-        message: String::new(),
+        ..ConstraintInfo::default()
     }
 }
 

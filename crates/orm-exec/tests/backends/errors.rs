@@ -1,9 +1,11 @@
 //! Constraint violations and retryable failures come back as the same `Error` variant on
-//! every backend, with the names each backend reports.
+//! every backend, with the names and the code each backend reports, whatever the language
+//! of the server's messages (the `german_*` tests).
 
-use orm_exec::{Backend, Connection, ConstraintInfo, Error};
+use orm_exec::{Backend, Connection, ConstraintInfo, Error, ErrorCode};
 
 use crate::backend_test;
+use crate::support::TestDb;
 
 /// Two tables with a named UNIQUE, FOREIGN KEY, NOT NULL and CHECK constraint, written in
 /// SQL that all three backends accept.
@@ -38,6 +40,26 @@ fn violation(conn: &mut Connection, sql: &str, is_variant: fn(&Error) -> bool) -
         .expect("a constraint violation has details")
 }
 
+/// Checks the code an error carries: the SQLSTATE `pg` on PostgreSQL, one of the error
+/// numbers `mysql` on MySQL/MariaDB, none on SQLite (whose codes diesel does not keep).
+fn assert_code(code: Option<&ErrorCode>, backend: Backend, pg: &str, mysql: &[u16]) {
+    match backend {
+        Backend::Sqlite => assert_eq!(code, None),
+        Backend::Postgres => {
+            assert_eq!(code.map(ErrorCode::sqlstate), Some(pg), "{code:?}");
+            assert_eq!(code.and_then(ErrorCode::mysql_number), None);
+        }
+        Backend::Mysql => {
+            let number = code.and_then(ErrorCode::mysql_number);
+            assert!(
+                number.is_some_and(|n| mysql.contains(&n)),
+                "{code:?}, expected one of {mysql:?}"
+            );
+            assert_eq!(code.map(|c| c.sqlstate().len()), Some(5), "{code:?}");
+        }
+    }
+}
+
 fn names(info: &ConstraintInfo) -> String {
     format!("{:?} {:?} {:?}", info.table, info.constraint, info.column)
 }
@@ -52,6 +74,7 @@ backend_test!(
             |e| matches!(e, Error::UniqueViolation(_)),
         );
         assert!(names(&info).contains("email"), "{info:?}");
+        assert_code(info.code.as_ref(), db.backend, "23505", &[1062]);
         match db.backend {
             Backend::Sqlite => assert_eq!(info.table.as_deref(), Some("child")),
             Backend::Postgres => {
@@ -62,11 +85,12 @@ backend_test!(
             Backend::Mysql => assert_eq!(info.constraint.as_deref(), Some("child_email_key")),
         }
         // A duplicate primary key is a unique violation too.
-        violation(
+        let info = violation(
             &mut conn,
             "INSERT INTO child (id, parent_id, email, qty, name) VALUES (1, 1, 'b@x', 1, 'b')",
             Error::is_unique_violation,
         );
+        assert_code(info.code.as_ref(), db.backend, "23505", &[1062]);
     }
 );
 
@@ -87,12 +111,14 @@ backend_test!(
             );
             assert_eq!(info.table.as_deref(), Some("child"), "{info:?}");
         }
+        assert_code(info.code.as_ref(), db.backend, "23503", &[1452]);
         // Deleting a row that is still referenced.
-        violation(
+        let info = violation(
             &mut conn,
             "DELETE FROM parent WHERE id = 1",
             Error::is_foreign_key_violation,
         );
+        assert_code(info.code.as_ref(), db.backend, "23503", &[1451]);
     }
 );
 
@@ -107,6 +133,7 @@ backend_test!(
             |e| matches!(e, Error::NotNullViolation(_)),
         );
         assert_eq!(info.column.as_deref(), Some("name"), "{info:?}");
+        assert_code(info.code.as_ref(), db.backend, "23502", &[1048]);
         // ... and a missing value without default (MySQL 1364).
         let info = violation(
             &mut conn,
@@ -114,6 +141,7 @@ backend_test!(
             |e| matches!(e, Error::NotNullViolation(_)),
         );
         assert_eq!(info.column.as_deref(), Some("name"), "{info:?}");
+        assert_code(info.code.as_ref(), db.backend, "23502", &[1364]);
     }
 );
 
@@ -127,6 +155,8 @@ backend_test!(
             |e| matches!(e, Error::CheckViolation(_)),
         );
         assert_eq!(info.constraint.as_deref(), Some("qty_positive"), "{info:?}");
+        // MariaDB 4025, MySQL 3819.
+        assert_code(info.code.as_ref(), db.backend, "23514", &[4025, 3819]);
     }
 );
 
@@ -138,6 +168,15 @@ backend_test!(
             matches!(&err, Error::Database { backend: Some(b), retryable: false, .. } if *b == db.backend),
             "{err:?}"
         );
+        // PostgreSQL's SQLSTATE is read off the wire (diesel-async drops 42601); MySQL's
+        // number is asked back; SQLite's code is not kept.
+        assert_code(err.code(), db.backend, "42601", &[1064]);
+        // The driver's error is the source.
+        let source = std::error::Error::source(&err).expect("the driver error");
+        assert!(
+            source.downcast_ref::<diesel::result::Error>().is_some(),
+            "{source:?}"
+        );
     }
 );
 
@@ -146,55 +185,7 @@ backend_test!(
 // the second writer gets "database is locked", retryable too.
 backend_test!(
     fn deadlock_is_retryable(db: &TestDb) {
-        let mut setup = db.connect();
-        setup
-            .batch_execute(
-                "CREATE TABLE acct (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
-             INSERT INTO acct (id, n) VALUES (1, 0);
-             INSERT INTO acct (id, n) VALUES (2, 0);",
-            )
-            .unwrap();
-        if db.backend == Backend::Sqlite {
-            let mut a = db.connect();
-            let mut b = db.connect();
-            a.batch_execute("BEGIN IMMEDIATE").unwrap();
-            b.batch_execute("PRAGMA busy_timeout = 0").unwrap();
-            let err = b.execute("UPDATE acct SET n = 1 WHERE id = 1").unwrap_err();
-            assert!(err.is_retryable(), "{err:?}");
-            a.batch_execute("ROLLBACK").unwrap();
-            return;
-        }
-        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
-        let worker = |first: i32, second: i32| {
-            let url = db.url.clone();
-            let barrier = barrier.clone();
-            std::thread::spawn(move || {
-                let mut conn = Connection::establish(&url).unwrap();
-                conn.batch_execute("BEGIN").unwrap();
-                conn.execute(&format!("UPDATE acct SET n = n + 1 WHERE id = {first}"))
-                    .unwrap();
-                barrier.wait();
-                let outcome =
-                    conn.execute(&format!("UPDATE acct SET n = n + 1 WHERE id = {second}"));
-                let _ = conn.batch_execute(if outcome.is_ok() {
-                    "COMMIT"
-                } else {
-                    "ROLLBACK"
-                });
-                outcome
-            })
-        };
-        let a = worker(1, 2);
-        let b = worker(2, 1);
-        let outcomes = [a.join().unwrap(), b.join().unwrap()];
-        let errors: Vec<&Error> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
-        assert_eq!(
-            errors.len(),
-            1,
-            "exactly one side is the deadlock victim: {outcomes:?}"
-        );
-        assert!(errors[0].is_retryable(), "{:?}", errors[0]);
-        println!("{:?}: {:?}", db.backend, errors[0]);
+        deadlock(db, Language::English);
     }
 );
 
@@ -202,28 +193,293 @@ backend_test!(
 // `Error::Connection` on its next statement, on both server backends.
 backend_test!(
     fn killed_connection_is_a_connection_error(db: &TestDb) {
-        let kill = match db.backend {
-            Backend::Sqlite => return,
-            Backend::Postgres => "SELECT pg_terminate_backend(CAST({id} AS INTEGER))",
-            Backend::Mysql => "KILL {id}",
-        };
-        let mut victim = db.connect();
-        let id = match db.backend {
+        killed_connection(db, Language::English);
+    }
+);
+
+// A session the server terminates while a statement runs (PostgreSQL sends 57P01 as that
+// statement's error, MariaDB 1927) reports `Error::Connection` for that statement.
+backend_test!(
+    fn killed_during_a_statement_is_a_connection_error(db: &TestDb) {
+        killed_during_a_statement(db, Language::English);
+    }
+);
+
+/// The language of the server's messages in a test's sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Language {
+    /// The server's default (English on the test servers).
+    English,
+    /// German: PostgreSQL `lc_messages = 'de_DE.UTF-8'` (needs the locale on the server's
+    /// machine and PostgreSQL's translations), MariaDB/MySQL `lc_messages = 'de_DE'`.
+    German,
+}
+
+/// Switches `conn`'s session to `language` and checks that the server now speaks it.
+/// `false` (after printing `skipped`) when it cannot: SQLite (its messages are never
+/// translated), or a server without the German locale, which fails the test instead when
+/// `ORM_REQUIRE_ALL_BACKENDS=1`.
+fn speak(conn: &mut Connection, language: Language) -> bool {
+    let set = match (language, conn.backend()) {
+        (Language::English, _) => return true,
+        (Language::German, Backend::Sqlite) => return false,
+        (Language::German, Backend::Postgres) => "SET lc_messages = 'de_DE.UTF-8'",
+        (Language::German, Backend::Mysql) => "SET lc_messages = 'de_DE'",
+    };
+    let outcome = conn.batch_execute(set).map(|()| {
+        // A message whose English text is known: the locale is really in use.
+        let err = conn
+            .execute("SELECT * FROM orm_no_such_table")
+            .expect_err("the table does not exist");
+        err.to_string()
+    });
+    match outcome {
+        Ok(message)
+            if !message.contains("does not exist") && !message.contains("doesn't exist") =>
+        {
+            true
+        }
+        other => {
+            let why = format!(
+                "{:?} cannot send German messages ({other:?}); on Debian: apt-get install \
+                 locales, then localedef --no-archive -i de_DE -c -f UTF-8 de_DE.UTF-8",
+                conn.backend()
+            );
+            assert!(!crate::support::require_all_backends(), "{why}");
+            println!("skipped: {why}");
+            false
+        }
+    }
+}
+
+/// See `deadlock_is_retryable`; with the sessions speaking `language`.
+fn deadlock(db: &TestDb, language: Language) {
+    let mut setup = db.connect();
+    if language != Language::English && !speak(&mut setup, language) {
+        return;
+    }
+    setup
+        .batch_execute(
+            "CREATE TABLE acct (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+             INSERT INTO acct (id, n) VALUES (1, 0);
+             INSERT INTO acct (id, n) VALUES (2, 0);",
+        )
+        .unwrap();
+    if db.backend == Backend::Sqlite {
+        let mut a = db.connect();
+        let mut b = db.connect();
+        a.batch_execute("BEGIN IMMEDIATE").unwrap();
+        b.batch_execute("PRAGMA busy_timeout = 0").unwrap();
+        let err = b.execute("UPDATE acct SET n = 1 WHERE id = 1").unwrap_err();
+        assert!(err.is_retryable(), "{err:?}");
+        a.batch_execute("ROLLBACK").unwrap();
+        return;
+    }
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let worker = |first: i32, second: i32| {
+        let url = db.url.clone();
+        let barrier = barrier.clone();
+        std::thread::spawn(move || {
+            let mut conn = Connection::establish(&url).unwrap();
+            assert!(speak(&mut conn, language));
+            conn.batch_execute("BEGIN").unwrap();
+            conn.execute(&format!("UPDATE acct SET n = n + 1 WHERE id = {first}"))
+                .unwrap();
+            barrier.wait();
+            let outcome = conn.execute(&format!("UPDATE acct SET n = n + 1 WHERE id = {second}"));
+            let _ = conn.batch_execute(if outcome.is_ok() {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
+            });
+            outcome
+        })
+    };
+    let a = worker(1, 2);
+    let b = worker(2, 1);
+    let outcomes = [a.join().unwrap(), b.join().unwrap()];
+    let errors: Vec<&Error> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+    assert_eq!(
+        errors.len(),
+        1,
+        "exactly one side is the deadlock victim: {outcomes:?}"
+    );
+    println!("{:?} {language:?}: {:?}", db.backend, errors[0]);
+    assert!(errors[0].is_retryable(), "{:?}", errors[0]);
+    if db.backend == Backend::Mysql {
+        assert_code(errors[0].code(), db.backend, "", &[1213]);
+    }
+}
+
+/// See `killed_connection_is_a_connection_error`; with the victim speaking `language`.
+fn killed_connection(db: &TestDb, language: Language) {
+    let kill = match db.backend {
+        Backend::Sqlite => return,
+        Backend::Postgres => "SELECT pg_terminate_backend(CAST({id} AS INTEGER))",
+        Backend::Mysql => "KILL {id}",
+    };
+    let mut victim = db.connect();
+    if !speak(&mut victim, language) {
+        return;
+    }
+    let id = match db.backend {
+        Backend::Postgres => {
+            crate::connect::scalar_i64(&mut victim, "CAST(pg_backend_pid() AS BIGINT)")
+        }
+        _ => crate::connect::scalar_i64(&mut victim, "CAST(CONNECTION_ID() AS SIGNED)"),
+    };
+    let mut killer = db.connect();
+    killer
+        .batch_execute(&kill.replace("{id}", &id.to_string()))
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let err = victim.execute("SELECT 1").unwrap_err();
+    println!("{:?} {language:?}: {err:?}", db.backend);
+    assert!(
+        matches!(&err, Error::Connection { backend, .. } if *backend == db.backend),
+        "{err:?}"
+    );
+}
+
+/// See `killed_during_a_statement_is_a_connection_error`; with the victim speaking
+/// `language`.
+fn killed_during_a_statement(db: &TestDb, language: Language) {
+    let (kill, sleep) = match db.backend {
+        Backend::Sqlite => return,
+        Backend::Postgres => (
+            "SELECT pg_terminate_backend(CAST({id} AS INTEGER))",
+            "SELECT pg_sleep(30)",
+        ),
+        Backend::Mysql => ("KILL {id}", "SELECT SLEEP(30)"),
+    };
+    let (ids, id) = std::sync::mpsc::channel();
+    let url = db.url.clone();
+    let backend = db.backend;
+    let victim = std::thread::spawn(move || {
+        let mut victim = Connection::establish(&url).unwrap();
+        if !speak(&mut victim, language) {
+            ids.send(None).unwrap();
+            return None;
+        }
+        let id = match backend {
             Backend::Postgres => {
                 crate::connect::scalar_i64(&mut victim, "CAST(pg_backend_pid() AS BIGINT)")
             }
             _ => crate::connect::scalar_i64(&mut victim, "CAST(CONNECTION_ID() AS SIGNED)"),
         };
-        let mut killer = db.connect();
-        killer
-            .batch_execute(&kill.replace("{id}", &id.to_string()))
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        let err = victim.execute("SELECT 1").unwrap_err();
-        println!("{:?}: {err:?}", db.backend);
-        assert!(
-            matches!(&err, Error::Connection { backend, .. } if *backend == db.backend),
-            "{err:?}"
+        ids.send(Some(id)).unwrap();
+        Some(victim.execute(sleep))
+    });
+    let Some(id) = id.recv().unwrap() else {
+        return;
+    };
+    // Let the statement start.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut killer = db.connect();
+    killer
+        .batch_execute(&kill.replace("{id}", &id.to_string()))
+        .unwrap();
+    let outcome = victim
+        .join()
+        .unwrap()
+        .expect("the victim spoke the language");
+    println!("{:?} {language:?}: {outcome:?}", db.backend);
+    let err = outcome.expect_err("the statement was cut off");
+    assert!(
+        matches!(&err, Error::Connection { backend, .. } if *backend == db.backend),
+        "{err:?}"
+    );
+}
+
+// With the server's messages in German, every violation is the same variant with the same
+// code as in English (the classification goes by the code, not by the text).
+backend_test!(
+    fn german_messages_classify_the_same(db: &TestDb) {
+        let mut conn = db.connect();
+        if !speak(&mut conn, Language::German) {
+            return;
+        }
+        create_tables(&mut conn);
+        let info = violation(
+            &mut conn,
+            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'a@x', 1, 'b')",
+            |e| matches!(e, Error::UniqueViolation(_)),
         );
+        assert_code(info.code.as_ref(), db.backend, "23505", &[1062]);
+        let info = violation(
+            &mut conn,
+            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 99, 'b@x', 1, 'b')",
+            |e| matches!(e, Error::ForeignKeyViolation(_)),
+        );
+        assert_code(info.code.as_ref(), db.backend, "23503", &[1452]);
+        let info = violation(&mut conn, "DELETE FROM parent WHERE id = 1", |e| {
+            matches!(e, Error::ForeignKeyViolation(_))
+        });
+        assert_code(info.code.as_ref(), db.backend, "23503", &[1451]);
+        let info = violation(
+            &mut conn,
+            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'b@x', 1, NULL)",
+            |e| matches!(e, Error::NotNullViolation(_)),
+        );
+        assert_code(info.code.as_ref(), db.backend, "23502", &[1048]);
+        let info = violation(
+            &mut conn,
+            "INSERT INTO child (id, parent_id, email, qty) VALUES (3, 1, 'c@x', 1)",
+            |e| matches!(e, Error::NotNullViolation(_)),
+        );
+        assert_code(info.code.as_ref(), db.backend, "23502", &[1364]);
+        let info = violation(
+            &mut conn,
+            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'b@x', -1, 'b')",
+            |e| matches!(e, Error::CheckViolation(_)),
+        );
+        assert_code(info.code.as_ref(), db.backend, "23514", &[4025, 3819]);
+        // PostgreSQL sends the names in fields of their own, untranslated.
+        if db.backend == Backend::Postgres {
+            assert_eq!(info.constraint.as_deref(), Some("qty_positive"), "{info:?}");
+            assert_eq!(info.table.as_deref(), Some("child"), "{info:?}");
+        }
+    }
+);
+
+backend_test!(
+    fn german_deadlock_is_retryable(db: &TestDb) {
+        deadlock(db, Language::German);
+    }
+);
+
+backend_test!(
+    fn german_killed_connection_is_a_connection_error(db: &TestDb) {
+        killed_connection(db, Language::German);
+    }
+);
+
+backend_test!(
+    fn german_killed_during_a_statement_is_a_connection_error(db: &TestDb) {
+        killed_during_a_statement(db, Language::German);
+    }
+);
+
+// A PostgreSQL URL with a setting orm's own socket does not handle connects through
+// tokio-postgres as before: it works, and keeps at least the SQLSTATEs diesel-async keeps.
+backend_test!(
+    fn postgres_urls_beyond_orms_socket_still_connect(db: &TestDb) {
+        if db.backend != Backend::Postgres {
+            return;
+        }
+        let sep = if db.url.contains('?') { '&' } else { '?' };
+        let url = format!("{}{sep}target_session_attrs=read-write", db.url);
+        let mut conn = Connection::establish(&url).unwrap();
+        create_tables(&mut conn);
+        let info = violation(
+            &mut conn,
+            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'a@x', 1, 'b')",
+            Error::is_unique_violation,
+        );
+        assert_code(info.code.as_ref(), db.backend, "23505", &[]);
+        // (Whether a syntax error has its code here depends on whether another connection
+        // of this process saw the same message: not asserted.)
+        let err = conn.execute("SELEC 1").unwrap_err();
+        assert!(matches!(err, Error::Database { .. }), "{err:?}");
     }
 );

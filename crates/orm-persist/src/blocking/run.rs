@@ -15,7 +15,7 @@ use crate::tx::{atomic, depth, ok, SyncConn};
 /// Inserts one validated form and returns the stored model.
 fn insert_one<M: RowOps<C>, C: SyncConn>(conn: &mut C, form: M::Insert) -> Result<M> {
     let row = M::insert_row(form, now());
-    let mut rows = ok::<_, C>(M::insert(conn, vec![row]))?;
+    let mut rows = ok!(conn, M::insert(conn, vec![row]))?;
     rows.pop().ok_or_else(gone::<M>)
 }
 
@@ -44,7 +44,7 @@ pub fn bulk_create<M: RowOps<C>, C: SyncConn>(
             .into_iter()
             .map(|form| M::insert_row(form, now))
             .collect();
-        return ok::<_, C>(M::insert(conn, rows));
+        return ok!(conn, M::insert(conn, rows));
     }
     atomic(conn, |conn| {
         let mut created = Vec::with_capacity(forms.len());
@@ -54,14 +54,14 @@ pub fn bulk_create<M: RowOps<C>, C: SyncConn>(
             if chunk.is_empty() {
                 return Ok(created);
             }
-            created.extend(ok::<_, C>(M::insert(conn, chunk))?);
+            created.extend(ok!(conn, M::insert(conn, chunk))?);
         }
     })
 }
 
 /// The model with primary key `pk`, or [`orm_exec::Error::NoMatch`].
 pub fn find<M: RowOps<C>, C: SyncConn>(conn: &mut C, pk: M::PrimaryKey) -> Result<M> {
-    ok::<_, C>(M::find(conn, pk, false))?.ok_or_else(gone::<M>)
+    ok!(conn, M::find(conn, pk, false))?.ok_or_else(gone::<M>)
 }
 
 /// Instance `update`: validate, refresh `auto_now`, update by key, and replace `model`
@@ -87,13 +87,13 @@ pub fn update_pk<M: RowOps<C>, C: SyncConn>(
     let Some(changes) = prepare_changes::<M>(changes)? else {
         return Ok(None);
     };
-    let stored = ok::<_, C>(M::update_returning(conn, pk, changes))?;
+    let stored = ok!(conn, M::update_returning(conn, pk, changes))?;
     stored.ok_or_else(gone::<M>).map(Some)
 }
 
 /// Instance `delete`: [`orm_exec::Error::NoMatch`] when the row is already gone.
 pub fn delete<M: RowOps<C>, C: SyncConn>(conn: &mut C, pk: M::PrimaryKey) -> Result<()> {
-    match ok::<_, C>(M::delete_pk(conn, pk))? {
+    match ok!(conn, M::delete_pk(conn, pk))? {
         0 => Err(gone::<M>()),
         _ => Ok(()),
     }
@@ -105,12 +105,12 @@ pub fn assign<V: AssignOps<W, C>, W, C: SyncConn>(
     changes: V,
     target: W,
 ) -> Result<usize> {
-    ok::<_, C>(changes.assign(target, conn))
+    ok!(conn, changes.assign(target, conn))
 }
 
 /// QuerySet `delete`: the number of rows deleted.
 pub fn delete_where<M, W: FilterOps<M, C>, C: SyncConn>(conn: &mut C, target: W) -> Result<usize> {
-    ok::<_, C>(target.delete(conn))
+    ok!(conn, target.delete(conn))
 }
 
 /// `get_or_create`: the row `filtered` selects, or a new one from `form`.
@@ -130,17 +130,17 @@ where
     F: FilterOps<M, C> + Clone,
 {
     let form = prepare::<M>(form)?;
-    let outermost = ok::<_, C>(depth(conn))? == 0;
+    let outermost = ok!(conn, depth(conn))? == 0;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        if let Some(found) = at_most_one(ok::<_, C>(filtered.clone().load_two(conn, false))?)? {
+        if let Some(found) = at_most_one(ok!(conn, filtered.clone().load_two(conn, false))?)? {
             return Ok((found, false));
         }
         match atomic(conn, |conn| insert_one::<M, C>(conn, form.clone())) {
             Ok(created) => return Ok((created, true)),
             Err(e) if e.is_unique_violation() => {
-                let again = ok::<_, C>(filtered.clone().load_two(conn, !outermost))?;
+                let again = ok!(conn, filtered.clone().load_two(conn, !outermost))?;
                 return match at_most_one(again)? {
                     Some(found) => Ok((found, false)),
                     // The conflict was on another unique value than the lookup's.
@@ -165,18 +165,18 @@ where
     F: FilterOps<M, C> + Clone,
 {
     let create_form = prepare::<M>(form.clone())?;
-    let outermost = ok::<_, C>(depth(conn))? == 0;
+    let outermost = ok!(conn, depth(conn))? == 0;
     let mut attempt = 0;
     loop {
         attempt += 1;
         let outcome = atomic(conn, |conn| {
-            if let Some(found) = at_most_one(ok::<_, C>(filtered.clone().load_two(conn, false))?)? {
+            if let Some(found) = at_most_one(ok!(conn, filtered.clone().load_two(conn, false))?)? {
                 return update_found(conn, found, &form).map(|m| (m, false));
             }
             match atomic(conn, |conn| insert_one::<M, C>(conn, create_form.clone())) {
                 Ok(created) => Ok((created, true)),
                 Err(e) if e.is_unique_violation() => {
-                    match at_most_one(ok::<_, C>(filtered.clone().load_two(conn, true))?)? {
+                    match at_most_one(ok!(conn, filtered.clone().load_two(conn, true))?)? {
                         Some(found) => update_found(conn, found, &form).map(|m| (m, false)),
                         None => Err(e),
                     }
@@ -200,5 +200,5 @@ fn update_found<M: RowOps<C>, C: SyncConn>(conn: &mut C, found: M, form: &M::Ins
     if M::changes_empty(&changes) {
         return Ok(found);
     }
-    ok::<_, C>(M::update_returning(conn, found.pk().clone(), changes))?.ok_or_else(gone::<M>)
+    ok!(conn, M::update_returning(conn, found.pk().clone(), changes))?.ok_or_else(gone::<M>)
 }

@@ -127,14 +127,14 @@ pub mod server {
         MAX_ATTEMPTS,
     };
     use crate::ops::{AsyncAssignOps, AsyncFilterOps, AsyncRowOps};
-    use crate::tx::nonblocking::{begin, depth, finish, ok, AsyncConn};
+    use crate::tx::nonblocking::{begin, depth, finish, ok_async, AsyncConn};
 
     async fn insert_one<M: AsyncRowOps<C>, C: AsyncConn>(
         conn: &mut C,
         form: M::Insert,
     ) -> Result<M> {
         let row = M::insert_row(form, now());
-        let mut rows = ok::<_, C>(M::insert(conn, vec![row]).await)?;
+        let mut rows = ok_async!(conn, M::insert(conn, vec![row]).await)?;
         rows.pop().ok_or_else(gone::<M>)
     }
 
@@ -195,7 +195,7 @@ pub mod server {
             if chunk.is_empty() {
                 return Ok(created);
             }
-            created.extend(ok::<_, C>(M::insert(conn, chunk).await)?);
+            created.extend(ok_async!(conn, M::insert(conn, chunk).await)?);
         }
     }
 
@@ -204,7 +204,7 @@ pub mod server {
         conn: &mut C,
         pk: M::PrimaryKey,
     ) -> Result<M> {
-        ok::<_, C>(M::find(conn, pk, false).await)?.ok_or_else(gone::<M>)
+        ok_async!(conn, M::find(conn, pk, false).await)?.ok_or_else(gone::<M>)
     }
 
     /// See [`crate::blocking::run::update_pk`].
@@ -216,7 +216,7 @@ pub mod server {
         let Some(changes) = prepare_changes::<M>(changes)? else {
             return Ok(None);
         };
-        let stored = ok::<_, C>(M::update_returning(conn, pk, changes).await)?;
+        let stored = ok_async!(conn, M::update_returning(conn, pk, changes).await)?;
         stored.ok_or_else(gone::<M>).map(Some)
     }
 
@@ -225,7 +225,7 @@ pub mod server {
         conn: &mut C,
         pk: M::PrimaryKey,
     ) -> Result<()> {
-        match ok::<_, C>(M::delete_pk(conn, pk).await)? {
+        match ok_async!(conn, M::delete_pk(conn, pk).await)? {
             0 => Err(gone::<M>()),
             _ => Ok(()),
         }
@@ -237,7 +237,7 @@ pub mod server {
         changes: V,
         target: W,
     ) -> Result<usize> {
-        ok::<_, C>(changes.assign(target, conn).await)
+        ok_async!(conn, changes.assign(target, conn).await)
     }
 
     /// See [`crate::blocking::run::delete_where`].
@@ -245,7 +245,7 @@ pub mod server {
         conn: &mut C,
         target: W,
     ) -> Result<usize> {
-        ok::<_, C>(target.delete(conn).await)
+        ok_async!(conn, target.delete(conn).await)
     }
 
     /// See [`crate::blocking::run::get_or_create`].
@@ -260,18 +260,18 @@ pub mod server {
         F: AsyncFilterOps<M, C> + Clone + Send,
     {
         let form = prepare::<M>(form)?;
-        let outermost = ok::<_, C>(depth(conn))? == 0;
+        let outermost = ok_async!(conn, depth(conn))? == 0;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let rows = ok::<_, C>(filtered.clone().load_two(conn, false).await)?;
+            let rows = ok_async!(conn, filtered.clone().load_two(conn, false).await)?;
             if let Some(found) = at_most_one(rows)? {
                 return Ok((found, false));
             }
             match insert_atomic::<M, C>(conn, form.clone()).await {
                 Ok(created) => return Ok((created, true)),
                 Err(e) if e.is_unique_violation() => {
-                    let again = ok::<_, C>(filtered.clone().load_two(conn, !outermost).await)?;
+                    let again = ok_async!(conn, filtered.clone().load_two(conn, !outermost).await)?;
                     return match at_most_one(again)? {
                         Some(found) => Ok((found, false)),
                         None => Err(e),
@@ -297,7 +297,7 @@ pub mod server {
         F: AsyncFilterOps<M, C> + Clone + Send,
     {
         let create_form = prepare::<M>(form.clone())?;
-        let outermost = ok::<_, C>(depth(conn))? == 0;
+        let outermost = ok_async!(conn, depth(conn))? == 0;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -330,14 +330,14 @@ pub mod server {
         C: AsyncConn,
         F: AsyncFilterOps<M, C> + Clone + Send,
     {
-        let rows = ok::<_, C>(filtered.clone().load_two(conn, false).await)?;
+        let rows = ok_async!(conn, filtered.clone().load_two(conn, false).await)?;
         if let Some(found) = at_most_one(rows)? {
             return Ok((update_found::<M, C>(conn, found, form).await?, false));
         }
         match insert_atomic::<M, C>(conn, create_form).await {
             Ok(created) => Ok((created, true)),
             Err(e) if e.is_unique_violation() => {
-                let again = ok::<_, C>(filtered.load_two(conn, true).await)?;
+                let again = ok_async!(conn, filtered.load_two(conn, true).await)?;
                 match at_most_one(again)? {
                     Some(found) => Ok((update_found::<M, C>(conn, found, form).await?, false)),
                     None => Err(e),
@@ -358,6 +358,6 @@ pub mod server {
             return Ok(found);
         }
         let pk = found.pk().clone();
-        ok::<_, C>(M::update_returning(conn, pk, changes).await)?.ok_or_else(gone::<M>)
+        ok_async!(conn, M::update_returning(conn, pk, changes).await)?.ok_or_else(gone::<M>)
     }
 }

@@ -1,6 +1,6 @@
 //! [`RowIter`]: a blocking batched read.
 
-use orm_exec::{Connection, Error, Result};
+use orm_exec::{Connection, Result};
 use orm_schema::Model;
 
 use super::{BatchOrder, Plan, Step};
@@ -44,6 +44,9 @@ where
             if let Some(row) = self.rows.next() {
                 return Some(Ok(row));
             }
+            if let Some(refused) = self.plan.refusal() {
+                return Some(Err(refused));
+            }
             let loaded = match self.plan.next_step()? {
                 Step::First(query, slice) => load(self.conn, query, slice),
                 Step::Next(query, slice) => load(self.conn, query, slice),
@@ -74,8 +77,7 @@ impl<M: Model, W, O> std::fmt::Debug for RowIter<'_, M, W, O> {
 
 /// Loads one batch on the connection's backend.
 fn load<M, Q: Runnable<M>>(conn: &mut Connection, query: Q, slice: Slice) -> Result<Vec<M>> {
-    let backend = conn.backend();
-    let loaded = match conn {
+    let loaded = match &mut *conn {
         #[cfg(feature = "sqlite")]
         Connection::Sqlite(c) => run::sqlite::Ops::rows(query, slice, c),
         #[cfg(not(feature = "sqlite"))]
@@ -89,5 +91,5 @@ fn load<M, Q: Runnable<M>>(conn: &mut Connection, query: Q, slice: Slice) -> Res
         #[cfg(not(feature = "mysql"))]
         Connection::Mysql(c) => orm_exec::__private::unreachable_backend(c),
     };
-    loaded.map_err(|e| Error::from_diesel(e, backend))
+    conn.classify(loaded)
 }

@@ -122,6 +122,9 @@ where
                     }
                 }
             }
+            if let Some(refused) = self.plan.refusal() {
+                return Poll::Ready(Some(Err(refused)));
+            }
             let Some(step) = self.plan.next_step() else {
                 return Poll::Ready(None);
             };

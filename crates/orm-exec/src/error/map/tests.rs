@@ -1,4 +1,5 @@
-//! Unit tests of the message classification, one backend at a time.
+//! Unit tests of the classification: by code (any language), then by diesel's kind, then
+//! by the English message texts, one backend at a time.
 
 use super::*;
 
@@ -22,6 +23,7 @@ fn info(
         constraint: constraint.map(Into::into),
         column: column.map(Into::into),
         message: message.into(),
+        ..ConstraintInfo::default()
     }
 }
 
@@ -159,9 +161,14 @@ fn diesel_kinds_win_and_unknown_backend_tries_every_text() {
     let e = map_diesel(
         db_error(DatabaseErrorKind::UniqueViolation, "whatever"),
         None,
+        None,
     );
     assert!(e.is_unique_violation());
-    let e = map_diesel(db_error(DatabaseErrorKind::SerializationFailure, "x"), None);
+    let e = map_diesel(
+        db_error(DatabaseErrorKind::SerializationFailure, "x"),
+        None,
+        None,
+    );
     assert!(e.is_retryable());
     let e: Error = db_error(
         DatabaseErrorKind::Unknown,
@@ -215,4 +222,187 @@ fn mysql_io_errors_are_lost_connections() {
             e => panic!("{m}: {e:?}"),
         }
     }
+}
+
+fn sqlstate(state: &str) -> Option<ErrorCode> {
+    Some(ErrorCode::SqlState(SqlState::new(state).unwrap()))
+}
+
+fn mysql(number: u16, sqlstate: &str) -> Option<ErrorCode> {
+    Some(ErrorCode::Mysql {
+        number,
+        sqlstate: SqlState::new(sqlstate).unwrap(),
+    })
+}
+
+#[test]
+fn sqlstates_are_five_letters_or_digits() {
+    assert_eq!(SqlState::new("40P01").unwrap().as_str(), "40P01");
+    assert_eq!(SqlState::new("40P01").unwrap().to_string(), "40P01");
+    assert!(SqlState::new("4001").is_none());
+    assert!(SqlState::new("400011").is_none());
+    assert!(SqlState::new("40 01").is_none());
+    assert!(SqlState::new("4000é").is_none());
+    assert_eq!(sqlstate("23505").unwrap().to_string(), "SQLSTATE 23505");
+    assert_eq!(
+        mysql(1062, "23000").unwrap().to_string(),
+        "error 1062 (SQLSTATE 23000)"
+    );
+}
+
+/// Maps an error diesel reported as `Unknown` with a message in German, given the code
+/// the server sent with it.
+fn coded(backend: Backend, message: &str, code: Option<ErrorCode>) -> Error {
+    Error::from_diesel_with_code(db_error(DatabaseErrorKind::Unknown, message), backend, code)
+}
+
+#[test]
+fn codes_classify_whatever_the_language() {
+    let pg = Backend::Postgres;
+    let e = coded(pg, "Verklemmung (Deadlock) entdeckt", sqlstate("40P01"));
+    assert!(e.is_retryable(), "{e:?}");
+    assert_eq!(e.code(), sqlstate("40P01").as_ref());
+    let e = coded(pg, "konnte Zugriff nicht serialisieren", sqlstate("40001"));
+    assert!(e.is_retryable(), "{e:?}");
+    let e = coded(pg, "Sperrzeitüberschreitung", sqlstate("55P03"));
+    assert!(e.is_retryable(), "{e:?}");
+    let e = coded(
+        pg,
+        "Verbindung wird abgebrochen aufgrund von Anweisung des Administrators",
+        sqlstate("57P01"),
+    );
+    assert!(
+        matches!(
+            e,
+            Error::Connection {
+                backend: Backend::Postgres,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = coded(pg, "Verbindung verloren", sqlstate("08006"));
+    assert!(matches!(e, Error::Connection { .. }), "{e:?}");
+    let e = coded(pg, "doppelter Schlüsselwert", sqlstate("23505"));
+    assert!(e.is_unique_violation());
+    assert_eq!(e.code(), sqlstate("23505").as_ref());
+    assert!(coded(pg, "Fremdschlüssel", sqlstate("23503")).is_foreign_key_violation());
+    assert!(matches!(
+        coded(pg, "x", sqlstate("23502")),
+        Error::NotNullViolation(_)
+    ));
+    assert!(matches!(
+        coded(pg, "x", sqlstate("23514")),
+        Error::CheckViolation(_)
+    ));
+    // A code wins over an English text that would say otherwise.
+    let e = coded(pg, "deadlock detected", sqlstate("42601"));
+    assert!(!e.is_retryable(), "{e:?}");
+
+    let my = Backend::Mysql;
+    let e = coded(
+        my,
+        "CONSTRAINT `qpos` fehlgeschlagen: `test`.`t`",
+        mysql(4025, "23000"),
+    );
+    match &e {
+        Error::CheckViolation(info) => {
+            assert_eq!(info.code, mysql(4025, "23000"));
+            assert_eq!(e.code().and_then(ErrorCode::mysql_number), Some(4025));
+            assert_eq!(e.code().map(ErrorCode::sqlstate), Some("23000"));
+        }
+        e => panic!("{e:?}"),
+    }
+    assert!(coded(my, "Verklemmung", mysql(1213, "40001")).is_retryable());
+    assert!(coded(my, "Sperr-Timeout", mysql(1205, "HY000")).is_retryable());
+    assert!(coded(my, "Doppelter Eintrag", mysql(1062, "23000")).is_unique_violation());
+    assert!(coded(my, "Fremdschlüssel", mysql(1452, "23000")).is_foreign_key_violation());
+    assert!(matches!(
+        coded(my, "x", mysql(1048, "23000")),
+        Error::NotNullViolation(_)
+    ));
+    assert!(matches!(
+        coded(my, "x", mysql(3819, "HY000")),
+        Error::CheckViolation(_)
+    ));
+    assert!(matches!(
+        coded(my, "x", mysql(1927, "70100")),
+        Error::Connection { .. }
+    ));
+    let e = coded(my, "Syntaxfehler", mysql(1064, "42000"));
+    assert!(
+        matches!(
+            e,
+            Error::Database {
+                retryable: false,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.code(), mysql(1064, "42000").as_ref());
+}
+
+/// diesel-async derives these kinds from exactly one SQLSTATE each, so the code is given
+/// back on PostgreSQL; on the other backends a kind stands for several codes, or none is
+/// kept.
+#[test]
+fn postgres_kinds_carry_their_sqlstate() {
+    let cases = [
+        (DatabaseErrorKind::UniqueViolation, "23505"),
+        (DatabaseErrorKind::ForeignKeyViolation, "23503"),
+        (DatabaseErrorKind::RestrictViolation, "23001"),
+        (DatabaseErrorKind::NotNullViolation, "23502"),
+        (DatabaseErrorKind::CheckViolation, "23514"),
+        (DatabaseErrorKind::SerializationFailure, "40001"),
+        (DatabaseErrorKind::ExclusionViolation, "23P01"),
+        (DatabaseErrorKind::ReadOnlyTransaction, "25006"),
+    ];
+    for (kind, state) in cases {
+        let e = Error::from_diesel(db_error(kind, "irgendwas"), Backend::Postgres);
+        assert_eq!(e.code(), sqlstate(state).as_ref(), "{e:?}");
+    }
+    let e = Error::from_diesel(
+        db_error(
+            DatabaseErrorKind::UniqueViolation,
+            "UNIQUE constraint failed: t.a",
+        ),
+        Backend::Sqlite,
+    );
+    assert!(e.is_unique_violation());
+    assert_eq!(e.code(), None);
+    let e = Error::from_diesel(
+        db_error(DatabaseErrorKind::UniqueViolation, "Duplicate entry"),
+        Backend::Mysql,
+    );
+    assert_eq!(e.code(), None);
+}
+
+#[test]
+fn the_driver_error_is_the_source() {
+    use std::error::Error as _;
+    let m = "UNIQUE constraint failed: t.a";
+    let e = Error::from_diesel(
+        db_error(DatabaseErrorKind::UniqueViolation, m),
+        Backend::Sqlite,
+    );
+    let source = e.source().expect("the constraint info");
+    let driver = source.source().expect("the driver error");
+    assert_eq!(driver.to_string(), m);
+    assert!(driver.downcast_ref::<diesel::result::Error>().is_some());
+
+    let e = Error::from_diesel(
+        db_error(DatabaseErrorKind::Unknown, "syntax"),
+        Backend::Sqlite,
+    );
+    let driver = e.source().expect("the driver error");
+    assert!(driver.downcast_ref::<diesel::result::Error>().is_some());
+    assert_eq!(driver.to_string(), "syntax");
+
+    let usage = Error::Usage {
+        message: "cannot update a sliced QuerySet".into(),
+    };
+    assert!(usage.source().is_none());
+    assert_eq!(usage.backend(), None);
+    assert_eq!(usage.code(), None);
 }

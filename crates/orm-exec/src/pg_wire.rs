@@ -1,0 +1,558 @@
+//! PostgreSQL: keeping the SQLSTATE of every error the server sends.
+//!
+//! diesel-async 0.9 converts tokio-postgres' errors into diesel's and keeps the SQLSTATE
+//! only as one of eight [`DatabaseErrorKind`](diesel::result::DatabaseErrorKind)s; every
+//! other code (40P01 deadlock, 57P01 terminated session, ...) is dropped before orm sees
+//! the error, and its wrapper of tokio-postgres' `DbError` is private. So orm reads the
+//! codes off the wire: it opens the socket itself and hands tokio-postgres a [`Wire`],
+//! a socket that passes every byte through unchanged and, on the way in, notes each
+//! `ErrorResponse` message's SQLSTATE (field `C`) and message (field `M`, the text diesel
+//! reports). [`code_for`] then gives the code of the error with a given message: the
+//! error map asks it for every PostgreSQL error diesel hands over without a code.
+//!
+//! The notes are process-wide, the last [`RECENT`] errors: an error is classified right
+//! after the server sent it, so it is always among them. Two errors with the same text
+//! and different codes do not occur in PostgreSQL's messages, which name the failing
+//! object and differ per condition.
+//!
+//! What this does not see: a TLS session (the bytes on the socket are encrypted; the TLS
+//! stream would need the same wrapper), and URLs that tokio-postgres' own `connect`
+//! handles beyond hosts, ports, host addresses, the connect timeout and keepalive on or
+//! off (`target_session_attrs` other than `any`, `load_balance_hosts=random`,
+//! `tcp_user_timeout`, keepalive timings): those connect through tokio-postgres as before
+//! and their codes are the eight diesel-async keeps.
+
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+#[cfg(unix)]
+use tokio::net::UnixStream;
+use tokio_postgres::config::{Host, LoadBalanceHosts, TargetSessionAttrs};
+
+use crate::error::{Error, Result, SqlState};
+use crate::url::DatabaseUrl;
+
+/// How many recent errors [`code_for`] remembers.
+pub(crate) const RECENT: usize = 64;
+
+/// The last [`RECENT`] errors seen on any connection: (message, SQLSTATE), newest last.
+static SEEN: Mutex<VecDeque<(Box<str>, SqlState)>> = Mutex::new(VecDeque::new());
+
+/// The SQLSTATE of the most recent error whose message is `message`.
+pub(crate) fn code_for(message: &str) -> Option<SqlState> {
+    let seen = SEEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    seen.iter()
+        .rev()
+        .find(|(seen, _)| &**seen == message)
+        .map(|(_, state)| *state)
+}
+
+/// Notes an error the server sent.
+fn note(message: &str, state: SqlState) {
+    let mut seen = SEEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if seen.len() == RECENT {
+        seen.pop_front();
+    }
+    seen.push_back((message.into(), state));
+}
+
+/// Opens a diesel-async PostgreSQL connection to `url`: through a [`Wire`] when
+/// [`supports`] the URL's settings, through tokio-postgres' own `connect` otherwise.
+pub(crate) async fn open(url: &DatabaseUrl) -> Result<diesel_async::AsyncPgConnection> {
+    use diesel_async::AsyncPgConnection;
+    let tls = tokio_postgres::NoTls;
+    let config: tokio_postgres::Config = url
+        .driver_url()
+        .parse()
+        .map_err(|e| crate::establish::postgres_connect_error(&e, url))?;
+    let setup_error =
+        |e| Error::from_connection_error(e, orm_schema::Backend::Postgres, url.redacted());
+    if !supports(&config) {
+        let (client, connection) = config
+            .connect(tls)
+            .await
+            .map_err(|e| crate::establish::postgres_connect_error(&e, url))?;
+        return AsyncPgConnection::try_from_client_and_connection(client, connection)
+            .await
+            .map_err(setup_error);
+    }
+    let (client, connection) = connect(&config, tls).await.map_err(|e| match e {
+        ConnectError::Postgres(e) => crate::establish::postgres_connect_error(&e, url),
+        ConnectError::Io(e) => Error::Connection {
+            backend: orm_schema::Backend::Postgres,
+            message: format!(
+                "error connecting to server: {} (url: {})",
+                crate::url::redact(&e.to_string()),
+                url.redacted()
+            ),
+        },
+    })?;
+    // The connection's I/O runs as a task of the runtime, as diesel-async's own does; it
+    // ends when the client is dropped. A failure reaches the client's next statement.
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    AsyncPgConnection::try_from(client)
+        .await
+        .map_err(setup_error)
+}
+
+/// Whether [`connect`] handles every setting of `config` as tokio-postgres' own `connect`
+/// would.
+pub(crate) fn supports(config: &tokio_postgres::Config) -> bool {
+    // TCP keepalive is switched on or off; its timings stay the system's, which are
+    // tokio-postgres' defaults (2 hours idle), so other timings go through tokio-postgres.
+    let default_keepalive = config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60)
+        && config.get_keepalives_interval().is_none()
+        && config.get_keepalives_retries().is_none();
+    config.get_target_session_attrs() == TargetSessionAttrs::Any
+        && config.get_load_balance_hosts() == LoadBalanceHosts::Disable
+        && config.get_tcp_user_timeout().is_none()
+        && default_keepalive
+}
+
+/// Connects as tokio-postgres' `connect` does (each host in turn, each of its addresses,
+/// the connect timeout per attempt, TCP keepalive as configured, Unix sockets), over a
+/// [`Wire`]. The error is the last attempt's.
+pub(crate) async fn connect<T>(
+    config: &tokio_postgres::Config,
+    mut tls: T,
+) -> Result<
+    (
+        tokio_postgres::Client,
+        tokio_postgres::Connection<Wire, T::Stream>,
+    ),
+    ConnectError,
+>
+where
+    T: tokio_postgres::tls::MakeTlsConnect<Wire>,
+{
+    let hosts = config.get_hosts();
+    let addrs = config.get_hostaddrs();
+    let count = hosts.len().max(addrs.len());
+    if count == 0 {
+        return Err(ConnectError::Io(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "both host and hostaddr are missing",
+        )));
+    }
+    let mut last = None;
+    for i in 0..count {
+        let port = config
+            .get_ports()
+            .get(i)
+            .or_else(|| config.get_ports().first())
+            .copied()
+            .unwrap_or(5432);
+        let hostname = match hosts.get(i) {
+            Some(Host::Tcp(host)) => Some(host.as_str()),
+            _ => None,
+        };
+        let socket = match (addrs.get(i), hosts.get(i)) {
+            (Some(addr), _) => tcp(&addr.to_string(), port, config).await,
+            (None, Some(Host::Tcp(host))) => tcp(host, port, config).await,
+            #[cfg(unix)]
+            (None, Some(Host::Unix(dir))) => {
+                let path = dir.join(format!(".s.PGSQL.{port}"));
+                timed(config.get_connect_timeout(), UnixStream::connect(path))
+                    .await
+                    .map(Socket::Unix)
+            }
+            (None, _) => Err(io::Error::new(io::ErrorKind::InvalidInput, "no host")),
+        };
+        let socket = match socket {
+            Ok(socket) => socket,
+            Err(e) => {
+                last = Some(ConnectError::Io(e));
+                continue;
+            }
+        };
+        let connector = tls
+            .make_tls_connect(hostname.unwrap_or(""))
+            .map_err(|e| ConnectError::Io(io::Error::other(e.into())))?;
+        match config.connect_raw(Wire::new(socket), connector).await {
+            Ok(pair) => return Ok(pair),
+            Err(e) => last = Some(ConnectError::Postgres(e)),
+        }
+    }
+    Err(last.expect("at least one host was tried"))
+}
+
+/// The first address of `host` that accepts a TCP connection.
+async fn tcp(host: &str, port: u16, config: &tokio_postgres::Config) -> io::Result<Socket> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_keepalive(config.get_keepalives())?;
+        match timed(config.get_connect_timeout(), socket.connect(addr)).await {
+            Ok(stream) => {
+                stream.set_nodelay(true)?;
+                return Ok(Socket::Tcp(stream));
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve any addresses",
+        )
+    }))
+}
+
+/// `connect`, bounded by `timeout` when there is one.
+async fn timed<T>(
+    timeout: Option<&Duration>,
+    connect: impl std::future::Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    match timeout {
+        Some(timeout) => tokio::time::timeout(*timeout, connect)
+            .await
+            .unwrap_or_else(|_| {
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connection timed out",
+                ))
+            }),
+        None => connect.await,
+    }
+}
+
+/// Why [`connect`] failed.
+#[derive(Debug)]
+pub(crate) enum ConnectError {
+    /// No socket could be opened.
+    Io(io::Error),
+    /// tokio-postgres refused or failed the session on an open socket.
+    Postgres(tokio_postgres::Error),
+}
+
+/// An open socket to the server.
+#[derive(Debug)]
+pub(crate) enum Socket {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(UnixStream),
+}
+
+/// The socket tokio-postgres talks through: every byte passes unchanged; errors the server
+/// sends are noted for [`code_for`] (see the module documentation).
+#[derive(Debug)]
+pub(crate) struct Wire {
+    socket: Socket,
+    sniffer: Sniffer,
+}
+
+impl Wire {
+    fn new(socket: Socket) -> Wire {
+        Wire {
+            socket,
+            sniffer: Sniffer::default(),
+        }
+    }
+}
+
+/// The 8-byte SSLRequest a client may send first.
+const SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
+
+/// Follows the server's messages on a [`Wire`].
+#[derive(Debug, Default)]
+struct Sniffer {
+    /// The client's first bytes, until they tell whether TLS is requested.
+    first_write: Vec<u8>,
+    state: State,
+    /// The header of the message being read (type and length).
+    header: Vec<u8>,
+    /// Bytes of the current message's body still to come.
+    remaining: usize,
+    /// The body of an `ErrorResponse` being read.
+    error: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+enum State {
+    /// Nothing written yet.
+    #[default]
+    Start,
+    /// The client asked for TLS; the server answers with one byte.
+    AwaitSslAnswer,
+    /// Reading framed messages.
+    Messages,
+    /// TLS runs on this socket: nothing can be read here.
+    Off,
+}
+
+/// An `ErrorResponse` body larger than this is not noted.
+const MAX_ERROR: usize = 64 * 1024;
+
+impl Sniffer {
+    /// The client wrote `bytes`.
+    fn wrote(&mut self, bytes: &[u8]) {
+        if self.state != State::Start {
+            return;
+        }
+        let want = SSL_REQUEST.len() - self.first_write.len();
+        self.first_write
+            .extend_from_slice(&bytes[..bytes.len().min(want)]);
+        if self.first_write.first() == Some(&0x16) {
+            // A TLS ClientHello: direct TLS negotiation.
+            self.state = State::Off;
+        } else if !SSL_REQUEST.starts_with(&self.first_write) {
+            self.state = State::Messages;
+        } else if self.first_write.len() == SSL_REQUEST.len() {
+            self.state = State::AwaitSslAnswer;
+        }
+    }
+
+    /// The server sent `bytes`.
+    fn read(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            match self.state {
+                State::Off => return,
+                // A message before the client wrote (not in the protocol): stop following.
+                State::Start => {
+                    self.state = State::Off;
+                    return;
+                }
+                State::AwaitSslAnswer => {
+                    self.state = if bytes[0] == b'N' {
+                        State::Messages
+                    } else {
+                        State::Off
+                    };
+                    bytes = &bytes[1..];
+                }
+                State::Messages => bytes = self.message_bytes(bytes),
+            }
+        }
+    }
+
+    /// Consumes the start of `bytes` as part of the current message; returns the rest.
+    fn message_bytes<'a>(&mut self, bytes: &'a [u8]) -> &'a [u8] {
+        if self.remaining == 0 {
+            let take = (5 - self.header.len()).min(bytes.len());
+            self.header.extend_from_slice(&bytes[..take]);
+            if self.header.len() < 5 {
+                return &bytes[take..];
+            }
+            let len = u32::from_be_bytes([
+                self.header[1],
+                self.header[2],
+                self.header[3],
+                self.header[4],
+            ]) as usize;
+            self.remaining = len.saturating_sub(4);
+            let kind = self.header[0];
+            self.header.clear();
+            self.error = (kind == b'E' && self.remaining <= MAX_ERROR)
+                .then(|| Vec::with_capacity(self.remaining));
+            if self.remaining == 0 {
+                self.finish();
+            }
+            return &bytes[take..];
+        }
+        let take = self.remaining.min(bytes.len());
+        if let Some(body) = &mut self.error {
+            body.extend_from_slice(&bytes[..take]);
+        }
+        self.remaining -= take;
+        if self.remaining == 0 {
+            self.finish();
+        }
+        &bytes[take..]
+    }
+
+    /// A message ended: note it if it was an error.
+    fn finish(&mut self) {
+        let Some(body) = self.error.take() else {
+            return;
+        };
+        let mut code = None;
+        let mut message = None;
+        let mut fields = body.as_slice();
+        while let Some((&field, rest)) = fields.split_first() {
+            if field == 0 {
+                break;
+            }
+            let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+            let value = &rest[..end];
+            match field {
+                b'C' => code = std::str::from_utf8(value).ok().and_then(SqlState::new),
+                b'M' => message = Some(String::from_utf8_lossy(value).into_owned()),
+                _ => {}
+            }
+            fields = rest.get(end + 1..).unwrap_or_default();
+        }
+        if let (Some(code), Some(message)) = (code, message) {
+            note(&message, code);
+        }
+    }
+}
+
+impl AsyncRead for Wire {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = match &mut this.socket {
+            Socket::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            #[cfg(unix)]
+            Socket::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        };
+        if let Poll::Ready(Ok(())) = polled {
+            this.sniffer.read(&buf.filled()[before..]);
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Wire {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = match &mut this.socket {
+            Socket::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            #[cfg(unix)]
+            Socket::Unix(s) => Pin::new(s).poll_write(cx, buf),
+        };
+        if let Poll::Ready(Ok(written)) = polled {
+            this.sniffer.wrote(&buf[..written]);
+        }
+        polled
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.get_mut().socket {
+            Socket::Tcp(s) => Pin::new(s).poll_flush(cx),
+            #[cfg(unix)]
+            Socket::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.get_mut().socket {
+            Socket::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            #[cfg(unix)]
+            Socket::Unix(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An `ErrorResponse` with the given fields.
+    fn error_response(fields: &[(u8, &str)]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (field, value) in fields {
+            body.push(*field);
+            body.extend_from_slice(value.as_bytes());
+            body.push(0);
+        }
+        body.push(0);
+        let mut message = vec![b'E'];
+        message.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+        message.extend_from_slice(&body);
+        message
+    }
+
+    fn other_message() -> Vec<u8> {
+        let mut m = vec![b'Z'];
+        m.extend_from_slice(&5u32.to_be_bytes());
+        m.push(b'I');
+        m
+    }
+
+    #[test]
+    fn notes_errors_split_anywhere() {
+        let startup = [0u8, 0, 0, 9, 0, 3, 0, 0, 0];
+        let mut stream = other_message();
+        stream.extend(error_response(&[
+            (b'S', "FEHLER"),
+            (b'C', "40P01"),
+            (b'M', "Verklemmung (Deadlock) entdeckt #1"),
+        ]));
+        stream.extend(other_message());
+        for chunk in [1, 2, 3, 7, stream.len()] {
+            let mut sniffer = Sniffer::default();
+            sniffer.wrote(&startup);
+            assert_eq!(sniffer.state, State::Messages);
+            for part in stream.chunks(chunk) {
+                sniffer.read(part);
+            }
+            assert_eq!(sniffer.remaining, 0);
+            assert_eq!(
+                code_for("Verklemmung (Deadlock) entdeckt #1").map(|s| s.to_string()),
+                Some("40P01".to_owned())
+            );
+        }
+        assert_eq!(code_for("never sent"), None);
+        // Only the last RECENT errors are kept (checked here, not in a test of its own, as
+        // the notes are shared by the tests running in parallel).
+        for i in 0..RECENT + 1 {
+            note(&format!("recent #{i}"), SqlState::new("XX000").unwrap());
+        }
+        assert!(code_for("recent #0").is_none());
+        assert!(code_for(&format!("recent #{RECENT}")).is_some());
+    }
+
+    #[test]
+    fn settings_beyond_hosts_and_timeouts_go_through_tokio_postgres() {
+        let config = |url: &str| url.parse::<tokio_postgres::Config>().unwrap();
+        assert!(supports(&config(
+            "postgres://u@a,b:5433/db?connect_timeout=3&keepalives=0"
+        )));
+        assert!(supports(&config("host=/run/postgresql user=u")));
+        for other in [
+            "target_session_attrs=read-write",
+            "load_balance_hosts=random",
+            "tcp_user_timeout=5",
+            "keepalives_idle=60",
+        ] {
+            assert!(
+                !supports(&config(&format!("postgres://u@h/db?{other}"))),
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn follows_the_ssl_answer() {
+        let mut refused = Sniffer::default();
+        refused.wrote(&SSL_REQUEST[..3]);
+        assert_eq!(refused.state, State::Start);
+        refused.wrote(&SSL_REQUEST[3..]);
+        assert_eq!(refused.state, State::AwaitSslAnswer);
+        let mut bytes = vec![b'N'];
+        bytes.extend(error_response(&[(b'C', "28000"), (b'M', "no TLS here #2")]));
+        refused.read(&bytes);
+        assert_eq!(
+            code_for("no TLS here #2").map(|s| s.to_string()),
+            Some("28000".to_owned())
+        );
+        let mut accepted = Sniffer::default();
+        accepted.wrote(&SSL_REQUEST);
+        accepted.read(b"S\x16\x03\x03garbage");
+        assert_eq!(accepted.state, State::Off);
+        let mut direct = Sniffer::default();
+        direct.wrote(&[0x16, 3, 1]);
+        assert_eq!(direct.state, State::Off);
+    }
+}
