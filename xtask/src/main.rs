@@ -175,7 +175,8 @@ fn bench_all() -> Result<(), String> {
             format!("not benchmarked: {e}")
         }
     };
-    let mut facts = machine_facts();
+    let started = report::utc(now_secs());
+    let mut facts = machine_facts(&started);
     facts.push(("command".into(), format!("cargo {}", ARGS.join(" "))));
     facts.push(("postgres".into(), postgres));
     facts.push(("loadavg at start".into(), loadavg()));
@@ -188,9 +189,7 @@ fn bench_all() -> Result<(), String> {
         "loadavg 1 min, sampled every 5 s during the run".into(),
         samples.join(" "),
     ));
-    let rev = short_rev();
-    let date = &report::utc(now_secs())[..16];
-    let name = format!("{}-{rev}.log", date.replace(':', ""));
+    let name = format!("{}-{}.log", &started[..16].replace(':', ""), short_rev());
     let log = root().join("benches/results").join(name);
     std::fs::create_dir_all(log.parent().unwrap()).map_err(|e| e.to_string())?;
     let text = format!("{}{output}", report::Log::header_text(&facts));
@@ -238,24 +237,27 @@ fn reliability_all() -> Result<(), String> {
             std::env::var(var).unwrap_or_else(|_| default.to_string()),
         ));
     }
-    let mut facts = machine_facts();
+    let started = report::utc(now_secs());
+    let mut facts = machine_facts(&started);
     facts.push(("command".into(), format!("cargo {}", args.join(" "))));
     facts.push((
         "backends".into(),
         "sqlite, postgres, mysql (ORM_REQUIRE_ALL_BACKENDS=1)".into(),
     ));
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (&**k, &**v)).collect();
+    facts.push(("loadavg at start".into(), loadavg()));
     run_cargo(&args, &env_refs)?;
+    facts.push(("loadavg at end".into(), loadavg()));
     let text = std::fs::read_to_string(&figures)
         .map_err(|e| format!("no figures written to {}: {e}", figures.display()))?;
     let _ = std::fs::remove_file(&figures);
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort_unstable();
-    let rev = short_rev();
-    let date = &report::utc(now_secs())[..16];
-    let file = root()
-        .join("tests/results")
-        .join(format!("{}-{rev}.figures", date.replace(':', "")));
+    let file = root().join("tests/results").join(format!(
+        "{}-{}.figures",
+        &started[..16].replace(':', ""),
+        short_rev()
+    ));
     std::fs::create_dir_all(file.parent().unwrap()).map_err(|e| e.to_string())?;
     let saved = format!("{}{}\n", report::Log::header_text(&facts), lines.join("\n"));
     std::fs::write(&file, saved).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
@@ -391,7 +393,7 @@ fn short_rev() -> String {
 }
 
 /// Git revision, date, and the machine: what a reader needs to weigh the figures.
-fn machine_facts() -> Vec<(String, String)> {
+fn machine_facts(date: &str) -> Vec<(String, String)> {
     let dirty = Command::new("git")
         .args(["status", "--porcelain", "--untracked-files=no"])
         .current_dir(root())
@@ -421,7 +423,7 @@ fn machine_facts() -> Vec<(String, String)> {
         .unwrap_or_else(|| "unknown".into());
     vec![
         ("git rev".into(), rev),
-        ("date".into(), report::utc(now_secs())),
+        ("date".into(), date.to_string()),
         ("nproc".into(), command_line("nproc", &[])),
         ("cpu".into(), cpu),
         ("memory".into(), mem),

@@ -254,7 +254,10 @@ impl Figures {
             match word.split_once('=') {
                 Some((key, value))
                     if !key.is_empty()
-                        && key.chars().all(|c| c.is_ascii_lowercase() || c == '_') =>
+                        && key.starts_with(|c: char| c.is_ascii_lowercase())
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
                 {
                     fields.push((key.to_string(), value.to_string()))
                 }
@@ -466,7 +469,7 @@ figures: boolean_check backend=mysql refused=1
     #[test]
     fn figures_values_may_hold_spaces() {
         let f = Figures::parse(
-            "figures: oversized backend=mysql result=refused (cannot talk: Broken pipe) n=2",
+            "figures: oversized backend=mysql result=refused (cannot talk: Broken pipe) over_1000_chars=2",
         )
         .unwrap();
         assert_eq!(f.kind, "oversized");
@@ -478,7 +481,7 @@ figures: boolean_check backend=mysql refused=1
                     "result".to_string(),
                     "refused (cannot talk: Broken pipe)".to_string()
                 ),
-                ("n".to_string(), "2".to_string()),
+                ("over_1000_chars".to_string(), "2".to_string()),
             ]
         );
     }
