@@ -78,6 +78,41 @@ enum Target {
     AtMost(f64),
     /// ORM throughput / diesel throughput at least this.
     AtLeast(f64),
+    /// The ORM's own value below this (M1's peak RSS, in MiB).
+    OrmBelow(f64),
+    /// Recorded for reference, no target.
+    None,
+}
+
+/// What one side of a row measured.
+#[derive(Clone, Copy)]
+enum Value {
+    /// Median time per operation.
+    Time(Duration),
+    /// Operations per second.
+    PerSec(f64),
+    /// Peak resident set size, MiB.
+    MiB(f64),
+}
+
+impl Value {
+    /// The unit and the plain number of the machine-readable line.
+    fn raw(self) -> (&'static str, String) {
+        match self {
+            Value::Time(t) => ("ns", t.as_nanos().to_string()),
+            Value::PerSec(v) => ("op/s", format!("{v:.1}")),
+            Value::MiB(v) => ("MiB", format!("{v:.2}")),
+        }
+    }
+
+    /// The human column.
+    fn human(self) -> String {
+        match self {
+            Value::Time(t) => format!("{t:.2?}"),
+            Value::PerSec(v) => format!("{v:.0}"),
+            Value::MiB(v) => format!("{v:.1}"),
+        }
+    }
 }
 
 /// Median of per-operation times over `rounds` rounds, for sides that each run `ops`
@@ -133,21 +168,41 @@ fn measure<C>(
 
 fn header() {
     println!(
-        "| backend  | workload                                     |          orm |       diesel | ratio | target  | met |"
+        "| backend  | workload                                     |          orm |       diesel | ratio | target       | met |"
     );
     println!(
-        "|----------|----------------------------------------------|-------------:|-------------:|------:|---------|-----|"
+        "|----------|----------------------------------------------|-------------:|-------------:|------:|--------------|-----|"
     );
 }
 
-fn row(backend: &str, workload: &str, orm: &str, diesel: &str, ratio: f64, target: Target) {
-    let (target, met) = match target {
-        Target::AtMost(t) => (format!("<= {t:.2}"), ratio <= t),
-        Target::AtLeast(t) => (format!(">= {t:.2}"), ratio >= t),
+/// Prints one measurement twice: as a row of the human table, and as a machine-readable
+/// line (`result`, then tab-separated `key=value` fields) that `cargo xtask bench` saves
+/// in the run's log and `cargo xtask bench-report` turns into BENCHMARKS.md's tables.
+fn row(backend: &str, workload: &str, orm: Value, diesel: Value, ratio: f64, target: Target) {
+    let orm_value = match orm {
+        Value::Time(t) => t.as_secs_f64(),
+        Value::PerSec(v) | Value::MiB(v) => v,
     };
-    let met = if met { "yes" } else { "NO" };
+    let (target, met) = match target {
+        Target::AtMost(t) => (format!("ratio <= {t:.2}"), Some(ratio <= t)),
+        Target::AtLeast(t) => (format!("ratio >= {t:.2}"), Some(ratio >= t)),
+        Target::OrmBelow(t) => (format!("orm < {t} MiB"), Some(orm_value < t)),
+        Target::None => ("none".to_string(), None),
+    };
+    let met = match met {
+        Some(true) => "yes",
+        Some(false) => "NO",
+        None => "-",
+    };
     println!(
-        "| {backend:<8} | {workload:<44} | {orm:>12} | {diesel:>12} | {ratio:>5.2} | {target:<7} | {met:<3} |"
+        "| {backend:<8} | {workload:<44} | {:>12} | {:>12} | {ratio:>5.2} | {target:<12} | {met:<3} |",
+        orm.human(),
+        diesel.human()
+    );
+    let (unit, orm_raw) = orm.raw();
+    let (_, diesel_raw) = diesel.raw();
+    println!(
+        "result\tbackend={backend}\tworkload={workload}\tunit={unit}\torm={orm_raw}\tdiesel={diesel_raw}\tratio={ratio:.4}\ttarget={target}\tmet={met}"
     );
 }
 
@@ -157,8 +212,8 @@ fn report(backend: &str, workload: &str, (orm_t, diesel_t): (Duration, Duration)
     row(
         backend,
         workload,
-        &format!("{orm_t:.2?}"),
-        &format!("{diesel_t:.2?}"),
+        Value::Time(orm_t),
+        Value::Time(diesel_t),
         ratio,
         Target::AtMost(target),
     );
@@ -787,8 +842,8 @@ fn run_w6(url: &str) {
     row(
         "postgres",
         "W6 async 32 tasks x 200 gets, pool 10 (op/s)",
-        &format!("{:.0}", per_sec(orm_t)),
-        &format!("{:.0}", per_sec(diesel_t)),
+        Value::PerSec(per_sec(orm_t)),
+        Value::PerSec(per_sec(diesel_t)),
         per_sec(orm_t) / per_sec(diesel_t),
         Target::AtLeast(0.95),
     );
@@ -840,17 +895,18 @@ fn run_m1(dir: &std::path::Path) {
     row(
         "sqlite",
         "M1 stream 1 000 000 rows: peak RSS (MiB)",
-        &format!("{:.1}", orm_kib as f64 / 1024.0),
-        &format!("{:.1}", diesel_kib as f64 / 1024.0),
+        Value::MiB(orm_kib as f64 / 1024.0),
+        Value::MiB(diesel_kib as f64 / 1024.0),
         orm_kib as f64 / diesel_kib as f64,
-        Target::AtMost(f64::INFINITY),
+        Target::OrmBelow((M1_LIMIT_KIB / 1024) as f64),
     );
-    println!(
-        "  M1 peak RSS target < {} MiB: {} ({:.1} MiB); time to stream: orm {orm_t:.2?}, diesel load_iter {diesel_t:.2?} (ratio {:.2})",
-        M1_LIMIT_KIB / 1024,
-        if orm_kib < M1_LIMIT_KIB { "met" } else { "NOT met" },
-        orm_kib as f64 / 1024.0,
-        orm_t.as_secs_f64() / diesel_t.as_secs_f64()
+    row(
+        "sqlite",
+        "M1 stream 1 000 000 rows: time to stream",
+        Value::Time(orm_t),
+        Value::Time(diesel_t),
+        orm_t.as_secs_f64() / diesel_t.as_secs_f64(),
+        Target::None,
     );
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));

@@ -90,7 +90,7 @@ backend_test!(
     fn exhausted_pool_times_out_for_orm_operations(db: &TestDb) {
         db.connect().create_all(&models()).unwrap();
         let wait = Duration::from_millis(300);
-        let tried = runtime(2).block_on(async {
+        let (tried, timed_out, hung) = runtime(2).block_on(async {
             // deadpool waits forever by default (deadpool #9); orm sets every timeout.
             let defaults = Database::connect(&db.url).await.unwrap();
             let config = defaults.config();
@@ -106,14 +106,21 @@ backend_test!(
                 .await
                 .unwrap();
             let held = pool.get().await.unwrap();
-            let mut tried = 0;
+            let (mut tried, mut timed_out, mut hung) = (0, 0, 0);
             let mut check = |what: &str, outcome: Result<(), Error>, took: Duration| {
                 tried += 1;
                 match outcome {
-                    Err(Error::PoolTimeout { waited }) => assert!(waited >= wait, "{what}"),
+                    Err(Error::PoolTimeout { waited }) => {
+                        assert!(waited >= wait, "{what}");
+                        timed_out += 1;
+                    }
                     other => panic!("{what}: expected PoolTimeout, got {other:?}"),
                 }
-                assert!(took < wait + Duration::from_secs(2), "{what} took {took:?}");
+                // Not back within the wait and 2 s more: counted as hung.
+                if took >= wait + Duration::from_secs(2) {
+                    eprintln!("{what} took {took:?}");
+                    hung += 1;
+                }
             };
             let t = Instant::now();
             let r = Note::objects().all(&pool).await.map(drop);
@@ -147,13 +154,14 @@ backend_test!(
                     Err(e) => panic!("the released connection does not serve: {e:?}"),
                 }
             }
-            tried
+            (tried, timed_out, hung)
         });
         assert_eq!(count_rows(&mut db.connect(), "notes"), 1);
         figures!(
-            "exhausted_pool backend={} operations={tried} timed_out={tried} hung=0",
+            "exhausted_pool backend={} operations={tried} timed_out={timed_out} hung={hung}",
             db.backend
         );
+        assert_eq!((tried, timed_out, hung), (4, 4, 0));
     }
 );
 
@@ -257,6 +265,7 @@ fn killed_in_the_middle_of_a_load(db: &TestDb) {
             })
         })
         .collect();
+    let workers_started = workers.len();
     std::thread::sleep(Duration::from_millis(400));
     let ops_before = ops.load(Ordering::Relaxed);
     let killed = kill_sessions(db, &app);
@@ -284,16 +293,18 @@ fn killed_in_the_middle_of_a_load(db: &TestDb) {
         }
         later
     });
+    let pool_size = pool.config().max_size;
     drop(pool);
     let errors = errors.lock().unwrap().clone();
     let during = errors.iter().filter(|(after, _, _)| !after).count();
     let after = errors.iter().filter(|(after, _, _)| *after).count();
     figures!(
-        "killed_under_load backend={} workers={WORKERS} pool={POOL} killed={killed} \
+        "killed_under_load backend={} workers={workers_started} pool={pool_size} killed={killed} \
          ops_before={ops_before} ops_total={ops_total} errors_in_flight={during} \
          errors_after_kill={after} later_ok={later}",
         db.backend
     );
+    assert_eq!((workers_started, pool_size), (WORKERS, POOL));
     assert!(killed >= 1, "no session to kill");
     assert!(ops_total > ops_before, "no operation after the kill");
     let untyped: Vec<_> = errors.iter().filter(|(_, _, typed)| !typed).collect();
@@ -431,8 +442,9 @@ backend_test!(
         drop(pool);
         let partial: Vec<_> = groups.iter().filter(|(_, c)| **c != 2).collect();
         let committed_dropped = groups.len() - completed.len();
+        let transactions = completed.len() as u64 + dropped + failed.len() as u64;
         figures!(
-            "dropped_transactions backend={} transactions={TRANSACTIONS} \
+            "dropped_transactions backend={} transactions={transactions} \
              completed={} dropped={dropped} failed={} committed_before_drop={committed_dropped} \
              partial={} markers_visible={visible}/{markers} open_transactions={open_elsewhere} \
              seed={}",
@@ -443,7 +455,7 @@ backend_test!(
             seed
         );
         assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(completed.len() as u64 + dropped, TRANSACTIONS);
+        assert_eq!(transactions, TRANSACTIONS);
         assert!(dropped >= TRANSACTIONS / 10, "too few drops: {dropped}");
         assert!(partial.is_empty(), "partial writes: {partial:?}");
         for n in &completed {
@@ -526,6 +538,8 @@ fn sqlite_sigkill_mid_bulk_create_keeps_all_or_none() {
     let mut rng = Rng::from_env();
     let mut rows_after = Vec::new();
     let mut next_batch = 0;
+    let (mut kills, mut integrity_ok, mut partial_batches) = (0, 0, 0);
+    let mut batch_sizes = std::collections::BTreeSet::new();
     for _ in 0..KILLS {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
@@ -554,6 +568,7 @@ fn sqlite_sigkill_mid_bulk_create_keeps_all_or_none() {
         child.kill().unwrap(); // SIGKILL on Unix
         let status = child.wait().unwrap();
         assert!(!status.success());
+        kills += 1;
         for line in lines {
             if let Some(n) = line.unwrap().strip_prefix("child: committed ") {
                 committed.push(n.parse().unwrap());
@@ -571,9 +586,11 @@ fn sqlite_sigkill_mid_bulk_create_keeps_all_or_none() {
             ))
             .unwrap();
         assert_eq!(check, "ok");
+        integrity_ok += 1;
         let rows = usize::try_from(count_rows(&mut conn, "persist_tags")).unwrap();
         // Every batch the child reported is there; the one it was writing is there whole
         // (committed, the kill came before its line) or not at all.
+        partial_batches += usize::from(rows % BATCH != 0);
         assert_eq!(rows % BATCH, 0, "a partial batch: {rows} rows");
         let batches = rows / BATCH;
         assert!(
@@ -586,16 +603,21 @@ fn sqlite_sigkill_mid_bulk_create_keeps_all_or_none() {
                 .filter(persist_tags::name.startswith(&format!("b{b}-")))
                 .count(&mut conn)
                 .unwrap();
+            batch_sizes.insert(n);
             assert_eq!(n as usize, BATCH, "batch {b}");
         }
         rows_after.push(rows);
         next_batch = batches;
     }
+    // Every stored batch was counted whole, so this is the one size they all have.
+    let batch = batch_sizes.iter().max().copied().unwrap_or(0);
     figures!(
-        "sigkill_bulk_create kills={KILLS} batch={BATCH} rows_after_each={rows_after:?} \
-         partial_batches=0 integrity=ok seed={}",
+        "sigkill_bulk_create kills={kills} batch={batch} rows_after_each={rows_after:?} \
+         partial_batches={partial_batches} integrity_checks_ok={integrity_ok} seed={}",
         rng.seed()
     );
+    assert_eq!((kills, integrity_ok, partial_batches), (KILLS, KILLS, 0));
+    assert_eq!(batch_sizes.len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -611,10 +633,12 @@ fn refused(url: &str, backend: Backend) {
     let started = Instant::now();
     let blocking = Connection::establish(url);
     let blocking_took = started.elapsed();
+    let (mut attempts, mut connection_errors) = (0, 0);
     for (what, outcome, took) in [
         ("pool", pooled.map(drop), pooled_took),
         ("blocking", blocking.map(drop), blocking_took),
     ] {
+        attempts += 1;
         match outcome {
             Err(Error::Connection {
                 backend: b,
@@ -622,6 +646,7 @@ fn refused(url: &str, backend: Backend) {
             }) => {
                 assert_eq!(b, backend);
                 assert!(!message.contains("s3cret"), "{message}");
+                connection_errors += 1;
             }
             other => panic!("{what} {url}: expected a connection error, got {other:?}"),
         }
@@ -631,7 +656,7 @@ fn refused(url: &str, backend: Backend) {
         );
     }
     figures!(
-        "refused backend={backend} attempts=2 connection_errors=2 \
+        "refused backend={backend} attempts={attempts} connection_errors={connection_errors} \
          pool_took={pooled_took:?} blocking_took={blocking_took:?}"
     );
 }

@@ -131,9 +131,11 @@ backend_test!(
                 .unwrap();
         }
         let mut checks = 0usize;
+        let mut payloads = 0usize;
 
         // Every payload stored as a value comes back as written.
         for payload in PAYLOADS {
+            payloads += 1;
             let note = Note::objects()
                 .create(&mut conn, NewNote::new(*payload))
                 .unwrap();
@@ -236,7 +238,9 @@ backend_test!(
 
         // Names written as SQL never reach SQL.
         let mut refused = 0usize;
+        let (mut paths, mut orderings) = (0usize, 0usize);
         for path in PATHS {
+            paths += 1;
             for value in ["x", "1"] {
                 assert!(Note::objects().filter_by(path, value).is_err(), "{path:?}");
                 assert!(Note::objects().exclude_by(path, value).is_err(), "{path:?}");
@@ -249,6 +253,7 @@ backend_test!(
             refused += 1;
         }
         for ordering in ORDERINGS {
+            orderings += 1;
             assert!(
                 Note::objects().order_by_names(&[ordering]).is_err(),
                 "{ordering:?}"
@@ -273,24 +278,22 @@ backend_test!(
             .unwrap();
         assert_eq!(first.text, PAYLOADS[0]);
         let counts = table_counts(&mut conn);
-        assert_eq!(
-            counts,
-            [
-                ("notes", (4 + PAYLOADS.len()) as i64),
-                ("albums", 1),
-                ("tracks", 1),
-                ("kitchen", 0),
-                ("persist_tags", 0)
-            ]
-        );
+        let want = [
+            ("notes", (4 + PAYLOADS.len()) as i64),
+            ("albums", 1),
+            ("tracks", 1),
+            ("kitchen", 0),
+            ("persist_tags", 0),
+        ];
+        let intact = counts.iter().zip(&want).filter(|(c, w)| c == w).count();
         figures!(
-            "injection backend={} payloads={} bound_checks={checks} paths={} \
-             orderings={} refused={refused} tables_intact=5/5 failures=0",
+            "injection backend={} payloads={payloads} bound_checks={checks} paths={paths} \
+             orderings={orderings} refused={refused} tables_intact={intact}/{}",
             db.backend,
-            PAYLOADS.len(),
-            PATHS.len(),
-            ORDERINGS.len(),
+            counts.len(),
         );
+        assert_eq!(counts, want);
+        assert_eq!(payloads, PAYLOADS.len());
     }
 );
 
@@ -374,10 +377,12 @@ backend_test!(
             .unwrap();
         let valid = || kitchen_form(note.id, "pan", "cook@example.com");
         let mut refused = 0usize;
+        let (mut cases, mut invalid_rows) = (0usize, 0i64);
 
         // The valid form is refused for nothing: what follows fails for its own reason.
         valid().validate().unwrap();
         for (field, code, breaks) in breakers() {
+            cases += 1;
             let mut form = valid();
             breaks(&mut form);
             let err = form.validate().unwrap_err();
@@ -405,7 +410,9 @@ backend_test!(
                 "{invalid}"
             );
             refused += 3;
-            assert_eq!(count_rows(&mut conn, "kitchen"), 0, "{field}/{code}");
+            let written = count_rows(&mut conn, "kitchen");
+            invalid_rows += written;
+            assert_eq!(written, 0, "{field}/{code}");
         }
 
         // Updates: a stored row, then every breaker as a change set.
@@ -506,7 +513,10 @@ backend_test!(
             .unwrap_err();
         assert!(err.is_foreign_key_violation(), "{err:?}");
         constraints += 1;
-        assert_eq!(count_rows(&mut conn, "kitchen"), 1);
+        // The one valid row stored for the updates, nothing else.
+        let kitchen_rows = count_rows(&mut conn, "kitchen");
+        invalid_rows += kitchen_rows - 1;
+        assert_eq!(kitchen_rows, 1);
         assert_eq!(count_rows(&mut conn, "notes"), 1);
 
         // By-name values that do not convert to the field's kind name the field.
@@ -534,11 +544,13 @@ backend_test!(
             by_name += 1;
         }
         figures!(
-            "bad_input backend={} validator_cases={} refusals={refused} \
-             constraint_cases={constraints} by_name_values={by_name} invalid_rows_written=0 failures=0",
+            "bad_input backend={} validator_cases={cases} refusals={refused} \
+             constraint_cases={constraints} by_name_values={by_name} \
+             invalid_rows_written={invalid_rows}",
             db.backend,
-            breakers().len(),
         );
+        assert_eq!(cases, breakers().len());
+        assert_eq!(invalid_rows, 0);
     }
 );
 
@@ -557,22 +569,24 @@ backend_test!(
             .bind::<BigInt, _>(note.id)
             .execute()
             .unwrap_err();
-        match db.backend {
-            orm::Backend::Postgres => assert!(matches!(err, Error::Database { .. }), "{err:?}"),
-            _ => assert!(matches!(err, Error::CheckViolation(_)), "{err:?}"),
-        }
+        let refused = usize::from(match db.backend {
+            orm::Backend::Postgres => matches!(err, Error::Database { .. }),
+            _ => matches!(err, Error::CheckViolation(_)),
+        });
+        assert_eq!(refused, 1, "{err:?}");
         let stored = Note::objects()
             .get(&mut conn, notes::id.eq(note.id))
             .unwrap();
         assert!(!stored.completed);
-        assert_eq!(
-            Note::objects()
-                .filter(notes::completed.eq(false))
-                .count(&mut conn)
-                .unwrap(),
-            1
+        let still_false = Note::objects()
+            .filter(notes::completed.eq(false))
+            .count(&mut conn)
+            .unwrap();
+        figures!(
+            "boolean_check backend={} refused={refused} rows_still_false={still_false}",
+            db.backend
         );
-        figures!("boolean_check backend={} refused=1", db.backend);
+        assert_eq!(still_false, 1);
     }
 );
 
@@ -606,19 +620,23 @@ backend_test!(
             body: Some("x".repeat(SIZE)),
             ..kitchen_form(note.id, "big", "big@example.com")
         };
+        let sent = form.body.as_ref().map_or(0, String::len);
         let outcome = Kitchen::objects().create(&mut conn, form);
         let mut fresh = db.connect();
         let result = match &outcome {
             Ok(_) => "stored".to_owned(),
             Err(e) => format!("refused ({e})"),
         };
-        match (outcome, limit) {
+        assert_eq!(sent, SIZE);
+        // The bytes read back: the whole value, or nothing (no row written).
+        let read_back = match (outcome, limit) {
             (Ok(row), limit) => {
                 assert!(limit.is_none_or(|l| l > SIZE), "{limit:?}");
                 let got = Kitchen::objects()
                     .get(&mut fresh, kitchen::id.eq(row.id))
                     .unwrap();
                 assert_eq!(got.body.len(), SIZE);
+                got.body.len()
             }
             (Err(err), Some(limit)) if limit <= SIZE => {
                 assert!(
@@ -626,9 +644,10 @@ backend_test!(
                     "{err:?}"
                 );
                 assert_eq!(count_rows(&mut fresh, "kitchen"), 0);
+                0
             }
             (Err(err), limit) => panic!("refused under the limit {limit:?}: {err:?}"),
-        }
+        };
         // Later work goes on, on a fresh connection.
         Kitchen::objects()
             .create(
@@ -637,7 +656,8 @@ backend_test!(
             )
             .unwrap();
         figures!(
-            "oversized backend={} bytes={SIZE} server_limit={limit:?} result={result}",
+            "oversized backend={} bytes_sent={sent} bytes_read_back={read_back} \
+             server_limit={limit:?} result={result}",
             db.backend
         );
     }

@@ -39,7 +39,7 @@ fn setup(db: &TestDb) -> tokio::runtime::Runtime {
 backend_test!(
     fn get_or_create_64_callers_half_in_transactions(db: &TestDb) {
         let runtime = setup(db);
-        let (pks, created, errors, retries) = runtime.block_on(async {
+        let (callers, pks, created, errors, retries) = runtime.block_on(async {
             let pool = Database::builder(&db.url)
                 .max_size(16)
                 .build()
@@ -87,6 +87,7 @@ backend_test!(
                 .collect();
             let (mut pks, mut created, mut errors) = (Vec::new(), 0, Vec::new());
             let mut retries = 0;
+            let callers = calls.len();
             for call in calls {
                 let (outcome, retried) = call.await.unwrap();
                 retries += retried;
@@ -98,10 +99,10 @@ backend_test!(
                     Err(e) => errors.push(e.to_string()),
                 }
             }
-            (pks, created, errors, retries)
+            (callers, pks, created, errors, retries)
         });
         figures!(
-            "get_or_create backend={} callers={CALLERS} ok={} created={created} errors={} \
+            "get_or_create backend={} callers={callers} ok={} created={created} errors={} \
              transaction_retries={}",
             db.backend,
             pks.len(),
@@ -109,6 +110,7 @@ backend_test!(
             retries
         );
         assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(callers, CALLERS);
         assert_eq!(pks.len(), CALLERS);
         assert!(pks.iter().all(|pk| *pk == pks[0]), "{pks:?}");
         assert_eq!(created, 1);
@@ -122,7 +124,7 @@ backend_test!(
         let counter = Counter::objects()
             .create(&mut db.connect(), NewCounter::new("hits"))
             .unwrap();
-        let (oks, errors) = runtime.block_on(async {
+        let (callers, oks, errors) = runtime.block_on(async {
             let pool = Database::builder(&db.url)
                 .max_size(16)
                 .build()
@@ -145,6 +147,7 @@ backend_test!(
                 })
                 .collect();
             let (mut oks, mut errors) = (0, Vec::new());
+            let callers = calls.len();
             for call in calls {
                 match call.await.unwrap() {
                     Ok(1) => oks += 1,
@@ -152,7 +155,7 @@ backend_test!(
                     Err(e) => errors.push(e.to_string()),
                 }
             }
-            (oks, errors)
+            (callers, oks, errors)
         });
         let mut conn = db.connect();
         let stored = Counter::objects()
@@ -160,24 +163,28 @@ backend_test!(
             .unwrap();
         // 1 + 2 + ... + 64: each caller adds a different step, so a lost update or a
         // double apply changes the sum.
-        let want = i64::try_from(CALLERS * (CALLERS + 1) / 2).unwrap();
+        let want = i64::try_from(callers * (callers + 1) / 2).unwrap();
         figures!(
-            "increments backend={} callers={CALLERS} ok={oks} errors={} sum={} want={want}",
+            "increments backend={} callers={callers} ok={oks} errors={} sum={} want={want}",
             db.backend,
             errors.len(),
             stored.value
         );
+        assert_eq!(callers, CALLERS);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(stored.value, want);
     }
 );
 
 /// One writer's work: creates, an atomic increment, a read-then-write transaction, a
-/// small bulk_create and a get_or_create, `rounds` times. Returns the errors it saw.
-fn blocking_writer(url: &str, writer: usize, rounds: usize, counter: i64) -> Vec<String> {
+/// small bulk_create and a get_or_create, `rounds` times. Returns the errors it saw and
+/// the number of writes it made.
+fn blocking_writer(url: &str, writer: usize, rounds: usize, counter: i64) -> (Vec<String>, usize) {
     let mut conn = orm::Connection::establish(url).unwrap();
     let mut errors = Vec::new();
+    let mut writes = 0;
     let mut record = |r: Result<(), Error>| {
+        writes += 1;
         if let Err(e) = r {
             errors.push(e.to_string());
         }
@@ -214,7 +221,7 @@ fn blocking_writer(url: &str, writer: usize, rounds: usize, counter: i64) -> Vec
                 .map(drop),
         );
     }
-    errors
+    (errors, writes)
 }
 
 #[cfg(feature = "sqlite")]
@@ -231,19 +238,23 @@ fn sqlite_16_writers_never_see_database_is_locked() {
     // 16 OS threads, each with its own blocking connection.
     let started = Instant::now();
     let url = db.url.as_str();
-    let thread_errors: Vec<String> = std::thread::scope(|s| {
+    let (threads, thread_writes, thread_errors) = std::thread::scope(|s| {
         let writers: Vec<_> = (0..WRITERS)
             .map(|w| s.spawn(move || blocking_writer(url, w, ROUNDS, counter.id)))
             .collect();
-        writers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap())
-            .collect()
+        let threads = writers.len();
+        let (mut writes, mut errors) = (0, Vec::new());
+        for writer in writers {
+            let (e, w) = writer.join().unwrap();
+            errors.extend(e);
+            writes += w;
+        }
+        (threads, writes, errors)
     });
     let threads_took = started.elapsed();
 
     // 16 tasks on a pool of 16 connections.
-    let task_errors: Vec<String> = runtime(4).block_on(async {
+    let (tasks, task_writes, task_errors) = runtime(4).block_on(async {
         let pool = Database::builder(&db.url)
             .max_size(16)
             .build()
@@ -253,8 +264,9 @@ fn sqlite_16_writers_never_see_database_is_locked() {
             .map(|w| {
                 let pool = pool.clone();
                 tokio::spawn(async move {
-                    let mut errors = Vec::new();
+                    let (mut errors, mut writes) = (Vec::new(), 0);
                     for round in 0..ROUNDS {
+                        writes += 3;
                         let name = format!("t{w}-r{round}");
                         if let Err(e) = Tag::objects().create(&pool, tag(&name)).await {
                             errors.push(e.to_string());
@@ -281,32 +293,35 @@ fn sqlite_16_writers_never_see_database_is_locked() {
                             errors.push(e.to_string());
                         }
                     }
-                    errors
+                    (errors, writes)
                 })
             })
             .collect();
-        let mut errors = Vec::new();
+        let count = tasks.len();
+        let (mut writes, mut errors) = (0, Vec::new());
         for task in tasks {
-            errors.extend(task.await.unwrap());
+            let (e, w) = task.await.unwrap();
+            errors.extend(e);
+            writes += w;
         }
-        errors
+        (count, writes, errors)
     });
 
     let mut conn = db.connect();
-    let writes_per_thread_round = 5;
-    let writes_per_task_round = 3;
-    let total_writes = WRITERS * ROUNDS * (writes_per_thread_round + writes_per_task_round);
+    let total_writes = thread_writes + task_writes;
     let errors: Vec<&String> = thread_errors.iter().chain(&task_errors).collect();
     let locked = errors
         .iter()
         .filter(|e| e.contains("locked") || e.contains("busy"))
         .count();
     figures!(
-        "sqlite_writers writers={WRITERS}+{WRITERS} writes={total_writes} errors={} \
+        "sqlite_writers writers={threads}+{tasks} writes={total_writes} errors={} \
          locked={locked} threads_took={threads_took:?}",
         errors.len()
     );
     assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!((threads, tasks), (WRITERS, WRITERS));
+    assert_eq!(total_writes, WRITERS * ROUNDS * (5 + 3));
     let stored = Counter::objects()
         .get(&mut conn, persist_counters::id.eq(counter.id))
         .unwrap();
@@ -397,7 +412,7 @@ backend_test!(
         });
         let ops = outcome.unwrap();
         figures!(
-            "one_connection_pool backend={} operations={ops} failures=0",
+            "one_connection_pool backend={} operations={ops}",
             db.backend
         );
     }
@@ -422,17 +437,24 @@ backend_test!(
         }
         // Every returned row is the stored one (MySQL: no id by arithmetic).
         let stored = Kitchen::objects().all(&mut conn).unwrap();
+        let stored_rows = stored.len();
         let mut by_id: std::collections::HashMap<_, _> =
             stored.into_iter().map(|k| (k.id, k)).collect();
-        for k in &kitchens {
-            assert_eq!(by_id.remove(&k.id).as_ref(), Some(k));
-        }
-        assert!(by_id.is_empty());
+        let differing: Vec<_> = kitchens
+            .iter()
+            .filter(|k| by_id.remove(&k.id).as_ref() != Some(*k))
+            .collect();
+        let binds = kitchens.len() * columns;
         figures!(
-            "bind_limit backend={} rows={ROWS} binds={} failures=0",
+            "bind_limit backend={} rows={} stored={stored_rows} binds={binds} \
+             returned_differing_from_stored={}",
             db.backend,
-            ROWS * columns
+            kitchens.len(),
+            differing.len(),
         );
-        assert!(ROWS * columns > 65_535);
+        assert!(differing.is_empty(), "{differing:?}");
+        assert!(by_id.is_empty());
+        assert_eq!(stored_rows, ROWS);
+        assert!(binds > 65_535);
     }
 );

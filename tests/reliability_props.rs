@@ -632,8 +632,10 @@ fn sqlite_refuses_decimals_it_would_round() {
         assert!(err.to_string().contains("significant digits"), "{err}");
         refused += 1;
     }
-    assert_eq!(support::count_rows(&mut conn, "rel_kinds"), 0);
+    let written = support::count_rows(&mut conn, "rel_kinds");
+    assert_eq!(written, 0);
     // 15 digits, and longer values whose trailing zeros are not significant, are kept.
+    let mut kept = 0;
     for text in [
         "-999999999.999999",
         "123456789012.345",
@@ -645,6 +647,10 @@ fn sqlite_refuses_decimals_it_would_round() {
             .get(&mut conn, rel_kinds::id.eq(row.id))
             .unwrap();
         assert_eq!(got.amount, form.amount, "{text}");
+        kept += 1;
     }
-    figures!("sqlite_decimal_refusal refused={refused} kept=3");
+    figures!(
+        "sqlite_decimal_refusal refused={refused} rows_written_by_refused={written} kept={kept}"
+    );
+    assert_eq!((refused, kept), (3, 3));
 }

@@ -34,8 +34,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// loads them (`$q` the query, `$c` the connection): diesel-async's `load` on the servers;
 /// on SQLite, diesel's own `load` run on the connection through `spawn_blocking` (inline,
 /// see `InlineSqlite`), which builds each model straight from SQLite's row instead of
-/// copying every row into an owned row first as `SyncConnectionWrapper::load` does (that
-/// copy cost 2.3–3.6x blocking diesel on loads of 100 to 10 000 rows).
+/// copying every row into an owned row first as `SyncConnectionWrapper::load` does (a copy
+/// and an allocation per field of every row; BENCHMARKS.md's A1 rows measure the result
+/// against blocking diesel).
 macro_rules! async_backend_ops {
     (
         $module:ident, $feature:literal, $db:ty, $conn:ty, $doc:literal,

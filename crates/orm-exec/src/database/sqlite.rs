@@ -2,13 +2,14 @@
 //!
 //! diesel-async drives a synchronous diesel connection through `SyncConnectionWrapper`,
 //! which hands every statement to a [`SpawnBlocking`] runtime. Its default, tokio's
-//! `spawn_blocking`, costs a thread hand-off per statement (7–15x blocking diesel on small
-//! queries, measured here). [`InlineSqlite`] runs the statement on the calling thread
-//! instead:
+//! `spawn_blocking`, costs a thread hand-off and a wake-up per statement, which for a small
+//! query is far more than the query itself. [`InlineSqlite`] runs the statement on the
+//! calling thread instead (BENCHMARKS.md, rows A1, has the measured cost against blocking
+//! diesel):
 //!
 //! - on a multi-thread tokio runtime, inside `tokio::task::block_in_place`, which moves the
-//!   worker's other tasks to another thread while SQLite works (2.5 µs per get-by-pk, the
-//!   same as blocking diesel);
+//!   worker's other tasks to another thread while SQLite works, so the statement itself
+//!   runs as blocking diesel runs it;
 //! - on a current-thread runtime, where `block_in_place` panics, on tokio's blocking pool
 //!   (`spawn_blocking`). If that future is dropped before the statement ends, dropping it
 //!   waits for the statement: the connection is never shared with a statement still running,
