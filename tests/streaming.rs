@@ -350,13 +350,6 @@ fn streams_are_send() {
     });
 }
 
-#[test]
-#[should_panic(expected = "a batch holds at least one row")]
-fn a_zero_batch_is_refused() {
-    let mut conn = orm::Connection::establish("sqlite::memory:").unwrap();
-    let _ = Note::objects().iter(&mut conn, 0);
-}
-
 backend_test!(
     fn a_batch_of_zero_is_a_usage_error_not_a_panic(db: &TestDb) {
         let mut conn = db.connect();

@@ -55,6 +55,7 @@ diesel::define_sql_function! {
 /// `text` in lower case by Unicode's simple case mapping: each character that lowers to
 /// one character is replaced by it, the others are kept (what PostgreSQL's and MariaDB's
 /// `lower()` do for the letters of every alphabet). SQLite's own `lower()` folds ASCII only.
+#[cfg(feature = "sqlite")]
 pub(crate) fn unicode_lower(text: &str) -> String {
     text.chars()
         .map(|c| {
