@@ -136,12 +136,9 @@ fn rename(conn: &mut Connection, id: i32, name: &str) -> orm::Result<usize> {
         .execute()
 }
 
-/// Two transactions lock two rows in opposite orders; the server ends one of them with a
-/// deadlock, whose closure swallows the error, writes a note and returns `Ok`. That
-/// transaction must report `NotCommitted` and keep nothing, its note included (on MySQL the
-/// note would otherwise run after the server's rollback, in autocommit mode, and be kept);
-/// the other commits everything.
-fn swallowed_deadlock(db: &TestDb) {
+/// Two albums, and the order in which each of two transactions locks them: opposite
+/// orders, so the server ends one of them with a deadlock.
+fn lock_plans(db: &TestDb) -> [(i32, i32, &'static str); 2] {
     let mut conn = setup(db);
     let one = Album::objects()
         .create(&mut conn, NewAlbum::new("one"))
@@ -149,8 +146,40 @@ fn swallowed_deadlock(db: &TestDb) {
     let two = Album::objects()
         .create(&mut conn, NewAlbum::new("two"))
         .unwrap();
+    [(one.id, two.id, "first"), (two.id, one.id, "second")]
+}
+
+/// Of the two transactions' outcomes, exactly one is `NotCommitted` and kept no note; the
+/// other committed its note. Returns the survivor's marker.
+fn assert_one_victim(
+    db: &TestDb,
+    outcomes: Vec<(&'static str, Result<(), Error>)>,
+) -> &'static str {
+    let (failed, committed): (Vec<_>, Vec<_>) = outcomes
+        .into_iter()
+        .partition(|(_, outcome)| outcome.is_err());
+    assert_eq!((failed.len(), committed.len()), (1, 1), "{failed:?}");
+    let (victim, err) = (failed[0].0, failed[0].1.as_ref().unwrap_err());
+    assert!(matches!(err, Error::NotCommitted { .. }), "{err:?}");
+    let survivor = committed[0].0;
+    let notes: Vec<String> = Note::objects()
+        .all(&mut db.connect())
+        .unwrap()
+        .into_iter()
+        .map(|n| n.text)
+        .collect();
+    assert_eq!(notes, [survivor], "the victim {victim} kept nothing");
+    survivor
+}
+
+/// Two transactions lock two rows in opposite orders; the server ends one of them with a
+/// deadlock, whose closure swallows the error, writes a note and returns `Ok`. That
+/// transaction must report `NotCommitted` and keep nothing, its note included (on MySQL the
+/// note would otherwise run after the server's rollback, in autocommit mode, and be kept);
+/// the other commits everything.
+fn swallowed_deadlock(db: &TestDb) {
+    let plans = lock_plans(db);
     let barrier = Barrier::new(2);
-    let plans = [(one.id, two.id, "first"), (two.id, one.id, "second")];
     let outcomes: Vec<(&str, Result<(), Error>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = plans
             .into_iter()
@@ -177,21 +206,8 @@ fn swallowed_deadlock(db: &TestDb) {
             .collect();
         workers.into_iter().map(|w| w.join().unwrap()).collect()
     });
-    let (failed, committed): (Vec<_>, Vec<_>) = outcomes
-        .into_iter()
-        .partition(|(_, outcome)| outcome.is_err());
-    assert_eq!((failed.len(), committed.len()), (1, 1), "{failed:?}");
-    let (victim, err) = (failed[0].0, failed[0].1.as_ref().unwrap_err());
-    assert!(matches!(err, Error::NotCommitted { .. }), "{err:?}");
-    let survivor = committed[0].0;
+    let survivor = assert_one_victim(db, outcomes);
     let mut check = db.connect();
-    let notes: Vec<String> = Note::objects()
-        .all(&mut check)
-        .unwrap()
-        .into_iter()
-        .map(|n| n.text)
-        .collect();
-    assert_eq!(notes, [survivor], "the victim {victim} kept nothing");
     let names: Vec<String> = Album::objects()
         .all(&mut check)
         .unwrap()
@@ -215,18 +231,11 @@ fn swallowed_deadlock_mysql() {
 
 /// The async form of the same: the pooled connections' transactions end the same way.
 fn swallowed_deadlock_async(db: &TestDb) {
-    let mut conn = setup(db);
-    let one = Album::objects()
-        .create(&mut conn, NewAlbum::new("one"))
-        .unwrap();
-    let two = Album::objects()
-        .create(&mut conn, NewAlbum::new("two"))
-        .unwrap();
+    let plans = lock_plans(db);
     let rt = runtime(2);
     let pool = rt.block_on(Database::connect(&db.url)).unwrap();
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
     let outcomes = rt.block_on(async {
-        let plans = [(one.id, two.id, "first"), (two.id, one.id, "second")];
         let tasks: Vec<_> = plans
             .into_iter()
             .map(|(mine, theirs, marker)| {
@@ -256,19 +265,7 @@ fn swallowed_deadlock_async(db: &TestDb) {
         }
         outcomes
     });
-    let (failed, committed): (Vec<_>, Vec<_>) = outcomes
-        .into_iter()
-        .partition(|(_, outcome)| outcome.is_err());
-    assert_eq!((failed.len(), committed.len()), (1, 1), "{failed:?}");
-    let err = failed[0].1.as_ref().unwrap_err();
-    assert!(matches!(err, Error::NotCommitted { .. }), "{err:?}");
-    let notes: Vec<String> = Note::objects()
-        .all(&mut db.connect())
-        .unwrap()
-        .into_iter()
-        .map(|n| n.text)
-        .collect();
-    assert_eq!(notes, [committed[0].0]);
+    assert_one_victim(db, outcomes);
 }
 
 /// [`rename`] on a pooled connection.
