@@ -8,6 +8,7 @@
 //! metadata (quoted as an identifier) and the value as a bound parameter: never text from
 //! the caller.
 
+mod input;
 mod parse;
 mod render;
 mod value;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use orm_schema::{FieldMeta, Model};
 
+pub use input::{LookupValue, Null};
 pub use orm_schema::NameError;
 use parse::OrderKey;
 pub use parse::{parse_lookup, parse_ordering, LookupKind, MAX_RELATIONS};
@@ -99,16 +101,18 @@ impl<M: Model> ByName<M> {
     }
 
     /// `path` = `value`, e.g. `("text__icontains", "milk")`, checked against `M`.
-    pub fn lookup(path: &str, value: &str) -> Result<Self, NameError> {
+    pub fn lookup(path: &str, value: impl Into<LookupValue>) -> Result<Self, NameError> {
         Ok(Self::new(vec![Clause::Is(parse::condition::<M>(
-            path, value,
+            path,
+            value.into(),
         )?)]))
     }
 
     /// NOT (`path` = `value`).
-    pub fn exclude(path: &str, value: &str) -> Result<Self, NameError> {
+    pub fn exclude(path: &str, value: impl Into<LookupValue>) -> Result<Self, NameError> {
         Ok(Self::new(vec![Clause::Not(parse::condition::<M>(
-            path, value,
+            path,
+            value.into(),
         )?)]))
     }
 

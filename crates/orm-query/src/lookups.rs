@@ -54,9 +54,15 @@ pub trait Lookups: Expression + Sized
 where
     Self::SqlType: SqlType + SingleValue,
 {
-    /// `= value` (Django's `exact`).
-    fn exact<T: AsExpression<Self::SqlType>>(self, value: T) -> dsl::Eq<Self, T> {
-        ExpressionMethods::eq(self, value)
+    /// `= value` (Django's `exact`). On a NOT NULL column it takes what diesel's `eq`
+    /// takes and renders the same SQL; on a nullable column it takes an `Option`, and
+    /// `exact(None)` matches the rows holding NULL (`IS NULL`, where `= NULL` would match
+    /// none), as in Django.
+    fn exact<V>(self, value: V) -> <Self::SqlType as ExactFor<Self, V>>::Lookup
+    where
+        Self::SqlType: ExactFor<Self, V>,
+    {
+        <Self::SqlType as ExactFor<Self, V>>::lookup(self, value)
     }
     /// `>= value` (Django's `gte`).
     fn gte<T: AsExpression<Self::SqlType>>(self, value: T) -> dsl::GtEq<Self, T> {
@@ -135,7 +141,11 @@ where
 {
 }
 
+mod exact;
+mod exclude;
 mod is_null;
 mod like;
+pub use exact::{ExactByNullability, ExactFor, ExactOrNull};
+pub use exclude::{Exclude, PredicateType};
 pub use is_null::IsNullLookup;
 pub use like::{CaseMode, CaseSensitive, IgnoreCase, Like};

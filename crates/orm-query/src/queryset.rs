@@ -6,10 +6,10 @@ use diesel::dsl;
 use diesel::expression::Expression;
 use diesel::query_builder::AsQuery;
 use diesel::query_dsl::methods::FilterDsl;
-use diesel::sql_types::Bool;
 use orm_schema::Model;
 
-use crate::by_name::{ByName, NameError, OrderByName};
+use crate::by_name::{ByName, LookupValue, NameError, OrderByName};
+use crate::lookups::{Exclude, PredicateType};
 use crate::run::Slice;
 
 /// A query over model `M`: which rows (`W`, the diesel query with its WHERE clause), in
@@ -107,13 +107,17 @@ impl<M, W, O> QuerySet<M, W, O> {
         self.map(|query, order| (query.filter(predicate), order))
     }
 
-    /// Drops the rows for which `predicate` holds: `WHERE NOT (predicate)`.
-    pub fn exclude<P>(self, predicate: P) -> QuerySet<M, dsl::Filter<W, dsl::not<P>>, O>
+    /// Drops the rows for which `predicate` holds: `WHERE NOT (predicate)`. A predicate
+    /// that may be NULL (a comparison on a nullable column) renders
+    /// `WHERE (predicate) IS NOT TRUE`, so the rows where it is NULL are kept, as Django's
+    /// `exclude` keeps them.
+    pub fn exclude<P>(self, predicate: P) -> QuerySet<M, dsl::Filter<W, Exclude<P>>, O>
     where
-        P: Expression<SqlType = Bool>,
-        W: FilterDsl<dsl::not<P>>,
+        P: Expression,
+        P::SqlType: PredicateType,
+        W: FilterDsl<Exclude<P>>,
     {
-        self.map(|query, order| (query.filter(diesel::dsl::not(predicate)), order))
+        self.map(|query, order| (query.filter(Exclude(predicate)), order))
     }
 
     /// Orders by `ordering` (a column, `col.desc()`, or a tuple of them), replacing any
@@ -136,16 +140,23 @@ impl<M, W, O> QuerySet<M, W, O> {
 }
 
 impl<M: Model, W, O> QuerySet<M, W, O> {
-    /// Keeps the rows where the field named by `path` matches `value`, both given as text
-    /// at run time: `filter_by("text__icontains", "milk")`, `filter_by("pk__in", "1,2")`,
-    /// `filter_by("due__isnull", "true")`. `path` is a field name (or `pk`) and an optional
-    /// `__lookup` (default `exact`); `value` is converted to the field's type. A path may
+    /// Keeps the rows where the field named by `path` matches `value`, both given at run
+    /// time: `filter_by("text__icontains", "milk")`, `filter_by("pk__in", vec![1, 2])` (or
+    /// the query-string form `"1,2"`), `filter_by("due__isnull", true)`,
+    /// `filter_by("due", Null)` (`IS NULL`, as Django's `due=None`). `path` is a field name
+    /// (or `pk`) and an optional `__lookup` (default `exact`); `value` is anything that
+    /// converts into a [`LookupValue`] (text, a number, a bool, `None`/`Null`, a list) and
+    /// is converted to the field's type. A path may
     /// follow foreign keys: `filter_by("album__name__icontains", "blue")` keeps the tracks
     /// whose album's name contains "blue" (a semi-join subquery, so no row repeats).
     ///
     /// An unknown field, an unknown lookup or a value of the wrong type is a [`NameError`]
     /// naming it; nothing of `path` or `value` is ever spliced into SQL.
-    pub fn filter_by(self, path: &str, value: &str) -> Result<FilteredByName<M, W, O>, NameError>
+    pub fn filter_by(
+        self,
+        path: &str,
+        value: impl Into<LookupValue>,
+    ) -> Result<FilteredByName<M, W, O>, NameError>
     where
         W: FilterDsl<ByName<M>>,
     {
@@ -154,8 +165,13 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
     }
 
     /// Drops the rows where the field named by `path` matches `value` (see
-    /// [`QuerySet::filter_by`]).
-    pub fn exclude_by(self, path: &str, value: &str) -> Result<FilteredByName<M, W, O>, NameError>
+    /// [`QuerySet::filter_by`]). A row where the comparison is NULL (a NULL in the field)
+    /// is kept, as Django's `exclude` keeps it.
+    pub fn exclude_by(
+        self,
+        path: &str,
+        value: impl Into<LookupValue>,
+    ) -> Result<FilteredByName<M, W, O>, NameError>
     where
         W: FilterDsl<ByName<M>>,
     {

@@ -26,6 +26,7 @@ use orm_exec::Result;
 use orm_schema::Model;
 
 use crate::executor::LoadRows;
+use crate::lookups::{Exclude, PredicateType};
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
 
 /// The diesel query of every row of `M` (what `M::objects()` wraps).
@@ -124,10 +125,11 @@ impl<M, R, W, O> SelectRelated<M, R, W, O> {
     }
 
     /// Drops the rows for which `predicate` holds.
-    pub fn exclude<P>(self, predicate: P) -> SelectRelated<M, R, dsl::Filter<W, dsl::not<P>>, O>
+    pub fn exclude<P>(self, predicate: P) -> SelectRelated<M, R, dsl::Filter<W, Exclude<P>>, O>
     where
-        P: diesel::Expression<SqlType = diesel::sql_types::Bool>,
-        W: FilterDsl<dsl::not<P>>,
+        P: diesel::Expression,
+        P::SqlType: PredicateType,
+        W: FilterDsl<Exclude<P>>,
     {
         Self::wrap(self.qs.exclude(predicate))
     }

@@ -3,6 +3,7 @@
 
 use orm_schema::{FieldKind, FieldMeta, Model, ModelMeta};
 
+use super::input::LookupValue;
 use super::value::Value;
 use super::{Condition, Hop, NameError};
 
@@ -25,7 +26,7 @@ pub enum LookupKind {
     EndsWith,
     /// Ends with, ignoring case (text).
     IEndsWith,
-    /// One of a comma-separated list.
+    /// One of a list (a list value, or comma-separated text).
     In,
     /// `>`.
     Gt,
@@ -184,19 +185,61 @@ fn unknown_lookup(field: &'static FieldMeta, lookup: &str) -> NameError {
     }
 }
 
-/// `path` and `value` checked against `M` and converted to a condition.
-pub(crate) fn condition<M: Model>(path: &str, value: &str) -> Result<Condition, NameError> {
-    let (hops, field, lookup) = resolve_lookup(M::meta(), path)?;
-    let value = match lookup {
-        LookupKind::IsNull => Value::Bool(Value::parse_bool(field, value)?),
-        LookupKind::In => Value::List(
-            value
-                .split(',')
+/// `path` and `value` checked against `M` and converted to a condition. NULL with
+/// `exact` becomes `IS NULL` (where `= NULL` would match no row, as in Django); a list
+/// goes only to `in`.
+pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Condition, NameError> {
+    let (hops, field, mut lookup) = resolve_lookup(M::meta(), path)?;
+    let invalid = |expected: &'static str| NameError::InvalidValue {
+        field: field.name,
+        value: value.describe(),
+        expected,
+    };
+    let value = match (lookup, &value) {
+        (LookupKind::Exact, LookupValue::Null) => {
+            lookup = LookupKind::IsNull;
+            Value::Bool(true)
+        }
+        (_, LookupValue::Null) => {
+            return Err(invalid("a value (NULL is only for exact and isnull)"));
+        }
+        (LookupKind::IsNull, LookupValue::Bool(b)) => Value::Bool(*b),
+        (LookupKind::IsNull, LookupValue::Text(text)) => {
+            Value::Bool(Value::parse_bool(field, text)?)
+        }
+        (LookupKind::IsNull, _) => return Err(invalid("true or false")),
+        (LookupKind::In, LookupValue::List(items)) => Value::List(
+            items
+                .iter()
+                .map(|item| match item.as_text() {
+                    Some(text) => Value::parse(field, &text),
+                    None => Err(NameError::InvalidValue {
+                        field: field.name,
+                        value: item.describe(),
+                        expected: "a list of single values (no NULL, no nested list)",
+                    }),
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        // The query-string form: `pk__in=1,2,3`.
+        (LookupKind::In, LookupValue::Text(text)) => Value::List(
+            text.split(',')
                 .map(|item| Value::parse(field, item.trim()))
                 .collect::<Result<_, _>>()?,
         ),
-        kind if kind.is_like() => Value::Text(like_pattern(kind, value)),
-        _ => Value::parse(field, value)?,
+        (_, LookupValue::List(_)) => {
+            return Err(invalid("a single value (a list is only for in)"));
+        }
+        (kind, single) => {
+            // Numbers and booleans convert through their text form, so every kind of
+            // input meets the same checks and errors.
+            let text = single.as_text().unwrap_or_default();
+            if kind.is_like() {
+                Value::Text(like_pattern(kind, &text))
+            } else {
+                Value::parse(field, &text)?
+            }
+        }
     };
     Ok(Condition {
         hops,

@@ -197,10 +197,12 @@ impl<M, DB: BindAll> QueryFragment<DB> for ByName<M> {
             }
             match clause {
                 Clause::Is(c) => condition(&mut out, self.table, c)?,
+                // `IS NOT TRUE`, not `NOT`: the rows where the condition is NULL (a
+                // comparison with a NULL column) are kept, as Django's `exclude` keeps them.
                 Clause::Not(c) => {
-                    out.push_sql("NOT (");
+                    out.push_sql("(");
                     condition(&mut out, self.table, c)?;
-                    out.push_sql(")");
+                    out.push_sql(") IS NOT TRUE");
                 }
                 Clause::Search { fields, pattern } => {
                     out.push_sql("(");
