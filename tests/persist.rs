@@ -665,3 +665,96 @@ backend_test!(
         assert!(created);
     }
 );
+
+backend_test!(
+    fn allow_blank_text_defaults_to_empty(db: &TestDb) {
+        // As in encode/orm, `allow_blank` with no default of its own means `default = ""`:
+        // the field is optional in the insert form, and the column's SQL DEFAULT is ''.
+        let meta = AlbumProfile::meta().field("liner_notes").unwrap();
+        assert_eq!(
+            meta.default,
+            Some(orm::DefaultValue::Static(orm::Literal::Str("")))
+        );
+        let mut conn = setup(db);
+        let album = Album::objects()
+            .create(&mut conn, NewAlbum::new("Blank"))
+            .unwrap();
+        let profile = AlbumProfile::objects()
+            .create(&mut conn, NewAlbumProfile::new(album.id))
+            .unwrap();
+        assert_eq!(profile.liner_notes, "");
+        // A row written without the column (by hand) gets the SQL DEFAULT.
+        AlbumProfile::objects()
+            .filter(album_profiles::id.eq(profile.id))
+            .delete(&mut conn)
+            .unwrap();
+        let backend = conn.backend();
+        orm::dispatch!(&mut conn, c => diesel::RunQueryDsl::execute(
+            diesel::insert_into(album_profiles::table).values(album_profiles::album.eq(album.id)),
+            c,
+        ))
+        .map_err(|e| Error::from_diesel(e, backend))
+        .unwrap();
+        let stored = AlbumProfile::objects().one(&mut conn).unwrap();
+        assert_eq!(stored.liner_notes, "");
+        // Given, it is stored as given.
+        let mut form = NewAlbumProfile::new(album.id);
+        form.liner_notes = Some("notes".into());
+        AlbumProfile::objects().delete(&mut conn).unwrap();
+        let kept = AlbumProfile::objects().create(&mut conn, form).unwrap();
+        assert_eq!(kept.liner_notes, "notes");
+    }
+);
+
+backend_test!(
+    fn a_loaded_row_stands_for_its_key(db: &TestDb) {
+        // As encode/orm's `Track.objects.create(album=malibu)` and `filter(album=malibu)`.
+        let mut conn = setup(db);
+        let malibu = Album::objects()
+            .create(&mut conn, NewAlbum::new("Malibu"))
+            .unwrap();
+        let other = Album::objects()
+            .create(&mut conn, NewAlbum::new("Other"))
+            .unwrap();
+        let one = Track::objects()
+            .create(&mut conn, NewTrack::new(&malibu, "One", 1))
+            .unwrap();
+        Track::objects()
+            .create(&mut conn, NewTrack::new(&other, "Two", 1))
+            .unwrap();
+        assert_eq!(*one.album.pk(), malibu.id);
+        let titles =
+            |tracks: Vec<Track>| -> Vec<String> { tracks.into_iter().map(|t| t.title).collect() };
+        let got = Track::objects()
+            .filter(tracks::album.eq(&malibu))
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(titles(got), ["One"]);
+        let got = Track::objects()
+            .filter(tracks::album.exact(&other))
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(titles(got), ["Two"]);
+        // In an update, and on a nullable key.
+        let moved = Track::objects()
+            .filter(tracks::id.eq(one.id))
+            .update_with(&mut conn, tracks::album.eq(&other))
+            .unwrap();
+        assert_eq!(moved, 1);
+        assert_eq!(
+            Track::objects()
+                .filter(tracks::album.eq(&other))
+                .count(&mut conn)
+                .unwrap(),
+            2
+        );
+        let mut form = NewPlaylist::new("featuring");
+        form.featured = Some((&malibu).into());
+        Playlist::objects().create(&mut conn, form).unwrap();
+        let got = Playlist::objects()
+            .filter(playlists::featured.eq(&malibu))
+            .one(&mut conn)
+            .unwrap();
+        assert_eq!(got.name, "featuring");
+    }
+);

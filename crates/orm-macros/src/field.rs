@@ -125,6 +125,19 @@ impl Field {
             auto_increment: false,
         };
         f.check()?;
+        // As in encode/orm: a text field that accepts "" defaults to "" when it names no
+        // default of its own (and is not nullable, where the default is NULL, nor
+        // restricted to choices, which "" may not be among).
+        if let Some(span) = f.attrs.allow_blank {
+            if !f.nullable
+                && f.attrs.default.is_none()
+                && f.attrs.choices.is_none()
+                && f.attrs.primary_key.is_none()
+            {
+                let empty = AttrLit::Str(syn::LitStr::new("", span));
+                f.attrs.default = Some((DefaultAttr::Literal(empty), span));
+            }
+        }
         f.auto_increment = f.attrs.primary_key.is_some()
             && matches!(f.kind, Kind::Integer | Kind::BigInteger)
             && f.attrs.default.is_none();

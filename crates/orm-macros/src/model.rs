@@ -285,6 +285,28 @@ impl ModelDef {
                     &self.#pk_ident
                 }
             }
+
+            // A loaded row stands where its key is expected, as in encode/orm's
+            // `filter(album=malibu)`: `NewTrack::new(&album, ..)` (through `Into`) and
+            // `filter(tracks::album.eq(&album))` (as a diesel expression of the key).
+            impl ::core::convert::From<&#ident> for #pk_ty {
+                fn from(row: &#ident) -> Self {
+                    ::core::clone::Clone::clone(&row.#pk_ident)
+                }
+            }
+
+            impl<'__orm, __ST> ::diesel::expression::AsExpression<__ST> for &'__orm #ident
+            where
+                __ST: ::diesel::sql_types::SqlType + ::diesel::expression::TypedExpressionType,
+                #pk_ty: ::diesel::expression::AsExpression<__ST>,
+            {
+                type Expression = <#pk_ty as ::diesel::expression::AsExpression<__ST>>::Expression;
+                fn as_expression(self) -> Self::Expression {
+                    ::diesel::expression::AsExpression::<__ST>::as_expression(
+                        ::core::clone::Clone::clone(&self.#pk_ident),
+                    )
+                }
+            }
         }
     }
 

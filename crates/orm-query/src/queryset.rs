@@ -251,6 +251,13 @@ pub(crate) fn count_in_slice(total: i64, limit: Option<i64>, offset: Option<i64>
 }
 
 impl<M, W, O> QuerySet<M, W, O> {
+    /// Of `total` rows matching the filters, how many this QuerySet's slice holds (a
+    /// function to map a count with, so blocking and async executors share it).
+    pub(crate) fn in_slice(&self) -> impl FnOnce(i64) -> i64 + Send + 'static {
+        let (limit, offset) = (self.limit, self.offset);
+        move |total| count_in_slice(total, limit, offset)
+    }
+
     /// The rows to fetch: the QuerySet's limit and offset, with at most `cap` rows.
     pub(crate) fn slice(&self, cap: Option<i64>) -> Slice {
         Slice::new(self.limit, self.offset, cap)

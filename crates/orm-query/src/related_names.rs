@@ -13,6 +13,9 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
+use diesel::dsl;
+use diesel::query_dsl::methods::FilterDsl;
+
 use orm_exec::{Connection, Database, PooledConnection, Result};
 use orm_schema::{Model, ModelMeta, NameError};
 
@@ -417,5 +420,52 @@ impl<M: Send + 'static, W, O> RelatedByName<M, W, O> {
         let slice = self.qs.slice(Some(1));
         let rows = executor.load(&self.qs, slice, Arc::clone(&self.paths));
         E::map(rows, crate::relations::first_of)
+    }
+
+    /// The number of rows (of the slice, if sliced): one `SELECT COUNT(*)`; no relation
+    /// is loaded.
+    pub fn count<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<i64>
+    where
+        W: Clone,
+        O: Clone,
+    {
+        let in_slice = self.qs.in_slice();
+        E::map(executor.count(self.qs.parts()), move |total| {
+            Ok(in_slice(total))
+        })
+    }
+
+    /// Whether the QuerySet (its slice, if sliced) holds any row; no relation is loaded.
+    pub fn exists<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<bool>
+    where
+        W: Clone,
+        O: Clone,
+    {
+        E::map(self.count(executor), |n| Ok(n > 0))
+    }
+}
+
+impl<M: Model + Send + 'static, W, O> RelatedByName<M, W, O> {
+    /// The one row with the named foreign keys filled: `Error::NoMatch` when there is
+    /// none, `Error::MultipleMatches` when there are several. Fetches at most two rows.
+    pub fn one<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<M> {
+        let slice = self.qs.slice(Some(2));
+        let rows = executor.load(&self.qs, slice, Arc::clone(&self.paths));
+        E::map(rows, crate::run::only)
+    }
+
+    /// The one row matching `predicate` (added to the filters), with the named foreign
+    /// keys filled: `Error::NoMatch` or `Error::MultipleMatches` otherwise.
+    pub fn get<E, P>(&self, executor: E, predicate: P) -> E::Output<M>
+    where
+        W: Clone + FilterDsl<P>,
+        O: Clone,
+        E: LoadRelatedByName<M, dsl::Filter<W, P>, O>,
+    {
+        RelatedByName {
+            qs: self.qs.clone().filter(predicate),
+            paths: Arc::clone(&self.paths),
+        }
+        .one(executor)
     }
 }

@@ -222,9 +222,46 @@ where
         E::map(E::map(rows, attach_all::<M, R>), first_of)
     }
 
-    /// The number of rows of the join matching the filters.
+    /// The number of rows of the join matching the filters; on a sliced QuerySet, the
+    /// rows of the slice (as [`RunQuerySet::count`](crate::RunQuerySet::count) counts).
     pub fn count<E: LoadRows<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<i64> {
-        executor.count(self.qs.parts())
+        let in_slice = self.qs.in_slice();
+        E::map(executor.count(self.qs.parts()), move |total| {
+            Ok(in_slice(total))
+        })
+    }
+
+    /// Whether the QuerySet (its slice, if sliced) holds any row.
+    pub fn exists<E: LoadRows<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<bool> {
+        E::map(self.count(executor), |n| Ok(n > 0))
+    }
+}
+
+impl<M, R, W, O> SelectRelated<M, R, W, O>
+where
+    M: Model + Send + 'static,
+    R: Attach<M> + 'static,
+    R::Row: Send + 'static,
+    W: Clone,
+    O: Clone,
+{
+    /// The one row with its related row loaded: `Error::NoMatch` when there is none,
+    /// `Error::MultipleMatches` when there are several. Fetches at most two rows.
+    pub fn one<E: LoadRows<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<M> {
+        let rows = executor.rows(self.qs.parts(), self.qs.slice(Some(2)));
+        E::map(E::map(rows, attach_all::<M, R>), crate::run::only)
+    }
+
+    /// The one row matching `predicate` (added to the filters; it may use the columns of
+    /// both tables), with its related row loaded: `Error::NoMatch` or
+    /// `Error::MultipleMatches` otherwise.
+    pub fn get<E, P>(&self, executor: E, predicate: P) -> E::Output<M>
+    where
+        W: FilterDsl<P>,
+        dsl::Filter<W, P>: Clone,
+        E: LoadRows<(M, R::Row), dsl::Filter<W, P>, O>,
+    {
+        self.clone().filter(predicate).one(executor)
     }
 }
 

@@ -72,6 +72,12 @@ impl From<&str> for LookupValue {
     }
 }
 
+impl From<&&str> for LookupValue {
+    fn from(value: &&str) -> Self {
+        LookupValue::Text((*value).to_string())
+    }
+}
+
 impl From<String> for LookupValue {
     fn from(value: String) -> Self {
         LookupValue::Text(value)
