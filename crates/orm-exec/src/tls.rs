@@ -239,14 +239,31 @@ pub(crate) fn cause(err: &rustls::Error) -> ConnectionCause {
 
 /// The names a certificate refused for its host name holds (from rustls' error), to
 /// verify the chain against one of them when only the chain counts (`VERIFY_CA` on
-/// MySQL, whose driver cannot skip the name check itself).
+/// MySQL, whose driver cannot skip the name check itself). rustls-webpki lists them as
+/// `DnsName("db.example")` and `IpAddress(10.0.0.1)`; a wildcard's `*` becomes a label
+/// it matches.
 #[cfg(feature = "mysql")]
 pub(crate) fn presented_names(err: &(dyn StdError + 'static)) -> Vec<String> {
-    match rustls_error(err) {
-        Some(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
-            presented,
-            ..
-        })) => presented.clone(),
-        _ => Vec::new(),
-    }
+    let Some(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+        presented,
+        ..
+    })) = rustls_error(err)
+    else {
+        return Vec::new();
+    };
+    presented
+        .iter()
+        .filter_map(|name| {
+            let dns = name
+                .strip_prefix("DnsName(\"")
+                .and_then(|n| n.strip_suffix("\")"))
+                .map(|n| n.replacen('*', "orm-verify-ca", 1));
+            let ip = || {
+                name.strip_prefix("IpAddress(")
+                    .and_then(|n| n.strip_suffix(')'))
+                    .map(str::to_owned)
+            };
+            dns.or_else(ip)
+        })
+        .collect()
 }

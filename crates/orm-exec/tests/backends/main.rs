@@ -18,5 +18,6 @@ mod isolation;
 mod pool;
 mod raw;
 mod test_mode;
+mod tls;
 mod tracing;
 mod transactions;
