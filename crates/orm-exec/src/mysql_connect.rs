@@ -130,8 +130,6 @@ fn ssl_opts(tls: &TlsOptions, url: &DatabaseUrl) -> Result<SslOpts> {
 /// The connection options without TLS: the driver's parameters from a URL without user
 /// info, then user, password and database set field by field.
 fn options(url: &DatabaseUrl, server: &ServerOptions) -> Result<OptsBuilder> {
-    use crate::url::encode;
-
     let (host, port) = match server.hosts().first() {
         Some(host) => (host.name.as_str(), host.port.unwrap_or(3306)),
         None => ("127.0.0.1", 3306),
@@ -156,4 +154,17 @@ fn options(url: &DatabaseUrl, server: &ServerOptions) -> Result<OptsBuilder> {
         .user(server.user())
         .pass(server.password().map(|p| p.expose()))
         .db_name(server.database()))
+}
+
+/// Percent-encodes everything but unreserved URL characters.
+pub(crate) fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

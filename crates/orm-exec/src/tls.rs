@@ -8,24 +8,33 @@
 
 use std::error::Error as StdError;
 use std::path::Path;
+#[cfg(feature = "postgres")]
 use std::sync::Arc;
 
-use orm_schema::Backend;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::pki_types::CertificateDer;
+use rustls::CertificateError;
+#[cfg(feature = "postgres")]
+use {
+    orm_schema::Backend,
+    rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
+    rustls::client::WebPkiServerVerifier,
+    rustls::crypto::CryptoProvider,
+    rustls::pki_types::{ServerName, UnixTime},
+    rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme},
+};
 
 use crate::error::{ConnectionCause, Error, Result};
-use crate::url::{DatabaseUrl, TlsMode, TlsOptions};
+use crate::url::DatabaseUrl;
+#[cfg(feature = "postgres")]
+use crate::url::{TlsMode, TlsOptions};
 
 /// The crypto provider orm uses: ring's (no C toolchain beyond ring's own, no system
 /// library). rustls 0.23.48 deprecates it for lacking post-quantum key exchange, which
 /// aws-lc-rs has at the price of a CMake build; the database servers orm talks to
 /// negotiate classical key exchange with either.
 #[allow(deprecated)]
+#[cfg(feature = "postgres")]
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
@@ -33,9 +42,11 @@ fn provider() -> Arc<CryptoProvider> {
 /// The root certificates (PEM) of the file the URL names, as read (`pem`) and parsed.
 #[derive(Debug)]
 pub(crate) struct Roots {
-    /// The file's bytes.
+    /// The file's bytes (mysql_async parses them itself).
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     pub(crate) pem: Vec<u8>,
     /// Its certificates.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) certs: Vec<CertificateDer<'static>>,
 }
 
@@ -60,6 +71,7 @@ pub(crate) fn read_roots(path: &Path, parameter: &str, url: &DatabaseUrl) -> Res
     Ok(Roots { pem, certs })
 }
 
+#[cfg(feature = "postgres")]
 /// The rustls client configuration for a URL's TLS options: no verification for
 /// `prefer` and `require`, the chain for `verify-ca`, chain and host name for
 /// `verify-full`, against the root certificate file or, without one, the web roots.
@@ -115,6 +127,7 @@ pub(crate) fn client_config(
     Ok(Arc::new(config))
 }
 
+#[cfg(feature = "postgres")]
 /// The name to verify and send (SNI) for `host`; a placeholder when the host is no valid
 /// name and the mode does not check names (the handshake needs one).
 pub(crate) fn server_name(host: &str, mode: TlsMode) -> std::io::Result<ServerName<'static>> {
@@ -130,6 +143,7 @@ pub(crate) fn server_name(host: &str, mode: TlsMode) -> std::io::Result<ServerNa
     }
 }
 
+#[cfg(feature = "postgres")]
 /// Checks the server's certificate as the mode says.
 #[derive(Debug)]
 struct Verifier {
@@ -139,6 +153,7 @@ struct Verifier {
     provider: Arc<CryptoProvider>,
 }
 
+#[cfg(feature = "postgres")]
 impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,

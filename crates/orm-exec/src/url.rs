@@ -40,7 +40,6 @@ use orm_schema::Backend;
 use crate::error::{Error, Result};
 
 pub use password::Password;
-pub(crate) use server::encode;
 pub use server::{Host, ServerOptions};
 pub use tls::{TlsMode, TlsOptions};
 

@@ -295,16 +295,3 @@ pub(crate) fn decode(text: &str) -> Result<String, ()> {
     }
     String::from_utf8(out).map_err(|_| ())
 }
-
-/// Percent-encodes everything but unreserved URL characters.
-pub(crate) fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
