@@ -33,12 +33,20 @@ pub(crate) fn config(url: &DatabaseUrl) -> Result<tokio_postgres::Config> {
             }
             pairs.push('\'');
         }
-        pairs
-            .parse::<tokio_postgres::Config>()
-            .map_err(|e| Error::InvalidUrl {
+        pairs.parse::<tokio_postgres::Config>().map_err(|e| {
+            // tokio-postgres names the parameter in the error's source.
+            let mut reason = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                reason.push_str(": ");
+                reason.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            Error::InvalidUrl {
                 url_redacted: url.redacted().to_owned(),
-                reason: e.to_string(),
-            })?
+                reason,
+            }
+        })?
     };
     if let Some(user) = server.user() {
         config.user(user);
@@ -67,4 +75,46 @@ pub(crate) fn config(url: &DatabaseUrl) -> Result<tokio_postgres::Config> {
         _ => SslMode::Require,
     });
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_field_by_field() {
+        let url = DatabaseUrl::parse(
+            "postgres://app:p%40ss%2Fw@a,b:5433/db?application_name=it%27s%20me&sslmode=require",
+        )
+        .unwrap();
+        let config = config(&url).unwrap();
+        assert_eq!(config.get_user(), Some("app"));
+        assert_eq!(config.get_password(), Some(&b"p@ss/w"[..]));
+        assert_eq!(config.get_dbname(), Some("db"));
+        assert_eq!(config.get_hosts().len(), 2);
+        assert_eq!(config.get_ports(), &[5432, 5433]);
+        assert_eq!(config.get_application_name(), Some("it's me"));
+        assert_eq!(config.get_ssl_mode(), SslMode::Require);
+        assert_eq!(
+            config.get_connect_timeout(),
+            Some(&crate::url::DEFAULT_CONNECT_TIMEOUT)
+        );
+        // The Config's own Debug hides the password too.
+        assert!(!format!("{config:?}").contains("p@ss"));
+    }
+
+    #[test]
+    fn driver_parameter_errors_show_no_password() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@h/db?no_such_option=1").unwrap();
+        match config(&url) {
+            Err(Error::InvalidUrl {
+                url_redacted,
+                reason,
+            }) => {
+                assert!(!format!("{url_redacted} {reason}").contains("s3cret"));
+                assert!(reason.contains("no_such_option"), "{reason}");
+            }
+            other => panic!("expected InvalidUrl, got {other:?}"),
+        }
+    }
 }
