@@ -5,6 +5,13 @@
 //! `Display` and `Debug` of every result and error (and of its sources), and every
 //! `tracing` event emitted meanwhile, from any crate at any level, must hold neither the
 //! password nor its encoded form nor either half of it.
+//!
+//! `.ci/password-setup` adds a user each server asks a password of
+//! (`ORM_TEST_SECRET_USER`, `ORM_TEST_SECRET_PASSWORD`, which holds `/#?@%:`): wrong
+//! passwords are refused for it, and its right password, percent-encoded in the URL,
+//! connects through every entry point (on PostgreSQL by SCRAM over TLS), so the password
+//! reaches the server intact. Skipped without those variables unless
+//! `ORM_REQUIRE_ALL_BACKENDS=1`.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -97,12 +104,33 @@ fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// Feeds every password, unencoded and encoded, with `user`, to every entry point.
+/// The password-checked user `.ci/password-setup` made, and its password.
+fn secret_user() -> Option<(String, String)> {
+    match (
+        std::env::var("ORM_TEST_SECRET_USER"),
+        std::env::var("ORM_TEST_SECRET_PASSWORD"),
+    ) {
+        (Ok(user), Ok(password)) if !user.is_empty() => Some((user, password)),
+        _ if support::require_all_backends() => panic!(
+            "ORM_TEST_SECRET_USER / ORM_TEST_SECRET_PASSWORD are not set, but \
+             ORM_REQUIRE_ALL_BACKENDS=1 requires them (run .ci/password-setup)"
+        ),
+        _ => {
+            println!("skipped: ORM_TEST_SECRET_USER not set (run .ci/password-setup)");
+            None
+        }
+    }
+}
+
+/// Feeds every password, unencoded and encoded, with `user` (and the password-checked
+/// user), to every entry point.
 fn no_password_shown(backend: Backend, users: &[&str]) {
     let Some(base) = support::server_url(backend) else {
         return;
     };
-    for user in users {
+    let mut users: Vec<String> = users.iter().map(|u| (*u).to_owned()).collect();
+    users.extend(secret_user().map(|(user, _)| user));
+    for user in &users {
         for middle in MIDDLES {
             let password = format!("{}{middle}{}", HALVES[0], HALVES[1]);
             let encoded = encode(&password);
@@ -131,6 +159,63 @@ fn no_password_shown(backend: Backend, users: &[&str]) {
             }
         }
     }
+}
+
+/// The password-checked user's right password, percent-encoded: every entry point
+/// connects, and nothing shows the password.
+fn right_password_connects(backend: Backend) {
+    let (Some(base), Some((user, password))) = (support::server_url(backend), secret_user()) else {
+        return;
+    };
+    let encoded = encode(&password);
+    let url = crate::async_support::with_param(
+        &with_userinfo(&base, &user, &encoded),
+        "connect_timeout=5",
+    );
+    let mut shown = String::new();
+    let events = crate::tracing::capture_all(|| {
+        let conn = Connection::establish(&url).unwrap_or_else(|e| panic!("establish: {e}"));
+        let _ = writeln!(shown, "{conn:?}");
+        crate::async_support::current_thread().block_on(async {
+            let db = Database::connect(&url)
+                .await
+                .unwrap_or_else(|e| panic!("Database::connect: {e}"));
+            let conn = db.get().await.unwrap_or_else(|e| panic!("get: {e}"));
+            let _ = writeln!(shown, "{db:?} {conn:?}");
+        });
+        let pool = BlockingPool::connect(&url).unwrap();
+        let conn = pool
+            .get()
+            .unwrap_or_else(|e| panic!("BlockingPool::get: {e}"));
+        let _ = writeln!(shown, "{pool:?} {conn:?} {:?}", BlockingPool::builder(&url));
+        let parsed = DatabaseUrl::parse(&url).unwrap();
+        assert_eq!(
+            parsed.server().unwrap().password().map(|p| p.expose()),
+            Some(password.as_str())
+        );
+        let _ = writeln!(shown, "{parsed} {parsed:?} {:?}", parsed.server());
+    });
+    for event in &events {
+        let _ = writeln!(shown, "event {}: {:?}", event.target, event.fields);
+    }
+    let (first, second) = password.split_at(password.len() / 2);
+    for needle in [password.as_str(), encoded.as_str(), first, second] {
+        assert!(!shown.contains(needle), "`{needle}` shown in\n{shown}");
+    }
+    assert!(shown.contains(":***@"), "{shown}");
+    println!("{backend}: {} events\n{shown}", events.len());
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_right_password_connects() {
+    right_password_connects(Backend::Postgres);
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_right_password_connects() {
+    right_password_connects(Backend::Mysql);
 }
 
 #[cfg(feature = "postgres")]
