@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "connected to {} ({})",
         conn.backend(),
-        orm::url::redact(&url)
+        orm::url::masked(&url)
     );
     conn.drop_all(&all_models())?;
     conn.create_all(&all_models())?;

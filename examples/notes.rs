@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".into());
     let db = orm::Database::connect(&url).await?;
-    println!("connected to {} ({})", db.backend(), orm::url::redact(&url));
+    println!("connected to {} ({})", db.backend(), orm::url::masked(&url));
 
     // Start clean: earlier runs of the examples may have left their tables (some of them
     // reference `notes`, so drop them all).

@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "connected to {} ({})",
         conn.backend(),
-        orm::url::redact(&url)
+        orm::url::masked(&url)
     );
     let conn = &mut conn;
 

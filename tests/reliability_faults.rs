@@ -643,6 +643,7 @@ fn refused(url: &str, backend: Backend) {
             Err(Error::Connection {
                 backend: b,
                 message,
+                ..
             }) => {
                 assert_eq!(b, backend);
                 assert!(!message.contains("s3cret"), "{message}");

@@ -130,7 +130,7 @@ fn test_all(extra: &[String]) -> Result<(), String> {
         let url = std::env::var(var).unwrap_or_else(|_| default.to_string());
         match probe(&url) {
             Ok(()) => {
-                println!("{var}: {} answers, testing it", orm::url::redact(&url));
+                println!("{var}: {} answers, testing it", orm::url::masked(&url));
                 cmd.env(var, &url);
             }
             Err(e) => {
@@ -167,7 +167,7 @@ fn bench_all() -> Result<(), String> {
     let postgres = match probe(&url) {
         Ok(()) => {
             cmd.env(var, &url);
-            format!("benchmarked ({})", orm::url::redact(&url))
+            format!("benchmarked ({})", orm::url::masked(&url))
         }
         Err(e) => {
             println!("PostgreSQL not benchmarked: {e}");

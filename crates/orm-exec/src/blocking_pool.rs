@@ -57,10 +57,65 @@ pub struct BlockingPool {
 }
 
 /// The message of the last failed connect, `None` after a success.
-type LastFailure = Arc<Mutex<Option<String>>>;
+type LastFailure = Arc<Mutex<Option<Failure>>>;
+
+/// Why the last connection attempt failed, kept to be returned again by [`BlockingPool::get`].
+#[derive(Debug, Clone)]
+enum Failure {
+    /// An [`Error::Connection`], with its cause.
+    Connection(String, crate::error::ConnectionCause),
+    /// An [`Error::InvalidParameter`] (an unreadable root certificate file).
+    Parameter {
+        parameter: String,
+        url_redacted: String,
+        reason: String,
+    },
+    /// Any other error, as text.
+    Other(String),
+}
+
+impl Failure {
+    fn of(err: &Error) -> Failure {
+        match err {
+            Error::Connection { message, cause, .. } => {
+                Failure::Connection(message.clone(), *cause)
+            }
+            Error::InvalidParameter {
+                parameter,
+                url_redacted,
+                reason,
+            } => Failure::Parameter {
+                parameter: parameter.clone(),
+                url_redacted: url_redacted.clone(),
+                reason: reason.clone(),
+            },
+            other => Failure::Other(other.to_string()),
+        }
+    }
+
+    fn error(&self, backend: orm_schema::Backend) -> Error {
+        match self.clone() {
+            Failure::Connection(message, cause) => Error::Connection {
+                backend,
+                message,
+                cause,
+            },
+            Failure::Parameter {
+                parameter,
+                url_redacted,
+                reason,
+            } => Error::InvalidParameter {
+                parameter,
+                url_redacted,
+                reason,
+            },
+            Failure::Other(message) => Error::connection(backend, message),
+        }
+    }
+}
 
 /// The settings of a [`BlockingPool`] before it is built: [`BlockingPool::builder`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BlockingPoolBuilder {
     url: String,
     max_size: Option<usize>,
@@ -123,11 +178,8 @@ impl BlockingPool {
                         .last_failure
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner);
-                    if let Some(message) = &*last {
-                        return Err(Error::Connection {
-                            backend: self.url.backend(),
-                            message: message.clone(),
-                        });
+                    if let Some(failure) = &*last {
+                        return Err(failure.error(self.url.backend()));
                     }
                 }
                 Err(Error::PoolTimeout {
@@ -238,6 +290,19 @@ impl DerefMut for PooledBlocking {
     }
 }
 
+impl fmt::Debug for BlockingPoolBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingPoolBuilder")
+            .field("url", &crate::url::masked(&self.url))
+            .field("max_size", &self.max_size)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("test_on_checkout", &self.test_on_checkout)
+            .finish()
+    }
+}
+
 impl fmt::Debug for PooledBlocking {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("PooledBlocking")
@@ -273,11 +338,7 @@ impl r2d2::ManageConnection for Manager {
             .last_failure
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        *last = match &opened {
-            Ok(_) => None,
-            Err(Error::Connection { message, .. }) => Some(message.clone()),
-            Err(other) => Some(other.to_string()),
-        };
+        *last = opened.as_ref().err().map(Failure::of);
         opened
     }
 

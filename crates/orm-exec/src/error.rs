@@ -64,13 +64,16 @@ pub enum Error {
         waited: Duration,
     },
     /// A connection could not be opened or was lost (refused, unreachable, bad password,
-    /// unknown database, server gone away).
+    /// unknown database, server gone away, TLS refused or failed).
     #[error("cannot talk to the {backend} server: {message}")]
     Connection {
         /// The backend the connection was for.
         backend: Backend,
         /// What the driver reported (never containing a password).
         message: String,
+        /// The cause, where orm tells causes apart (TLS problems); otherwise
+        /// [`ConnectionCause::Other`].
+        cause: ConnectionCause,
     },
     /// The URL's scheme names no backend orm knows, or one whose cargo feature is off.
     #[error("unsupported database `{scheme}`: {reason}")]
@@ -86,6 +89,18 @@ pub enum Error {
         /// The URL with any password replaced by `***`.
         url_redacted: String,
         /// What is wrong with it.
+        reason: String,
+    },
+    /// A URL parameter orm reads has a value it cannot use: an unknown `sslmode` /
+    /// `ssl-mode`, a root certificate file (`sslrootcert` / `ssl-ca`) that cannot be read
+    /// or holds no certificate, or a driver TLS parameter orm replaces.
+    #[error("invalid `{parameter}` in database url `{url_redacted}`: {reason}")]
+    InvalidParameter {
+        /// The parameter's name as the URL spells it (`sslmode`, `ssl-ca`, ...).
+        parameter: String,
+        /// The URL with any password replaced by `***`.
+        url_redacted: String,
+        /// What is wrong with the value.
         reason: String,
     },
     /// The set of models cannot be created or dropped (for example a foreign key to a model
@@ -134,6 +149,49 @@ pub enum Error {
         /// What is not allowed, and what to do instead.
         message: String,
     },
+}
+
+/// Why a connection could not be opened, where orm tells causes apart: the TLS failures
+/// (see [`Error::Connection`] and [`Error::connection_cause`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConnectionCause {
+    /// Not told apart further: refused, unreachable, timed out, authentication failed,
+    /// unknown database, connection lost.
+    Other,
+    /// The URL requires TLS (PostgreSQL `sslmode=require`, `verify-ca`, `verify-full`;
+    /// MySQL `ssl-mode=REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`) and the server does not
+    /// offer it. orm never falls back to plain text then.
+    TlsNotOffered,
+    /// The server's certificate does not chain to a trusted root: self-signed, or issued by
+    /// another certificate authority than the root certificate file's.
+    UntrustedCertificate,
+    /// The certificate chains to a trusted root but does not name the host connected to
+    /// (`verify-full` / `VERIFY_IDENTITY`).
+    HostNameMismatch,
+    /// The certificate cannot be used otherwise: expired, not yet valid, malformed, or not
+    /// meant for a server.
+    InvalidCertificate,
+    /// The TLS handshake failed for another reason (no common protocol version or cipher,
+    /// a TLS alert from the server, a broken TLS stream).
+    TlsHandshake,
+}
+
+impl fmt::Display for ConnectionCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConnectionCause::Other => "connection failed",
+            ConnectionCause::TlsNotOffered => "the server does not offer TLS",
+            ConnectionCause::UntrustedCertificate => {
+                "the server's certificate is not signed by a trusted root"
+            }
+            ConnectionCause::HostNameMismatch => {
+                "the server's certificate does not name the host connected to"
+            }
+            ConnectionCause::InvalidCertificate => "the server's certificate is invalid",
+            ConnectionCause::TlsHandshake => "the TLS handshake failed",
+        })
+    }
 }
 
 /// The driver's error, kept as the [`source`](std::error::Error::source) of an [`Error`]
@@ -372,6 +430,23 @@ impl Error {
         match self {
             Error::Database { code, .. } => code.as_ref(),
             _ => self.constraint().and_then(|info| info.code.as_ref()),
+        }
+    }
+
+    /// The cause of an [`Error::Connection`]; `None` for every other error.
+    pub fn connection_cause(&self) -> Option<ConnectionCause> {
+        match self {
+            Error::Connection { cause, .. } => Some(*cause),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::Connection`] of [`ConnectionCause::Other`].
+    pub(crate) fn connection(backend: Backend, message: impl Into<String>) -> Error {
+        Error::Connection {
+            backend,
+            message: message.into(),
+            cause: ConnectionCause::Other,
         }
     }
 

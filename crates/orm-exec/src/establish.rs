@@ -10,8 +10,9 @@
 //!   "connection refused", which diesel-async's own `establish` drops) over orm's own
 //!   socket, which notes the SQLSTATE of each error (see [`crate::pg_wire`]), then
 //!   diesel-async takes the client over; bounded by the URL's connect timeout.
-//! - MySQL/MariaDB: diesel-async's `establish` (mysql_async), bounded by the URL's connect
-//!   timeout, which mysql_async does not have.
+//! - MySQL/MariaDB: mysql_async connects with options built from the URL's typed fields
+//!   and TLS settings (see [`crate::mysql_connect`]), then diesel-async takes the connection
+//!   over; bounded by the URL's connect timeout, which mysql_async does not have.
 //!
 //! Every connection gets [`OrmInstrumentation`] (one `tracing` event per statement; see
 //! [`crate::instrument`]), replacing diesel's global default instrumentation.
@@ -37,7 +38,7 @@ pub(crate) fn sqlite_setup(url: &DatabaseUrl) -> String {
     let mut setup = String::from(
         "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA case_sensitive_like = ON;",
     );
-    let driver_url = url.driver_url();
+    let driver_url = url.sqlite_driver_url().unwrap_or_default();
     let read_only = driver_url.contains("mode=ro") || driver_url.contains("immutable=1");
     if matches!(url.target(), crate::url::Target::File(_)) && !read_only {
         setup.push_str(" PRAGMA journal_mode = WAL;");
@@ -74,7 +75,7 @@ pub(crate) fn sqlite(url: &DatabaseUrl) -> Result<Connection> {
     use diesel::connection::SimpleConnection;
     use diesel::Connection as _;
 
-    let conn = diesel::SqliteConnection::establish(url.driver_url())
+    let conn = diesel::SqliteConnection::establish(url.sqlite_driver_url().unwrap_or_default())
         .map_err(|e| Error::from_connection_error(e, Backend::Sqlite, url.redacted()))?;
     let mut conn = traced(conn, Backend::Sqlite);
     sqlite_lower_utils::register_impl(&mut conn, |text: Option<String>| {
@@ -87,6 +88,7 @@ pub(crate) fn sqlite(url: &DatabaseUrl) -> Result<Connection> {
             Error::Database { message, .. } => Error::Connection {
                 backend: Backend::Sqlite,
                 message: format!("{message} (url: {})", url.redacted()),
+                cause: crate::error::ConnectionCause::Other,
             },
             other => other,
         }
@@ -102,9 +104,15 @@ pub(crate) fn postgres(url: &DatabaseUrl) -> Result<Connection> {
         .map(|conn| Connection::Postgres(traced(conn, backend)))
 }
 
-/// A tokio-postgres connect error with its whole cause chain.
+/// A tokio-postgres connect error with its whole cause chain, and its cause: a TLS
+/// failure (classified from the rustls error in the chain), or, when `tls_refused`, a
+/// server that answered a required TLS request with "no TLS".
 #[cfg(feature = "postgres")]
-pub(crate) fn postgres_connect_error(err: &tokio_postgres::Error, url: &DatabaseUrl) -> Error {
+pub(crate) fn postgres_connect_error(
+    err: &tokio_postgres::Error,
+    url: &DatabaseUrl,
+    tls_refused: bool,
+) -> Error {
     use std::error::Error as _;
 
     let message = match err.as_db_error() {
@@ -120,7 +128,6 @@ pub(crate) fn postgres_connect_error(err: &tokio_postgres::Error, url: &Database
             message
         }
     };
-    let message = crate::url::redact(&message);
     if message.starts_with("invalid connection string")
         || message.starts_with("invalid configuration")
     {
@@ -129,24 +136,39 @@ pub(crate) fn postgres_connect_error(err: &tokio_postgres::Error, url: &Database
             reason: message,
         };
     }
+    let cause = if tls_refused {
+        crate::error::ConnectionCause::TlsNotOffered
+    } else {
+        crate::tls::cause_of(err).unwrap_or(crate::error::ConnectionCause::Other)
+    };
+    connection_error(Backend::Postgres, cause, &message, url)
+}
+
+/// An [`Error::Connection`] of `cause`, its message led by the cause when it is a known one.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) fn connection_error(
+    backend: Backend,
+    cause: crate::error::ConnectionCause,
+    message: &str,
+    url: &DatabaseUrl,
+) -> Error {
+    let message = match cause {
+        crate::error::ConnectionCause::Other => format!("{message} (url: {url})"),
+        known => format!("{known}: {message} (url: {url})"),
+    };
     Error::Connection {
-        backend: Backend::Postgres,
-        message: format!("{message} (url: {})", url.redacted()),
+        backend,
+        message,
+        cause,
     }
 }
 
 /// Opens a MySQL/MariaDB connection.
 #[cfg(feature = "mysql")]
 pub(crate) fn mysql(url: &DatabaseUrl) -> Result<Connection> {
-    use diesel_async::AsyncConnection;
-
     let backend = Backend::Mysql;
-    crate::runtime::establish(url, backend, || async {
-        diesel_async::AsyncMysqlConnection::establish(url.driver_url())
-            .await
-            .map_err(|e| Error::from_connection_error(e, backend, url.redacted()))
-    })
-    .map(|conn| Connection::Mysql(traced(conn, backend)))
+    crate::runtime::establish(url, backend, || crate::mysql_connect::open(url))
+        .map(|conn| Connection::Mysql(traced(conn, backend)))
 }
 
 /// A backend whose feature is off. [`DatabaseUrl::parse`] already refuses its URLs, so this

@@ -3,7 +3,10 @@
 //! Where to find things:
 //!
 //! - [`url`]: database URLs ([`DatabaseUrl`]): which backend, which file or server, what the
-//!   driver receives, connect timeouts, password redaction.
+//!   driver receives, connect timeouts, TLS settings; passwords held as [`url::Password`],
+//!   which never prints.
+//! - `tls`, `pg_tls`, `pg_config`, `mysql_connect` (with `postgres` / `mysql`): TLS with
+//!   rustls, and each server backend's driver settings built from the URL's typed options.
 //! - [`connection`]: the blocking [`Connection`] enum (SQLite, PostgreSQL, MySQL/MariaDB),
 //!   raw statements, `create_all` / `drop_all`.
 //! - `establish`: how each backend's connection is opened and set up (SQLite pragmas).
@@ -44,18 +47,26 @@ pub mod dispatch;
 pub mod error;
 mod establish;
 pub mod instrument;
+#[cfg(feature = "mysql")]
+mod mysql_connect;
+#[cfg(feature = "postgres")]
+mod pg_config;
+#[cfg(feature = "postgres")]
+mod pg_tls;
 #[cfg(feature = "postgres")]
 mod pg_wire;
 pub mod raw;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod runtime;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod tls;
 pub mod transaction;
 pub mod url;
 
 pub use blocking_pool::{BlockingPool, BlockingPoolBuilder, PooledBlocking};
 pub use connection::Connection;
 pub use database::{Database, DatabaseBuilder, PoolConfig, PooledConnection};
-pub use error::{ConstraintInfo, DriverError, Error, ErrorCode, Result, SqlState};
+pub use error::{ConnectionCause, ConstraintInfo, DriverError, Error, ErrorCode, Result, SqlState};
 pub use orm_schema::Backend;
 pub use raw::RawQuery;
 pub use url::DatabaseUrl;

@@ -15,8 +15,11 @@
 //! and different codes do not occur in PostgreSQL's messages, which name the failing
 //! object and differ per condition.
 //!
-//! What this does not see: a TLS session (the bytes on the socket are encrypted; the TLS
-//! stream would need the same wrapper), and URLs that tokio-postgres' own `connect`
+//! Over TLS the bytes on the socket are encrypted: the socket's `Wire` stops following
+//! when the server accepts TLS (`S`), and the TLS connector ([`crate::pg_tls`]) wraps the
+//! decrypted stream in a `Wire` of its own, so the codes are read there.
+//!
+//! What this does not see: URLs that tokio-postgres' own `connect`
 //! handles beyond hosts, ports, host addresses, the connect timeout and keepalive on or
 //! off (`target_session_attrs` other than `any`, `load_balance_hosts=random`,
 //! `tcp_user_timeout`, keepalive timings): those connect through tokio-postgres as before
@@ -25,7 +28,8 @@
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -63,35 +67,43 @@ fn note(message: &str, state: SqlState) {
 }
 
 /// Opens a diesel-async PostgreSQL connection to `url`: through a [`Wire`] when
-/// [`supports`] the URL's settings, through tokio-postgres' own `connect` otherwise.
+/// [`supports`] the URL's settings, through tokio-postgres' own `connect` otherwise; over
+/// TLS as the URL's `sslmode` says.
 pub(crate) async fn open(url: &DatabaseUrl) -> Result<diesel_async::AsyncPgConnection> {
     use diesel_async::AsyncPgConnection;
-    let tls = tokio_postgres::NoTls;
-    let config: tokio_postgres::Config = url
-        .driver_url()
-        .parse()
-        .map_err(|e| crate::establish::postgres_connect_error(&e, url))?;
-    let setup_error =
-        |e| Error::from_connection_error(e, orm_schema::Backend::Postgres, url.redacted());
+    let backend = orm_schema::Backend::Postgres;
+    let config = crate::pg_config::config(url)?;
+    let tls_options = url
+        .server()
+        .map(|s| s.tls().clone())
+        .expect("a PostgreSQL URL has server options");
+    let tls = crate::pg_tls::MakeRustls::new(
+        crate::tls::client_config(&tls_options, backend, url)?,
+        tls_options.mode(),
+    );
+    let setup_error = |e| Error::from_connection_error(e, backend, url.redacted());
+    let refused = |e: &tokio_postgres::Error, tls_refused: bool| {
+        crate::establish::postgres_connect_error(e, url, tls_refused)
+    };
     if !supports(&config) {
-        let (client, connection) = config
-            .connect(tls)
-            .await
-            .map_err(|e| crate::establish::postgres_connect_error(&e, url))?;
+        let (client, connection) = config.connect(tls).await.map_err(|e| {
+            // tokio-postgres' own negotiation: a refusal is its "server does not support
+            // TLS" error (no socket of orm's to watch the answer on).
+            let tls_refused = tls_options.mode().requires_tls()
+                && crate::tls::cause_of(&e).is_none()
+                && e.to_string().contains("does not support TLS");
+            refused(&e, tls_refused)
+        })?;
         return AsyncPgConnection::try_from_client_and_connection(client, connection)
             .await
             .map_err(setup_error);
     }
     let (client, connection) = connect(&config, tls).await.map_err(|e| match e {
-        ConnectError::Postgres(e) => crate::establish::postgres_connect_error(&e, url),
-        ConnectError::Io(e) => Error::Connection {
-            backend: orm_schema::Backend::Postgres,
-            message: format!(
-                "error connecting to server: {} (url: {})",
-                crate::url::redact(&e.to_string()),
-                url.redacted()
-            ),
-        },
+        ConnectError::Postgres(e, tls_refused) => refused(&e, tls_refused),
+        ConnectError::Io(e) => Error::connection(
+            backend,
+            format!("error connecting to server: {e} (url: {})", url.redacted()),
+        ),
     })?;
     // The connection's I/O runs as a task of the runtime, as diesel-async's own does; it
     // ends when the client is dropped. A failure reaches the client's next statement.
@@ -133,6 +145,9 @@ pub(crate) async fn connect<T>(
 where
     T: tokio_postgres::tls::MakeTlsConnect<Wire>,
 {
+    // libpq ignores sslmode on Unix sockets (PostgreSQL offers no TLS there).
+    let mut plain = config.clone();
+    plain.ssl_mode(tokio_postgres::config::SslMode::Disable);
     let hosts = config.get_hosts();
     let addrs = config.get_hostaddrs();
     let count = hosts.len().max(addrs.len());
@@ -154,12 +169,14 @@ where
             Some(Host::Tcp(host)) => Some(host.as_str()),
             _ => None,
         };
+        let mut session = config;
         let socket = match (addrs.get(i), hosts.get(i)) {
             (Some(addr), _) => tcp(&addr.to_string(), port, config).await,
             (None, Some(Host::Tcp(host))) => tcp(host, port, config).await,
             #[cfg(unix)]
             (None, Some(Host::Unix(dir))) => {
                 let path = dir.join(format!(".s.PGSQL.{port}"));
+                session = &plain;
                 timed(config.get_connect_timeout(), UnixStream::connect(path))
                     .await
                     .map(Socket::Unix)
@@ -173,12 +190,22 @@ where
                 continue;
             }
         };
+        // The name to verify: the host's, else the address connected to.
+        let addr_name = addrs.get(i).map(|a| a.to_string());
         let connector = tls
-            .make_tls_connect(hostname.unwrap_or(""))
+            .make_tls_connect(hostname.or(addr_name.as_deref()).unwrap_or(""))
             .map_err(|e| ConnectError::Io(io::Error::other(e.into())))?;
-        match config.connect_raw(Wire::new(socket), connector).await {
+        let wire = Wire::new(socket);
+        let answer = Arc::clone(&wire.sniffer.ssl_answer);
+        match session.connect_raw(wire, connector).await {
             Ok(pair) => return Ok(pair),
-            Err(e) => last = Some(ConnectError::Postgres(e)),
+            Err(e) => {
+                let refused = answer.load(Ordering::Relaxed) == b'N';
+                last = Some(ConnectError::Postgres(
+                    e,
+                    refused && session.get_ssl_mode() == tokio_postgres::config::SslMode::Require,
+                ));
+            }
         }
     }
     Err(last.expect("at least one host was tried"))
@@ -233,8 +260,9 @@ async fn timed<T>(
 pub(crate) enum ConnectError {
     /// No socket could be opened.
     Io(io::Error),
-    /// tokio-postgres refused or failed the session on an open socket.
-    Postgres(tokio_postgres::Error),
+    /// tokio-postgres refused or failed the session on an open socket; whether the server
+    /// had answered a required TLS request with "no TLS".
+    Postgres(tokio_postgres::Error, bool),
 }
 
 /// An open socket to the server.
@@ -245,16 +273,18 @@ pub(crate) enum Socket {
     Unix(UnixStream),
 }
 
-/// The socket tokio-postgres talks through: every byte passes unchanged; errors the server
-/// sends are noted for [`code_for`] (see the module documentation).
+/// The stream tokio-postgres talks through: every byte passes unchanged; errors the server
+/// sends are noted for [`code_for`] (see the module documentation). `S` is the socket, or
+/// the TLS stream over it (see [`crate::pg_tls`]).
 #[derive(Debug)]
-pub(crate) struct Wire {
-    socket: Socket,
+pub(crate) struct Wire<S = Socket> {
+    socket: S,
     sniffer: Sniffer,
 }
 
-impl Wire {
-    fn new(socket: Socket) -> Wire {
+impl<S> Wire<S> {
+    /// Follows the messages passing over `socket`.
+    pub(crate) fn new(socket: S) -> Wire<S> {
         Wire {
             socket,
             sniffer: Sniffer::default(),
@@ -277,6 +307,9 @@ struct Sniffer {
     remaining: usize,
     /// The body of an `ErrorResponse` being read.
     error: Option<Vec<u8>>,
+    /// The server's answer to an SSLRequest (`S` or `N`), 0 before one; shared with the
+    /// connect code, which tells a refused TLS request from other failures by it.
+    ssl_answer: Arc<AtomicU8>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -325,6 +358,7 @@ impl Sniffer {
                     return;
                 }
                 State::AwaitSslAnswer => {
+                    self.ssl_answer.store(bytes[0], Ordering::Relaxed);
                     self.state = if bytes[0] == b'N' {
                         State::Messages
                     } else {
@@ -399,46 +433,35 @@ impl Sniffer {
     }
 }
 
-impl AsyncRead for Wire {
+impl AsyncRead for Socket {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let before = buf.filled().len();
-        let polled = match &mut this.socket {
+        match self.get_mut() {
             Socket::Tcp(s) => Pin::new(s).poll_read(cx, buf),
             #[cfg(unix)]
             Socket::Unix(s) => Pin::new(s).poll_read(cx, buf),
-        };
-        if let Poll::Ready(Ok(())) = polled {
-            this.sniffer.read(&buf.filled()[before..]);
         }
-        polled
     }
 }
 
-impl AsyncWrite for Wire {
+impl AsyncWrite for Socket {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let polled = match &mut this.socket {
+        match self.get_mut() {
             Socket::Tcp(s) => Pin::new(s).poll_write(cx, buf),
             #[cfg(unix)]
             Socket::Unix(s) => Pin::new(s).poll_write(cx, buf),
-        };
-        if let Poll::Ready(Ok(written)) = polled {
-            this.sniffer.wrote(&buf[..written]);
         }
-        polled
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().socket {
+        match self.get_mut() {
             Socket::Tcp(s) => Pin::new(s).poll_flush(cx),
             #[cfg(unix)]
             Socket::Unix(s) => Pin::new(s).poll_flush(cx),
@@ -446,7 +469,7 @@ impl AsyncWrite for Wire {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().socket {
+        match self.get_mut() {
             Socket::Tcp(s) => Pin::new(s).poll_shutdown(cx),
             #[cfg(unix)]
             Socket::Unix(s) => Pin::new(s).poll_shutdown(cx),
@@ -454,105 +477,44 @@ impl AsyncWrite for Wire {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// An `ErrorResponse` with the given fields.
-    fn error_response(fields: &[(u8, &str)]) -> Vec<u8> {
-        let mut body = Vec::new();
-        for (field, value) in fields {
-            body.push(*field);
-            body.extend_from_slice(value.as_bytes());
-            body.push(0);
+impl<S: AsyncRead + Unpin> AsyncRead for Wire<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.socket).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            this.sniffer.read(&buf.filled()[before..]);
         }
-        body.push(0);
-        let mut message = vec![b'E'];
-        message.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
-        message.extend_from_slice(&body);
-        message
-    }
-
-    fn other_message() -> Vec<u8> {
-        let mut m = vec![b'Z'];
-        m.extend_from_slice(&5u32.to_be_bytes());
-        m.push(b'I');
-        m
-    }
-
-    #[test]
-    fn notes_errors_split_anywhere() {
-        let startup = [0u8, 0, 0, 9, 0, 3, 0, 0, 0];
-        let mut stream = other_message();
-        stream.extend(error_response(&[
-            (b'S', "FEHLER"),
-            (b'C', "40P01"),
-            (b'M', "Verklemmung (Deadlock) entdeckt #1"),
-        ]));
-        stream.extend(other_message());
-        for chunk in [1, 2, 3, 7, stream.len()] {
-            let mut sniffer = Sniffer::default();
-            sniffer.wrote(&startup);
-            assert_eq!(sniffer.state, State::Messages);
-            for part in stream.chunks(chunk) {
-                sniffer.read(part);
-            }
-            assert_eq!(sniffer.remaining, 0);
-            assert_eq!(
-                code_for("Verklemmung (Deadlock) entdeckt #1").map(|s| s.to_string()),
-                Some("40P01".to_owned())
-            );
-        }
-        assert_eq!(code_for("never sent"), None);
-        // Only the last RECENT errors are kept (checked here, not in a test of its own, as
-        // the notes are shared by the tests running in parallel).
-        for i in 0..RECENT + 1 {
-            note(&format!("recent #{i}"), SqlState::new("XX000").unwrap());
-        }
-        assert!(code_for("recent #0").is_none());
-        assert!(code_for(&format!("recent #{RECENT}")).is_some());
-    }
-
-    #[test]
-    fn settings_beyond_hosts_and_timeouts_go_through_tokio_postgres() {
-        let config = |url: &str| url.parse::<tokio_postgres::Config>().unwrap();
-        assert!(supports(&config(
-            "postgres://u@a,b:5433/db?connect_timeout=3&keepalives=0"
-        )));
-        assert!(supports(&config("host=/run/postgresql user=u")));
-        for other in [
-            "target_session_attrs=read-write",
-            "load_balance_hosts=random",
-            "tcp_user_timeout=5",
-            "keepalives_idle=60",
-        ] {
-            assert!(
-                !supports(&config(&format!("postgres://u@h/db?{other}"))),
-                "{other}"
-            );
-        }
-    }
-
-    #[test]
-    fn follows_the_ssl_answer() {
-        let mut refused = Sniffer::default();
-        refused.wrote(&SSL_REQUEST[..3]);
-        assert_eq!(refused.state, State::Start);
-        refused.wrote(&SSL_REQUEST[3..]);
-        assert_eq!(refused.state, State::AwaitSslAnswer);
-        let mut bytes = vec![b'N'];
-        bytes.extend(error_response(&[(b'C', "28000"), (b'M', "no TLS here #2")]));
-        refused.read(&bytes);
-        assert_eq!(
-            code_for("no TLS here #2").map(|s| s.to_string()),
-            Some("28000".to_owned())
-        );
-        let mut accepted = Sniffer::default();
-        accepted.wrote(&SSL_REQUEST);
-        accepted.read(b"S\x16\x03\x03garbage");
-        assert_eq!(accepted.state, State::Off);
-        let mut direct = Sniffer::default();
-        direct.wrote(&[0x16, 3, 1]);
-        assert_eq!(direct.state, State::Off);
+        polled
     }
 }
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Wire<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.socket).poll_write(cx, buf);
+        if let Poll::Ready(Ok(written)) = polled {
+            this.sniffer.wrote(&buf[..written]);
+        }
+        polled
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().socket).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().socket).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests;

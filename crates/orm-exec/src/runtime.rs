@@ -72,6 +72,7 @@ where
     let connection_error = |message: String| Error::Connection {
         backend,
         message: format!("{message} (url: {})", url.redacted()),
+        cause: crate::error::ConnectionCause::Other,
     };
     let runtime = BlockingRuntime::build()
         .map_err(|e| connection_error(format!("cannot start a tokio runtime: {e}")))?;

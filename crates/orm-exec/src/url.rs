@@ -1,4 +1,4 @@
-//! Database URLs: which backend a URL names, where it points, and the exact string its
+//! Database URLs: which backend a URL names, where it points, and the settings its
 //! driver receives.
 //!
 //! | URL | backend | target |
@@ -7,18 +7,28 @@
 //! | `sqlite:///var/lib/app.db` | SQLite | the file `/var/lib/app.db` |
 //! | `sqlite::memory:`, `sqlite://:memory:` | SQLite | a private in-memory database |
 //! | `postgres://…`, `postgresql://…` | PostgreSQL | a server |
-//! | `mysql://…`, `mariadb://…` | MySQL / MariaDB | a server (`mariadb://` is handed to the driver as `mysql://`) |
+//! | `mysql://…`, `mariadb://…` | MySQL / MariaDB | a server |
 //!
 //! Every form accepts `connect_timeout=<seconds>` in its query string (default 10; `0`
 //! waits without limit), and two settings of an async pool ([`crate::Database`]):
 //! `max_connections=<n>` and `acquire_timeout=<seconds>` (decimals allowed; how long
 //! `Database::get` waits for a free connection). orm removes all three before the driver
-//! sees the URL; a blocking connection ignores the pool settings. Other query parameters go
-//! to the driver unchanged: SQLite URI parameters such as `mode=ro`, tokio-postgres
-//! parameters such as `options=…`, mysql_async parameters such as `require_ssl=true`.
+//! sees the settings; a blocking connection ignores the pool settings. A server URL's TLS
+//! settings are read by orm too ([`TlsOptions`]: PostgreSQL `sslmode`, `sslrootcert`;
+//! MySQL `ssl-mode`, `ssl-ca`). Other query parameters go to the driver: SQLite URI
+//! parameters such as `mode=ro`, tokio-postgres parameters such as `application_name=…`,
+//! mysql_async parameters such as `stmt_cache_size=…`.
 //!
-//! Passwords never leave this module in clear: [`DatabaseUrl`]'s `Debug` and `Display`, and
-//! every error built from a URL, show it as `***` (see [`redact`]).
+//! A server URL is held as typed options ([`ServerOptions`]) with the password in its own
+//! [`Password`] field, whose `Debug` and `Display` print `***`; the drivers' settings are
+//! built field by field from them. So [`DatabaseUrl`]'s `Debug` and `Display`, and every
+//! error, show the password as `***` by construction, whatever characters it holds. A URL
+//! that cannot be split with certainty (an unencoded `@`, `/`, `?` or `#` in a password) is
+//! an [`Error::InvalidUrl`] that shows only its scheme.
+
+mod password;
+mod server;
+mod tls;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -28,6 +38,10 @@ use std::time::Duration;
 use orm_schema::Backend;
 
 use crate::error::{Error, Result};
+
+pub use password::Password;
+pub use server::{Host, ServerOptions};
+pub use tls::{TlsMode, TlsOptions};
 
 /// How long establishing a connection may take when the URL does not say
 /// (`connect_timeout=<seconds>`).
@@ -43,16 +57,22 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// assert_eq!(url.backend(), orm_exec::Backend::Sqlite);
 /// assert_eq!(url.target(), &Target::Memory);
 /// # }
+/// # #[cfg(feature = "postgres")] {
+/// let url: DatabaseUrl = "postgres://app:s3cret@db/prod".parse().unwrap();
+/// assert_eq!(url.to_string(), "postgres://app:***@db/prod");
+/// assert_eq!(url.server().unwrap().password().unwrap().expose(), "s3cret");
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
     backend: Backend,
     target: Target,
-    driver_url: String,
+    sqlite: Option<String>,
+    server: Option<ServerOptions>,
     connect_timeout: Option<Duration>,
     max_connections: Option<usize>,
     acquire_timeout: Option<Duration>,
-    redacted: String,
+    masked: String,
 }
 
 /// Where a [`DatabaseUrl`] points.
@@ -67,29 +87,40 @@ pub enum Target {
     Server,
 }
 
+/// The settings orm reads from every URL's query string.
+#[derive(Debug, Default)]
+struct Own {
+    connect_timeout: Option<Duration>,
+    max_connections: Option<usize>,
+    acquire_timeout: Option<Duration>,
+}
+
 impl DatabaseUrl {
     /// Parses and checks a database URL.
     ///
     /// # Errors
     ///
     /// - [`Error::InvalidUrl`] when the URL is empty, has no scheme, or is malformed for its
-    ///   backend (the message shows the URL with its password redacted);
+    ///   backend (the message shows the URL with its password as `***`, or only its scheme
+    ///   when the password's place is unclear);
+    /// - [`Error::InvalidParameter`] when a TLS parameter has an unknown value;
     /// - [`Error::UnsupportedBackend`] when the scheme names no backend orm knows, or one
     ///   whose cargo feature is not enabled.
     pub fn parse(url: &str) -> Result<DatabaseUrl> {
         let url = url.trim();
-        let redacted = redact(url);
-        let invalid = |reason: &str| Error::InvalidUrl {
-            url_redacted: redacted.clone(),
-            reason: reason.to_owned(),
-        };
         if url.is_empty() {
-            return Err(invalid("the database URL is empty"));
+            return Err(Error::InvalidUrl {
+                url_redacted: String::new(),
+                reason: "the database URL is empty".to_owned(),
+            });
         }
         let Some((scheme, rest)) = split_scheme(url) else {
-            return Err(invalid(
-                "missing scheme: expected sqlite://, postgres://, postgresql://, mysql:// or mariadb://",
-            ));
+            return Err(Error::InvalidUrl {
+                url_redacted: "(not shown)".to_owned(),
+                reason: "missing scheme: expected sqlite://, postgres://, postgresql://, \
+                         mysql:// or mariadb://"
+                    .to_owned(),
+            });
         };
         let scheme = scheme.to_ascii_lowercase();
         let backend =
@@ -105,68 +136,79 @@ impl DatabaseUrl {
                 }),
             };
         ensure_enabled(backend, &scheme)?;
+        match backend {
+            Backend::Sqlite => Self::parse_sqlite(url, rest),
+            _ => Self::parse_server(backend, &scheme, rest),
+        }
+    }
 
+    fn parse_sqlite(url: &str, rest: &str) -> Result<DatabaseUrl> {
+        // A SQLite URL holds no password: it is shown as written.
+        let invalid = |reason: String| Error::InvalidUrl {
+            url_redacted: url.to_owned(),
+            reason,
+        };
         let (body, query) = match rest.split_once('?') {
             Some((body, query)) => (body, Some(query)),
             None => (rest, None),
         };
-        let mut params: Vec<(&str, &str)> = query
+        let mut params: Vec<(String, String)> = query
             .into_iter()
             .flat_map(|q| q.split('&'))
             .filter(|p| !p.is_empty())
             .map(|p| p.split_once('=').unwrap_or((p, "")))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        let connect_timeout =
-            match take_param(&mut params, "connect_timeout") {
-                None => Some(DEFAULT_CONNECT_TIMEOUT),
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(0) => None,
-                    Ok(secs) => Some(Duration::from_secs(secs)),
-                    Err(_) => return Err(invalid(
-                        "connect_timeout must be a whole number of seconds (0 waits without limit)",
-                    )),
-                },
-            };
-        let (max_connections, acquire_timeout) = take_pool_params(&mut params).map_err(&invalid)?;
+        let own = take_own(&mut params).map_err(invalid)?;
+        let (target, driver) = sqlite_target(body, &params).map_err(invalid)?;
+        Ok(DatabaseUrl {
+            backend: Backend::Sqlite,
+            target,
+            sqlite: Some(driver),
+            server: None,
+            connect_timeout: own.connect_timeout,
+            max_connections: own.max_connections,
+            acquire_timeout: own.acquire_timeout,
+            masked: url.to_owned(),
+        })
+    }
 
-        let (target, driver_url) = match backend {
-            Backend::Sqlite => sqlite_target(body, &params).map_err(|r| invalid(&r))?,
-            Backend::Postgres => {
-                if !body.starts_with("//") {
-                    return Err(invalid(
-                        "expected postgres://[user[:password]@]host[:port]/database",
-                    ));
-                }
-                // tokio-postgres applies connect_timeout to each socket connect; the
-                // establish call is bounded as a whole as well.
-                let secs = connect_timeout.map_or(0, |d| d.as_secs());
-                let mut driver = format!("{scheme}:{body}");
-                push_query(&mut driver, &params);
-                driver.push(if params.is_empty() { '?' } else { '&' });
-                driver.push_str(&format!("connect_timeout={secs}"));
-                (Target::Server, driver)
-            }
-            Backend::Mysql => {
-                if !body.starts_with("//") {
-                    return Err(invalid(
-                        "expected mysql://[user[:password]@]host[:port]/database",
-                    ));
-                }
-                // mysql_async refuses unknown parameters, and has no connect timeout of its
-                // own: orm strips `connect_timeout` and bounds the establish call itself.
-                let mut driver = format!("mysql:{body}");
-                push_query(&mut driver, &params);
-                (Target::Server, driver)
-            }
+    fn parse_server(backend: Backend, scheme: &str, rest: &str) -> Result<DatabaseUrl> {
+        let Some(rest) = rest.strip_prefix("//") else {
+            return Err(Error::InvalidUrl {
+                url_redacted: format!("{scheme}:(not shown)"),
+                reason: format!("expected {scheme}://[user[:password]@]host[:port]/database"),
+            });
         };
+        let mut own = Own::default();
+        let parsed = server::parse(backend, scheme, rest, |params| {
+            own = take_own(params)?;
+            Ok(())
+        });
+        let parsed = parsed.map_err(|problem| match problem {
+            server::Problem::Ambiguous(reason) => Error::InvalidUrl {
+                url_redacted: format!("{scheme}://(not shown)"),
+                reason: reason.to_owned(),
+            },
+            server::Problem::Malformed(reason, url_redacted) => Error::InvalidUrl {
+                url_redacted,
+                reason,
+            },
+            server::Problem::Parameter(bad, url_redacted) => Error::InvalidParameter {
+                parameter: bad.parameter.to_owned(),
+                url_redacted,
+                reason: bad.reason,
+            },
+        })?;
         Ok(DatabaseUrl {
             backend,
-            target,
-            driver_url,
-            connect_timeout,
-            max_connections,
-            acquire_timeout,
-            redacted,
+            target: Target::Server,
+            sqlite: None,
+            server: Some(parsed.options),
+            connect_timeout: own.connect_timeout,
+            max_connections: own.max_connections,
+            acquire_timeout: own.acquire_timeout,
+            masked: parsed.masked,
         })
     }
 
@@ -180,10 +222,16 @@ impl DatabaseUrl {
         &self.target
     }
 
-    /// The string the driver receives (for SQLite, a file name or a `file:` URI). It may
-    /// hold a password: never log it; use [`DatabaseUrl::redacted`].
-    pub fn driver_url(&self) -> &str {
-        &self.driver_url
+    /// The string diesel's SQLite connection receives (a file name or a `file:` URI);
+    /// `None` for a server URL, whose driver gets [`DatabaseUrl::server`]'s options.
+    pub fn sqlite_driver_url(&self) -> Option<&str> {
+        self.sqlite.as_deref()
+    }
+
+    /// A server URL's settings (hosts, user, password, database, TLS, parameters);
+    /// `None` for SQLite.
+    pub fn server(&self) -> Option<&ServerOptions> {
+        self.server.as_ref()
     }
 
     /// How long establishing a connection may take, or `None` for no limit
@@ -203,9 +251,10 @@ impl DatabaseUrl {
         self.acquire_timeout
     }
 
-    /// The URL as given, with any password replaced by `***`.
+    /// The URL as given, with any password replaced by `***` (built from the parsed
+    /// parts, not by searching the text).
     pub fn redacted(&self) -> &str {
-        &self.redacted
+        &self.masked
     }
 }
 
@@ -219,7 +268,7 @@ impl FromStr for DatabaseUrl {
 
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.redacted)
+        f.write_str(&self.masked)
     }
 }
 
@@ -228,79 +277,24 @@ impl fmt::Debug for DatabaseUrl {
         f.debug_struct("DatabaseUrl")
             .field("backend", &self.backend)
             .field("target", &self.target)
-            .field("url", &self.redacted)
+            .field("url", &self.masked)
             .field("connect_timeout", &self.connect_timeout)
             .finish()
     }
 }
 
-/// Returns `url` with the password of its user-info part (`user:password@`) and the value of
-/// any `password=` parameter replaced by `***`. Safe to call on any text.
+/// A URL string as it may be shown or logged: parsed, and printed with its password as
+/// `***` ([`DatabaseUrl`]'s `Display`); a placeholder when it does not parse, since then
+/// where a password ends is unknown.
 ///
 /// ```
-/// assert_eq!(
-///     orm_exec::url::redact("postgres://app:s3cret@db/prod"),
-///     "postgres://app:***@db/prod"
-/// );
+/// # #[cfg(feature = "mysql")]
+/// assert_eq!(orm_exec::url::masked("mysql://root:s3cret@db/x"), "mysql://root:***@db/x");
+/// assert_eq!(orm_exec::url::masked("nonsense"), "(invalid url, not shown)");
 /// ```
-pub fn redact(url: &str) -> String {
-    let (prefix, rest) = match url.find("://") {
-        Some(i) => url.split_at(i + 3),
-        None => ("", url),
-    };
-    let mut out = String::with_capacity(url.len());
-    out.push_str(prefix);
-    let authority_end = if prefix.is_empty() {
-        0
-    } else {
-        rest.find(['/', '?', '#']).unwrap_or(rest.len())
-    };
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rfind('@') {
-        Some(at) => {
-            let (userinfo, host) = authority.split_at(at);
-            match userinfo.split_once(':') {
-                Some((user, _password)) => {
-                    out.push_str(user);
-                    out.push_str(":***");
-                }
-                None => out.push_str(userinfo),
-            }
-            out.push_str(host);
-        }
-        None => out.push_str(authority),
-    }
-    out.push_str(&redact_password_params(tail));
-    out
-}
-
-/// Replaces the value of every `password=` key (any case, in a query string or a
-/// `key=value` connection string) with `***`.
-fn redact_password_params(text: &str) -> String {
-    const KEY: &str = "password=";
-    let lower = text.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut pos = 0;
-    while let Some(found) = lower[pos..].find(KEY) {
-        let value_start = pos + found + KEY.len();
-        let at_key_start = pos + found == 0
-            || matches!(
-                text.as_bytes()[pos + found - 1],
-                b'?' | b'&' | b' ' | b'\t' | b';'
-            );
-        out.push_str(&text[pos..value_start]);
-        let value_end = text[value_start..]
-            .find(['&', ' ', '\t', ';', '#'])
-            .map_or(text.len(), |i| value_start + i);
-        if at_key_start {
-            out.push_str("***");
-        } else {
-            out.push_str(&text[value_start..value_end]);
-        }
-        pos = value_end;
-    }
-    out.push_str(&text[pos..]);
-    out
+pub fn masked(url: &str) -> String {
+    DatabaseUrl::parse(url)
+        .map_or_else(|_| "(invalid url, not shown)".to_owned(), |u| u.to_string())
 }
 
 /// Splits `scheme:rest`, where the scheme is `[A-Za-z][A-Za-z0-9+.-]*`.
@@ -332,43 +326,48 @@ fn ensure_enabled(backend: Backend, scheme: &str) -> Result<()> {
     })
 }
 
-/// Removes every `key=value` pair with this key and returns the last value.
-fn take_param<'a>(params: &mut Vec<(&'a str, &'a str)>, key: &str) -> Option<&'a str> {
-    let mut found = None;
-    params.retain(|(k, v)| {
-        if k.eq_ignore_ascii_case(key) {
-            found = Some(*v);
-            false
-        } else {
-            true
-        }
-    });
-    found
-}
-
-/// Removes the pool settings `max_connections` and `acquire_timeout` from the parameters.
-fn take_pool_params<'a>(
-    params: &mut Vec<(&'a str, &'a str)>,
-) -> std::result::Result<(Option<usize>, Option<Duration>), &'static str> {
-    let max_connections = match take_param(params, "max_connections") {
+/// Takes `connect_timeout`, `max_connections` and `acquire_timeout` out of `params`.
+fn take_own(params: &mut Vec<(String, String)>) -> std::result::Result<Own, String> {
+    let connect_timeout = match tls::take_param(params, "connect_timeout") {
+        None => Some(DEFAULT_CONNECT_TIMEOUT),
+        Some(raw) => match raw.trim().parse::<u64>() {
+            Ok(0) => None,
+            Ok(secs) => Some(Duration::from_secs(secs)),
+            Err(_) => {
+                return Err(
+                    "connect_timeout must be a whole number of seconds (0 waits without limit)"
+                        .to_owned(),
+                )
+            }
+        },
+    };
+    let max_connections = match tls::take_param(params, "max_connections") {
         None => None,
         Some(raw) => match raw.trim().parse::<usize>() {
             Ok(n) if n > 0 => Some(n),
-            _ => return Err("max_connections must be a whole number of at least 1"),
+            _ => return Err("max_connections must be a whole number of at least 1".to_owned()),
         },
     };
-    let acquire_timeout = match take_param(params, "acquire_timeout") {
+    let acquire_timeout = match tls::take_param(params, "acquire_timeout") {
         None => None,
         Some(raw) => match raw.trim().parse::<f64>().map(Duration::try_from_secs_f64) {
             Ok(Ok(limit)) => Some(limit),
-            _ => return Err("acquire_timeout must be a number of seconds, such as 30 or 0.5"),
+            _ => {
+                return Err(
+                    "acquire_timeout must be a number of seconds, such as 30 or 0.5".to_owned(),
+                )
+            }
         },
     };
-    Ok((max_connections, acquire_timeout))
+    Ok(Own {
+        connect_timeout,
+        max_connections,
+        acquire_timeout,
+    })
 }
 
 /// Appends `?k=v&k=v` (nothing when empty), keeping each pair as written.
-fn push_query(out: &mut String, params: &[(&str, &str)]) {
+fn push_query(out: &mut String, params: &[(String, String)]) {
     for (i, (k, v)) in params.iter().enumerate() {
         out.push(if i == 0 { '?' } else { '&' });
         out.push_str(k);
@@ -381,7 +380,7 @@ fn push_query(out: &mut String, params: &[(&str, &str)]) {
 /// query) and the remaining query parameters (SQLite URI parameters).
 fn sqlite_target(
     body: &str,
-    params: &[(&str, &str)],
+    params: &[(String, String)],
 ) -> std::result::Result<(Target, String), String> {
     let location = body.strip_prefix("//").unwrap_or(body);
     if location.is_empty() {

@@ -117,7 +117,7 @@ pub use orm_exec::{
 };
 pub use orm_exec::{blocking_pool, BlockingPool, BlockingPoolBuilder, PooledBlocking};
 pub use orm_exec::{connection, dispatch, Connection, DatabaseUrl, Error, Result};
-pub use orm_exec::{error, ConstraintInfo, ErrorCode, SqlState};
+pub use orm_exec::{error, ConnectionCause, ConstraintInfo, ErrorCode, SqlState};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};

@@ -76,6 +76,7 @@ mod sqlite {
                 .map_err(|e| Error::Connection {
                     backend: Backend::Sqlite,
                     message: format!("cannot open the database: {e} (url: {})", url.redacted()),
+                    cause: crate::error::ConnectionCause::Other,
                 })??;
             // Irrefutable when SQLite is the only backend compiled in.
             #[allow(irrefutable_let_patterns)]
@@ -125,10 +126,11 @@ impl PoolBackend for diesel_async::AsyncMysqlConnection {
         AsyncDieselConnectionManager::new_with_config(url, config)
     }
 
+    /// mysql_async connects with the URL's typed options and TLS settings, then
+    /// diesel-async takes the connection over, as the blocking side does (see
+    /// `crate::mysql_connect`).
     async fn connect(url: &DatabaseUrl) -> Result<Self> {
-        let mut conn = <Self as AsyncConnection>::establish(url.driver_url())
-            .await
-            .map_err(|e| crate::Error::from_connection_error(e, Self::BACKEND, url.redacted()))?;
+        let mut conn = crate::mysql_connect::open(url).await?;
         conn.set_instrumentation(OrmInstrumentation::new(Self::BACKEND));
         Ok(conn)
     }

@@ -194,7 +194,7 @@ impl DatabaseBuilder {
 impl fmt::Debug for DatabaseBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DatabaseBuilder")
-            .field("url", &crate::url::redact(&self.url))
+            .field("url", &crate::url::masked(&self.url))
             .field("max_size", &self.max_size)
             .field("acquire_timeout", &self.acquire_timeout)
             .field("connect_timeout", &self.connect_timeout)

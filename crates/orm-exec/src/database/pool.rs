@@ -11,7 +11,7 @@
 //! - wait, create and recycle timeouts always set (deadpool's defaults wait forever).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use deadpool::managed::{Pool, PoolError, TimeoutType};
@@ -25,8 +25,14 @@ use super::pooled::{Pooled, PooledConnection};
 use crate::error::{Error, Result};
 use crate::url::DatabaseUrl;
 
+/// A database's pool, and what its connections are opened with.
+pub(super) struct Pools {
+    kind: Kind,
+    setup: Arc<Setup>,
+}
+
 /// One pool per enabled backend; a database has the one its URL names.
-pub(super) enum Pools {
+enum Kind {
     #[cfg(feature = "sqlite")]
     Sqlite(Pool<<super::AsyncSqlite as PoolBackend>::Manager>),
     #[cfg(feature = "postgres")]
@@ -42,17 +48,18 @@ impl Pools {
             url: url.clone(),
             force_rollback: config.force_rollback,
             opened: AtomicBool::new(false),
+            failed: Mutex::new(None),
         });
-        match url.backend() {
+        let kind = match url.backend() {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite => build::<super::AsyncSqlite>(&setup, config).map(Pools::Sqlite),
+            Backend::Sqlite => build::<super::AsyncSqlite>(&setup, config).map(Kind::Sqlite),
             #[cfg(feature = "postgres")]
             Backend::Postgres => {
-                build::<diesel_async::AsyncPgConnection>(&setup, config).map(Pools::Postgres)
+                build::<diesel_async::AsyncPgConnection>(&setup, config).map(Kind::Postgres)
             }
             #[cfg(feature = "mysql")]
             Backend::Mysql => {
-                build::<diesel_async::AsyncMysqlConnection>(&setup, config).map(Pools::Mysql)
+                build::<diesel_async::AsyncMysqlConnection>(&setup, config).map(Kind::Mysql)
             }
             #[allow(unreachable_patterns)]
             backend => Err(Error::UnsupportedBackend {
@@ -62,7 +69,8 @@ impl Pools {
                     backend.name()
                 ),
             }),
-        }
+        }?;
+        Ok(Pools { kind, setup })
     }
 
     /// Checks a connection out (see [`Database::get`](crate::Database::get)).
@@ -71,17 +79,18 @@ impl Pools {
         url: &DatabaseUrl,
         config: &PoolConfig,
     ) -> Result<PooledConnection> {
-        match self {
+        let setup = &self.setup;
+        match &self.kind {
             #[cfg(feature = "sqlite")]
-            Pools::Sqlite(pool) => checkout(pool, url, config)
+            Kind::Sqlite(pool) => checkout(pool, url, config, setup)
                 .await
                 .map(PooledConnection::Sqlite),
             #[cfg(feature = "postgres")]
-            Pools::Postgres(pool) => checkout(pool, url, config)
+            Kind::Postgres(pool) => checkout(pool, url, config, setup)
                 .await
                 .map(PooledConnection::Postgres),
             #[cfg(feature = "mysql")]
-            Pools::Mysql(pool) => checkout(pool, url, config)
+            Kind::Mysql(pool) => checkout(pool, url, config, setup)
                 .await
                 .map(PooledConnection::Mysql),
         }
@@ -94,6 +103,9 @@ struct Setup {
     force_rollback: bool,
     /// Test mode: whether the one connection was opened already.
     opened: AtomicBool,
+    /// The error of the last failed open, kept whole (its type and cause) for
+    /// [`pool_error`], as diesel-async's setup callback can only return a message.
+    failed: Mutex<Option<Error>>,
 }
 
 impl Setup {
@@ -105,6 +117,7 @@ impl Setup {
                 message: "the force_rollback connection was lost, and with it everything \
                           written through this database; open a new one"
                     .into(),
+                cause: crate::error::ConnectionCause::Other,
             });
         }
         let mut conn = C::connect(&self.url).await?;
@@ -116,17 +129,17 @@ impl Setup {
         Ok(conn)
     }
 
-    /// diesel-async's setup callback can only return a `ConnectionError`: carry the message
-    /// over so that [`pool_error`] rebuilds the same [`Error`] the blocking side gives.
+    /// diesel-async's setup callback can only return a `ConnectionError`: the error itself
+    /// is kept for [`pool_error`], which returns it as the blocking side would.
     fn connection_error(&self, err: Error) -> ConnectionError {
-        let suffix = format!(" (url: {})", self.url.redacted());
-        match err {
-            Error::InvalidUrl { reason, .. } => ConnectionError::InvalidConnectionUrl(reason),
-            Error::Connection { message, .. } => ConnectionError::BadConnection(
-                message.strip_suffix(&suffix).unwrap_or(&message).to_owned(),
-            ),
-            other => ConnectionError::BadConnection(other.to_string()),
-        }
+        let message = err.to_string();
+        *self.failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
+        ConnectionError::BadConnection(message)
+    }
+
+    /// The error of the last failed open, if one is kept.
+    fn take_failure(&self) -> Option<Error> {
+        self.failed.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 }
 
@@ -158,6 +171,7 @@ fn build<C: PoolBackend>(setup: &Arc<Setup>, config: &PoolConfig) -> Result<Pool
         .map_err(|e| Error::Connection {
             backend: C::BACKEND,
             message: format!("cannot build the pool: {e}"),
+            cause: crate::error::ConnectionCause::Other,
         })
 }
 
@@ -167,12 +181,13 @@ async fn checkout<C: PoolBackend>(
     pool: &Pool<C::Manager>,
     url: &DatabaseUrl,
     config: &PoolConfig,
+    setup: &Setup,
 ) -> Result<Pooled<C>> {
     let started = Instant::now();
     let object = pool
         .get()
         .await
-        .map_err(|e| pool_error(e, C::BACKEND, url, config, started))?;
+        .map_err(|e| pool_error(e, C::BACKEND, url, config, started, setup))?;
     let mut conn = Pooled::<C>::new(object, u32::from(config.force_rollback));
     if config.force_rollback {
         conn.restore_base_depth().await?;
@@ -187,10 +202,12 @@ fn pool_error(
     url: &DatabaseUrl,
     config: &PoolConfig,
     started: Instant,
+    setup: &Setup,
 ) -> Error {
     let connection = |message: String| Error::Connection {
         backend,
         message: format!("{message} (url: {})", url.redacted()),
+        cause: crate::error::ConnectionCause::Other,
     };
     match err {
         PoolError::Timeout(TimeoutType::Wait) => Error::PoolTimeout {
@@ -203,9 +220,9 @@ fn pool_error(
         PoolError::Timeout(TimeoutType::Recycle) => {
             connection("timed out checking a pooled connection".into())
         }
-        PoolError::Backend(ManagerError::ConnectionError(e)) => {
-            Error::from_connection_error(e, backend, url.redacted())
-        }
+        PoolError::Backend(ManagerError::ConnectionError(e)) => setup
+            .take_failure()
+            .unwrap_or_else(|| Error::from_connection_error(e, backend, url.redacted())),
         PoolError::Backend(ManagerError::QueryError(e)) => Error::from_diesel(e, backend),
         PoolError::Closed => connection("the pool is closed".into()),
         PoolError::NoRuntimeSpecified => connection("the pool has no timer runtime".into()),

@@ -85,6 +85,7 @@ impl<C: PoolBackend> Pooled<C> {
                 return Err(Error::Connection {
                     backend,
                     message: "the force_rollback connection lost its outer transaction".into(),
+                    cause: crate::error::ConnectionCause::Other,
                 });
             }
             C::TransactionManager::rollback_transaction(&mut **self)

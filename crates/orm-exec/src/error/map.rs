@@ -63,7 +63,6 @@ use diesel::result::{ConnectionError, DatabaseErrorInformation, DatabaseErrorKin
 use orm_schema::Backend;
 
 use super::{ConstraintInfo, DriverError, Error, ErrorCode, SqlState};
-use crate::url::redact;
 
 impl Error {
     /// Classifies a diesel error raised on a connection to `backend`.
@@ -83,7 +82,7 @@ impl Error {
     }
 
     /// Classifies an error from establishing a connection to `backend`; `url_redacted`
-    /// (see [`redact`]) is named in the message.
+    /// (see [`crate::url::DatabaseUrl::redacted`]) is named in the message.
     pub fn from_connection_error(
         err: ConnectionError,
         backend: Backend,
@@ -318,11 +317,12 @@ fn database_error(
         Class::ConnectionLost => match backend {
             Some(backend) => Error::Connection {
                 backend,
-                message: redact(&message),
+                message: message.clone(),
+                cause: crate::error::ConnectionCause::Other,
             },
             None => Error::Database {
                 backend,
-                message: redact(&message),
+                message: message.clone(),
                 retryable: false,
                 code,
                 source: Some(source),
@@ -600,12 +600,13 @@ pub(crate) fn map_connection_error(
 ) -> Error {
     let connection = |message: String| Error::Connection {
         backend,
-        message: format!("{} (url: {url_redacted})", redact(&message)),
+        message: format!("{message} (url: {url_redacted})"),
+        cause: crate::error::ConnectionCause::Other,
     };
     match err {
         ConnectionError::InvalidConnectionUrl(reason) => Error::InvalidUrl {
             url_redacted: url_redacted.to_owned(),
-            reason: redact(&reason),
+            reason,
         },
         ConnectionError::InvalidCString(_) => Error::InvalidUrl {
             url_redacted: url_redacted.to_owned(),
@@ -623,7 +624,7 @@ pub(crate) fn map_connection_error(
             {
                 return Error::InvalidUrl {
                     url_redacted: url_redacted.to_owned(),
-                    reason: redact(&message),
+                    reason: message.clone(),
                 };
             }
             connection(message)

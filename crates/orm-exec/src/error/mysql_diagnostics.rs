@@ -114,7 +114,8 @@ impl Diagnosis {
                 lost @ super::Error::Connection { .. } => lost,
                 other => super::Error::Connection {
                     backend,
-                    message: crate::url::redact(&other.to_string()),
+                    message: other.to_string(),
+                    cause: crate::error::ConnectionCause::Other,
                 },
             },
             Diagnosis::Unknown => super::Error::from_diesel(err, backend),

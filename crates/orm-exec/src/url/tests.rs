@@ -1,10 +1,20 @@
-//! Unit tests of URL parsing and redaction.
+//! Unit tests of URL parsing, TLS parameters and password masking.
 
 use super::*;
 
 fn target(url: &str) -> (Target, String) {
     let parsed = DatabaseUrl::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
-    (parsed.target().clone(), parsed.driver_url().to_owned())
+    (
+        parsed.target().clone(),
+        parsed.sqlite_driver_url().unwrap_or_default().to_owned(),
+    )
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn server(url: &str) -> ServerOptions {
+    let parsed = DatabaseUrl::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+    assert_eq!(parsed.target(), &Target::Server);
+    parsed.server().unwrap().clone()
 }
 
 fn invalid_reason(url: &str) -> String {
@@ -69,7 +79,7 @@ fn sqlite_parameters_become_a_uri() {
     );
     let url = DatabaseUrl::parse("sqlite://a.db?connect_timeout=3").unwrap();
     assert_eq!(url.connect_timeout(), Some(Duration::from_secs(3)));
-    assert_eq!(url.driver_url(), "a.db");
+    assert_eq!(url.sqlite_driver_url(), Some("a.db"));
 }
 
 #[cfg(feature = "sqlite")]
@@ -83,32 +93,123 @@ fn sqlite_without_path_is_invalid() {
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_forms() {
-    let (t, driver) = target("postgres://u:pw@127.0.0.1:5432/test");
-    assert_eq!(t, Target::Server);
+    let opts = server("postgres://u:pw@127.0.0.1:5432/test");
+    assert_eq!(opts.user(), Some("u"));
+    assert_eq!(opts.password().map(Password::expose), Some("pw"));
+    assert_eq!(opts.database(), Some("test"));
     assert_eq!(
-        driver,
-        "postgres://u:pw@127.0.0.1:5432/test?connect_timeout=10"
+        opts.hosts(),
+        &[Host {
+            name: "127.0.0.1".into(),
+            port: Some(5432)
+        }]
     );
-    let (_, driver) = target("postgresql://h/db?sslmode=disable&connect_timeout=3");
+    assert_eq!(opts.tls().mode(), TlsMode::Prefer);
+    assert!(opts.params().is_empty());
+
+    let opts = server("postgresql://a,[::1]:5433,b/db?sslmode=disable&application_name=x%20y");
+    assert_eq!(opts.hosts().len(), 3);
+    assert_eq!(opts.hosts()[1].name, "::1");
+    assert_eq!(opts.hosts()[1].port, Some(5433));
+    assert_eq!(opts.tls().mode(), TlsMode::Disable);
     assert_eq!(
-        driver,
-        "postgresql://h/db?sslmode=disable&connect_timeout=3"
+        opts.params(),
+        &[("application_name".to_owned(), "x y".to_owned())]
     );
     let url = DatabaseUrl::parse("postgres://h/db?connect_timeout=0").unwrap();
     assert_eq!(url.connect_timeout(), None);
-    assert_eq!(url.driver_url(), "postgres://h/db?connect_timeout=0");
+    assert!(url.server().unwrap().params().is_empty());
     assert!(invalid_reason("postgres:db").contains("postgres://"));
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_tls_parameters() {
+    let mode = |q: &str| server(&format!("postgres://h/db?{q}")).tls().mode();
+    assert_eq!(mode("sslmode=prefer"), TlsMode::Prefer);
+    assert_eq!(mode("sslmode=require"), TlsMode::Require);
+    assert_eq!(mode("sslmode=verify-ca"), TlsMode::VerifyCa);
+    assert_eq!(mode("sslmode=verify-full"), TlsMode::VerifyFull);
+    // libpq: require with a root certificate checks the chain.
+    assert_eq!(
+        mode("sslmode=require&sslrootcert=/ca.pem"),
+        TlsMode::VerifyCa
+    );
+    assert_eq!(mode("sslrootcert=/ca.pem"), TlsMode::Prefer);
+    let opts = server("postgres://h/db?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem");
+    assert_eq!(
+        opts.tls().root_cert(),
+        Some(std::path::Path::new("/etc/ca.pem"))
+    );
+    assert!(opts.params().is_empty());
+    for bad in [
+        "sslmode=always",
+        "sslmode=REQUIRE",
+        "sslmode=",
+        "sslrootcert=",
+    ] {
+        match DatabaseUrl::parse(&format!("postgres://u:s3cret@h/db?{bad}")) {
+            Err(Error::InvalidParameter {
+                parameter,
+                url_redacted,
+                reason,
+            }) => {
+                assert_eq!(parameter, bad.split('=').next().unwrap());
+                assert!(!url_redacted.contains("s3cret"), "{url_redacted}");
+                assert!(!reason.is_empty());
+            }
+            other => panic!("{bad}: expected InvalidParameter, got {other:?}"),
+        }
+    }
 }
 
 #[cfg(feature = "mysql")]
 #[test]
 fn mysql_forms() {
-    let (t, driver) = target("mysql://root@127.0.0.1:3306/test");
-    assert_eq!(t, Target::Server);
-    assert_eq!(driver, "mysql://root@127.0.0.1:3306/test");
-    let (_, driver) = target("mariadb://root:pw@h/test?connect_timeout=2&require_ssl=false");
-    assert_eq!(driver, "mysql://root:pw@h/test?require_ssl=false");
+    let opts = server("mysql://root@127.0.0.1:3306/test");
+    assert_eq!(opts.user(), Some("root"));
+    assert_eq!(opts.password(), None);
+    assert_eq!(opts.tls().mode(), TlsMode::Prefer);
+    let opts = server("mariadb://root:pw@h/test?connect_timeout=2&stmt_cache_size=3");
+    assert_eq!(opts.password().map(Password::expose), Some("pw"));
+    assert_eq!(
+        opts.params(),
+        &[("stmt_cache_size".to_owned(), "3".to_owned())]
+    );
     assert!(invalid_reason("mysql:test").contains("mysql://"));
+    assert!(invalid_reason("mysql://a,b/test").contains("one host"));
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_tls_parameters() {
+    let mode = |q: &str| server(&format!("mysql://h/db?{q}")).tls().mode();
+    assert_eq!(mode("ssl-mode=DISABLED"), TlsMode::Disable);
+    assert_eq!(mode("ssl-mode=preferred"), TlsMode::Prefer);
+    assert_eq!(mode("ssl-mode=REQUIRED"), TlsMode::Require);
+    assert_eq!(mode("ssl-mode=VERIFY_CA"), TlsMode::VerifyCa);
+    assert_eq!(mode("ssl-mode=VERIFY_IDENTITY"), TlsMode::VerifyFull);
+    // The mysql client: ssl-ca alone means VERIFY_CA; REQUIRED stays REQUIRED.
+    assert_eq!(mode("ssl-ca=/ca.pem"), TlsMode::VerifyCa);
+    assert_eq!(mode("ssl-mode=REQUIRED&ssl-ca=/ca.pem"), TlsMode::Require);
+    for (bad, parameter) in [
+        ("ssl-mode=ON", "ssl-mode"),
+        ("ssl-ca=", "ssl-ca"),
+        ("require_ssl=true", "require_ssl"),
+        ("verify_identity=true", "verify_identity"),
+    ] {
+        match DatabaseUrl::parse(&format!("mysql://u:s3cret@h/db?{bad}")) {
+            Err(Error::InvalidParameter {
+                parameter: p,
+                url_redacted,
+                ..
+            }) => {
+                assert_eq!(p, parameter);
+                assert!(!url_redacted.contains("s3cret"), "{url_redacted}");
+            }
+            other => panic!("{bad}: expected InvalidParameter, got {other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -171,34 +272,74 @@ fn malformed_urls_are_invalid() {
     assert!(invalid_reason(&format!("{enabled}?connect_timeout=soon")).contains("connect_timeout"));
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 #[test]
-fn passwords_are_redacted() {
+fn passwords_are_masked_by_structure() {
+    let scheme = if cfg!(feature = "postgres") {
+        "postgres"
+    } else {
+        "mysql"
+    };
+    let parsed = DatabaseUrl::parse(&format!("{scheme}://app:s3cret@db:5432/prod")).unwrap();
     assert_eq!(
-        redact("postgres://app:s3cret@db:5432/prod"),
-        "postgres://app:***@db:5432/prod"
+        parsed.to_string(),
+        format!("{scheme}://app:***@db:5432/prod")
     );
-    assert_eq!(redact("mysql://root@db/test"), "mysql://root@db/test");
-    assert_eq!(redact("mysql://a:b:c@d@host/x"), "mysql://a:***@host/x");
+    let shown = format!("{parsed:?} {parsed} {:?}", parsed.server());
+    assert!(!shown.contains("s3cret"), "{shown}");
+    let parsed =
+        DatabaseUrl::parse(&format!("{scheme}://db/prod?user=a&password=s3cret&x=1")).unwrap();
     assert_eq!(
-        redact("postgres://db/prod?user=a&password=s3cret&x=1"),
-        "postgres://db/prod?user=a&password=***&x=1"
+        parsed.to_string(),
+        format!("{scheme}://db/prod?user=a&password=***&x=1")
     );
     assert_eq!(
-        redact("host=db Password=s3cret user=a"),
-        "host=db Password=*** user=a"
+        parsed.server().unwrap().password().map(Password::expose),
+        Some("s3cret")
     );
-    assert_eq!(redact("sqlite:///tmp/a@b.db"), "sqlite:///tmp/a@b.db");
+    // Every special character, percent-encoded: decoded into the password, never shown.
+    let parsed = DatabaseUrl::parse(&format!("{scheme}://app:p%2F%23%3F%40%25w@db/x")).unwrap();
     assert_eq!(
-        redact("postgres://db/x?nopassword=1"),
-        "postgres://db/x?nopassword=1"
+        parsed.server().unwrap().password().map(Password::expose),
+        Some("p/#?@%w")
     );
-    let err = DatabaseUrl::parse("postgres://app:s3cret@db/x?connect_timeout=x").unwrap_err();
-    assert!(!err.to_string().contains("s3cret"), "{err}");
-    let parsed = DatabaseUrl::parse("mysql://root:s3cret@db/x");
-    if let Ok(url) = parsed {
-        assert!(format!("{url:?} {url}").contains("root:***@db"), "{url:?}");
-        assert!(!format!("{url:?} {url}").contains("s3cret"), "{url:?}");
+    let shown = format!("{parsed:?} {parsed}");
+    assert!(!shown.contains("p%2F") && !shown.contains("p/#"), "{shown}");
+    let err =
+        DatabaseUrl::parse(&format!("{scheme}://app:s3cret@db/x?connect_timeout=x")).unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[test]
+fn ambiguous_urls_are_refused_without_showing_them() {
+    let scheme = if cfg!(feature = "postgres") {
+        "postgres"
+    } else {
+        "mysql"
+    };
+    for (password, problem) in [
+        ("s3/cret", "`@`"),
+        ("s3?cret", "`@`"),
+        ("s3#cret", "`#`"),
+        ("s3@cret", "more than one `@`"),
+        ("s3%zzcret", "percent"),
+    ] {
+        let url = format!("{scheme}://app:{password}@db:5432/x");
+        match DatabaseUrl::parse(&url) {
+            Err(err @ Error::InvalidUrl { .. }) => {
+                let shown = format!("{err} {err:?}");
+                assert!(shown.contains(problem), "{password}: {shown}");
+                for part in ["s3", "cret"] {
+                    assert!(!shown.contains(part), "{password}: {shown}");
+                }
+            }
+            other => panic!("{password}: expected InvalidUrl, got {other:?}"),
+        }
     }
+    // A password without `@` where the host should be: the port is refused, not quoted.
+    let err = DatabaseUrl::parse(&format!("{scheme}://app:s3cret/x")).unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("s3cret"), "{err:?}");
 }
 
 #[cfg(feature = "sqlite")]
@@ -208,9 +349,9 @@ fn pool_parameters_never_reach_the_driver() {
         .unwrap();
     assert_eq!(url.max_connections(), Some(3));
     assert_eq!(url.acquire_timeout(), Some(Duration::from_millis(500)));
-    assert_eq!(url.driver_url(), "file:app.db?mode=rwc");
+    assert_eq!(url.sqlite_driver_url(), Some("file:app.db?mode=rwc"));
     let url = DatabaseUrl::parse("sqlite://app.db?acquire_timeout=30").unwrap();
-    assert_eq!(url.driver_url(), "app.db");
+    assert_eq!(url.sqlite_driver_url(), Some("app.db"));
     assert_eq!(url.max_connections(), None);
     assert_eq!(url.acquire_timeout(), Some(Duration::from_secs(30)));
 

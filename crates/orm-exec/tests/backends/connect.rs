@@ -185,6 +185,7 @@ fn assert_connection_error(url: &str, backend: Backend, limit: Duration) -> Stri
         Err(Error::Connection {
             backend: b,
             message,
+            ..
         }) => {
             assert_eq!(b, backend);
             assert!(!message.contains("s3cret"), "{message}");

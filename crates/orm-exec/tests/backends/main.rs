@@ -17,6 +17,8 @@ mod errors;
 mod isolation;
 mod pool;
 mod raw;
+mod secrets;
 mod test_mode;
+mod tls;
 mod tracing;
 mod transactions;

@@ -239,6 +239,7 @@ fn assert_connect_fails(url: &str, backend: Backend, limit: Duration) -> String 
         Err(Error::Connection {
             backend: b,
             message,
+            ..
         }) => {
             assert_eq!(b, backend);
             assert!(!message.contains("s3cret"), "{message}");

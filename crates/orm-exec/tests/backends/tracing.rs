@@ -16,9 +16,12 @@ use crate::backend_test;
 
 /// One captured event: its level and fields, as text.
 #[derive(Debug, Clone)]
-struct Captured {
+pub(crate) struct Captured {
+    /// The event's target (`orm::sql`, or a driver's module path).
+    pub(crate) target: String,
     level: Level,
-    fields: BTreeMap<String, String>,
+    /// Every field, as text (`message` holds the formatted message).
+    pub(crate) fields: BTreeMap<String, String>,
 }
 
 impl Captured {
@@ -27,8 +30,8 @@ impl Captured {
     }
 }
 
-/// The test binary's global subscriber: keeps the `orm::sql` events of the threads that
-/// are capturing ([`capture`]).
+/// The test binary's global subscriber: keeps the events of the threads that are capturing
+/// ([`capture`] keeps orm's own, [`capture_all`] every crate's).
 ///
 /// A global subscriber, not a scoped one (`with_default`): tracing caches each callsite's
 /// interest for all threads, and a callsite first reached on a thread without a scoped
@@ -40,8 +43,19 @@ thread_local! {
     static CAPTURED: RefCell<Option<Vec<Captured>>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` and returns the `orm::sql` events it emitted on this thread.
+/// Runs `f` and returns the `orm::sql` and `orm::pool` events it emitted on this thread.
 fn capture(f: impl FnOnce()) -> Vec<Captured> {
+    capture_all(f)
+        .into_iter()
+        .filter(|e| {
+            e.target == orm_exec::instrument::TARGET || e.target == orm_exec::database::POOL_TARGET
+        })
+        .collect()
+}
+
+/// Runs `f` and returns every `tracing` event emitted on this thread, at any level, from
+/// any crate (orm's and the drivers').
+pub(crate) fn capture_all(f: impl FnOnce()) -> Vec<Captured> {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         ::tracing::subscriber::set_global_default(Capture)
@@ -53,9 +67,8 @@ fn capture(f: impl FnOnce()) -> Vec<Captured> {
 }
 
 impl Subscriber for Capture {
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target() == orm_exec::instrument::TARGET
-            || metadata.target() == orm_exec::database::POOL_TARGET
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
     }
 
     fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
@@ -75,6 +88,7 @@ impl Subscriber for Capture {
             let mut fields = BTreeMap::new();
             event.record(&mut FieldText(&mut fields));
             events.push(Captured {
+                target: event.metadata().target().to_owned(),
                 level: *event.metadata().level(),
                 fields,
             });

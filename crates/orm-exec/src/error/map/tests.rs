@@ -188,7 +188,11 @@ fn connection_errors() {
         "mysql://root:***@h/db",
     );
     match e {
-        Error::Connection { backend, message } => {
+        Error::Connection {
+            backend,
+            message,
+            cause: crate::error::ConnectionCause::Other,
+        } => {
             assert_eq!(backend, Backend::Mysql);
             assert!(
                 message.contains("refused") && message.contains("***"),
@@ -215,7 +219,11 @@ fn mysql_io_errors_are_lost_connections() {
         "Input/output error: Input/output error: Broken pipe (os error 32)",
     ] {
         match check(Backend::Mysql, m) {
-            Error::Connection { backend, message } => {
+            Error::Connection {
+                backend,
+                message,
+                cause: crate::error::ConnectionCause::Other,
+            } => {
                 assert_eq!(backend, Backend::Mysql);
                 assert_eq!(message, m);
             }
