@@ -18,6 +18,7 @@
 //!   (`&Database`, `&mut PooledConnection`).
 //! - [`run`] and [`run_async`]: the per-backend diesel and diesel-async arms of those
 //!   operations and the bounds they need.
+//! - [`show_sql`]: [`QuerySet::to_sql`], the SQL and binds `all` runs on a backend.
 //! - [`stream`]: `iter` / `stream` in bounded batches (keyset on the primary key when
 //!   unordered, LIMIT/OFFSET when ordered).
 //! - [`relations`]: `select_related` (one JOIN), `prefetch` (one extra query), `related`.
@@ -38,6 +39,7 @@ pub mod related_names;
 pub mod relations;
 pub mod run;
 pub mod run_async;
+pub mod show_sql;
 pub mod stream;
 
 pub use by_name::{ByName, NameError, OrderByName};
