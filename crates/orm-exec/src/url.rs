@@ -414,23 +414,9 @@ fn sqlite_target(
 
 /// Decodes `%XX` escapes in a URL path.
 fn percent_decode(text: &str) -> std::result::Result<String, String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad percent escape at byte {i} of the path"))?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| "the decoded path is not valid UTF-8".to_owned())
+    server::decode(text).map_err(|()| {
+        "bad percent escape in the path (or the decoded path is not valid UTF-8)".to_owned()
+    })
 }
 
 #[cfg(test)]
