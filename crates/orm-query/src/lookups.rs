@@ -80,6 +80,10 @@ where
     {
         ExpressionMethods::eq_any(self, values)
     }
+    /// `BETWEEN low AND high`, both ends included (Django's `range`; diesel's `between`).
+    fn range<T: AsExpression<Self::SqlType>>(self, low: T, high: T) -> dsl::Between<Self, T, T> {
+        ExpressionMethods::between(self, low, high)
+    }
     /// `IS NULL` when `is_null` is true, `IS NOT NULL` otherwise (Django's `isnull`).
     fn isnull(self, is_null: bool) -> IsNullLookup<Self> {
         IsNullLookup {

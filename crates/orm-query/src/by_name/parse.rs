@@ -38,10 +38,12 @@ pub enum LookupKind {
     Lte,
     /// `IS NULL` (value `true`) or `IS NOT NULL` (value `false`).
     IsNull,
+    /// `BETWEEN low AND high`, both ends included (Django's `range`).
+    Range,
 }
 
-const TEXT_LOOKUPS: &str = "exact, iexact, contains, icontains, startswith, istartswith, endswith, iendswith, in, gt, gte, lt, lte, isnull";
-const OTHER_LOOKUPS: &str = "exact, in, gt, gte, lt, lte, isnull";
+const TEXT_LOOKUPS: &str = "exact, iexact, contains, icontains, startswith, istartswith, endswith, iendswith, in, range, gt, gte, lt, lte, isnull";
+const OTHER_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte, isnull";
 const JSON_LOOKUPS: &str = "isnull";
 
 impl LookupKind {
@@ -56,6 +58,7 @@ impl LookupKind {
             "endswith" => LookupKind::EndsWith,
             "iendswith" => LookupKind::IEndsWith,
             "in" => LookupKind::In,
+            "range" => LookupKind::Range,
             "gt" => LookupKind::Gt,
             "gte" => LookupKind::Gte,
             "lt" => LookupKind::Lt,
@@ -185,6 +188,9 @@ fn unknown_lookup(field: &'static FieldMeta, lookup: &str) -> NameError {
     }
 }
 
+/// What `range` takes.
+const RANGE_VALUE: &str = "two values, low and high (both included)";
+
 /// `path` and `value` checked against `M` and converted to a condition. NULL with
 /// `exact` becomes `IS NULL` (where `= NULL` would match no row, as in Django); a list
 /// goes only to `in`.
@@ -221,14 +227,23 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
                 })
                 .collect::<Result<_, _>>()?,
         ),
-        // The query-string form: `pk__in=1,2,3`.
-        (LookupKind::In, LookupValue::Text(text)) => Value::List(
+        // The query-string forms: `pk__in=1,2,3`, `id__range=3,7`.
+        (LookupKind::In | LookupKind::Range, LookupValue::Text(text)) => Value::List(
             text.split(',')
                 .map(|item| Value::parse(field, item.trim()))
                 .collect::<Result<_, _>>()?,
         ),
+        (LookupKind::Range, LookupValue::List(items)) => Value::List(
+            items
+                .iter()
+                .map(|item| match item.as_text() {
+                    Some(text) => Value::parse(field, &text),
+                    None => Err(invalid(RANGE_VALUE)),
+                })
+                .collect::<Result<_, _>>()?,
+        ),
         (_, LookupValue::List(_)) => {
-            return Err(invalid("a single value (a list is only for in)"));
+            return Err(invalid("a single value (a list is only for in and range)"));
         }
         (kind, single) => {
             // Numbers and booleans convert through their text form, so every kind of
@@ -241,6 +256,9 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
             }
         }
     };
+    if lookup == LookupKind::Range && !matches!(&value, Value::List(ends) if ends.len() == 2) {
+        return Err(invalid(RANGE_VALUE));
+    }
     Ok(Condition {
         hops,
         field,

@@ -145,6 +145,17 @@ fn field_condition<'b, DB: BindAll>(
             out.push_sql(")");
             return Ok(());
         }
+        LookupKind::Range => {
+            let Value::List(ends) = &c.value else {
+                unreachable!("a range condition holds two values (checked when parsed)")
+            };
+            column(out, table, col)?;
+            out.push_sql(" BETWEEN ");
+            DB::bind(out, &ends[0])?;
+            out.push_sql(" AND ");
+            DB::bind(out, &ends[1])?;
+            return Ok(());
+        }
         LookupKind::IExact
         | LookupKind::IContains
         | LookupKind::IStartsWith
