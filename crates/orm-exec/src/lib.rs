@@ -16,6 +16,9 @@
 //!   [`async_dispatch!`].
 //! - [`transaction`]: [`Connection::transaction`] (commit, rollback, savepoints, SQLite's
 //!   `BEGIN IMMEDIATE`).
+//! - [`statement_conn`]: the connection interface orm's multi-statement logic is written
+//!   against once, async, and [`statement_conn::run_now`], which finishes it in one poll
+//!   on a blocking connection.
 //! - [`raw`]: the raw SQL escape hatch, [`Connection::raw`], with `?` placeholders and
 //!   bound values on every backend.
 //! - [`instrument`]: one `tracing` event per statement (target `orm::sql`, DEBUG).
@@ -58,6 +61,7 @@ mod pg_wire;
 pub mod raw;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod runtime;
+pub mod statement_conn;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod tls;
 pub mod transaction;

@@ -24,6 +24,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use crate::connection::Connection;
 use crate::error::{Error, Result};
+use crate::statement_conn::run_now;
 
 impl Connection {
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back when it returns
@@ -81,13 +82,13 @@ impl Connection {
 
     /// Opens a transaction level: a transaction, or a savepoint inside one.
     fn begin_level(&mut self) -> Result<()> {
-        crate::dispatch!(&mut *self, c => level::now(level::begin(c)))
+        crate::dispatch!(&mut *self, c => run_now(level::begin(c)))
     }
 
     /// Commits the innermost level, unless the server aborted the transaction: then rolls
     /// it back and says so ([`Error::NotCommitted`]).
     fn commit_level(&mut self) -> Result<()> {
-        crate::dispatch!(&mut *self, c => level::now(level::commit(c)))
+        crate::dispatch!(&mut *self, c => run_now(level::commit(c)))
     }
 
     /// Rolls the innermost level back. A failure is only logged, as the caller returns the
@@ -95,7 +96,7 @@ impl Connection {
     /// connection's transaction state broken, so its next transaction reports it.
     fn rollback_quietly(&mut self) {
         let backend = self.backend();
-        let Err(err) = crate::dispatch!(&mut *self, c => level::now(level::rollback(c))) else {
+        let Err(err) = crate::dispatch!(&mut *self, c => run_now(level::rollback(c))) else {
             return;
         };
         tracing::warn!(

@@ -26,14 +26,16 @@
 //!   [`ForeignKeyLoad`]) and what each guarantees.
 //! - [`executor`]: what they run on (`&mut Connection`, `&Database`,
 //!   `&mut PooledConnection`) and the traits that carry each operation there.
-//! - [`blocking`] and [`nonblocking`]: those executors; `blocking/run.rs` holds the
-//!   operations' logic (validation, transactions, the get_or_create race), the async
-//!   server twin is in `nonblocking/run.rs`. Async SQLite runs the blocking logic on its
-//!   connection's own thread.
+//! - [`run`]: the operations' logic (validation, transactions, the get_or_create race,
+//!   retries), written once as async functions over any backend connection
+//!   (`orm_exec::statement_conn::StatementConn`); its transaction levels are orm-exec's
+//!   `transaction::level`, as every transaction in orm.
+//! - [`blocking`] and [`nonblocking`]: those executors: the blocking one finishes a
+//!   [`run`] operation at once (every statement on a blocking connection completes inside
+//!   its call), the async one awaits it (async SQLite finishes it on its connection's
+//!   own thread).
 //! - [`ops`]: the statements, one trait per shape (rows of a model, rows a WHERE query
 //!   selects, `UPDATE ... SET`), implemented per backend connection.
-//! - [`tx`]: transaction levels on a backend connection (`BEGIN IMMEDIATE` on SQLite,
-//!   savepoints when nested).
 //! - [`derive`](mod@derive): [`derive::Persist`], what `#[derive(Model)]` generates for this crate:
 //!   the insert form as one complete row, `auto_now` handling of change sets.
 //!
@@ -76,6 +78,6 @@ pub mod executor;
 mod input;
 pub mod nonblocking;
 pub mod ops;
-pub mod tx;
+pub mod run;
 
 pub use api::{ForeignKeyLoad, ModelPersist, QuerySetPersist};

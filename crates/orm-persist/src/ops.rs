@@ -7,14 +7,15 @@
 //!   `FOR UPDATE`), delete the rows;
 //! - [`AssignOps`] on a change set (or any diesel `AsChangeset`): `UPDATE ... SET`.
 //!
-//! Each comes blocking (on diesel connections: `SqliteConnection` and the blocking
-//! PostgreSQL and MySQL wrappers, in [`blocking`]) and async (on
-//! diesel-async's PostgreSQL and MySQL connections, the `Async*` traits, in
-//! [`nonblocking`]); async SQLite runs the blocking statements on its
-//! connection's own thread. A backend whose cargo feature is off is
-//! [`Disabled`], for which every trait holds trivially. The diesel bounds live on the
-//! impls, so at a call site, where every type is concrete, rustc checks the statements
-//! for every enabled backend.
+//! Each is one trait with async methods, implemented per connection type: on diesel's
+//! blocking connections (`SqliteConnection` and the blocking PostgreSQL and MySQL
+//! wrappers, in [`blocking`]) the statement runs inside the call and the returned future
+//! is already complete; on diesel-async's PostgreSQL and MySQL connections (in
+//! [`nonblocking`]) it is awaited. So the logic of `crate::run` is written once over
+//! them. Async SQLite runs on diesel's own `SqliteConnection`, on its connection's thread.
+//! A backend whose cargo feature is off is [`Disabled`], for which every trait holds
+//! trivially. The diesel bounds live on the impls, so at a call site, where every type is
+//! concrete, rustc checks the statements for every enabled backend.
 //!
 //! How rows come back from an insert differs: PostgreSQL and SQLite use `INSERT ...
 //! RETURNING` (one multi-row statement per chunk); MySQL/MariaDB have no RETURNING in
@@ -55,77 +56,49 @@ pub type NewRow<M> = (
     <M as Persist>::Row,
 );
 
-/// Row statements of model `Self` on the blocking diesel connection `C`.
+/// Row statements of model `Self` on diesel connection `C` (blocking or async; on a
+/// blocking connection the statement runs in the call and the future is complete, see
+/// `orm_exec::statement_conn`).
 pub trait RowOps<C>: Persist {
     /// Inserts `rows` and returns the stored models, in the same order.
-    fn insert(conn: &mut C, rows: Vec<NewRow<Self>>) -> QueryResult<Vec<Self>>;
+    fn insert(
+        conn: &mut C,
+        rows: Vec<NewRow<Self>>,
+    ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send;
     /// The row with primary key `pk` (`FOR UPDATE` when `lock` and the backend has it).
-    fn find(conn: &mut C, pk: Self::PrimaryKey, lock: bool) -> QueryResult<Option<Self>>;
+    fn find(
+        conn: &mut C,
+        pk: Self::PrimaryKey,
+        lock: bool,
+    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
     /// Applies `changes` to the row with primary key `pk` and returns it as stored, or
     /// `None` when there is no such row.
     fn update_returning(
         conn: &mut C,
         pk: Self::PrimaryKey,
         changes: Self::Changes,
-    ) -> QueryResult<Option<Self>>;
+    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
     /// Deletes the row with primary key `pk`; the number of rows deleted.
-    fn delete_pk(conn: &mut C, pk: Self::PrimaryKey) -> QueryResult<usize>;
-}
-
-/// Statements on the rows of model `M` a WHERE query (`Self`) selects, on the blocking
-/// diesel connection `C`.
-pub trait FilterOps<M, C>: Sized {
-    /// At most two rows (`FOR UPDATE` when `lock` and the backend has it).
-    fn load_two(self, conn: &mut C, lock: bool) -> QueryResult<Vec<M>>;
-    /// Deletes the rows; how many.
-    fn delete(self, conn: &mut C) -> QueryResult<usize>;
-}
-
-/// `UPDATE ... SET self WHERE target` on the blocking diesel connection `C`.
-pub trait AssignOps<W, C>: Sized {
-    /// Runs the update; the number of rows it matched (PostgreSQL, SQLite) or changed
-    /// (MySQL counts only rows whose values differ).
-    fn assign(self, target: W, conn: &mut C) -> QueryResult<usize>;
-}
-
-/// [`RowOps`] on diesel-async connection `C`.
-pub trait AsyncRowOps<C>: Persist {
-    /// See [`RowOps::insert`].
-    fn insert(
-        conn: &mut C,
-        rows: Vec<NewRow<Self>>,
-    ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send;
-    /// See [`RowOps::find`].
-    fn find(
-        conn: &mut C,
-        pk: Self::PrimaryKey,
-        lock: bool,
-    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
-    /// See [`RowOps::update_returning`].
-    fn update_returning(
-        conn: &mut C,
-        pk: Self::PrimaryKey,
-        changes: Self::Changes,
-    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
-    /// See [`RowOps::delete_pk`].
     fn delete_pk(
         conn: &mut C,
         pk: Self::PrimaryKey,
     ) -> impl Future<Output = QueryResult<usize>> + Send;
 }
 
-/// [`FilterOps`] on diesel-async connection `C`.
-pub trait AsyncFilterOps<M, C>: Sized {
-    /// See [`FilterOps::load_two`].
+/// Statements on the rows of model `M` a WHERE query (`Self`) selects, on diesel
+/// connection `C`.
+pub trait FilterOps<M, C>: Sized {
+    /// At most two rows (`FOR UPDATE` when `lock` and the backend has it).
     fn load_two(self, conn: &mut C, lock: bool)
         -> impl Future<Output = QueryResult<Vec<M>>> + Send;
-    /// See [`FilterOps::delete`].
+    /// Deletes the rows; how many.
     fn delete(self, conn: &mut C) -> impl Future<Output = QueryResult<usize>> + Send;
 }
 
-/// [`AssignOps`] on diesel-async connection `C`.
-pub trait AsyncAssignOps<W, C>: Sized {
-    /// See [`AssignOps::assign`].
+/// `UPDATE ... SET self WHERE target` on diesel connection `C`.
+pub trait AssignOps<W, C>: Sized {
+    /// Runs the update; the number of rows it matched (PostgreSQL, SQLite) or changed
+    /// (MySQL counts only rows whose values differ).
     fn assign(self, target: W, conn: &mut C) -> impl Future<Output = QueryResult<usize>> + Send;
 }
 
@@ -157,27 +130,23 @@ impl<V, W> Assignable<W> for V where
 /// A model whose statements run on every enabled backend, async (SQLite's run blocking on
 /// the connection's thread).
 pub trait AsyncStorable:
-    RowOps<BlockingSqlite> + AsyncRowOps<AsyncPg> + AsyncRowOps<AsyncMysql> + Send + 'static
+    RowOps<BlockingSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql> + Send + 'static
 {
 }
 impl<M> AsyncStorable for M where
-    M: RowOps<BlockingSqlite> + AsyncRowOps<AsyncPg> + AsyncRowOps<AsyncMysql> + Send + 'static
+    M: RowOps<BlockingSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql> + Send + 'static
 {
 }
 
 /// A WHERE query over `M` whose statements run on every enabled backend, async.
 pub trait AsyncFiltered<M>:
-    FilterOps<M, BlockingSqlite>
-    + AsyncFilterOps<M, AsyncPg>
-    + AsyncFilterOps<M, AsyncMysql>
-    + Send
-    + 'static
+    FilterOps<M, BlockingSqlite> + FilterOps<M, AsyncPg> + FilterOps<M, AsyncMysql> + Send + 'static
 {
 }
 impl<M, W> AsyncFiltered<M> for W where
     W: FilterOps<M, BlockingSqlite>
-        + AsyncFilterOps<M, AsyncPg>
-        + AsyncFilterOps<M, AsyncMysql>
+        + FilterOps<M, AsyncPg>
+        + FilterOps<M, AsyncMysql>
         + Send
         + 'static
 {
@@ -185,17 +154,13 @@ impl<M, W> AsyncFiltered<M> for W where
 
 /// A change set that updates the rows of WHERE query `W` on every enabled backend, async.
 pub trait AsyncAssignable<W>:
-    AssignOps<W, BlockingSqlite>
-    + AsyncAssignOps<W, AsyncPg>
-    + AsyncAssignOps<W, AsyncMysql>
-    + Send
-    + 'static
+    AssignOps<W, BlockingSqlite> + AssignOps<W, AsyncPg> + AssignOps<W, AsyncMysql> + Send + 'static
 {
 }
 impl<V, W> AsyncAssignable<W> for V where
     V: AssignOps<W, BlockingSqlite>
-        + AsyncAssignOps<W, AsyncPg>
-        + AsyncAssignOps<W, AsyncMysql>
+        + AssignOps<W, AsyncPg>
+        + AssignOps<W, AsyncMysql>
         + Send
         + 'static
 {
@@ -203,42 +168,8 @@ impl<V, W> AsyncAssignable<W> for V where
 
 // A disabled backend has no connections: every statement on it is unreachable.
 
-impl<M: Persist> RowOps<Disabled> for M {
-    fn insert(conn: &mut Disabled, _: Vec<NewRow<Self>>) -> QueryResult<Vec<Self>> {
-        match *conn {}
-    }
-    fn find(conn: &mut Disabled, _: Self::PrimaryKey, _: bool) -> QueryResult<Option<Self>> {
-        match *conn {}
-    }
-    fn update_returning(
-        conn: &mut Disabled,
-        _: Self::PrimaryKey,
-        _: Self::Changes,
-    ) -> QueryResult<Option<Self>> {
-        match *conn {}
-    }
-    fn delete_pk(conn: &mut Disabled, _: Self::PrimaryKey) -> QueryResult<usize> {
-        match *conn {}
-    }
-}
-
-impl<M, W> FilterOps<M, Disabled> for W {
-    fn load_two(self, conn: &mut Disabled, _: bool) -> QueryResult<Vec<M>> {
-        match *conn {}
-    }
-    fn delete(self, conn: &mut Disabled) -> QueryResult<usize> {
-        match *conn {}
-    }
-}
-
-impl<V, W> AssignOps<W, Disabled> for V {
-    fn assign(self, _: W, conn: &mut Disabled) -> QueryResult<usize> {
-        match *conn {}
-    }
-}
-
 #[allow(unreachable_code)]
-impl<M: Persist> AsyncRowOps<Disabled> for M {
+impl<M: Persist> RowOps<Disabled> for M {
     fn insert(
         conn: &mut Disabled,
         _: Vec<NewRow<Self>>,
@@ -268,7 +199,7 @@ impl<M: Persist> AsyncRowOps<Disabled> for M {
 }
 
 #[allow(unreachable_code)]
-impl<M: Send, W> AsyncFilterOps<M, Disabled> for W {
+impl<M: Send, W> FilterOps<M, Disabled> for W {
     fn load_two(
         self,
         conn: &mut Disabled,
@@ -282,7 +213,7 @@ impl<M: Send, W> AsyncFilterOps<M, Disabled> for W {
 }
 
 #[allow(unreachable_code)]
-impl<V, W> AsyncAssignOps<W, Disabled> for V {
+impl<V, W> AssignOps<W, Disabled> for V {
     fn assign(self, _: W, conn: &mut Disabled) -> impl Future<Output = QueryResult<usize>> + Send {
         std::future::ready(match *conn {})
     }

@@ -3,7 +3,8 @@
 //! transactions all open, commit and roll back a level through [`begin`], [`commit`] and
 //! [`rollback`] (or [`finish`]).
 //!
-//! The logic is async; a blocking connection runs the same functions through [`now`], since
+//! The logic is async; a blocking connection runs the same functions through
+//! [`run_now`](crate::statement_conn::run_now), since
 //! its statements never wait on anything but the call itself.
 //!
 //! ## A transaction is committed only if the server still has it
@@ -43,8 +44,6 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::num::NonZeroU32;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use diesel::connection::{
     Instrumentation, InstrumentationEvent, TransactionDepthChange, TransactionManagerStatus,
@@ -185,23 +184,6 @@ pub async fn finish<C: TxConn, T, E: From<Error>>(
             }
             Err(err)
         }
-    }
-}
-
-/// Runs a future of a blocking connection's level functions to its end. Their statements
-/// run inside the call, so the future is ready at its first poll.
-///
-/// # Panics
-///
-/// If the future waits on something: only futures of blocking connections may be given.
-pub fn now<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("a blocking connection's transaction statement did not finish"),
     }
 }
 

@@ -99,7 +99,7 @@ backend_test!(
         let mut conn = pool.get().unwrap();
         // A transaction level opened by hand and never ended.
         orm_exec::dispatch!(&mut *conn, c => {
-            orm_exec::transaction::level::now(orm_exec::transaction::level::begin(c))
+            orm_exec::statement_conn::run_now(orm_exec::transaction::level::begin(c))
         })
         .unwrap();
         conn.execute("INSERT INTO hits (id, thread) VALUES (1, 1)")

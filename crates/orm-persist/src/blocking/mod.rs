@@ -1,14 +1,23 @@
 //! The blocking executor: every operation on a [`Connection`] runs now, on whichever
-//! backend it holds (through `dispatch!`), and returns its result.
+//! backend it holds (through `dispatch!`), and returns its result: [`crate::run`]'s
+//! operations, driven to their end at once (`orm_exec::statement_conn::run_now`).
 
-pub(crate) mod run;
-
+use orm_exec::statement_conn::run_now;
 use orm_exec::{dispatch, Connection, Result};
 use orm_schema::ForeignKey;
 
 use crate::executor::{AssignExecutor, PersistExecutor, RowExecutor, WhereExecutor};
 use crate::input::gone;
 use crate::ops::{Assignable, Filtered, Storable};
+use crate::run;
+
+/// Runs `$op`, one of [`crate::run`]'s operations on `$c` (the backend connection `$conn`
+/// holds), to its end, now.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $op:expr) => {
+        dispatch!($conn, $c => run::blocking($c, |$c| run_now($op)))
+    };
+}
 
 impl<'a> PersistExecutor<'a> for &mut Connection {
     type Output<T: Send + 'a> = Result<T>;
@@ -20,25 +29,25 @@ impl<'a> PersistExecutor<'a> for &mut Connection {
 
 impl<'a, M: Storable> RowExecutor<'a, M> for &mut Connection {
     fn create(self, form: M::Insert) -> Result<M> {
-        dispatch!(self, c => run::create::<M, _>(c, form))
+        on_backend!(self, |c| run::create::<M, _>(c, form))
     }
 
     fn bulk_create(self, forms: Vec<M::Insert>) -> Result<Vec<M>> {
-        dispatch!(self, c => run::bulk_create::<M, _>(c, forms))
+        on_backend!(self, |c| run::bulk_create::<M, _>(c, forms))
     }
 
     fn update(self, model: &'a mut M, changes: M::Changes) -> Result<()> {
-        dispatch!(self, c => run::update::<M, _>(c, model, changes))
+        on_backend!(self, |c| run::update::<M, _>(c, model, changes))
     }
 
     fn delete(self, model: &M) -> Result<()> {
         let pk = model.pk().clone();
-        dispatch!(self, c => run::delete::<M, _>(c, pk))
+        on_backend!(self, |c| run::delete::<M, _>(c, pk))
     }
 
     fn reload(self, model: &'a mut M) -> Result<()> {
         let pk = model.pk().clone();
-        *model = dispatch!(self, c => run::find::<M, _>(c, pk))?;
+        *model = on_backend!(self, |c| run::find::<M, _>(c, pk))?;
         Ok(())
     }
 
@@ -47,7 +56,7 @@ impl<'a, M: Storable> RowExecutor<'a, M> for &mut Connection {
         M: Sync,
     {
         let pk = fk.pk().clone();
-        let row = dispatch!(self, c => run::find::<M, _>(c, pk))?;
+        let row = on_backend!(self, |c| run::find::<M, _>(c, pk))?;
         fk.set_loaded(row);
         fk.get().ok_or_else(gone::<M>)
     }
@@ -59,15 +68,17 @@ where
     F: Filtered<M> + Clone,
 {
     fn get_or_create(self, filtered: F, form: M::Insert) -> Result<(M, bool)> {
-        dispatch!(self, c => run::get_or_create::<M, _, _>(c, filtered, form))
+        on_backend!(self, |c| run::get_or_create::<M, _, _>(c, filtered, form))
     }
 
     fn update_or_create(self, filtered: F, form: M::Insert) -> Result<(M, bool)> {
-        dispatch!(self, c => run::update_or_create::<M, _, _>(c, filtered, form))
+        on_backend!(self, |c| run::update_or_create::<M, _, _>(
+            c, filtered, form
+        ))
     }
 
     fn delete_where(self, target: F) -> Result<usize> {
-        dispatch!(self, c => run::delete_where::<M, _, _>(c, target))
+        on_backend!(self, |c| run::delete_where::<M, _, _>(c, target))
     }
 }
 
@@ -76,6 +87,6 @@ where
     V: Assignable<W>,
 {
     fn assign(self, changes: V, target: W) -> Result<usize> {
-        dispatch!(self, c => run::assign(c, changes, target))
+        on_backend!(self, |c| run::assign(c, changes, target))
     }
 }

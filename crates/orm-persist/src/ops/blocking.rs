@@ -1,5 +1,6 @@
 //! The blocking statements: [`RowOps`], [`FilterOps`] and [`AssignOps`] on diesel's
-//! `SqliteConnection` and on the blocking PostgreSQL and MySQL connections.
+//! `SqliteConnection` and on the blocking PostgreSQL and MySQL connections. Each runs its
+//! statement inside the call and returns a complete future (`std::future::ready`).
 
 #![allow(unused_imports)]
 
@@ -10,6 +11,8 @@ use diesel::prelude::*;
 use diesel::query_builder::{AsQuery, IntoUpdateTarget, QueryFragment, QueryId};
 use diesel::query_dsl::methods::{ExecuteDsl, FilterDsl, FindDsl, LimitDsl, SelectDsl};
 use diesel::query_dsl::LoadQuery;
+use orm_exec::statement_conn::run_now;
+use std::future::{ready, Future};
 
 use super::lock::ForUpdate;
 use super::{AssignOps, FilterOps, NewRow, RowOps};
@@ -35,7 +38,7 @@ macro_rules! filter_ops {
         #[cfg(feature = $feature)]
         impl<M, W> FilterOps<M, $conn> for W
         where
-            M: Selectable<$db>,
+            M: Selectable<$db> + Send,
             <M as Selectable<$db>>::SelectExpression: QueryId,
             W: SelectDsl<dsl::AsSelect<M, $db>> + IntoUpdateTarget,
             dsl::Select<W, dsl::AsSelect<M, $db>>: LimitDsl,
@@ -43,17 +46,21 @@ macro_rules! filter_ops {
             ForUpdate<LoadTwo<M, W, $db>>: LoadQuery<'static, $conn, M>,
             dsl::delete<W>: ExecuteDsl<$conn>,
         {
-            fn load_two(self, conn: &mut $conn, lock: bool) -> QueryResult<Vec<M>> {
+            fn load_two(
+                self,
+                conn: &mut $conn,
+                lock: bool,
+            ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
                 let query = self.select(M::as_select()).limit(2);
-                if lock {
+                ready(if lock {
                     ForUpdate(query).load(conn)
                 } else {
                     query.load(conn)
-                }
+                })
             }
 
-            fn delete(self, conn: &mut $conn) -> QueryResult<usize> {
-                diesel::delete(self).execute(conn)
+            fn delete(self, conn: &mut $conn) -> impl Future<Output = QueryResult<usize>> + Send {
+                ready(diesel::delete(self).execute(conn))
             }
         }
     };
@@ -61,7 +68,7 @@ macro_rules! filter_ops {
         #[cfg(feature = $feature)]
         impl<M, W> FilterOps<M, $conn> for W
         where
-            M: Selectable<$db>,
+            M: Selectable<$db> + Send,
             <M as Selectable<$db>>::SelectExpression: QueryId,
             W: SelectDsl<dsl::AsSelect<M, $db>> + IntoUpdateTarget,
             dsl::Select<W, dsl::AsSelect<M, $db>>: LimitDsl,
@@ -69,12 +76,16 @@ macro_rules! filter_ops {
             dsl::delete<W>: ExecuteDsl<$conn>,
         {
             /// SQLite has no row locks (a write transaction locks the database).
-            fn load_two(self, conn: &mut $conn, _lock: bool) -> QueryResult<Vec<M>> {
-                self.select(M::as_select()).limit(2).load(conn)
+            fn load_two(
+                self,
+                conn: &mut $conn,
+                _lock: bool,
+            ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+                ready(self.select(M::as_select()).limit(2).load(conn))
             }
 
-            fn delete(self, conn: &mut $conn) -> QueryResult<usize> {
-                diesel::delete(self).execute(conn)
+            fn delete(self, conn: &mut $conn) -> impl Future<Output = QueryResult<usize>> + Send {
+                ready(diesel::delete(self).execute(conn))
             }
         }
     };
@@ -89,8 +100,12 @@ macro_rules! assign_ops {
             V: AsChangeset<Target = <W as HasTable>::Table>,
             dsl::Update<W, V>: AsQuery + ExecuteDsl<$conn>,
         {
-            fn assign(self, target: W, conn: &mut $conn) -> QueryResult<usize> {
-                diesel::update(target).set(self).execute(conn)
+            fn assign(
+                self,
+                target: W,
+                conn: &mut $conn,
+            ) -> impl Future<Output = QueryResult<usize>> + Send {
+                ready(diesel::update(target).set(self).execute(conn))
             }
         }
     };
@@ -127,43 +142,57 @@ macro_rules! returning_row_ops {
             M::Changes: AsChangeset<Target = M::Table>,
             dsl::Update<ByPk<M>, M::Changes>: AsQuery,
         {
-            fn insert(conn: &mut $conn, mut rows: Vec<NewRow<M>>) -> QueryResult<Vec<M>> {
-                if rows.len() == 1 {
+            fn insert(
+                conn: &mut $conn,
+                mut rows: Vec<NewRow<M>>,
+            ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+                ready(if rows.len() == 1 {
                     // One row as a single VALUES clause, not a one-element Vec: diesel
                     // never caches a Vec insert's prepared statement (its SQL depends on
                     // the length), so `create` on PostgreSQL paid a prepare round trip
                     // on every call.
                     let (_, row) = rows.pop().expect("one row");
-                    return diesel::insert_into(M::Table::default())
+                    diesel::insert_into(M::Table::default())
                         .values(row)
                         .returning(M::as_select())
                         .get_result(conn)
-                        .map(|stored| vec![stored]);
-                }
-                let values: Vec<M::Row> = rows.into_iter().map(|(_, row)| row).collect();
-                diesel::insert_into(M::Table::default())
-                    .values(values)
-                    .returning(M::as_select())
-                    .get_results(conn)
+                        .map(|stored| vec![stored])
+                } else {
+                    let values: Vec<M::Row> = rows.into_iter().map(|(_, row)| row).collect();
+                    diesel::insert_into(M::Table::default())
+                        .values(values)
+                        .returning(M::as_select())
+                        .get_results(conn)
+                })
             }
 
-            fn find(conn: &mut $conn, pk: M::PrimaryKey, lock: bool) -> QueryResult<Option<M>> {
-                Ok(by_pk::<M>(pk).load_two(conn, lock)?.into_iter().next())
+            fn find(
+                conn: &mut $conn,
+                pk: M::PrimaryKey,
+                lock: bool,
+            ) -> impl Future<Output = QueryResult<Option<M>>> + Send {
+                let rows = run_now(by_pk::<M>(pk).load_two(conn, lock));
+                ready(rows.map(|rows| rows.into_iter().next()))
             }
 
             fn update_returning(
                 conn: &mut $conn,
                 pk: M::PrimaryKey,
                 changes: M::Changes,
-            ) -> QueryResult<Option<M>> {
-                diesel::update(by_pk::<M>(pk))
-                    .set(changes)
-                    .returning(M::as_select())
-                    .get_result(conn)
-                    .optional()
+            ) -> impl Future<Output = QueryResult<Option<M>>> + Send {
+                ready(
+                    diesel::update(by_pk::<M>(pk))
+                        .set(changes)
+                        .returning(M::as_select())
+                        .get_result(conn)
+                        .optional(),
+                )
             }
 
-            fn delete_pk(conn: &mut $conn, pk: M::PrimaryKey) -> QueryResult<usize> {
+            fn delete_pk(
+                conn: &mut $conn,
+                pk: M::PrimaryKey,
+            ) -> impl Future<Output = QueryResult<usize>> + Send {
                 by_pk::<M>(pk).delete(conn)
             }
         }
@@ -231,61 +260,84 @@ where
     fn insert(
         conn: &mut orm_exec::connection::BlockingMysql,
         rows: Vec<NewRow<M>>,
-    ) -> QueryResult<Vec<M>> {
-        let mut keys = Vec::with_capacity(rows.len());
-        for (pk, row) in rows {
-            diesel::insert_into(M::Table::default())
-                .values(row)
-                .execute(conn)?;
-            let pk = match pk {
-                Some(pk) => pk,
-                None => {
-                    let id: u64 = diesel::select(dsl::sql::<
-                        diesel::sql_types::Unsigned<diesel::sql_types::BigInt>,
-                    >("LAST_INSERT_ID()"))
-                    .get_result(conn)?;
-                    mysql_key::<M>(id)?
-                }
-            };
-            keys.push(pk);
-        }
-        let mut found = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(MYSQL_RESELECT_CHUNK) {
-            let column = <M::Table as diesel::Table>::primary_key(&M::Table::default());
-            let filtered = FilterDsl::filter(
-                M::Table::default(),
-                PkInList::<M>::new(column, chunk.to_vec()),
-            );
-            let rows: Vec<M> = SelectDsl::select(filtered, M::as_select()).load(conn)?;
-            found.extend(in_key_order(chunk, rows)?);
-        }
-        Ok(found)
+    ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+        ready(mysql_insert::<M>(conn, rows))
     }
 
     fn find(
         conn: &mut orm_exec::connection::BlockingMysql,
         pk: M::PrimaryKey,
         lock: bool,
-    ) -> QueryResult<Option<M>> {
-        Ok(by_pk::<M>(pk).load_two(conn, lock)?.into_iter().next())
+    ) -> impl Future<Output = QueryResult<Option<M>>> + Send {
+        let rows = run_now(by_pk::<M>(pk).load_two(conn, lock));
+        ready(rows.map(|rows| rows.into_iter().next()))
     }
 
     fn update_returning(
         conn: &mut orm_exec::connection::BlockingMysql,
         pk: M::PrimaryKey,
         changes: M::Changes,
-    ) -> QueryResult<Option<M>> {
+    ) -> impl Future<Output = QueryResult<Option<M>>> + Send {
         // MySQL counts changed rows, not matched ones: the select says whether it exists.
-        changes.assign(by_pk::<M>(pk.clone()), conn)?;
-        Ok(by_pk::<M>(pk).load_two(conn, false)?.into_iter().next())
+        let stored = run_now(changes.assign(by_pk::<M>(pk.clone()), conn))
+            .and_then(|_| run_now(by_pk::<M>(pk).load_two(conn, false)));
+        ready(stored.map(|rows| rows.into_iter().next()))
     }
 
     fn delete_pk(
         conn: &mut orm_exec::connection::BlockingMysql,
         pk: M::PrimaryKey,
-    ) -> QueryResult<usize> {
+    ) -> impl Future<Output = QueryResult<usize>> + Send {
         by_pk::<M>(pk).delete(conn)
     }
+}
+
+/// [`RowOps::insert`] on blocking MySQL: each row inserted on its own, its key read with
+/// `LAST_INSERT_ID()`, then the rows selected back by key.
+#[cfg(feature = "mysql")]
+fn mysql_insert<M>(
+    conn: &mut orm_exec::connection::BlockingMysql,
+    rows: Vec<NewRow<M>>,
+) -> QueryResult<Vec<M>>
+where
+    M: Persist + Selectable<diesel::mysql::Mysql>,
+    M::Row: Insertable<M::Table>,
+    dsl::Values<dsl::insert_into<M::Table>, M::Row>:
+        ExecuteDsl<orm_exec::connection::BlockingMysql>,
+    <M as Selectable<diesel::mysql::Mysql>>::SelectExpression: QueryId,
+    M::Table: FilterDsl<PkInList<M>>,
+    ByPks<M>: SelectDsl<dsl::AsSelect<M, diesel::mysql::Mysql>>,
+    dsl::Select<ByPks<M>, dsl::AsSelect<M, diesel::mysql::Mysql>>:
+        LoadQuery<'static, orm_exec::connection::BlockingMysql, M>,
+{
+    let mut keys = Vec::with_capacity(rows.len());
+    for (pk, row) in rows {
+        diesel::insert_into(M::Table::default())
+            .values(row)
+            .execute(conn)?;
+        let pk = match pk {
+            Some(pk) => pk,
+            None => {
+                let id: u64 = diesel::select(dsl::sql::<
+                    diesel::sql_types::Unsigned<diesel::sql_types::BigInt>,
+                >("LAST_INSERT_ID()"))
+                .get_result(conn)?;
+                mysql_key::<M>(id)?
+            }
+        };
+        keys.push(pk);
+    }
+    let mut found = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(MYSQL_RESELECT_CHUNK) {
+        let column = <M::Table as diesel::Table>::primary_key(&M::Table::default());
+        let filtered = FilterDsl::filter(
+            M::Table::default(),
+            PkInList::<M>::new(column, chunk.to_vec()),
+        );
+        let rows: Vec<M> = SelectDsl::select(filtered, M::as_select()).load(conn)?;
+        found.extend(in_key_order(chunk, rows)?);
+    }
+    Ok(found)
 }
 
 /// The key `LAST_INSERT_ID()` returned, as `M`'s primary key.

@@ -1,6 +1,6 @@
-//! The async statements: [`AsyncRowOps`], [`AsyncFilterOps`] and [`AsyncAssignOps`] on
-//! diesel-async's PostgreSQL and MySQL connections. (Async SQLite runs the blocking ones
-//! on its connection's thread.)
+//! The async statements: [`RowOps`], [`FilterOps`] and [`AssignOps`] on diesel-async's
+//! PostgreSQL and MySQL connections. (Async SQLite runs the blocking ones on its
+//! connection's thread.)
 
 #![allow(unused_imports)]
 
@@ -21,7 +21,7 @@ use super::blocking::{by_pk, ByPk};
 #[cfg(feature = "mysql")]
 use super::blocking::{in_key_order, mysql_key};
 use super::lock::ForUpdate;
-use super::{AsyncAssignOps, AsyncFilterOps, AsyncRowOps, NewRow};
+use super::{AssignOps, FilterOps, NewRow, RowOps};
 use crate::derive::Persist;
 
 /// The query that loads at most two rows of `M` from `W` on backend `DB`.
@@ -31,7 +31,7 @@ type LoadTwo<M, W, DB> = dsl::Limit<dsl::Select<W, dsl::AsSelect<M, DB>>>;
 macro_rules! filter_and_assign {
     ($feature:literal, $db:ty, $conn:ty) => {
         #[cfg(feature = $feature)]
-        impl<M, W> AsyncFilterOps<M, $conn> for W
+        impl<M, W> FilterOps<M, $conn> for W
         where
             M: Selectable<$db> + Send + 'static,
             <M as Selectable<$db>>::SelectExpression: QueryId,
@@ -62,7 +62,7 @@ macro_rules! filter_and_assign {
         }
 
         #[cfg(feature = $feature)]
-        impl<V, W> AsyncAssignOps<W, $conn> for V
+        impl<V, W> AssignOps<W, $conn> for V
         where
             W: IntoUpdateTarget,
             V: AsChangeset<Target = <W as HasTable>::Table>,
@@ -88,7 +88,7 @@ filter_and_assign!(
 
 /// PostgreSQL: `INSERT ... RETURNING` and `UPDATE ... RETURNING`.
 #[cfg(feature = "postgres")]
-impl<M> AsyncRowOps<diesel_async::AsyncPgConnection> for M
+impl<M> RowOps<diesel_async::AsyncPgConnection> for M
 where
     M: Persist + Selectable<diesel::pg::Pg>,
     <M as Selectable<diesel::pg::Pg>>::SelectExpression: QueryId,
@@ -112,7 +112,7 @@ where
     >: LoadQuery<'static, diesel_async::AsyncPgConnection, M> + Send + 'static,
     dsl::Returning<dsl::Update<ByPk<M>, M::Changes>, dsl::AsSelect<M, diesel::pg::Pg>>:
         LoadQuery<'static, diesel_async::AsyncPgConnection, M> + Send + 'static,
-    ByPk<M>: AsyncFilterOps<M, diesel_async::AsyncPgConnection>
+    ByPk<M>: FilterOps<M, diesel_async::AsyncPgConnection>
         + IntoUpdateTarget
         + HasTable<Table = M::Table>,
     M::Changes: AsChangeset<Target = M::Table>,
@@ -123,7 +123,7 @@ where
         rows: Vec<NewRow<M>>,
     ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
         // One row as a single VALUES clause, whose prepared statement diesel caches (it
-        // never caches a Vec insert's): see the blocking twin.
+        // never caches a Vec insert's): see `super::blocking`.
         let mut values: Vec<M::Row> = rows.into_iter().map(|(_, row)| row).collect();
         let one = if values.len() == 1 {
             values.pop()
@@ -196,9 +196,9 @@ type ByPks<M> = dsl::Filter<<M as orm_schema::Model>::Table, PkInList<M>>;
 const MYSQL_RESELECT_CHUNK: usize = 5_000;
 
 /// MySQL/MariaDB: each row inserted on its own, its key read with `LAST_INSERT_ID()` on
-/// the same connection, then the rows selected back by key (see the blocking twin).
+/// the same connection, then the rows selected back by key (as in `super::blocking`).
 #[cfg(feature = "mysql")]
-impl<M> AsyncRowOps<diesel_async::AsyncMysqlConnection> for M
+impl<M> RowOps<diesel_async::AsyncMysqlConnection> for M
 where
     M: Persist + Selectable<diesel::mysql::Mysql>,
     <M as Selectable<diesel::mysql::Mysql>>::SelectExpression: QueryId,
@@ -210,8 +210,8 @@ where
     ByPks<M>: SelectDsl<dsl::AsSelect<M, diesel::mysql::Mysql>>,
     dsl::Select<ByPks<M>, dsl::AsSelect<M, diesel::mysql::Mysql>>:
         LoadQuery<'static, diesel_async::AsyncMysqlConnection, M> + Send + 'static,
-    ByPk<M>: AsyncFilterOps<M, diesel_async::AsyncMysqlConnection>,
-    M::Changes: AsyncAssignOps<ByPk<M>, diesel_async::AsyncMysqlConnection>,
+    ByPk<M>: FilterOps<M, diesel_async::AsyncMysqlConnection>,
+    M::Changes: AssignOps<ByPk<M>, diesel_async::AsyncMysqlConnection>,
 {
     async fn insert(
         conn: &mut diesel_async::AsyncMysqlConnection,

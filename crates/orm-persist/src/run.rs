@@ -1,0 +1,292 @@
+//! The persistence operations, written once: async functions generic over the diesel
+//! connection `C` they run on ([`StatementConn`]) and the statements of [`crate::ops`].
+//!
+//! On an async connection (diesel-async's PostgreSQL and MySQL connections) they are
+//! awaited. On a blocking one (diesel's `SqliteConnection` and the blocking PostgreSQL and
+//! MySQL wrappers; async SQLite too, on its connection's thread) every statement completes
+//! inside the call, and [`blocking`] finishes the operation in one poll.
+
+use std::panic::{self, AssertUnwindSafe};
+
+use orm_exec::statement_conn::{run_now, StatementConn};
+use orm_exec::transaction::level;
+use orm_exec::Result;
+
+use crate::derive::now;
+use crate::input::{
+    at_most_one, backoff, gone, prepare, prepare_all, prepare_changes, rows_per_statement,
+    MAX_ATTEMPTS,
+};
+use crate::ops::{AssignOps, FilterOps, RowOps};
+
+/// `$statement` (a statement future on `$conn`) awaited, as orm's `Result`: its error
+/// classified on that connection before anything else runs on it (on MySQL/MariaDB the
+/// server is asked for the error's number).
+macro_rules! ok {
+    ($conn:expr, $statement:expr) => {{
+        let result = $statement.await;
+        StatementConn::classify(&mut *$conn, result).await
+    }};
+}
+
+/// Runs `operation` on the blocking connection `conn`: `operation` drives one of this
+/// module's functions to its end with [`run_now`]. If it panics, the transaction levels
+/// it opened are rolled back before the panic continues, so `conn` is left as it was
+/// found.
+pub(crate) fn blocking<C: StatementConn, T>(
+    conn: &mut C,
+    operation: impl FnOnce(&mut C) -> Result<T>,
+) -> Result<T> {
+    let open = level::depth(conn)?;
+    match panic::catch_unwind(AssertUnwindSafe(|| operation(&mut *conn))) {
+        Ok(outcome) => outcome,
+        Err(payload) => {
+            while level::depth(conn).is_ok_and(|depth| depth > open) {
+                if run_now(level::rollback(conn)).is_err() {
+                    break;
+                }
+            }
+            panic::resume_unwind(payload)
+        }
+    }
+}
+
+/// Inserts one validated form and returns the stored model.
+async fn insert_one<M: RowOps<C>, C: StatementConn>(conn: &mut C, form: M::Insert) -> Result<M> {
+    let row = M::insert_row(form, now());
+    let mut rows = ok!(conn, M::insert(conn, vec![row]))?;
+    rows.pop().ok_or_else(gone::<M>)
+}
+
+/// [`insert_one`] in a transaction level of its own (a savepoint inside the caller's
+/// transaction).
+async fn insert_atomic<M: RowOps<C>, C: StatementConn>(conn: &mut C, form: M::Insert) -> Result<M> {
+    level::begin(conn).await?;
+    let outcome = insert_one::<M, C>(conn, form).await;
+    level::finish(conn, outcome).await
+}
+
+/// `create`: validate, insert, return the stored model.
+pub async fn create<M: RowOps<C>, C: StatementConn>(conn: &mut C, form: M::Insert) -> Result<M> {
+    let form = prepare::<M>(form)?;
+    insert_one(conn, form).await
+}
+
+/// `bulk_create`: validate every form, then insert them in one transaction, in
+/// statements that stay under the backend's bind-parameter limit.
+pub async fn bulk_create<M: RowOps<C>, C: StatementConn>(
+    conn: &mut C,
+    forms: Vec<M::Insert>,
+) -> Result<Vec<M>> {
+    let forms = prepare_all::<M>(forms)?;
+    if forms.is_empty() {
+        return Ok(Vec::new());
+    }
+    if C::BACKEND != orm_exec::Backend::Mysql
+        && forms.len() <= rows_per_statement(C::MAX_BINDS, M::COLUMNS)
+    {
+        // One multi-row INSERT is atomic by itself on SQLite and PostgreSQL: no
+        // BEGIN/COMMIT round trips (MySQL inserts row by row, so it keeps the transaction).
+        return insert_chunks::<M, C>(conn, forms).await;
+    }
+    level::begin(conn).await?;
+    let outcome = insert_chunks::<M, C>(conn, forms).await;
+    level::finish(conn, outcome).await
+}
+
+/// Inserts validated forms in statements under the bind-parameter limit.
+async fn insert_chunks<M: RowOps<C>, C: StatementConn>(
+    conn: &mut C,
+    forms: Vec<M::Insert>,
+) -> Result<Vec<M>> {
+    let now = now();
+    let per_statement = rows_per_statement(C::MAX_BINDS, M::COLUMNS);
+    let mut created = Vec::with_capacity(forms.len());
+    let mut rows = forms.into_iter();
+    loop {
+        let chunk: Vec<_> = rows
+            .by_ref()
+            .take(per_statement)
+            .map(|form| M::insert_row(form, now))
+            .collect();
+        if chunk.is_empty() {
+            return Ok(created);
+        }
+        created.extend(ok!(conn, M::insert(conn, chunk))?);
+    }
+}
+
+/// The model with primary key `pk`, or [`orm_exec::Error::NoMatch`].
+pub async fn find<M: RowOps<C>, C: StatementConn>(conn: &mut C, pk: M::PrimaryKey) -> Result<M> {
+    ok!(conn, M::find(conn, pk, false))?.ok_or_else(gone::<M>)
+}
+
+/// Instance `update`: validate, refresh `auto_now`, update by key, and replace `model`
+/// with the stored row.
+pub async fn update<M: RowOps<C>, C: StatementConn>(
+    conn: &mut C,
+    model: &mut M,
+    changes: M::Changes,
+) -> Result<()> {
+    if let Some(stored) = update_pk(conn, model.pk().clone(), changes).await? {
+        *model = stored;
+    }
+    Ok(())
+}
+
+/// Validates `changes`, refreshes `auto_now` and updates the row with key `pk`: the stored
+/// row, or `None` when there was nothing to change.
+pub async fn update_pk<M: RowOps<C>, C: StatementConn>(
+    conn: &mut C,
+    pk: M::PrimaryKey,
+    changes: M::Changes,
+) -> Result<Option<M>> {
+    let Some(changes) = prepare_changes::<M>(changes)? else {
+        return Ok(None);
+    };
+    let stored = ok!(conn, M::update_returning(conn, pk, changes))?;
+    stored.ok_or_else(gone::<M>).map(Some)
+}
+
+/// Instance `delete`: [`orm_exec::Error::NoMatch`] when the row is already gone.
+pub async fn delete<M: RowOps<C>, C: StatementConn>(conn: &mut C, pk: M::PrimaryKey) -> Result<()> {
+    match ok!(conn, M::delete_pk(conn, pk))? {
+        0 => Err(gone::<M>()),
+        _ => Ok(()),
+    }
+}
+
+/// QuerySet `update`/`update_with`: the number of rows updated.
+pub async fn assign<V: AssignOps<W, C>, W, C: StatementConn>(
+    conn: &mut C,
+    changes: V,
+    target: W,
+) -> Result<usize> {
+    ok!(conn, changes.assign(target, conn))
+}
+
+/// QuerySet `delete`: the number of rows deleted.
+pub async fn delete_where<M, W: FilterOps<M, C>, C: StatementConn>(
+    conn: &mut C,
+    target: W,
+) -> Result<usize> {
+    ok!(conn, target.delete(conn))
+}
+
+/// `get_or_create`: the row `filtered` selects, or a new one from `form`.
+///
+/// Read; if missing, insert in a transaction level of its own (a savepoint inside the
+/// caller's transaction); on a unique violation another caller won the race: read again
+/// and return its row. The second read locks (`FOR UPDATE`) inside the caller's
+/// transaction, so that on MySQL's REPEATABLE READ it sees the winner's committed row
+/// rather than the transaction's snapshot; at the outermost level the failed insert's
+/// transaction is over and a plain read sees it. A retryable failure (deadlock,
+/// serialization failure, busy SQLite) is retried a few times when this call owns the
+/// transaction.
+pub async fn get_or_create<M, C, F>(conn: &mut C, filtered: F, form: M::Insert) -> Result<(M, bool)>
+where
+    M: RowOps<C>,
+    C: StatementConn,
+    F: FilterOps<M, C> + Clone,
+{
+    let form = prepare::<M>(form)?;
+    let outermost = level::depth(conn)? == 0;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let rows = ok!(conn, filtered.clone().load_two(conn, false))?;
+        if let Some(found) = at_most_one(rows)? {
+            return Ok((found, false));
+        }
+        match insert_atomic::<M, C>(conn, form.clone()).await {
+            Ok(created) => return Ok((created, true)),
+            Err(e) if e.is_unique_violation() => {
+                let again = ok!(conn, filtered.clone().load_two(conn, !outermost))?;
+                return match at_most_one(again)? {
+                    Some(found) => Ok((found, false)),
+                    // The conflict was on another unique value than the lookup's.
+                    None => Err(e),
+                };
+            }
+            Err(e) if outermost && e.is_retryable() && attempt < MAX_ATTEMPTS => {
+                C::pause(backoff(attempt)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// `update_or_create`: update the row `filtered` selects with the fields `form` gives, or
+/// create it from `form`; in one transaction (level). Races on creation are settled as in
+/// [`get_or_create`], the loser updating the winner's row.
+pub async fn update_or_create<M, C, F>(
+    conn: &mut C,
+    filtered: F,
+    form: M::Insert,
+) -> Result<(M, bool)>
+where
+    M: RowOps<C>,
+    C: StatementConn,
+    F: FilterOps<M, C> + Clone,
+{
+    let create_form = prepare::<M>(form.clone())?;
+    let outermost = level::depth(conn)? == 0;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        level::begin(conn).await?;
+        let outcome =
+            update_or_insert::<M, C, F>(conn, filtered.clone(), form.clone(), create_form.clone())
+                .await;
+        match level::finish(conn, outcome).await {
+            Err(e) if outermost && e.is_retryable() && attempt < MAX_ATTEMPTS => {
+                C::pause(backoff(attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The body of [`update_or_create`]'s transaction.
+async fn update_or_insert<M, C, F>(
+    conn: &mut C,
+    filtered: F,
+    form: M::Insert,
+    create_form: M::Insert,
+) -> Result<(M, bool)>
+where
+    M: RowOps<C>,
+    C: StatementConn,
+    F: FilterOps<M, C> + Clone,
+{
+    let rows = ok!(conn, filtered.clone().load_two(conn, false))?;
+    if let Some(found) = at_most_one(rows)? {
+        return Ok((update_found::<M, C>(conn, found, form).await?, false));
+    }
+    match insert_atomic::<M, C>(conn, create_form).await {
+        Ok(created) => Ok((created, true)),
+        Err(e) if e.is_unique_violation() => {
+            let again = ok!(conn, filtered.load_two(conn, true))?;
+            match at_most_one(again)? {
+                Some(found) => Ok((update_found::<M, C>(conn, found, form).await?, false)),
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Applies the fields `form` gives (and `auto_now`) to `found`'s row; the stored row.
+async fn update_found<M: RowOps<C>, C: StatementConn>(
+    conn: &mut C,
+    found: M,
+    form: M::Insert,
+) -> Result<M> {
+    let mut changes = M::form_changes(form);
+    M::touch(&mut changes, now());
+    if M::changes_empty(&changes) {
+        return Ok(found);
+    }
+    let pk = found.pk().clone();
+    ok!(conn, M::update_returning(conn, pk, changes))?.ok_or_else(gone::<M>)
+}
