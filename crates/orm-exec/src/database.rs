@@ -73,6 +73,29 @@ pub use pooled::{Pooled, PooledConnection, PooledMysql, PooledPg, PooledSqlite};
 pub use sqlite::{AsyncSqlite, InlineSqlite};
 pub use transaction::TransactionFn;
 
+/// The async SQLite connection (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `sqlite` feature).
+#[cfg(not(feature = "sqlite"))]
+pub type AsyncSqlite = crate::dispatch::Disabled;
+
+/// diesel-async's PostgreSQL connection (or [`Disabled`](crate::dispatch::Disabled) without
+/// the `postgres` feature).
+#[cfg(feature = "postgres")]
+pub type AsyncPg = diesel_async::AsyncPgConnection;
+/// diesel-async's PostgreSQL connection (or [`Disabled`](crate::dispatch::Disabled) without
+/// the `postgres` feature).
+#[cfg(not(feature = "postgres"))]
+pub type AsyncPg = crate::dispatch::Disabled;
+
+/// diesel-async's MySQL connection (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `mysql` feature).
+#[cfg(feature = "mysql")]
+pub type AsyncMysql = diesel_async::AsyncMysqlConnection;
+/// diesel-async's MySQL connection (or [`Disabled`](crate::dispatch::Disabled) without the
+/// `mysql` feature).
+#[cfg(not(feature = "mysql"))]
+pub type AsyncMysql = crate::dispatch::Disabled;
+
 /// The `tracing` target of pool checkout events (how long each wait took).
 pub const POOL_TARGET: &str = "orm::pool";
 

@@ -25,8 +25,9 @@ use crate::transaction::level::TxConn;
 
 /// A diesel connection orm runs statements on: the blocking `SqliteConnection`,
 /// [`BlockingPg`](crate::connection::BlockingPg) and
-/// [`BlockingMysql`](crate::connection::BlockingMysql), and diesel-async's
-/// `AsyncPgConnection` and `AsyncMysqlConnection`. Implemented by orm for those; not
+/// [`BlockingMysql`](crate::connection::BlockingMysql), and the async
+/// [`AsyncSqlite`](crate::database::AsyncSqlite), `AsyncPgConnection` and
+/// `AsyncMysqlConnection`. Implemented by orm for those; not
 /// meant to be implemented elsewhere.
 ///
 /// On a blocking connection every future these methods (and [`TxConn`]'s) return is
@@ -90,7 +91,7 @@ macro_rules! blocking_statement_conn {
 
 /// Implements [`StatementConn`] for an async diesel-async connection.
 macro_rules! async_statement_conn {
-    ($(#[$cfg:meta])* $ty:ty, $max_binds:expr) => {
+    ($(#[$cfg:meta])* $ty:ty, $max_binds:expr, classify = $classify:path) => {
         $(#[$cfg])*
         impl StatementConn for $ty {
             const MAX_BINDS: usize = $max_binds;
@@ -99,7 +100,7 @@ macro_rules! async_statement_conn {
                 &mut self,
                 result: QueryResult<T>,
             ) -> impl Future<Output = Result<T>> + Send {
-                crate::error::ClassifyAsync::classify(self, result)
+                $classify(self, result)
             }
 
             fn pause(delay: Duration) -> impl Future<Output = ()> + Send {
@@ -127,12 +128,31 @@ blocking_statement_conn!(
     65_535
 );
 async_statement_conn!(
+    #[cfg(feature = "sqlite")]
+    crate::database::AsyncSqlite,
+    32_766,
+    classify = classify_sqlite
+);
+async_statement_conn!(
     #[cfg(feature = "postgres")]
     diesel_async::AsyncPgConnection,
-    65_535
+    65_535,
+    classify = crate::error::ClassifyAsync::classify
 );
 async_statement_conn!(
     #[cfg(feature = "mysql")]
     diesel_async::AsyncMysqlConnection,
-    65_535
+    65_535,
+    classify = crate::error::ClassifyAsync::classify
 );
+
+/// An async SQLite statement's result, classified (SQLite's errors carry their code).
+#[cfg(feature = "sqlite")]
+fn classify_sqlite<T: Send>(
+    _: &mut crate::database::AsyncSqlite,
+    result: QueryResult<T>,
+) -> impl Future<Output = Result<T>> + Send {
+    std::future::ready(
+        result.map_err(|e| crate::error::Error::from_diesel(e, orm_schema::Backend::Sqlite)),
+    )
+}

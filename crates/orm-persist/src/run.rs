@@ -4,7 +4,7 @@
 //! On an async connection (diesel-async's PostgreSQL and MySQL connections) they are
 //! awaited. On a blocking one (diesel's `SqliteConnection` and the blocking PostgreSQL and
 //! MySQL wrappers; async SQLite too, on its connection's thread) every statement completes
-//! inside the call, and [`blocking`] finishes the operation in one poll.
+//! inside the call, and `blocking` finishes the operation in one poll.
 
 use std::panic::{self, AssertUnwindSafe};
 

@@ -1,6 +1,8 @@
 //! One set of terminal operations for blocking and async code: [`RunQuerySet`] (in the
 //! prelude) gives every [`QuerySet`] `all`, `first`, `one`, `get`, `count` and `exists`, each
-//! taking an [`Executor`]: what the query runs on.
+//! taking an [`Executor`]: what the query runs on. The executors are written once each for
+//! the blocking and the async side (`blocking_executor!`, `async_executor!`), over the one
+//! set of statements in [`crate::run`].
 //!
 //! | executor                  | what `qs.all(e)` returns                            |
 //! |---------------------------|------------------------------------------------------|
@@ -34,49 +36,68 @@
 //!
 //! (Runnable versions: the `orm` crate's documentation and `tests/queryset_async.rs`.)
 
+use std::future::Future;
+use std::pin::Pin;
+
 use diesel::dsl;
 use diesel::query_dsl::methods::FilterDsl;
-use orm_exec::{Connection, Result};
+use orm_exec::statement_conn::run_now;
+use orm_exec::{async_dispatch, dispatch, Connection, Database, PooledConnection, Result};
 use orm_schema::Model;
 
 use crate::queryset::QuerySet;
-use crate::run::{Runnable, Slice};
+use crate::run::{self, only, AsyncRunnable, Runnable, Slice};
 
-/// What a [`QuerySet`]'s terminal operations run on: `&mut Connection` (blocking),
-/// `&Database` or `&mut PooledConnection` (async). See the [module documentation](self).
+/// The boxed, `Send` future an async [`Executor`] returns (one allocation per operation,
+/// as diesel-async itself makes for every query): an executor's output type has to be
+/// nameable, and the futures of `async fn`s are not.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a query runs on: `&mut Connection` (blocking), `&Database` or
+/// `&mut PooledConnection` (async), or one backend's own connection
+/// ([`crate::pinned`]). See the [module documentation](self).
 ///
-/// Users pass an executor to [`RunQuerySet`]'s methods and never call these directly.
+/// The one executor trait of the QuerySet, `select_related`, `prefetch` and the by-name
+/// relations: rows of any selectable type `T` (a model, or a model with its related rows)
+/// from a (filter, ordering) pair. Users pass an executor to [`RunQuerySet`]'s methods
+/// (and the relations') and never call these directly.
 #[diagnostic::on_unimplemented(
-    message = "a QuerySet cannot run on `{Self}`",
-    label = "not an executor for this QuerySet",
+    message = "a query cannot run on `{Self}`",
+    label = "not an executor for this query",
     note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)",
-    note = "if it is one of those, the QuerySet's filter or ordering does not compile on every enabled backend"
+    note = "if it is one of those, the query's filter or ordering does not compile on every enabled backend"
 )]
-pub trait Executor<M, W, O>: Sized {
-    /// What an operation returns: `Result<T>` for a blocking connection, a `Send` future
-    /// of `Result<T>` for an async one.
-    type Output<T: Send + 'static>;
+pub trait Executor<T, W, O>: Sized {
+    /// What an operation returns: `Result<X>` for a blocking connection, a `Send` future
+    /// of `Result<X>` for an async one.
+    type Output<X: Send + 'static>;
 
-    /// Every row of `qs`, in its order.
-    fn all(self, qs: &QuerySet<M, W, O>) -> Self::Output<Vec<M>>
+    /// The rows of the (filter, ordering) pair `query` in `slice`.
+    fn rows(self, query: (W, O), slice: Slice) -> Self::Output<Vec<T>>
     where
-        M: Send + 'static;
-    /// The first row of `qs`, or `None`.
-    fn first(self, qs: &QuerySet<M, W, O>) -> Self::Output<Option<M>>
+        T: Send + 'static;
+
+    /// The rows of each of `queries`, run one after the other on one connection, in one
+    /// list (a long key list cut into statements under the bind-parameter limit).
+    fn rows_in_turn(self, queries: Vec<(W, O)>) -> Self::Output<Vec<T>>
     where
-        M: Send + 'static;
-    /// The one row of `qs` (fetches at most two).
-    fn one(self, qs: &QuerySet<M, W, O>) -> Self::Output<M>
-    where
-        M: Send + 'static;
-    /// The number of rows matching the filters of `qs`.
-    fn count(self, qs: &QuerySet<M, W, O>) -> Self::Output<i64>;
-    /// Whether any row matches the filters of `qs`.
-    fn exists(self, qs: &QuerySet<M, W, O>) -> Self::Output<bool>;
+        T: Send + 'static,
+        W: Send + 'static,
+        O: Send + 'static;
+
+    /// `SELECT COUNT(*)` with `query`'s filters.
+    fn count(self, query: (W, O)) -> Self::Output<i64>;
+
+    /// Whether `query`'s filters match a row (`SELECT 1 ... LIMIT 1`).
+    fn exists(self, query: (W, O)) -> Self::Output<bool>;
+
+    /// `value`, as this executor returns it (no statement runs).
+    fn ready<X: Send + 'static>(value: Result<X>) -> Self::Output<X>;
+
     /// `out` with `f` applied to its value once it is there.
     fn map<X: Send + 'static, Y: Send + 'static>(
         out: Self::Output<X>,
-        f: impl FnOnce(X) -> Y + Send + 'static,
+        f: impl FnOnce(X) -> Result<Y> + Send + 'static,
     ) -> Self::Output<Y>;
 }
 
@@ -112,17 +133,18 @@ pub trait RunQuerySet<M: Send + 'static, W, O> {
     fn exists<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<bool>;
 }
 
-impl<M: Model + Send, W, O> RunQuerySet<M, W, O> for QuerySet<M, W, O> {
+impl<M: Model + Send + 'static, W: Clone, O: Clone> RunQuerySet<M, W, O> for QuerySet<M, W, O> {
     fn all<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<Vec<M>> {
-        executor.all(self)
+        executor.rows(self.parts(), self.slice(None))
     }
 
     fn first<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<Option<M>> {
-        executor.first(self)
+        let rows = executor.rows(self.parts(), self.slice(Some(1)));
+        E::map(rows, |rows| Ok(rows.into_iter().next()))
     }
 
     fn one<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<M> {
-        executor.one(self)
+        E::map(executor.rows(self.parts(), self.slice(Some(2))), only)
     }
 
     fn get<E, P>(&self, executor: E, predicate: P) -> E::Output<M>
@@ -131,108 +153,187 @@ impl<M: Model + Send, W, O> RunQuerySet<M, W, O> for QuerySet<M, W, O> {
         O: Clone,
         E: Executor<M, dsl::Filter<W, P>, O>,
     {
-        executor.one(&self.clone().filter(predicate))
+        let filtered = self.clone().filter(predicate);
+        let slice = filtered.slice(Some(2));
+        E::map(executor.rows(filtered.into_parts(), slice), only)
     }
 
     fn count<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<i64> {
         if !self.is_sliced() {
-            return executor.count(self);
+            return executor.count(self.parts());
         }
-        let (limit, offset) = (self.limit, self.offset);
-        E::map(executor.count(self), move |total| {
-            crate::queryset::count_in_slice(total, limit, offset)
+        let in_slice = self.in_slice();
+        E::map(executor.count(self.parts()), move |total| {
+            Ok(in_slice(total))
         })
     }
 
     fn exists<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<bool> {
         if !self.is_sliced() {
-            return executor.exists(self);
+            return executor.exists(self.parts());
         }
-        let (limit, offset) = (self.limit, self.offset);
-        E::map(executor.count(self), move |total| {
-            crate::queryset::count_in_slice(total, limit, offset) > 0
+        let in_slice = self.in_slice();
+        E::map(executor.count(self.parts()), move |total| {
+            Ok(in_slice(total) > 0)
         })
     }
 }
 
-/// Blocking: each operation runs now and returns its result (see [`crate::run`]).
-impl<M, W, O> Executor<M, W, O> for &mut Connection
-where
-    M: Model,
-    W: Clone,
-    O: Clone,
-    (W, O): Runnable<M>,
-{
-    type Output<T: Send + 'static> = Result<T>;
-
-    fn all(self, qs: &QuerySet<M, W, O>) -> Result<Vec<M>> {
-        qs.all(self)
-    }
-
-    fn first(self, qs: &QuerySet<M, W, O>) -> Result<Option<M>> {
-        qs.first(self)
-    }
-
-    fn one(self, qs: &QuerySet<M, W, O>) -> Result<M> {
-        qs.one(self)
-    }
-
-    fn count(self, qs: &QuerySet<M, W, O>) -> Result<i64> {
-        qs.count(self)
-    }
-
-    fn exists(self, qs: &QuerySet<M, W, O>) -> Result<bool> {
-        qs.exists(self)
-    }
-
-    fn map<X: Send + 'static, Y: Send + 'static>(
-        out: Result<X>,
-        f: impl FnOnce(X) -> Y + Send + 'static,
-    ) -> Result<Y> {
-        out.map(f)
-    }
+/// Binds `$c` to the backend connection of `$conn` (a `&mut` to an executor's
+/// connection) and evaluates `$body`: `dispatch!` / `async_dispatch!` for a connection of
+/// any backend; `direct!` for one backend's own connection ([`crate::pinned`]).
+macro_rules! direct {
+    ($conn:expr, $c:ident => $body:expr) => {{
+        let $c = &mut **$conn;
+        $body
+    }};
 }
+pub(crate) use direct;
 
-/// What the queries that load more than one model's rows run on: `select_related`'s joins
-/// and [`prefetch`](crate::prefetch). The same three executors as [`Executor`]
-/// (`&mut Connection` blocking, `&Database` and `&mut PooledConnection` async), for rows of
-/// any selectable type `T` (a model, or a model with its related rows).
-///
-/// Users pass an executor to [`SelectRelated`](crate::SelectRelated)'s methods and
-/// [`prefetch`](crate::prefetch) and never call these directly.
-#[diagnostic::on_unimplemented(
-    message = "a related query cannot run on `{Self}`",
-    label = "not an executor for this query",
-    note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)",
-    note = "if it is one of those, the query's filter or ordering does not compile on every enabled backend"
-)]
-pub trait LoadRows<T, W, O>: Sized {
-    /// What an operation returns: `Result<X>` for a blocking connection, a `Send` future
-    /// of `Result<X>` for an async one.
-    type Output<X: Send + 'static>;
+/// Implements [`Executor`] for a blocking executor type `$ty` whose queries need `$bound`:
+/// `$on` (`dispatch` or `direct`) reaches its backend connection, on which each statement
+/// of [`crate::run`] is finished at once ([`run_now`]).
+macro_rules! blocking_executor {
+    ($(#[$doc:meta])* [$($gen:tt)*] $ty:ty, [$($bound:tt)+], $on:ident) => {
+        $(#[$doc])*
+        impl<$($gen)* T, W, O> Executor<T, W, O> for $ty
+        where
+            (W, O): $($bound)+,
+        {
+            type Output<X: Send + 'static> = Result<X>;
 
-    /// The rows of the (filter, ordering) pair `query` in `slice`.
-    fn rows(self, query: (W, O), slice: Slice) -> Self::Output<Vec<T>>
-    where
-        T: Send + 'static;
+            fn rows(self, query: (W, O), slice: Slice) -> Result<Vec<T>>
+            where
+                T: Send + 'static,
+            {
+                let mut conn = self;
+                $on!(&mut conn, c => run_now(run::rows(c, query, slice)))
+            }
 
-    /// The rows of each of `queries`, run one after the other on one connection, in one
-    /// list (a long key list cut into statements under the bind-parameter limit).
-    fn rows_in_turn(self, queries: Vec<(W, O)>) -> Self::Output<Vec<T>>
-    where
-        T: Send + 'static,
-        W: Send + 'static,
-        O: Send + 'static;
+            fn rows_in_turn(self, queries: Vec<(W, O)>) -> Result<Vec<T>>
+            where
+                T: Send + 'static,
+                W: Send + 'static,
+                O: Send + 'static,
+            {
+                let mut all = Vec::new();
+                for query in queries {
+                    all.extend(Executor::rows(&mut *self, query, Slice::All)?);
+                }
+                Ok(all)
+            }
 
-    /// `SELECT COUNT(*)` with `query`'s filters.
-    fn count(self, query: (W, O)) -> Self::Output<i64>;
+            fn count(self, query: (W, O)) -> Result<i64> {
+                let mut conn = self;
+                $on!(&mut conn, c => run_now(run::count(c, query)))
+            }
 
-    /// `value`, as this executor returns it (no statement runs).
-    fn ready<X: Send + 'static>(value: Result<X>) -> Self::Output<X>;
+            fn exists(self, query: (W, O)) -> Result<bool> {
+                let mut conn = self;
+                $on!(&mut conn, c => run_now(run::exists(c, query)))
+            }
 
-    /// `out` with `f` applied to its value once it is there.
-    fn map<X: Send + 'static, Y: Send + 'static>(
-        out: Self::Output<X>,
-        f: impl FnOnce(X) -> Result<Y> + Send + 'static,
-    ) -> Self::Output<Y>;
+            fn ready<X: Send + 'static>(value: Result<X>) -> Result<X> {
+                value
+            }
+
+            fn map<X: Send + 'static, Y: Send + 'static>(
+                out: Result<X>,
+                f: impl FnOnce(X) -> Result<Y> + Send + 'static,
+            ) -> Result<Y> {
+                out.and_then(f)
+            }
+        }
+    };
 }
+pub(crate) use blocking_executor;
+
+/// Implements [`Executor`] for an async executor type `$ty` (lifetime `$lt`) whose
+/// queries need `$bound`: `$acquire` gives the connection to run on (`$this` the
+/// executor), `$on` (`async_dispatch` or `direct`) reaches its backend connection, where
+/// each statement of [`crate::run`] is awaited. Every future is `Send`.
+macro_rules! async_executor {
+    (
+        $(#[$doc:meta])* [$($gen:tt)*] $ty:ty, $lt:lifetime, [$($bound:tt)+], $on:ident,
+        |$this:ident| $acquire:expr
+    ) => {
+        $(#[$doc])*
+        impl<$($gen)* T, W, O> Executor<T, W, O> for $ty
+        where
+            (W, O): $($bound)+,
+        {
+            type Output<X: Send + 'static> = $crate::executor::BoxFuture<$lt, Result<X>>;
+
+            fn rows(self, query: (W, O), slice: Slice) -> Self::Output<Vec<T>>
+            where
+                T: Send + 'static,
+            {
+                let $this = self;
+                Box::pin(async move {
+                    let mut conn = $acquire;
+                    $on!(&mut conn, c => run::rows(c, query, slice).await)
+                })
+            }
+
+            fn rows_in_turn(self, queries: Vec<(W, O)>) -> Self::Output<Vec<T>>
+            where
+                T: Send + 'static,
+                W: Send + 'static,
+                O: Send + 'static,
+            {
+                let $this = self;
+                Box::pin(async move {
+                    let mut conn = $acquire;
+                    let mut all = Vec::new();
+                    for query in queries {
+                        all.extend($on!(&mut conn, c => run::rows(c, query, Slice::All).await)?);
+                    }
+                    Ok(all)
+                })
+            }
+
+            fn count(self, query: (W, O)) -> Self::Output<i64> {
+                let $this = self;
+                Box::pin(async move {
+                    let mut conn = $acquire;
+                    $on!(&mut conn, c => run::count(c, query).await)
+                })
+            }
+
+            fn exists(self, query: (W, O)) -> Self::Output<bool> {
+                let $this = self;
+                Box::pin(async move {
+                    let mut conn = $acquire;
+                    $on!(&mut conn, c => run::exists(c, query).await)
+                })
+            }
+
+            fn ready<X: Send + 'static>(value: Result<X>) -> Self::Output<X> {
+                Box::pin(std::future::ready(value))
+            }
+
+            fn map<X: Send + 'static, Y: Send + 'static>(
+                out: Self::Output<X>,
+                f: impl FnOnce(X) -> Result<Y> + Send + 'static,
+            ) -> Self::Output<Y> {
+                Box::pin(async move { f(out.await?) })
+            }
+        }
+    };
+}
+pub(crate) use async_executor;
+
+blocking_executor!(
+    /// Blocking: each operation runs now and returns its result.
+    [] &mut Connection, [Runnable<T>], dispatch
+);
+async_executor!(
+    /// Async: each operation checks a connection out of the pool for its statements.
+    ['d,] &'d Database, 'd, [AsyncRunnable<T>], async_dispatch,
+    |db| db.get().await?
+);
+async_executor!(
+    /// Async: each operation runs on this connection (inside its transaction, if any).
+    ['c,] &'c mut PooledConnection, 'c, [AsyncRunnable<T>], async_dispatch,
+    |conn| conn
+);

@@ -16,8 +16,8 @@
 //! - [`executor`]: [`RunQuerySet`], the terminal operations (`all`, `first`, `one`, `get`,
 //!   `count`, `exists`) with the same names blocking (`&mut Connection`) and async
 //!   (`&Database`, `&mut PooledConnection`).
-//! - [`run`] and [`run_async`]: the per-backend diesel and diesel-async arms of those
-//!   operations and the bounds they need.
+//! - [`run`]: the statements of those operations (`Ops<M, C>`, one trait implemented per
+//!   connection type, blocking and async) and the bounds they need.
 //! - [`show_sql`]: [`QuerySet::to_sql`], the SQL and binds `all` runs on a backend.
 //! - [`stream`]: `iter` / `stream` in bounded batches (keyset on the primary key when
 //!   unordered, LIMIT/OFFSET when ordered).
@@ -38,7 +38,6 @@ pub mod queryset;
 pub mod related_names;
 pub mod relations;
 pub mod run;
-pub mod run_async;
 pub mod show_sql;
 pub mod stream;
 

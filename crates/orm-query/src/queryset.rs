@@ -258,6 +258,11 @@ impl<M, W, O> QuerySet<M, W, O> {
         move |total| count_in_slice(total, limit, offset)
     }
 
+    /// The (filter, ordering) pair the terminal operations run.
+    pub(crate) fn into_parts(self) -> (W, O) {
+        (self.query, self.order)
+    }
+
     /// The rows to fetch: the QuerySet's limit and offset, with at most `cap` rows.
     pub(crate) fn slice(&self, cap: Option<i64>) -> Slice {
         Slice::new(self.limit, self.offset, cap)

@@ -20,11 +20,10 @@ use orm_exec::{Connection, Database, PooledConnection, Result};
 use orm_schema::{Model, ModelMeta, NameError};
 
 use crate::by_name::MAX_RELATIONS;
-use crate::executor::LoadRows;
+pub use crate::executor::BoxFuture;
+use crate::executor::Executor;
 use crate::queryset::{NoOrder, QuerySet};
-use crate::run::{Runnable, Slice};
-use crate::run_async::AsyncRunnable;
-pub use crate::run_async::BoxFuture;
+use crate::run::{AsyncRunnable, Runnable, Slice};
 
 /// The most keys one `WHERE pk IN (...)` query binds; more keys take more queries (SQLite
 /// binds at most 32 766 values per statement, MySQL 65 535).
@@ -170,14 +169,14 @@ where
     (T::Query, NoOrder): Runnable<T> + AsyncRunnable<T>,
 {
     fn load_by_pks(conn: &mut Connection, keys: Vec<T::PrimaryKey>) -> Result<Vec<T>> {
-        LoadRows::rows(conn, (T::by_pks(keys), NoOrder), Slice::All)
+        Executor::rows(conn, (T::by_pks(keys), NoOrder), Slice::All)
     }
 
     fn load_by_pks_async(
         conn: &mut PooledConnection,
         keys: Vec<T::PrimaryKey>,
     ) -> BoxFuture<'_, Result<Vec<T>>> {
-        Box::pin(crate::run_async::rows(
+        Box::pin(crate::run::rows_pooled(
             conn,
             (T::by_pks(keys), NoOrder),
             Slice::All,
@@ -322,7 +321,7 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
     label = "not an executor for this QuerySet",
     note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)"
 )]
-pub trait LoadRelatedByName<M, W, O>: LoadRows<M, W, O> {
+pub trait LoadRelatedByName<M, W, O>: Executor<M, W, O> {
     /// The rows of `qs` in `slice`, with the foreign keys `paths` names filled.
     fn load(
         self,
@@ -347,7 +346,7 @@ where
         slice: Slice,
         paths: Arc<RelatedPaths>,
     ) -> Result<Vec<M>> {
-        let mut rows = LoadRows::rows(&mut *self, qs.parts(), slice)?;
+        let mut rows = Executor::rows(&mut *self, qs.parts(), slice)?;
         M::load_related(&mut rows, &paths, self)?;
         Ok(rows)
     }
@@ -364,7 +363,7 @@ where
     M: SelectRelatedNames,
     (W, O): AsyncRunnable<M>,
 {
-    let mut rows = crate::run_async::rows(conn, parts, slice).await?;
+    let mut rows = crate::run::rows_pooled(conn, parts, slice).await?;
     M::load_related_async(&mut rows, &paths, conn).await?;
     Ok(rows)
 }

@@ -1,20 +1,36 @@
-//! The terminal operations of a [`QuerySet`] on a blocking [`Connection`]: `all`, `get`,
-//! `first`, `count` and `exists`.
+//! The statements of a [`QuerySet`](crate::QuerySet)'s terminal operations: the rows of a
+//! (filter, ordering) pair in a slice, their count, whether there is one.
 //!
-//! The backend is known only when a query runs, so each operation matches the connection
-//! and builds the diesel query for that backend there (`Model::as_select()` is typed per
-//! backend). The bounds that make a query loadable on a backend are gathered in one trait
-//! per backend ([`sqlite::Ops`], [`pg::Ops`], [`mysql::Ops`]); a backend whose cargo
-//! feature is off asks nothing. At a call site every type is concrete, so rustc checks the
-//! whole query for every enabled backend.
+//! The backend is known only when a query runs, so each statement is built for the
+//! connection's backend there (`Model::as_select()` is typed per backend). [`Ops<M, C>`]
+//! is that statement on diesel connection `C`: one trait with async methods, implemented
+//! for every connection orm runs. On the blocking ones (diesel's `SqliteConnection` and
+//! the blocking PostgreSQL and MySQL wrappers) the statement runs inside the call and the
+//! future is complete; on diesel-async's PostgreSQL and MySQL connections it is awaited;
+//! async SQLite runs the blocking statement on its connection's thread (inline, see
+//! `InlineSqlite`), which builds each model straight from SQLite's row instead of copying
+//! every row into an owned row first as `SyncConnectionWrapper::load` does. The bounds
+//! that make a query loadable are on the impls; [`Runnable`] and [`AsyncRunnable`] gather
+//! them for every enabled backend (a backend whose cargo feature is off asks nothing). At a
+//! call site every type is concrete, so rustc checks the whole query for every enabled
+//! backend.
+//!
+//! [`rows`], [`count`] and [`exists`] run one statement and classify its error on its
+//! connection: written once, for every executor (`crate::executor`).
+
+use std::future::Future;
 
 use diesel::dsl;
 use diesel::query_dsl::methods::OrderDsl;
-use orm_exec::{Connection, Error, Result};
+use diesel::QueryResult;
+use orm_exec::connection::{BlockingMysql, BlockingPg, BlockingSqlite};
+use orm_exec::database::{AsyncMysql, AsyncPg, AsyncSqlite};
+use orm_exec::dispatch::Disabled;
+use orm_exec::statement_conn::{run_now, StatementConn};
+use orm_exec::{async_dispatch, dispatch, Connection, Error, PooledConnection, Result};
 use orm_schema::Model;
 
-use crate::executor::LoadRows;
-use crate::queryset::{NoOrder, OrderBy, QuerySet};
+use crate::queryset::{NoOrder, OrderBy};
 
 /// Puts an ordering state on a query: nothing for [`NoOrder`], `ORDER BY` for
 /// [`OrderBy`].
@@ -74,177 +90,286 @@ impl Slice {
     }
 }
 
-macro_rules! backend_ops {
-    ($module:ident, $feature:literal, $db:ty, $conn:ty, $doc:literal) => {
-        #[doc = $doc]
-        pub mod $module {
-            #[cfg(feature = $feature)]
-            use super::*;
+/// The statements a (filter, ordering) pair (`Self`) runs for rows of `M` on diesel
+/// connection `C`.
+pub trait Ops<M, C>: Sized {
+    /// The rows of the query in `slice`, in its order.
+    fn rows(self, slice: Slice, conn: &mut C) -> impl Future<Output = QueryResult<Vec<M>>> + Send;
+    /// `SELECT COUNT(*)` with the same WHERE clause.
+    fn count(self, conn: &mut C) -> impl Future<Output = QueryResult<i64>> + Send;
+    /// `SELECT 1 ... LIMIT 1` with the same WHERE clause.
+    fn exists(self, conn: &mut C) -> impl Future<Output = QueryResult<bool>> + Send;
+}
 
-            /// The operations a (filter, ordering) pair supports on this backend.
-            #[cfg(feature = $feature)]
-            pub trait Ops<M>: Sized {
-                /// Loads the rows of the query.
-                fn rows(self, slice: Slice, conn: &mut $conn) -> diesel::QueryResult<Vec<M>>;
-                /// `SELECT COUNT(*)` with the same WHERE clause.
-                fn count(self, conn: &mut $conn) -> diesel::QueryResult<i64>;
-                /// `SELECT 1 ... LIMIT 1` with the same WHERE clause.
-                fn exists(self, conn: &mut $conn) -> diesel::QueryResult<bool>;
+/// Implements [`Ops`] on `$conn`, a connection of backend `$db` whose queries load through
+/// `$load` (diesel's or diesel-async's `LoadQuery`). `$rows`, `$count` and `$exists` are the
+/// statements (the query in `$q`, the connection in `$c`); on a `blocking` connection they
+/// run in the call and the future returned is complete, on an `async` one they are awaited.
+macro_rules! ops {
+    (
+        $mode:ident, $feature:literal, $db:ty, $conn:ty,
+        load = [$($load:tt)*],
+        extra = [$($extra:tt)*],
+        rows = |$rq:ident, $rc:ident| $rows:expr,
+        count = |$cq:ident, $cc:ident| $count:expr,
+        exists = |$eq:ident, $ec:ident| $exists:expr $(,)?
+    ) => {
+        #[cfg(feature = $feature)]
+        impl<M, W, O> Ops<M, $conn> for (W, O)
+        where
+            M: diesel::Selectable<$db> + Send + 'static,
+            <M as diesel::Selectable<$db>>::SelectExpression: diesel::query_builder::QueryId,
+            O: ApplyOrder<W>,
+            O::Output: diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>
+                + diesel::query_dsl::methods::LimitDsl,
+            dsl::Select<O::Output, dsl::AsSelect<M, $db>>: $($load)*<'static, $conn, M>,
+            dsl::Limit<O::Output>: diesel::query_dsl::methods::OffsetDsl
+                + diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>,
+            dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, $db>>:
+                $($load)*<'static, $conn, M>,
+            dsl::Offset<dsl::Limit<O::Output>>:
+                diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>,
+            dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, $db>>:
+                $($load)*<'static, $conn, M>,
+            W: diesel::query_dsl::methods::SelectDsl<dsl::CountStar>
+                + diesel::query_dsl::methods::SelectDsl<
+                    diesel::expression::SqlLiteral<diesel::sql_types::Integer>,
+                >,
+            dsl::Select<W, dsl::CountStar>: $($load)*<'static, $conn, i64>,
+            dsl::Select<W, diesel::expression::SqlLiteral<diesel::sql_types::Integer>>:
+                diesel::query_dsl::methods::LimitDsl,
+            dsl::Limit<
+                dsl::Select<W, diesel::expression::SqlLiteral<diesel::sql_types::Integer>>,
+            >: $($load)*<'static, $conn, i32>,
+            $($extra)*
+        {
+            fn rows(
+                self,
+                slice: Slice,
+                conn: &mut $conn,
+            ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+                use diesel::query_dsl::methods::{LimitDsl, OffsetDsl, SelectDsl};
+                use diesel::SelectableHelper;
+                let (query, order) = self;
+                let ordered = order.apply(query);
+                let $rc = conn;
+                statement!($mode, match slice {
+                    Slice::All => {
+                        let $rq = ordered.select(M::as_select());
+                        $rows
+                    }
+                    Slice::Limit(limit) => {
+                        let $rq = ordered.limit(limit).select(M::as_select());
+                        $rows
+                    }
+                    Slice::Page { limit, offset } => {
+                        let $rq = ordered.limit(limit).offset(offset).select(M::as_select());
+                        $rows
+                    }
+                })
             }
 
-            /// The operations a (filter, ordering) pair supports on this backend (its
-            /// feature is off: nothing is asked).
-            #[cfg(not(feature = $feature))]
-            pub trait Ops<M> {}
-            #[cfg(not(feature = $feature))]
-            impl<M, T> Ops<M> for T {}
+            fn count(self, conn: &mut $conn) -> impl Future<Output = QueryResult<i64>> + Send {
+                let $cq = self.0.select(dsl::count_star());
+                let $cc = conn;
+                statement!($mode, $count)
+            }
 
-            #[cfg(feature = $feature)]
-            impl<M, W, O> Ops<M> for (W, O)
-            where
-                M: diesel::Selectable<$db>,
-                <M as diesel::Selectable<$db>>::SelectExpression: diesel::query_builder::QueryId,
-                O: ApplyOrder<W>,
-                O::Output: diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>
-                    + diesel::query_dsl::methods::LimitDsl,
-                dsl::Select<O::Output, dsl::AsSelect<M, $db>>:
-                    diesel::query_dsl::LoadQuery<'static, $conn, M>,
-                dsl::Limit<O::Output>: diesel::query_dsl::methods::OffsetDsl
-                    + diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>,
-                dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, $db>>:
-                    diesel::query_dsl::LoadQuery<'static, $conn, M>,
-                dsl::Offset<dsl::Limit<O::Output>>:
-                    diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>,
-                dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, $db>>:
-                    diesel::query_dsl::LoadQuery<'static, $conn, M>,
-                W: diesel::query_dsl::methods::SelectDsl<dsl::CountStar>
-                    + diesel::query_dsl::methods::SelectDsl<
-                        diesel::expression::SqlLiteral<diesel::sql_types::Integer>,
-                    >,
-                dsl::Select<W, dsl::CountStar>: diesel::query_dsl::LoadQuery<'static, $conn, i64>,
-                dsl::Select<W, diesel::expression::SqlLiteral<diesel::sql_types::Integer>>:
-                    diesel::query_dsl::methods::LimitDsl,
-                dsl::Limit<
-                    dsl::Select<W, diesel::expression::SqlLiteral<diesel::sql_types::Integer>>,
-                >: diesel::query_dsl::LoadQuery<'static, $conn, i32>,
-            {
-                fn rows(self, slice: Slice, conn: &mut $conn) -> diesel::QueryResult<Vec<M>> {
-                    use diesel::query_dsl::methods::{LimitDsl, OffsetDsl, SelectDsl};
-                    use diesel::{RunQueryDsl, SelectableHelper};
-                    let (query, order) = self;
-                    let ordered = order.apply(query);
-                    match slice {
-                        Slice::All => ordered.select(M::as_select()).load(conn),
-                        Slice::Limit(limit) => {
-                            ordered.limit(limit).select(M::as_select()).load(conn)
-                        }
-                        Slice::Page { limit, offset } => ordered
-                            .limit(limit)
-                            .offset(offset)
-                            .select(M::as_select())
-                            .load(conn),
-                    }
-                }
-
-                fn count(self, conn: &mut $conn) -> diesel::QueryResult<i64> {
-                    use diesel::RunQueryDsl;
-                    self.0.select(dsl::count_star()).get_result(conn)
-                }
-
-                fn exists(self, conn: &mut $conn) -> diesel::QueryResult<bool> {
-                    use diesel::query_dsl::methods::LimitDsl;
-                    use diesel::RunQueryDsl;
-                    let one = dsl::sql::<diesel::sql_types::Integer>("1");
-                    let rows: Vec<i32> = self.0.select(one).limit(1).load(conn)?;
-                    Ok(!rows.is_empty())
-                }
+            fn exists(self, conn: &mut $conn) -> impl Future<Output = QueryResult<bool>> + Send {
+                use diesel::query_dsl::methods::LimitDsl;
+                let $eq = self.0.select(dsl::sql::<diesel::sql_types::Integer>("1")).limit(1);
+                let $ec = conn;
+                statement!($mode, {
+                    let rows: QueryResult<Vec<i32>> = $exists;
+                    rows.map(|rows| !rows.is_empty())
+                })
             }
         }
     };
 }
 
-backend_ops!(
-    sqlite,
-    "sqlite",
-    diesel::sqlite::Sqlite,
-    orm_exec::connection::BlockingSqlite,
-    "The SQLite arm of the terminal operations."
-);
-backend_ops!(
-    pg,
-    "postgres",
-    diesel::pg::Pg,
-    orm_exec::connection::BlockingPg,
-    "The PostgreSQL arm of the terminal operations."
-);
-backend_ops!(
-    mysql,
-    "mysql",
-    diesel::mysql::Mysql,
-    orm_exec::connection::BlockingMysql,
-    "The MySQL/MariaDB arm of the terminal operations."
-);
-
-/// A (filter, ordering) pair that runs on every enabled backend.
-pub trait Runnable<M>: sqlite::Ops<M> + pg::Ops<M> + mysql::Ops<M> {}
-impl<M, T> Runnable<M> for T where T: sqlite::Ops<M> + pg::Ops<M> + mysql::Ops<M> {}
-
-/// Runs `$method(args)` of the backend's `Ops` on the connection's arm.
-macro_rules! on_backend {
-    ($conn:expr, $ops:expr, $method:ident $(, $arg:expr)*) => {{
-        let conn: &mut Connection = $conn;
-        let result = match &mut *conn {
-            #[cfg(feature = "sqlite")]
-            Connection::Sqlite(c) => sqlite::Ops::$method($ops, $($arg,)* c),
-            #[cfg(not(feature = "sqlite"))]
-            Connection::Sqlite(c) => orm_exec::__private::unreachable_backend(c),
-            #[cfg(feature = "postgres")]
-            Connection::Postgres(c) => pg::Ops::$method($ops, $($arg,)* c),
-            #[cfg(not(feature = "postgres"))]
-            Connection::Postgres(c) => orm_exec::__private::unreachable_backend(c),
-            #[cfg(feature = "mysql")]
-            Connection::Mysql(c) => mysql::Ops::$method($ops, $($arg,)* c),
-            #[cfg(not(feature = "mysql"))]
-            Connection::Mysql(c) => orm_exec::__private::unreachable_backend(c),
-        };
-        conn.classify(result)
-    }};
+/// A statement's future: run now and complete (`blocking`), or run when awaited (`async`).
+macro_rules! statement {
+    (blocking, $body:expr) => {
+        std::future::ready($body)
+    };
+    (async, $body:expr) => {
+        async move { $body }
+    };
 }
 
-impl<M, W, O> QuerySet<M, W, O>
+ops!(
+    blocking,
+    "sqlite",
+    diesel::sqlite::Sqlite,
+    BlockingSqlite,
+    load = [diesel::query_dsl::LoadQuery],
+    extra = [],
+    rows = |q, c| diesel::RunQueryDsl::load(q, c),
+    count = |q, c| diesel::RunQueryDsl::get_result(q, c),
+    exists = |q, c| diesel::RunQueryDsl::load(q, c),
+);
+ops!(
+    blocking,
+    "postgres",
+    diesel::pg::Pg,
+    BlockingPg,
+    load = [diesel::query_dsl::LoadQuery],
+    extra = [],
+    rows = |q, c| diesel::RunQueryDsl::load(q, c),
+    count = |q, c| diesel::RunQueryDsl::get_result(q, c),
+    exists = |q, c| diesel::RunQueryDsl::load(q, c),
+);
+ops!(
+    blocking,
+    "mysql",
+    diesel::mysql::Mysql,
+    BlockingMysql,
+    load = [diesel::query_dsl::LoadQuery],
+    extra = [],
+    rows = |q, c| diesel::RunQueryDsl::load(q, c),
+    count = |q, c| diesel::RunQueryDsl::get_result(q, c),
+    exists = |q, c| diesel::RunQueryDsl::load(q, c),
+);
+ops!(
+    async, "postgres", diesel::pg::Pg, AsyncPg,
+    load = [diesel_async::methods::LoadQuery],
+    extra = [
+        W: Send,
+        O: Send,
+        O::Output: Send,
+        dsl::Select<O::Output, dsl::AsSelect<M, diesel::pg::Pg>>: Send + 'static,
+        dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, diesel::pg::Pg>>: Send + 'static,
+        dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, diesel::pg::Pg>>:
+            Send + 'static,
+        dsl::Select<W, dsl::CountStar>: Send + 'static,
+        dsl::Limit<
+            dsl::Select<W, diesel::expression::SqlLiteral<diesel::sql_types::Integer>>,
+        >: Send + 'static,
+    ],
+    rows = |q, c| diesel_async::RunQueryDsl::load(q, c).await,
+    count = |q, c| diesel_async::RunQueryDsl::get_result(q, c).await,
+    exists = |q, c| diesel_async::RunQueryDsl::load(q, c).await,
+);
+ops!(
+    async, "mysql", diesel::mysql::Mysql, AsyncMysql,
+    load = [diesel_async::methods::LoadQuery],
+    extra = [
+        W: Send,
+        O: Send,
+        O::Output: Send,
+        dsl::Select<O::Output, dsl::AsSelect<M, diesel::mysql::Mysql>>: Send + 'static,
+        dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, diesel::mysql::Mysql>>:
+            Send + 'static,
+        dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, diesel::mysql::Mysql>>:
+            Send + 'static,
+        dsl::Select<W, dsl::CountStar>: Send + 'static,
+        dsl::Limit<
+            dsl::Select<W, diesel::expression::SqlLiteral<diesel::sql_types::Integer>>,
+        >: Send + 'static,
+    ],
+    rows = |q, c| diesel_async::RunQueryDsl::load(q, c).await,
+    count = |q, c| diesel_async::RunQueryDsl::get_result(q, c).await,
+    exists = |q, c| diesel_async::RunQueryDsl::load(q, c).await,
+);
+
+/// Async SQLite: the blocking statement, run on the connection's own thread.
+#[cfg(feature = "sqlite")]
+impl<M, Q> Ops<M, AsyncSqlite> for Q
 where
-    M: Model,
-    W: Clone,
-    O: Clone,
-    (W, O): Runnable<M>,
+    Q: Ops<M, BlockingSqlite> + Send + 'static,
+    M: Send + 'static,
 {
-    /// Every row of the QuerySet, in its order.
-    pub(crate) fn all(&self, conn: &mut Connection) -> Result<Vec<M>> {
-        on_backend!(conn, self.parts(), rows, self.slice(None))
+    fn rows(
+        self,
+        slice: Slice,
+        conn: &mut AsyncSqlite,
+    ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+        conn.spawn_blocking(move |c| run_now(self.rows(slice, c)))
     }
 
-    /// The first row, or `None` when there is none.
-    pub(crate) fn first(&self, conn: &mut Connection) -> Result<Option<M>> {
-        let rows = on_backend!(conn, self.parts(), rows, self.slice(Some(1)))?;
-        Ok(rows.into_iter().next())
+    fn count(self, conn: &mut AsyncSqlite) -> impl Future<Output = QueryResult<i64>> + Send {
+        conn.spawn_blocking(move |c| run_now(Ops::<M, _>::count(self, c)))
     }
 
-    /// The one row of the QuerySet: [`Error::NoMatch`] when there is none,
-    /// [`Error::MultipleMatches`] when there are several. Fetches at most two rows.
-    pub(crate) fn one(&self, conn: &mut Connection) -> Result<M> {
-        only(on_backend!(conn, self.parts(), rows, self.slice(Some(2)))?)
+    fn exists(self, conn: &mut AsyncSqlite) -> impl Future<Output = QueryResult<bool>> + Send {
+        conn.spawn_blocking(move |c| run_now(Ops::<M, _>::exists(self, c)))
     }
+}
 
-    /// The number of rows matching the filters (ordering, limit and offset do not apply
-    /// here: `RunQuerySet::count` cuts the number to a slice).
-    pub(crate) fn count(&self, conn: &mut Connection) -> Result<i64> {
-        on_backend!(conn, self.parts(), count)
+// A disabled backend has no connections: every statement on it is unreachable.
+#[allow(unreachable_code)]
+impl<M: Send, T> Ops<M, Disabled> for T {
+    fn rows(
+        self,
+        _: Slice,
+        conn: &mut Disabled,
+    ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+        std::future::ready(match *conn {})
     }
+    fn count(self, conn: &mut Disabled) -> impl Future<Output = QueryResult<i64>> + Send {
+        std::future::ready(match *conn {})
+    }
+    fn exists(self, conn: &mut Disabled) -> impl Future<Output = QueryResult<bool>> + Send {
+        std::future::ready(match *conn {})
+    }
+}
 
-    /// Whether any row matches the filters.
-    pub(crate) fn exists(&self, conn: &mut Connection) -> Result<bool> {
-        on_backend!(conn, self.parts(), exists)
-    }
+/// A (filter, ordering) pair that runs on every enabled backend, blocking.
+pub trait Runnable<M>: Ops<M, BlockingSqlite> + Ops<M, BlockingPg> + Ops<M, BlockingMysql> {}
+impl<M, T> Runnable<M> for T where
+    T: Ops<M, BlockingSqlite> + Ops<M, BlockingPg> + Ops<M, BlockingMysql>
+{
+}
+
+/// A (filter, ordering) pair that runs on every enabled backend, async.
+pub trait AsyncRunnable<M>:
+    Ops<M, AsyncSqlite> + Ops<M, AsyncPg> + Ops<M, AsyncMysql> + Send + 'static
+{
+}
+impl<M, T> AsyncRunnable<M> for T where
+    T: Ops<M, AsyncSqlite> + Ops<M, AsyncPg> + Ops<M, AsyncMysql> + Send + 'static
+{
+}
+
+/// The rows of `query` in `slice`, on `conn`.
+pub async fn rows<M: Send, Q: Ops<M, C>, C: StatementConn>(
+    conn: &mut C,
+    query: Q,
+    slice: Slice,
+) -> Result<Vec<M>> {
+    let result = query.rows(slice, conn).await;
+    conn.classify(result).await
+}
+
+/// `SELECT COUNT(*)` of `query`'s filters, on `conn`.
+pub async fn count<M, Q: Ops<M, C>, C: StatementConn>(conn: &mut C, query: Q) -> Result<i64> {
+    let result = Ops::<M, C>::count(query, conn).await;
+    conn.classify(result).await
+}
+
+/// Whether `query`'s filters match a row, on `conn`.
+pub async fn exists<M, Q: Ops<M, C>, C: StatementConn>(conn: &mut C, query: Q) -> Result<bool> {
+    let result = Ops::<M, C>::exists(query, conn).await;
+    conn.classify(result).await
+}
+
+/// The rows of `query` in `slice`, on whichever backend `conn` holds, now.
+pub(crate) fn rows_now<M: Send, Q: Runnable<M>>(
+    conn: &mut Connection,
+    query: Q,
+    slice: Slice,
+) -> Result<Vec<M>> {
+    dispatch!(conn, c => run_now(rows(c, query, slice)))
+}
+
+/// The rows of `query` in `slice`, on whichever backend the pooled `conn` holds.
+pub(crate) async fn rows_pooled<M: Send, Q: AsyncRunnable<M>>(
+    conn: &mut PooledConnection,
+    query: Q,
+    slice: Slice,
+) -> Result<Vec<M>> {
+    async_dispatch!(conn, c => rows(c, query, slice).await)
 }
 
 /// The one row of `rows` (at most two fetched): [`Error::NoMatch`] when there is none,
@@ -259,40 +384,5 @@ pub(crate) fn only<M: Model>(rows: Vec<M>) -> Result<M> {
         (Some(_), Some(_)) => Err(Error::MultipleMatches {
             model: M::meta().name,
         }),
-    }
-}
-
-/// Blocking: each operation runs now and returns its result.
-impl<T, W, O> LoadRows<T, W, O> for &mut Connection
-where
-    (W, O): Runnable<T>,
-{
-    type Output<X: Send + 'static> = Result<X>;
-
-    fn rows(self, query: (W, O), slice: Slice) -> Result<Vec<T>> {
-        on_backend!(self, query, rows, slice)
-    }
-
-    fn rows_in_turn(self, queries: Vec<(W, O)>) -> Result<Vec<T>> {
-        let mut all = Vec::new();
-        for query in queries {
-            all.extend(on_backend!(&mut *self, query, rows, Slice::All)?);
-        }
-        Ok(all)
-    }
-
-    fn count(self, query: (W, O)) -> Result<i64> {
-        on_backend!(self, query, count)
-    }
-
-    fn ready<X: Send + 'static>(value: Result<X>) -> Result<X> {
-        value
-    }
-
-    fn map<X: Send + 'static, Y: Send + 'static>(
-        out: Result<X>,
-        f: impl FnOnce(X) -> Result<Y> + Send + 'static,
-    ) -> Result<Y> {
-        out.and_then(f)
     }
 }

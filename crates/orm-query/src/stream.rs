@@ -40,8 +40,7 @@ use orm_exec::Connection;
 use orm_schema::Model;
 
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
-use crate::run::{Runnable, Slice};
-use crate::run_async::AsyncRunnable;
+use crate::run::{AsyncRunnable, Runnable, Slice};
 
 pub use iter::RowIter;
 pub use rows::{RowStream, StreamSource};

@@ -31,7 +31,7 @@ impl<'c, M: Model, W, O> RowIter<'c, M, W, O> {
 
 impl<M, W, O> Iterator for RowIter<'_, M, W, O>
 where
-    M: Model,
+    M: Model + Send,
     W: Clone,
     O: Clone + BatchOrder<M, W>,
     O::First: Runnable<M>,
@@ -76,20 +76,6 @@ impl<M: Model, W, O> std::fmt::Debug for RowIter<'_, M, W, O> {
 }
 
 /// Loads one batch on the connection's backend.
-fn load<M, Q: Runnable<M>>(conn: &mut Connection, query: Q, slice: Slice) -> Result<Vec<M>> {
-    let loaded = match &mut *conn {
-        #[cfg(feature = "sqlite")]
-        Connection::Sqlite(c) => run::sqlite::Ops::rows(query, slice, c),
-        #[cfg(not(feature = "sqlite"))]
-        Connection::Sqlite(c) => orm_exec::__private::unreachable_backend(c),
-        #[cfg(feature = "postgres")]
-        Connection::Postgres(c) => run::pg::Ops::rows(query, slice, c),
-        #[cfg(not(feature = "postgres"))]
-        Connection::Postgres(c) => orm_exec::__private::unreachable_backend(c),
-        #[cfg(feature = "mysql")]
-        Connection::Mysql(c) => run::mysql::Ops::rows(query, slice, c),
-        #[cfg(not(feature = "mysql"))]
-        Connection::Mysql(c) => orm_exec::__private::unreachable_backend(c),
-    };
-    conn.classify(loaded)
+fn load<M: Send, Q: Runnable<M>>(conn: &mut Connection, query: Q, slice: Slice) -> Result<Vec<M>> {
+    run::rows_now(conn, query, slice)
 }

@@ -7,8 +7,8 @@ use orm_exec::{Database, PooledConnection, Result};
 use orm_schema::Model;
 
 use super::{BatchOrder, Plan, Step};
-use crate::run::Slice;
-use crate::run_async::{self, AsyncRunnable, BoxFuture};
+use crate::executor::BoxFuture;
+use crate::run::{self, AsyncRunnable, Slice};
 
 /// What [`QuerySet::stream`](crate::QuerySet::stream) reads from: `&Database` (a pooled
 /// connection checked out for each batch, returned before the batch's rows are yielded)
@@ -34,7 +34,7 @@ impl<'e> StreamSource<'e> for &'e Database {
     {
         Box::pin(async move {
             let loaded = match self.get().await {
-                Ok(mut conn) => run_async::rows(&mut conn, query, slice).await,
+                Ok(mut conn) => run::rows_pooled(&mut conn, query, slice).await,
                 Err(e) => Err(e),
             };
             (self, loaded)
@@ -49,7 +49,7 @@ impl<'e> StreamSource<'e> for &'e mut PooledConnection {
         Q: AsyncRunnable<M>,
     {
         Box::pin(async move {
-            let loaded = run_async::rows(&mut *self, query, slice).await;
+            let loaded = run::rows_pooled(&mut *self, query, slice).await;
             (self, loaded)
         })
     }
