@@ -16,6 +16,8 @@
 //!   [`async_dispatch!`].
 //! - [`transaction`]: [`Connection::transaction`] (commit, rollback, savepoints, SQLite's
 //!   `BEGIN IMMEDIATE`).
+//! - [`statement`]: where a diesel statement reaches a driver: [`statement::Load`] and
+//!   [`statement::Execute`] on every connection, blocking and async.
 //! - [`statement_conn`]: the connection interface orm's multi-statement logic is written
 //!   against once, async, and [`statement_conn::run_now`], which finishes it in one poll
 //!   on a blocking connection.
@@ -61,6 +63,7 @@ mod pg_wire;
 pub mod raw;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod runtime;
+pub mod statement;
 pub mod statement_conn;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod tls;

@@ -34,6 +34,9 @@ use crate::transaction::level::TxConn;
 /// complete when returned: see [`run_now`].
 #[doc(hidden)]
 pub trait StatementConn: TxConn {
+    /// diesel's backend type of this connection.
+    type Backend: diesel::backend::Backend;
+
     /// The most bind parameters one statement may carry.
     const MAX_BINDS: usize;
 
@@ -72,6 +75,7 @@ macro_rules! blocking_statement_conn {
     ($(#[$cfg:meta])* $ty:ty, $max_binds:expr) => {
         $(#[$cfg])*
         impl StatementConn for $ty {
+            type Backend = <$ty as diesel::Connection>::Backend;
             const MAX_BINDS: usize = $max_binds;
 
             fn classify<T: Send>(
@@ -94,6 +98,7 @@ macro_rules! async_statement_conn {
     ($(#[$cfg:meta])* $ty:ty, $max_binds:expr, classify = $classify:path) => {
         $(#[$cfg])*
         impl StatementConn for $ty {
+            type Backend = <$ty as diesel_async::AsyncConnectionCore>::Backend;
             const MAX_BINDS: usize = $max_binds;
 
             fn classify<T: Send>(

@@ -7,26 +7,25 @@
 //!   `FOR UPDATE`), delete the rows;
 //! - [`AssignOps`] on a change set (or any diesel `AsChangeset`): `UPDATE ... SET`.
 //!
-//! Each is one trait with async methods, implemented per connection type: on diesel's
-//! blocking connections (`SqliteConnection` and the blocking PostgreSQL and MySQL
-//! wrappers, in [`blocking`]) the statement runs inside the call and the returned future
-//! is already complete; on diesel-async's PostgreSQL and MySQL connections (in
-//! [`nonblocking`]) it is awaited. So the logic of `crate::run` is written once over
-//! them. Async SQLite runs on diesel's own `SqliteConnection`, on its connection's thread.
-//! A backend whose cargo feature is off is [`Disabled`], for which every trait holds
+//! Each is one trait with async methods, written once for every connection (blocking or
+//! async) in [`statements`], which builds the diesel statement and hands it to orm-exec
+//! to run: inside the call on a blocking connection (the future is then complete), when
+//! awaited on an async one. So the logic of `crate::run` is written once over them too.
+//! Async SQLite runs on diesel's own `SqliteConnection`, on its connection's thread. A
+//! backend whose cargo feature is off is [`Disabled`], for which every trait holds
 //! trivially. The diesel bounds live on the impls, so at a call site, where every type is
 //! concrete, rustc checks the statements for every enabled backend.
 //!
-//! How rows come back from an insert differs: PostgreSQL and SQLite use `INSERT ...
-//! RETURNING` (one multi-row statement per chunk); MySQL/MariaDB have no RETURNING in
-//! diesel, so each row is inserted on its own and its key read with `LAST_INSERT_ID()` on
-//! the same connection (never computed by arithmetic), then the rows are selected back by
-//! key.
+//! How rows come back from an insert differs by backend, not by blocking or async: each
+//! connection's `statements::RowsBack` strategy says (`INSERT ... RETURNING` on SQLite
+//! and PostgreSQL; row by row with `LAST_INSERT_ID()` and a select by key on
+//! MySQL/MariaDB, which have no RETURNING in diesel).
 
-pub mod blocking;
 pub mod lock;
-pub mod nonblocking;
 pub mod pk_in;
+#[cfg(feature = "mysql")]
+pub mod row_by_row;
+pub mod statements;
 
 use std::future::Future;
 
@@ -36,19 +35,7 @@ use orm_exec::dispatch::Disabled;
 
 use crate::derive::Persist;
 
-/// diesel-async's PostgreSQL connection (or [`Disabled`] without the `postgres` feature).
-#[cfg(feature = "postgres")]
-pub type AsyncPg = diesel_async::AsyncPgConnection;
-/// diesel-async's PostgreSQL connection (or [`Disabled`] without the `postgres` feature).
-#[cfg(not(feature = "postgres"))]
-pub type AsyncPg = Disabled;
-
-/// diesel-async's MySQL connection (or [`Disabled`] without the `mysql` feature).
-#[cfg(feature = "mysql")]
-pub type AsyncMysql = diesel_async::AsyncMysqlConnection;
-/// diesel-async's MySQL connection (or [`Disabled`] without the `mysql` feature).
-#[cfg(not(feature = "mysql"))]
-pub type AsyncMysql = Disabled;
+use orm_exec::database::{AsyncMysql, AsyncPg};
 
 /// A row to insert: the primary key when the row supplies it, and the diesel values.
 pub type NewRow<M> = (

@@ -3,17 +3,13 @@
 //!
 //! The backend is known only when a query runs, so each statement is built for the
 //! connection's backend there (`Model::as_select()` is typed per backend). [`Ops<M, C>`]
-//! is that statement on diesel connection `C`: one trait with async methods, implemented
-//! for every connection orm runs. On the blocking ones (diesel's `SqliteConnection` and
-//! the blocking PostgreSQL and MySQL wrappers) the statement runs inside the call and the
-//! future is complete; on diesel-async's PostgreSQL and MySQL connections it is awaited;
-//! async SQLite runs the blocking statement on its connection's thread (inline, see
-//! `InlineSqlite`), which builds each model straight from SQLite's row instead of copying
-//! every row into an owned row first as `SyncConnectionWrapper::load` does. The bounds
-//! that make a query loadable are on the impls; [`Runnable`] and [`AsyncRunnable`] gather
-//! them for every enabled backend (a backend whose cargo feature is off asks nothing). At a
-//! call site every type is concrete, so rustc checks the whole query for every enabled
-//! backend.
+//! is that statement on connection `C`, written once, generic over every connection orm
+//! runs (`orm_exec::statement_conn::StatementConn`), and handed to orm-exec
+//! (`orm_exec::statement::Load`), which runs it: inside the call on a blocking connection
+//! (the future is then complete), when awaited on an async one. [`Runnable`] and
+//! [`AsyncRunnable`] ask for every enabled backend's connection (a backend whose cargo
+//! feature is off asks nothing). At a call site every type is concrete, so rustc checks the
+//! whole query for every enabled backend.
 //!
 //! [`rows`], [`count`] and [`exists`] run one statement and classify its error on its
 //! connection: written once, for every executor (`crate::executor`).
@@ -21,11 +17,12 @@
 use std::future::Future;
 
 use diesel::dsl;
-use diesel::query_dsl::methods::OrderDsl;
-use diesel::QueryResult;
-use orm_exec::connection::{BlockingMysql, BlockingPg, BlockingSqlite};
-use orm_exec::database::{AsyncMysql, AsyncPg, AsyncSqlite};
-use orm_exec::dispatch::Disabled;
+use diesel::expression::SqlLiteral;
+use diesel::query_builder::QueryId;
+use diesel::query_dsl::methods::{LimitDsl, OffsetDsl, OrderDsl, SelectDsl};
+use diesel::sql_types::Integer;
+use diesel::{QueryResult, SelectableHelper};
+use orm_exec::statement::Load;
 use orm_exec::statement_conn::{run_now, StatementConn};
 use orm_exec::{async_dispatch, dispatch, Connection, Error, PooledConnection, Result};
 use orm_schema::Model;
@@ -101,234 +98,113 @@ pub trait Ops<M, C>: Sized {
     fn exists(self, conn: &mut C) -> impl Future<Output = QueryResult<bool>> + Send;
 }
 
-/// Implements [`Ops`] on `$conn`, a connection of backend `$db` whose queries load through
-/// `$load` (diesel's or diesel-async's `LoadQuery`). `$rows`, `$count` and `$exists` are the
-/// statements (the query in `$q`, the connection in `$c`); on a `blocking` connection they
-/// run in the call and the future returned is complete, on an `async` one they are awaited.
-macro_rules! ops {
-    (
-        $mode:ident, $feature:literal, $db:ty, $conn:ty,
-        load = [$($load:tt)*],
-        extra = [$($extra:tt)*],
-        rows = |$rq:ident, $rc:ident| $rows:expr,
-        count = |$cq:ident, $cc:ident| $count:expr,
-        exists = |$eq:ident, $ec:ident| $exists:expr $(,)?
-    ) => {
-        #[cfg(feature = $feature)]
-        impl<M, W, O> Ops<M, $conn> for (W, O)
-        where
-            M: diesel::Selectable<$db> + Send + 'static,
-            <M as diesel::Selectable<$db>>::SelectExpression: diesel::query_builder::QueryId,
-            O: ApplyOrder<W>,
-            O::Output: diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>
-                + diesel::query_dsl::methods::LimitDsl,
-            dsl::Select<O::Output, dsl::AsSelect<M, $db>>: $($load)*<'static, $conn, M>,
-            dsl::Limit<O::Output>: diesel::query_dsl::methods::OffsetDsl
-                + diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>,
-            dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, $db>>:
-                $($load)*<'static, $conn, M>,
-            dsl::Offset<dsl::Limit<O::Output>>:
-                diesel::query_dsl::methods::SelectDsl<dsl::AsSelect<M, $db>>,
-            dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, $db>>:
-                $($load)*<'static, $conn, M>,
-            W: diesel::query_dsl::methods::SelectDsl<dsl::CountStar>
-                + diesel::query_dsl::methods::SelectDsl<
-                    diesel::expression::SqlLiteral<diesel::sql_types::Integer>,
-                >,
-            dsl::Select<W, dsl::CountStar>: $($load)*<'static, $conn, i64>,
-            dsl::Select<W, diesel::expression::SqlLiteral<diesel::sql_types::Integer>>:
-                diesel::query_dsl::methods::LimitDsl,
-            dsl::Limit<
-                dsl::Select<W, diesel::expression::SqlLiteral<diesel::sql_types::Integer>>,
-            >: $($load)*<'static, $conn, i32>,
-            $($extra)*
-        {
-            fn rows(
-                self,
-                slice: Slice,
-                conn: &mut $conn,
-            ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
-                use diesel::query_dsl::methods::{LimitDsl, OffsetDsl, SelectDsl};
-                use diesel::SelectableHelper;
-                let (query, order) = self;
-                let ordered = order.apply(query);
-                let $rc = conn;
-                statement!($mode, match slice {
-                    Slice::All => {
-                        let $rq = ordered.select(M::as_select());
-                        $rows
-                    }
-                    Slice::Limit(limit) => {
-                        let $rq = ordered.limit(limit).select(M::as_select());
-                        $rows
-                    }
-                    Slice::Page { limit, offset } => {
-                        let $rq = ordered.limit(limit).offset(offset).select(M::as_select());
-                        $rows
-                    }
-                })
-            }
-
-            fn count(self, conn: &mut $conn) -> impl Future<Output = QueryResult<i64>> + Send {
-                let $cq = self.0.select(dsl::count_star());
-                let $cc = conn;
-                statement!($mode, $count)
-            }
-
-            fn exists(self, conn: &mut $conn) -> impl Future<Output = QueryResult<bool>> + Send {
-                use diesel::query_dsl::methods::LimitDsl;
-                let $eq = self.0.select(dsl::sql::<diesel::sql_types::Integer>("1")).limit(1);
-                let $ec = conn;
-                statement!($mode, {
-                    let rows: QueryResult<Vec<i32>> = $exists;
-                    rows.map(|rows| !rows.is_empty())
-                })
+/// The statements, written once: built for the connection's backend and handed to
+/// orm-exec ([`Load`]), which runs them on the connection.
+impl<M, W, O, C> Ops<M, C> for (W, O)
+where
+    C: StatementConn,
+    M: diesel::Selectable<C::Backend> + Send + 'static,
+    <M as diesel::Selectable<C::Backend>>::SelectExpression: QueryId,
+    W: Send + SelectDsl<dsl::CountStar> + SelectDsl<SqlLiteral<Integer>>,
+    O: ApplyOrder<W> + Send,
+    O::Output: Send + SelectDsl<dsl::AsSelect<M, C::Backend>> + LimitDsl,
+    dsl::Select<O::Output, dsl::AsSelect<M, C::Backend>>: Load<C, M>,
+    dsl::Limit<O::Output>: OffsetDsl + SelectDsl<dsl::AsSelect<M, C::Backend>>,
+    dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, C::Backend>>: Load<C, M>,
+    dsl::Offset<dsl::Limit<O::Output>>: SelectDsl<dsl::AsSelect<M, C::Backend>>,
+    dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, C::Backend>>: Load<C, M>,
+    dsl::Select<W, dsl::CountStar>: Load<C, i64>,
+    dsl::Select<W, SqlLiteral<Integer>>: LimitDsl,
+    dsl::Limit<dsl::Select<W, SqlLiteral<Integer>>>: Load<C, i32>,
+{
+    async fn rows(self, slice: Slice, conn: &mut C) -> QueryResult<Vec<M>> {
+        let (query, order) = self;
+        let ordered = order.apply(query);
+        match slice {
+            Slice::All => ordered.select(M::as_select()).load(conn).await,
+            Slice::Limit(limit) => ordered.limit(limit).select(M::as_select()).load(conn).await,
+            Slice::Page { limit, offset } => {
+                let page = ordered.limit(limit).offset(offset);
+                page.select(M::as_select()).load(conn).await
             }
         }
+    }
+
+    fn count(self, conn: &mut C) -> impl Future<Output = QueryResult<i64>> + Send {
+        self.0.select(dsl::count_star()).get_result(conn)
+    }
+
+    async fn exists(self, conn: &mut C) -> QueryResult<bool> {
+        let one = self.0.select(dsl::sql::<Integer>("1")).limit(1);
+        Ok(!one.load(conn).await?.is_empty())
+    }
+}
+
+/// Declares `$name<M>`: what a query needs to run on `$conn`, or nothing when the
+/// backend's cargo feature `$feature` is off (its connection can then never exist).
+macro_rules! backend_bound {
+    ($name:ident, $feature:literal, $conn:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[cfg(feature = $feature)]
+        pub trait $name<M>: Ops<M, $conn> {}
+        #[cfg(feature = $feature)]
+        impl<M, T: Ops<M, $conn>> $name<M> for T {}
+        #[doc = $doc]
+        #[cfg(not(feature = $feature))]
+        pub trait $name<M> {}
+        #[cfg(not(feature = $feature))]
+        impl<M, T> $name<M> for T {}
     };
 }
 
-/// A statement's future: run now and complete (`blocking`), or run when awaited (`async`).
-macro_rules! statement {
-    (blocking, $body:expr) => {
-        std::future::ready($body)
-    };
-    (async, $body:expr) => {
-        async move { $body }
-    };
-}
-
-ops!(
-    blocking,
+backend_bound!(
+    OnSqlite,
     "sqlite",
-    diesel::sqlite::Sqlite,
-    BlockingSqlite,
-    load = [diesel::query_dsl::LoadQuery],
-    extra = [],
-    rows = |q, c| diesel::RunQueryDsl::load(q, c),
-    count = |q, c| diesel::RunQueryDsl::get_result(q, c),
-    exists = |q, c| diesel::RunQueryDsl::load(q, c),
+    orm_exec::connection::BlockingSqlite,
+    "Runs on blocking SQLite."
 );
-ops!(
-    blocking,
+backend_bound!(
+    OnPg,
     "postgres",
-    diesel::pg::Pg,
-    BlockingPg,
-    load = [diesel::query_dsl::LoadQuery],
-    extra = [],
-    rows = |q, c| diesel::RunQueryDsl::load(q, c),
-    count = |q, c| diesel::RunQueryDsl::get_result(q, c),
-    exists = |q, c| diesel::RunQueryDsl::load(q, c),
+    orm_exec::connection::BlockingPg,
+    "Runs on blocking PostgreSQL."
 );
-ops!(
-    blocking,
+backend_bound!(
+    OnMysql,
     "mysql",
-    diesel::mysql::Mysql,
-    BlockingMysql,
-    load = [diesel::query_dsl::LoadQuery],
-    extra = [],
-    rows = |q, c| diesel::RunQueryDsl::load(q, c),
-    count = |q, c| diesel::RunQueryDsl::get_result(q, c),
-    exists = |q, c| diesel::RunQueryDsl::load(q, c),
+    orm_exec::connection::BlockingMysql,
+    "Runs on blocking MySQL/MariaDB."
 );
-ops!(
-    async, "postgres", diesel::pg::Pg, AsyncPg,
-    load = [diesel_async::methods::LoadQuery],
-    extra = [
-        W: Send,
-        O: Send,
-        O::Output: Send,
-        dsl::Select<O::Output, dsl::AsSelect<M, diesel::pg::Pg>>: Send + 'static,
-        dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, diesel::pg::Pg>>: Send + 'static,
-        dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, diesel::pg::Pg>>:
-            Send + 'static,
-        dsl::Select<W, dsl::CountStar>: Send + 'static,
-        dsl::Limit<
-            dsl::Select<W, diesel::expression::SqlLiteral<diesel::sql_types::Integer>>,
-        >: Send + 'static,
-    ],
-    rows = |q, c| diesel_async::RunQueryDsl::load(q, c).await,
-    count = |q, c| diesel_async::RunQueryDsl::get_result(q, c).await,
-    exists = |q, c| diesel_async::RunQueryDsl::load(q, c).await,
+backend_bound!(
+    OnAsyncSqlite,
+    "sqlite",
+    orm_exec::database::AsyncSqlite,
+    "Runs on async SQLite."
 );
-ops!(
-    async, "mysql", diesel::mysql::Mysql, AsyncMysql,
-    load = [diesel_async::methods::LoadQuery],
-    extra = [
-        W: Send,
-        O: Send,
-        O::Output: Send,
-        dsl::Select<O::Output, dsl::AsSelect<M, diesel::mysql::Mysql>>: Send + 'static,
-        dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, diesel::mysql::Mysql>>:
-            Send + 'static,
-        dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, diesel::mysql::Mysql>>:
-            Send + 'static,
-        dsl::Select<W, dsl::CountStar>: Send + 'static,
-        dsl::Limit<
-            dsl::Select<W, diesel::expression::SqlLiteral<diesel::sql_types::Integer>>,
-        >: Send + 'static,
-    ],
-    rows = |q, c| diesel_async::RunQueryDsl::load(q, c).await,
-    count = |q, c| diesel_async::RunQueryDsl::get_result(q, c).await,
-    exists = |q, c| diesel_async::RunQueryDsl::load(q, c).await,
+backend_bound!(
+    OnAsyncPg,
+    "postgres",
+    orm_exec::database::AsyncPg,
+    "Runs on async PostgreSQL."
 );
-
-/// Async SQLite: the blocking statement, run on the connection's own thread.
-#[cfg(feature = "sqlite")]
-impl<M, Q> Ops<M, AsyncSqlite> for Q
-where
-    Q: Ops<M, BlockingSqlite> + Send + 'static,
-    M: Send + 'static,
-{
-    fn rows(
-        self,
-        slice: Slice,
-        conn: &mut AsyncSqlite,
-    ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
-        conn.spawn_blocking(move |c| run_now(self.rows(slice, c)))
-    }
-
-    fn count(self, conn: &mut AsyncSqlite) -> impl Future<Output = QueryResult<i64>> + Send {
-        conn.spawn_blocking(move |c| run_now(Ops::<M, _>::count(self, c)))
-    }
-
-    fn exists(self, conn: &mut AsyncSqlite) -> impl Future<Output = QueryResult<bool>> + Send {
-        conn.spawn_blocking(move |c| run_now(Ops::<M, _>::exists(self, c)))
-    }
-}
-
-// A disabled backend has no connections: every statement on it is unreachable.
-#[allow(unreachable_code)]
-impl<M: Send, T> Ops<M, Disabled> for T {
-    fn rows(
-        self,
-        _: Slice,
-        conn: &mut Disabled,
-    ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
-        std::future::ready(match *conn {})
-    }
-    fn count(self, conn: &mut Disabled) -> impl Future<Output = QueryResult<i64>> + Send {
-        std::future::ready(match *conn {})
-    }
-    fn exists(self, conn: &mut Disabled) -> impl Future<Output = QueryResult<bool>> + Send {
-        std::future::ready(match *conn {})
-    }
-}
+backend_bound!(
+    OnAsyncMysql,
+    "mysql",
+    orm_exec::database::AsyncMysql,
+    "Runs on async MySQL/MariaDB."
+);
 
 /// A (filter, ordering) pair that runs on every enabled backend, blocking.
-pub trait Runnable<M>: Ops<M, BlockingSqlite> + Ops<M, BlockingPg> + Ops<M, BlockingMysql> {}
-impl<M, T> Runnable<M> for T where
-    T: Ops<M, BlockingSqlite> + Ops<M, BlockingPg> + Ops<M, BlockingMysql>
-{
-}
+pub trait Runnable<M>: OnSqlite<M> + OnPg<M> + OnMysql<M> {}
+impl<M, T> Runnable<M> for T where T: OnSqlite<M> + OnPg<M> + OnMysql<M> {}
 
 /// A (filter, ordering) pair that runs on every enabled backend, async.
 pub trait AsyncRunnable<M>:
-    Ops<M, AsyncSqlite> + Ops<M, AsyncPg> + Ops<M, AsyncMysql> + Send + 'static
+    OnAsyncSqlite<M> + OnAsyncPg<M> + OnAsyncMysql<M> + Send + 'static
 {
 }
 impl<M, T> AsyncRunnable<M> for T where
-    T: Ops<M, AsyncSqlite> + Ops<M, AsyncPg> + Ops<M, AsyncMysql> + Send + 'static
+    T: OnAsyncSqlite<M> + OnAsyncPg<M> + OnAsyncMysql<M> + Send + 'static
 {
 }
 

@@ -36,14 +36,14 @@ macro_rules! on_pooled {
             PooledConnection::Sqlite(pooled) => orm_exec::__private::unreachable_backend(pooled),
             #[cfg(feature = "postgres")]
             PooledConnection::Postgres(pooled) => {
-                let $c: &mut diesel_async::AsyncPgConnection = &mut **pooled;
+                let $c: &mut orm_exec::database::AsyncPg = &mut **pooled;
                 $op.await
             }
             #[cfg(not(feature = "postgres"))]
             PooledConnection::Postgres(pooled) => orm_exec::__private::unreachable_backend(pooled),
             #[cfg(feature = "mysql")]
             PooledConnection::Mysql(pooled) => {
-                let $c: &mut diesel_async::AsyncMysqlConnection = &mut **pooled;
+                let $c: &mut orm_exec::database::AsyncMysql = &mut **pooled;
                 $op.await
             }
             #[cfg(not(feature = "mysql"))]

@@ -1,0 +1,160 @@
+//! Where a diesel statement reaches a driver: [`Load`] and [`Execute`], implemented for
+//! every connection orm runs, blocking and async. orm-query and orm-persist build diesel
+//! statements and hand them here; no other crate calls diesel's or diesel-async's
+//! `RunQueryDsl`.
+//!
+//! On a blocking connection (diesel's `SqliteConnection` and the blocking PostgreSQL and
+//! MySQL wrappers) the statement runs inside the call and the future returned is complete
+//! ([`run_now`] finishes it). On diesel-async's PostgreSQL and MySQL connections it runs
+//! when awaited. On async SQLite ([`AsyncSqlite`](crate::database::AsyncSqlite)) the
+//! blocking statement runs on the connection's own thread (inline, see
+//! [`InlineSqlite`](crate::database::InlineSqlite)), building each row straight from
+//! SQLite's rows rather than copying them into owned rows first as
+//! `SyncConnectionWrapper::load` does.
+
+use std::future::Future;
+
+use diesel::QueryResult;
+
+#[cfg(feature = "sqlite")]
+use crate::statement_conn::run_now;
+
+/// A diesel query that loads rows of `T` on connection `C`.
+#[diagnostic::on_unimplemented(
+    message = "this query cannot load `{T}` on `{C}`",
+    note = "the query does not compile for this connection's backend"
+)]
+pub trait Load<C, T>: Sized {
+    /// Every row the query returns.
+    fn load(self, conn: &mut C) -> impl Future<Output = QueryResult<Vec<T>>> + Send;
+
+    /// The first row the query returns (`NotFound` when there is none), as diesel's
+    /// `get_result`.
+    fn get_result(self, conn: &mut C) -> impl Future<Output = QueryResult<T>> + Send;
+}
+
+/// A diesel statement (INSERT, UPDATE, DELETE, ...) that runs on connection `C` and
+/// returns the number of rows it affected.
+#[diagnostic::on_unimplemented(
+    message = "this statement cannot run on `{C}`",
+    note = "the statement does not compile for this connection's backend"
+)]
+pub trait Execute<C>: Sized {
+    /// Runs the statement; the number of rows affected.
+    fn execute(self, conn: &mut C) -> impl Future<Output = QueryResult<usize>> + Send;
+}
+
+/// Implements [`Load`] and [`Execute`] for a blocking diesel connection.
+macro_rules! blocking {
+    ($(#[$cfg:meta])* $conn:ty) => {
+        $(#[$cfg])*
+        impl<Q, T> Load<$conn, T> for Q
+        where
+            Q: diesel::RunQueryDsl<$conn> + diesel::query_dsl::LoadQuery<'static, $conn, T>,
+            T: Send,
+        {
+            fn load(self, conn: &mut $conn) -> impl Future<Output = QueryResult<Vec<T>>> + Send {
+                std::future::ready(diesel::RunQueryDsl::load(self, conn))
+            }
+
+            fn get_result(self, conn: &mut $conn) -> impl Future<Output = QueryResult<T>> + Send {
+                std::future::ready(diesel::RunQueryDsl::get_result(self, conn))
+            }
+        }
+
+        $(#[$cfg])*
+        impl<Q> Execute<$conn> for Q
+        where
+            Q: diesel::RunQueryDsl<$conn> + diesel::query_dsl::methods::ExecuteDsl<$conn>,
+        {
+            fn execute(self, conn: &mut $conn) -> impl Future<Output = QueryResult<usize>> + Send {
+                std::future::ready(diesel::RunQueryDsl::execute(self, conn))
+            }
+        }
+    };
+}
+
+/// Implements [`Load`] and [`Execute`] for a diesel-async connection.
+macro_rules! nonblocking {
+    ($(#[$cfg:meta])* $conn:ty) => {
+        $(#[$cfg])*
+        impl<Q, T> Load<$conn, T> for Q
+        where
+            Q: diesel_async::methods::LoadQuery<'static, $conn, T> + Send + 'static,
+            T: Send + 'static,
+        {
+            fn load(self, conn: &mut $conn) -> impl Future<Output = QueryResult<Vec<T>>> + Send {
+                diesel_async::RunQueryDsl::load(self, conn)
+            }
+
+            fn get_result(self, conn: &mut $conn) -> impl Future<Output = QueryResult<T>> + Send {
+                diesel_async::RunQueryDsl::get_result(self, conn)
+            }
+        }
+
+        $(#[$cfg])*
+        impl<Q> Execute<$conn> for Q
+        where
+            Q: diesel_async::methods::ExecuteDsl<$conn> + Send + 'static,
+        {
+            fn execute(self, conn: &mut $conn) -> impl Future<Output = QueryResult<usize>> + Send {
+                diesel_async::RunQueryDsl::execute(self, conn)
+            }
+        }
+    };
+}
+
+blocking!(
+    #[cfg(feature = "sqlite")]
+    diesel::SqliteConnection
+);
+blocking!(
+    #[cfg(feature = "postgres")]
+    crate::connection::BlockingPg
+);
+blocking!(
+    #[cfg(feature = "mysql")]
+    crate::connection::BlockingMysql
+);
+nonblocking!(
+    #[cfg(feature = "postgres")]
+    diesel_async::AsyncPgConnection
+);
+nonblocking!(
+    #[cfg(feature = "mysql")]
+    diesel_async::AsyncMysqlConnection
+);
+
+#[cfg(feature = "sqlite")]
+impl<Q, T> Load<crate::database::AsyncSqlite, T> for Q
+where
+    Q: Load<diesel::SqliteConnection, T> + Send + 'static,
+    T: Send + 'static,
+{
+    fn load(
+        self,
+        conn: &mut crate::database::AsyncSqlite,
+    ) -> impl Future<Output = QueryResult<Vec<T>>> + Send {
+        conn.spawn_blocking(move |c| run_now(Load::load(self, c)))
+    }
+
+    fn get_result(
+        self,
+        conn: &mut crate::database::AsyncSqlite,
+    ) -> impl Future<Output = QueryResult<T>> + Send {
+        conn.spawn_blocking(move |c| run_now(Load::get_result(self, c)))
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl<Q> Execute<crate::database::AsyncSqlite> for Q
+where
+    Q: Execute<diesel::SqliteConnection> + Send + 'static,
+{
+    fn execute(
+        self,
+        conn: &mut crate::database::AsyncSqlite,
+    ) -> impl Future<Output = QueryResult<usize>> + Send {
+        conn.spawn_blocking(move |c| run_now(Execute::execute(self, c)))
+    }
+}

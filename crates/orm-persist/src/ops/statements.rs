@@ -1,0 +1,272 @@
+//! The statements of [`RowOps`], [`FilterOps`] and [`AssignOps`], written once, generic
+//! over the connection `C` (blocking or async, `StatementConn`) and handed to orm-exec
+//! (`orm_exec::statement::{Load, Execute}`), which runs them.
+//!
+//! What differs is the backend, not blocking against async: how rows come back from an
+//! insert or an update is the connection's [`RowsBack`] strategy, [`Returning`] on
+//! SQLite and PostgreSQL, [`RowByRow`] on MySQL/MariaDB.
+
+use std::future::Future;
+
+use diesel::associations::HasTable;
+use diesel::dsl;
+use diesel::expression::{SelectableExpression, ValidGrouping};
+use diesel::query_builder::{AsQuery, IntoUpdateTarget, QueryId};
+use diesel::query_dsl::methods::{FindDsl, LimitDsl, SelectDsl};
+use diesel::{
+    AsChangeset, Insertable, OptionalExtension, QueryResult, Selectable, SelectableHelper,
+};
+use orm_exec::statement::{Execute, Load};
+use orm_exec::statement_conn::StatementConn;
+use orm_exec::transaction::level::TxConn;
+use orm_exec::Backend;
+
+use super::lock::ForUpdate;
+use super::{AssignOps, FilterOps, NewRow, RowOps};
+use crate::derive::Persist;
+
+/// The query that loads at most two rows of `M` from `W` on backend `DB`.
+type LoadTwo<M, W, DB> = dsl::Limit<dsl::Select<W, dsl::AsSelect<M, DB>>>;
+
+/// The WHERE query of one row of `M` by primary key.
+pub(crate) type ByPk<M> =
+    dsl::Find<<M as orm_schema::Model>::Table, <M as orm_schema::Model>::PrimaryKey>;
+
+/// The WHERE query of one row of `M` by primary key.
+pub(crate) fn by_pk<M: orm_schema::Model>(pk: M::PrimaryKey) -> ByPk<M>
+where
+    M::Table: FindDsl<M::PrimaryKey>,
+{
+    FindDsl::find(M::Table::default(), pk)
+}
+
+/// Implements [`FilterOps`], [`AssignOps`] and [`RowOps`] on connection `$conn`: the same
+/// statements on every connection, stamped per connection type (a disabled backend's
+/// connection is `Disabled`, for which `super` implements them as unreachable).
+macro_rules! statements {
+    ($(#[$cfg:meta])* $conn:ty, $db:ty) => {
+        $(#[$cfg])*
+        const _: () = {
+        impl<M, W> FilterOps<M, $conn> for W
+        where
+            M: Selectable<$db> + Send + 'static,
+            <M as Selectable<$db>>::SelectExpression: QueryId,
+            W: SelectDsl<dsl::AsSelect<M, $db>> + IntoUpdateTarget,
+            dsl::Select<W, dsl::AsSelect<M, $db>>: LimitDsl,
+            LoadTwo<M, W, $db>: Load<$conn, M> + Send,
+            ForUpdate<LoadTwo<M, W, $db>>: Load<$conn, M>,
+            dsl::delete<W>: Execute<$conn>,
+        {
+            /// SQLite has no row locks (a write transaction locks the database): `lock` applies
+            /// on PostgreSQL and MySQL.
+            fn load_two(
+                self,
+                conn: &mut $conn,
+                lock: bool,
+            ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+                let query = self.select(M::as_select()).limit(2);
+                let lock = lock && <$conn as TxConn>::BACKEND != Backend::Sqlite;
+                async move {
+                    if lock {
+                        ForUpdate(query).load(conn).await
+                    } else {
+                        query.load(conn).await
+                    }
+                }
+            }
+
+            fn delete(self, conn: &mut $conn) -> impl Future<Output = QueryResult<usize>> + Send {
+                diesel::delete(self).execute(conn)
+            }
+        }
+
+        impl<V, W> AssignOps<W, $conn> for V
+        where
+            W: IntoUpdateTarget,
+            V: AsChangeset<Target = <W as HasTable>::Table>,
+            dsl::Update<W, V>: AsQuery + Execute<$conn>,
+        {
+            fn assign(self, target: W, conn: &mut $conn) -> impl Future<Output = QueryResult<usize>> + Send {
+                diesel::update(target).set(self).execute(conn)
+            }
+        }
+
+        impl<M> RowOps<$conn> for M
+        where
+            <$conn as RowsBack>::Strategy: RowsBackFor<M, $conn>,
+            M: Persist,
+            M::Table: FindDsl<M::PrimaryKey>,
+            ByPk<M>: FilterOps<M, $conn>,
+        {
+            fn insert(
+                conn: &mut $conn,
+                rows: Vec<NewRow<M>>,
+            ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+                <<$conn as RowsBack>::Strategy as RowsBackFor<M, $conn>>::insert(conn, rows)
+            }
+
+            async fn find(conn: &mut $conn, pk: M::PrimaryKey, lock: bool) -> QueryResult<Option<M>> {
+                Ok(by_pk::<M>(pk).load_two(conn, lock).await?.into_iter().next())
+            }
+
+            fn update_returning(
+                conn: &mut $conn,
+                pk: M::PrimaryKey,
+                changes: M::Changes,
+            ) -> impl Future<Output = QueryResult<Option<M>>> + Send {
+                <<$conn as RowsBack>::Strategy as RowsBackFor<M, $conn>>::update_returning(
+                    conn, pk, changes,
+                )
+            }
+
+            fn delete_pk(
+                conn: &mut $conn,
+                pk: M::PrimaryKey,
+            ) -> impl Future<Output = QueryResult<usize>> + Send {
+                by_pk::<M>(pk).delete(conn)
+            }
+        }
+        };
+    };
+}
+
+statements!(
+    #[cfg(feature = "sqlite")]
+    diesel::SqliteConnection,
+    diesel::sqlite::Sqlite
+);
+statements!(
+    #[cfg(feature = "postgres")]
+    orm_exec::connection::BlockingPg,
+    diesel::pg::Pg
+);
+statements!(
+    #[cfg(feature = "postgres")]
+    orm_exec::database::AsyncPg,
+    diesel::pg::Pg
+);
+statements!(
+    #[cfg(feature = "mysql")]
+    orm_exec::connection::BlockingMysql,
+    diesel::mysql::Mysql
+);
+statements!(
+    #[cfg(feature = "mysql")]
+    orm_exec::database::AsyncMysql,
+    diesel::mysql::Mysql
+);
+
+/// How a connection's backend gives rows back from an insert or an update: the
+/// [`RowsBack::Strategy`] that implements [`RowsBackFor`].
+pub trait RowsBack {
+    /// [`Returning`] or [`RowByRow`].
+    type Strategy;
+}
+
+/// `INSERT ... RETURNING` (one multi-row statement per chunk) and `UPDATE ... RETURNING`:
+/// SQLite and PostgreSQL.
+#[derive(Debug)]
+pub enum Returning {}
+
+/// No RETURNING (MySQL/MariaDB in diesel): each row is inserted on its own and its key
+/// read with `LAST_INSERT_ID()` on the same connection (or taken from the row when it
+/// supplies it), never computed by arithmetic; then the rows are selected back by key. An
+/// update is followed by a select.
+#[derive(Debug)]
+pub enum RowByRow {}
+
+#[cfg(feature = "sqlite")]
+impl RowsBack for diesel::SqliteConnection {
+    type Strategy = Returning;
+}
+#[cfg(feature = "postgres")]
+impl RowsBack for orm_exec::connection::BlockingPg {
+    type Strategy = Returning;
+}
+#[cfg(feature = "postgres")]
+impl RowsBack for orm_exec::database::AsyncPg {
+    type Strategy = Returning;
+}
+#[cfg(feature = "mysql")]
+impl RowsBack for orm_exec::connection::BlockingMysql {
+    type Strategy = RowByRow;
+}
+#[cfg(feature = "mysql")]
+impl RowsBack for orm_exec::database::AsyncMysql {
+    type Strategy = RowByRow;
+}
+
+/// The insert and update statements of `M` on `C` that give rows back, as strategy
+/// `Self` does it.
+pub trait RowsBackFor<M: Persist, C> {
+    /// See [`RowOps::insert`].
+    fn insert(
+        conn: &mut C,
+        rows: Vec<NewRow<M>>,
+    ) -> impl Future<Output = QueryResult<Vec<M>>> + Send;
+    /// See [`RowOps::update_returning`].
+    fn update_returning(
+        conn: &mut C,
+        pk: M::PrimaryKey,
+        changes: M::Changes,
+    ) -> impl Future<Output = QueryResult<Option<M>>> + Send;
+}
+
+impl<M, C> RowsBackFor<M, C> for Returning
+where
+    C: StatementConn,
+    M: Persist + Selectable<C::Backend>,
+    <M as Selectable<C::Backend>>::SelectExpression: QueryId,
+    dsl::AsSelect<M, C::Backend>:
+        SelectableExpression<M::Table> + diesel::expression::NonAggregate + ValidGrouping<()>,
+    <dsl::AsSelect<M, C::Backend> as ValidGrouping<()>>::IsAggregate:
+        diesel::expression::MixedAggregates<
+            diesel::expression::is_aggregate::No,
+            Output = diesel::expression::is_aggregate::No,
+        >,
+    M::Table: FindDsl<M::PrimaryKey>,
+    Vec<M::Row>: Insertable<M::Table>,
+    dsl::Returning<
+        dsl::Values<dsl::insert_into<M::Table>, Vec<M::Row>>,
+        dsl::AsSelect<M, C::Backend>,
+    >: Load<C, M>,
+    M::Row: Insertable<M::Table>,
+    dsl::Returning<dsl::Values<dsl::insert_into<M::Table>, M::Row>, dsl::AsSelect<M, C::Backend>>:
+        Load<C, M>,
+    dsl::Returning<dsl::Update<ByPk<M>, M::Changes>, dsl::AsSelect<M, C::Backend>>: Load<C, M>,
+    ByPk<M>: IntoUpdateTarget + HasTable<Table = M::Table>,
+    M::Changes: AsChangeset<Target = M::Table>,
+    dsl::Update<ByPk<M>, M::Changes>: AsQuery,
+{
+    async fn insert(conn: &mut C, mut rows: Vec<NewRow<M>>) -> QueryResult<Vec<M>> {
+        if rows.len() == 1 {
+            // One row as a single VALUES clause, not a one-element Vec: diesel never
+            // caches a Vec insert's prepared statement (its SQL depends on the length), so
+            // `create` on PostgreSQL would pay a prepare round trip on every call.
+            let (_, row) = rows.pop().expect("one row");
+            let one = diesel::insert_into(M::Table::default())
+                .values(row)
+                .returning(M::as_select());
+            return Ok(vec![one.get_result(conn).await?]);
+        }
+        let values: Vec<M::Row> = rows.into_iter().map(|(_, row)| row).collect();
+        diesel::insert_into(M::Table::default())
+            .values(values)
+            .returning(M::as_select())
+            .load(conn)
+            .await
+    }
+
+    async fn update_returning(
+        conn: &mut C,
+        pk: M::PrimaryKey,
+        changes: M::Changes,
+    ) -> QueryResult<Option<M>> {
+        diesel::update(by_pk::<M>(pk))
+            .set(changes)
+            .returning(M::as_select())
+            .get_result(conn)
+            .await
+            .optional()
+    }
+}
