@@ -11,7 +11,7 @@
 //! async) in [`statements`], which builds the diesel statement and hands it to orm-exec
 //! to run: inside the call on a blocking connection (the future is then complete), when
 //! awaited on an async one. So the logic of `crate::run` is written once over them too.
-//! Async SQLite runs on diesel's own `SqliteConnection`, on its connection's thread. A
+//! A
 //! backend whose cargo feature is off is [`Disabled`], for which every trait holds
 //! trivially. The diesel bounds live on the impls, so at a call site, where every type is
 //! concrete, rustc checks the statements for every enabled backend.
@@ -35,7 +35,7 @@ use orm_exec::dispatch::Disabled;
 
 use crate::derive::Persist;
 
-use orm_exec::database::{AsyncMysql, AsyncPg};
+use orm_exec::database::{AsyncMysql, AsyncPg, AsyncSqlite};
 
 /// A row to insert: the primary key when the row supplies it, and the diesel values.
 pub type NewRow<M> = (
@@ -117,21 +117,21 @@ impl<V, W> Assignable<W> for V where
 /// A model whose statements run on every enabled backend, async (SQLite's run blocking on
 /// the connection's thread).
 pub trait AsyncStorable:
-    RowOps<BlockingSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql> + Send + 'static
+    RowOps<AsyncSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql> + Send + 'static
 {
 }
 impl<M> AsyncStorable for M where
-    M: RowOps<BlockingSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql> + Send + 'static
+    M: RowOps<AsyncSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql> + Send + 'static
 {
 }
 
 /// A WHERE query over `M` whose statements run on every enabled backend, async.
 pub trait AsyncFiltered<M>:
-    FilterOps<M, BlockingSqlite> + FilterOps<M, AsyncPg> + FilterOps<M, AsyncMysql> + Send + 'static
+    FilterOps<M, AsyncSqlite> + FilterOps<M, AsyncPg> + FilterOps<M, AsyncMysql> + Send + 'static
 {
 }
 impl<M, W> AsyncFiltered<M> for W where
-    W: FilterOps<M, BlockingSqlite>
+    W: FilterOps<M, AsyncSqlite>
         + FilterOps<M, AsyncPg>
         + FilterOps<M, AsyncMysql>
         + Send
@@ -141,11 +141,11 @@ impl<M, W> AsyncFiltered<M> for W where
 
 /// A change set that updates the rows of WHERE query `W` on every enabled backend, async.
 pub trait AsyncAssignable<W>:
-    AssignOps<W, BlockingSqlite> + AssignOps<W, AsyncPg> + AssignOps<W, AsyncMysql> + Send + 'static
+    AssignOps<W, AsyncSqlite> + AssignOps<W, AsyncPg> + AssignOps<W, AsyncMysql> + Send + 'static
 {
 }
 impl<V, W> AsyncAssignable<W> for V where
-    V: AssignOps<W, BlockingSqlite>
+    V: AssignOps<W, AsyncSqlite>
         + AssignOps<W, AsyncPg>
         + AssignOps<W, AsyncMysql>
         + Send

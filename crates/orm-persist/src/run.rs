@@ -1,10 +1,11 @@
 //! The persistence operations, written once: async functions generic over the diesel
 //! connection `C` they run on ([`StatementConn`]) and the statements of [`crate::ops`].
 //!
-//! On an async connection (diesel-async's PostgreSQL and MySQL connections) they are
-//! awaited. On a blocking one (diesel's `SqliteConnection` and the blocking PostgreSQL and
-//! MySQL wrappers; async SQLite too, on its connection's thread) every statement completes
-//! inside the call, and `blocking` finishes the operation in one poll.
+//! On an async connection (async SQLite, whose statements run on the connection's own
+//! thread, and diesel-async's PostgreSQL and MySQL connections) they are awaited. On a
+//! blocking one (diesel's SQLite connection and the blocking PostgreSQL and MySQL
+//! wrappers) every statement completes inside the call, and `blocking` finishes the
+//! operation in one poll.
 
 use std::panic::{self, AssertUnwindSafe};
 

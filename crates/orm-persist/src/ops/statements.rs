@@ -132,7 +132,12 @@ macro_rules! statements {
 
 statements!(
     #[cfg(feature = "sqlite")]
-    diesel::SqliteConnection,
+    orm_exec::connection::BlockingSqlite,
+    diesel::sqlite::Sqlite
+);
+statements!(
+    #[cfg(feature = "sqlite")]
+    orm_exec::database::AsyncSqlite,
     diesel::sqlite::Sqlite
 );
 statements!(
@@ -176,7 +181,11 @@ pub enum Returning {}
 pub enum RowByRow {}
 
 #[cfg(feature = "sqlite")]
-impl RowsBack for diesel::SqliteConnection {
+impl RowsBack for orm_exec::connection::BlockingSqlite {
+    type Strategy = Returning;
+}
+#[cfg(feature = "sqlite")]
+impl RowsBack for orm_exec::database::AsyncSqlite {
     type Strategy = Returning;
 }
 #[cfg(feature = "postgres")]
