@@ -13,8 +13,10 @@ use std::fmt;
 use diesel::connection::SimpleConnection;
 use orm_schema::{Backend, ModelMeta};
 
-use crate::error::{Error, Result};
+use crate::ddl_run::Ddl;
+use crate::error::Result;
 use crate::establish;
+use crate::statement_conn::run_now;
 use crate::url::DatabaseUrl;
 
 /// The blocking SQLite connection: diesel's own (or
@@ -152,56 +154,7 @@ impl Connection {
     /// [`Error::Schema`] when the set cannot be ordered (a foreign key to a model outside
     /// the set, or a cycle); otherwise the first statement's database error.
     pub fn create_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
-        let backend = self.backend();
-        let flavor = self.mysql_flavor()?;
-        let statements = orm_schema::ddl::create_all_statements(models, backend, flavor)?;
-        self.run_ddl(&statements)
-    }
-
-    /// Runs `statements` in order, each whose condition holds.
-    fn run_ddl(&mut self, statements: &[orm_schema::ddl::DdlStatement]) -> Result<()> {
-        for statement in statements {
-            if let Some(check) = &statement.when {
-                if self.constraint_exists(check)? != check.exists {
-                    continue;
-                }
-            }
-            self.batch_execute(&statement.sql)?;
-        }
-        Ok(())
-    }
-
-    /// Whether the constraint `check` names exists (servers only).
-    fn constraint_exists(&mut self, check: &orm_schema::ddl::ConstraintCheck) -> Result<bool> {
-        use diesel::sql_types::Text;
-        let backend = self.backend();
-        let Some(sql) = orm_schema::ddl::ConstraintCheck::count_sql(backend) else {
-            return Ok(false);
-        };
-        let found: crate::ddl_count::Count = crate::dispatch!(self, c => {
-            diesel::RunQueryDsl::get_result(
-                diesel::sql_query(sql)
-                    .bind::<Text, _>(check.table)
-                    .bind::<Text, _>(&check.constraint),
-                c,
-            )
-        })
-        .map_err(|e| Error::from_diesel(e, backend))?;
-        Ok(found.n > 0)
-    }
-
-    /// Which MySQL-family server this is (MariaDB or MySQL name their collations
-    /// differently); the default on other backends, without a round trip.
-    fn mysql_flavor(&mut self) -> Result<orm_schema::ddl::MysqlFlavor> {
-        if self.backend() != Backend::Mysql {
-            return Ok(orm_schema::ddl::MysqlFlavor::default());
-        }
-        let version: String = crate::dispatch!(self, c => diesel::RunQueryDsl::get_result(
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("VERSION()")),
-            c
-        ))
-        .map_err(|e| Error::from_diesel(e, Backend::Mysql))?;
-        Ok(orm_schema::ddl::MysqlFlavor::from_version(&version))
+        crate::dispatch!(self, c => run_now(Ddl(c).create_all(models)))
     }
 
     /// Drops the tables of `models` that exist, referencing tables first (the reverse of
@@ -211,8 +164,7 @@ impl Connection {
     ///
     /// As [`Connection::create_all`].
     pub fn drop_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
-        let statements = orm_schema::ddl::drop_all_statements(models, self.backend())?;
-        self.run_ddl(&statements)
+        crate::dispatch!(self, c => run_now(Ddl(c).drop_all(models)))
     }
 }
 
@@ -225,6 +177,7 @@ impl fmt::Debug for Connection {
 #[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::*;
+    use crate::Error;
 
     #[test]
     fn memory_database_runs_statements() {

@@ -8,7 +8,8 @@
 //! - `tls`, `pg_tls`, `pg_config`, `mysql_connect` (with `postgres` / `mysql`): TLS with
 //!   rustls, and each server backend's driver settings built from the URL's typed options.
 //! - [`connection`]: the blocking [`Connection`] enum (SQLite, PostgreSQL, MySQL/MariaDB),
-//!   raw statements, `create_all` / `drop_all`.
+//!   raw statements, `create_all` / `drop_all` (written once with the pooled connection's
+//!   in `ddl_run`).
 //! - `establish`: how each backend's connection is opened and set up (SQLite pragmas).
 //! - [`dispatch!`]: run one generic diesel body on whichever backend a connection holds.
 //! - [`database`]: the async side: [`Database`] (a deadpool pool per URL, async statements
@@ -47,7 +48,7 @@ compile_error!(
 pub mod blocking_pool;
 pub mod connection;
 pub mod database;
-mod ddl_count;
+mod ddl_run;
 pub mod dispatch;
 pub mod error;
 mod establish;

@@ -235,70 +235,13 @@ impl PooledConnection {
     /// Creates the tables of `models` that do not exist yet, referenced tables first (see
     /// [`Connection::create_all`](crate::Connection::create_all)).
     pub async fn create_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
-        let backend = self.backend();
-        let flavor = self.mysql_flavor().await?;
-        let statements = orm_schema::ddl::create_all_statements(models, backend, flavor)?;
-        self.run_ddl(&statements).await
-    }
-
-    /// Runs `statements` in order, each whose condition holds.
-    async fn run_ddl(&mut self, statements: &[orm_schema::ddl::DdlStatement]) -> Result<()> {
-        for statement in statements {
-            if let Some(check) = &statement.when {
-                if self.constraint_exists(check).await? != check.exists {
-                    continue;
-                }
-            }
-            self.batch_execute(&statement.sql).await?;
-        }
-        Ok(())
-    }
-
-    /// Whether the constraint `check` names exists (servers only).
-    async fn constraint_exists(
-        &mut self,
-        check: &orm_schema::ddl::ConstraintCheck,
-    ) -> Result<bool> {
-        use diesel::sql_types::Text;
-        let backend = self.backend();
-        let Some(sql) = orm_schema::ddl::ConstraintCheck::count_sql(backend) else {
-            return Ok(false);
-        };
-        let found: crate::ddl_count::Count = crate::async_dispatch!(self, c => {
-            diesel_async::RunQueryDsl::get_result(
-                diesel::sql_query(sql)
-                    .bind::<Text, _>(check.table)
-                    .bind::<Text, _>(&check.constraint),
-                c,
-            )
-            .await
-        })
-        .map_err(|e| Error::from_diesel(e, backend))?;
-        Ok(found.n > 0)
-    }
-
-    /// Which MySQL-family server this is (see `Connection::create_all`); the default on
-    /// other backends, without a round trip.
-    async fn mysql_flavor(&mut self) -> Result<orm_schema::ddl::MysqlFlavor> {
-        if self.backend() != Backend::Mysql {
-            return Ok(orm_schema::ddl::MysqlFlavor::default());
-        }
-        let version: String = crate::async_dispatch!(self, c => {
-            diesel_async::RunQueryDsl::get_result(
-                diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("VERSION()")),
-                c,
-            )
-            .await
-        })
-        .map_err(|e| Error::from_diesel(e, Backend::Mysql))?;
-        Ok(orm_schema::ddl::MysqlFlavor::from_version(&version))
+        crate::async_dispatch!(self, c => crate::ddl_run::Ddl(c).create_all(models).await)
     }
 
     /// Drops the tables of `models` that exist, referencing tables first (see
     /// [`Connection::drop_all`](crate::Connection::drop_all)).
     pub async fn drop_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
-        let statements = orm_schema::ddl::drop_all_statements(models, self.backend())?;
-        self.run_ddl(&statements).await
+        crate::async_dispatch!(self, c => crate::ddl_run::Ddl(c).drop_all(models).await)
     }
 }
 
