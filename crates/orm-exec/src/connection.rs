@@ -91,8 +91,8 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidUrl`] or [`Error::UnsupportedBackend`] for a URL orm cannot use;
-    /// [`Error::Connection`] when the server refuses, cannot be reached in time, rejects the
+    /// [`Error::InvalidUrl`](crate::Error::InvalidUrl) or [`Error::UnsupportedBackend`](crate::Error::UnsupportedBackend) for a URL orm cannot use;
+    /// [`Error::Connection`](crate::Error::Connection) when the server refuses, cannot be reached in time, rejects the
     /// credentials or has no such database, or the SQLite file cannot be opened.
     ///
     /// # Panics
@@ -124,7 +124,7 @@ impl Connection {
     /// Turns the result of a diesel statement that just ran on this connection into orm's
     /// [`Result`], classifying its error: on MySQL/MariaDB the server is first asked for
     /// the error's number, which diesel-async drops (see [`crate::error::map`]); on the
-    /// other backends this is [`Error::from_diesel`]. Call it before running anything else
+    /// other backends this is [`Error::from_diesel`](crate::Error::from_diesel). Call it before running anything else
     /// on the connection.
     pub fn classify<T>(&mut self, result: diesel::QueryResult<T>) -> Result<T> {
         use crate::error::Classify;
@@ -151,7 +151,7 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// [`Error::Schema`] when the set cannot be ordered (a foreign key to a model outside
+    /// [`Error::Schema`](crate::Error::Schema) when the set cannot be ordered (a foreign key to a model outside
     /// the set, or a cycle); otherwise the first statement's database error.
     pub fn create_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
         crate::dispatch!(self, c => run_now(Ddl(c).create_all(models)))
