@@ -80,7 +80,10 @@ macro_rules! nonblocking {
         $(#[$cfg])*
         impl<Q, T> Load<$conn, T> for Q
         where
-            Q: diesel_async::methods::LoadQuery<'static, $conn, T> + Send + 'static,
+            Q: diesel_async::RunQueryDsl<$conn>
+                + diesel_async::methods::LoadQuery<'static, $conn, T>
+                + Send
+                + 'static,
             T: Send + 'static,
         {
             fn load(self, conn: &mut $conn) -> impl Future<Output = QueryResult<Vec<T>>> + Send {
@@ -95,7 +98,10 @@ macro_rules! nonblocking {
         $(#[$cfg])*
         impl<Q> Execute<$conn> for Q
         where
-            Q: diesel_async::methods::ExecuteDsl<$conn> + Send + 'static,
+            Q: diesel_async::RunQueryDsl<$conn>
+                + diesel_async::methods::ExecuteDsl<$conn>
+                + Send
+                + 'static,
         {
             fn execute(self, conn: &mut $conn) -> impl Future<Output = QueryResult<usize>> + Send {
                 diesel_async::RunQueryDsl::execute(self, conn)

@@ -51,7 +51,7 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
                 >,
             >
         };
-        // The join kinds have no public path in diesel 2.3 (`query_source::joins` is
+        // The join kinds have no public path in diesel 2.4 (`query_source::joins` is
         // private); `table!`'s own expansion names them the same way.
         let (kind, row, attach) = if f.nullable {
             (

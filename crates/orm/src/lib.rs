@@ -108,7 +108,7 @@
 //!   [`Connection::raw`]; statement tracing (target `orm::sql`): [`instrument`].
 //!
 //! Your crate needs `diesel` as a dependency next to `orm` (the generated `table!`
-//! refers to `::diesel`): `diesel = { version = "2.3", default-features = false }`.
+//! refers to `::diesel`): `diesel = { version = "2.4", default-features = false }`.
 
 #![deny(missing_docs)]
 

@@ -30,4 +30,4 @@ impl<Q: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for ForUpdate<Q> {
     }
 }
 
-impl<Q, Conn> diesel::RunQueryDsl<Conn> for ForUpdate<Q> {}
+impl<Q> diesel::query_dsl::RunQueryDslSupport for ForUpdate<Q> {}

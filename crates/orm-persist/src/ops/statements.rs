@@ -10,8 +10,7 @@ use std::future::Future;
 
 use diesel::associations::HasTable;
 use diesel::dsl;
-use diesel::expression::{SelectableExpression, ValidGrouping};
-use diesel::query_builder::{AsQuery, IntoUpdateTarget, QueryId};
+use diesel::query_builder::{AsQuery, IntoUpdateTarget, Query, QueryId};
 use diesel::query_dsl::methods::{FindDsl, LimitDsl, SelectDsl};
 use diesel::{
     AsChangeset, Insertable, OptionalExtension, QueryResult, Selectable, SelectableHelper,
@@ -225,24 +224,17 @@ impl<M, C> RowsBackFor<M, C> for Returning
 where
     C: StatementConn,
     M: Persist + Selectable<C::Backend>,
-    <M as Selectable<C::Backend>>::SelectExpression: QueryId,
-    dsl::AsSelect<M, C::Backend>:
-        SelectableExpression<M::Table> + diesel::expression::NonAggregate + ValidGrouping<()>,
-    <dsl::AsSelect<M, C::Backend> as ValidGrouping<()>>::IsAggregate:
-        diesel::expression::MixedAggregates<
-            diesel::expression::is_aggregate::No,
-            Output = diesel::expression::is_aggregate::No,
-        >,
     M::Table: FindDsl<M::PrimaryKey>,
     Vec<M::Row>: Insertable<M::Table>,
+    M::Row: Insertable<M::Table>,
     dsl::Returning<
         dsl::Values<dsl::insert_into<M::Table>, Vec<M::Row>>,
         dsl::AsSelect<M, C::Backend>,
-    >: Load<C, M>,
-    M::Row: Insertable<M::Table>,
+    >: Query + Load<C, M>,
     dsl::Returning<dsl::Values<dsl::insert_into<M::Table>, M::Row>, dsl::AsSelect<M, C::Backend>>:
-        Load<C, M>,
-    dsl::Returning<dsl::Update<ByPk<M>, M::Changes>, dsl::AsSelect<M, C::Backend>>: Load<C, M>,
+        Query + Load<C, M>,
+    dsl::Returning<dsl::Update<ByPk<M>, M::Changes>, dsl::AsSelect<M, C::Backend>>:
+        Query + Load<C, M>,
     ByPk<M>: IntoUpdateTarget + HasTable<Table = M::Table>,
     M::Changes: AsChangeset<Target = M::Table>,
     dsl::Update<ByPk<M>, M::Changes>: AsQuery,
