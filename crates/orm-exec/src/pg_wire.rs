@@ -3,9 +3,9 @@
 //! diesel-async 0.9 converted tokio-postgres' errors into diesel's and kept the SQLSTATE
 //! only as one of eight [`DatabaseErrorKind`](diesel::result::DatabaseErrorKind)s; every
 //! other code (40P01 deadlock, 57P01 terminated session, ...) was dropped before orm saw
-//! the error. diesel-async 0.10 (with diesel 2.4) also reports it through
-//! `DatabaseErrorInformation::sqlstate`, which orm does not use yet: it reads the codes
-//! off the wire as it did on 0.9. So orm reads the
+//! the error. diesel-async 0.10 (with diesel 2.4) reports it through
+//! `DatabaseErrorInformation::sqlstate`, which the error map takes first; the codes read
+//! off the wire here remain the fallback for an error that comes without one. So orm reads the
 //! codes off the wire: it opens the socket itself and hands tokio-postgres a [`Wire`],
 //! a socket that passes every byte through unchanged and, on the way in, notes each
 //! `ErrorResponse` message's SQLSTATE (field `C`) and message (field `M`, the text diesel

@@ -208,22 +208,27 @@ pub(crate) fn code_of_kind(
     SqlState::new(state).map(ErrorCode::SqlState)
 }
 
-/// The server's code for an error diesel reported with `kind` and `message`: on
-/// PostgreSQL the one orm's socket saw with that message (see `crate::pg_wire`), else
-/// the one diesel's kind stands for ([`code_of_kind`]).
+/// The server's code for an error diesel reported with `kind` and `info`: on PostgreSQL
+/// the SQLSTATE the driver reports with it (diesel's `DatabaseErrorInformation::sqlstate`,
+/// the server's own code), or else the one orm's socket saw with its message (see
+/// `crate::pg_wire`); otherwise the one diesel's kind stands for ([`code_of_kind`]).
+/// (MySQL's SQLSTATE alone does not name the error: its number is asked for apart.)
 pub(crate) fn known_code(
     kind: &DatabaseErrorKind,
-    message: &str,
+    info: &dyn diesel::result::DatabaseErrorInformation,
     backend: Option<Backend>,
 ) -> Option<ErrorCode> {
     #[cfg(feature = "postgres")]
     if backend == Some(Backend::Postgres) {
-        if let Some(state) = crate::pg_wire::code_for(message) {
+        let reported = info
+            .sqlstate()
+            .and_then(|state| SqlState::new(state.as_str()));
+        if let Some(state) = reported.or_else(|| crate::pg_wire::code_for(info.message())) {
             return Some(ErrorCode::SqlState(state));
         }
     }
     #[cfg(not(feature = "postgres"))]
-    let _ = message;
+    let _ = info;
     code_of_kind(kind, backend)
 }
 
@@ -236,7 +241,7 @@ pub(crate) fn map_diesel(
     use diesel::result::Error as D;
     let message = match &err {
         D::DatabaseError(kind, info) => {
-            let code = code.or_else(|| known_code(kind, info.message(), backend));
+            let code = code.or_else(|| known_code(kind, info.as_ref(), backend));
             let class = classify(kind, info.message(), code.as_ref(), backend);
             return database_error(class, backend, code, err);
         }

@@ -414,3 +414,59 @@ fn the_driver_error_is_the_source() {
     assert_eq!(usage.backend(), None);
     assert_eq!(usage.code(), None);
 }
+
+/// An error as diesel-async 0.10 reports a PostgreSQL server error: a message no socket
+/// of orm's saw, and the server's SQLSTATE through `DatabaseErrorInformation::sqlstate`.
+#[cfg(feature = "postgres")]
+#[derive(Debug)]
+struct Reported {
+    message: &'static str,
+    sqlstate: &'static str,
+}
+
+#[cfg(feature = "postgres")]
+impl diesel::result::DatabaseErrorInformation for Reported {
+    fn message(&self) -> &str {
+        self.message
+    }
+    fn details(&self) -> Option<&str> {
+        None
+    }
+    fn hint(&self) -> Option<&str> {
+        None
+    }
+    fn table_name(&self) -> Option<&str> {
+        None
+    }
+    fn column_name(&self) -> Option<&str> {
+        None
+    }
+    fn constraint_name(&self) -> Option<&str> {
+        None
+    }
+    fn statement_position(&self) -> Option<i32> {
+        None
+    }
+    fn sqlstate(&self) -> Option<diesel::result::SqlState> {
+        self.sqlstate.parse().ok()
+    }
+}
+
+#[test]
+#[cfg(feature = "postgres")]
+fn postgres_code_reported_by_the_driver_is_used() {
+    // A message in no language orm knows, with diesel's `Unknown` kind: only the reported
+    // SQLSTATE (40P01, deadlock) can classify it.
+    let reported = Reported {
+        message: "Verklemmung entdeckt (orm test, nie gesendet)",
+        sqlstate: "40P01",
+    };
+    let err = diesel::result::Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new(reported));
+    let mapped = Error::from_diesel(err, Backend::Postgres);
+    assert_eq!(
+        mapped.code().map(ErrorCode::sqlstate),
+        Some("40P01"),
+        "{mapped:?}"
+    );
+    assert!(mapped.is_retryable(), "{mapped:?}");
+}
