@@ -58,8 +58,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// ([`crate::pinned`]). See the [module documentation](self).
 ///
 /// The one executor trait of the QuerySet, `select_related`, `prefetch` and the by-name
-/// relations: rows of any selectable type `T` (a model, or a model with its related rows)
-/// from a (filter, ordering) pair. Users pass an executor to [`RunQuerySet`]'s methods
+/// relations: rows of type `T` (a model, a model with its related rows, or a projection's
+/// tuple) from a query `Q` (a (filter, ordering) pair, or a projection). Users pass an executor to [`RunQuerySet`]'s methods
 /// (and the relations') and never call these directly.
 #[diagnostic::on_unimplemented(
     message = "a query cannot run on `{Self}`",
@@ -67,29 +67,28 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
     note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)",
     note = "if it is one of those, the query's filter or ordering does not compile on every enabled backend"
 )]
-pub trait Executor<T, W, O>: Sized {
+pub trait Executor<T, Q>: Sized {
     /// What an operation returns: `Result<X>` for a blocking connection, a `Send` future
     /// of `Result<X>` for an async one.
     type Output<X: Send + 'static>;
 
-    /// The rows of the (filter, ordering) pair `query` in `slice`.
-    fn rows(self, query: (W, O), slice: Slice) -> Self::Output<Vec<T>>
+    /// The rows of `query` in `slice`.
+    fn rows(self, query: Q, slice: Slice) -> Self::Output<Vec<T>>
     where
         T: Send + 'static;
 
     /// The rows of each of `queries`, run one after the other on one connection, in one
     /// list (a long key list cut into statements under the bind-parameter limit).
-    fn rows_in_turn(self, queries: Vec<(W, O)>) -> Self::Output<Vec<T>>
+    fn rows_in_turn(self, queries: Vec<Q>) -> Self::Output<Vec<T>>
     where
         T: Send + 'static,
-        W: Send + 'static,
-        O: Send + 'static;
+        Q: Send + 'static;
 
     /// `SELECT COUNT(*)` with `query`'s filters.
-    fn count(self, query: (W, O)) -> Self::Output<i64>;
+    fn count(self, query: Q) -> Self::Output<i64>;
 
     /// Whether `query`'s filters match a row (`SELECT 1 ... LIMIT 1`).
-    fn exists(self, query: (W, O)) -> Self::Output<bool>;
+    fn exists(self, query: Q) -> Self::Output<bool>;
 
     /// `value`, as this executor returns it (no statement runs).
     fn ready<X: Send + 'static>(value: Result<X>) -> Self::Output<X>;
@@ -105,14 +104,14 @@ pub trait Executor<T, W, O>: Sized {
 /// [`Executor`] given (see the [module documentation](self)). In the prelude.
 pub trait RunQuerySet<M: Send + 'static, W, O> {
     /// Every row of the QuerySet, in its order (its limit and offset applied).
-    fn all<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<Vec<M>>;
+    fn all<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<Vec<M>>;
 
     /// The first row, or `None` when there is none.
-    fn first<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<Option<M>>;
+    fn first<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<Option<M>>;
 
     /// The one row of the QuerySet: `Error::NoMatch` when there is none,
     /// `Error::MultipleMatches` when there are several. Fetches at most two rows.
-    fn one<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<M>;
+    fn one<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<M>;
 
     /// The one row matching `predicate` (added to the QuerySet's filters):
     /// `Error::NoMatch` or `Error::MultipleMatches` otherwise. Fetches at most two rows.
@@ -120,30 +119,30 @@ pub trait RunQuerySet<M: Send + 'static, W, O> {
     where
         W: Clone + FilterDsl<P>,
         O: Clone,
-        E: Executor<M, dsl::Filter<W, P>, O>;
+        E: Executor<M, (dsl::Filter<W, P>, O)>;
 
     /// The number of rows the QuerySet holds: one `SELECT COUNT(*)` with its filters (the
     /// ordering does not apply). On a sliced QuerySet, the rows of the slice, as Django
     /// counts them: `offset(5).limit(10)` over 12 matching rows counts 7.
-    fn count<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<i64>;
+    fn count<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<i64>;
 
     /// Whether the QuerySet holds any row: one `SELECT 1 ... LIMIT 1` with its filters; on
     /// a sliced QuerySet, whether the slice holds one (counted as [`count`](Self::count)
     /// does).
-    fn exists<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<bool>;
+    fn exists<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<bool>;
 }
 
 impl<M: Model + Send + 'static, W: Clone, O: Clone> RunQuerySet<M, W, O> for QuerySet<M, W, O> {
-    fn all<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<Vec<M>> {
+    fn all<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<Vec<M>> {
         executor.rows(self.parts(), self.slice(None))
     }
 
-    fn first<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<Option<M>> {
+    fn first<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<Option<M>> {
         let rows = executor.rows(self.parts(), self.slice(Some(1)));
         E::map(rows, |rows| Ok(rows.into_iter().next()))
     }
 
-    fn one<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<M> {
+    fn one<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<M> {
         E::map(executor.rows(self.parts(), self.slice(Some(2))), only)
     }
 
@@ -151,14 +150,14 @@ impl<M: Model + Send + 'static, W: Clone, O: Clone> RunQuerySet<M, W, O> for Que
     where
         W: Clone + FilterDsl<P>,
         O: Clone,
-        E: Executor<M, dsl::Filter<W, P>, O>,
+        E: Executor<M, (dsl::Filter<W, P>, O)>,
     {
         let filtered = self.clone().filter(predicate);
         let slice = filtered.slice(Some(2));
         E::map(executor.rows(filtered.into_parts(), slice), only)
     }
 
-    fn count<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<i64> {
+    fn count<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<i64> {
         if !self.is_sliced() {
             return executor.count(self.parts());
         }
@@ -168,7 +167,7 @@ impl<M: Model + Send + 'static, W: Clone, O: Clone> RunQuerySet<M, W, O> for Que
         })
     }
 
-    fn exists<E: Executor<M, W, O>>(&self, executor: E) -> E::Output<bool> {
+    fn exists<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<bool> {
         if !self.is_sliced() {
             return executor.exists(self.parts());
         }
@@ -196,13 +195,13 @@ pub(crate) use direct;
 macro_rules! blocking_executor {
     ($(#[$doc:meta])* [$($gen:tt)*] $ty:ty, [$($bound:tt)+], $on:ident) => {
         $(#[$doc])*
-        impl<$($gen)* T, W, O> Executor<T, W, O> for $ty
+        impl<$($gen)* T, Q> Executor<T, Q> for $ty
         where
-            (W, O): $($bound)+,
+            Q: $($bound)+,
         {
             type Output<X: Send + 'static> = Result<X>;
 
-            fn rows(self, query: (W, O), slice: Slice) -> Result<Vec<T>>
+            fn rows(self, query: Q, slice: Slice) -> Result<Vec<T>>
             where
                 T: Send + 'static,
             {
@@ -210,11 +209,10 @@ macro_rules! blocking_executor {
                 $on!(&mut conn, c => run_now(run::rows(c, query, slice)))
             }
 
-            fn rows_in_turn(self, queries: Vec<(W, O)>) -> Result<Vec<T>>
+            fn rows_in_turn(self, queries: Vec<Q>) -> Result<Vec<T>>
             where
                 T: Send + 'static,
-                W: Send + 'static,
-                O: Send + 'static,
+                Q: Send + 'static,
             {
                 let mut all = Vec::new();
                 for query in queries {
@@ -223,12 +221,12 @@ macro_rules! blocking_executor {
                 Ok(all)
             }
 
-            fn count(self, query: (W, O)) -> Result<i64> {
+            fn count(self, query: Q) -> Result<i64> {
                 let mut conn = self;
                 $on!(&mut conn, c => run_now(run::count(c, query)))
             }
 
-            fn exists(self, query: (W, O)) -> Result<bool> {
+            fn exists(self, query: Q) -> Result<bool> {
                 let mut conn = self;
                 $on!(&mut conn, c => run_now(run::exists(c, query)))
             }
@@ -258,13 +256,13 @@ macro_rules! async_executor {
         |$this:ident| $acquire:expr
     ) => {
         $(#[$doc])*
-        impl<$($gen)* T, W, O> Executor<T, W, O> for $ty
+        impl<$($gen)* T, Q> Executor<T, Q> for $ty
         where
-            (W, O): $($bound)+,
+            Q: $($bound)+,
         {
             type Output<X: Send + 'static> = $crate::executor::BoxFuture<$lt, Result<X>>;
 
-            fn rows(self, query: (W, O), slice: Slice) -> Self::Output<Vec<T>>
+            fn rows(self, query: Q, slice: Slice) -> Self::Output<Vec<T>>
             where
                 T: Send + 'static,
             {
@@ -275,11 +273,10 @@ macro_rules! async_executor {
                 })
             }
 
-            fn rows_in_turn(self, queries: Vec<(W, O)>) -> Self::Output<Vec<T>>
+            fn rows_in_turn(self, queries: Vec<Q>) -> Self::Output<Vec<T>>
             where
                 T: Send + 'static,
-                W: Send + 'static,
-                O: Send + 'static,
+                Q: Send + 'static,
             {
                 let $this = self;
                 Box::pin(async move {
@@ -292,7 +289,7 @@ macro_rules! async_executor {
                 })
             }
 
-            fn count(self, query: (W, O)) -> Self::Output<i64> {
+            fn count(self, query: Q) -> Self::Output<i64> {
                 let $this = self;
                 Box::pin(async move {
                     let mut conn = $acquire;
@@ -300,7 +297,7 @@ macro_rules! async_executor {
                 })
             }
 
-            fn exists(self, query: (W, O)) -> Self::Output<bool> {
+            fn exists(self, query: Q) -> Self::Output<bool> {
                 let $this = self;
                 Box::pin(async move {
                     let mut conn = $acquire;

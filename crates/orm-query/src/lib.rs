@@ -16,6 +16,7 @@
 //! - [`executor`]: [`RunQuerySet`], the terminal operations (`all`, `first`, `one`, `get`,
 //!   `count`, `exists`) with the same names blocking (`&mut Connection`) and async
 //!   (`&Database`, `&mut PooledConnection`).
+//! - [`projection`]: `select((col_a, col_b))`, rows loaded as the selection's tuple.
 //! - [`run`]: the statements of those operations (`Ops<M, C>`, one trait implemented per
 //!   connection type, blocking and async) and the bounds they need.
 //! - [`show_sql`]: [`QuerySet::to_sql`], the SQL and binds `all` runs on a backend.
@@ -34,6 +35,7 @@ pub mod by_name;
 pub mod executor;
 pub mod lookups;
 pub mod pinned;
+pub mod projection;
 pub mod queryset;
 pub mod related_names;
 pub mod relations;
@@ -44,6 +46,7 @@ pub mod stream;
 pub use by_name::{ByName, NameError, OrderByName};
 pub use executor::{Executor, RunQuerySet};
 pub use lookups::{Lookups, TextLookups};
+pub use projection::Values;
 pub use queryset::{NoOrder, Objects, ObjectsExt, OrderBy, QuerySet};
 pub use related_names::{RelatedByName, SelectRelatedNames};
 pub use relations::{prefetch, BelongsTo, RelatedExt, SelectRelated};

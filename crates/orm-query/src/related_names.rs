@@ -321,7 +321,7 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
     label = "not an executor for this QuerySet",
     note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)"
 )]
-pub trait LoadRelatedByName<M, W, O>: Executor<M, W, O> {
+pub trait LoadRelatedByName<M, W, O>: Executor<M, (W, O)> {
     /// The rows of `qs` in `slice`, with the foreign keys `paths` names filled.
     fn load(
         self,

@@ -211,20 +211,20 @@ where
     O: Clone,
 {
     /// Every row, each with its related row loaded, in one query.
-    pub fn all<E: Executor<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<Vec<M>> {
+    pub fn all<E: Executor<(M, R::Row), (W, O)>>(&self, executor: E) -> E::Output<Vec<M>> {
         let rows = executor.rows(self.qs.parts(), self.qs.slice(None));
         E::map(rows, attach_all::<M, R>)
     }
 
     /// The first row with its related row loaded, or `None`.
-    pub fn first<E: Executor<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<Option<M>> {
+    pub fn first<E: Executor<(M, R::Row), (W, O)>>(&self, executor: E) -> E::Output<Option<M>> {
         let rows = executor.rows(self.qs.parts(), self.qs.slice(Some(1)));
         E::map(E::map(rows, attach_all::<M, R>), first_of)
     }
 
     /// The number of rows of the join matching the filters; on a sliced QuerySet, the
     /// rows of the slice (as [`RunQuerySet::count`](crate::RunQuerySet::count) counts).
-    pub fn count<E: Executor<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<i64> {
+    pub fn count<E: Executor<(M, R::Row), (W, O)>>(&self, executor: E) -> E::Output<i64> {
         let in_slice = self.qs.in_slice();
         E::map(executor.count(self.qs.parts()), move |total| {
             Ok(in_slice(total))
@@ -232,7 +232,7 @@ where
     }
 
     /// Whether the QuerySet (its slice, if sliced) holds any row.
-    pub fn exists<E: Executor<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<bool> {
+    pub fn exists<E: Executor<(M, R::Row), (W, O)>>(&self, executor: E) -> E::Output<bool> {
         E::map(self.count(executor), |n| Ok(n > 0))
     }
 }
@@ -247,7 +247,7 @@ where
 {
     /// The one row with its related row loaded: `Error::NoMatch` when there is none,
     /// `Error::MultipleMatches` when there are several. Fetches at most two rows.
-    pub fn one<E: Executor<(M, R::Row), W, O>>(&self, executor: E) -> E::Output<M> {
+    pub fn one<E: Executor<(M, R::Row), (W, O)>>(&self, executor: E) -> E::Output<M> {
         let rows = executor.rows(self.qs.parts(), self.qs.slice(Some(2)));
         E::map(E::map(rows, attach_all::<M, R>), crate::run::only)
     }
@@ -259,7 +259,7 @@ where
     where
         W: FilterDsl<P>,
         dsl::Filter<W, P>: Clone,
-        E: Executor<(M, R::Row), dsl::Filter<W, P>, O>,
+        E: Executor<(M, R::Row), (dsl::Filter<W, P>, O)>,
     {
         self.clone().filter(predicate).one(executor)
     }
@@ -319,7 +319,7 @@ where
     C: BelongsTo<P> + Clone + Send + 'static,
     TableQuery<C>: FilterDsl<C::In>,
     dsl::Filter<TableQuery<C>, C::In>: Send + 'static,
-    E: Executor<C, dsl::Filter<TableQuery<C>, C::In>, NoOrder>,
+    E: Executor<C, (dsl::Filter<TableQuery<C>, C::In>, NoOrder)>,
 {
     if parents.is_empty() {
         return E::ready(Ok(Vec::new()));

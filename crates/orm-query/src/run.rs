@@ -27,6 +27,7 @@ use orm_exec::statement_conn::{run_now, StatementConn};
 use orm_exec::{async_dispatch, dispatch, Connection, Error, PooledConnection, Result};
 use orm_schema::Model;
 
+use crate::projection::Projection;
 use crate::queryset::{NoOrder, OrderBy};
 
 /// Puts an ordering state on a query: nothing for [`NoOrder`], `ORDER BY` for
@@ -136,6 +137,52 @@ where
 
     async fn exists(self, conn: &mut C) -> QueryResult<bool> {
         let one = self.0.select(dsl::sql::<Integer>("1")).limit(1);
+        Ok(!one.load(conn).await?.is_empty())
+    }
+}
+
+/// The statements of a projection ([`crate::projection`]): the selection `S` of each row,
+/// loaded as `T`.
+impl<T, W, O, S, C> Ops<T, C> for Projection<W, O, S>
+where
+    C: StatementConn,
+    T: Send + 'static,
+    S: diesel::Expression + Send,
+    W: Send + SelectDsl<dsl::CountStar> + SelectDsl<SqlLiteral<Integer>>,
+    O: ApplyOrder<W> + Send,
+    O::Output: Send + SelectDsl<S> + LimitDsl,
+    dsl::Select<O::Output, S>: Load<C, T>,
+    dsl::Limit<O::Output>: OffsetDsl + SelectDsl<S>,
+    dsl::Select<dsl::Limit<O::Output>, S>: Load<C, T>,
+    dsl::Offset<dsl::Limit<O::Output>>: SelectDsl<S>,
+    dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, S>: Load<C, T>,
+    dsl::Select<W, dsl::CountStar>: Load<C, i64>,
+    dsl::Select<W, SqlLiteral<Integer>>: LimitDsl,
+    dsl::Limit<dsl::Select<W, SqlLiteral<Integer>>>: Load<C, i32>,
+{
+    async fn rows(self, slice: Slice, conn: &mut C) -> QueryResult<Vec<T>> {
+        let Projection {
+            query,
+            order,
+            selection,
+        } = self;
+        let ordered = order.apply(query);
+        match slice {
+            Slice::All => ordered.select(selection).load(conn).await,
+            Slice::Limit(limit) => ordered.limit(limit).select(selection).load(conn).await,
+            Slice::Page { limit, offset } => {
+                let page = ordered.limit(limit).offset(offset);
+                page.select(selection).load(conn).await
+            }
+        }
+    }
+
+    fn count(self, conn: &mut C) -> impl Future<Output = QueryResult<i64>> + Send {
+        self.query.select(dsl::count_star()).get_result(conn)
+    }
+
+    async fn exists(self, conn: &mut C) -> QueryResult<bool> {
+        let one = self.query.select(dsl::sql::<Integer>("1")).limit(1);
         Ok(!one.load(conn).await?.is_empty())
     }
 }
@@ -251,14 +298,15 @@ pub(crate) async fn rows_pooled<M: Send, Q: AsyncRunnable<M>>(
 /// The one row of `rows` (at most two fetched): [`Error::NoMatch`] when there is none,
 /// [`Error::MultipleMatches`] when there are several.
 pub(crate) fn only<M: Model>(rows: Vec<M>) -> Result<M> {
+    only_of(rows, M::meta().name)
+}
+
+/// [`only`] for rows of any type, read from `model`'s table.
+pub(crate) fn only_of<T>(rows: Vec<T>, model: &'static str) -> Result<T> {
     let mut rows = rows.into_iter();
     match (rows.next(), rows.next()) {
         (Some(row), None) => Ok(row),
-        (None, _) => Err(Error::NoMatch {
-            model: M::meta().name,
-        }),
-        (Some(_), Some(_)) => Err(Error::MultipleMatches {
-            model: M::meta().name,
-        }),
+        (None, _) => Err(Error::NoMatch { model }),
+        (Some(_), Some(_)) => Err(Error::MultipleMatches { model }),
     }
 }
