@@ -9,7 +9,7 @@
 //! the QuerySet's, blocking or async; count on the QuerySet itself.
 
 use diesel::dsl;
-use diesel::query_dsl::methods::FilterDsl;
+use diesel::query_dsl::methods::{DistinctDsl, FilterDsl};
 
 use crate::executor::Executor;
 use crate::queryset::QuerySet;
@@ -114,6 +114,18 @@ impl<M, W: Clone, O: Clone, S: Clone> Values<M, W, O, S> {
         E::map(executor.rows(query, slice), |rows| {
             only_of(rows, M::meta().name)
         })
+    }
+
+    /// Each distinct selection once: `SELECT DISTINCT`. (On PostgreSQL an ordering must
+    /// then be part of the selection.)
+    pub fn distinct(self) -> Values<M, dsl::Distinct<W>, O, S>
+    where
+        W: DistinctDsl,
+    {
+        Values {
+            qs: self.qs.map(|query, order| (query.distinct(), order)),
+            selection: self.selection,
+        }
     }
 
     /// The projection with `predicate` added to the QuerySet's filters.

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use diesel::dsl;
 use diesel::expression::Expression;
 use diesel::query_builder::AsQuery;
-use diesel::query_dsl::methods::FilterDsl;
+use diesel::query_dsl::methods::{FilterDsl, GroupByDsl, HavingDsl};
 use orm_schema::Model;
 
 use crate::by_name::{ByName, LookupValue, NameError, OrderByName};
@@ -86,7 +86,7 @@ impl<M: Model, W, O> std::fmt::Debug for QuerySet<M, W, O> {
 
 impl<M, W, O> QuerySet<M, W, O> {
     /// This QuerySet with its WHERE query and ordering replaced by `f`'s.
-    fn map<W2, O2>(self, f: impl FnOnce(W, O) -> (W2, O2)) -> QuerySet<M, W2, O2> {
+    pub(crate) fn map<W2, O2>(self, f: impl FnOnce(W, O) -> (W2, O2)) -> QuerySet<M, W2, O2> {
         let (query, order) = f(self.query, self.order);
         QuerySet {
             query,
@@ -124,6 +124,27 @@ impl<M, W, O> QuerySet<M, W, O> {
     /// earlier ordering.
     pub fn order_by<E>(self, ordering: E) -> QuerySet<M, W, OrderBy<E>> {
         self.map(|query, _| (query, OrderBy(ordering)))
+    }
+
+    /// Groups the rows by `expression` (a column or a tuple of them): `GROUP BY`. A grouped
+    /// QuerySet loads aggregates through [`select`](QuerySet::select), for example
+    /// `.group_by(tracks::album).select((tracks::album, dsl::count_star()))`; rustc refuses
+    /// a selection that is neither grouped nor aggregated, and `all` of whole models.
+    pub fn group_by<E>(self, expression: E) -> QuerySet<M, dsl::GroupBy<W, E>, O>
+    where
+        E: Expression,
+        W: GroupByDsl<E>,
+    {
+        self.map(|query, order| (query.group_by(expression), order))
+    }
+
+    /// Keeps the groups for which `predicate` holds: `HAVING`, on a grouped QuerySet
+    /// (`.having(dsl::count_star().gt(1))`).
+    pub fn having<P>(self, predicate: P) -> QuerySet<M, dsl::Having<W, P>, O>
+    where
+        W: HavingDsl<P>,
+    {
+        self.map(|query, order| (query.having(predicate), order))
     }
 
     /// At most `n` rows.
