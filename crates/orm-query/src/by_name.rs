@@ -62,6 +62,10 @@ pub(crate) enum Clause {
         /// The escaped `%term%` pattern, bound as text.
         pattern: Value,
     },
+    /// (all of the left clauses) OR (all of the right ones): `a | b`.
+    Or(Arc<[Clause]>, Arc<[Clause]>),
+    /// NOT (all of the clauses), keeping the rows where they are NULL: `!a`.
+    Negated(Arc<[Clause]>),
 }
 
 /// A WHERE condition built from names at run time and checked against `M`'s metadata; a
@@ -131,6 +135,52 @@ impl<M: Model> ByName<M> {
             vec![Clause::Search { fields, pattern }]
         };
         Self::new(clauses)
+    }
+}
+
+/// `a & b`: the rows both select (the same as filtering by both).
+impl<M> std::ops::BitAnd for ByName<M> {
+    type Output = ByName<M>;
+
+    fn bitand(self, other: ByName<M>) -> ByName<M> {
+        let clauses: Vec<Clause> = self
+            .clauses
+            .iter()
+            .chain(other.clauses.iter())
+            .cloned()
+            .collect();
+        ByName {
+            table: self.table,
+            clauses: clauses.into(),
+            _model: PhantomData,
+        }
+    }
+}
+
+/// `a | b`: the rows either selects.
+impl<M> std::ops::BitOr for ByName<M> {
+    type Output = ByName<M>;
+
+    fn bitor(self, other: ByName<M>) -> ByName<M> {
+        ByName {
+            table: self.table,
+            clauses: Arc::new([Clause::Or(self.clauses, other.clauses)]),
+            _model: PhantomData,
+        }
+    }
+}
+
+/// `!a`: the rows `a` does not select, including those where its comparison is NULL (as
+/// `exclude` keeps them).
+impl<M> std::ops::Not for ByName<M> {
+    type Output = ByName<M>;
+
+    fn not(self) -> ByName<M> {
+        ByName {
+            table: self.table,
+            clauses: Arc::new([Clause::Negated(self.clauses)]),
+            _model: PhantomData,
+        }
     }
 }
 

@@ -185,8 +185,10 @@ fn field_condition<'b, DB: BindAll>(
 
 const _: () = assert!(LIKE_ESCAPE == '!');
 
+/// Nullable: a comparison with a NULL column is unknown, so `exclude` of a by-name
+/// condition keeps those rows (`(...) IS NOT TRUE`), as `exclude_by` does.
 impl<M> Expression for ByName<M> {
-    type SqlType = Bool;
+    type SqlType = diesel::sql_types::Nullable<Bool>;
 }
 
 impl<M> QueryId for ByName<M> {
@@ -197,46 +199,67 @@ impl<M> QueryId for ByName<M> {
 
 impl<M, DB: BindAll> QueryFragment<DB> for ByName<M> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        if self.clauses.is_empty() {
-            out.push_sql("1 = 1");
-            return Ok(());
-        }
-        out.push_sql("(");
-        for (i, clause) in self.clauses.iter().enumerate() {
-            if i > 0 {
-                out.push_sql(" AND ");
-            }
-            match clause {
-                Clause::Is(c) => condition(&mut out, self.table, c)?,
-                // `IS NOT TRUE`, not `NOT`: the rows where the condition is NULL (a
-                // comparison with a NULL column) are kept, as Django's `exclude` keeps them.
-                Clause::Not(c) => {
-                    out.push_sql("(");
-                    condition(&mut out, self.table, c)?;
-                    out.push_sql(") IS NOT TRUE");
-                }
-                Clause::Search { fields, pattern } => {
-                    out.push_sql("(");
-                    for (j, f) in fields.iter().enumerate() {
-                        if j > 0 {
-                            out.push_sql(" OR ");
-                        }
-                        out.push_sql("lower(");
-                        column(&mut out, self.table, f.column)?;
-                        out.push_sql(") LIKE lower(");
-                        DB::bind(&mut out, pattern)?;
-                        out.push_sql(") ESCAPE '!'");
-                    }
-                    if fields.is_empty() {
-                        out.push_sql("1 = 0");
-                    }
-                    out.push_sql(")");
-                }
-            }
-        }
-        out.push_sql(")");
-        Ok(())
+        all_of(&mut out, self.table, &self.clauses)
     }
+}
+
+/// Every clause of `clauses`, ANDed (`1 = 1` for none).
+fn all_of<'b, DB: BindAll>(
+    out: &mut AstPass<'_, 'b, DB>,
+    table: &'static str,
+    clauses: &'b [Clause],
+) -> QueryResult<()> {
+    if clauses.is_empty() {
+        out.push_sql("1 = 1");
+        return Ok(());
+    }
+    out.push_sql("(");
+    for (i, clause) in clauses.iter().enumerate() {
+        if i > 0 {
+            out.push_sql(" AND ");
+        }
+        match clause {
+            Clause::Is(c) => condition(out, table, c)?,
+            // `IS NOT TRUE`, not `NOT`: the rows where the condition is NULL (a
+            // comparison with a NULL column) are kept, as Django's `exclude` keeps them.
+            Clause::Not(c) => {
+                out.push_sql("(");
+                condition(out, table, c)?;
+                out.push_sql(") IS NOT TRUE");
+            }
+            Clause::Negated(inner) => {
+                out.push_sql("(");
+                all_of(out, table, inner)?;
+                out.push_sql(") IS NOT TRUE");
+            }
+            Clause::Or(left, right) => {
+                out.push_sql("(");
+                all_of(out, table, left)?;
+                out.push_sql(" OR ");
+                all_of(out, table, right)?;
+                out.push_sql(")");
+            }
+            Clause::Search { fields, pattern } => {
+                out.push_sql("(");
+                for (j, f) in fields.iter().enumerate() {
+                    if j > 0 {
+                        out.push_sql(" OR ");
+                    }
+                    out.push_sql("lower(");
+                    column(out, table, f.column)?;
+                    out.push_sql(") LIKE lower(");
+                    DB::bind(out, pattern)?;
+                    out.push_sql(") ESCAPE '!'");
+                }
+                if fields.is_empty() {
+                    out.push_sql("1 = 0");
+                }
+                out.push_sql(")");
+            }
+        }
+    }
+    out.push_sql(")");
+    Ok(())
 }
 
 impl<M, QS> AppearsOnTable<QS> for ByName<M> {}
