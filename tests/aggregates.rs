@@ -1,6 +1,7 @@
 //! Typed aggregates through `select`: over a whole QuerySet (count, sum, avg, min, max),
 //! per group (`group_by`, `having`, ordering by an aggregate), and `distinct`, with the
-//! same results and Rust types on every backend, blocking and async.
+//! same results and Rust types on every backend, blocking and async; and a selection used
+//! as a subquery in another QuerySet's filter.
 
 #[macro_use]
 mod support;
@@ -106,6 +107,41 @@ backend_test!(
         let mut all = vec![big, mid, one];
         all.sort();
         assert_eq!(albums, all);
+    }
+);
+
+backend_test!(
+    fn a_selection_filters_another_queryset_as_a_subquery(db: &TestDb) {
+        let [big, _, one] = seed(db);
+        let mut conn = db.connect();
+        // The tracks of the albums named "big" or "one": album IN (SELECT id ...).
+        let named = Album::objects()
+            .filter(albums::name.eq_any(["big", "one"]))
+            .select(albums::id)
+            .subquery();
+        let rows: Vec<(i32, i64)> = Track::objects()
+            .filter(tracks::album.eq_any(named))
+            .group_by(tracks::album)
+            .order_by(tracks::album.asc())
+            .select((tracks::album, count_star()))
+            .all(&mut conn)
+            .unwrap();
+        let mut expected = vec![(big, 3), (one, 1)];
+        expected.sort();
+        assert_eq!(rows, expected);
+        // Of a grouped selection: the albums with more than one track.
+        let busy = Track::objects()
+            .group_by(tracks::album)
+            .having(count_star().gt(1))
+            .select(tracks::album)
+            .subquery();
+        let mut names: Vec<String> = Album::objects()
+            .filter(albums::id.eq_any(busy))
+            .select(albums::name)
+            .all(&mut conn)
+            .unwrap();
+        names.sort();
+        assert_eq!(names, ["big", "mid"]);
     }
 );
 

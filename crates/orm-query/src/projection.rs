@@ -9,7 +9,7 @@
 //! the QuerySet's, blocking or async; count on the QuerySet itself.
 
 use diesel::dsl;
-use diesel::query_dsl::methods::{DistinctDsl, FilterDsl};
+use diesel::query_dsl::methods::{DistinctDsl, FilterDsl, SelectDsl};
 
 use crate::executor::Executor;
 use crate::queryset::QuerySet;
@@ -126,6 +126,19 @@ impl<M, W: Clone, O: Clone, S: Clone> Values<M, W, O, S> {
             qs: self.qs.map(|query, order| (query.distinct(), order)),
             selection: self.selection,
         }
+    }
+
+    /// The selection as a subquery, to use inside another QuerySet's filter:
+    /// `tracks::album.eq_any(Album::objects().filter(..).select(albums::id).subquery())`
+    /// renders `album IN (SELECT id FROM albums WHERE ...)`, one statement. Only the
+    /// QuerySet's filters apply (its ordering and slice do not: MySQL refuses a LIMIT
+    /// inside `IN (...)`).
+    pub fn subquery(self) -> dsl::Select<W, S>
+    where
+        S: diesel::Expression,
+        W: SelectDsl<S>,
+    {
+        self.qs.into_parts().0.select(self.selection)
     }
 
     /// The projection with `predicate` added to the QuerySet's filters.
