@@ -16,6 +16,7 @@
 //! - [`executor`]: [`RunQuerySet`], the terminal operations (`all`, `first`, `one`, `get`,
 //!   `count`, `exists`) with the same names blocking (`&mut Connection`) and async
 //!   (`&Database`, `&mut PooledConnection`).
+//! - [`locking`]: `select_for_update()` with `skip_locked()` / `nowait()`.
 //! - [`projection`]: `select((col_a, col_b))`, rows loaded as the selection's tuple.
 //! - [`run`]: the statements of those operations (`Ops<M, C>`, one trait implemented per
 //!   connection type, blocking and async) and the bounds they need.
@@ -33,6 +34,7 @@
 
 pub mod by_name;
 pub mod executor;
+pub mod locking;
 pub mod lookups;
 pub mod pinned;
 pub mod projection;

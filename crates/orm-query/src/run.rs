@@ -27,6 +27,7 @@ use orm_exec::statement_conn::{run_now, StatementConn};
 use orm_exec::{async_dispatch, dispatch, Connection, Error, PooledConnection, Result};
 use orm_schema::Model;
 
+use crate::locking::{ForUpdate, Locked, RowLocks};
 use crate::projection::Projection;
 use crate::queryset::{NoOrder, OrderBy};
 
@@ -97,6 +98,11 @@ pub trait Ops<M, C>: Sized {
     fn count(self, conn: &mut C) -> impl Future<Output = QueryResult<i64>> + Send;
     /// `SELECT 1 ... LIMIT 1` with the same WHERE clause.
     fn exists(self, conn: &mut C) -> impl Future<Output = QueryResult<bool>> + Send;
+
+    /// Whether the query may only run inside a transaction (a locking read).
+    fn needs_transaction(&self) -> bool {
+        false
+    }
 }
 
 /// The statements, written once: built for the connection's backend and handed to
@@ -187,6 +193,60 @@ where
     }
 }
 
+/// The statements of a locking read ([`crate::locking`]): the model's rows, with the
+/// lock clause the backend has.
+impl<M, W, O, C> Ops<M, C> for Locked<W, O>
+where
+    C: StatementConn,
+    C::Backend: RowLocks,
+    M: diesel::Selectable<C::Backend> + Send + 'static,
+    <M as diesel::Selectable<C::Backend>>::SelectExpression: QueryId,
+    W: Send + SelectDsl<dsl::CountStar> + SelectDsl<SqlLiteral<Integer>>,
+    O: ApplyOrder<W> + Send,
+    O::Output: Send + SelectDsl<dsl::AsSelect<M, C::Backend>> + LimitDsl,
+    ForUpdate<dsl::Select<O::Output, dsl::AsSelect<M, C::Backend>>>: Load<C, M>,
+    dsl::Limit<O::Output>: OffsetDsl + SelectDsl<dsl::AsSelect<M, C::Backend>>,
+    ForUpdate<dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, C::Backend>>>: Load<C, M>,
+    dsl::Offset<dsl::Limit<O::Output>>: SelectDsl<dsl::AsSelect<M, C::Backend>>,
+    ForUpdate<dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, C::Backend>>>:
+        Load<C, M>,
+    dsl::Select<W, dsl::CountStar>: Load<C, i64>,
+    dsl::Select<W, SqlLiteral<Integer>>: LimitDsl,
+    dsl::Limit<dsl::Select<W, SqlLiteral<Integer>>>: Load<C, i32>,
+{
+    async fn rows(self, slice: Slice, conn: &mut C) -> QueryResult<Vec<M>> {
+        let Locked { query, order, wait } = self;
+        let ordered = order.apply(query);
+        match slice {
+            Slice::All => {
+                let query = ordered.select(M::as_select());
+                ForUpdate { query, wait }.load(conn).await
+            }
+            Slice::Limit(limit) => {
+                let query = ordered.limit(limit).select(M::as_select());
+                ForUpdate { query, wait }.load(conn).await
+            }
+            Slice::Page { limit, offset } => {
+                let query = ordered.limit(limit).offset(offset).select(M::as_select());
+                ForUpdate { query, wait }.load(conn).await
+            }
+        }
+    }
+
+    fn count(self, conn: &mut C) -> impl Future<Output = QueryResult<i64>> + Send {
+        self.query.select(dsl::count_star()).get_result(conn)
+    }
+
+    async fn exists(self, conn: &mut C) -> QueryResult<bool> {
+        let one = self.query.select(dsl::sql::<Integer>("1")).limit(1);
+        Ok(!one.load(conn).await?.is_empty())
+    }
+
+    fn needs_transaction(&self) -> bool {
+        true
+    }
+}
+
 /// Declares `$name<M>`: what a query needs to run on `$conn`, or nothing when the
 /// backend's cargo feature `$feature` is off (its connection can then never exist).
 macro_rules! backend_bound {
@@ -261,6 +321,13 @@ pub async fn rows<M: Send, Q: Ops<M, C>, C: StatementConn>(
     query: Q,
     slice: Slice,
 ) -> Result<Vec<M>> {
+    if query.needs_transaction() && orm_exec::transaction::level::depth(conn)? == 0 {
+        return Err(Error::Usage {
+            message: "select_for_update outside a transaction would lock nothing: run it \
+                      inside a transaction"
+                .into(),
+        });
+    }
     let result = query.rows(slice, conn).await;
     conn.classify(result).await
 }

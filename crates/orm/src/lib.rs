@@ -129,8 +129,8 @@ pub use orm_query::{
 pub use orm_query::{
     executor, pinned, stream, Executor, RowIter, RowStream, RunQuerySet, StreamSource,
 };
+pub use orm_query::{locking, projection, Values};
 pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};
-pub use orm_query::{projection, Values};
 pub use orm_query::{related_names, RelatedByName, SelectRelatedNames};
 pub use orm_schema::{
     ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,
