@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use orm_schema::{FieldMeta, Model};
 
-pub use input::{LookupValue, Null};
+pub use input::{LookupValue, Null, F};
 pub use orm_schema::NameError;
 use parse::OrderKey;
 pub use parse::{parse_lookup, parse_ordering, LookupKind, MAX_RELATIONS};

@@ -34,6 +34,21 @@ pub enum LookupValue {
     Null,
     /// A list, for `in`.
     List(Vec<LookupValue>),
+    /// Another field of the same model, compared column to column ([`F`]).
+    Field(String),
+}
+
+/// Another field of the same model as a by-name lookup's value (Django's `F`):
+/// `filter_by("stock__lt", F("reorder_level"))` keeps the rows whose `stock` is below their
+/// own `reorder_level`. With `exact`, `gt`, `gte`, `lt` and `lte`, on a field of the model
+/// itself, of the same kind (or both numeric).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct F<'a>(pub &'a str);
+
+impl From<F<'_>> for LookupValue {
+    fn from(field: F<'_>) -> Self {
+        LookupValue::Field(field.0.to_string())
+    }
 }
 
 /// NULL as a by-name lookup's value: `filter_by("due", Null)`.
@@ -49,7 +64,7 @@ impl LookupValue {
             LookupValue::Int(i) => Some(i.to_string()),
             LookupValue::Float(x) => Some(x.to_string()),
             LookupValue::Bool(b) => Some(b.to_string()),
-            LookupValue::Null | LookupValue::List(_) => None,
+            LookupValue::Null | LookupValue::List(_) | LookupValue::Field(_) => None,
         }
     }
 
@@ -57,6 +72,7 @@ impl LookupValue {
     pub(crate) fn describe(&self) -> String {
         match self {
             LookupValue::Null => "NULL".to_string(),
+            LookupValue::Field(name) => format!("F({name})"),
             LookupValue::List(items) => {
                 let items: Vec<String> = items.iter().map(LookupValue::describe).collect();
                 format!("[{}]", items.join(", "))

@@ -245,6 +245,23 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
         (_, LookupValue::List(_)) => {
             return Err(invalid("a single value (a list is only for in and range)"));
         }
+        (
+            LookupKind::Exact | LookupKind::Gt | LookupKind::Gte | LookupKind::Lt | LookupKind::Lte,
+            LookupValue::Field(name),
+        ) => {
+            let other = self::field(M::meta(), name)?;
+            if !hops.is_empty() || !comparable(field.kind, other.kind) {
+                return Err(invalid(
+                    "F(field) of the model itself, of the same kind as the compared field",
+                ));
+            }
+            Value::Column(other.column)
+        }
+        (_, LookupValue::Field(_)) => {
+            return Err(invalid(
+                "a value (F(field) is only for exact, gt, gte, lt and lte)",
+            ));
+        }
         (kind, single) => {
             // Numbers and booleans convert through their text form, so every kind of
             // input meets the same checks and errors.
@@ -265,6 +282,21 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
         lookup,
         value,
     })
+}
+
+/// Whether fields of kinds `a` and `b` compare column to column: the same kind, both
+/// numbers, or both text.
+fn comparable(a: FieldKind, b: FieldKind) -> bool {
+    let numeric = |k: FieldKind| {
+        matches!(
+            k,
+            FieldKind::Integer
+                | FieldKind::BigInteger
+                | FieldKind::Float
+                | FieldKind::Decimal { .. }
+        )
+    };
+    a == b || (numeric(a) && numeric(b)) || (a.is_textual() && b.is_textual())
 }
 
 /// The escaped LIKE pattern for a text lookup.

@@ -52,6 +52,10 @@ macro_rules! bind_all {
                         }
                         Ok(())
                     }
+                    // Rendered as a column by the condition, never bound.
+                    Value::Column(column) => Err(diesel::result::Error::QueryBuilderError(
+                        format!("column {column} is not a bound value").into(),
+                    )),
                 }
             }
         }
@@ -176,7 +180,10 @@ fn field_condition<'b, DB: BindAll>(
     };
     column(out, table, col)?;
     out.push_sql(op);
-    DB::bind(out, &c.value)?;
+    match &c.value {
+        Value::Column(other) => column(out, table, other)?,
+        value => DB::bind(out, value)?,
+    }
     if c.lookup.is_like() {
         out.push_sql(" ESCAPE '!'");
     }

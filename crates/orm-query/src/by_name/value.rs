@@ -34,6 +34,8 @@ pub enum Value {
     Ip(orm_schema::IpAddress),
     /// The list of an `in` lookup.
     List(Vec<Value>),
+    /// Another column of the same table (a by-name `F`), compared column to column.
+    Column(&'static str),
 }
 
 impl Value {
