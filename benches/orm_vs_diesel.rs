@@ -5,8 +5,9 @@
 //! `cargo xtask bench` runs it on a SQLite file, and on PostgreSQL when `PG_DATABASE_URL`
 //! is set. Plain harness: warm-up, then rounds that alternate the two sides, medians.
 //!
-//! - W1–W5 blocking (`&mut orm::Connection`) against diesel on the connection's own diesel
-//!   connection, on SQLite and PostgreSQL.
+//! - W1–W5, W7 (a grouped aggregate) and W8 (W3's filter given by name) blocking
+//!   (`&mut orm::Connection`) against diesel on the connection's own diesel connection, on
+//!   SQLite and PostgreSQL.
 //! - W6 (PostgreSQL): 32 tokio tasks x 200 gets by pk through a pool of 10, `orm::Database`
 //!   against diesel-async's deadpool pool; throughput.
 //! - A1 (SQLite file): W1–W5 through the async API (`&orm::Database`) against blocking
@@ -322,6 +323,9 @@ const W4_SINGLES: usize = 100;
 /// W5 loads per round.
 const W5_OPS: usize = 10;
 
+/// W7 grouped loads per round.
+const W7_OPS: usize = 20;
+
 /// W1–W5, blocking, on one backend.
 fn run(url: &str) {
     let mut conn = orm::Connection::establish(url).unwrap();
@@ -406,6 +410,42 @@ fn run(url: &str) {
         },
     );
     report(backend, "W3 contains + order + limit 100", result, 1.10);
+
+    // W8: the same filter given by name, as from a query string.
+    let result = measure(
+        conn,
+        W3_OPS,
+        |conn| {
+            for _ in 0..W3_OPS {
+                let rows = User::objects()
+                    .filter_by("name__contains", "99")
+                    .unwrap()
+                    .order_by(users::name.desc())
+                    .limit(100)
+                    .all(&mut *conn)
+                    .unwrap();
+                assert!(!rows.is_empty());
+            }
+        },
+        |conn| {
+            for _ in 0..W3_OPS {
+                let rows: Vec<HandUser> = hand!(conn, c => users::table
+                    .filter(users::name.like("%99%").escape('!'))
+                    .order(users::name.desc())
+                    .limit(100)
+                    .select(HandUser::as_select())
+                    .load(c))
+                .unwrap();
+                assert!(!rows.is_empty());
+            }
+        },
+    );
+    report(
+        backend,
+        "W8 by-name contains + order + limit 100",
+        result,
+        1.10,
+    );
 
     // W4: bulk_create of 100 rows; single creates returning the key. The table is emptied
     // before every timed side (untimed), so it stays small.
@@ -512,6 +552,42 @@ fn run(url: &str) {
     report(
         backend,
         "W5 select_related 1000 posts (per load)",
+        result,
+        1.10,
+    );
+
+    // W7: a grouped aggregate: posts per author, having more than 5, largest first.
+    let result = measure(
+        conn,
+        W7_OPS,
+        |conn| {
+            for _ in 0..W7_OPS {
+                let rows: Vec<(i64, i64)> = Post::objects()
+                    .group_by(posts::author)
+                    .having(diesel::dsl::count_star().gt(5))
+                    .order_by(diesel::dsl::count_star().desc())
+                    .select((posts::author, diesel::dsl::count_star()))
+                    .all(&mut *conn)
+                    .unwrap();
+                assert_eq!(rows.len(), 100);
+            }
+        },
+        |conn| {
+            for _ in 0..W7_OPS {
+                let rows: Vec<(i64, i64)> = hand!(conn, c => posts::table
+                    .group_by(posts::author)
+                    .having(diesel::dsl::count_star().gt(5))
+                    .order(diesel::dsl::count_star().desc())
+                    .select((posts::author, diesel::dsl::count_star()))
+                    .load(c))
+                .unwrap();
+                assert_eq!(rows.len(), 100);
+            }
+        },
+    );
+    report(
+        backend,
+        "W7 group_by + having + order by count (100 groups)",
         result,
         1.10,
     );
