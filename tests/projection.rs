@@ -126,3 +126,25 @@ backend_test!(
         });
     }
 );
+
+/// DISTINCT ON exists on PostgreSQL only: the query runs on the PostgreSQL connection taken
+/// out of the `Connection` (see `orm::pinned`).
+#[cfg(feature = "postgres")]
+#[test]
+fn distinct_on_runs_on_a_postgresql_connection() {
+    support::run(orm::Backend::Postgres, |db| {
+        seed(db);
+        let mut conn = db.connect();
+        let orm::Connection::Postgres(pg) = &mut conn else {
+            panic!("a postgres URL opens a PostgreSQL connection")
+        };
+        // The first text (alphabetically) of each completed state.
+        let firsts: Vec<(bool, String)> = Note::objects()
+            .order_by((notes::completed.asc(), notes::text.asc()))
+            .select((notes::completed, notes::text))
+            .distinct_on(notes::completed)
+            .all(pg)
+            .unwrap();
+        assert_eq!(firsts, [(false, "b".to_string()), (true, "a".to_string())]);
+    });
+}

@@ -128,6 +128,25 @@ impl<M, W: Clone, O: Clone, S: Clone> Values<M, W, O, S> {
         }
     }
 
+    /// The first row of each distinct value of `expression`: PostgreSQL's `SELECT
+    /// DISTINCT ON (expression)`; the QuerySet's ordering must start with `expression`.
+    /// Only with the `postgres` feature, and only on a PostgreSQL connection taken out of
+    /// the `Connection` or `PooledConnection` ([`crate::pinned`]): other backends have no
+    /// `DISTINCT ON`, and a QuerySet run on a connection of any backend must compile on
+    /// every one, so using it there is a compile error.
+    #[cfg(feature = "postgres")]
+    pub fn distinct_on<E>(self, expression: E) -> Values<M, dsl::DistinctOn<W, E>, O, S>
+    where
+        W: diesel::query_dsl::methods::DistinctOnDsl<E>,
+    {
+        Values {
+            qs: self
+                .qs
+                .map(|query, order| (query.distinct_on(expression), order)),
+            selection: self.selection,
+        }
+    }
+
     /// The selection as a subquery, to use inside another QuerySet's filter:
     /// `tracks::album.eq_any(Album::objects().filter(..).select(albums::id).subquery())`
     /// renders `album IN (SELECT id FROM albums WHERE ...)`, one statement. Only the

@@ -154,7 +154,7 @@ where
     C: StatementConn,
     T: Send + 'static,
     S: diesel::Expression + Send,
-    W: Send + SelectDsl<dsl::CountStar> + SelectDsl<SqlLiteral<Integer>>,
+    W: Send,
     O: ApplyOrder<W> + Send,
     O::Output: Send + SelectDsl<S> + LimitDsl,
     dsl::Select<O::Output, S>: Load<C, T>,
@@ -162,9 +162,6 @@ where
     dsl::Select<dsl::Limit<O::Output>, S>: Load<C, T>,
     dsl::Offset<dsl::Limit<O::Output>>: SelectDsl<S>,
     dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, S>: Load<C, T>,
-    dsl::Select<W, dsl::CountStar>: Load<C, i64>,
-    dsl::Select<W, SqlLiteral<Integer>>: LimitDsl,
-    dsl::Limit<dsl::Select<W, SqlLiteral<Integer>>>: Load<C, i32>,
 {
     async fn rows(self, slice: Slice, conn: &mut C) -> QueryResult<Vec<T>> {
         let Projection {
@@ -183,13 +180,14 @@ where
         }
     }
 
-    fn count(self, conn: &mut C) -> impl Future<Output = QueryResult<i64>> + Send {
-        self.query.select(dsl::count_star()).get_result(conn)
+    /// The rows of the projection, counted (a projection with `distinct` or `distinct_on`
+    /// counts what it loads; no `COUNT(*)` has that meaning for every selection).
+    async fn count(self, conn: &mut C) -> QueryResult<i64> {
+        Ok(self.rows(Slice::All, conn).await?.len() as i64)
     }
 
     async fn exists(self, conn: &mut C) -> QueryResult<bool> {
-        let one = self.query.select(dsl::sql::<Integer>("1")).limit(1);
-        Ok(!one.load(conn).await?.is_empty())
+        Ok(!self.rows(Slice::Limit(1), conn).await?.is_empty())
     }
 }
 
