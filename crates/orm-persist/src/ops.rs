@@ -21,7 +21,6 @@
 //! and PostgreSQL; row by row with `LAST_INSERT_ID()` and a select by key on
 //! MySQL/MariaDB, which have no RETURNING in diesel).
 
-pub mod lock;
 pub mod pk_in;
 #[cfg(feature = "mysql")]
 pub mod row_by_row;

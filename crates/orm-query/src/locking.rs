@@ -67,6 +67,13 @@ impl RowLocks for diesel::mysql::Mysql {
     const ROW_LOCKS: bool = true;
 }
 
+impl<Q> ForUpdate<Q> {
+    /// `query` with the lock clause for `wait` (nothing on SQLite).
+    pub fn new(query: Q, wait: LockWait) -> Self {
+        ForUpdate { query, wait }
+    }
+}
+
 impl<Q: Query> Query for ForUpdate<Q> {
     type SqlType = Q::SqlType;
 }

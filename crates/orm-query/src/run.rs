@@ -113,28 +113,21 @@ where
     M: diesel::Selectable<C::Backend> + Send + 'static,
     <M as diesel::Selectable<C::Backend>>::SelectExpression: QueryId,
     W: Send + SelectDsl<dsl::CountStar> + SelectDsl<SqlLiteral<Integer>>,
-    O: ApplyOrder<W> + Send,
-    O::Output: Send + SelectDsl<dsl::AsSelect<M, C::Backend>> + LimitDsl,
-    dsl::Select<O::Output, dsl::AsSelect<M, C::Backend>>: Load<C, M>,
-    dsl::Limit<O::Output>: OffsetDsl + SelectDsl<dsl::AsSelect<M, C::Backend>>,
-    dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, C::Backend>>: Load<C, M>,
-    dsl::Offset<dsl::Limit<O::Output>>: SelectDsl<dsl::AsSelect<M, C::Backend>>,
-    dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, C::Backend>>: Load<C, M>,
+    O: Send,
+    Projection<W, O, dsl::AsSelect<M, C::Backend>>: Ops<M, C>,
     dsl::Select<W, dsl::CountStar>: Load<C, i64>,
     dsl::Select<W, SqlLiteral<Integer>>: LimitDsl,
     dsl::Limit<dsl::Select<W, SqlLiteral<Integer>>>: Load<C, i32>,
 {
-    async fn rows(self, slice: Slice, conn: &mut C) -> QueryResult<Vec<M>> {
+    /// The projection of the whole model (`M::as_select()`).
+    fn rows(self, slice: Slice, conn: &mut C) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
         let (query, order) = self;
-        let ordered = order.apply(query);
-        match slice {
-            Slice::All => ordered.select(M::as_select()).load(conn).await,
-            Slice::Limit(limit) => ordered.limit(limit).select(M::as_select()).load(conn).await,
-            Slice::Page { limit, offset } => {
-                let page = ordered.limit(limit).offset(offset);
-                page.select(M::as_select()).load(conn).await
-            }
-        }
+        let whole = Projection {
+            query,
+            order,
+            selection: M::as_select(),
+        };
+        whole.rows(slice, conn)
     }
 
     fn count(self, conn: &mut C) -> impl Future<Output = QueryResult<i64>> + Send {

@@ -17,10 +17,8 @@ use diesel::{
 };
 use orm_exec::statement::{Execute, Load};
 use orm_exec::statement_conn::StatementConn;
-use orm_exec::transaction::level::TxConn;
-use orm_exec::Backend;
+use orm_query::locking::{ForUpdate, LockWait};
 
-use super::lock::ForUpdate;
 use super::{AssignOps, FilterOps, NewRow, RowOps};
 use crate::derive::Persist;
 
@@ -39,13 +37,18 @@ where
     FindDsl::find(M::Table::default(), pk)
 }
 
-/// Implements [`FilterOps`], [`AssignOps`] and [`RowOps`] on connection `$conn`: the same
+/// Implements [`FilterOps`], [`AssignOps`] and [`RowOps`] on connection `$conn` of
+/// backend `$db`, whose rows come back as `$strategy` does it ([`RowsBack`]): the same
 /// statements on every connection, stamped per connection type (a disabled backend's
 /// connection is `Disabled`, for which `super` implements them as unreachable).
 macro_rules! statements {
-    ($(#[$cfg:meta])* $conn:ty, $db:ty) => {
+    ($(#[$cfg:meta])* $conn:ty, $db:ty, $strategy:ty) => {
         $(#[$cfg])*
         const _: () = {
+        impl RowsBack for $conn {
+            type Strategy = $strategy;
+        }
+
         impl<M, W> FilterOps<M, $conn> for W
         where
             M: Selectable<$db> + Send + 'static,
@@ -56,18 +59,17 @@ macro_rules! statements {
             ForUpdate<LoadTwo<M, W, $db>>: Load<$conn, M>,
             dsl::delete<W>: Execute<$conn>,
         {
-            /// SQLite has no row locks (a write transaction locks the database): `lock` applies
-            /// on PostgreSQL and MySQL.
+            /// SQLite has no row locks (a write transaction locks the database): there the
+            /// lock clause renders nothing.
             fn load_two(
                 self,
                 conn: &mut $conn,
                 lock: bool,
             ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
                 let query = self.select(M::as_select()).limit(2);
-                let lock = lock && <$conn as TxConn>::BACKEND != Backend::Sqlite;
                 async move {
                     if lock {
-                        ForUpdate(query).load(conn).await
+                        ForUpdate::new(query, LockWait::Wait).load(conn).await
                     } else {
                         query.load(conn).await
                     }
@@ -132,32 +134,38 @@ macro_rules! statements {
 statements!(
     #[cfg(feature = "sqlite")]
     orm_exec::connection::BlockingSqlite,
-    diesel::sqlite::Sqlite
+    diesel::sqlite::Sqlite,
+    Returning
 );
 statements!(
     #[cfg(feature = "sqlite")]
     orm_exec::database::AsyncSqlite,
-    diesel::sqlite::Sqlite
+    diesel::sqlite::Sqlite,
+    Returning
 );
 statements!(
     #[cfg(feature = "postgres")]
     orm_exec::connection::BlockingPg,
-    diesel::pg::Pg
+    diesel::pg::Pg,
+    Returning
 );
 statements!(
     #[cfg(feature = "postgres")]
     orm_exec::database::AsyncPg,
-    diesel::pg::Pg
+    diesel::pg::Pg,
+    Returning
 );
 statements!(
     #[cfg(feature = "mysql")]
     orm_exec::connection::BlockingMysql,
-    diesel::mysql::Mysql
+    diesel::mysql::Mysql,
+    RowByRow
 );
 statements!(
     #[cfg(feature = "mysql")]
     orm_exec::database::AsyncMysql,
-    diesel::mysql::Mysql
+    diesel::mysql::Mysql,
+    RowByRow
 );
 
 /// How a connection's backend gives rows back from an insert or an update: the
@@ -178,31 +186,6 @@ pub enum Returning {}
 /// update is followed by a select.
 #[derive(Debug)]
 pub enum RowByRow {}
-
-#[cfg(feature = "sqlite")]
-impl RowsBack for orm_exec::connection::BlockingSqlite {
-    type Strategy = Returning;
-}
-#[cfg(feature = "sqlite")]
-impl RowsBack for orm_exec::database::AsyncSqlite {
-    type Strategy = Returning;
-}
-#[cfg(feature = "postgres")]
-impl RowsBack for orm_exec::connection::BlockingPg {
-    type Strategy = Returning;
-}
-#[cfg(feature = "postgres")]
-impl RowsBack for orm_exec::database::AsyncPg {
-    type Strategy = Returning;
-}
-#[cfg(feature = "mysql")]
-impl RowsBack for orm_exec::connection::BlockingMysql {
-    type Strategy = RowByRow;
-}
-#[cfg(feature = "mysql")]
-impl RowsBack for orm_exec::database::AsyncMysql {
-    type Strategy = RowByRow;
-}
 
 /// The insert and update statements of `M` on `C` that give rows back, as strategy
 /// `Self` does it.
