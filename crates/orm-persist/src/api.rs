@@ -9,12 +9,14 @@
 
 use diesel::dsl;
 use diesel::query_dsl::methods::FilterDsl;
+use diesel::Column;
 use orm_query::QuerySet;
-use orm_schema::{ForeignKey, Model};
+use orm_schema::{ForeignKey, Model, NameError};
 
 use crate::derive::Persist;
 use crate::executor::{AssignExecutor, RowExecutor, WhereExecutor};
 use crate::input::{prepare_changes, sliced};
+use crate::upsert::OnConflict;
 
 /// Writes through a QuerySet: create, bulk_create, get_or_create, update_or_create, update,
 /// update_with and delete. In `orm::prelude`.
@@ -40,6 +42,20 @@ pub trait QuerySetPersist<M: Model + Send, W> {
         executor: E,
         forms: Vec<M::Insert>,
     ) -> E::Output<Vec<M>>;
+
+    /// Starts an upsert: `create` / `bulk_create` that settle a conflict on `target` (the
+    /// primary key or a unique column of the model's table, typed) with
+    /// [`OnConflict::do_nothing`] or [`OnConflict::do_update`]. See [`crate::upsert`].
+    /// The QuerySet's filters do not apply.
+    ///
+    /// `Counter::objects().on_conflict(counters::name).do_update((counters::value,))
+    /// .bulk_create(&mut conn, forms)`
+    fn on_conflict<C: Column<Table = M::Table>>(&self, target: C) -> OnConflict<M>;
+
+    /// [`QuerySetPersist::on_conflict`] with the target named at run time (a field name, a
+    /// column name or `"pk"`): [`NameError::UnknownField`] or [`NameError::NotUnique`]
+    /// naming it when the model has no such field or it is neither the key nor unique.
+    fn on_conflict_by(&self, target: &str) -> Result<OnConflict<M>, NameError>;
 
     /// The one row matching the QuerySet and `lookup`, or a new row created from `form`;
     /// `true` when created. `form` must hold the values `lookup` looks for; it is validated
@@ -114,6 +130,15 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
         forms: Vec<M::Insert>,
     ) -> E::Output<Vec<M>> {
         executor.bulk_create(forms)
+    }
+
+    fn on_conflict<C: Column<Table = M::Table>>(&self, target: C) -> OnConflict<M> {
+        let _ = target;
+        OnConflict::column(C::NAME)
+    }
+
+    fn on_conflict_by(&self, target: &str) -> Result<OnConflict<M>, NameError> {
+        OnConflict::by_name(target)
     }
 
     fn get_or_create<'a, E, P>(

@@ -22,6 +22,12 @@ pub trait PersistExecutor<'a>: Sized {
     /// An operation that finished before reaching the database (refused input, nothing to
     /// do).
     fn ready<T: Send + 'a>(value: Result<T>) -> Self::Output<T>;
+
+    /// `output` with `f` applied to its value once it is there.
+    fn map<T: Send + 'a, U: Send + 'a>(
+        output: Self::Output<T>,
+        f: impl FnOnce(T) -> U + Send + 'a,
+    ) -> Self::Output<U>;
 }
 
 /// The operations on rows of model `M` by primary key, and inserts.
@@ -36,6 +42,13 @@ pub trait RowExecutor<'a, M: Model + Send>: PersistExecutor<'a> {
     fn create(self, form: M::Insert) -> Self::Output<M>;
     /// Validates every form and inserts them in one transaction.
     fn bulk_create(self, forms: Vec<M::Insert>) -> Self::Output<Vec<M>>;
+    /// Validates every form and inserts them in one transaction, settling conflicts as
+    /// `conflict` says (see [`crate::upsert`]).
+    fn upsert(
+        self,
+        forms: Vec<M::Insert>,
+        conflict: crate::upsert::Conflict,
+    ) -> Self::Output<Vec<M>>;
     /// Validates and applies `changes` to `model`'s row, then sets `model` to it.
     fn update(self, model: &'a mut M, changes: M::Changes) -> Self::Output<()>;
     /// Deletes `model`'s row.

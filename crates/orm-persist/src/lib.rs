@@ -79,5 +79,7 @@ mod input;
 pub mod nonblocking;
 pub mod ops;
 pub mod run;
+pub mod upsert;
 
 pub use api::{ForeignKeyLoad, ModelPersist, QuerySetPersist};
+pub use upsert::{OnConflict, Upsert};

@@ -33,6 +33,7 @@ use orm_exec::connection::{BlockingMysql, BlockingPg, BlockingSqlite};
 use orm_exec::dispatch::Disabled;
 
 use crate::derive::Persist;
+use crate::upsert::Conflict;
 
 use orm_exec::database::{AsyncMysql, AsyncPg, AsyncSqlite};
 
@@ -50,6 +51,13 @@ pub trait RowOps<C>: Persist {
     fn insert(
         conn: &mut C,
         rows: Vec<NewRow<Self>>,
+    ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send;
+    /// Inserts `rows`, settling conflicts as `conflict` says; the rows written (see
+    /// [`crate::upsert`]), in the same order.
+    fn upsert(
+        conn: &mut C,
+        rows: Vec<NewRow<Self>>,
+        conflict: Conflict,
     ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send;
     /// The row with primary key `pk` (`FOR UPDATE` when `lock` and the backend has it).
     fn find(
@@ -159,6 +167,13 @@ impl<M: Persist> RowOps<Disabled> for M {
     fn insert(
         conn: &mut Disabled,
         _: Vec<NewRow<Self>>,
+    ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send {
+        std::future::ready(match *conn {})
+    }
+    fn upsert(
+        conn: &mut Disabled,
+        _: Vec<NewRow<Self>>,
+        _: Conflict,
     ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send {
         std::future::ready(match *conn {})
     }

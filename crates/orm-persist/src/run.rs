@@ -11,7 +11,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use orm_exec::statement_conn::{run_now, StatementConn};
 use orm_exec::transaction::level;
-use orm_exec::Result;
+use orm_exec::{Error, Result};
 
 use crate::derive::now;
 use crate::input::{
@@ -19,6 +19,7 @@ use crate::input::{
     MAX_ATTEMPTS,
 };
 use crate::ops::{AssignOps, FilterOps, RowOps};
+use crate::upsert::Conflict;
 
 /// `$statement` (a statement future on `$conn`) awaited, as orm's `Result`: its error
 /// classified on that connection before anything else runs on it (on MySQL/MariaDB the
@@ -93,6 +94,55 @@ pub async fn bulk_create<M: RowOps<C>, C: StatementConn>(
     level::begin(conn).await?;
     let outcome = insert_chunks::<M, C>(conn, forms).await;
     level::finish(conn, outcome).await
+}
+
+/// `upsert` (`create` / `bulk_create` after `on_conflict`): validate every form, then
+/// insert them settling conflicts as `conflict` says, in one transaction when there are
+/// several rows. See [`crate::upsert`].
+pub async fn upsert<M: RowOps<C>, C: StatementConn>(
+    conn: &mut C,
+    forms: Vec<M::Insert>,
+    conflict: Conflict,
+) -> Result<Vec<M>> {
+    if conflict.update.as_ref().is_some_and(Vec::is_empty) {
+        return Err(Error::Usage {
+            message: format!(
+                "do_update on {} names no field to update: name at least one, or use \
+                 do_nothing",
+                M::meta().name
+            ),
+        });
+    }
+    let forms = prepare_all::<M>(forms)?;
+    let now = now();
+    let rows: Vec<_> = forms
+        .into_iter()
+        .map(|form| M::insert_row(form, now))
+        .collect();
+    if C::BACKEND == orm_exec::Backend::Mysql
+        && conflict.updates()
+        && !conflict.targets_pk()
+        && rows.iter().any(|(pk, _)| pk.is_some())
+    {
+        return Err(Error::Usage {
+            message: format!(
+                "do_update on MySQL/MariaDB reads an updated row's key with LAST_INSERT_ID, \
+                 which needs an auto-increment key; {} supplies its key, so target the \
+                 primary key (on_conflict_by(\"pk\")) instead of `{}`",
+                M::meta().name,
+                conflict.target
+            ),
+        });
+    }
+    match rows.len() {
+        0 => Ok(Vec::new()),
+        1 => ok!(conn, M::upsert(conn, rows, conflict)),
+        _ => {
+            level::begin(conn).await?;
+            let outcome = ok!(conn, M::upsert(conn, rows, conflict));
+            level::finish(conn, outcome).await
+        }
+    }
 }
 
 /// Inserts validated forms in statements under the bind-parameter limit.

@@ -46,6 +46,27 @@ pub enum NameError {
         /// The field.
         field: &'static str,
     },
+    /// A field named as an upsert's conflict target that is neither the primary key nor
+    /// unique, so no constraint can report the conflict.
+    #[error(
+        "field `{field}` of `{model}` is neither the primary key nor unique: a conflict \
+         target must be one of those"
+    )]
+    NotUnique {
+        /// The model's name.
+        model: &'static str,
+        /// The field.
+        field: &'static str,
+    },
+    /// The primary key named among the fields an upsert overwrites: a stored row's key
+    /// never changes.
+    #[error("field `{field}` of `{model}` is the primary key, which an upsert never overwrites")]
+    PrimaryKey {
+        /// The model's name.
+        model: &'static str,
+        /// The field.
+        field: &'static str,
+    },
     /// A path that follows more foreign keys than a by-name lookup or ordering allows
     /// (`album__artist__label__...`).
     #[error("`{path}` follows more than {max} relations")]

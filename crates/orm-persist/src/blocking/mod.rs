@@ -10,6 +10,7 @@ use crate::executor::{AssignExecutor, PersistExecutor, RowExecutor, WhereExecuto
 use crate::input::gone;
 use crate::ops::{Assignable, Filtered, Storable};
 use crate::run;
+use crate::upsert::Conflict;
 
 /// Runs `$op`, one of [`crate::run`]'s operations on `$c` (the backend connection `$conn`
 /// holds), to its end, now.
@@ -25,6 +26,13 @@ impl<'a> PersistExecutor<'a> for &mut Connection {
     fn ready<T: Send + 'a>(value: Result<T>) -> Result<T> {
         value
     }
+
+    fn map<T: Send + 'a, U: Send + 'a>(
+        output: Result<T>,
+        f: impl FnOnce(T) -> U + Send + 'a,
+    ) -> Result<U> {
+        output.map(f)
+    }
 }
 
 impl<'a, M: Storable> RowExecutor<'a, M> for &mut Connection {
@@ -34,6 +42,10 @@ impl<'a, M: Storable> RowExecutor<'a, M> for &mut Connection {
 
     fn bulk_create(self, forms: Vec<M::Insert>) -> Result<Vec<M>> {
         on_backend!(self, |c| run::bulk_create::<M, _>(c, forms))
+    }
+
+    fn upsert(self, forms: Vec<M::Insert>, conflict: Conflict) -> Result<Vec<M>> {
+        on_backend!(self, |c| run::upsert::<M, _>(c, forms, conflict))
     }
 
     fn update(self, model: &'a mut M, changes: M::Changes) -> Result<()> {

@@ -28,6 +28,13 @@ macro_rules! async_executor {
             fn ready<T: Send + 'a>(value: Result<T>) -> PersistFuture<'a, T> {
                 Box::pin(std::future::ready(value))
             }
+
+            fn map<T: Send + 'a, U: Send + 'a>(
+                output: PersistFuture<'a, T>,
+                f: impl FnOnce(T) -> U + Send + 'a,
+            ) -> PersistFuture<'a, U> {
+                Box::pin(async move { output.await.map(f) })
+            }
         }
 
         impl<'a, $lt: 'a, M: AsyncStorable> RowExecutor<'a, M> for $ty {
@@ -39,6 +46,15 @@ macro_rules! async_executor {
             fn bulk_create(self, forms: Vec<M::Insert>) -> PersistFuture<'a, Vec<M>> {
                 let $this = self;
                 Box::pin(async move { run::bulk_create::<M>($conn, forms).await })
+            }
+
+            fn upsert(
+                self,
+                forms: Vec<M::Insert>,
+                conflict: crate::upsert::Conflict,
+            ) -> PersistFuture<'a, Vec<M>> {
+                let $this = self;
+                Box::pin(async move { run::upsert::<M>($conn, forms, conflict).await })
             }
 
             fn update(self, model: &'a mut M, changes: M::Changes) -> PersistFuture<'a, ()> {

@@ -21,6 +21,15 @@ pub async fn bulk_create<M: AsyncStorable>(
     async_dispatch!(conn, c => run::bulk_create::<M, _>(c, forms).await)
 }
 
+/// See [`run::upsert`].
+pub async fn upsert<M: AsyncStorable>(
+    conn: &mut PooledConnection,
+    forms: Vec<M::Insert>,
+    conflict: crate::upsert::Conflict,
+) -> Result<Vec<M>> {
+    async_dispatch!(conn, c => run::upsert::<M, _>(c, forms, conflict).await)
+}
+
 /// See [`run::find`].
 pub async fn find<M: AsyncStorable>(conn: &mut PooledConnection, pk: M::PrimaryKey) -> Result<M> {
     async_dispatch!(conn, c => run::find::<M, _>(c, pk).await)

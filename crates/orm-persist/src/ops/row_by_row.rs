@@ -13,6 +13,7 @@ use orm_exec::statement_conn::StatementConn;
 use super::statements::{by_pk, ByPk, RowByRow, RowsBackFor};
 use super::{AssignOps, FilterOps, NewRow};
 use crate::derive::Persist;
+use crate::upsert::{Conflict, UpsertStatement};
 
 /// The primary-key column of `M`'s table.
 type PkColumn<M> = <<M as orm_schema::Model>::Table as diesel::Table>::PrimaryKey;
@@ -43,6 +44,7 @@ where
     M::Table: FindDsl<M::PrimaryKey>,
     M::Row: Insertable<M::Table>,
     dsl::Values<dsl::insert_into<M::Table>, M::Row>: Execute<C>,
+    UpsertStatement<dsl::Values<dsl::insert_into<M::Table>, M::Row>, ()>: Execute<C>,
     LastInsertId: Load<C, u64>,
     M::Table: FilterDsl<PkInList<M>>,
     ByPks<M>: SelectDsl<dsl::AsSelect<M, C::Backend>>,
@@ -59,30 +61,38 @@ where
                 .await?;
             let pk = match pk {
                 Some(pk) => pk,
-                None => {
-                    let last: LastInsertId =
-                        diesel::select(dsl::sql::<
-                            diesel::sql_types::Unsigned<diesel::sql_types::BigInt>,
-                        >("LAST_INSERT_ID()"));
-                    let id: u64 = last.get_result(conn).await?;
-                    insert_id_key::<M>(id)?
-                }
+                None => last_insert_id::<M, C>(conn).await?,
             };
             keys.push(pk);
         }
-        let mut found = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(RESELECT_CHUNK) {
-            let column = <M::Table as diesel::Table>::primary_key(&M::Table::default());
-            let filtered = FilterDsl::filter(
-                M::Table::default(),
-                PkInList::<M>::new(column, chunk.to_vec()),
-            );
-            let rows: Vec<M> = SelectDsl::select(filtered, M::as_select())
-                .load(conn)
-                .await?;
-            found.extend(in_key_order(chunk, rows)?);
+        reselect::<M, C>(conn, &keys).await
+    }
+
+    /// Each row on its own, `INSERT ... ON DUPLICATE KEY UPDATE`; the rows affected tell
+    /// what happened (1 inserted, 2 updated, 0 left as it was: orm does not ask for
+    /// MySQL's `CLIENT_FOUND_ROWS`). The key of an updated row is the one `LAST_INSERT_ID`
+    /// names (the clause sets it) or the row's own when the conflict target is the key.
+    async fn upsert(conn: &mut C, rows: Vec<NewRow<M>>, conflict: Conflict) -> QueryResult<Vec<M>> {
+        let mut keys = Vec::with_capacity(rows.len());
+        for (pk, row) in rows {
+            let statement = UpsertStatement {
+                insert: diesel::insert_into(M::Table::default()).values(row),
+                conflict: conflict.clone(),
+                auto_key: pk.is_none(),
+                returning: (),
+            };
+            let affected = statement.execute(conn).await?;
+            if affected == 0 && !conflict.updates() {
+                // DO NOTHING: the row existed.
+                continue;
+            }
+            let key = match pk {
+                Some(pk) => pk,
+                None => last_insert_id::<M, C>(conn).await?,
+            };
+            keys.push(key);
         }
-        Ok(found)
+        reselect::<M, C>(conn, &keys).await
     }
 
     async fn update_returning(
@@ -95,6 +105,44 @@ where
         let rows = by_pk::<M>(pk).load_two(conn, false).await?;
         Ok(rows.into_iter().next())
     }
+}
+
+/// `SELECT LAST_INSERT_ID()` on `conn`, as `M`'s primary key.
+async fn last_insert_id<M: Persist, C>(conn: &mut C) -> QueryResult<M::PrimaryKey>
+where
+    LastInsertId: Load<C, u64>,
+{
+    let last: LastInsertId = diesel::select(dsl::sql::<
+        diesel::sql_types::Unsigned<diesel::sql_types::BigInt>,
+    >("LAST_INSERT_ID()"));
+    let id: u64 = last.get_result(conn).await?;
+    insert_id_key::<M>(id)
+}
+
+/// The rows of `M` with `keys`, in the order of `keys`, selected in chunks.
+async fn reselect<M, C>(conn: &mut C, keys: &[M::PrimaryKey]) -> QueryResult<Vec<M>>
+where
+    C: StatementConn,
+    M: Persist,
+    M::Table: FilterDsl<PkInList<M>>,
+    ByPks<M>: SelectDsl<dsl::AsSelect<M, C::Backend>>,
+    dsl::Select<ByPks<M>, dsl::AsSelect<M, C::Backend>>: Load<C, M>,
+    M: Selectable<C::Backend>,
+    <M as Selectable<C::Backend>>::SelectExpression: QueryId,
+{
+    let mut found = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(RESELECT_CHUNK) {
+        let column = <M::Table as diesel::Table>::primary_key(&M::Table::default());
+        let filtered = FilterDsl::filter(
+            M::Table::default(),
+            PkInList::<M>::new(column, chunk.to_vec()),
+        );
+        let rows: Vec<M> = SelectDsl::select(filtered, M::as_select())
+            .load(conn)
+            .await?;
+        found.extend(in_key_order(chunk, rows)?);
+    }
+    Ok(found)
 }
 
 /// The key `LAST_INSERT_ID()` returned, as `M`'s primary key.

@@ -21,6 +21,7 @@ use orm_query::locking::{ForUpdate, LockWait};
 
 use super::{AssignOps, FilterOps, NewRow, RowOps};
 use crate::derive::Persist;
+use crate::upsert::{Conflict, UpsertStatement};
 
 /// The query that loads at most two rows of `M` from `W` on backend `DB`.
 type LoadTwo<M, W, DB> = dsl::Limit<dsl::Select<W, dsl::AsSelect<M, DB>>>;
@@ -104,6 +105,14 @@ macro_rules! statements {
                 rows: Vec<NewRow<M>>,
             ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
                 <<$conn as RowsBack>::Strategy as RowsBackFor<M, $conn>>::insert(conn, rows)
+            }
+
+            fn upsert(
+                conn: &mut $conn,
+                rows: Vec<NewRow<M>>,
+                conflict: Conflict,
+            ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+                <<$conn as RowsBack>::Strategy as RowsBackFor<M, $conn>>::upsert(conn, rows, conflict)
             }
 
             async fn find(conn: &mut $conn, pk: M::PrimaryKey, lock: bool) -> QueryResult<Option<M>> {
@@ -195,6 +204,12 @@ pub trait RowsBackFor<M: Persist, C> {
         conn: &mut C,
         rows: Vec<NewRow<M>>,
     ) -> impl Future<Output = QueryResult<Vec<M>>> + Send;
+    /// See [`RowOps::upsert`].
+    fn upsert(
+        conn: &mut C,
+        rows: Vec<NewRow<M>>,
+        conflict: Conflict,
+    ) -> impl Future<Output = QueryResult<Vec<M>>> + Send;
     /// See [`RowOps::update_returning`].
     fn update_returning(
         conn: &mut C,
@@ -218,6 +233,8 @@ where
         Query + Load<C, M>,
     dsl::Returning<dsl::Update<ByPk<M>, M::Changes>, dsl::AsSelect<M, C::Backend>>:
         Query + Load<C, M>,
+    UpsertStatement<dsl::Values<dsl::insert_into<M::Table>, M::Row>, dsl::AsSelect<M, C::Backend>>:
+        Load<C, M>,
     ByPk<M>: IntoUpdateTarget + HasTable<Table = M::Table>,
     M::Changes: AsChangeset<Target = M::Table>,
     dsl::Update<ByPk<M>, M::Changes>: AsQuery,
@@ -239,6 +256,24 @@ where
             .returning(M::as_select())
             .load(conn)
             .await
+    }
+
+    /// One statement per row, each `INSERT ... ON CONFLICT ... RETURNING`: diesel renders a
+    /// multi-row insert on SQLite only inside its own statement type, which has no place
+    /// for a conflict clause decided at run time.
+    async fn upsert(conn: &mut C, rows: Vec<NewRow<M>>, conflict: Conflict) -> QueryResult<Vec<M>> {
+        let mut stored = Vec::with_capacity(rows.len());
+        for (_, row) in rows {
+            let statement = UpsertStatement {
+                insert: diesel::insert_into(M::Table::default()).values(row),
+                conflict: conflict.clone(),
+                auto_key: false,
+                returning: M::as_select(),
+            };
+            // No row back: DO NOTHING left an existing row alone.
+            stored.extend(statement.load(conn).await?);
+        }
+        Ok(stored)
     }
 
     async fn update_returning(
