@@ -259,6 +259,11 @@ impl ModelDef {
         let insert = format_ident!("New{}", ident);
         let changes = format_ident!("{}Changes", ident);
         let metas = self.fields.iter().map(|f| f.meta_tokens());
+        let texts = self.fields.iter().map(|f| {
+            let field = &f.ident;
+            let name = field.to_string();
+            quote!(#name => ::orm::FieldText::field_text(&self.#field),)
+        });
         let guards = self.guards(true, false);
         quote! {
             impl ::orm::Model for #ident where #(#guards,)* {
@@ -283,6 +288,13 @@ impl ModelDef {
 
                 fn pk(&self) -> &Self::PrimaryKey {
                     &self.#pk_ident
+                }
+
+                fn field_text(&self, field: &str) -> ::core::option::Option<::std::string::String> {
+                    match field {
+                        #(#texts)*
+                        _ => ::core::option::Option::None,
+                    }
                 }
             }
 

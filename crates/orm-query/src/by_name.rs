@@ -217,6 +217,25 @@ impl<M> fmt::Debug for OrderByName<M> {
     }
 }
 
+impl<M> OrderByName<M> {
+    /// The same keys with every direction turned round.
+    pub(crate) fn reversed(&self) -> Self {
+        let keys: Vec<OrderKey> = self
+            .keys
+            .iter()
+            .map(|k| OrderKey {
+                descending: !k.descending,
+                ..k.clone()
+            })
+            .collect();
+        OrderByName {
+            table: self.table,
+            keys: keys.into(),
+            _model: PhantomData,
+        }
+    }
+}
+
 impl<M: Model> OrderByName<M> {
     /// Parses `names` (`"name"` ascending, `"-id"` descending, `"pk"` the primary key,
     /// `"album__name"` a field of the row a foreign key references).

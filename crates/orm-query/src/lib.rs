@@ -34,6 +34,7 @@
 
 pub mod by_name;
 pub mod executor;
+pub mod keyset;
 pub mod locking;
 pub mod lookups;
 pub mod pinned;
@@ -47,6 +48,7 @@ pub mod stream;
 
 pub use by_name::{ByName, NameError, OrderByName};
 pub use executor::{Executor, RunQuerySet};
+pub use keyset::{Keyset, Page};
 pub use lookups::{Lookups, TextLookups};
 pub use projection::Values;
 pub use queryset::{NoOrder, Objects, ObjectsExt, OrderBy, QuerySet};

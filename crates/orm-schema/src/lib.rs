@@ -15,6 +15,7 @@
 pub mod backend;
 pub mod db_enum;
 pub mod ddl;
+pub mod field_text;
 pub mod foreign_key;
 pub mod meta;
 pub mod model;
@@ -25,6 +26,7 @@ pub mod values;
 
 pub use backend::Backend;
 pub use db_enum::DbEnum;
+pub use field_text::FieldText;
 pub use foreign_key::ForeignKey;
 pub use meta::{
     DefaultValue, FieldKind, FieldMeta, ForeignKeyMeta, Literal, ModelMeta, OnDelete, Validators,

@@ -29,6 +29,15 @@ pub trait Model: Sized + 'static {
 
     /// This instance's primary-key value.
     fn pk(&self) -> &Self::PrimaryKey;
+
+    /// The value of the field with Rust name `field` as text a by-name lookup converts
+    /// back to the same value ([`FieldText`](crate::FieldText)); `None` when it is NULL,
+    /// JSON, or not a field. `#[derive(Model)]` implements it; keyset pages read their
+    /// cursors with it.
+    fn field_text(&self, field: &str) -> Option<String> {
+        let _ = field;
+        None
+    }
 }
 
 /// The values a create supplies: checked by [`InsertForm::validate`] before anything is

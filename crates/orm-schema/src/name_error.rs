@@ -67,6 +67,22 @@ pub enum NameError {
         /// The field.
         field: &'static str,
     },
+    /// An ordering a keyset page cannot use: a field of another model, a nullable field,
+    /// or a last key that is not unique (so rows could be skipped or repeated).
+    #[error("`{field}` cannot order keyset pages: {reason}")]
+    Keyset {
+        /// The ordering key given.
+        field: String,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// A keyset cursor that is not one this ordering of this model gave out (corrupted,
+    /// edited, or from another query).
+    #[error("invalid cursor: {reason}")]
+    InvalidCursor {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A path that follows more foreign keys than a by-name lookup or ordering allows
     /// (`album__artist__label__...`).
     #[error("`{path}` follows more than {max} relations")]

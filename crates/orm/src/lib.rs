@@ -130,13 +130,13 @@ pub use orm_query::{
 pub use orm_query::{
     executor, pinned, stream, Executor, RowIter, RowStream, RunQuerySet, StreamSource,
 };
-pub use orm_query::{locking, projection, Values};
+pub use orm_query::{keyset, locking, projection, Keyset, Page, Values};
 pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};
 pub use orm_query::{related_names, RelatedByName, SelectRelatedNames};
 pub use orm_schema::{
     ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,
-    FieldKind, FieldMeta, ForeignKey, ForeignKeyMeta, InsertForm, IpAddress, Json, Literal, Model,
-    ModelMeta, OnDelete, Uuid, ValidationError, Validators,
+    FieldKind, FieldMeta, FieldText, ForeignKey, ForeignKeyMeta, InsertForm, IpAddress, Json,
+    Literal, Model, ModelMeta, OnDelete, Uuid, ValidationError, Validators,
 };
 
 /// The names most code needs: `use orm::prelude::*;`.

@@ -1,0 +1,86 @@
+//! [`FieldText`]: a field's value as the text a by-name lookup parses back into the same
+//! value (what a keyset cursor carries from a loaded row to the next query).
+
+use crate::db_enum::DbEnum;
+use crate::foreign_key::ForeignKey;
+use crate::model::Model;
+use crate::values::{Decimal, IpAddress, Json, Uuid};
+
+/// A field value written as text that converts back to the same value for its field kind
+/// (numbers, booleans, dates and times in ISO form, enums by variant name, a foreign key
+/// as its key). `None` for NULL and for JSON, which has no lookup value.
+pub trait FieldText {
+    /// The value as text, or `None`.
+    fn field_text(&self) -> Option<String>;
+}
+
+macro_rules! displayed {
+    ($($ty:ty),* $(,)?) => {$(
+        impl FieldText for $ty {
+            fn field_text(&self) -> Option<String> {
+                Some(self.to_string())
+            }
+        }
+    )*};
+}
+
+// `f64`'s `Display` is the shortest text that parses back to the same number;
+// `NaiveDateTime`'s and `NaiveTime`'s keep every fractional digit.
+displayed!(
+    i32,
+    i64,
+    f64,
+    bool,
+    String,
+    chrono::NaiveDate,
+    chrono::NaiveDateTime,
+    chrono::NaiveTime,
+    Uuid,
+    IpAddress,
+    Decimal,
+);
+
+impl FieldText for Json {
+    fn field_text(&self) -> Option<String> {
+        None
+    }
+}
+
+impl<T: DbEnum> FieldText for T {
+    fn field_text(&self) -> Option<String> {
+        Some(self.as_str().to_string())
+    }
+}
+
+impl<T: FieldText> FieldText for Option<T> {
+    fn field_text(&self) -> Option<String> {
+        self.as_ref().and_then(FieldText::field_text)
+    }
+}
+
+impl<M: Model<PrimaryKey = K>, K: FieldText + Clone> FieldText for ForeignKey<M, K> {
+    fn field_text(&self) -> Option<String> {
+        self.pk().field_text()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_print_as_their_lookups_parse_them() {
+        assert_eq!(0.1f64.field_text().as_deref(), Some("0.1"));
+        assert_eq!((-7i64).field_text().as_deref(), Some("-7"));
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 6)
+            .unwrap()
+            .and_hms_micro_opt(4, 5, 6, 789)
+            .unwrap();
+        assert_eq!(
+            at.field_text().as_deref(),
+            Some("2026-12-06 04:05:06.000789")
+        );
+        assert_eq!(None::<i32>.field_text(), None);
+        assert_eq!(Some(3i32).field_text().as_deref(), Some("3"));
+    }
+}
