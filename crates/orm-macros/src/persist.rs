@@ -14,7 +14,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
 use crate::attrs::{AttrLit, DefaultAttr};
-use crate::field::{Field, Kind};
+use crate::field::{Base, Field, Kind};
 
 /// The `Persist` impl of model `ident` (table module `table`, primary key `fields[pk]`),
 /// under the same where-clauses (`guards`) as its `Model` impl.
@@ -85,7 +85,33 @@ pub fn emit(
             }
         });
     let names: Vec<_> = non_pk.iter().map(|f| &f.ident).collect();
+    let picked = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.is_primary_key())
+        .map(|(i, f)| {
+            let name = &f.ident;
+            let value = match (&f.base, f.nullable) {
+                (Base::ForeignKey(..), true) => {
+                    quote!(self.#name.as_ref().map(|__fk| ::core::clone::Clone::clone(__fk.pk())))
+                }
+                (Base::ForeignKey(..), false) => {
+                    quote!(::core::clone::Clone::clone(self.#name.pk()))
+                }
+                _ => quote!(::core::clone::Clone::clone(&self.#name)),
+            };
+            quote! {
+                #name: if fields.contains(&#i) {
+                    ::core::option::Option::Some(#value)
+                } else {
+                    ::core::option::Option::None
+                },
+            }
+        });
+    let binds = binds(ident, fields, guards);
     quote! {
+        #binds
+
         // The row's bound is a where-clause too, so that a field of a wrong type (already
         // reported once by the struct's checks) makes this impl not apply rather than
         // adding an error about the row.
@@ -123,6 +149,52 @@ pub fn emit(
 
             fn changes_empty(changes: &#changes) -> bool {
                 true #(&& changes.#names.is_none())*
+            }
+
+            fn changes_of(&self, fields: &[usize]) -> #changes {
+                let _ = fields;
+                #changes { #(#picked)* }
+            }
+        }
+    }
+}
+
+/// `FieldBinds`: binding any field of a loaded row as a parameter, on any backend whose
+/// diesel types the fields' values convert to.
+fn binds(ident: &syn::Ident, fields: &[Field], guards: &[TokenStream]) -> TokenStream {
+    let name = ident.to_string();
+    let bounds = fields.iter().map(|f| {
+        let ty = &f.ty;
+        let st = f.full_sql_type();
+        quote! {
+            for<'__orm> #ty: ::diesel::serialize::ToSql<#st, __DB>,
+            __DB: ::diesel::sql_types::HasSqlType<#st>,
+        }
+    });
+    let arms = fields.iter().enumerate().map(|(i, f)| {
+        let field = &f.ident;
+        let ty = &f.ty;
+        let st = f.full_sql_type();
+        quote!(#i => out.push_bind_param::<#st, #ty>(&self.#field),)
+    });
+    quote! {
+        impl<__DB> ::orm::__private::persist::FieldBinds<__DB> for #ident
+        where
+            __DB: ::diesel::backend::Backend,
+            #(#guards,)*
+            #(#bounds)*
+        {
+            fn walk_field<'__b>(
+                &'__b self,
+                index: usize,
+                out: &mut ::diesel::query_builder::AstPass<'_, '__b, __DB>,
+            ) -> ::diesel::QueryResult<()> {
+                match index {
+                    #(#arms)*
+                    _ => ::core::result::Result::Err(::diesel::result::Error::QueryBuilderError(
+                        ::std::format!("{} has no field number {}", #name, index).into(),
+                    )),
+                }
             }
         }
     }

@@ -13,10 +13,11 @@ use diesel::Column;
 use orm_query::QuerySet;
 use orm_schema::{ForeignKey, Model, NameError};
 
+use crate::bulk_update::Assigned;
 use crate::derive::Persist;
 use crate::executor::{AssignExecutor, RowExecutor, WhereExecutor};
 use crate::input::{prepare_changes, sliced};
-use crate::upsert::OnConflict;
+use crate::upsert::{Columns, OnConflict};
 
 /// Writes through a QuerySet: create, bulk_create, get_or_create, update_or_create, update,
 /// update_with and delete. In `orm::prelude`.
@@ -42,6 +43,28 @@ pub trait QuerySetPersist<M: Model + Send, W> {
         executor: E,
         forms: Vec<M::Insert>,
     ) -> E::Output<Vec<M>>;
+
+    /// Sets the fields `columns` (typed: a tuple of the model's columns, `(col,)` for one)
+    /// of each of `rows` to that row's values, by primary key: `UPDATE ... SET col = CASE
+    /// pk WHEN ? THEN ? ... END WHERE pk IN (...)`, one statement per chunk under the bind
+    /// limit, all in one transaction. Each row's fields are validated first, as an update's
+    /// (one `Error::Validation` naming every failing field of every row, messages starting
+    /// `row <index>:`; nothing written). The number of rows updated (on MySQL: of rows
+    /// whose values changed). The QuerySet's filters do not apply; `auto_now` fields are
+    /// set only when listed. The primary key among the columns is `Error::Name`.
+    fn bulk_update<'a, E, C>(&self, executor: E, rows: &[M], columns: C) -> E::Output<usize>
+    where
+        M: Clone,
+        C: Columns<M::Table>,
+        E: RowExecutor<'a, M>;
+
+    /// [`QuerySetPersist::bulk_update`] with the fields named at run time (field or column
+    /// names): an unknown field or the primary key is `Error::Name` naming it, and nothing
+    /// is written.
+    fn bulk_update_by<'a, E>(&self, executor: E, rows: &[M], fields: &[&str]) -> E::Output<usize>
+    where
+        M: Clone,
+        E: RowExecutor<'a, M>;
 
     /// Starts an upsert: `create` / `bulk_create` that settle a conflict on `target` (the
     /// primary key or a unique column of the model's table, typed) with
@@ -130,6 +153,27 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
         forms: Vec<M::Insert>,
     ) -> E::Output<Vec<M>> {
         executor.bulk_create(forms)
+    }
+
+    fn bulk_update<'a, E, C>(&self, executor: E, rows: &[M], columns: C) -> E::Output<usize>
+    where
+        M: Clone,
+        C: Columns<M::Table>,
+        E: RowExecutor<'a, M>,
+    {
+        let _ = columns;
+        self.bulk_update_by(executor, rows, &C::names())
+    }
+
+    fn bulk_update_by<'a, E>(&self, executor: E, rows: &[M], fields: &[&str]) -> E::Output<usize>
+    where
+        M: Clone,
+        E: RowExecutor<'a, M>,
+    {
+        match Assigned::resolve::<M>(fields) {
+            Ok(assigned) => executor.bulk_update(rows.to_vec(), assigned),
+            Err(e) => E::ready(Err(e.into())),
+        }
     }
 
     fn on_conflict<C: Column<Table = M::Table>>(&self, target: C) -> OnConflict<M> {

@@ -37,6 +37,23 @@ pub trait Persist: Model<Insert: Clone + Send + 'static, Changes: Send + 'static
 
     /// Whether the change set changes nothing.
     fn changes_empty(changes: &Self::Changes) -> bool;
+
+    /// The change set that sets the fields at `fields` (indexes into the metadata's
+    /// fields; the primary key is never among them) to this row's values: what
+    /// `bulk_update` validates.
+    fn changes_of(&self, fields: &[usize]) -> Self::Changes;
+}
+
+/// Binding a loaded row's fields as parameters on backend `DB` (for `bulk_update`'s
+/// `CASE` expressions). Implemented by `#[derive(Model)]`.
+pub trait FieldBinds<DB: diesel::backend::Backend> {
+    /// Writes field number `index` (in the metadata's order) of `self` as a bound
+    /// parameter.
+    fn walk_field<'b>(
+        &'b self,
+        index: usize,
+        out: &mut diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()>;
 }
 
 /// The current UTC time, truncated to microseconds: what every backend stores exactly

@@ -49,6 +49,12 @@ pub trait RowExecutor<'a, M: Model + Send>: PersistExecutor<'a> {
         forms: Vec<M::Insert>,
         conflict: crate::upsert::Conflict,
     ) -> Self::Output<Vec<M>>;
+    /// Validates the `assigned` fields of every row and sets them, by primary key.
+    fn bulk_update(
+        self,
+        rows: Vec<M>,
+        assigned: crate::bulk_update::Assigned,
+    ) -> Self::Output<usize>;
     /// Validates and applies `changes` to `model`'s row, then sets `model` to it.
     fn update(self, model: &'a mut M, changes: M::Changes) -> Self::Output<()>;
     /// Deletes `model`'s row.

@@ -73,6 +73,7 @@
 
 pub mod api;
 pub mod blocking;
+pub mod bulk_update;
 pub mod derive;
 pub mod executor;
 mod input;

@@ -32,6 +32,7 @@ use diesel::QueryResult;
 use orm_exec::connection::{BlockingMysql, BlockingPg, BlockingSqlite};
 use orm_exec::dispatch::Disabled;
 
+use crate::bulk_update::Assigned;
 use crate::derive::Persist;
 use crate::upsert::Conflict;
 
@@ -59,6 +60,13 @@ pub trait RowOps<C>: Persist {
         rows: Vec<NewRow<Self>>,
         conflict: Conflict,
     ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send;
+    /// Sets the `assigned` fields of each of `rows` (by primary key) to its values, in one
+    /// statement; the number of rows updated.
+    fn bulk_update(
+        conn: &mut C,
+        rows: Vec<Self>,
+        assigned: Assigned,
+    ) -> impl Future<Output = QueryResult<usize>> + Send;
     /// The row with primary key `pk` (`FOR UPDATE` when `lock` and the backend has it).
     fn find(
         conn: &mut C,
@@ -175,6 +183,13 @@ impl<M: Persist> RowOps<Disabled> for M {
         _: Vec<NewRow<Self>>,
         _: Conflict,
     ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send {
+        std::future::ready(match *conn {})
+    }
+    fn bulk_update(
+        conn: &mut Disabled,
+        _: Vec<Self>,
+        _: Assigned,
+    ) -> impl Future<Output = QueryResult<usize>> + Send {
         std::future::ready(match *conn {})
     }
     fn find(

@@ -13,6 +13,7 @@ use orm_exec::statement_conn::{run_now, StatementConn};
 use orm_exec::transaction::level;
 use orm_exec::{Error, Result};
 
+use crate::bulk_update::Assigned;
 use crate::derive::now;
 use crate::input::{
     at_most_one, backoff, gone, prepare, prepare_all, prepare_changes, rows_per_statement,
@@ -20,6 +21,7 @@ use crate::input::{
 };
 use crate::ops::{AssignOps, FilterOps, RowOps};
 use crate::upsert::Conflict;
+use orm_schema::{ChangeSet, FieldError, ValidationError};
 
 /// `$statement` (a statement future on `$conn`) awaited, as orm's `Result`: its error
 /// classified on that connection before anything else runs on it (on MySQL/MariaDB the
@@ -143,6 +145,57 @@ pub async fn upsert<M: RowOps<C>, C: StatementConn>(
             level::finish(conn, outcome).await
         }
     }
+}
+
+/// `bulk_update`: validate the assigned fields of every row, then set them, in statements
+/// under the bind-parameter limit (in one transaction when there are several).
+pub async fn bulk_update<M: RowOps<C>, C: StatementConn>(
+    conn: &mut C,
+    rows: Vec<M>,
+    assigned: Assigned,
+) -> Result<usize> {
+    if assigned.is_empty() {
+        return Err(Error::Usage {
+            message: format!("bulk_update on {} names no field to update", M::meta().name),
+        });
+    }
+    let indexes = assigned.indexes();
+    let mut errors = Vec::new();
+    for (row, model) in rows.iter().enumerate() {
+        if let Err(invalid) = model.changes_of(&indexes).validate() {
+            errors.extend(invalid.errors.into_iter().map(|e| FieldError {
+                message: format!("row {row}: {}", e.message),
+                ..e
+            }));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ValidationError::new(errors).into());
+    }
+    let per_statement = rows_per_statement(C::MAX_BINDS, assigned.binds_per_row());
+    if rows.len() <= per_statement {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        return ok!(conn, M::bulk_update(conn, rows, assigned));
+    }
+    level::begin(conn).await?;
+    let mut outcome = Ok(0);
+    let mut rows = rows.into_iter();
+    loop {
+        let chunk: Vec<M> = rows.by_ref().take(per_statement).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        match ok!(conn, M::bulk_update(conn, chunk, assigned.clone())) {
+            Ok(n) => outcome = outcome.map(|total| total + n),
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+    }
+    level::finish(conn, outcome).await
 }
 
 /// Inserts validated forms in statements under the bind-parameter limit.

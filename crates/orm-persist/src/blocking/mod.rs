@@ -6,6 +6,7 @@ use orm_exec::statement_conn::run_now;
 use orm_exec::{dispatch, Connection, Result};
 use orm_schema::ForeignKey;
 
+use crate::bulk_update::Assigned;
 use crate::executor::{AssignExecutor, PersistExecutor, RowExecutor, WhereExecutor};
 use crate::input::gone;
 use crate::ops::{Assignable, Filtered, Storable};
@@ -46,6 +47,10 @@ impl<'a, M: Storable> RowExecutor<'a, M> for &mut Connection {
 
     fn upsert(self, forms: Vec<M::Insert>, conflict: Conflict) -> Result<Vec<M>> {
         on_backend!(self, |c| run::upsert::<M, _>(c, forms, conflict))
+    }
+
+    fn bulk_update(self, rows: Vec<M>, assigned: Assigned) -> Result<usize> {
+        on_backend!(self, |c| run::bulk_update::<M, _>(c, rows, assigned))
     }
 
     fn update(self, model: &'a mut M, changes: M::Changes) -> Result<()> {

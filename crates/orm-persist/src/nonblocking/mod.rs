@@ -57,6 +57,15 @@ macro_rules! async_executor {
                 Box::pin(async move { run::upsert::<M>($conn, forms, conflict).await })
             }
 
+            fn bulk_update(
+                self,
+                rows: Vec<M>,
+                assigned: crate::bulk_update::Assigned,
+            ) -> PersistFuture<'a, usize> {
+                let $this = self;
+                Box::pin(async move { run::bulk_update::<M>($conn, rows, assigned).await })
+            }
+
             fn update(self, model: &'a mut M, changes: M::Changes) -> PersistFuture<'a, ()> {
                 let $this = self;
                 Box::pin(async move {

@@ -30,6 +30,15 @@ pub async fn upsert<M: AsyncStorable>(
     async_dispatch!(conn, c => run::upsert::<M, _>(c, forms, conflict).await)
 }
 
+/// See [`run::bulk_update`].
+pub async fn bulk_update<M: AsyncStorable>(
+    conn: &mut PooledConnection,
+    rows: Vec<M>,
+    assigned: crate::bulk_update::Assigned,
+) -> Result<usize> {
+    async_dispatch!(conn, c => run::bulk_update::<M, _>(c, rows, assigned).await)
+}
+
 /// See [`run::find`].
 pub async fn find<M: AsyncStorable>(conn: &mut PooledConnection, pk: M::PrimaryKey) -> Result<M> {
     async_dispatch!(conn, c => run::find::<M, _>(c, pk).await)

@@ -20,6 +20,7 @@ use orm_exec::statement_conn::StatementConn;
 use orm_query::locking::{ForUpdate, LockWait};
 
 use super::{AssignOps, FilterOps, NewRow, RowOps};
+use crate::bulk_update::{Assigned, BulkUpdate};
 use crate::derive::Persist;
 use crate::upsert::{Conflict, UpsertStatement};
 
@@ -99,6 +100,7 @@ macro_rules! statements {
             M: Persist,
             M::Table: FindDsl<M::PrimaryKey>,
             ByPk<M>: FilterOps<M, $conn>,
+            BulkUpdate<M>: Execute<$conn>,
         {
             fn insert(
                 conn: &mut $conn,
@@ -113,6 +115,14 @@ macro_rules! statements {
                 conflict: Conflict,
             ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
                 <<$conn as RowsBack>::Strategy as RowsBackFor<M, $conn>>::upsert(conn, rows, conflict)
+            }
+
+            fn bulk_update(
+                conn: &mut $conn,
+                rows: Vec<M>,
+                assigned: Assigned,
+            ) -> impl Future<Output = QueryResult<usize>> + Send {
+                BulkUpdate::new(rows, assigned).execute(conn)
             }
 
             async fn find(conn: &mut $conn, pk: M::PrimaryKey, lock: bool) -> QueryResult<Option<M>> {
