@@ -386,7 +386,7 @@ fn run(url: &str) {
     let w3_diesel = |conn: &mut orm::Connection| {
         for _ in 0..W3_OPS {
             let rows: Vec<HandUser> = hand!(conn, c => users::table
-                .filter(users::name.like("%99%").escape('!'))
+                .filter(users::name.like("%99%"))
                 .order(users::name.desc())
                 .limit(100)
                 .select(HandUser::as_select())
@@ -692,7 +692,7 @@ fn run_async_sqlite(url: &str) {
         |s| {
             for _ in 0..W3_OPS {
                 let rows: Vec<HandUser> = hand!(&mut s.conn, c => users::table
-                    .filter(users::name.like("%99%").escape('!'))
+                    .filter(users::name.like("%99%"))
                     .order(users::name.desc())
                     .limit(100)
                     .select(HandUser::as_select())

@@ -59,7 +59,7 @@ pub(crate) enum Clause {
     /// `search(term)`: the term in any text field, ignoring case.
     Search {
         fields: Vec<&'static FieldMeta>,
-        /// The escaped `%term%` pattern, bound as text.
+        /// The `%term%` pattern, bound as text.
         pattern: Value,
     },
     /// (all of the left clauses) OR (all of the right ones): `a | b`.
@@ -131,7 +131,7 @@ impl<M: Model> ByName<M> {
                 .iter()
                 .filter(|f| f.kind.is_textual())
                 .collect();
-            let pattern = Value::Text(format!("%{}%", crate::lookups::escape_like(term)));
+            let pattern = Value::Like(crate::lookups::LikePattern::new("%", term, "%"));
             vec![Clause::Search { fields, pattern }]
         };
         Self::new(clauses)

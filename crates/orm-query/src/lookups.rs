@@ -6,9 +6,13 @@
 //! `startswith`, `endswith`, `iexact`).
 //!
 //! LIKE behaves the same on every backend:
-//! - `%`, `_` and the escape character in the value match literally: the value is escaped
-//!   with `!` and the query says `ESCAPE '!'` (SQLite has no default escape character, and
-//!   MySQL cannot parse a literal `ESCAPE '\'`).
+//! - `%`, `_` and the escape character in the value match literally. On PostgreSQL the
+//!   value is escaped with `\`, its default escape character, and the query has no
+//!   `ESCAPE` clause: with one, a prepared statement's generic plan calls
+//!   `like_escape($1, '!')` for every row. On SQLite (no default escape character) and
+//!   MySQL/MariaDB (whose default `\` disappears under `NO_BACKSLASH_ESCAPES`, and which
+//!   cannot parse a literal `ESCAPE '\'`) the value is escaped with `!` and the query says
+//!   `ESCAPE '!'` ([`LikePattern`], [`LikeSyntax`]).
 //! - `contains`, `startswith` and `endswith` are case-sensitive (orm turns on SQLite's
 //!   `case_sensitive_like` and creates MySQL tables with a binary collation).
 //! - the `i` lookups compare `lower(column)` with `lower(value)`, both in SQL, so the
@@ -32,15 +36,88 @@ pub const LIKE_ESCAPE: char = '!';
 /// assert_eq!(orm_query::lookups::escape_like("50%_off!"), "50!%!_off!!");
 /// ```
 pub fn escape_like(value: &str) -> String {
+    escape_with(value, LIKE_ESCAPE)
+}
+
+/// `value` with `%`, `_` and `escape` escaped by `escape`.
+fn escape_with(value: &str, escape: char) -> String {
     let mut out = String::with_capacity(value.len() + 4);
     for c in value.chars() {
-        if matches!(c, '%' | '_' | LIKE_ESCAPE) {
-            out.push(LIKE_ESCAPE);
+        if matches!(c, '%' | '_') || c == escape {
+            out.push(escape);
         }
         out.push(c);
     }
     out
 }
+
+/// A LIKE pattern: a literal value between wildcards, escaped for each backend's LIKE
+/// (see the [module documentation](self)).
+///
+/// ```
+/// use orm_query::lookups::LikePattern;
+/// let p = LikePattern::new("%", "50%_off!\\", "%");
+/// assert_eq!(p.portable(), "%50!%!_off!!\\%");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LikePattern {
+    /// Escaped with `!`, for `ESCAPE '!'`.
+    portable: String,
+    /// Escaped with `\`, PostgreSQL's default.
+    #[cfg(feature = "postgres")]
+    backslash: String,
+}
+
+impl LikePattern {
+    /// `prefix`, then `value` matched literally, then `suffix` (the wildcards: `"%"` or
+    /// `""`).
+    pub fn new(prefix: &str, value: &str, suffix: &str) -> Self {
+        LikePattern {
+            portable: format!("{prefix}{}{suffix}", escape_like(value)),
+            #[cfg(feature = "postgres")]
+            backslash: format!("{prefix}{}{suffix}", escape_with(value, '\\')),
+        }
+    }
+
+    /// The pattern escaped with `!`.
+    pub fn portable(&self) -> &str {
+        &self.portable
+    }
+}
+
+/// How a backend writes LIKE: the pattern it binds and what follows it.
+pub trait LikeSyntax: diesel::backend::Backend {
+    /// The escape clause after the pattern (with a leading space), or nothing.
+    const ESCAPE_CLAUSE: &'static str;
+    /// The pattern to bind.
+    fn pattern(pattern: &LikePattern) -> &String;
+}
+
+#[cfg(feature = "sqlite")]
+impl LikeSyntax for diesel::sqlite::Sqlite {
+    const ESCAPE_CLAUSE: &'static str = " ESCAPE '!'";
+    fn pattern(pattern: &LikePattern) -> &String {
+        &pattern.portable
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl LikeSyntax for diesel::mysql::Mysql {
+    const ESCAPE_CLAUSE: &'static str = " ESCAPE '!'";
+    fn pattern(pattern: &LikePattern) -> &String {
+        &pattern.portable
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl LikeSyntax for diesel::pg::Pg {
+    const ESCAPE_CLAUSE: &'static str = "";
+    fn pattern(pattern: &LikePattern) -> &String {
+        &pattern.backslash
+    }
+}
+
+const _: () = assert!(LIKE_ESCAPE == '!');
 
 /// SQL types LIKE applies to: text, nullable or not.
 pub trait TextSqlType: SqlType + SingleValue {}
@@ -100,41 +177,41 @@ where
 {
 }
 
-/// Django's text lookups on text columns, nullable or not. Each renders
-/// `column LIKE ? ESCAPE '!'` (or `lower(column) LIKE lower(?) ESCAPE '!'` for the `i`
-/// forms) with the value escaped and bound.
+/// Django's text lookups on text columns, nullable or not. Each renders `column LIKE ?`
+/// (or `lower(column) LIKE lower(?)` for the `i` forms) with the value escaped and bound,
+/// and `ESCAPE '!'` where the backend needs it ([`LikeSyntax`]).
 pub trait TextLookups: Expression + Sized
 where
     Self::SqlType: TextSqlType,
 {
     /// Contains `value` literally, case-sensitive.
     fn contains(self, value: &str) -> Like<Self, CaseSensitive> {
-        Like::new(self, format!("%{}%", escape_like(value)))
+        Like::new(self, LikePattern::new("%", value, "%"))
     }
     /// Contains `value`, ignoring case.
     fn icontains(self, value: &str) -> Like<Self, IgnoreCase> {
-        Like::new(self, format!("%{}%", escape_like(value)))
+        Like::new(self, LikePattern::new("%", value, "%"))
     }
     /// Starts with `value` literally, case-sensitive.
     fn startswith(self, value: &str) -> Like<Self, CaseSensitive> {
-        Like::new(self, format!("{}%", escape_like(value)))
+        Like::new(self, LikePattern::new("", value, "%"))
     }
     /// Starts with `value`, ignoring case.
     fn istartswith(self, value: &str) -> Like<Self, IgnoreCase> {
-        Like::new(self, format!("{}%", escape_like(value)))
+        Like::new(self, LikePattern::new("", value, "%"))
     }
     /// Ends with `value` literally, case-sensitive.
     fn endswith(self, value: &str) -> Like<Self, CaseSensitive> {
-        Like::new(self, format!("%{}", escape_like(value)))
+        Like::new(self, LikePattern::new("%", value, ""))
     }
     /// Ends with `value`, ignoring case.
     fn iendswith(self, value: &str) -> Like<Self, IgnoreCase> {
-        Like::new(self, format!("%{}", escape_like(value)))
+        Like::new(self, LikePattern::new("%", value, ""))
     }
     /// Equals `value` ignoring case (a LIKE without wildcards, so it behaves the same on
     /// every backend, MariaDB's trailing-space rule included).
     fn iexact(self, value: &str) -> Like<Self, IgnoreCase> {
-        Like::new(self, escape_like(value))
+        Like::new(self, LikePattern::new("", value, ""))
     }
 }
 

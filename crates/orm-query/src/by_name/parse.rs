@@ -267,7 +267,7 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
             // input meets the same checks and errors.
             let text = single.as_text().unwrap_or_default();
             if kind.is_like() {
-                Value::Text(like_pattern(kind, &text))
+                Value::Like(like_pattern(kind, &text))
             } else {
                 Value::parse(field, &text)?
             }
@@ -299,14 +299,14 @@ fn comparable(a: FieldKind, b: FieldKind) -> bool {
     a == b || (numeric(a) && numeric(b)) || (a.is_textual() && b.is_textual())
 }
 
-/// The escaped LIKE pattern for a text lookup.
-fn like_pattern(kind: LookupKind, value: &str) -> String {
-    let v = crate::lookups::escape_like(value);
+/// The LIKE pattern for a text lookup.
+fn like_pattern(kind: LookupKind, value: &str) -> crate::lookups::LikePattern {
+    use crate::lookups::LikePattern;
     match kind {
-        LookupKind::Contains | LookupKind::IContains => format!("%{v}%"),
-        LookupKind::StartsWith | LookupKind::IStartsWith => format!("{v}%"),
-        LookupKind::EndsWith | LookupKind::IEndsWith => format!("%{v}"),
-        _ => v,
+        LookupKind::Contains | LookupKind::IContains => LikePattern::new("%", value, "%"),
+        LookupKind::StartsWith | LookupKind::IStartsWith => LikePattern::new("", value, "%"),
+        LookupKind::EndsWith | LookupKind::IEndsWith => LikePattern::new("%", value, ""),
+        _ => LikePattern::new("", value, ""),
     }
 }
 

@@ -12,12 +12,12 @@ use diesel::sql_types::{self as st, Bool};
 use super::parse::{LookupKind, OrderKey, MAX_RELATIONS};
 use super::value::Value;
 use super::{ByName, Clause, Condition, Hop, OrderByName};
-use crate::lookups::LIKE_ESCAPE;
+use crate::lookups::LikeSyntax;
 
 /// A backend that can bind every kind of by-name [`Value`]. Implemented for each enabled
 /// backend, where diesel's `ToSql` impls for the concrete types are known, so the code
 /// that renders conditions needs only this one bound.
-pub trait BindAll: Backend {
+pub trait BindAll: Backend + LikeSyntax {
     /// Binds `value` with the SQL type of its kind (a list: each item, comma-separated).
     fn bind<'b>(out: &mut AstPass<'_, 'b, Self>, value: &'b Value) -> QueryResult<()>;
 }
@@ -33,6 +33,9 @@ macro_rules! bind_all {
                     Value::Float(v) => out.push_bind_param::<st::Double, _>(v),
                     Value::Bool(v) => out.push_bind_param::<st::Bool, _>(v),
                     Value::Text(v) => out.push_bind_param::<st::Text, _>(v),
+                    Value::Like(p) => out.push_bind_param::<st::Text, _>(
+                        <Self as LikeSyntax>::pattern(p),
+                    ),
                     Value::Decimal(v) => {
                         out.push_bind_param::<orm_schema::sql_types::Decimal, _>(v)
                     }
@@ -168,7 +171,8 @@ fn field_condition<'b, DB: BindAll>(
             column(out, table, col)?;
             out.push_sql(") LIKE lower(");
             DB::bind(out, &c.value)?;
-            out.push_sql(") ESCAPE '!'");
+            out.push_sql(")");
+            out.push_sql(DB::ESCAPE_CLAUSE);
             return Ok(());
         }
         LookupKind::Contains | LookupKind::StartsWith | LookupKind::EndsWith => " LIKE ",
@@ -185,12 +189,10 @@ fn field_condition<'b, DB: BindAll>(
         value => DB::bind(out, value)?,
     }
     if c.lookup.is_like() {
-        out.push_sql(" ESCAPE '!'");
+        out.push_sql(DB::ESCAPE_CLAUSE);
     }
     Ok(())
 }
-
-const _: () = assert!(LIKE_ESCAPE == '!');
 
 /// Nullable: a comparison with a NULL column is unknown, so `exclude` of a by-name
 /// condition keeps those rows (`(...) IS NOT TRUE`), as `exclude_by` does.
@@ -256,7 +258,8 @@ fn all_of<'b, DB: BindAll>(
                     column(out, table, f.column)?;
                     out.push_sql(") LIKE lower(");
                     DB::bind(out, pattern)?;
-                    out.push_sql(") ESCAPE '!'");
+                    out.push_sql(")");
+                    out.push_sql(DB::ESCAPE_CLAUSE);
                 }
                 if fields.is_empty() {
                     out.push_sql("1 = 0");

@@ -18,8 +18,10 @@ pub enum Value {
     Float(f64),
     /// Boolean fields (and `isnull`).
     Bool(bool),
-    /// String, Text, Email, URL and enum fields; LIKE patterns.
+    /// String, Text, Email, URL and enum fields.
     Text(String),
+    /// The pattern of a LIKE lookup, escaped for each backend.
+    Like(crate::lookups::LikePattern),
     /// Decimal fields.
     Decimal(orm_schema::Decimal),
     /// Date fields.

@@ -1,15 +1,15 @@
-//! [`Like`]: `column LIKE ? ESCAPE '!'`, case-sensitive or not, with the pattern bound.
+//! [`Like`]: `column LIKE ?` (with the escape clause the backend needs), case-sensitive or
+//! not, with the pattern bound.
 
 use std::marker::PhantomData;
 
-use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::QueryResult;
 use diesel::serialize::ToSql;
 use diesel::sql_types::{Bool, HasSqlType, Text};
 
-use super::LIKE_ESCAPE;
+use super::{LikePattern, LikeSyntax};
 
 /// Whether a LIKE folds case (as a type, so diesel's statement cache keys each form by
 /// type and the SQL is never rebuilt).
@@ -36,12 +36,12 @@ impl CaseMode for IgnoreCase {
 #[derive(Debug, Clone)]
 pub struct Like<E, C> {
     expr: E,
-    pattern: String,
+    pattern: LikePattern,
     _case: PhantomData<C>,
 }
 
 impl<E, C> Like<E, C> {
-    pub(super) fn new(expr: E, pattern: String) -> Self {
+    pub(super) fn new(expr: E, pattern: LikePattern) -> Self {
         Like {
             expr,
             pattern,
@@ -61,34 +61,30 @@ impl<E: QueryId, C: CaseMode> QueryId for Like<E, C> {
 
 impl<E, C, DB> QueryFragment<DB> for Like<E, C>
 where
-    DB: Backend + HasSqlType<Text>,
+    DB: LikeSyntax + HasSqlType<Text>,
     E: QueryFragment<DB>,
     C: CaseMode,
     String: ToSql<Text, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        let pattern = DB::pattern(&self.pattern);
         out.push_sql("(");
         if C::IGNORE_CASE {
             out.push_sql("lower(");
             self.expr.walk_ast(out.reborrow())?;
             out.push_sql(") LIKE lower(");
-            out.push_bind_param::<Text, String>(&self.pattern)?;
+            out.push_bind_param::<Text, String>(pattern)?;
             out.push_sql(")");
         } else {
             self.expr.walk_ast(out.reborrow())?;
             out.push_sql(" LIKE ");
-            out.push_bind_param::<Text, String>(&self.pattern)?;
+            out.push_bind_param::<Text, String>(pattern)?;
         }
-        out.push_sql(ESCAPE_CLAUSE);
+        out.push_sql(DB::ESCAPE_CLAUSE);
+        out.push_sql(")");
         Ok(())
     }
 }
-
-/// ` ESCAPE '!')`: a literal the same on every backend (MySQL cannot parse `'\'`).
-const ESCAPE_CLAUSE: &str = {
-    assert!(LIKE_ESCAPE == '!');
-    " ESCAPE '!')"
-};
 
 impl<E, C, QS> AppearsOnTable<QS> for Like<E, C> where E: AppearsOnTable<QS> {}
 impl<E, C, QS> SelectableExpression<QS> for Like<E, C> where E: SelectableExpression<QS> {}
