@@ -2,8 +2,9 @@
 //!
 //! - SQLite: diesel's connection, then `PRAGMA foreign_keys = ON` (foreign keys and their
 //!   `ON DELETE` actions are enforced), `PRAGMA busy_timeout = 5000`,
-//!   `PRAGMA case_sensitive_like = ON` and, for a writable
-//!   file, `PRAGMA journal_mode = WAL` (readers do not block the writer); and SQLite's
+//!   `PRAGMA case_sensitive_like = ON`, for a writable file `PRAGMA journal_mode = WAL`
+//!   (readers do not block the writer) or the URL's `journal_mode`, and the URL's
+//!   `synchronous`; and SQLite's
 //!   ASCII-only `lower()` replaced by a Unicode-aware one ([`unicode_lower`]), so the `i`
 //!   lookups fold `É` to `é` as PostgreSQL and MariaDB do.
 //! - PostgreSQL: tokio-postgres connects (so a failure reports its cause, such as
@@ -32,7 +33,8 @@ fn traced<C: diesel::Connection>(mut conn: C, backend: Backend) -> C {
 
 /// The pragmas every SQLite connection runs first: foreign keys enforced, a busy
 /// timeout, case-sensitive LIKE (as on the other backends; the `i` lookups fold case
-/// explicitly) and, for a writable file, WAL.
+/// explicitly), for a writable file WAL or the URL's `journal_mode`, and the URL's
+/// `synchronous`.
 #[cfg(feature = "sqlite")]
 pub(crate) fn sqlite_setup(url: &DatabaseUrl) -> String {
     let mut setup = String::from(
@@ -40,9 +42,8 @@ pub(crate) fn sqlite_setup(url: &DatabaseUrl) -> String {
     );
     let driver_url = url.sqlite_driver_url().unwrap_or_default();
     let read_only = driver_url.contains("mode=ro") || driver_url.contains("immutable=1");
-    if matches!(url.target(), crate::url::Target::File(_)) && !read_only {
-        setup.push_str(" PRAGMA journal_mode = WAL;");
-    }
+    let writable_file = matches!(url.target(), crate::url::Target::File(_)) && !read_only;
+    setup.push_str(&url.sqlite_pragmas().statements(writable_file));
     setup
 }
 

@@ -17,7 +17,9 @@
 //! settings are read by orm too ([`TlsOptions`]: PostgreSQL `sslmode`, `sslrootcert`;
 //! MySQL `ssl-mode`, `ssl-ca`). Other query parameters go to the driver: SQLite URI
 //! parameters such as `mode=ro`, tokio-postgres parameters such as `application_name=…`,
-//! mysql_async parameters such as `stmt_cache_size=…`.
+//! mysql_async parameters such as `stmt_cache_size=…`. A SQLite URL may also set
+//! `journal_mode` (default `WAL` for a writable file) and `synchronous` (default SQLite's),
+//! which orm runs as pragmas on each new connection ([`SqlitePragmas`]).
 //!
 //! A server URL is held as typed options ([`ServerOptions`]) with the password in its own
 //! [`Password`] field, whose `Debug` and `Display` print `***`; the drivers' settings are
@@ -28,7 +30,10 @@
 
 mod password;
 mod server;
+mod sqlite;
 mod tls;
+
+pub use sqlite::SqlitePragmas;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -68,6 +73,7 @@ pub struct DatabaseUrl {
     backend: Backend,
     target: Target,
     sqlite: Option<String>,
+    sqlite_pragmas: SqlitePragmas,
     server: Option<ServerOptions>,
     connect_timeout: Option<Duration>,
     max_connections: Option<usize>,
@@ -160,11 +166,19 @@ impl DatabaseUrl {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         let own = take_own(&mut params).map_err(invalid)?;
+        let sqlite_pragmas = SqlitePragmas::take(&mut params).map_err(|(parameter, reason)| {
+            Error::InvalidParameter {
+                parameter: parameter.to_owned(),
+                url_redacted: url.to_owned(),
+                reason,
+            }
+        })?;
         let (target, driver) = sqlite_target(body, &params).map_err(invalid)?;
         Ok(DatabaseUrl {
             backend: Backend::Sqlite,
             target,
             sqlite: Some(driver),
+            sqlite_pragmas,
             server: None,
             connect_timeout: own.connect_timeout,
             max_connections: own.max_connections,
@@ -204,6 +218,7 @@ impl DatabaseUrl {
             backend,
             target: Target::Server,
             sqlite: None,
+            sqlite_pragmas: SqlitePragmas::default(),
             server: Some(parsed.options),
             connect_timeout: own.connect_timeout,
             max_connections: own.max_connections,
@@ -226,6 +241,11 @@ impl DatabaseUrl {
     /// `None` for a server URL, whose driver gets [`DatabaseUrl::server`]'s options.
     pub fn sqlite_driver_url(&self) -> Option<&str> {
         self.sqlite.as_deref()
+    }
+
+    /// A SQLite URL's `journal_mode` and `synchronous` (default for a server URL).
+    pub fn sqlite_pragmas(&self) -> &SqlitePragmas {
+        &self.sqlite_pragmas
     }
 
     /// A server URL's settings (hosts, user, password, database, TLS, parameters);
