@@ -490,6 +490,32 @@ fn run(url: &str) {
         result,
         1.10,
     );
+    // bulk_insert: the count only, against diesel's plain multi-row insert.
+    let result = measure_with(
+        conn,
+        W4_BULKS,
+        ROUNDS,
+        empty,
+        |conn| {
+            for _ in 0..W4_BULKS {
+                let n = User::objects()
+                    .bulk_insert(&mut *conn, new_users(100))
+                    .unwrap();
+                assert_eq!(n, 100);
+            }
+        },
+        |conn| {
+            for _ in 0..W4_BULKS {
+                let rows = hand_new_users(100);
+                let n = hand!(conn, c => diesel::insert_into(users::table)
+                    .values(&rows)
+                    .execute(c))
+                .unwrap();
+                assert_eq!(n, 100);
+            }
+        },
+    );
+    report(backend, "W4 bulk_insert 100 rows, count only", result, 1.05);
     let result = measure_with(
         conn,
         W4_SINGLES,

@@ -44,6 +44,17 @@ pub trait QuerySetPersist<M: Model + Send, W> {
         forms: Vec<M::Insert>,
     ) -> E::Output<Vec<M>>;
 
+    /// [`QuerySetPersist::bulk_create`] when no row is needed back: every form validated
+    /// first, then inserted in multi-row `INSERT` statements under the bind limit (one
+    /// transaction: every row or none), with no `RETURNING` and no re-select; the number
+    /// of rows inserted. On MySQL/MariaDB this is one statement per chunk too, where
+    /// `bulk_create` inserts row by row to read each key back.
+    fn bulk_insert<'a, E: RowExecutor<'a, M>>(
+        &self,
+        executor: E,
+        forms: Vec<M::Insert>,
+    ) -> E::Output<usize>;
+
     /// Sets the fields `columns` (typed: a tuple of the model's columns, `(col,)` for one)
     /// of each of `rows` to that row's values, by primary key: `UPDATE ... SET col = CASE
     /// pk WHEN ? THEN ? ... END WHERE pk IN (...)`, one statement per chunk under the bind
@@ -153,6 +164,14 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
         forms: Vec<M::Insert>,
     ) -> E::Output<Vec<M>> {
         executor.bulk_create(forms)
+    }
+
+    fn bulk_insert<'a, E: RowExecutor<'a, M>>(
+        &self,
+        executor: E,
+        forms: Vec<M::Insert>,
+    ) -> E::Output<usize> {
+        executor.bulk_insert(forms)
     }
 
     fn bulk_update<'a, E, C>(&self, executor: E, rows: &[M], columns: C) -> E::Output<usize>

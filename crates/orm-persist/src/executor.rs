@@ -42,6 +42,8 @@ pub trait RowExecutor<'a, M: Model + Send>: PersistExecutor<'a> {
     fn create(self, form: M::Insert) -> Self::Output<M>;
     /// Validates every form and inserts them in one transaction.
     fn bulk_create(self, forms: Vec<M::Insert>) -> Self::Output<Vec<M>>;
+    /// Validates every form and inserts them in one transaction; how many.
+    fn bulk_insert(self, forms: Vec<M::Insert>) -> Self::Output<usize>;
     /// Validates every form and inserts them in one transaction, settling conflicts as
     /// `conflict` says (see [`crate::upsert`]).
     fn upsert(

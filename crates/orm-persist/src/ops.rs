@@ -53,6 +53,12 @@ pub trait RowOps<C>: Persist {
         conn: &mut C,
         rows: Vec<NewRow<Self>>,
     ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send;
+    /// Inserts `rows` in one statement and returns how many were inserted (no row comes
+    /// back).
+    fn insert_count(
+        conn: &mut C,
+        rows: Vec<NewRow<Self>>,
+    ) -> impl Future<Output = QueryResult<usize>> + Send;
     /// Inserts `rows`, settling conflicts as `conflict` says; the rows written (see
     /// [`crate::upsert`]), in the same order.
     fn upsert(
@@ -176,6 +182,12 @@ impl<M: Persist> RowOps<Disabled> for M {
         conn: &mut Disabled,
         _: Vec<NewRow<Self>>,
     ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send {
+        std::future::ready(match *conn {})
+    }
+    fn insert_count(
+        conn: &mut Disabled,
+        _: Vec<NewRow<Self>>,
+    ) -> impl Future<Output = QueryResult<usize>> + Send {
         std::future::ready(match *conn {})
     }
     fn upsert(

@@ -198,6 +198,41 @@ pub async fn bulk_update<M: RowOps<C>, C: StatementConn>(
     level::finish(conn, outcome).await
 }
 
+/// `bulk_insert`: validate every form, then insert them in multi-row statements under the
+/// bind-parameter limit (in one transaction when there are several); the number inserted.
+pub async fn bulk_insert<M: RowOps<C>, C: StatementConn>(
+    conn: &mut C,
+    forms: Vec<M::Insert>,
+) -> Result<usize> {
+    let forms = prepare_all::<M>(forms)?;
+    let now = now();
+    let per_statement = rows_per_statement(C::MAX_BINDS, M::COLUMNS);
+    let mut rows: Vec<_> = forms
+        .into_iter()
+        .map(|form| M::insert_row(form, now))
+        .collect();
+    if rows.len() <= per_statement {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        return ok!(conn, M::insert_count(conn, rows));
+    }
+    level::begin(conn).await?;
+    let mut outcome = Ok(0);
+    while !rows.is_empty() {
+        let rest = rows.split_off(per_statement.min(rows.len()));
+        let chunk = std::mem::replace(&mut rows, rest);
+        match ok!(conn, M::insert_count(conn, chunk)) {
+            Ok(n) => outcome = outcome.map(|total| total + n),
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+    }
+    level::finish(conn, outcome).await
+}
+
 /// Inserts validated forms in statements under the bind-parameter limit.
 async fn insert_chunks<M: RowOps<C>, C: StatementConn>(
     conn: &mut C,

@@ -45,6 +45,10 @@ impl<'a, M: Storable> RowExecutor<'a, M> for &mut Connection {
         on_backend!(self, |c| run::bulk_create::<M, _>(c, forms))
     }
 
+    fn bulk_insert(self, forms: Vec<M::Insert>) -> Result<usize> {
+        on_backend!(self, |c| run::bulk_insert::<M, _>(c, forms))
+    }
+
     fn upsert(self, forms: Vec<M::Insert>, conflict: Conflict) -> Result<Vec<M>> {
         on_backend!(self, |c| run::upsert::<M, _>(c, forms, conflict))
     }

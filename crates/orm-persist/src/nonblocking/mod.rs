@@ -48,6 +48,11 @@ macro_rules! async_executor {
                 Box::pin(async move { run::bulk_create::<M>($conn, forms).await })
             }
 
+            fn bulk_insert(self, forms: Vec<M::Insert>) -> PersistFuture<'a, usize> {
+                let $this = self;
+                Box::pin(async move { run::bulk_insert::<M>($conn, forms).await })
+            }
+
             fn upsert(
                 self,
                 forms: Vec<M::Insert>,

@@ -21,6 +21,14 @@ pub async fn bulk_create<M: AsyncStorable>(
     async_dispatch!(conn, c => run::bulk_create::<M, _>(c, forms).await)
 }
 
+/// See [`run::bulk_insert`].
+pub async fn bulk_insert<M: AsyncStorable>(
+    conn: &mut PooledConnection,
+    forms: Vec<M::Insert>,
+) -> Result<usize> {
+    async_dispatch!(conn, c => run::bulk_insert::<M, _>(c, forms).await)
+}
+
 /// See [`run::upsert`].
 pub async fn upsert<M: AsyncStorable>(
     conn: &mut PooledConnection,

@@ -101,12 +101,22 @@ macro_rules! statements {
             M::Table: FindDsl<M::PrimaryKey>,
             ByPk<M>: FilterOps<M, $conn>,
             BulkUpdate<M>: Execute<$conn>,
+            dsl::Values<dsl::insert_into<M::Table>, Vec<M::Row>>: Execute<$conn>,
+            Vec<M::Row>: Insertable<M::Table>,
         {
             fn insert(
                 conn: &mut $conn,
                 rows: Vec<NewRow<M>>,
             ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
                 <<$conn as RowsBack>::Strategy as RowsBackFor<M, $conn>>::insert(conn, rows)
+            }
+
+            fn insert_count(
+                conn: &mut $conn,
+                rows: Vec<NewRow<M>>,
+            ) -> impl Future<Output = QueryResult<usize>> + Send {
+                let values: Vec<M::Row> = rows.into_iter().map(|(_, row)| row).collect();
+                diesel::insert_into(M::Table::default()).values(values).execute(conn)
             }
 
             fn upsert(
