@@ -45,6 +45,7 @@
 //! returned future is `Send`.
 
 mod backend;
+mod bypass;
 mod config;
 mod dispatch;
 mod pool;

@@ -246,14 +246,45 @@ macro_rules! blocking_executor {
 }
 pub(crate) use blocking_executor;
 
+/// Runs `$body`, a read of `$query` on `$conn`, on the connection `$acquire` gives.
+macro_rules! read_once {
+    ($acquire:expr, $query:ident, |$conn:ident| $body:expr) => {{
+        let mut $conn = $acquire;
+        $body
+    }};
+}
+pub(crate) use read_once;
+
+/// [`read_once`], then once more on a second connection when the first was lost
+/// ([`orm_exec::Error::Connection`]): a read outside a transaction changes nothing, so
+/// running it again is safe. For `&Database`, whose pool may hand out a connection within
+/// its alive-bypass window that the server has just closed.
+macro_rules! read_retried {
+    ($acquire:expr, $query:ident, |$conn:ident| $body:expr) => {{
+        let first = {
+            let $query = $query.clone();
+            let mut $conn = $acquire;
+            $body
+        };
+        match first {
+            Err(orm_exec::Error::Connection { .. }) => {
+                let mut $conn = $acquire;
+                $body
+            }
+            other => other,
+        }
+    }};
+}
+
 /// Implements [`Executor`] for an async executor type `$ty` (lifetime `$lt`) whose
 /// queries need `$bound`: `$acquire` gives the connection to run on (`$this` the
-/// executor), `$on` (`async_dispatch` or `direct`) reaches its backend connection, where
-/// each statement of [`crate::run`] is awaited. Every future is `Send`.
+/// executor) and `$read` ([`read_once`] or [`read_retried`]) runs a read on it; `$on`
+/// (`async_dispatch` or `direct`) reaches its backend connection, where each statement of
+/// [`crate::run`] is awaited. Every future is `Send`.
 macro_rules! async_executor {
     (
         $(#[$doc:meta])* [$($gen:tt)*] $ty:ty, $lt:lifetime, [$($bound:tt)+], $on:ident,
-        |$this:ident| $acquire:expr
+        $read:ident |$this:ident| $acquire:expr
     ) => {
         $(#[$doc])*
         impl<$($gen)* T, Q> Executor<T, Q> for $ty
@@ -268,8 +299,9 @@ macro_rules! async_executor {
             {
                 let $this = self;
                 Box::pin(async move {
-                    let mut conn = $acquire;
-                    $on!(&mut conn, c => run::rows(c, query, slice).await)
+                    $read!($acquire, query, |conn| {
+                        $on!(&mut conn, c => run::rows(c, query, slice).await)
+                    })
                 })
             }
 
@@ -280,28 +312,33 @@ macro_rules! async_executor {
             {
                 let $this = self;
                 Box::pin(async move {
-                    let mut conn = $acquire;
-                    let mut all = Vec::new();
-                    for query in queries {
-                        all.extend($on!(&mut conn, c => run::rows(c, query, Slice::All).await)?);
-                    }
-                    Ok(all)
+                    $read!($acquire, queries, |conn| {
+                        let mut all = Vec::new();
+                        for query in queries {
+                            all.extend(
+                                $on!(&mut conn, c => run::rows(c, query, Slice::All).await)?,
+                            );
+                        }
+                        Ok(all)
+                    })
                 })
             }
 
             fn count(self, query: Q) -> Self::Output<i64> {
                 let $this = self;
                 Box::pin(async move {
-                    let mut conn = $acquire;
-                    $on!(&mut conn, c => run::count(c, query).await)
+                    $read!($acquire, query, |conn| {
+                        $on!(&mut conn, c => run::count(c, query).await)
+                    })
                 })
             }
 
             fn exists(self, query: Q) -> Self::Output<bool> {
                 let $this = self;
                 Box::pin(async move {
-                    let mut conn = $acquire;
-                    $on!(&mut conn, c => run::exists(c, query).await)
+                    $read!($acquire, query, |conn| {
+                        $on!(&mut conn, c => run::exists(c, query).await)
+                    })
                 })
             }
 
@@ -326,11 +363,11 @@ blocking_executor!(
 );
 async_executor!(
     /// Async: each operation checks a connection out of the pool for its statements.
-    ['d,] &'d Database, 'd, [AsyncRunnable<T>], async_dispatch,
-    |db| db.get().await?
+    ['d,] &'d Database, 'd, [AsyncRunnable<T> + Clone], async_dispatch,
+    read_retried |db| db.get().await?
 );
 async_executor!(
     /// Async: each operation runs on this connection (inside its transaction, if any).
     ['c,] &'c mut PooledConnection, 'c, [AsyncRunnable<T>], async_dispatch,
-    |conn| conn
+    read_once |conn| conn
 );

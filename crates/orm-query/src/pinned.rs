@@ -34,7 +34,7 @@
 use orm_exec::statement_conn::run_now;
 use orm_exec::Result;
 
-use crate::executor::{async_executor, blocking_executor, direct, Executor};
+use crate::executor::{async_executor, blocking_executor, direct, read_once, Executor};
 use crate::run::{self, Ops, Slice};
 
 /// Implements [`Executor`] for one backend's blocking connection and for its pooled
@@ -50,7 +50,7 @@ macro_rules! pinned {
             /// Async, on this backend only (see the [module docs](crate::pinned)).
             #[cfg(feature = $feature)]
             ['c,] &'c mut $pooled, 'c, [Ops<T, $async> + Send + 'static], direct,
-            |conn| &mut **conn
+            read_once |conn| &mut **conn
         );
     };
 }

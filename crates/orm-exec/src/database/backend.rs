@@ -5,6 +5,9 @@
 
 use std::future::Future;
 use std::num::NonZeroU32;
+use std::time::Duration;
+
+use super::bypass::Bypass;
 
 use diesel::QueryResult;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolError};
@@ -24,11 +27,13 @@ pub trait PoolBackend: AsyncConnection + Send + Sized + 'static {
     /// The backend.
     const BACKEND: Backend;
 
-    /// The deadpool manager of this connection type (diesel-async's).
+    /// The deadpool manager of this connection type (diesel-async's, with orm's
+    /// alive-bypass window).
     type Manager: deadpool::managed::Manager<Type = Self, Error = PoolError>;
 
-    /// diesel-async's manager with this configuration.
-    fn manager(url: &str, config: ManagerConfig<Self>) -> Self::Manager;
+    /// The manager with this configuration, skipping the check of connections checked
+    /// out within `bypass`.
+    fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager;
 
     /// Opens and sets up a connection.
     fn connect(url: &DatabaseUrl) -> impl Future<Output = Result<Self>> + Send;
@@ -63,10 +68,13 @@ mod sqlite {
 
     impl PoolBackend for AsyncSqlite {
         const BACKEND: Backend = Backend::Sqlite;
-        type Manager = AsyncDieselConnectionManager<Self>;
+        type Manager = Bypass<Self>;
 
-        fn manager(url: &str, config: ManagerConfig<Self>) -> Self::Manager {
-            AsyncDieselConnectionManager::new_with_config(url, config)
+        fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager {
+            Bypass::new(
+                AsyncDieselConnectionManager::new_with_config(url, config),
+                bypass,
+            )
         }
 
         async fn connect(url: &DatabaseUrl) -> Result<Self> {
@@ -102,10 +110,13 @@ mod sqlite {
 #[cfg(feature = "postgres")]
 impl PoolBackend for diesel_async::AsyncPgConnection {
     const BACKEND: Backend = Backend::Postgres;
-    type Manager = AsyncDieselConnectionManager<Self>;
+    type Manager = Bypass<Self>;
 
-    fn manager(url: &str, config: ManagerConfig<Self>) -> Self::Manager {
-        AsyncDieselConnectionManager::new_with_config(url, config)
+    fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager {
+        Bypass::new(
+            AsyncDieselConnectionManager::new_with_config(url, config),
+            bypass,
+        )
     }
 
     /// tokio-postgres connects (so a failure keeps its cause), then diesel-async takes the
@@ -120,10 +131,13 @@ impl PoolBackend for diesel_async::AsyncPgConnection {
 #[cfg(feature = "mysql")]
 impl PoolBackend for diesel_async::AsyncMysqlConnection {
     const BACKEND: Backend = Backend::Mysql;
-    type Manager = AsyncDieselConnectionManager<Self>;
+    type Manager = Bypass<Self>;
 
-    fn manager(url: &str, config: ManagerConfig<Self>) -> Self::Manager {
-        AsyncDieselConnectionManager::new_with_config(url, config)
+    fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager {
+        Bypass::new(
+            AsyncDieselConnectionManager::new_with_config(url, config),
+            bypass,
+        )
     }
 
     /// mysql_async connects with the URL's typed options and TLS settings, then

@@ -23,6 +23,9 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// by default before the connection is replaced.
 pub const DEFAULT_RECYCLE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The alive-bypass window on PostgreSQL by default (see [`PoolConfig::alive_bypass`]).
+pub const DEFAULT_PG_ALIVE_BYPASS: Duration = Duration::from_millis(500);
+
 /// The settings of a [`Database`]'s pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -38,6 +41,14 @@ pub struct PoolConfig {
     pub connect_timeout: Option<Duration>,
     /// How long checking a connection on checkout may take before it is replaced.
     pub recycle_timeout: Duration,
+    /// A connection checked out again within this long of its last checkout skips the
+    /// `SELECT 1` check (one round trip) and gets only the driver's own broken check
+    /// (HikariCP's alive-bypass window). Default 500 ms on PostgreSQL, whose driver reads
+    /// the socket in the background and so sees a session the server ended without a
+    /// round trip; zero (always check) on MySQL/MariaDB, whose driver notices a closed
+    /// connection only on use. A read on `&Database` that meets a lost connection is run
+    /// again once on another one; a write is never run again.
+    pub alive_bypass: Duration,
     /// Test mode: one connection, held in a transaction that is rolled back when the last
     /// clone of the [`Database`] is dropped (see [`DatabaseBuilder::force_rollback`]).
     pub force_rollback: bool,
@@ -51,11 +62,16 @@ impl PoolConfig {
             Target::File(_) => DEFAULT_SQLITE_FILE_MAX_SIZE,
             _ => DEFAULT_MAX_SIZE,
         };
+        let alive_bypass = match url.backend() {
+            orm_schema::Backend::Postgres => DEFAULT_PG_ALIVE_BYPASS,
+            _ => Duration::ZERO,
+        };
         PoolConfig {
             max_size: url.max_connections().unwrap_or(default_size),
             acquire_timeout: url.acquire_timeout().unwrap_or(DEFAULT_ACQUIRE_TIMEOUT),
             connect_timeout: url.connect_timeout(),
             recycle_timeout: DEFAULT_RECYCLE_TIMEOUT,
+            alive_bypass,
             force_rollback: false,
         }
         .checked(url)
@@ -101,6 +117,7 @@ pub struct DatabaseBuilder {
     acquire_timeout: Option<Duration>,
     connect_timeout: Option<Option<Duration>>,
     recycle_timeout: Option<Duration>,
+    alive_bypass: Option<Duration>,
     force_rollback: bool,
 }
 
@@ -112,6 +129,7 @@ impl DatabaseBuilder {
             acquire_timeout: None,
             connect_timeout: None,
             recycle_timeout: None,
+            alive_bypass: None,
             force_rollback: false,
         }
     }
@@ -145,6 +163,13 @@ impl DatabaseBuilder {
         self
     }
 
+    /// The alive-bypass window (see [`PoolConfig::alive_bypass`]; default 500 ms on
+    /// PostgreSQL, zero elsewhere). [`Duration::ZERO`] checks every checkout.
+    pub fn alive_bypass(mut self, window: Duration) -> Self {
+        self.alive_bypass = Some(window);
+        self
+    }
+
     /// Test mode (encode/databases' `force_rollback`): the database holds one connection in
     /// a transaction for its whole life, and every operation, from every clone, runs on it
     /// (a [`Database::transaction`] becomes a savepoint). When the last clone (and any
@@ -173,6 +198,7 @@ impl DatabaseBuilder {
             acquire_timeout: self.acquire_timeout.unwrap_or(from_url.acquire_timeout),
             connect_timeout: self.connect_timeout.unwrap_or(from_url.connect_timeout),
             recycle_timeout: self.recycle_timeout.unwrap_or(from_url.recycle_timeout),
+            alive_bypass: self.alive_bypass.unwrap_or(from_url.alive_bypass),
             force_rollback: self.force_rollback,
         }
         .checked(url)
@@ -199,6 +225,7 @@ impl fmt::Debug for DatabaseBuilder {
             .field("acquire_timeout", &self.acquire_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("recycle_timeout", &self.recycle_timeout)
+            .field("alive_bypass", &self.alive_bypass)
             .field("force_rollback", &self.force_rollback)
             .finish()
     }
@@ -220,6 +247,7 @@ mod tests {
         assert_eq!(file.acquire_timeout, DEFAULT_ACQUIRE_TIMEOUT);
         assert_eq!(file.connect_timeout, Some(Duration::from_secs(10)));
         assert_eq!(file.recycle_timeout, DEFAULT_RECYCLE_TIMEOUT);
+        assert_eq!(file.alive_bypass, Duration::ZERO);
         assert!(!file.force_rollback);
     }
 
@@ -235,8 +263,10 @@ mod tests {
                 .max_size(7)
                 .acquire_timeout(Duration::from_millis(200))
                 .connect_timeout(Duration::ZERO)
-                .recycle_timeout(Duration::from_secs(1)),
+                .recycle_timeout(Duration::from_secs(1))
+                .alive_bypass(Duration::from_millis(50)),
         );
+        assert_eq!(built.alive_bypass, Duration::from_millis(50));
         assert_eq!(built.max_size, 7);
         assert_eq!(built.acquire_timeout, Duration::from_millis(200));
         assert_eq!(built.connect_timeout, None);

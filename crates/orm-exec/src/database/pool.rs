@@ -6,8 +6,10 @@
 //!   open another;
 //! - `RecyclingMethod::Verified` on PostgreSQL and MySQL (a `SELECT 1` on checkout, so a
 //!   connection killed by a server restart or `pg_terminate_backend` is replaced, not
-//!   handed out: deadpool #346, #395); `Fast` on SQLite (nothing can kill it) and in test
-//!   mode (the only connection cannot be replaced anyway);
+//!   handed out: deadpool #346, #395), except within the alive-bypass window of the
+//!   connection's last checkout ([`super::bypass`]; PostgreSQL only by default), where
+//!   the driver's own broken check runs instead; `Fast` on SQLite (nothing can kill it)
+//!   and in test mode (the only connection cannot be replaced anyway);
 //! - wait, create and recycle timeouts always set (deadpool's defaults wait forever).
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -161,18 +163,22 @@ fn build<C: PoolBackend>(setup: &Arc<Setup>, config: &PoolConfig) -> Result<Pool
                 .map_err(|e| setup.connection_error(e))
         })
     });
-    Pool::builder(C::manager(setup.url.redacted(), manager_config))
-        .max_size(config.max_size)
-        .wait_timeout(Some(config.acquire_timeout))
-        .create_timeout(config.connect_timeout)
-        .recycle_timeout(Some(config.recycle_timeout))
-        .runtime(deadpool::Runtime::Tokio1)
-        .build()
-        .map_err(|e| Error::Connection {
-            backend: C::BACKEND,
-            message: format!("cannot build the pool: {e}"),
-            cause: crate::error::ConnectionCause::Other,
-        })
+    Pool::builder(C::manager(
+        setup.url.redacted(),
+        manager_config,
+        config.alive_bypass,
+    ))
+    .max_size(config.max_size)
+    .wait_timeout(Some(config.acquire_timeout))
+    .create_timeout(config.connect_timeout)
+    .recycle_timeout(Some(config.recycle_timeout))
+    .runtime(deadpool::Runtime::Tokio1)
+    .build()
+    .map_err(|e| Error::Connection {
+        backend: C::BACKEND,
+        message: format!("cannot build the pool: {e}"),
+        cause: crate::error::ConnectionCause::Other,
+    })
 }
 
 /// Checks a connection out of `pool`; in test mode rolls back savepoints a dropped future

@@ -1,0 +1,65 @@
+//! [`Bypass`]: diesel-async's deadpool manager with an alive-bypass window (HikariCP's
+//! design): a connection checked out again within the window of its last checkout skips
+//! the `SELECT 1` check and gets only the driver's own broken check, which costs no round
+//! trip.
+//!
+//! On PostgreSQL that broken check sees a session the server ended (tokio-postgres reads
+//! the socket in the background, so the server's goodbye closes the client), which is why
+//! the window is on by default there. MySQL's driver notices a closed connection only
+//! when it next uses it, so there the window is off unless set.
+
+use std::time::Duration;
+
+use deadpool::managed::{Manager, Metrics, RecycleError, RecycleResult};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, PoolError, PoolableConnection,
+};
+
+/// The pool manager of connection type `C`: diesel-async's, with the window.
+pub struct Bypass<C: PoolableConnection + 'static> {
+    inner: AsyncDieselConnectionManager<C>,
+    window: Duration,
+}
+
+impl<C: PoolableConnection + 'static> std::fmt::Debug for Bypass<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bypass")
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: PoolableConnection + 'static> Bypass<C> {
+    /// `inner`, skipping its check for connections checked out within `window` (zero:
+    /// always check).
+    pub(super) fn new(inner: AsyncDieselConnectionManager<C>, window: Duration) -> Self {
+        Bypass { inner, window }
+    }
+}
+
+impl<C> Manager for Bypass<C>
+where
+    C: PoolableConnection + 'static,
+    AsyncDieselConnectionManager<C>: Manager<Type = C, Error = PoolError>,
+{
+    type Type = C;
+    type Error = PoolError;
+
+    async fn create(&self) -> Result<C, PoolError> {
+        self.inner.create().await
+    }
+
+    async fn recycle(&self, conn: &mut C, metrics: &Metrics) -> RecycleResult<PoolError> {
+        if self.window.is_zero() || metrics.last_used() >= self.window {
+            return self.inner.recycle(conn, metrics).await;
+        }
+        if std::thread::panicking() || conn.is_broken() {
+            return Err(RecycleError::Message("Broken connection".into()));
+        }
+        Ok(())
+    }
+
+    fn detach(&self, conn: &mut C) {
+        self.inner.detach(conn)
+    }
+}
