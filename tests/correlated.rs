@@ -83,7 +83,12 @@ backend_test!(
         let rows: Vec<(&str, Option<i64>)> = rows.iter().map(|(n, c)| (n.as_str(), *c)).collect();
         assert_eq!(
             rows,
-            [("big", Some(3)), ("mid", Some(2)), ("none", Some(0)), ("one", Some(1))]
+            [
+                ("big", Some(3)),
+                ("mid", Some(2)),
+                ("none", Some(0)),
+                ("one", Some(1))
+            ]
         );
         // Filtered by the count: albums with more than one track.
         let several = Album::objects().filter(

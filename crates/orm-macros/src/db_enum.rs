@@ -56,6 +56,8 @@ pub fn expand(input: DeriveInput) -> Result<TokenStream> {
             }
 
             ::orm::__private::impl_sql_value!(#ident => ::diesel::sql_types::Text);
+            // serde's impls (by name) when orm's `serde` feature is on; nothing otherwise.
+            ::orm::__private::impl_db_enum_serde!(#ident);
 
             impl<__DB> ::diesel::serialize::ToSql<::diesel::sql_types::Text, __DB> for #ident
             where

@@ -307,27 +307,22 @@ fn walk_on_conflict<DB: Backend>(
     Ok(())
 }
 
-#[cfg(feature = "sqlite")]
-impl ConflictSyntax for diesel::sqlite::Sqlite {
-    fn walk_conflict(
-        conflict: &Conflict,
-        _: bool,
-        out: &mut AstPass<'_, '_, Self>,
-    ) -> QueryResult<()> {
-        walk_on_conflict(conflict, out)
-    }
+/// SQLite's and PostgreSQL's `ON CONFLICT`, the same on both.
+macro_rules! on_conflict_syntax {
+    ($($feature:literal => $db:ty),*) => {$(
+        #[cfg(feature = $feature)]
+        impl ConflictSyntax for $db {
+            fn walk_conflict(
+                conflict: &Conflict,
+                _: bool,
+                out: &mut AstPass<'_, '_, Self>,
+            ) -> QueryResult<()> {
+                walk_on_conflict(conflict, out)
+            }
+        }
+    )*};
 }
-
-#[cfg(feature = "postgres")]
-impl ConflictSyntax for diesel::pg::Pg {
-    fn walk_conflict(
-        conflict: &Conflict,
-        _: bool,
-        out: &mut AstPass<'_, '_, Self>,
-    ) -> QueryResult<()> {
-        walk_on_conflict(conflict, out)
-    }
-}
+on_conflict_syntax!("sqlite" => diesel::sqlite::Sqlite, "postgres" => diesel::pg::Pg);
 
 /// `ON DUPLICATE KEY UPDATE`: with an auto-increment key, `pk = LAST_INSERT_ID(pk)` first,
 /// so that `LAST_INSERT_ID()` names the existing row after an update; `pk = pk` alone is

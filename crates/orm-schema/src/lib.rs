@@ -20,6 +20,8 @@ pub mod foreign_key;
 pub mod meta;
 pub mod model;
 pub mod name_error;
+#[cfg(feature = "serde")]
+pub mod serde_impls;
 pub mod sql_types;
 pub mod validate;
 pub mod values;
@@ -35,3 +37,16 @@ pub use model::{ChangeSet, InsertForm, Model};
 pub use name_error::NameError;
 pub use validate::{FieldError, ValidationError};
 pub use values::{Decimal, IpAddress, Json, Uuid};
+
+/// serde, for the impls `#[derive(DbEnum)]` writes with the `serde` feature.
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+pub use serde as __serde;
+
+/// Without the `serde` feature, `#[derive(DbEnum)]` writes no serde impls.
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_db_enum_serde {
+    ($ty:ty) => {};
+}

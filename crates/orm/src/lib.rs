@@ -156,6 +156,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use orm_persist::derive as persist;
+    pub use orm_schema::__impl_db_enum_serde as impl_db_enum_serde;
     pub use orm_schema::__impl_sql_value as impl_sql_value;
     pub use orm_schema::db_enum::names_a_variant;
     pub use orm_schema::model::{assert_field_type, assert_foreign_key};
