@@ -73,6 +73,30 @@ fn cases() -> Vec<(&'static str, Case)> {
             }),
         ),
         (
+            "by name date and time parts",
+            Box::new(|| {
+                all3!(Kitchen::objects()
+                    .filter_by("created_at__year__gte", 2024)
+                    .unwrap()
+                    .filter_by("due__week_day", 1)
+                    .unwrap()
+                    .filter_by("created_at__date__lt", "2024-03-01")
+                    .unwrap()
+                    .filter_by("opens__hour__in", vec![9, 10])
+                    .unwrap())
+            }),
+        ),
+        (
+            "by name regex and iregex",
+            Box::new(|| {
+                all3!(Note::objects()
+                    .filter_by("text__regex", "^a+$")
+                    .unwrap()
+                    .exclude_by("text__iregex", "b")
+                    .unwrap())
+            }),
+        ),
+        (
             "search and limit",
             Box::new(|| all3!(Album::objects().search("o'k").limit(5))),
         ),

@@ -8,6 +8,7 @@
 //! metadata (quoted as an identifier) and the value as a bound parameter: never text from
 //! the caller.
 
+mod dialect;
 mod input;
 mod parse;
 mod render;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 use orm_schema::{FieldMeta, Model};
 
+pub use dialect::{DatePart, Dialect};
 pub use input::{LookupValue, Null, F};
 pub use orm_schema::NameError;
 use parse::OrderKey;
@@ -45,6 +47,8 @@ pub(crate) struct Condition {
     /// The foreign keys followed to reach `field` (none for a field of the model itself).
     pub(crate) hops: Vec<Hop>,
     pub(crate) field: &'static FieldMeta,
+    /// The part of the field compared (`created__year`), or the whole value.
+    pub(crate) part: Option<DatePart>,
     pub(crate) lookup: LookupKind,
     pub(crate) value: Value,
 }

@@ -9,6 +9,7 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::QueryResult;
 use diesel::sql_types::{self as st, Bool};
 
+use super::dialect::Dialect;
 use super::parse::{LookupKind, OrderKey, MAX_RELATIONS};
 use super::value::Value;
 use super::{ByName, Clause, Condition, Hop, OrderByName};
@@ -17,7 +18,7 @@ use crate::lookups::LIKE_ESCAPE;
 /// A backend that can bind every kind of by-name [`Value`]. Implemented for each enabled
 /// backend, where diesel's `ToSql` impls for the concrete types are known, so the code
 /// that renders conditions needs only this one bound.
-pub trait BindAll: Backend {
+pub trait BindAll: Dialect {
     /// Binds `value` with the SQL type of its kind (a list: each item, comma-separated).
     fn bind<'b>(out: &mut AstPass<'_, 'b, Self>, value: &'b Value) -> QueryResult<()>;
 }
@@ -121,6 +122,22 @@ fn condition<'b, DB: BindAll>(
     Ok(())
 }
 
+/// What `c` compares: its column of `table`, or the part of it `c` names.
+fn compared<DB: BindAll>(
+    out: &mut AstPass<'_, '_, DB>,
+    table: &str,
+    c: &Condition,
+) -> QueryResult<()> {
+    let Some(part) = c.part else {
+        return column(out, table, c.field.column);
+    };
+    let (before, after) = DB::date_part(part);
+    out.push_sql(before);
+    column(out, table, c.field.column)?;
+    out.push_sql(after);
+    Ok(())
+}
+
 /// `c` on a column of `table` itself.
 fn field_condition<'b, DB: BindAll>(
     out: &mut AstPass<'_, 'b, DB>,
@@ -143,7 +160,7 @@ fn field_condition<'b, DB: BindAll>(
                 out.push_sql("1 = 0");
                 return Ok(());
             }
-            column(out, table, col)?;
+            compared(out, table, c)?;
             out.push_sql(" IN (");
             DB::bind(out, &c.value)?;
             out.push_sql(")");
@@ -153,7 +170,7 @@ fn field_condition<'b, DB: BindAll>(
             let Value::List(ends) = &c.value else {
                 unreachable!("a range condition holds two values (checked when parsed)")
             };
-            column(out, table, col)?;
+            compared(out, table, c)?;
             out.push_sql(" BETWEEN ");
             DB::bind(out, &ends[0])?;
             out.push_sql(" AND ");
@@ -171,6 +188,14 @@ fn field_condition<'b, DB: BindAll>(
             out.push_sql(") ESCAPE '!'");
             return Ok(());
         }
+        LookupKind::Regex | LookupKind::IRegex => {
+            let (between, after) = DB::regex_operator(c.lookup == LookupKind::IRegex);
+            column(out, table, col)?;
+            out.push_sql(between);
+            DB::bind(out, &c.value)?;
+            out.push_sql(after);
+            return Ok(());
+        }
         LookupKind::Contains | LookupKind::StartsWith | LookupKind::EndsWith => " LIKE ",
         LookupKind::Exact => " = ",
         LookupKind::Gt => " > ",
@@ -178,7 +203,7 @@ fn field_condition<'b, DB: BindAll>(
         LookupKind::Lt => " < ",
         LookupKind::Lte => " <= ",
     };
-    column(out, table, col)?;
+    compared(out, table, c)?;
     out.push_sql(op);
     match &c.value {
         Value::Column(other) => column(out, table, other)?,
