@@ -1,6 +1,7 @@
 //! The SQL QuerySets render, per backend (`QuerySet::to_sql`, no connection): typed
 //! lookups, NULL handling, exclude, by-name filters across relations, orderings by name,
-//! search and slices. Every value shows up among the binds, never in the SQL text.
+//! date parts and regex by name, values and aggregates by name, search and slices. Every
+//! value shows up among the binds, never in the SQL text.
 //!
 //! The expected text is `tests/snapshots/sql.txt`, read and checked by hand when it was
 //! written. After a deliberate change of the SQL, rewrite it with
@@ -9,6 +10,7 @@
 #![cfg(all(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 
 use orm::prelude::*;
+use orm::Agg::{Avg, Count, CountDistinct, Max, Sum};
 use orm::Null;
 use orm_suite::models::*;
 
@@ -94,6 +96,43 @@ fn cases() -> Vec<(&'static str, Case)> {
                     .unwrap()
                     .exclude_by("text__iregex", "b")
                     .unwrap())
+            }),
+        ),
+        (
+            "values by name across a relation",
+            Box::new(|| {
+                all3!(Track::objects()
+                    .filter_by("position__gt", 1)
+                    .unwrap()
+                    .order_by_names(&["title"])
+                    .unwrap()
+                    .values(&["id", "album__name"])
+                    .unwrap())
+            }),
+        ),
+        (
+            "aggregate by name",
+            Box::new(|| {
+                all3!(Track::objects()
+                    .aggregate(&[
+                        ("n", Count("id")),
+                        ("s", Sum("position")),
+                        ("m", Avg("position"))
+                    ])
+                    .unwrap())
+            }),
+        ),
+        (
+            "values and annotate by name, ordered by an aggregate",
+            Box::new(|| {
+                all3!(Track::objects()
+                    .values(&["album"])
+                    .unwrap()
+                    .annotate(&[("n", CountDistinct("title")), ("top", Max("position"))])
+                    .unwrap()
+                    .order_by(&["-n", "album"])
+                    .unwrap()
+                    .limit(2))
             }),
         ),
         (

@@ -10,8 +10,8 @@
 
 mod dialect;
 mod input;
-mod parse;
-mod render;
+pub(crate) mod parse;
+pub(crate) mod render;
 mod value;
 
 use std::fmt;

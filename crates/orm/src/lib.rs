@@ -131,6 +131,7 @@ pub use orm_query::{
 };
 pub use orm_query::{locking, projection, Values};
 pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};
+pub use orm_query::{records, Agg, Cell, Record, Records};
 pub use orm_query::{related_names, RelatedByName, SelectRelatedNames};
 pub use orm_schema::{
     ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,

@@ -71,6 +71,10 @@ pub trait Dialect: Backend {
     /// the SQL between the column and the pattern, and after the pattern. `.` matches a
     /// newline on every backend (PostgreSQL's default; `(?s)` elsewhere).
     fn regex_operator(ignore_case: bool) -> (&'static str, &'static str);
+
+    /// What renders a 64-bit integer from a number (a sum of integers, which PostgreSQL
+    /// and MySQL widen to NUMERIC / DECIMAL): the SQL before and after it.
+    fn bigint_cast() -> (&'static str, &'static str);
 }
 
 /// SQLite stores dates and times as text: `strftime` reads them (`%w` counts Sunday as 0,
@@ -95,6 +99,10 @@ impl Dialect for diesel::sqlite::Sqlite {
             true => (" REGEXP ('(?si)' || ", ")"),
         }
     }
+
+    fn bigint_cast() -> (&'static str, &'static str) {
+        ("CAST(", " AS INTEGER)")
+    }
 }
 
 /// PostgreSQL: `EXTRACT` (a numeric, cast to an integer; `DOW` counts Sunday as 0), a cast
@@ -117,6 +125,10 @@ impl Dialect for diesel::pg::Pg {
             false => (" ~ ", ""),
             true => (" ~* ", ""),
         }
+    }
+
+    fn bigint_cast() -> (&'static str, &'static str) {
+        ("CAST(", " AS BIGINT)")
     }
 }
 
@@ -142,5 +154,9 @@ impl Dialect for diesel::mysql::Mysql {
             false => (" REGEXP CONCAT('(?s)', ", ")"),
             true => (" REGEXP CONCAT('(?si)', ", ")"),
         }
+    }
+
+    fn bigint_cast() -> (&'static str, &'static str) {
+        ("CAST(", " AS SIGNED)")
     }
 }

@@ -122,7 +122,7 @@ impl LookupKind {
 pub const MAX_RELATIONS: usize = 8;
 
 /// The field of `meta` named `name` (`pk` is the primary key).
-fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static FieldMeta, NameError> {
+pub(crate) fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static FieldMeta, NameError> {
     let found = if name == "pk" {
         meta.primary_key()
     } else {
@@ -136,7 +136,7 @@ fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static FieldMeta, Nam
 
 /// Follows `names` from `meta`: every name but the last must be a foreign key (each one a
 /// [`Hop`]); the last names the field itself, on the model the path ends at.
-fn resolve(
+pub(crate) fn resolve(
     meta: &'static ModelMeta,
     names: &[&str],
     path: &str,

@@ -324,6 +324,17 @@ impl<M, DB: Backend> QueryFragment<DB> for OrderByName<M> {
     }
 }
 
+/// The column `column` of the row `hops` lead to from `table` (the column itself for no
+/// hops), as an ordering renders it: a scalar subquery per hop, NULL when a key is null.
+pub(crate) fn path_column<DB: Backend>(
+    out: &mut AstPass<'_, '_, DB>,
+    table: &str,
+    hops: &[Hop],
+    column: &str,
+) -> QueryResult<()> {
+    order_path(out, table, hops, &ALIASES, column)
+}
+
 /// The column `key` orders by; through foreign keys, a scalar subquery per hop:
 /// `(SELECT (SELECT r2.name FROM t2 AS r2 WHERE r2.pk = r1.fk2) FROM t1 AS r1 WHERE
 /// r1.pk = table.fk1)`, NULL when a key is null.
@@ -332,7 +343,7 @@ fn order_key<DB: Backend>(
     table: &str,
     key: &OrderKey,
 ) -> QueryResult<()> {
-    order_path(out, table, &key.hops, &ALIASES, key.field.column)
+    path_column(out, table, &key.hops, key.field.column)
 }
 
 fn order_path<DB: Backend>(
