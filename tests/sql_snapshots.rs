@@ -11,7 +11,7 @@
 
 use orm::prelude::*;
 use orm::Agg::{Avg, Count, CountDistinct, Max, Sum};
-use orm::Null;
+use orm::{Null, F};
 use orm_suite::models::*;
 
 /// A case: renders one QuerySet on SQLite, PostgreSQL and MySQL.
@@ -133,6 +133,27 @@ fn cases() -> Vec<(&'static str, Case)> {
                     .order_by(&["-n", "album"])
                     .unwrap()
                     .limit(2))
+            }),
+        ),
+        (
+            "update_by: arithmetic, a value and NULL on the rows of a QuerySet",
+            Box::new(|| {
+                let qs = Playlist::objects()
+                    .filter_by("name__startswith", "a")
+                    .unwrap();
+                let set = orm::Assignments::<Playlist>::parse(&[
+                    ("id", F("id") + 1),
+                    ("name", "b".into()),
+                    ("featured", Null.into()),
+                ])
+                .unwrap()
+                .scoped(qs.where_query().clone());
+                let update = diesel::update(playlists::table).set(set);
+                [
+                    diesel::debug_query::<diesel::sqlite::Sqlite, _>(&update).to_string(),
+                    diesel::debug_query::<diesel::pg::Pg, _>(&update).to_string(),
+                    diesel::debug_query::<diesel::mysql::Mysql, _>(&update).to_string(),
+                ]
             }),
         ),
         (

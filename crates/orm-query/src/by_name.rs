@@ -8,6 +8,7 @@
 //! metadata (quoted as an identifier) and the value as a bound parameter: never text from
 //! the caller.
 
+mod assign;
 mod dialect;
 mod input;
 pub(crate) mod parse;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 use orm_schema::{FieldMeta, Model};
 
+pub use assign::{Arith, AssignWhere, Assignments, PkOf, UpdateValue};
 pub use dialect::{DatePart, Dialect};
 pub use input::{LookupValue, Null, F};
 pub use orm_schema::NameError;

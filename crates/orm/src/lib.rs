@@ -121,7 +121,7 @@ pub use orm_exec::{error, ConnectionCause, ConstraintInfo, ErrorCode, SqlState};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};
-pub use orm_query::by_name::{LookupValue, Null, F};
+pub use orm_query::by_name::{Assignments, LookupValue, Null, UpdateValue, F};
 pub use orm_query::{
     by_name, lookups, ByName, Lookups, NameError, NoOrder, Objects, ObjectsExt, OrderBy,
     OrderByName, QuerySet, TextLookups,
