@@ -1,7 +1,7 @@
 //! The SQL QuerySets render, per backend (`QuerySet::to_sql`, no connection): typed
 //! lookups, NULL handling, exclude, by-name filters across relations, orderings by name,
-//! date parts and regex by name, values and aggregates by name, search and slices. Every
-//! value shows up among the binds, never in the SQL text.
+//! date parts and regex by name, values and aggregates by name, `update_by`, `in` a
+//! QuerySet, search and slices. Every value shows up among the binds, never in the SQL text.
 //!
 //! The expected text is `tests/snapshots/sql.txt`, read and checked by hand when it was
 //! written. After a deliberate change of the SQL, rewrite it with
@@ -154,6 +154,17 @@ fn cases() -> Vec<(&'static str, Case)> {
                     diesel::debug_query::<diesel::pg::Pg, _>(&update).to_string(),
                     diesel::debug_query::<diesel::mysql::Mysql, _>(&update).to_string(),
                 ]
+            }),
+        ),
+        (
+            "in a QuerySet by name (a subquery)",
+            Box::new(|| {
+                all3!(Track::objects()
+                    .filter_by(
+                        "album__in",
+                        Album::objects().filter_by("name__startswith", "b").unwrap()
+                    )
+                    .unwrap())
             }),
         ),
         (

@@ -13,6 +13,7 @@ mod dialect;
 mod input;
 pub(crate) mod parse;
 pub(crate) mod render;
+mod subquery;
 mod value;
 
 use std::fmt;
@@ -21,12 +22,13 @@ use std::sync::Arc;
 
 use orm_schema::{FieldMeta, Model};
 
-pub use assign::{Arith, AssignWhere, Assignments, PkOf, UpdateValue};
+pub use assign::{Arith, AssignWhere, Assignments, UpdateValue};
 pub use dialect::{DatePart, Dialect};
 pub use input::{LookupValue, Null, F};
 pub use orm_schema::NameError;
 use parse::OrderKey;
 pub use parse::{parse_lookup, parse_ordering, LookupKind, MAX_RELATIONS};
+pub use subquery::{OnMysql, OnPg, OnSqlite, PkOf, RenderSubquery, Subquery, SubqueryValue};
 pub use value::Value;
 
 /// One foreign key a by-name path follows (`album` in `album__name`).

@@ -9,11 +9,7 @@ use std::marker::PhantomData;
 use std::ops::{Add, Div, Mul, Sub};
 use std::sync::Arc;
 
-use diesel::backend::Backend;
 use diesel::dsl;
-use diesel::expression::{
-    is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
-};
 use diesel::query_builder::{AsChangeset, AstPass, QueryFragment, QueryId};
 use diesel::query_dsl::methods::SelectDsl;
 use diesel::result::QueryResult;
@@ -22,6 +18,7 @@ use orm_schema::{FieldKind, FieldMeta, Model};
 use super::input::{LookupValue, F};
 use super::parse::field as find_field;
 use super::render::BindAll;
+use super::subquery::PkOf;
 use super::value::Value;
 use super::NameError;
 
@@ -264,38 +261,9 @@ impl<M: Model> Assignments<M> {
     {
         AssignWhere {
             set: self,
-            scope: scope.select(PkOf(PhantomData)),
+            scope: scope.select(PkOf::new()),
         }
     }
-}
-
-/// The primary key of `M`'s table, selected by the scope's subquery.
-#[derive(Debug, Clone, Copy)]
-pub struct PkOf<M>(PhantomData<fn() -> M>);
-
-impl<M> Expression for PkOf<M> {
-    type SqlType = diesel::sql_types::Untyped;
-}
-
-impl<M> QueryId for PkOf<M> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<M: Model, DB: Backend> QueryFragment<DB> for PkOf<M> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        let meta = M::meta();
-        let pk = meta.primary_key().map_or("id", |f| f.column);
-        out.push_identifier(meta.table)?;
-        out.push_sql(".");
-        out.push_identifier(pk)
-    }
-}
-
-impl<M, QS> AppearsOnTable<QS> for PkOf<M> {}
-impl<M, QS> SelectableExpression<QS> for PkOf<M> {}
-impl<M> ValidGrouping<()> for PkOf<M> {
-    type IsAggregate = is_aggregate::Never;
 }
 
 impl<M: Model, W> AsChangeset for AssignWhere<M, W> {

@@ -302,6 +302,18 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
             Value::Bool(Value::parse_bool(field, text)?)
         }
         (LookupKind::IsNull, _) => return Err(invalid("true or false")),
+        (LookupKind::In, LookupValue::Query(sub)) => {
+            let same_kind = sub.key.is_some_and(|k| comparable(field.kind, k.kind));
+            if part.is_some() || !same_kind {
+                return Err(invalid(
+                    "a QuerySet whose primary key is of the field's kind (the field itself)",
+                ));
+            }
+            Value::Subquery(sub.clone())
+        }
+        (_, LookupValue::Query(_)) => {
+            return Err(invalid("a value (a QuerySet is only for in)"));
+        }
         (LookupKind::In, LookupValue::List(items)) => Value::List(
             items
                 .iter()

@@ -11,6 +11,7 @@ use diesel::sql_types::{self as st, Bool};
 
 use super::dialect::Dialect;
 use super::parse::{LookupKind, OrderKey, MAX_RELATIONS};
+use super::subquery::RenderSubquery;
 use super::value::Value;
 use super::{ByName, Clause, Condition, Hop, OrderByName};
 use crate::lookups::LIKE_ESCAPE;
@@ -18,7 +19,7 @@ use crate::lookups::LIKE_ESCAPE;
 /// A backend that can bind every kind of by-name [`Value`]. Implemented for each enabled
 /// backend, where diesel's `ToSql` impls for the concrete types are known, so the code
 /// that renders conditions needs only this one bound.
-pub trait BindAll: Dialect {
+pub trait BindAll: Dialect + RenderSubquery {
     /// Binds `value` with the SQL type of its kind (a list: each item, comma-separated).
     fn bind<'b>(out: &mut AstPass<'_, 'b, Self>, value: &'b Value) -> QueryResult<()>;
 }
@@ -53,9 +54,12 @@ macro_rules! bind_all {
                         }
                         Ok(())
                     }
-                    // Rendered as a column by the condition, never bound.
+                    // Rendered as a column or a subquery by the condition, never bound.
                     Value::Column(column) => Err(diesel::result::Error::QueryBuilderError(
                         format!("column {column} is not a bound value").into(),
+                    )),
+                    Value::Subquery(sub) => Err(diesel::result::Error::QueryBuilderError(
+                        format!("{sub:?} is not a bound value").into(),
                     )),
                 }
             }
@@ -162,7 +166,10 @@ fn field_condition<'b, DB: BindAll>(
             }
             compared(out, table, c)?;
             out.push_sql(" IN (");
-            DB::bind(out, &c.value)?;
+            match &c.value {
+                Value::Subquery(sub) => DB::subquery(out, &*sub.query)?,
+                list => DB::bind(out, list)?,
+            }
             out.push_sql(")");
             return Ok(());
         }

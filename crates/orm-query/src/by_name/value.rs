@@ -36,6 +36,8 @@ pub enum Value {
     List(Vec<Value>),
     /// Another column of the same table (a by-name `F`), compared column to column.
     Column(&'static str),
+    /// Another QuerySet's primary keys, for `in`: a subquery.
+    Subquery(super::subquery::SubqueryValue),
 }
 
 impl Value {
