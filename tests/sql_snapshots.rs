@@ -1,6 +1,7 @@
 //! The SQL QuerySets render, per backend (`QuerySet::to_sql`, no connection): typed
 //! lookups, NULL handling, exclude, by-name filters across relations, orderings by name,
-//! search and slices. Every value shows up among the binds, never in the SQL text.
+//! date parts and regex by name, values and aggregates by name, `update_by`, `in` a
+//! QuerySet, search and slices. Every value shows up among the binds, never in the SQL text.
 //!
 //! The expected text is `tests/snapshots/sql.txt`, read and checked by hand when it was
 //! written. After a deliberate change of the SQL, rewrite it with
@@ -9,7 +10,8 @@
 #![cfg(all(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 
 use orm::prelude::*;
-use orm::Null;
+use orm::Agg::{Avg, Count, CountDistinct, Max, Sum};
+use orm::{Null, F};
 use orm_suite::models::*;
 
 /// A case: renders one QuerySet on SQLite, PostgreSQL and MySQL.
@@ -69,6 +71,99 @@ fn cases() -> Vec<(&'static str, Case)> {
                     .filter_by("featured", Null)
                     .unwrap()
                     .exclude_by("name", "x")
+                    .unwrap())
+            }),
+        ),
+        (
+            "by name date and time parts",
+            Box::new(|| {
+                all3!(Kitchen::objects()
+                    .filter_by("created_at__year__gte", 2024)
+                    .unwrap()
+                    .filter_by("due__week_day", 1)
+                    .unwrap()
+                    .filter_by("created_at__date__lt", "2024-03-01")
+                    .unwrap()
+                    .filter_by("opens__hour__in", vec![9, 10])
+                    .unwrap())
+            }),
+        ),
+        (
+            "by name regex and iregex",
+            Box::new(|| {
+                all3!(Note::objects()
+                    .filter_by("text__regex", "^a+$")
+                    .unwrap()
+                    .exclude_by("text__iregex", "b")
+                    .unwrap())
+            }),
+        ),
+        (
+            "values by name across a relation",
+            Box::new(|| {
+                all3!(Track::objects()
+                    .filter_by("position__gt", 1)
+                    .unwrap()
+                    .order_by_names(&["title"])
+                    .unwrap()
+                    .values(&["id", "album__name"])
+                    .unwrap())
+            }),
+        ),
+        (
+            "aggregate by name",
+            Box::new(|| {
+                all3!(Track::objects()
+                    .aggregate(&[
+                        ("n", Count("id")),
+                        ("s", Sum("position")),
+                        ("m", Avg("position"))
+                    ])
+                    .unwrap())
+            }),
+        ),
+        (
+            "values and annotate by name, ordered by an aggregate",
+            Box::new(|| {
+                all3!(Track::objects()
+                    .values(&["album"])
+                    .unwrap()
+                    .annotate(&[("n", CountDistinct("title")), ("top", Max("position"))])
+                    .unwrap()
+                    .order_by(&["-n", "album"])
+                    .unwrap()
+                    .limit(2))
+            }),
+        ),
+        (
+            "update_by: arithmetic, a value and NULL on the rows of a QuerySet",
+            Box::new(|| {
+                let qs = Playlist::objects()
+                    .filter_by("name__startswith", "a")
+                    .unwrap();
+                let set = orm::Assignments::<Playlist>::parse(&[
+                    ("id", F("id") + 1),
+                    ("name", "b".into()),
+                    ("featured", Null.into()),
+                ])
+                .unwrap()
+                .scoped(qs.where_query().clone());
+                let update = diesel::update(playlists::table).set(set);
+                [
+                    diesel::debug_query::<diesel::sqlite::Sqlite, _>(&update).to_string(),
+                    diesel::debug_query::<diesel::pg::Pg, _>(&update).to_string(),
+                    diesel::debug_query::<diesel::mysql::Mysql, _>(&update).to_string(),
+                ]
+            }),
+        ),
+        (
+            "in a QuerySet by name (a subquery)",
+            Box::new(|| {
+                all3!(Track::objects()
+                    .filter_by(
+                        "album__in",
+                        Album::objects().filter_by("name__startswith", "b").unwrap()
+                    )
                     .unwrap())
             }),
         ),

@@ -6,7 +6,9 @@
 //!   (readers do not block the writer) or the URL's `journal_mode`, and the URL's
 //!   `synchronous`; and SQLite's
 //!   ASCII-only `lower()` replaced by a Unicode-aware one ([`unicode_lower`]), so the `i`
-//!   lookups fold `É` to `é` as PostgreSQL and MariaDB do.
+//!   lookups fold `É` to `é` as PostgreSQL and MariaDB do; and a `regexp()` function
+//!   ([`regexp`], Rust's `regex` crate), which SQLite's `REGEXP` operator calls and has
+//!   none of its own, for the by-name `regex` / `iregex` lookups.
 //! - PostgreSQL: tokio-postgres connects (so a failure reports its cause, such as
 //!   "connection refused", which diesel-async's own `establish` drops) over orm's own
 //!   socket, which notes the SQLSTATE of each error (see [`crate::pg_wire`]), then
@@ -70,6 +72,35 @@ pub(crate) fn unicode_lower(text: &str) -> String {
         .collect()
 }
 
+#[cfg(feature = "sqlite")]
+diesel::define_sql_function! {
+    /// `regexp(pattern, text)`, which SQLite's `text REGEXP pattern` calls; orm registers
+    /// it on each connection (see [`regexp`]).
+    #[sql_name = "regexp"]
+    fn sqlite_regexp(pattern: diesel::sql_types::Nullable<diesel::sql_types::Text>, text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Bool>;
+}
+
+/// Registers `regexp(pattern, text)`: whether `text` matches `pattern` (NULL if either is
+/// NULL). The last pattern compiled is kept, so a statement compiles its pattern once. A
+/// pattern that does not compile gives NULL, as diesel's function interface has no error
+/// return (the by-name lookups check theirs before any SQL runs).
+#[cfg(feature = "sqlite")]
+fn regexp(conn: &mut diesel::SqliteConnection) -> diesel::QueryResult<()> {
+    let mut last: Option<(String, regex::Regex)> = None;
+    sqlite_regexp_utils::register_impl_with_behavior(
+        conn,
+        diesel::sqlite::SqliteFunctionBehavior::DETERMINISTIC,
+        move |pattern: Option<String>, text: Option<String>| {
+            let (pattern, text) = (pattern?, text?);
+            if last.as_ref().is_none_or(|(p, _)| *p != pattern) {
+                let compiled = regex::Regex::new(&pattern).ok()?;
+                last = Some((pattern, compiled));
+            }
+            last.as_ref().map(|(_, re)| re.is_match(&text))
+        },
+    )
+}
+
 /// Opens and sets up a SQLite connection.
 #[cfg(feature = "sqlite")]
 pub(crate) fn sqlite(url: &DatabaseUrl) -> Result<Connection> {
@@ -83,6 +114,7 @@ pub(crate) fn sqlite(url: &DatabaseUrl) -> Result<Connection> {
         text.map(|t| unicode_lower(&t))
     })
     .map_err(|e| Error::from_diesel(e, Backend::Sqlite))?;
+    regexp(&mut conn).map_err(|e| Error::from_diesel(e, Backend::Sqlite))?;
     conn.batch_execute(&sqlite_setup(url)).map_err(|e| {
         match Error::from_diesel(e, Backend::Sqlite) {
             // A file that cannot be opened is only noticed by the first statement.

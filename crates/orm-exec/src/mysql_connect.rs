@@ -150,7 +150,13 @@ fn options(url: &DatabaseUrl, server: &ServerOptions) -> Result<OptsBuilder> {
         url_redacted: url.redacted().to_owned(),
         reason: e.to_string(),
     })?;
+    // diesel-async caches prepared statements itself and expects the driver to cache none
+    // (its own `establish` sets 0): mysql_async's cache (32 by default) closes the statement
+    // it evicts on the server while diesel-async still holds it, so the 33rd distinct
+    // statement on a connection made an earlier one fail ("Unknown prepared statement
+    // handler", 1243).
     Ok(OptsBuilder::from_opts(opts)
+        .stmt_cache_size(0)
         .user(server.user())
         .pass(server.password().map(|p| p.expose()))
         .db_name(server.database()))

@@ -17,9 +17,11 @@
 //! settings are read by orm too ([`TlsOptions`]: PostgreSQL `sslmode`, `sslrootcert`;
 //! MySQL `ssl-mode`, `ssl-ca`). Other query parameters go to the driver: SQLite URI
 //! parameters such as `mode=ro`, tokio-postgres parameters such as `application_name=…`,
-//! mysql_async parameters such as `stmt_cache_size=…`. A SQLite URL may also set
-//! `journal_mode` (default `WAL` for a writable file) and `synchronous` (default SQLite's),
-//! which orm runs as pragmas on each new connection ([`SqlitePragmas`]).
+//! mysql_async parameters such as `tcp_keepalive=…` (not `stmt_cache_size`: orm keeps the
+//! driver's statement cache off, as diesel-async caches statements itself). A SQLite URL
+//! may also set `journal_mode` (default `WAL` for a writable file) and `synchronous`
+//! (default SQLite's), which orm runs as pragmas on each new connection
+//! ([`SqlitePragmas`]).
 //!
 //! A server URL is held as typed options ([`ServerOptions`]) with the password in its own
 //! [`Password`] field, whose `Debug` and `Display` print `***`; the drivers' settings are

@@ -10,6 +10,8 @@
 use diesel::dsl;
 use diesel::query_dsl::methods::FilterDsl;
 use diesel::Column;
+use diesel::query_dsl::methods::SelectDsl;
+use orm_query::by_name::{AssignWhere, Assignments, PkOf, UpdateValue};
 use orm_query::QuerySet;
 use orm_schema::{ForeignKey, Model, NameError};
 
@@ -143,6 +145,22 @@ pub trait QuerySetPersist<M: Model + Send, W> {
         W: Clone,
         E: AssignExecutor<'a, V, W>;
 
+    /// [`update_with`](Self::update_with) by name (Django's `update(stock=F("stock") - 1)`):
+    /// `qs.update_by(&mut conn, &[("stock", F("stock") - 1), ("note", "restocked".into())])`.
+    /// Each field and value is checked against the model ([`Assignments::parse`]) before
+    /// any SQL; a bad one is `Error::Name` naming the field. One statement: `UPDATE ... SET
+    /// ... WHERE pk IN (SELECT pk FROM (<the QuerySet's query>) AS __orm_u)`. No validators
+    /// and no `auto_now`; nothing to set writes nothing (0); a sliced QuerySet is refused
+    /// with `Error::Usage`.
+    fn update_by<'a, E>(
+        &self,
+        executor: E,
+        assignments: &[(&str, UpdateValue)],
+    ) -> E::Output<usize>
+    where
+        W: Clone + SelectDsl<PkOf<M>>,
+        E: AssignExecutor<'a, AssignWhere<M, dsl::Select<W, PkOf<M>>>, M::Table>;
+
     /// Deletes every row of the QuerySet; the number deleted. The database applies each
     /// referencing foreign key's ON DELETE (CASCADE and SET NULL follow; RESTRICT refuses
     /// with `Error::ForeignKeyViolation` and nothing is deleted). A sliced QuerySet is
@@ -256,6 +274,24 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
             return E::ready(Err(sliced(M::meta().name, "update")));
         }
         executor.assign(changes, self.where_query().clone())
+    }
+
+    fn update_by<'a, E>(&self, executor: E, assignments: &[(&str, UpdateValue)]) -> E::Output<usize>
+    where
+        W: Clone + SelectDsl<PkOf<M>>,
+        E: AssignExecutor<'a, AssignWhere<M, dsl::Select<W, PkOf<M>>>, M::Table>,
+    {
+        if self.is_sliced() {
+            return E::ready(Err(sliced(M::meta().name, "update")));
+        }
+        match Assignments::<M>::parse(assignments) {
+            Ok(set) if set.is_empty() => E::ready(Ok(0)),
+            Ok(set) => {
+                let scoped = set.scoped(self.where_query().clone());
+                executor.assign(scoped, M::Table::default())
+            }
+            Err(invalid) => E::ready(Err(invalid.into())),
+        }
     }
 
     fn delete<'a, E>(&self, executor: E) -> E::Output<usize>

@@ -8,9 +8,12 @@
 //! metadata (quoted as an identifier) and the value as a bound parameter: never text from
 //! the caller.
 
+mod assign;
+mod dialect;
 mod input;
-mod parse;
-mod render;
+pub(crate) mod parse;
+pub(crate) mod render;
+mod subquery;
 mod value;
 
 use std::fmt;
@@ -19,10 +22,13 @@ use std::sync::Arc;
 
 use orm_schema::{FieldMeta, Model};
 
+pub use assign::{Arith, AssignWhere, Assignments, UpdateValue};
+pub use dialect::{DatePart, Dialect};
 pub use input::{LookupValue, Null, F};
 pub use orm_schema::NameError;
 use parse::OrderKey;
 pub use parse::{parse_lookup, parse_ordering, LookupKind, MAX_RELATIONS};
+pub use subquery::{OnMysql, OnPg, OnSqlite, PkOf, RenderSubquery, Subquery, SubqueryValue};
 pub use value::Value;
 
 /// One foreign key a by-name path follows (`album` in `album__name`).
@@ -45,6 +51,8 @@ pub(crate) struct Condition {
     /// The foreign keys followed to reach `field` (none for a field of the model itself).
     pub(crate) hops: Vec<Hop>,
     pub(crate) field: &'static FieldMeta,
+    /// The part of the field compared (`created__year`), or the whole value.
+    pub(crate) part: Option<DatePart>,
     pub(crate) lookup: LookupKind,
     pub(crate) value: Value,
 }

@@ -225,6 +225,7 @@ impl<M: Model, W> Keyset<M, W> {
             Clause::Is(Condition {
                 hops: Vec::new(),
                 field: keys[i].field,
+                part: None,
                 lookup,
                 value: values[i].clone(),
             })

@@ -18,6 +18,8 @@
 //!   (`&Database`, `&mut PooledConnection`).
 //! - [`locking`]: `select_for_update()` with `skip_locked()` / `nowait()`.
 //! - [`projection`]: `select((col_a, col_b))`, rows loaded as the selection's tuple.
+//! - [`records`]: `values(&["id", "album__name"])`, `values_list`, `aggregate` and
+//!   `values(..).annotate(..)` by name, rows loaded as [`Record`]s (JSON-convertible).
 //! - [`run`]: the statements of those operations (`Ops<M, C>`, one trait implemented per
 //!   connection type, blocking and async) and the bounds they need.
 //! - [`show_sql`]: [`QuerySet::to_sql`], the SQL and binds `all` runs on a backend.
@@ -40,6 +42,7 @@ pub mod lookups;
 pub mod pinned;
 pub mod projection;
 pub mod queryset;
+pub mod records;
 pub mod related_names;
 pub mod relations;
 pub mod run;
@@ -52,6 +55,7 @@ pub use keyset::{Keyset, Page};
 pub use lookups::{Lookups, TextLookups};
 pub use projection::Values;
 pub use queryset::{NoOrder, Objects, ObjectsExt, OrderBy, QuerySet};
+pub use records::{Agg, Cell, Record, Records};
 pub use related_names::{RelatedByName, SelectRelatedNames};
 pub use relations::{prefetch, BelongsTo, RelatedExt, SelectRelated};
 pub use stream::{RowIter, RowStream, StreamSource};

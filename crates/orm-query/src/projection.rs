@@ -48,6 +48,24 @@ impl<M: orm_schema::Model, W, O, S> std::fmt::Debug for Values<M, W, O, S> {
     }
 }
 
+impl<M, W: Clone, O: Clone> QuerySet<M, W, O> {
+    /// The projection of `selection` the executors run, and the rows to fetch with at most
+    /// `cap` rows.
+    pub(crate) fn project<S>(
+        &self,
+        selection: S,
+        cap: Option<i64>,
+    ) -> (Projection<W, O, S>, crate::run::Slice) {
+        let (query, order) = self.parts();
+        let projection = Projection {
+            query,
+            order,
+            selection,
+        };
+        (projection, self.slice(cap))
+    }
+}
+
 impl<M, W, O> QuerySet<M, W, O> {
     /// Loads `selection` (a diesel column, expression, or tuple of them over the model's
     /// table) of each row instead of the model; filters, ordering and slice apply. See
@@ -71,13 +89,7 @@ impl<M, W, O> QuerySet<M, W, O> {
 impl<M, W: Clone, O: Clone, S: Clone> Values<M, W, O, S> {
     /// The query the executors run, and the rows to fetch with at most `cap` rows.
     fn parts(&self, cap: Option<i64>) -> (Projection<W, O, S>, crate::run::Slice) {
-        let (query, order) = self.qs.parts();
-        let projection = Projection {
-            query,
-            order,
-            selection: self.selection.clone(),
-        };
-        (projection, self.qs.slice(cap))
+        self.qs.project(self.selection.clone(), cap)
     }
 
     /// Every row's selection, in the QuerySet's order (its limit and offset applied).

@@ -12,6 +12,7 @@ use diesel::query_builder::QueryFragment;
 use diesel::query_dsl::methods::{LimitDsl, OffsetDsl, SelectDsl};
 use diesel::SelectableHelper;
 
+use crate::projection::Projection;
 use crate::queryset::QuerySet;
 use crate::run::{ApplyOrder, Slice};
 
@@ -21,34 +22,62 @@ pub trait ShowSql<M, DB: Backend>: Sized {
     fn show(self, slice: Slice) -> String;
 }
 
+/// The projection of the whole model (`M::as_select()`).
 impl<M, DB, W, O> ShowSql<M, DB> for (W, O)
 where
-    DB: Backend + Default,
-    DB::QueryBuilder: Default,
+    DB: Backend,
     M: diesel::Selectable<DB>,
-    <M as diesel::Selectable<DB>>::SelectExpression: diesel::query_builder::QueryId,
-    O: ApplyOrder<W>,
-    O::Output: SelectDsl<dsl::AsSelect<M, DB>> + LimitDsl,
-    dsl::Select<O::Output, dsl::AsSelect<M, DB>>: QueryFragment<DB>,
-    dsl::Limit<O::Output>: OffsetDsl + SelectDsl<dsl::AsSelect<M, DB>>,
-    dsl::Select<dsl::Limit<O::Output>, dsl::AsSelect<M, DB>>: QueryFragment<DB>,
-    dsl::Offset<dsl::Limit<O::Output>>: SelectDsl<dsl::AsSelect<M, DB>>,
-    dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, dsl::AsSelect<M, DB>>: QueryFragment<DB>,
+    Projection<W, O, dsl::AsSelect<M, DB>>: ShowSelection<DB>,
 {
     fn show(self, slice: Slice) -> String {
         let (query, order) = self;
+        let whole = Projection {
+            query,
+            order,
+            selection: M::as_select(),
+        };
+        whole.show(slice)
+    }
+}
+
+/// A projection (a query with its selection) that renders on backend `DB`, whatever the
+/// slice.
+pub trait ShowSelection<DB: Backend>: Sized {
+    /// The SQL and binds of the query for `slice`.
+    fn show(self, slice: Slice) -> String;
+}
+
+impl<DB, W, O, S> ShowSelection<DB> for Projection<W, O, S>
+where
+    DB: Backend + Default,
+    DB::QueryBuilder: Default,
+    S: diesel::Expression,
+    O: ApplyOrder<W>,
+    O::Output: SelectDsl<S> + LimitDsl,
+    dsl::Select<O::Output, S>: QueryFragment<DB>,
+    dsl::Limit<O::Output>: OffsetDsl + SelectDsl<S>,
+    dsl::Select<dsl::Limit<O::Output>, S>: QueryFragment<DB>,
+    dsl::Offset<dsl::Limit<O::Output>>: SelectDsl<S>,
+    dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, S>: QueryFragment<DB>,
+{
+    fn show(self, slice: Slice) -> String {
+        let Projection {
+            query,
+            order,
+            selection,
+        } = self;
         let ordered = order.apply(query);
         match slice {
             Slice::All => {
-                let q = ordered.select(M::as_select());
+                let q = ordered.select(selection);
                 diesel::debug_query::<DB, _>(&q).to_string()
             }
             Slice::Limit(limit) => {
-                let q = ordered.limit(limit).select(M::as_select());
+                let q = ordered.limit(limit).select(selection);
                 diesel::debug_query::<DB, _>(&q).to_string()
             }
             Slice::Page { limit, offset } => {
-                let q = ordered.limit(limit).offset(offset).select(M::as_select());
+                let q = ordered.limit(limit).offset(offset).select(selection);
                 diesel::debug_query::<DB, _>(&q).to_string()
             }
         }

@@ -92,4 +92,24 @@ pub enum NameError {
         /// The most relations one path may follow.
         max: usize,
     },
+    /// An aggregate that does not apply to the field's kind (`Sum` of a text field).
+    #[error(
+        "aggregate `{aggregate}` does not apply to field `{field}` ({kind}); it takes {valid}"
+    )]
+    InvalidAggregate {
+        /// The aggregate (`Sum`, `Avg`, `Min`, `Max`).
+        aggregate: &'static str,
+        /// The field.
+        field: &'static str,
+        /// The field's kind.
+        kind: &'static str,
+        /// The kinds the aggregate takes.
+        valid: &'static str,
+    },
+    /// A name given twice to the columns of one by-name projection or aggregate.
+    #[error("`{name}` is named twice in one values/aggregate call")]
+    DuplicateName {
+        /// The name given twice.
+        name: String,
+    },
 }

@@ -122,7 +122,7 @@ pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};
 pub use orm_persist::{upsert, OnConflict, Upsert};
-pub use orm_query::by_name::{LookupValue, Null, F};
+pub use orm_query::by_name::{Assignments, LookupValue, Null, UpdateValue, F};
 pub use orm_query::{
     by_name, lookups, ByName, Lookups, NameError, NoOrder, Objects, ObjectsExt, OrderBy,
     OrderByName, QuerySet, TextLookups,
@@ -132,6 +132,7 @@ pub use orm_query::{
 };
 pub use orm_query::{keyset, locking, projection, Keyset, Page, Values};
 pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};
+pub use orm_query::{records, Agg, Cell, Record, Records};
 pub use orm_query::{related_names, RelatedByName, SelectRelatedNames};
 pub use orm_schema::{
     ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,

@@ -64,7 +64,7 @@ impl ServerOptions {
 
     /// The remaining query parameters (decoded), for the driver: tokio-postgres
     /// connection parameters such as `application_name`, mysql_async URL parameters such
-    /// as `stmt_cache_size`.
+    /// as `tcp_keepalive`.
     pub fn params(&self) -> &[(String, String)] {
         &self.params
     }

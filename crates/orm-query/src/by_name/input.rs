@@ -1,6 +1,8 @@
 //! [`LookupValue`]: what a by-name lookup is given, before it is converted to its field's
 //! type: text (as from a query string), a number, a boolean, NULL, or a list for `in`.
 
+use super::subquery::SubqueryValue;
+
 /// The value of a by-name lookup, as the caller has it. Anything that converts into it
 /// can be passed to `filter_by` / `exclude_by`: `&str` and `String` (text, converted to the
 /// field's type as a query-string value is), integers, `f64`, `bool`, `Option<T>` (`None`
@@ -36,6 +38,9 @@ pub enum LookupValue {
     List(Vec<LookupValue>),
     /// Another field of the same model, compared column to column ([`F`]).
     Field(String),
+    /// The primary keys of another QuerySet's rows, for `in` (a subquery; converted from
+    /// a `QuerySet`).
+    Query(SubqueryValue),
 }
 
 /// Another field of the same model as a by-name lookup's value (Django's `F`):
@@ -64,7 +69,10 @@ impl LookupValue {
             LookupValue::Int(i) => Some(i.to_string()),
             LookupValue::Float(x) => Some(x.to_string()),
             LookupValue::Bool(b) => Some(b.to_string()),
-            LookupValue::Null | LookupValue::List(_) | LookupValue::Field(_) => None,
+            LookupValue::Null
+            | LookupValue::List(_)
+            | LookupValue::Field(_)
+            | LookupValue::Query(_) => None,
         }
     }
 
@@ -73,6 +81,7 @@ impl LookupValue {
         match self {
             LookupValue::Null => "NULL".to_string(),
             LookupValue::Field(name) => format!("F({name})"),
+            LookupValue::Query(sub) => format!("{sub:?}"),
             LookupValue::List(items) => {
                 let items: Vec<String> = items.iter().map(LookupValue::describe).collect();
                 format!("[{}]", items.join(", "))

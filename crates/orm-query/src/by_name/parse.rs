@@ -3,6 +3,7 @@
 
 use orm_schema::{FieldKind, FieldMeta, Model, ModelMeta};
 
+use super::dialect::DatePart;
 use super::input::LookupValue;
 use super::value::Value;
 use super::{Condition, Hop, NameError};
@@ -40,10 +41,21 @@ pub enum LookupKind {
     IsNull,
     /// `BETWEEN low AND high`, both ends included (Django's `range`).
     Range,
+    /// Matches a regular expression, case-sensitive (text).
+    Regex,
+    /// Matches a regular expression, ignoring case (text).
+    IRegex,
 }
 
-const TEXT_LOOKUPS: &str = "exact, iexact, contains, icontains, startswith, istartswith, endswith, iendswith, in, range, gt, gte, lt, lte, isnull";
+const TEXT_LOOKUPS: &str = "exact, iexact, contains, icontains, startswith, istartswith, endswith, iendswith, regex, iregex, in, range, gt, gte, lt, lte, isnull";
 const OTHER_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte, isnull";
+const DATE_LOOKUPS: &str =
+    "exact, in, range, gt, gte, lt, lte, isnull; parts: year, month, day, week_day";
+const DATETIME_LOOKUPS: &str =
+    "exact, in, range, gt, gte, lt, lte, isnull; parts: year, month, day, week_day, hour, date";
+const TIME_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte, isnull; parts: hour";
+/// The lookups that may follow a date part (`created__year__gte`).
+const PART_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte";
 const JSON_LOOKUPS: &str = "isnull";
 
 impl LookupKind {
@@ -64,6 +76,8 @@ impl LookupKind {
             "lt" => LookupKind::Lt,
             "lte" => LookupKind::Lte,
             "isnull" => LookupKind::IsNull,
+            "regex" => LookupKind::Regex,
+            "iregex" => LookupKind::IRegex,
             _ => return None,
         })
     }
@@ -81,6 +95,26 @@ impl LookupKind {
                 | LookupKind::IEndsWith
         )
     }
+
+    /// Whether this lookup applies to text fields only (the LIKE lookups, `regex`,
+    /// `iregex`).
+    fn is_textual(self) -> bool {
+        self.is_like() || matches!(self, LookupKind::Regex | LookupKind::IRegex)
+    }
+
+    /// Whether this lookup may follow a date part.
+    fn follows_part(self) -> bool {
+        matches!(
+            self,
+            LookupKind::Exact
+                | LookupKind::In
+                | LookupKind::Range
+                | LookupKind::Gt
+                | LookupKind::Gte
+                | LookupKind::Lt
+                | LookupKind::Lte
+        )
+    }
 }
 
 /// The most foreign keys one by-name path may follow (`a__b__c__d__field` follows four):
@@ -88,7 +122,7 @@ impl LookupKind {
 pub const MAX_RELATIONS: usize = 8;
 
 /// The field of `meta` named `name` (`pk` is the primary key).
-fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static FieldMeta, NameError> {
+pub(crate) fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static FieldMeta, NameError> {
     let found = if name == "pk" {
         meta.primary_key()
     } else {
@@ -102,7 +136,7 @@ fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static FieldMeta, Nam
 
 /// Follows `names` from `meta`: every name but the last must be a foreign key (each one a
 /// [`Hop`]); the last names the field itself, on the model the path ends at.
-fn resolve(
+pub(crate) fn resolve(
     meta: &'static ModelMeta,
     names: &[&str],
     path: &str,
@@ -144,15 +178,21 @@ fn resolve(
 /// `"album__name__icontains"` follows the foreign key `album` and returns `Album`'s field
 /// `name`.
 pub fn parse_lookup<M: Model>(path: &str) -> Result<(&'static FieldMeta, LookupKind), NameError> {
-    let (_, field, lookup) = resolve_lookup(M::meta(), path)?;
-    Ok((field, lookup))
+    let resolved = resolve_lookup(M::meta(), path)?;
+    Ok((resolved.field, resolved.lookup))
 }
 
-/// [`parse_lookup`], with the foreign keys the path follows.
-fn resolve_lookup(
-    meta: &'static ModelMeta,
-    path: &str,
-) -> Result<(Vec<Hop>, &'static FieldMeta, LookupKind), NameError> {
+/// A checked lookup path: the foreign keys it follows, its field, the part of the field
+/// it compares (`created__year`), and the lookup.
+struct Resolved {
+    hops: Vec<Hop>,
+    field: &'static FieldMeta,
+    part: Option<DatePart>,
+    lookup: LookupKind,
+}
+
+/// [`parse_lookup`], with the foreign keys the path follows and a date part.
+fn resolve_lookup(meta: &'static ModelMeta, path: &str) -> Result<Resolved, NameError> {
     let parts: Vec<&str> = path.split("__").collect();
     let (names, lookup) = match parts.split_last() {
         Some((last, fields)) if !fields.is_empty() => match LookupKind::from_name(last) {
@@ -161,23 +201,57 @@ fn resolve_lookup(
         },
         _ => (parts.as_slice(), LookupKind::Exact),
     };
+    // `created__year__gte`: a part of a date or time field (not `album__year`, a field of
+    // the row a foreign key references).
+    if let Some((last, fields)) = names.split_last() {
+        if let (Some(part), false) = (DatePart::from_name(last), fields.is_empty()) {
+            let (hops, field) = resolve(meta, fields, path)?;
+            if field.foreign_key.is_none() {
+                if !part.applies_to(field.kind) {
+                    return Err(unknown_lookup(field, last));
+                }
+                if !lookup.follows_part() {
+                    return Err(NameError::UnknownLookup {
+                        field: field.name,
+                        kind: field.kind.name(),
+                        lookup: format!("{last}__{}", parts[parts.len() - 1]),
+                        valid: PART_LOOKUPS,
+                    });
+                }
+                return Ok(Resolved {
+                    hops,
+                    field,
+                    part: Some(part),
+                    lookup,
+                });
+            }
+        }
+    }
     let (hops, field) = resolve(meta, names, path)?;
     let allowed = match field.kind {
         FieldKind::Json => lookup == LookupKind::IsNull,
         kind if kind.is_textual() || matches!(kind, FieldKind::Enum { .. }) => true,
-        _ => !lookup.is_like(),
+        _ => !lookup.is_textual(),
     };
     if !allowed {
         let name = path.rsplit("__").next().unwrap_or(path);
         return Err(unknown_lookup(field, name));
     }
-    Ok((hops, field, lookup))
+    Ok(Resolved {
+        hops,
+        field,
+        part: None,
+        lookup,
+    })
 }
 
 fn unknown_lookup(field: &'static FieldMeta, lookup: &str) -> NameError {
     let valid = match field.kind {
         FieldKind::Json => JSON_LOOKUPS,
         kind if kind.is_textual() || matches!(kind, FieldKind::Enum { .. }) => TEXT_LOOKUPS,
+        FieldKind::Date => DATE_LOOKUPS,
+        FieldKind::DateTime => DATETIME_LOOKUPS,
+        FieldKind::Time => TIME_LOOKUPS,
         _ => OTHER_LOOKUPS,
     };
     NameError::UnknownLookup {
@@ -188,6 +262,10 @@ fn unknown_lookup(field: &'static FieldMeta, lookup: &str) -> NameError {
     }
 }
 
+/// What `regex` and `iregex` take.
+const REGEX_VALUE: &str = "a regular expression (the syntax of Rust's regex crate, which \
+                           PostgreSQL, MariaDB/MySQL and SQLite share)";
+
 /// What `range` takes.
 const RANGE_VALUE: &str = "two values, low and high (both included)";
 
@@ -195,30 +273,52 @@ const RANGE_VALUE: &str = "two values, low and high (both included)";
 /// `exact` becomes `IS NULL` (where `= NULL` would match no row, as in Django); a list
 /// goes only to `in`.
 pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Condition, NameError> {
-    let (hops, field, mut lookup) = resolve_lookup(M::meta(), path)?;
+    let Resolved {
+        hops,
+        field,
+        part,
+        mut lookup,
+    } = resolve_lookup(M::meta(), path)?;
+    // A part's values are integers (or dates), whatever the field's own kind.
+    let value_kind = part.map_or(field.kind, DatePart::value_kind);
+    let parse = |text: &str| Value::parse_as(field, value_kind, text);
     let invalid = |expected: &'static str| NameError::InvalidValue {
         field: field.name,
         value: value.describe(),
         expected,
     };
     let value = match (lookup, &value) {
-        (LookupKind::Exact, LookupValue::Null) => {
+        (LookupKind::Exact, LookupValue::Null) if part.is_none() => {
             lookup = LookupKind::IsNull;
             Value::Bool(true)
         }
         (_, LookupValue::Null) => {
-            return Err(invalid("a value (NULL is only for exact and isnull)"));
+            return Err(invalid(
+                "a value (NULL is only for exact and isnull, on the field itself)",
+            ));
         }
         (LookupKind::IsNull, LookupValue::Bool(b)) => Value::Bool(*b),
         (LookupKind::IsNull, LookupValue::Text(text)) => {
             Value::Bool(Value::parse_bool(field, text)?)
         }
         (LookupKind::IsNull, _) => return Err(invalid("true or false")),
+        (LookupKind::In, LookupValue::Query(sub)) => {
+            let same_kind = sub.key.is_some_and(|k| comparable(field.kind, k.kind));
+            if part.is_some() || !same_kind {
+                return Err(invalid(
+                    "a QuerySet whose primary key is of the field's kind (the field itself)",
+                ));
+            }
+            Value::Subquery(sub.clone())
+        }
+        (_, LookupValue::Query(_)) => {
+            return Err(invalid("a value (a QuerySet is only for in)"));
+        }
         (LookupKind::In, LookupValue::List(items)) => Value::List(
             items
                 .iter()
                 .map(|item| match item.as_text() {
-                    Some(text) => Value::parse(field, &text),
+                    Some(text) => parse(&text),
                     None => Err(NameError::InvalidValue {
                         field: field.name,
                         value: item.describe(),
@@ -230,14 +330,14 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
         // The query-string forms: `pk__in=1,2,3`, `id__range=3,7`.
         (LookupKind::In | LookupKind::Range, LookupValue::Text(text)) => Value::List(
             text.split(',')
-                .map(|item| Value::parse(field, item.trim()))
+                .map(|item| parse(item.trim()))
                 .collect::<Result<_, _>>()?,
         ),
         (LookupKind::Range, LookupValue::List(items)) => Value::List(
             items
                 .iter()
                 .map(|item| match item.as_text() {
-                    Some(text) => Value::parse(field, &text),
+                    Some(text) => parse(&text),
                     None => Err(invalid(RANGE_VALUE)),
                 })
                 .collect::<Result<_, _>>()?,
@@ -250,7 +350,7 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
             LookupValue::Field(name),
         ) => {
             let other = self::field(M::meta(), name)?;
-            if !hops.is_empty() || !comparable(field.kind, other.kind) {
+            if !hops.is_empty() || part.is_some() || !comparable(field.kind, other.kind) {
                 return Err(invalid(
                     "F(field) of the model itself, of the same kind as the compared field",
                 ));
@@ -268,8 +368,14 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
             let text = single.as_text().unwrap_or_default();
             if kind.is_like() {
                 Value::Like(like_pattern(kind, &text))
+            } else if matches!(kind, LookupKind::Regex | LookupKind::IRegex) {
+                // Checked here, so a pattern no backend would take never reaches SQL.
+                if regex::Regex::new(&text).is_err() {
+                    return Err(invalid(REGEX_VALUE));
+                }
+                Value::Text(text)
             } else {
-                Value::parse(field, &text)?
+                parse(&text)?
             }
         }
     };
@@ -279,6 +385,7 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
     Ok(Condition {
         hops,
         field,
+        part,
         lookup,
         value,
     })

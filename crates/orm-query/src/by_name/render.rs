@@ -9,7 +9,9 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::QueryResult;
 use diesel::sql_types::{self as st, Bool};
 
+use super::dialect::Dialect;
 use super::parse::{LookupKind, OrderKey, MAX_RELATIONS};
+use super::subquery::RenderSubquery;
 use super::value::Value;
 use super::{ByName, Clause, Condition, Hop, OrderByName};
 use crate::lookups::LikeSyntax;
@@ -17,7 +19,7 @@ use crate::lookups::LikeSyntax;
 /// A backend that can bind every kind of by-name [`Value`]. Implemented for each enabled
 /// backend, where diesel's `ToSql` impls for the concrete types are known, so the code
 /// that renders conditions needs only this one bound.
-pub trait BindAll: Backend + LikeSyntax {
+pub trait BindAll: Dialect + RenderSubquery + LikeSyntax {
     /// Binds `value` with the SQL type of its kind (a list: each item, comma-separated).
     fn bind<'b>(out: &mut AstPass<'_, 'b, Self>, value: &'b Value) -> QueryResult<()>;
 }
@@ -55,9 +57,12 @@ macro_rules! bind_all {
                         }
                         Ok(())
                     }
-                    // Rendered as a column by the condition, never bound.
+                    // Rendered as a column or a subquery by the condition, never bound.
                     Value::Column(column) => Err(diesel::result::Error::QueryBuilderError(
                         format!("column {column} is not a bound value").into(),
+                    )),
+                    Value::Subquery(sub) => Err(diesel::result::Error::QueryBuilderError(
+                        format!("{sub:?} is not a bound value").into(),
                     )),
                 }
             }
@@ -124,6 +129,22 @@ fn condition<'b, DB: BindAll>(
     Ok(())
 }
 
+/// What `c` compares: its column of `table`, or the part of it `c` names.
+fn compared<DB: BindAll>(
+    out: &mut AstPass<'_, '_, DB>,
+    table: &str,
+    c: &Condition,
+) -> QueryResult<()> {
+    let Some(part) = c.part else {
+        return column(out, table, c.field.column);
+    };
+    let (before, after) = DB::date_part(part);
+    out.push_sql(before);
+    column(out, table, c.field.column)?;
+    out.push_sql(after);
+    Ok(())
+}
+
 /// `c` on a column of `table` itself.
 fn field_condition<'b, DB: BindAll>(
     out: &mut AstPass<'_, 'b, DB>,
@@ -146,9 +167,12 @@ fn field_condition<'b, DB: BindAll>(
                 out.push_sql("1 = 0");
                 return Ok(());
             }
-            column(out, table, col)?;
+            compared(out, table, c)?;
             out.push_sql(" IN (");
-            DB::bind(out, &c.value)?;
+            match &c.value {
+                Value::Subquery(sub) => DB::subquery(out, &*sub.query)?,
+                list => DB::bind(out, list)?,
+            }
             out.push_sql(")");
             return Ok(());
         }
@@ -156,7 +180,7 @@ fn field_condition<'b, DB: BindAll>(
             let Value::List(ends) = &c.value else {
                 unreachable!("a range condition holds two values (checked when parsed)")
             };
-            column(out, table, col)?;
+            compared(out, table, c)?;
             out.push_sql(" BETWEEN ");
             DB::bind(out, &ends[0])?;
             out.push_sql(" AND ");
@@ -175,6 +199,14 @@ fn field_condition<'b, DB: BindAll>(
             out.push_sql(DB::ESCAPE_CLAUSE);
             return Ok(());
         }
+        LookupKind::Regex | LookupKind::IRegex => {
+            let (between, after) = DB::regex_operator(c.lookup == LookupKind::IRegex);
+            column(out, table, col)?;
+            out.push_sql(between);
+            DB::bind(out, &c.value)?;
+            out.push_sql(after);
+            return Ok(());
+        }
         LookupKind::Contains | LookupKind::StartsWith | LookupKind::EndsWith => " LIKE ",
         LookupKind::Exact => " = ",
         LookupKind::Gt => " > ",
@@ -182,7 +214,7 @@ fn field_condition<'b, DB: BindAll>(
         LookupKind::Lt => " < ",
         LookupKind::Lte => " <= ",
     };
-    column(out, table, col)?;
+    compared(out, table, c)?;
     out.push_sql(op);
     match &c.value {
         Value::Column(other) => column(out, table, other)?,
@@ -302,6 +334,17 @@ impl<M, DB: Backend> QueryFragment<DB> for OrderByName<M> {
     }
 }
 
+/// The column `column` of the row `hops` lead to from `table` (the column itself for no
+/// hops), as an ordering renders it: a scalar subquery per hop, NULL when a key is null.
+pub(crate) fn path_column<DB: Backend>(
+    out: &mut AstPass<'_, '_, DB>,
+    table: &str,
+    hops: &[Hop],
+    column: &str,
+) -> QueryResult<()> {
+    order_path(out, table, hops, &ALIASES, column)
+}
+
 /// The column `key` orders by; through foreign keys, a scalar subquery per hop:
 /// `(SELECT (SELECT r2.name FROM t2 AS r2 WHERE r2.pk = r1.fk2) FROM t1 AS r1 WHERE
 /// r1.pk = table.fk1)`, NULL when a key is null.
@@ -310,7 +353,7 @@ fn order_key<DB: Backend>(
     table: &str,
     key: &OrderKey,
 ) -> QueryResult<()> {
-    order_path(out, table, &key.hops, &ALIASES, key.field.column)
+    path_column(out, table, &key.hops, key.field.column)
 }
 
 fn order_path<DB: Backend>(

@@ -38,11 +38,23 @@ pub enum Value {
     List(Vec<Value>),
     /// Another column of the same table (a by-name `F`), compared column to column.
     Column(&'static str),
+    /// Another QuerySet's primary keys, for `in`: a subquery.
+    Subquery(super::subquery::SubqueryValue),
 }
 
 impl Value {
     /// `text` converted to `field`'s type.
     pub fn parse(field: &'static FieldMeta, text: &str) -> Result<Value, NameError> {
+        Self::parse_as(field, field.kind, text)
+    }
+
+    /// `text` converted to the type of a field of `kind` (a part of `field`: the year of a
+    /// date is an integer); errors name `field`.
+    pub fn parse_as(
+        field: &'static FieldMeta,
+        kind: FieldKind,
+        text: &str,
+    ) -> Result<Value, NameError> {
         let invalid = |expected: &'static str| NameError::InvalidValue {
             field: field.name,
             value: text.to_string(),
@@ -51,7 +63,7 @@ impl Value {
         fn conv<T: FromStr>(text: &str) -> Option<T> {
             text.trim().parse().ok()
         }
-        Ok(match field.kind {
+        Ok(match kind {
             FieldKind::Integer => {
                 Value::Int(conv(text).ok_or_else(|| invalid("a 32-bit integer"))?)
             }

@@ -1,0 +1,189 @@
+//! The SQL of a by-name projection: the selected columns and aggregates, each under an
+//! alias orm makes (`__orm_c0_int`), the GROUP BY of `annotate`, and an ORDER BY of the
+//! record's names. Only identifiers from the static metadata reach SQL.
+
+use std::sync::Arc;
+
+use diesel::backend::Backend;
+use diesel::expression::{
+    is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
+};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::result::QueryResult;
+use diesel::sql_types::{Bool, Untyped};
+
+use super::row::Read;
+use crate::by_name::render::path_column;
+use crate::by_name::{Dialect, Hop};
+
+/// An aggregate function of a by-name aggregate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Function {
+    Count,
+    CountDistinct,
+    /// SUM, cast to a 64-bit integer (a sum of integers).
+    SumBigInt,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+/// One selected column: a field of the model or of a row its foreign keys reach, or an
+/// aggregate of one, read as `read`.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) hops: Vec<Hop>,
+    pub(crate) column: &'static str,
+    pub(crate) function: Option<Function>,
+    pub(crate) read: Read,
+}
+
+/// The SELECT list of a by-name projection (SQL type `Untyped`: rows load by alias).
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub(crate) table: &'static str,
+    pub(crate) items: Arc<[Item]>,
+}
+
+/// The alias of the `i`-th selected column: its position and how it is read, nothing from
+/// the caller.
+fn alias(i: usize, read: Read) -> String {
+    format!("__orm_c{i}_{}", read.tag())
+}
+
+impl Expression for Selection {
+    type SqlType = Untyped;
+}
+
+impl QueryId for Selection {
+    type QueryId = ();
+    // The SQL depends on the names, so the statement cache keys it by its text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB: Dialect> QueryFragment<DB> for Selection {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        for (i, item) in self.items.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            let (before, after) = match item.function {
+                None => ("", ""),
+                Some(Function::Count) => ("COUNT(", ")"),
+                Some(Function::CountDistinct) => ("COUNT(DISTINCT ", ")"),
+                Some(Function::SumBigInt) => {
+                    let (cast, end) = DB::bigint_cast();
+                    out.push_sql(cast);
+                    ("SUM(", end)
+                }
+                Some(Function::Sum) => ("SUM(", ")"),
+                Some(Function::Avg) => ("AVG(", ")"),
+                Some(Function::Min) => ("MIN(", ")"),
+                Some(Function::Max) => ("MAX(", ")"),
+            };
+            out.push_sql(before);
+            path_column(&mut out, self.table, &item.hops, item.column)?;
+            if item.function == Some(Function::SumBigInt) {
+                out.push_sql(")");
+            }
+            out.push_sql(after);
+            out.push_sql(" AS ");
+            out.push_identifier(&alias(i, item.read))?;
+        }
+        Ok(())
+    }
+}
+
+impl<QS> AppearsOnTable<QS> for Selection {}
+impl<QS> SelectableExpression<QS> for Selection {}
+/// Any grouping: the GROUP BY of `annotate` names exactly the selected columns that are not
+/// aggregates, which diesel cannot see in a selection built at run time.
+impl<G> ValidGrouping<G> for Selection {
+    type IsAggregate = is_aggregate::Never;
+}
+
+/// `GROUP BY` the selected columns at `positions`, by their aliases.
+#[derive(Debug, Clone)]
+pub struct GroupNames {
+    pub(crate) aliases: Arc<[String]>,
+}
+
+impl GroupNames {
+    pub(crate) fn of(selection: &Selection) -> GroupNames {
+        let aliases = selection
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.function.is_none())
+            .map(|(i, item)| alias(i, item.read))
+            .collect();
+        GroupNames { aliases }
+    }
+}
+
+/// An ORDER BY of a record's names, by their aliases (`-n`: descending).
+#[derive(Debug, Clone)]
+pub struct RecordOrder {
+    /// (alias, descending) per key.
+    pub(crate) keys: Arc<[(String, bool)]>,
+}
+
+impl RecordOrder {
+    pub(crate) fn new(selection: &Selection, keys: Vec<(usize, bool)>) -> RecordOrder {
+        let keys = keys
+            .into_iter()
+            .map(|(i, descending)| (alias(i, selection.items[i].read), descending))
+            .collect();
+        RecordOrder { keys }
+    }
+}
+
+/// Renders `names` comma-separated, each followed by ` DESC` when its flag is set.
+fn alias_list<DB: Backend>(
+    out: &mut AstPass<'_, '_, DB>,
+    names: impl Iterator<Item = (String, bool)>,
+) -> QueryResult<()> {
+    for (i, (name, descending)) in names.enumerate() {
+        if i > 0 {
+            out.push_sql(", ");
+        }
+        out.push_identifier(&name)?;
+        if descending {
+            out.push_sql(" DESC");
+        }
+    }
+    Ok(())
+}
+
+macro_rules! alias_expression {
+    ($ty:ty, |$this:ident| $names:expr) => {
+        impl Expression for $ty {
+            type SqlType = Bool;
+        }
+
+        impl QueryId for $ty {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+
+        impl<DB: Backend> QueryFragment<DB> for $ty {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+                let $this = self;
+                alias_list(&mut out, $names)
+            }
+        }
+
+        impl<QS> AppearsOnTable<QS> for $ty {}
+        impl<QS> SelectableExpression<QS> for $ty {}
+        impl<G> ValidGrouping<G> for $ty {
+            type IsAggregate = is_aggregate::Never;
+        }
+    };
+}
+
+alias_expression!(GroupNames, |this| this
+    .aliases
+    .iter()
+    .map(|a| (a.clone(), false)));
+alias_expression!(RecordOrder, |this| this.keys.iter().cloned());
