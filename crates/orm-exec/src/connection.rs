@@ -11,11 +11,13 @@
 use std::fmt;
 
 use diesel::connection::SimpleConnection;
+use orm_schema::migrate::{Operation, Schema};
 use orm_schema::{Backend, ModelMeta};
 
 use crate::ddl_run::Ddl;
 use crate::error::Result;
 use crate::establish;
+use crate::migrate_run::Migrate;
 use crate::statement_conn::run_now;
 use crate::url::DatabaseUrl;
 
@@ -165,6 +167,45 @@ impl Connection {
     /// As [`Connection::create_all`].
     pub fn drop_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
         crate::dispatch!(self, c => run_now(Ddl(c).drop_all(models)))
+    }
+
+    /// The live schema of this connection's database: every table of the current
+    /// schema (PostgreSQL) or database (MySQL/MariaDB), or of the file (SQLite), in
+    /// the terms the DDL writes ([`orm_schema::migrate::Schema`]).
+    ///
+    /// # Errors
+    ///
+    /// The first catalog query's database error.
+    pub fn introspect(&mut self) -> Result<Schema> {
+        crate::dispatch!(self, c => run_now(Migrate(c).introspect()))
+    }
+
+    /// The operations that take this database to the schema `models` describe, in
+    /// order ([`orm_schema::migrate::diff`] of [`Connection::introspect`] against the
+    /// models); empty when the database matches them. Nothing is changed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`](crate::Error::Schema) as [`Connection::create_all`],
+    /// [`Error::Migrate`](crate::Error::Migrate) for a change orm does not migrate (a
+    /// new primary key), or a catalog query's database error.
+    pub fn plan_migration(&mut self, models: &[&'static ModelMeta]) -> Result<Vec<Operation>> {
+        crate::dispatch!(self, c => run_now(Migrate(c).plan(models)))
+    }
+
+    /// Runs `operations`: every statement is rendered first, then SQLite runs them in
+    /// one transaction with foreign keys off and checked before the commit, PostgreSQL
+    /// in one transaction, MySQL/MariaDB one by one (their DDL commits implicitly, so a
+    /// failure there leaves the operations before it applied).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Migrate`](crate::Error::Migrate) for an operation the backend cannot
+    /// run (nothing ran then) or dangling keys after a SQLite migration (rolled back);
+    /// [`Error::Usage`](crate::Error::Usage) inside a transaction on SQLite; otherwise
+    /// the failing statement's database error.
+    pub fn apply_operations(&mut self, operations: &[Operation]) -> Result<()> {
+        crate::dispatch!(self, c => run_now(Migrate(c).apply(operations)))
     }
 }
 

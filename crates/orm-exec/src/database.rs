@@ -56,6 +56,7 @@ mod transaction;
 use std::fmt;
 use std::sync::Arc;
 
+use orm_schema::migrate::{Operation, Schema};
 use orm_schema::{Backend, ModelMeta};
 
 use crate::error::{Error, Result};
@@ -222,6 +223,30 @@ impl Database {
     pub async fn drop_all(&self, models: &[&'static ModelMeta]) -> Result<()> {
         let mut conn = self.get().await?;
         let done = conn.drop_all(models).await;
+        done
+    }
+
+    /// The live schema, read on a pooled connection (see
+    /// [`Connection::introspect`](crate::Connection::introspect)).
+    pub async fn introspect(&self) -> Result<Schema> {
+        let mut conn = self.get().await?;
+        let schema = conn.introspect().await;
+        schema
+    }
+
+    /// The operations that take the database to the schema `models` describe (see
+    /// [`Connection::plan_migration`](crate::Connection::plan_migration)).
+    pub async fn plan_migration(&self, models: &[&'static ModelMeta]) -> Result<Vec<Operation>> {
+        let mut conn = self.get().await?;
+        let plan = conn.plan_migration(models).await;
+        plan
+    }
+
+    /// Runs `operations` on one pooled connection (see
+    /// [`Connection::apply_operations`](crate::Connection::apply_operations)).
+    pub async fn apply_operations(&self, operations: &[Operation]) -> Result<()> {
+        let mut conn = self.get().await?;
+        let done = conn.apply_operations(operations).await;
         done
     }
 

@@ -107,6 +107,10 @@ pub enum Error {
     /// that is not in the set, or a cycle).
     #[error(transparent)]
     Schema(#[from] orm_schema::ddl::SchemaError),
+    /// A migration orm cannot compute, render or complete (see
+    /// [`MigrateError`](orm_schema::migrate::MigrateError)).
+    #[error(transparent)]
+    Migrate(#[from] orm_schema::migrate::MigrateError),
     /// A field, lookup, ordering or value given by name that the model does not allow
     /// (`filter_by`, `order_by_names`).
     #[error(transparent)]

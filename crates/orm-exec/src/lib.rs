@@ -53,6 +53,7 @@ pub mod dispatch;
 pub mod error;
 mod establish;
 pub mod instrument;
+mod migrate_run;
 #[cfg(feature = "mysql")]
 mod mysql_connect;
 #[cfg(feature = "postgres")]

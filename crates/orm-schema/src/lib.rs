@@ -17,6 +17,7 @@ pub mod db_enum;
 pub mod ddl;
 pub mod foreign_key;
 pub mod meta;
+pub mod migrate;
 pub mod model;
 pub mod name_error;
 pub mod sql_types;

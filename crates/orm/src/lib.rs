@@ -96,7 +96,8 @@
 //!   options in [`FieldMeta`] and [`Validators`], enums with [`DbEnum`], references
 //!   with [`ForeignKey`].
 //! - Validation: [`validate`], [`ValidationError`].
-//! - Schema: [`ddl`], [`Connection::create_all`].
+//! - Schema: [`ddl`], [`Connection::create_all`]; migrations: [`migrate`],
+//!   [`Connection::plan_migration`], [`Connection::apply_operations`].
 //! - Connections and errors: [`Connection`], [`Error`] (with [`ErrorCode`] and
 //!   [`ConstraintInfo`]; how driver errors are classified: [`error::map`]).
 //! - Async: [`Database`] (a pool per URL, async statements and transactions, a
@@ -133,9 +134,9 @@ pub use orm_query::{locking, projection, Values};
 pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};
 pub use orm_query::{related_names, RelatedByName, SelectRelatedNames};
 pub use orm_schema::{
-    ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,
-    FieldKind, FieldMeta, ForeignKey, ForeignKeyMeta, InsertForm, IpAddress, Json, Literal, Model,
-    ModelMeta, OnDelete, Uuid, ValidationError, Validators,
+    ddl, migrate, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue,
+    FieldError, FieldKind, FieldMeta, ForeignKey, ForeignKeyMeta, InsertForm, IpAddress, Json,
+    Literal, Model, ModelMeta, OnDelete, Uuid, ValidationError, Validators,
 };
 
 /// The names most code needs: `use orm::prelude::*;`.

@@ -22,6 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use deadpool::managed::Object;
 use diesel_async::TransactionManager;
+use orm_schema::migrate::{Operation, Schema};
 use orm_schema::{Backend, ModelMeta};
 
 use super::backend::{depth, PoolBackend};
@@ -242,6 +243,27 @@ impl PooledConnection {
     /// [`Connection::drop_all`](crate::Connection::drop_all)).
     pub async fn drop_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
         crate::async_dispatch!(self, c => crate::ddl_run::Ddl(c).drop_all(models).await)
+    }
+
+    /// The live schema of this connection's database (see
+    /// [`Connection::introspect`](crate::Connection::introspect)).
+    pub async fn introspect(&mut self) -> Result<Schema> {
+        crate::async_dispatch!(self, c => crate::migrate_run::Migrate(c).introspect().await)
+    }
+
+    /// The operations that take this database to the schema `models` describe (see
+    /// [`Connection::plan_migration`](crate::Connection::plan_migration)).
+    pub async fn plan_migration(
+        &mut self,
+        models: &[&'static ModelMeta],
+    ) -> Result<Vec<Operation>> {
+        crate::async_dispatch!(self, c => crate::migrate_run::Migrate(c).plan(models).await)
+    }
+
+    /// Runs `operations` (see
+    /// [`Connection::apply_operations`](crate::Connection::apply_operations)).
+    pub async fn apply_operations(&mut self, operations: &[Operation]) -> Result<()> {
+        crate::async_dispatch!(self, c => crate::migrate_run::Migrate(c).apply(operations).await)
     }
 }
 

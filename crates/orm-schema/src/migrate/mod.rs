@@ -1,0 +1,58 @@
+//! Migrations, the pure half: a description of a schema ([`Schema`]), built from models
+//! ([`describe`]) or from a live database's catalog ([`assemble`], whose queries
+//! orm-exec runs), and the difference between the two as ordered [`Operation`]s
+//! ([`diff`]), each rendering its SQL per backend and having its reverse.
+//!
+//! Both descriptions speak the DDL's words: a column's type as `create_all` writes it
+//! (`VARCHAR(100)`, whatever the server reports), its default likewise, constraints by
+//! their columns, so a database `create_all` made diffs empty against its models.
+
+mod catalog;
+mod describe;
+mod diff;
+mod normalize;
+mod ops;
+pub(crate) mod render;
+mod schema;
+mod sqlite_sql;
+
+pub use catalog::{assemble, catalog_queries, Catalog, CatalogQueries, CatalogRow};
+pub use describe::{describe, describe_table};
+pub use diff::diff;
+pub use normalize::{canonical_type, normalize_default, normalize_type, same_default};
+pub use ops::Operation;
+pub use schema::{Check, Column, ForeignKey, Index, Schema, Table};
+
+use crate::backend::Backend;
+
+/// The table orm keeps the applied migrations in: diesel_migrations' own, so diesel_cli
+/// and orm read the same history. Introspection leaves it out.
+pub const HISTORY_TABLE: &str = "__diesel_schema_migrations";
+
+/// A migration orm cannot compute or render.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrateError {
+    /// A change orm does not migrate on this backend.
+    #[error("cannot {operation} on {backend}")]
+    Unsupported {
+        /// What would have to happen, naming the table and column.
+        operation: String,
+        /// The backend.
+        backend: Backend,
+    },
+    /// SQLite's `PRAGMA foreign_key_check` found rows whose key points nowhere after the
+    /// migration's statements ran; the migration was rolled back.
+    #[error(
+        "the migration was rolled back: rows of `{table}` reference missing rows of `{parent}`"
+    )]
+    ForeignKeyCheck {
+        /// The referencing table.
+        table: String,
+        /// The table the rows should reference.
+        parent: String,
+    },
+}
+
+#[cfg(test)]
+mod tests;

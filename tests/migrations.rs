@@ -1,0 +1,274 @@
+//! Migrations on live databases: introspecting what `create_all` made diffs empty
+//! against the models; a table moved from a first version of its models to a second one
+//! (renamed, a column renamed, one widened, one made nullable, columns added with
+//! defaults, an index and a foreign key added) keeps its rows, introspects as the second
+//! version, and the reverse operations bring it back to the first.
+
+#[macro_use]
+mod support;
+
+use orm::migrate::{self, Operation};
+use orm::prelude::*;
+use orm::{Backend, Database};
+use orm_suite::models::*;
+use support::runtime;
+#[allow(unused_imports)]
+use support::TestDb;
+
+/// The first version: `pets` and the `visits` that reference them.
+mod v1 {
+    use orm::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "pets")]
+    pub struct Pet {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(max_length = 20)]
+        pub name: String,
+        pub age: i32,
+        #[orm(max_length = 10)]
+        pub nick: Option<String>,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "visits")]
+    pub struct Visit {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(on_delete = "cascade")]
+        pub pet: ForeignKey<Pet>,
+    }
+
+    pub fn models() -> Vec<&'static orm::ModelMeta> {
+        vec![Pet::meta(), Visit::meta()]
+    }
+}
+
+/// The second version: `pets` is now `animals`; `nick` is `nickname`; `name` is wider and
+/// indexed; `age` may be NULL; `weight` and `active` are new with defaults; an optional
+/// owner.
+mod v2 {
+    use orm::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "owners")]
+    pub struct Owner {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(max_length = 20)]
+        pub name: String,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "animals", renamed_from = "pets")]
+    pub struct Pet {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(max_length = 40, index)]
+        pub name: String,
+        pub age: Option<i32>,
+        #[orm(max_length = 10, renamed_from = "nick")]
+        pub nickname: Option<String>,
+        #[orm(default = 3)]
+        pub weight: i32,
+        #[orm(default = true)]
+        pub active: bool,
+        #[orm(on_delete = "set_null")]
+        pub owner: Option<ForeignKey<Owner>>,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "visits")]
+    pub struct Visit {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(on_delete = "cascade")]
+        pub pet: ForeignKey<Pet>,
+    }
+
+    pub fn models() -> Vec<&'static orm::ModelMeta> {
+        vec![Owner::meta(), Pet::meta(), Visit::meta()]
+    }
+}
+
+backend_test!(
+    fn create_all_then_introspect_diffs_empty(db: &TestDb) {
+        let models = all_models();
+        let mut conn = db.connect();
+        // Before: every table is to be created.
+        let before = conn.plan_migration(&models).unwrap();
+        // On the servers the four foreign keys come after every table.
+        let keys = if db.backend == Backend::Sqlite { 0 } else { 4 };
+        assert_eq!(before.len(), models.len() + keys, "{before:#?}");
+        assert!(before.iter().all(|op| matches!(
+            op,
+            Operation::CreateTable(_) | Operation::AddForeignKey { .. }
+        )));
+        conn.create_all(&models).unwrap();
+        assert_eq!(conn.plan_migration(&models).unwrap(), []);
+
+        // What was read is what the models say, in the DDL's words.
+        let live = conn.introspect().unwrap();
+        let want = migrate::describe(&models, db.backend).unwrap();
+        let kitchen = live.table("kitchen").unwrap();
+        assert_eq!(kitchen.primary_key, ["id"]);
+        let status = kitchen.column("status").unwrap();
+        assert_eq!(status.sql_type, "VARCHAR(9)");
+        assert_eq!(status.default.as_deref(), Some("'Draft'"));
+        let slug = kitchen
+            .uniques
+            .iter()
+            .find(|u| u.columns == ["slug"])
+            .unwrap();
+        assert_eq!(slug.name, "uq_kitchen_slug");
+        assert_eq!(kitchen.foreign_keys.len(), 1);
+        assert_eq!(kitchen.foreign_keys[0].on_delete, "RESTRICT");
+        assert_eq!(
+            kitchen.checks.len(),
+            want.table("kitchen").unwrap().checks.len()
+        );
+        for table in &want.tables {
+            let got = live.table(&table.name).unwrap();
+            for column in &table.columns {
+                let found = got.column(&column.name).unwrap();
+                assert_eq!(
+                    found.sql_type, column.sql_type,
+                    "{}.{}",
+                    table.name, column.name
+                );
+                assert_eq!(
+                    found.nullable, column.nullable,
+                    "{}.{}",
+                    table.name, column.name
+                );
+            }
+        }
+
+        // The same through the async pool.
+        let rt = runtime(2);
+        rt.block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            assert_eq!(pool.plan_migration(&models).await.unwrap(), []);
+            let schema = pool.introspect().await.unwrap();
+            assert_eq!(schema.tables.len(), models.len());
+            let mut conn = pool.get().await.unwrap();
+            assert_eq!(conn.introspect().await.unwrap(), schema);
+        });
+    }
+);
+
+/// (name, age, nick) of the pets the first version holds.
+const PETS: [(&str, i32, Option<&str>); 3] = [
+    ("rex", 3, Some("r")),
+    ("tom", 5, None),
+    ("kit", 1, Some("k")),
+];
+
+backend_test!(
+    fn a_schema_moves_to_its_next_version_and_back_with_its_rows(db: &TestDb) {
+        let mut conn = db.connect();
+        conn.create_all(&v1::models()).unwrap();
+        for (name, age, nick) in PETS {
+            let form = v1::NewPet {
+                nick: nick.map(str::to_string),
+                ..v1::NewPet::new(name, age)
+            };
+            let pet = v1::Pet::objects().create(&mut conn, form).unwrap();
+            v1::Visit::objects()
+                .create(&mut conn, v1::NewVisit::new(pet.id))
+                .unwrap();
+        }
+
+        let ops = conn.plan_migration(&v2::models()).unwrap();
+        let names: Vec<String> = ops.iter().map(|o| o.to_string()).collect();
+        assert_eq!(names[0], "rename table pets to animals", "{names:#?}");
+        assert!(
+            names.contains(&"create table owners".to_string()),
+            "{names:#?}"
+        );
+        if db.backend == Backend::Sqlite {
+            assert!(
+                names.contains(&"rebuild table animals".to_string()),
+                "{names:#?}"
+            );
+        } else {
+            for want in [
+                "rename column animals.nick to nickname",
+                "add column animals.weight",
+                "alter column animals.name: type VARCHAR(20) -> VARCHAR(40)",
+                "alter column animals.age: nullable",
+                "add index ix_animals_name on animals",
+                "add foreign key animals.owner",
+            ] {
+                assert!(
+                    names.contains(&want.to_string()),
+                    "{want} not in {names:#?}"
+                );
+            }
+        }
+        assert!(!ops.iter().any(Operation::drops_data), "{names:#?}");
+        conn.apply_operations(&ops).unwrap();
+
+        // Every row is there, in the second version's shape.
+        assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
+        let pets = v2::Pet::objects()
+            .order_by(v2::animals::id.asc())
+            .all(&mut conn)
+            .unwrap();
+        let got: Vec<_> = pets
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.age,
+                    p.nickname.as_deref(),
+                    p.weight,
+                    p.active,
+                    p.owner.is_none(),
+                )
+            })
+            .collect();
+        let want: Vec<_> = PETS
+            .iter()
+            .map(|(name, age, nick)| (*name, Some(*age), *nick, 3, true, true))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(v2::Visit::objects().count(&mut conn).unwrap(), 3);
+        // The new shape works: a long name, an owner, a NULL age; the kept foreign key
+        // still cascades.
+        let owner = v2::Owner::objects()
+            .create(&mut conn, v2::NewOwner::new("ann"))
+            .unwrap();
+        let long = v2::NewPet {
+            age: None,
+            owner: Some(owner.id),
+            ..v2::NewPet::new("a name of thirty characters!!")
+        };
+        v2::Pet::objects().create(&mut conn, long).unwrap();
+        v2::Pet::objects()
+            .filter(v2::animals::id.eq(pets[0].id))
+            .delete(&mut conn)
+            .unwrap();
+        assert_eq!(v2::Visit::objects().count(&mut conn).unwrap(), 2);
+
+        // And back.
+        v2::Pet::objects()
+            .filter(v2::animals::owner.is_not_null())
+            .delete(&mut conn)
+            .unwrap();
+        let back: Vec<Operation> = ops.iter().rev().map(Operation::reverse).collect();
+        conn.apply_operations(&back).unwrap();
+        assert_eq!(conn.plan_migration(&v1::models()).unwrap(), []);
+        let pets = v1::Pet::objects()
+            .order_by(v1::pets::id.asc())
+            .all(&mut conn)
+            .unwrap();
+        let got: Vec<_> = pets
+            .iter()
+            .map(|p| (p.name.as_str(), p.age, p.nick.as_deref()))
+            .collect();
+        assert_eq!(got, PETS[1..]);
+        assert_eq!(v1::Visit::objects().count(&mut conn).unwrap(), 2);
+    }
+);
