@@ -7,9 +7,10 @@
 #[macro_use]
 mod support;
 
+use orm::migrate::MigrateError;
 use orm::migrate::{self, Operation};
 use orm::prelude::*;
-use orm::{Backend, Database};
+use orm::{Backend, DataLoss, Database, MigrationDir};
 use orm_suite::models::*;
 use support::runtime;
 #[allow(unused_imports)]
@@ -270,5 +271,183 @@ backend_test!(
             .collect();
         assert_eq!(got, PETS[1..]);
         assert_eq!(v1::Visit::objects().count(&mut conn).unwrap(), 2);
+    }
+);
+
+/// A fresh migration root for one test, removed on drop.
+struct Root(std::path::PathBuf);
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+backend_test!(
+    fn migration_files_apply_revert_and_keep_diesels_history(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_migrations", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let mut conn = db.connect();
+        let history =
+            |conn: &mut orm::Connection| support::count_rows(conn, "__diesel_schema_migrations");
+
+        // The first migration creates the first version's tables.
+        let first = conn
+            .make_migration(&dir, "create_pets", &v1::models(), DataLoss::Refuse)
+            .unwrap()
+            .unwrap();
+        assert!(first.up.contains("create table pets"), "{}", first.up);
+        assert!(first.down.contains("drop table pets"), "{}", first.down);
+        let on_disk = dir.path(db.backend).join(&first.name);
+        assert_eq!(
+            std::fs::read_to_string(on_disk.join("up.sql")).unwrap(),
+            first.up
+        );
+        assert_eq!(
+            orm::migrate::version_of(&first.name).unwrap(),
+            first.version
+        );
+        let status = conn.migration_status(&dir).unwrap();
+        assert_eq!(status.len(), 1);
+        assert!(!status[0].applied);
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            std::slice::from_ref(&first.version)
+        );
+        assert_eq!(history(&mut conn), 1);
+        assert!(conn
+            .migration_status(&dir)
+            .unwrap()
+            .iter()
+            .all(|s| s.applied));
+        assert_eq!(conn.plan_migration(&v1::models()).unwrap(), []);
+        for (name, age, nick) in PETS {
+            let form = v1::NewPet {
+                nick: nick.map(str::to_string),
+                ..v1::NewPet::new(name, age)
+            };
+            v1::Pet::objects().create(&mut conn, form).unwrap();
+        }
+
+        // The second moves to the second version; a third cannot be made while it is
+        // pending, and none is needed once it is applied.
+        let second = conn
+            .make_migration(&dir, "pets_to_animals", &v2::models(), DataLoss::Refuse)
+            .unwrap()
+            .unwrap();
+        assert!(
+            second.up.contains("rename table pets to animals"),
+            "{}",
+            second.up
+        );
+        let err = conn
+            .make_migration(&dir, "again", &v2::models(), DataLoss::Refuse)
+            .unwrap_err();
+        assert!(
+            matches!(err, orm::Error::Migrate(MigrateError::Pending { ref version }) if *version == second.version),
+            "{err}"
+        );
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            std::slice::from_ref(&second.version)
+        );
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(history(&mut conn), 2);
+        assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
+        assert_eq!(v2::Pet::objects().count(&mut conn).unwrap(), 3);
+        assert!(conn
+            .make_migration(&dir, "nothing", &v2::models(), DataLoss::Refuse)
+            .unwrap()
+            .is_none());
+
+        // Revert one: back at the first version, rows kept.
+        assert_eq!(
+            conn.revert_migrations(&dir, 1).unwrap(),
+            std::slice::from_ref(&second.version)
+        );
+        assert_eq!(history(&mut conn), 1);
+        assert_eq!(conn.plan_migration(&v1::models()).unwrap(), []);
+        assert_eq!(v1::Pet::objects().count(&mut conn).unwrap(), 3);
+
+        // The async API applies it again, as an application at start-up.
+        runtime(2).block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            assert_eq!(
+                pool.run_pending_migrations(&dir).await.unwrap(),
+                std::slice::from_ref(&second.version)
+            );
+            let status = pool.migration_status(&dir).await.unwrap();
+            assert!(
+                status.iter().all(|s| s.applied) && status.len() == 2,
+                "{status:?}"
+            );
+        });
+        assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
+
+        // Going back to the first version's models drops columns: refused unless
+        // allowed, and then the script says so.
+        let err = conn
+            .make_migration(&dir, "back", &v1::models(), DataLoss::Refuse)
+            .unwrap_err();
+        assert!(err.to_string().contains("would lose data"), "{err}");
+        assert!(err.to_string().contains("drop table owners"), "{err}");
+        let third = conn
+            .make_migration(&dir, "back", &v1::models(), DataLoss::Allow)
+            .unwrap()
+            .unwrap();
+        assert!(
+            third.up.contains("WARNING: this script drops data"),
+            "{}",
+            third.up
+        );
+
+        // A migration without its down.sql is refused before anything runs.
+        std::fs::remove_file(dir.path(db.backend).join(&third.name).join("down.sql")).unwrap();
+        let err = conn.run_pending_migrations(&dir).unwrap_err();
+        assert!(
+            err.to_string().contains(&third.name) && err.to_string().contains("down.sql"),
+            "{err}"
+        );
+        assert_eq!(history(&mut conn), 2);
+        assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
+    }
+);
+
+backend_test!(
+    fn a_failing_migration_is_named_and_not_recorded(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_broken", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let path = dir.path(db.backend).join("2026-01-01-000000_broken");
+        std::fs::create_dir_all(&path).unwrap();
+        let create = "CREATE TABLE kept (id INTEGER PRIMARY KEY);\n";
+        std::fs::write(path.join("up.sql"), format!("{create}{create}")).unwrap();
+        std::fs::write(path.join("down.sql"), "DROP TABLE kept;\n").unwrap();
+        let mut conn = db.connect();
+        let err = conn.run_pending_migrations(&dir).unwrap_err();
+        let orm::Error::MigrationFailed { migration, cause } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(migration, "2026-01-01-000000_broken");
+        assert!(cause.to_string().contains("kept"), "{cause}");
+        assert_eq!(
+            support::count_rows(&mut conn, "__diesel_schema_migrations"),
+            0
+        );
+        let tables: Vec<String> = conn
+            .introspect()
+            .unwrap()
+            .tables
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        if db.backend == Backend::Mysql {
+            // MySQL/MariaDB commit each DDL statement: the first one stays.
+            assert_eq!(tables, ["kept"]);
+        } else {
+            assert!(tables.is_empty(), "{tables:?}");
+        }
     }
 );

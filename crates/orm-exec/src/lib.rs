@@ -54,6 +54,7 @@ pub mod error;
 mod establish;
 pub mod instrument;
 mod migrate_run;
+pub mod migrations;
 #[cfg(feature = "mysql")]
 mod mysql_connect;
 #[cfg(feature = "postgres")]
@@ -76,6 +77,7 @@ pub use blocking_pool::{BlockingPool, BlockingPoolBuilder, PooledBlocking};
 pub use connection::Connection;
 pub use database::{Database, DatabaseBuilder, PoolConfig, PooledConnection};
 pub use error::{ConnectionCause, ConstraintInfo, DriverError, Error, ErrorCode, Result, SqlState};
+pub use migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
 pub use orm_schema::Backend;
 pub use raw::RawQuery;
 pub use url::DatabaseUrl;

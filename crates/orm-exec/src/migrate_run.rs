@@ -12,13 +12,16 @@
 
 use std::future::Future;
 
-use diesel::sql_types::{Nullable, Text};
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{HasSqlType, Nullable, Text};
 use orm_schema::migrate::{self, Catalog, CatalogRow, MigrateError, Operation, Schema};
 use orm_schema::{Backend, ModelMeta};
 
 use crate::ddl_run::{mysql_flavor, Version};
 use crate::error::{Error, Result};
-use crate::statement::Load;
+use crate::migrations::{version_order, DataLoss, Migration, MigrationDir, MigrationStatus};
+use crate::statement::{Execute, Load};
 use crate::statement_conn::StatementConn;
 use crate::transaction::level;
 
@@ -57,6 +60,9 @@ where
     C: StatementConn,
     diesel::query_builder::SqlQuery: Load<C, Row>,
     Version: Load<C, String>,
+    Record<C::Backend>: Execute<C>,
+    C::Backend: HasSqlType<Text>,
+    String: ToSql<Text, C::Backend>,
 {
     /// The live schema: every table of the current schema or database (orm's history
     /// table left out).
@@ -106,34 +112,263 @@ where
             for op in operations {
                 statements.extend(op.sql(C::BACKEND, flavor)?);
             }
-            match C::BACKEND {
-                Backend::Mysql => run_all(conn, &statements).await,
-                Backend::Postgres => {
-                    level::begin(conn).await?;
-                    let outcome = run_all(conn, &statements).await;
-                    level::finish(conn, outcome).await
-                }
-                Backend::Sqlite => {
-                    if level::depth(conn)? > 0 {
-                        return Err(Error::Usage {
-                            message: "a migration on SQLite runs outside a transaction (it \
-                                      turns foreign keys off, which SQLite ignores inside one)"
-                                .into(),
-                        });
-                    }
-                    batch(conn, "PRAGMA foreign_keys = OFF").await?;
-                    level::begin(conn).await?;
-                    let outcome = match run_all(conn, &statements).await {
-                        Ok(()) => foreign_key_check(conn).await,
-                        Err(e) => Err(e),
-                    };
-                    let outcome = level::finish(conn, outcome).await;
-                    let on = batch(conn, "PRAGMA foreign_keys = ON").await;
-                    outcome.and(on)
-                }
-            }
+            run_script(conn, &statements, History::Keep).await
         }
     }
+
+    /// The versions the history table records, in order (none when it does not exist
+    /// yet; it is created).
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn applied(self) -> impl Future<Output = Result<Vec<String>>> + Send + use<'c, C> {
+        async move {
+            let conn = self.0;
+            batch(conn, CREATE_HISTORY).await?;
+            let pad = match C::BACKEND {
+                Backend::Sqlite => "NULL",
+                Backend::Postgres => "NULL::text",
+                Backend::Mysql => "CAST(NULL AS CHAR)",
+            };
+            let sql = format!(
+                "SELECT version AS c1, {pad} AS c2, {pad} AS c3, {pad} AS c4, {pad} AS c5, \
+                 {pad} AS c6 FROM {}",
+                migrate::HISTORY_TABLE
+            );
+            let mut versions: Vec<String> = rows(conn, &sql)
+                .await?
+                .into_iter()
+                .filter_map(|[version, ..]| version)
+                .collect();
+            versions.sort_by(|a, b| version_order(a, b));
+            Ok(versions)
+        }
+    }
+
+    /// Where each of `dir`'s migrations stands.
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn status<'m>(
+        self,
+        dir: &'m MigrationDir,
+    ) -> impl Future<Output = Result<Vec<MigrationStatus>>> + Send + use<'c, 'm, C> {
+        async move {
+            let migrations = dir.read(C::BACKEND)?;
+            let applied = Migrate(self.0).applied().await?;
+            Ok(crate::migrations::status(&migrations, &applied))
+        }
+    }
+
+    /// Writes a new migration named `name` into `dir`, taking the database (at the
+    /// latest of `dir`'s migrations) to `models`; `None` when nothing changes.
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn make<'m>(
+        self,
+        dir: &'m MigrationDir,
+        name: &'m str,
+        models: &'m [&'static ModelMeta],
+        data_loss: DataLoss,
+    ) -> impl Future<Output = Result<Option<Migration>>> + Send + use<'c, 'm, C> {
+        async move {
+            let conn = self.0;
+            let migrations = dir.read(C::BACKEND)?;
+            let applied = Migrate(&mut *conn).applied().await?;
+            if let Some(m) = migrations.iter().find(|m| !applied.contains(&m.version)) {
+                return Err(MigrateError::Pending {
+                    version: m.version.clone(),
+                }
+                .into());
+            }
+            let operations = Migrate(&mut *conn).plan(models).await?;
+            if operations.is_empty() {
+                return Ok(None);
+            }
+            let losing: Vec<String> = operations
+                .iter()
+                .filter(|op| op.drops_data())
+                .map(ToString::to_string)
+                .collect();
+            if !losing.is_empty() && data_loss == DataLoss::Refuse {
+                return Err(MigrateError::DataLoss { operations: losing }.into());
+            }
+            let flavor = mysql_flavor(&mut *conn).await?;
+            let scripts = migrate::scripts(&operations, C::BACKEND, flavor)?;
+            dir.write(C::BACKEND, name, &scripts).map(Some)
+        }
+    }
+
+    /// Applies the migrations of `dir` the history does not record, in version order,
+    /// each in its own transaction where the backend has transactional DDL, and records
+    /// each; the versions applied.
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn run_pending<'m>(
+        self,
+        dir: &'m MigrationDir,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send + use<'c, 'm, C> {
+        async move {
+            let conn = self.0;
+            let migrations = dir.read(C::BACKEND)?;
+            let applied = Migrate(&mut *conn).applied().await?;
+            let mut done = Vec::new();
+            for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
+                run_script(
+                    conn,
+                    std::slice::from_ref(&m.up),
+                    History::Insert(&m.version),
+                )
+                .await
+                .map_err(|e| in_migration(&m.name, e))?;
+                done.push(m.version.clone());
+            }
+            Ok(done)
+        }
+    }
+
+    /// Reverts the last `count` applied migrations of `dir`, latest first, each by its
+    /// `down.sql`; the versions reverted.
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn revert<'m>(
+        self,
+        dir: &'m MigrationDir,
+        count: usize,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send + use<'c, 'm, C> {
+        async move {
+            let conn = self.0;
+            let migrations = dir.read(C::BACKEND)?;
+            let applied = Migrate(&mut *conn).applied().await?;
+            let last: Vec<&String> = applied.iter().rev().take(count).collect();
+            // Every script is found before the first one runs.
+            let mut scripts = Vec::new();
+            for version in last {
+                let Some(m) = migrations.iter().find(|m| m.version == *version) else {
+                    return Err(MigrateError::UnknownApplied {
+                        version: version.clone(),
+                        dir: dir.path(C::BACKEND).display().to_string(),
+                    }
+                    .into());
+                };
+                scripts.push(m);
+            }
+            let mut done = Vec::new();
+            for m in scripts {
+                run_script(
+                    conn,
+                    std::slice::from_ref(&m.down),
+                    History::Delete(&m.version),
+                )
+                .await
+                .map_err(|e| in_migration(&m.name, e))?;
+                done.push(m.version.clone());
+            }
+            Ok(done)
+        }
+    }
+}
+
+/// diesel_migrations' history table, as diesel creates it.
+const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (\
+     version VARCHAR(50) PRIMARY KEY NOT NULL, \
+     run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+
+/// What a script does to the history table, in its transaction.
+enum History<'v> {
+    /// Nothing (operations applied directly).
+    Keep,
+    /// Records the version (a migration applied).
+    Insert(&'v str),
+    /// Forgets the version (a migration reverted).
+    Delete(&'v str),
+}
+
+/// `e`, raised by the migration `name`, naming it.
+fn in_migration(name: &str, e: Error) -> Error {
+    Error::MigrationFailed {
+        migration: name.to_string(),
+        cause: Box::new(e),
+    }
+}
+
+/// Runs `statements` and the history change: SQLite with foreign keys off inside
+/// `BEGIN IMMEDIATE`, checking them before the commit (its table-rebuild procedure);
+/// PostgreSQL in one transaction; MySQL/MariaDB one by one, their DDL committing
+/// implicitly.
+async fn run_script<C>(conn: &mut C, statements: &[String], history: History<'_>) -> Result<()>
+where
+    C: StatementConn,
+    diesel::query_builder::SqlQuery: Load<C, Row>,
+    Record<C::Backend>: Execute<C>,
+    C::Backend: HasSqlType<Text>,
+    String: ToSql<Text, C::Backend>,
+{
+    match C::BACKEND {
+        Backend::Mysql => {
+            run_all(conn, statements).await?;
+            record(conn, &history).await
+        }
+        Backend::Postgres => {
+            level::begin(conn).await?;
+            let outcome = match run_all(conn, statements).await {
+                Ok(()) => record(conn, &history).await,
+                Err(e) => Err(e),
+            };
+            level::finish(conn, outcome).await
+        }
+        Backend::Sqlite => {
+            if level::depth(conn)? > 0 {
+                return Err(Error::Usage {
+                    message: "a migration on SQLite runs outside a transaction (it turns \
+                              foreign keys off, which SQLite ignores inside one)"
+                        .into(),
+                });
+            }
+            batch(conn, "PRAGMA foreign_keys = OFF").await?;
+            level::begin(conn).await?;
+            let outcome = match run_all(conn, statements).await {
+                Ok(()) => match foreign_key_check(conn).await {
+                    Ok(()) => record(conn, &history).await,
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            let outcome = level::finish(conn, outcome).await;
+            let on = batch(conn, "PRAGMA foreign_keys = ON").await;
+            outcome.and(on)
+        }
+    }
+}
+
+/// A statement on the history table with the version bound.
+pub(crate) type Record<DB> = BoxedSqlQuery<'static, DB, SqlQuery>;
+
+/// Applies `history` to the history table.
+async fn record<C>(conn: &mut C, history: &History<'_>) -> Result<()>
+where
+    C: StatementConn,
+    Record<C::Backend>: Execute<C>,
+    C::Backend: HasSqlType<Text>,
+    String: ToSql<Text, C::Backend>,
+{
+    let p = if C::BACKEND == Backend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let (sql, version) = match history {
+        History::Keep => return Ok(()),
+        History::Insert(v) => (
+            format!(
+                "INSERT INTO {} (version) VALUES ({p})",
+                migrate::HISTORY_TABLE
+            ),
+            v,
+        ),
+        History::Delete(v) => (
+            format!("DELETE FROM {} WHERE version = {p}", migrate::HISTORY_TABLE),
+            v,
+        ),
+    };
+    let query = diesel::sql_query(sql)
+        .into_boxed::<C::Backend>()
+        .bind::<Text, _>(version.to_string());
+    let result = query.execute(conn).await;
+    conn.classify(result).await.map(|_| ())
 }
 
 /// The rows of the catalog query `sql`.

@@ -14,6 +14,7 @@ mod normalize;
 mod ops;
 pub(crate) mod render;
 mod schema;
+mod script;
 mod sqlite_sql;
 
 pub use catalog::{assemble, catalog_queries, Catalog, CatalogQueries, CatalogRow};
@@ -22,6 +23,7 @@ pub use diff::diff;
 pub use normalize::{canonical_type, normalize_default, normalize_type, same_default};
 pub use ops::Operation;
 pub use schema::{Check, Column, ForeignKey, Index, Schema, Table};
+pub use script::{scripts, valid_name, version_of, Scripts};
 
 use crate::backend::Backend;
 
@@ -51,6 +53,36 @@ pub enum MigrateError {
         table: String,
         /// The table the rows should reference.
         parent: String,
+    },
+    /// A migration directory or file that cannot be read or written, or is not a
+    /// migration (named by its path).
+    #[error("migration `{path}`: {reason}")]
+    Files {
+        /// The directory or file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A new migration was asked for while migrations of the directory are not applied
+    /// to the database it is made against.
+    #[error("migration {version} is not applied yet; apply the pending migrations before making a new one")]
+    Pending {
+        /// The first pending migration's version.
+        version: String,
+    },
+    /// The operations a new migration needs lose data, and that was not allowed.
+    #[error("the migration would lose data ({}); allow it explicitly to write it", operations.join("; "))]
+    DataLoss {
+        /// The operations that drop data, as they print.
+        operations: Vec<String>,
+    },
+    /// The history says a migration was applied whose directory is gone.
+    #[error("migration {version} is applied but has no directory in `{dir}`; restore it before reverting or making migrations")]
+    UnknownApplied {
+        /// Its version.
+        version: String,
+        /// The backend's migration directory.
+        dir: String,
     },
 }
 
