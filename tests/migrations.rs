@@ -209,6 +209,12 @@ backend_test!(
             }
         }
         assert!(!ops.iter().any(Operation::drops_data), "{names:#?}");
+        if db.backend == Backend::Sqlite {
+            // SQLite ignores `foreign_keys = OFF` inside a transaction: refused there.
+            let err = conn.transaction(|c| c.apply_operations(&ops)).unwrap_err();
+            assert!(matches!(err, orm::Error::Usage { .. }), "{err}");
+            assert_eq!(conn.plan_migration(&v2::models()).unwrap(), ops);
+        }
         conn.apply_operations(&ops).unwrap();
 
         // Every row is there, in the second version's shape.
