@@ -457,3 +457,53 @@ backend_test!(
         }
     }
 );
+
+backend_test!(
+    fn two_processes_applying_at_once_apply_each_migration_once(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_concurrent", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let mut conn = db.connect();
+        // Two migrations made, then reverted, so both are pending.
+        for (name, models) in [
+            ("create_pets", v1::models()),
+            ("pets_to_animals", v2::models()),
+        ] {
+            conn.make_migration(&dir, name, &models, DataLoss::Refuse)
+                .unwrap()
+                .unwrap();
+            conn.run_pending_migrations(&dir).unwrap();
+        }
+        assert_eq!(conn.revert_migrations(&dir, 2).unwrap().len(), 2);
+        assert_eq!(
+            support::count_rows(&mut conn, "__diesel_schema_migrations"),
+            0
+        );
+
+        for _round in 0..3 {
+            let barrier = std::sync::Barrier::new(2);
+            let applied: Vec<Vec<String>> = std::thread::scope(|s| {
+                let runs: Vec<_> = (0..2)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut conn = db.connect();
+                            barrier.wait();
+                            conn.run_pending_migrations(&dir).unwrap()
+                        })
+                    })
+                    .collect();
+                runs.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            let mut all: Vec<String> = applied.concat();
+            all.sort();
+            assert_eq!(all.len(), 2, "each migration once: {applied:?}");
+            all.dedup();
+            assert_eq!(all.len(), 2, "each migration once: {applied:?}");
+            assert_eq!(
+                support::count_rows(&mut conn, "__diesel_schema_migrations"),
+                2
+            );
+            assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
+            conn.revert_migrations(&dir, 2).unwrap();
+        }
+    }
+);

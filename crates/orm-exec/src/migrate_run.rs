@@ -112,7 +112,9 @@ where
             for op in operations {
                 statements.extend(op.sql(C::BACKEND, flavor)?);
             }
-            run_script(conn, &statements, History::Keep).await
+            run_script(conn, &statements, History::Keep)
+                .await
+                .map(|_| ())
         }
     }
 
@@ -123,23 +125,7 @@ where
         async move {
             let conn = self.0;
             batch(conn, CREATE_HISTORY).await?;
-            let pad = match C::BACKEND {
-                Backend::Sqlite => "NULL",
-                Backend::Postgres => "NULL::text",
-                Backend::Mysql => "CAST(NULL AS CHAR)",
-            };
-            let sql = format!(
-                "SELECT version AS c1, {pad} AS c2, {pad} AS c3, {pad} AS c4, {pad} AS c5, \
-                 {pad} AS c6 FROM {}",
-                migrate::HISTORY_TABLE
-            );
-            let mut versions: Vec<String> = rows(conn, &sql)
-                .await?
-                .into_iter()
-                .filter_map(|[version, ..]| version)
-                .collect();
-            versions.sort_by(|a, b| version_order(a, b));
-            Ok(versions)
+            recorded(conn).await
         }
     }
 
@@ -196,7 +182,8 @@ where
 
     /// Applies the migrations of `dir` the history does not record, in version order,
     /// each in its own transaction where the backend has transactional DDL, and records
-    /// each; the versions applied.
+    /// each; the versions applied. Two processes applying at once apply each migration
+    /// once (see [`lock`]).
     #[allow(clippy::manual_async_fn)]
     pub(crate) fn run_pending<'m>(
         self,
@@ -205,19 +192,11 @@ where
         async move {
             let conn = self.0;
             let migrations = dir.read(C::BACKEND)?;
-            let applied = Migrate(&mut *conn).applied().await?;
-            let mut done = Vec::new();
-            for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
-                run_script(
-                    conn,
-                    std::slice::from_ref(&m.up),
-                    History::Insert(&m.version),
-                )
-                .await
-                .map_err(|e| in_migration(&m.name, e))?;
-                done.push(m.version.clone());
-            }
-            Ok(done)
+            lock(conn).await?;
+            let outcome = apply_pending(conn, &migrations).await;
+            let unlocked = unlock(conn).await;
+            let done = outcome?;
+            unlocked.map(|()| done)
         }
     }
 
@@ -232,34 +211,159 @@ where
         async move {
             let conn = self.0;
             let migrations = dir.read(C::BACKEND)?;
-            let applied = Migrate(&mut *conn).applied().await?;
-            let last: Vec<&String> = applied.iter().rev().take(count).collect();
-            // Every script is found before the first one runs.
-            let mut scripts = Vec::new();
-            for version in last {
-                let Some(m) = migrations.iter().find(|m| m.version == *version) else {
-                    return Err(MigrateError::UnknownApplied {
-                        version: version.clone(),
-                        dir: dir.path(C::BACKEND).display().to_string(),
-                    }
-                    .into());
-                };
-                scripts.push(m);
-            }
-            let mut done = Vec::new();
-            for m in scripts {
-                run_script(
-                    conn,
-                    std::slice::from_ref(&m.down),
-                    History::Delete(&m.version),
-                )
-                .await
-                .map_err(|e| in_migration(&m.name, e))?;
-                done.push(m.version.clone());
-            }
-            Ok(done)
+            let path = dir.path(C::BACKEND).display().to_string();
+            lock(conn).await?;
+            let outcome = revert_last(conn, &migrations, count, path).await;
+            let unlocked = unlock(conn).await;
+            let done = outcome?;
+            unlocked.map(|()| done)
         }
     }
+}
+
+/// The migrations of `migrations` not recorded, applied and recorded in order.
+async fn apply_pending<C>(conn: &mut C, migrations: &[Migration]) -> Result<Vec<String>>
+where
+    C: StatementConn,
+    diesel::query_builder::SqlQuery: Load<C, Row>,
+    Version: Load<C, String>,
+    Record<C::Backend>: Execute<C>,
+    C::Backend: HasSqlType<Text>,
+    String: ToSql<Text, C::Backend>,
+{
+    let applied = Migrate(&mut *conn).applied().await?;
+    let mut done = Vec::new();
+    for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
+        let ran = run_script(
+            conn,
+            std::slice::from_ref(&m.up),
+            History::Insert(&m.version),
+        )
+        .await
+        .map_err(|e| in_migration(&m.name, e))?;
+        if ran {
+            done.push(m.version.clone());
+        }
+    }
+    Ok(done)
+}
+
+/// The last `count` applied migrations reverted, latest first; `dir` names the
+/// directory in errors.
+async fn revert_last<C>(
+    conn: &mut C,
+    migrations: &[Migration],
+    count: usize,
+    dir: String,
+) -> Result<Vec<String>>
+where
+    C: StatementConn,
+    diesel::query_builder::SqlQuery: Load<C, Row>,
+    Version: Load<C, String>,
+    Record<C::Backend>: Execute<C>,
+    C::Backend: HasSqlType<Text>,
+    String: ToSql<Text, C::Backend>,
+{
+    let applied = Migrate(&mut *conn).applied().await?;
+    // Every script is found before the first one runs.
+    let mut scripts = Vec::new();
+    for version in applied.iter().rev().take(count) {
+        let Some(m) = migrations.iter().find(|m| m.version == *version) else {
+            return Err(MigrateError::UnknownApplied {
+                version: version.clone(),
+                dir,
+            }
+            .into());
+        };
+        scripts.push(m);
+    }
+    let mut done = Vec::new();
+    for m in scripts {
+        let ran = run_script(
+            conn,
+            std::slice::from_ref(&m.down),
+            History::Delete(&m.version),
+        )
+        .await
+        .map_err(|e| in_migration(&m.name, e))?;
+        if ran {
+            done.push(m.version.clone());
+        }
+    }
+    Ok(done)
+}
+
+/// Takes the migration lock, so that two processes applying at once (two replicas
+/// starting together) apply each migration once: PostgreSQL's advisory lock and
+/// MySQL's `GET_LOCK` (waiting up to a minute), both named after the current schema or
+/// database. SQLite needs none: each migration's `BEGIN IMMEDIATE` serialises writers,
+/// and the history is read again inside it ([`run_script`]).
+async fn lock<C>(conn: &mut C) -> Result<()>
+where
+    C: StatementConn,
+    diesel::query_builder::SqlQuery: Load<C, Row>,
+{
+    match C::BACKEND {
+        Backend::Sqlite => Ok(()),
+        Backend::Postgres => batch(conn, &format!("SELECT pg_advisory_lock({PG_LOCK_KEY})")).await,
+        Backend::Mysql => {
+            let sql = format!(
+                "SELECT CAST(GET_LOCK({MYSQL_LOCK_NAME}, 60) AS CHAR) AS c1, \
+                 CAST(NULL AS CHAR) AS c2, CAST(NULL AS CHAR) AS c3, CAST(NULL AS CHAR) AS c4, \
+                 CAST(NULL AS CHAR) AS c5, CAST(NULL AS CHAR) AS c6"
+            );
+            match rows(conn, &sql).await?.into_iter().next() {
+                Some([Some(got), ..]) if got == "1" => Ok(()),
+                _ => Err(Error::Usage {
+                    message: "another process held the migration lock for a minute; \
+                              try again once it has finished"
+                        .into(),
+                }),
+            }
+        }
+    }
+}
+
+/// Releases the lock [`lock`] took.
+async fn unlock<C: StatementConn>(conn: &mut C) -> Result<()> {
+    match C::BACKEND {
+        Backend::Sqlite => Ok(()),
+        Backend::Postgres => {
+            batch(conn, &format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})")).await
+        }
+        Backend::Mysql => batch(conn, &format!("DO RELEASE_LOCK({MYSQL_LOCK_NAME})")).await,
+    }
+}
+
+/// The advisory lock's key: the history table's name in the current schema, hashed.
+const PG_LOCK_KEY: &str = "hashtext(current_schema() || '.__diesel_schema_migrations')";
+
+/// The user lock's name: the current database's, at most 64 characters.
+const MYSQL_LOCK_NAME: &str = "LEFT(CONCAT('orm_migrations.', DATABASE()), 64)";
+
+/// The versions the history table records, in order.
+async fn recorded<C>(conn: &mut C) -> Result<Vec<String>>
+where
+    C: StatementConn,
+    diesel::query_builder::SqlQuery: Load<C, Row>,
+{
+    let pad = match C::BACKEND {
+        Backend::Sqlite => "NULL",
+        Backend::Postgres => "NULL::text",
+        Backend::Mysql => "CAST(NULL AS CHAR)",
+    };
+    let sql = format!(
+        "SELECT version AS c1, {pad} AS c2, {pad} AS c3, {pad} AS c4, {pad} AS c5, \
+         {pad} AS c6 FROM {}",
+        migrate::HISTORY_TABLE
+    );
+    let mut versions: Vec<String> = rows(conn, &sql)
+        .await?
+        .into_iter()
+        .filter_map(|[version, ..]| version)
+        .collect();
+    versions.sort_by(|a, b| version_order(a, b));
+    Ok(versions)
 }
 
 /// diesel_migrations' history table, as diesel creates it.
@@ -288,8 +392,9 @@ fn in_migration(name: &str, e: Error) -> Error {
 /// Runs `statements` and the history change: SQLite with foreign keys off inside
 /// `BEGIN IMMEDIATE`, checking them before the commit (its table-rebuild procedure);
 /// PostgreSQL in one transaction; MySQL/MariaDB one by one, their DDL committing
-/// implicitly.
-async fn run_script<C>(conn: &mut C, statements: &[String], history: History<'_>) -> Result<()>
+/// implicitly. `false` when SQLite's history, read again inside the transaction, shows
+/// another process did it first (nothing ran then).
+async fn run_script<C>(conn: &mut C, statements: &[String], history: History<'_>) -> Result<bool>
 where
     C: StatementConn,
     diesel::query_builder::SqlQuery: Load<C, Row>,
@@ -300,7 +405,7 @@ where
     match C::BACKEND {
         Backend::Mysql => {
             run_all(conn, statements).await?;
-            record(conn, &history).await
+            record(conn, &history).await.map(|()| true)
         }
         Backend::Postgres => {
             level::begin(conn).await?;
@@ -308,7 +413,7 @@ where
                 Ok(()) => record(conn, &history).await,
                 Err(e) => Err(e),
             };
-            level::finish(conn, outcome).await
+            level::finish(conn, outcome).await.map(|()| true)
         }
         Backend::Sqlite => {
             if level::depth(conn)? > 0 {
@@ -320,18 +425,45 @@ where
             }
             batch(conn, "PRAGMA foreign_keys = OFF").await?;
             level::begin(conn).await?;
-            let outcome = match run_all(conn, statements).await {
-                Ok(()) => match foreign_key_check(conn).await {
-                    Ok(()) => record(conn, &history).await,
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            };
+            let outcome = sqlite_script(conn, statements, &history).await;
             let outcome = level::finish(conn, outcome).await;
             let on = batch(conn, "PRAGMA foreign_keys = ON").await;
-            outcome.and(on)
+            outcome.and_then(|ran| on.map(|()| ran))
         }
     }
+}
+
+/// SQLite's part of [`run_script`], inside its transaction.
+async fn sqlite_script<C>(
+    conn: &mut C,
+    statements: &[String],
+    history: &History<'_>,
+) -> Result<bool>
+where
+    C: StatementConn,
+    diesel::query_builder::SqlQuery: Load<C, Row>,
+    Record<C::Backend>: Execute<C>,
+    C::Backend: HasSqlType<Text>,
+    String: ToSql<Text, C::Backend>,
+{
+    let recorded = match history {
+        History::Keep => None,
+        History::Insert(v) | History::Delete(v) => {
+            Some(recorded(conn).await?.contains(&v.to_string()))
+        }
+    };
+    let done_already = match history {
+        History::Insert(_) => recorded == Some(true),
+        History::Delete(_) => recorded == Some(false),
+        History::Keep => false,
+    };
+    if done_already {
+        return Ok(false);
+    }
+    run_all(conn, statements).await?;
+    foreign_key_check(conn).await?;
+    record(conn, history).await?;
+    Ok(true)
 }
 
 /// A statement on the history table with the version bound.
