@@ -193,7 +193,7 @@ where
             let conn = self.0;
             let migrations = dir.read(C::BACKEND)?;
             lock(conn).await?;
-            let outcome = apply_pending(conn, &migrations).await;
+            let outcome = Migrate(&mut *conn).apply_pending(&migrations).await;
             let unlocked = unlock(conn).await;
             let done = outcome?;
             unlocked.map(|()| done)
@@ -213,84 +213,83 @@ where
             let migrations = dir.read(C::BACKEND)?;
             let path = dir.path(C::BACKEND).display().to_string();
             lock(conn).await?;
-            let outcome = revert_last(conn, &migrations, count, path).await;
+            let outcome = Migrate(&mut *conn)
+                .revert_last(&migrations, count, path)
+                .await;
             let unlocked = unlock(conn).await;
             let done = outcome?;
             unlocked.map(|()| done)
         }
     }
-}
 
-/// The migrations of `migrations` not recorded, applied and recorded in order.
-async fn apply_pending<C>(conn: &mut C, migrations: &[Migration]) -> Result<Vec<String>>
-where
-    C: StatementConn,
-    diesel::query_builder::SqlQuery: Load<C, Row>,
-    Version: Load<C, String>,
-    Record<C::Backend>: Execute<C>,
-    C::Backend: HasSqlType<Text>,
-    String: ToSql<Text, C::Backend>,
-{
-    let applied = Migrate(&mut *conn).applied().await?;
-    let mut done = Vec::new();
-    for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
-        let ran = run_script(
-            conn,
-            std::slice::from_ref(&m.up),
-            History::Insert(&m.version),
-        )
-        .await
-        .map_err(|e| in_migration(&m.name, e))?;
-        if ran {
-            done.push(m.version.clone());
-        }
+    /// The migrations of `migrations` not recorded, applied and recorded in order.
+    async fn apply_pending(self, migrations: &[Migration]) -> Result<Vec<String>> {
+        let conn = self.0;
+        let applied = Migrate(&mut *conn).applied().await?;
+        let pending: Vec<&Migration> = migrations
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .collect();
+        Migrate(conn).run_each(&pending, Direction::Up).await
     }
-    Ok(done)
-}
 
-/// The last `count` applied migrations reverted, latest first; `dir` names the
-/// directory in errors.
-async fn revert_last<C>(
-    conn: &mut C,
-    migrations: &[Migration],
-    count: usize,
-    dir: String,
-) -> Result<Vec<String>>
-where
-    C: StatementConn,
-    diesel::query_builder::SqlQuery: Load<C, Row>,
-    Version: Load<C, String>,
-    Record<C::Backend>: Execute<C>,
-    C::Backend: HasSqlType<Text>,
-    String: ToSql<Text, C::Backend>,
-{
-    let applied = Migrate(&mut *conn).applied().await?;
-    // Every script is found before the first one runs.
-    let mut scripts = Vec::new();
-    for version in applied.iter().rev().take(count) {
-        let Some(m) = migrations.iter().find(|m| m.version == *version) else {
-            return Err(MigrateError::UnknownApplied {
-                version: version.clone(),
-                dir,
+    /// The last `count` applied migrations reverted, latest first; `dir` names the
+    /// directory in errors.
+    async fn revert_last(
+        self,
+        migrations: &[Migration],
+        count: usize,
+        dir: String,
+    ) -> Result<Vec<String>> {
+        let conn = self.0;
+        let applied = Migrate(&mut *conn).applied().await?;
+        // Every script is found before the first one runs.
+        let mut scripts = Vec::new();
+        for version in applied.iter().rev().take(count) {
+            let Some(m) = migrations.iter().find(|m| m.version == *version) else {
+                return Err(MigrateError::UnknownApplied {
+                    version: version.clone(),
+                    dir,
+                }
+                .into());
+            };
+            scripts.push(m);
+        }
+        Migrate(conn).run_each(&scripts, Direction::Down).await
+    }
+
+    /// Runs each migration's `up.sql` (recording it) or `down.sql` (forgetting it), in
+    /// order; the versions run (SQLite skips one another process ran first).
+    async fn run_each(
+        self,
+        migrations: &[&Migration],
+        direction: Direction,
+    ) -> Result<Vec<String>> {
+        let conn = self.0;
+        let mut done = Vec::new();
+        for m in migrations {
+            let (script, history) = match direction {
+                Direction::Up => (&m.up, History::Insert(&m.version)),
+                Direction::Down => (&m.down, History::Delete(&m.version)),
+            };
+            let ran = run_script(conn, std::slice::from_ref(script), history)
+                .await
+                .map_err(|e| in_migration(&m.name, e))?;
+            if ran {
+                done.push(m.version.clone());
             }
-            .into());
-        };
-        scripts.push(m);
-    }
-    let mut done = Vec::new();
-    for m in scripts {
-        let ran = run_script(
-            conn,
-            std::slice::from_ref(&m.down),
-            History::Delete(&m.version),
-        )
-        .await
-        .map_err(|e| in_migration(&m.name, e))?;
-        if ran {
-            done.push(m.version.clone());
         }
+        Ok(done)
     }
-    Ok(done)
+}
+
+/// Which script of a migration runs.
+#[derive(Clone, Copy)]
+enum Direction {
+    /// `up.sql`.
+    Up,
+    /// `down.sql`.
+    Down,
 }
 
 /// Takes the migration lock, so that two processes applying at once (two replicas
