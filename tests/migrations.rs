@@ -16,36 +16,6 @@ use support::runtime;
 #[allow(unused_imports)]
 use support::TestDb;
 
-/// The first version: `pets` and the `visits` that reference them.
-mod v1 {
-    use orm::prelude::*;
-
-    #[derive(Model, Debug, Clone, PartialEq)]
-    #[orm(table = "pets")]
-    pub struct Pet {
-        #[orm(primary_key)]
-        pub id: i64,
-        #[orm(max_length = 20)]
-        pub name: String,
-        pub age: i32,
-        #[orm(max_length = 10)]
-        pub nick: Option<String>,
-    }
-
-    #[derive(Model, Debug, Clone, PartialEq)]
-    #[orm(table = "visits")]
-    pub struct Visit {
-        #[orm(primary_key)]
-        pub id: i64,
-        #[orm(on_delete = "cascade")]
-        pub pet: ForeignKey<Pet>,
-    }
-
-    pub fn models() -> Vec<&'static orm::ModelMeta> {
-        vec![Pet::meta(), Visit::meta()]
-    }
-}
-
 /// The second version: `pets` is now `animals`; `nick` is `nickname`; `name` is wider and
 /// indexed; `age` may be NULL; `weight` and `active` are new with defaults; an optional
 /// owner.
@@ -92,6 +62,56 @@ mod v2 {
         vec![Owner::meta(), Pet::meta(), Visit::meta()]
     }
 }
+
+/// `pets` (id, name, age and the fields given) and the `visits` that reference them.
+macro_rules! pets_and_visits {
+    ($module:ident, $($field:tt)*) => {
+        mod $module {
+            use orm::prelude::*;
+
+            #[derive(Model, Debug, Clone, PartialEq)]
+            #[orm(table = "pets")]
+            pub struct Pet {
+                #[orm(primary_key)]
+                pub id: i64,
+                #[orm(max_length = 20)]
+                pub name: String,
+                pub age: i32,
+                $($field)*
+            }
+
+            #[derive(Model, Debug, Clone, PartialEq)]
+            #[orm(table = "visits")]
+            pub struct Visit {
+                #[orm(primary_key)]
+                pub id: i64,
+                #[orm(on_delete = "cascade")]
+                pub pet: ForeignKey<Pet>,
+            }
+
+            pub fn models() -> Vec<&'static orm::ModelMeta> {
+                vec![Pet::meta(), Visit::meta()]
+            }
+        }
+    };
+}
+
+// The first version.
+pets_and_visits!(v1,
+    #[orm(max_length = 10)]
+    pub nick: Option<String>,
+);
+// The first version with a column that existing rows have no value for: `nick` made
+// NOT NULL without a default, or `born` added NOT NULL without a default.
+pets_and_visits!(strict_nick,
+    #[orm(max_length = 10)]
+    pub nick: String,
+);
+pets_and_visits!(with_born,
+    #[orm(max_length = 10)]
+    pub nick: Option<String>,
+    pub born: i32,
+);
 
 backend_test!(
     fn create_all_then_introspect_diffs_empty(db: &TestDb) {
@@ -505,5 +525,57 @@ backend_test!(
             assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
             conn.revert_migrations(&dir, 2).unwrap();
         }
+    }
+);
+
+backend_test!(
+    fn a_column_existing_rows_have_no_value_for_is_refused_by_name(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_values", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let mut conn = db.connect();
+        conn.make_migration(&dir, "create_pets", &v1::models(), DataLoss::Refuse)
+            .unwrap()
+            .unwrap();
+        conn.run_pending_migrations(&dir).unwrap();
+        // With no rows, both are fine to make.
+        for models in [strict_nick::models(), with_born::models()] {
+            let ops = conn.plan_migration(&models).unwrap();
+            assert!(!ops.is_empty());
+        }
+        for (name, age, nick) in PETS {
+            let form = v1::NewPet {
+                nick: nick.map(str::to_string),
+                ..v1::NewPet::new(name, age)
+            };
+            v1::Pet::objects().create(&mut conn, form).unwrap();
+        }
+        let err = conn
+            .make_migration(
+                &dir,
+                "strict_nick",
+                &strict_nick::models(),
+                DataLoss::Refuse,
+            )
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("migration `strict_nick`") && text.contains("`pets.nick`"),
+            "{text}"
+        );
+        assert!(text.contains("1 rows hold NULL"), "{text}");
+        let err = conn
+            .make_migration(&dir, "add_born", &with_born::models(), DataLoss::Refuse)
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("`pets.born`") && text.contains("has 3 rows"),
+            "{text}"
+        );
+        assert!(matches!(
+            err,
+            orm::Error::Migrate(MigrateError::NeedsDefault { .. })
+        ));
+        // Nothing was written.
+        assert_eq!(conn.migration_status(&dir).unwrap().len(), 1);
     }
 );

@@ -25,7 +25,7 @@ pub(crate) type Version = diesel::dsl::select<diesel::expression::SqlLiteral<Tex
 #[derive(diesel::QueryableByName)]
 pub(crate) struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
+    pub(crate) n: i64,
 }
 
 /// The DDL statements run on connection `C`; the bounds say that its queries load on `C`

@@ -15,10 +15,10 @@ use std::future::Future;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{HasSqlType, Nullable, Text};
-use orm_schema::migrate::{self, Catalog, CatalogRow, MigrateError, Operation, Schema};
+use orm_schema::migrate::{self, Catalog, CatalogRow, MigrateError, Operation, Schema, ValueRule};
 use orm_schema::{Backend, ModelMeta};
 
-use crate::ddl_run::{mysql_flavor, Version};
+use crate::ddl_run::{mysql_flavor, Count, Version};
 use crate::error::{Error, Result};
 use crate::migrations::{version_order, DataLoss, Migration, MigrationDir, MigrationStatus};
 use crate::statement::{Execute, Load};
@@ -58,7 +58,7 @@ pub(crate) struct Migrate<'c, C>(pub(crate) &'c mut C);
 impl<'c, C> Migrate<'c, C>
 where
     C: StatementConn,
-    diesel::query_builder::SqlQuery: Load<C, Row>,
+    diesel::query_builder::SqlQuery: Load<C, Row> + Load<C, Count>,
     Version: Load<C, String>,
     Record<C::Backend>: Execute<C>,
     C::Backend: HasSqlType<Text>,
@@ -173,6 +173,30 @@ where
                 .collect();
             if !losing.is_empty() && data_loss == DataLoss::Refuse {
                 return Err(MigrateError::DataLoss { operations: losing }.into());
+            }
+            for check in migrate::value_checks(&operations) {
+                let query = diesel::sql_query(check.count_sql(C::BACKEND));
+                let result = <SqlQuery as Load<C, Count>>::get_result(query, conn).await;
+                let n = conn.classify(result).await?.n;
+                if n > 0 {
+                    let problem = match check.rule {
+                        ValueRule::NoRows => {
+                            format!("is new, NOT NULL and without a default, and the table has {n} rows")
+                        }
+                        ValueRule::NoNulls => {
+                            format!(
+                                "becomes NOT NULL without a default, and {n} rows hold NULL there"
+                            )
+                        }
+                    };
+                    return Err(MigrateError::NeedsDefault {
+                        migration: name.to_string(),
+                        table: check.table,
+                        column: check.column,
+                        problem,
+                    }
+                    .into());
+                }
             }
             let flavor = mysql_flavor(&mut *conn).await?;
             let scripts = migrate::scripts(&operations, C::BACKEND, flavor)?;

@@ -21,7 +21,7 @@ pub use catalog::{assemble, catalog_queries, Catalog, CatalogQueries, CatalogRow
 pub use describe::{describe, describe_table};
 pub use diff::diff;
 pub use normalize::{canonical_type, normalize_default, normalize_type, same_default};
-pub use ops::Operation;
+pub use ops::{value_checks, Operation, ValueCheck, ValueRule};
 pub use schema::{Check, Column, ForeignKey, Index, Schema, Table};
 pub use script::{scripts, valid_name, version_of, Scripts};
 
@@ -75,6 +75,20 @@ pub enum MigrateError {
     DataLoss {
         /// The operations that drop data, as they print.
         operations: Vec<String>,
+    },
+    /// A new migration needs a value for existing rows that the models do not give: a
+    /// NOT NULL column without a default added to a table with rows, or a column made
+    /// NOT NULL without a default while rows hold NULL in it.
+    #[error("migration `{migration}`: `{table}.{column}` {problem}; give the field a default (`#[orm(default = ...)]`) or make it an `Option`")]
+    NeedsDefault {
+        /// The migration being made.
+        migration: String,
+        /// The table (its live name).
+        table: String,
+        /// The column.
+        column: String,
+        /// What stands in the way, with the number of rows.
+        problem: String,
     },
     /// The history says a migration was applied whose directory is gone.
     #[error("migration {version} is applied but has no directory in `{dir}`; restore it before reverting or making migrations")]

@@ -128,6 +128,105 @@ pub enum Operation {
     },
 }
 
+/// What existing rows must satisfy for an operation to succeed, checked before a
+/// migration is written (see [`value_checks`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueCheck {
+    /// The table, under its name in the live database.
+    pub table: String,
+    /// The column, under its name in the live database (a new column: its new name).
+    pub column: String,
+    /// What must hold.
+    pub rule: ValueRule,
+}
+
+/// See [`ValueCheck`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueRule {
+    /// A new NOT NULL column without a default: the table must hold no row.
+    NoRows,
+    /// A column becoming NOT NULL without a default: no row may hold NULL in it.
+    NoNulls,
+}
+
+impl ValueCheck {
+    /// The query counting the rows that break the rule (column `n`).
+    pub fn count_sql(&self, backend: Backend) -> String {
+        let table = backend.quote(&self.table);
+        match self.rule {
+            ValueRule::NoRows => format!("SELECT COUNT(*) AS n FROM {table}"),
+            ValueRule::NoNulls => format!(
+                "SELECT COUNT(*) AS n FROM {table} WHERE {} IS NULL",
+                backend.quote(&self.column)
+            ),
+        }
+    }
+}
+
+/// The checks existing rows must pass for `operations` (a list from [`diff`](super::diff))
+/// to run: a new NOT NULL column without a default needs an empty table, a column made
+/// NOT NULL without a default needs no NULL in it. Names are mapped back through the
+/// list's renames to the live database's.
+pub fn value_checks(operations: &[Operation]) -> Vec<ValueCheck> {
+    let live_table = |name: &str| -> String {
+        operations
+            .iter()
+            .find_map(|op| match op {
+                Operation::RenameTable { from, to } if to == name => Some(from.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| name.to_string())
+    };
+    let live_column = |table: &str, name: &str| -> String {
+        operations
+            .iter()
+            .find_map(|op| match op {
+                Operation::RenameColumn { table: t, from, to } if t == table && to == name => {
+                    Some(from.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| name.to_string())
+    };
+    let needs_value = |c: &Column| !c.nullable && c.default.is_none() && !c.auto_increment;
+    let mut out = Vec::new();
+    for op in operations {
+        match op {
+            Operation::AddColumn { table, column } if needs_value(column) => out.push(ValueCheck {
+                table: live_table(table),
+                column: column.name.clone(),
+                rule: ValueRule::NoRows,
+            }),
+            Operation::AlterColumn { table, from, to } if from.nullable && needs_value(to) => out
+                .push(ValueCheck {
+                    table: live_table(table),
+                    column: live_column(table, &to.name),
+                    rule: ValueRule::NoNulls,
+                }),
+            Operation::RebuildTable { from, to, renamed } => {
+                for column in to.columns.iter().filter(|c| needs_value(c)) {
+                    let source = renamed
+                        .iter()
+                        .find(|(_, new)| *new == column.name)
+                        .map_or(column.name.as_str(), |(old, _)| old.as_str());
+                    let rule = match from.column(source) {
+                        None => ValueRule::NoRows,
+                        Some(old) if old.nullable => ValueRule::NoNulls,
+                        Some(_) => continue,
+                    };
+                    out.push(ValueCheck {
+                        table: live_table(&from.name),
+                        column: source.to_string(),
+                        rule,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The name of the new table a rebuild copies into.
 fn rebuild_name(table: &str) -> String {
     format!("_orm_new_{table}")

@@ -337,3 +337,53 @@ fn sqlite_catalog_rows_assemble_into_the_description() {
     assert!(animals.column("id").unwrap().auto_increment);
     assert!(!animals.column("id").unwrap().nullable);
 }
+
+#[test]
+fn value_checks_name_live_tables_and_columns() {
+    // `animals` was `pets` and `nickname` was `nick`: the checks use the live names.
+    let born = (
+        "pets",
+        "born",
+        ValueRule::NoRows,
+        "SELECT COUNT(*) AS n FROM \"pets\"",
+    );
+    let nick = (
+        "pets",
+        "nick",
+        ValueRule::NoNulls,
+        "SELECT COUNT(*) AS n FROM \"pets\" WHERE \"nick\" IS NULL",
+    );
+    // PostgreSQL adds `born`, then alters `nickname`; SQLite's rebuild goes by column.
+    for (b, want) in [
+        (Backend::Postgres, [born, nick]),
+        (Backend::Sqlite, [nick, born]),
+    ] {
+        let live = schema(&[&V1], b);
+        let mut target = schema(&[&OWNER, &V2], b);
+        let pets = target
+            .tables
+            .iter_mut()
+            .find(|t| t.name == "animals")
+            .unwrap();
+        pets.columns
+            .iter_mut()
+            .find(|c| c.name == "nickname")
+            .unwrap()
+            .nullable = false;
+        pets.columns.push(Column {
+            name: "born".into(),
+            sql_type: "INTEGER".into(),
+            ..Column::default()
+        });
+        let checks = value_checks(&diff(&live, &target, b).unwrap());
+        let got: Vec<_> = checks
+            .iter()
+            .map(|c| (c.table.as_str(), c.column.as_str(), c.rule, c.count_sql(b)))
+            .collect();
+        let want: Vec<_> = want
+            .iter()
+            .map(|(t, c, r, q)| (*t, *c, *r, q.to_string()))
+            .collect();
+        assert_eq!(got, want, "{b}");
+    }
+}
