@@ -470,11 +470,75 @@ backend_test!(
             .map(|t| t.name)
             .collect();
         if db.backend == Backend::Mysql {
-            // MySQL/MariaDB commit each DDL statement: the first one stays.
+            // MySQL/MariaDB commit each DDL statement: the first one stays, and the
+            // next run refuses to go on, saying how to resolve it.
             assert_eq!(tables, ["kept"]);
+            let status = conn.migration_status(&dir).unwrap();
+            assert_eq!(status[0].problem.as_deref(), Some("failed half-way"));
+            let err = conn.run_pending_migrations(&dir).unwrap_err();
+            assert!(
+                matches!(err, orm::Error::Migrate(MigrateError::FailedHalfWay { ref version }) if version == "20260101000000"),
+                "{err}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains("DELETE FROM __orm_migrations WHERE version = '20260101000000'"),
+                "{text}"
+            );
+            conn.batch_execute(
+                "DROP TABLE kept; DELETE FROM __orm_migrations WHERE version = '20260101000000'",
+            )
+            .unwrap();
         } else {
             assert!(tables.is_empty(), "{tables:?}");
+            assert!(conn.migration_status(&dir).unwrap()[0].problem.is_none());
         }
+        // Fixed, it applies.
+        std::fs::write(path.join("up.sql"), create).unwrap();
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            ["20260101000000"]
+        );
+        assert_eq!(conn.introspect().unwrap().tables.len(), 1);
+    }
+);
+
+backend_test!(
+    fn a_migration_edited_after_it_was_applied_is_refused(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_edited", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let mut conn = db.connect();
+        let first = conn
+            .make_migration(&dir, "create_pets", &v1::models(), DataLoss::Refuse)
+            .unwrap()
+            .unwrap();
+        conn.run_pending_migrations(&dir).unwrap();
+        let up = dir.path(db.backend).join(&first.name).join("up.sql");
+        std::fs::write(&up, format!("{}\n-- an afterthought\n", first.up)).unwrap();
+        let refused = |err: orm::Error| {
+            assert!(
+                matches!(err, orm::Error::Migrate(MigrateError::Edited { ref migration }) if *migration == first.name),
+                "{err}"
+            );
+        };
+        refused(conn.run_pending_migrations(&dir).unwrap_err());
+        refused(
+            conn.make_migration(&dir, "next", &v2::models(), DataLoss::Refuse)
+                .unwrap_err(),
+        );
+        let status = conn.migration_status(&dir).unwrap();
+        assert_eq!(
+            status[0].problem.as_deref(),
+            Some("up.sql edited after it was applied")
+        );
+        // Restored, all is well; reverting runs down.sql and is allowed either way.
+        std::fs::write(&up, &first.up).unwrap();
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(conn.revert_migrations(&dir, 1).unwrap().len(), 1);
+        assert_eq!(conn.introspect().unwrap().tables.len(), 0);
     }
 );
 

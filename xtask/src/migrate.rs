@@ -115,19 +115,23 @@ pub fn run(args: Args) -> Result<(), String> {
             for s in conn.migration_status(&dir).map_err(text)? {
                 let mark = if s.applied { "applied" } else { "pending" };
                 let name = s.name.as_deref().unwrap_or("(no directory)");
-                println!("{mark:8} {} {name}", s.version);
+                let problem = s.problem.map(|p| format!(" ({p})")).unwrap_or_default();
+                println!("{mark:8} {} {name}{problem}", s.version);
             }
         }
         Command::Check => {
-            let pending: Vec<String> = conn
-                .migration_status(&dir)
-                .map_err(text)?
-                .into_iter()
+            let status = conn.migration_status(&dir).map_err(text)?;
+            let pending: Vec<&str> = status
+                .iter()
                 .filter(|s| !s.applied)
-                .map(|s| s.version)
+                .map(|s| s.version.as_str())
                 .collect();
             if !pending.is_empty() {
                 return Err(format!("{backend}: migrations not applied: {pending:?}"));
+            }
+            if let Some(s) = status.iter().find(|s| s.problem.is_some()) {
+                let problem = s.problem.as_deref().unwrap_or_default();
+                return Err(format!("{backend}: migration {}: {problem}", s.version));
             }
             let ops = conn.plan_migration(&models).map_err(text)?;
             if !ops.is_empty() {

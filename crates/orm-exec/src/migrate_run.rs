@@ -20,7 +20,9 @@ use orm_schema::{Backend, ModelMeta};
 
 use crate::ddl_run::{mysql_flavor, Count, Version};
 use crate::error::{Error, Result};
-use crate::migrations::{version_order, DataLoss, Migration, MigrationDir, MigrationStatus};
+use crate::migrations::{
+    check_states, version_order, DataLoss, Edits, Migration, MigrationDir, MigrationStatus,
+};
 use crate::statement::{Execute, Load};
 use crate::statement_conn::StatementConn;
 use crate::transaction::level;
@@ -136,9 +138,11 @@ where
         dir: &'m MigrationDir,
     ) -> impl Future<Output = Result<Vec<MigrationStatus>>> + Send + use<'c, 'm, C> {
         async move {
+            let conn = self.0;
             let migrations = dir.read(C::BACKEND)?;
-            let applied = Migrate(self.0).applied().await?;
-            Ok(crate::migrations::status(&migrations, &applied))
+            let applied = Migrate(&mut *conn).applied().await?;
+            let states = states(conn).await?;
+            Ok(crate::migrations::status(&migrations, &applied, &states))
         }
     }
 
@@ -156,6 +160,7 @@ where
             let conn = self.0;
             let migrations = dir.read(C::BACKEND)?;
             let applied = Migrate(&mut *conn).applied().await?;
+            check_states(&migrations, &states(conn).await?, Edits::Refuse)?;
             if let Some(m) = migrations.iter().find(|m| !applied.contains(&m.version)) {
                 return Err(MigrateError::Pending {
                     version: m.version.clone(),
@@ -250,6 +255,7 @@ where
     async fn apply_pending(self, migrations: &[Migration]) -> Result<Vec<String>> {
         let conn = self.0;
         let applied = Migrate(&mut *conn).applied().await?;
+        check_states(migrations, &states(conn).await?, Edits::Refuse)?;
         let pending: Vec<&Migration> = migrations
             .iter()
             .filter(|m| !applied.contains(&m.version))
@@ -267,6 +273,7 @@ where
     ) -> Result<Vec<String>> {
         let conn = self.0;
         let applied = Migrate(&mut *conn).applied().await?;
+        check_states(migrations, &states(conn).await?, Edits::Allow)?;
         // Every script is found before the first one runs.
         let mut scripts = Vec::new();
         for version in applied.iter().rev().take(count) {
@@ -293,7 +300,7 @@ where
         let mut done = Vec::new();
         for m in migrations {
             let (script, history) = match direction {
-                Direction::Up => (&m.up, History::Insert(&m.version)),
+                Direction::Up => (&m.up, History::Insert(&m.version, migrate::checksum(&m.up))),
                 Direction::Down => (&m.down, History::Delete(&m.version)),
             };
             let ran = run_script(conn, std::slice::from_ref(script), history)
@@ -370,17 +377,7 @@ where
     C: StatementConn,
     diesel::query_builder::SqlQuery: Load<C, Row>,
 {
-    let pad = match C::BACKEND {
-        Backend::Sqlite => "NULL",
-        Backend::Postgres => "NULL::text",
-        Backend::Mysql => "CAST(NULL AS CHAR)",
-    };
-    let sql = format!(
-        "SELECT version AS c1, {pad} AS c2, {pad} AS c3, {pad} AS c4, {pad} AS c5, \
-         {pad} AS c6 FROM {}",
-        migrate::HISTORY_TABLE
-    );
-    let mut versions: Vec<String> = rows(conn, &sql)
+    let mut versions: Vec<String> = table_rows(conn, &["version"], migrate::HISTORY_TABLE)
         .await?
         .into_iter()
         .filter_map(|[version, ..]| version)
@@ -389,17 +386,20 @@ where
     Ok(versions)
 }
 
-/// diesel_migrations' history table, as diesel creates it.
+/// diesel_migrations' history table, as diesel creates it, and orm's state table.
 const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (\
      version VARCHAR(50) PRIMARY KEY NOT NULL, \
-     run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+     run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP); \
+     CREATE TABLE IF NOT EXISTS __orm_migrations (\
+     version VARCHAR(50) PRIMARY KEY NOT NULL, checksum VARCHAR(16) NOT NULL, \
+     state VARCHAR(10) NOT NULL)";
 
-/// What a script does to the history table, in its transaction.
+/// What a script does to the history tables, in its transaction.
 enum History<'v> {
     /// Nothing (operations applied directly).
     Keep,
-    /// Records the version (a migration applied).
-    Insert(&'v str),
+    /// Records the version and its `up.sql`'s checksum (a migration applied).
+    Insert(&'v str, String),
     /// Forgets the version (a migration reverted).
     Delete(&'v str),
 }
@@ -427,6 +427,11 @@ where
 {
     match C::BACKEND {
         Backend::Mysql => {
+            // DDL commits as it goes: the state says `failed` until the end, so a
+            // failure (or a killed process) half-way is visible to the next run.
+            if let History::Insert(version, sum) = &history {
+                state(conn, StateChange::Failed(version, sum)).await?;
+            }
             run_all(conn, statements).await?;
             record(conn, &history).await.map(|()| true)
         }
@@ -471,12 +476,12 @@ where
 {
     let recorded = match history {
         History::Keep => None,
-        History::Insert(v) | History::Delete(v) => {
+        History::Insert(v, _) | History::Delete(v) => {
             Some(recorded(conn).await?.contains(&v.to_string()))
         }
     };
     let done_already = match history {
-        History::Insert(_) => recorded == Some(true),
+        History::Insert(..) => recorded == Some(true),
         History::Delete(_) => recorded == Some(false),
         History::Keep => false,
     };
@@ -492,7 +497,7 @@ where
 /// A statement on the history table with the version bound.
 pub(crate) type Record<DB> = BoxedSqlQuery<'static, DB, SqlQuery>;
 
-/// Applies `history` to the history table.
+/// Applies `history` to diesel's history table and orm's state table.
 async fn record<C>(conn: &mut C, history: &History<'_>) -> Result<()>
 where
     C: StatementConn,
@@ -500,30 +505,121 @@ where
     C::Backend: HasSqlType<Text>,
     String: ToSql<Text, C::Backend>,
 {
-    let p = if C::BACKEND == Backend::Postgres {
-        "$1"
-    } else {
-        "?"
-    };
-    let (sql, version) = match history {
+    let (p1, _) = placeholders::<C>();
+    let (sql, version, change) = match history {
         History::Keep => return Ok(()),
-        History::Insert(v) => (
+        History::Insert(v, sum) => (
             format!(
-                "INSERT INTO {} (version) VALUES ({p})",
+                "INSERT INTO {} (version) VALUES ({p1})",
                 migrate::HISTORY_TABLE
             ),
             v,
+            StateChange::Applied(v, sum),
         ),
         History::Delete(v) => (
-            format!("DELETE FROM {} WHERE version = {p}", migrate::HISTORY_TABLE),
+            format!(
+                "DELETE FROM {} WHERE version = {p1}",
+                migrate::HISTORY_TABLE
+            ),
             v,
+            StateChange::Forget(v),
         ),
     };
     let query = diesel::sql_query(sql)
         .into_boxed::<C::Backend>()
         .bind::<Text, _>(version.to_string());
     let result = query.execute(conn).await;
+    conn.classify(result).await?;
+    state(conn, change).await
+}
+
+/// A change to orm's state table.
+enum StateChange<'v> {
+    /// The migration runs on MySQL: `failed` until it is done.
+    Failed(&'v str, &'v str),
+    /// The migration is applied.
+    Applied(&'v str, &'v str),
+    /// The migration is reverted.
+    Forget(&'v str),
+}
+
+/// Writes `change` to orm's state table (replacing the version's row).
+async fn state<C>(conn: &mut C, change: StateChange<'_>) -> Result<()>
+where
+    C: StatementConn,
+    Record<C::Backend>: Execute<C>,
+    C::Backend: HasSqlType<Text>,
+    String: ToSql<Text, C::Backend>,
+{
+    let (p1, p2) = placeholders::<C>();
+    let table = migrate::STATE_TABLE;
+    let (version, insert) = match change {
+        StateChange::Failed(v, sum) => (v, Some((sum, "failed"))),
+        StateChange::Applied(v, sum) => (v, Some((sum, "applied"))),
+        StateChange::Forget(v) => (v, None),
+    };
+    let delete = diesel::sql_query(format!("DELETE FROM {table} WHERE version = {p1}"))
+        .into_boxed::<C::Backend>()
+        .bind::<Text, _>(version.to_string());
+    let result = delete.execute(conn).await;
+    conn.classify(result).await?;
+    let Some((sum, state)) = insert else {
+        return Ok(());
+    };
+    let insert = diesel::sql_query(format!(
+        "INSERT INTO {table} (version, checksum, state) VALUES ({p1}, {p2}, '{state}')"
+    ))
+    .into_boxed::<C::Backend>()
+    .bind::<Text, _>(version.to_string())
+    .bind::<Text, _>(sum.to_string());
+    let result = insert.execute(conn).await;
     conn.classify(result).await.map(|_| ())
+}
+
+/// The first two bind placeholders on `C`'s backend.
+fn placeholders<C: StatementConn>() -> (&'static str, &'static str) {
+    if C::BACKEND == Backend::Postgres {
+        ("$1", "$2")
+    } else {
+        ("?", "?")
+    }
+}
+
+/// The rows of orm's state table: version, checksum, state.
+async fn states<C>(conn: &mut C) -> Result<Vec<(String, String, String)>>
+where
+    C: StatementConn,
+    diesel::query_builder::SqlQuery: Load<C, Row>,
+{
+    let columns = ["version", "checksum", "state"];
+    Ok(table_rows(conn, &columns, migrate::STATE_TABLE)
+        .await?
+        .into_iter()
+        .map(|[v, c, s, ..]| {
+            (
+                v.unwrap_or_default(),
+                c.unwrap_or_default(),
+                s.unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// `columns` of every row of `table`, as catalog rows (the other columns NULL).
+async fn table_rows<C>(conn: &mut C, columns: &[&str], table: &str) -> Result<Vec<CatalogRow>>
+where
+    C: StatementConn,
+    diesel::query_builder::SqlQuery: Load<C, Row>,
+{
+    let null = match C::BACKEND {
+        Backend::Sqlite => "NULL",
+        Backend::Postgres => "NULL::text",
+        Backend::Mysql => "CAST(NULL AS CHAR)",
+    };
+    let list: Vec<String> = (0..6)
+        .map(|i| format!("{} AS c{}", columns.get(i).copied().unwrap_or(null), i + 1))
+        .collect();
+    rows(conn, &format!("SELECT {} FROM {table}", list.join(", "))).await
 }
 
 /// The rows of the catalog query `sql`.

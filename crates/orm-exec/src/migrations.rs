@@ -52,6 +52,9 @@ pub struct MigrationStatus {
     pub name: Option<String>,
     /// Whether the history says it was applied.
     pub applied: bool,
+    /// What is wrong with it, if anything: it failed half-way (MySQL/MariaDB), or its
+    /// `up.sql` was edited after it was applied.
+    pub problem: Option<String>,
 }
 
 impl MigrationDir {
@@ -148,15 +151,29 @@ impl MigrationDir {
     }
 }
 
-/// Where each migration of `migrations` stands given the `applied` versions, in version
-/// order; applied versions without a directory come too, with no name.
-pub(crate) fn status(migrations: &[Migration], applied: &[String]) -> Vec<MigrationStatus> {
+/// Where each migration of `migrations` stands given the `applied` versions and orm's
+/// `states` (version, checksum, state), in version order; applied versions without a
+/// directory come too, with no name.
+pub(crate) fn status(
+    migrations: &[Migration],
+    applied: &[String],
+    states: &[(String, String, String)],
+) -> Vec<MigrationStatus> {
+    let problem = |version: &str| -> Option<String> {
+        let (_, sum, state) = states.iter().find(|(v, _, _)| v == version)?;
+        if state == "failed" {
+            return Some("failed half-way".into());
+        }
+        let m = migrations.iter().find(|m| m.version == version)?;
+        (migrate::checksum(&m.up) != *sum).then(|| "up.sql edited after it was applied".into())
+    };
     let mut out: Vec<MigrationStatus> = migrations
         .iter()
         .map(|m| MigrationStatus {
             version: m.version.clone(),
             name: Some(m.name.clone()),
             applied: applied.contains(&m.version),
+            problem: problem(&m.version),
         })
         .collect();
     for version in applied {
@@ -165,11 +182,48 @@ pub(crate) fn status(migrations: &[Migration], applied: &[String]) -> Vec<Migrat
                 version: version.clone(),
                 name: None,
                 applied: true,
+                problem: problem(version),
             });
         }
     }
     out.sort_by(|a, b| version_order(&a.version, &b.version));
     out
+}
+
+/// Whether an applied migration's edited `up.sql` stops the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Edits {
+    /// Applying or making migrations: an edited script is an error.
+    Refuse,
+    /// Reverting (which runs `down.sql`): it is not.
+    Allow,
+}
+
+/// The first reason orm's `states` give not to go on: a migration failed half-way, or
+/// (unless `edits` allows it) an applied migration whose `up.sql` was edited.
+pub(crate) fn check_states(
+    migrations: &[Migration],
+    states: &[(String, String, String)],
+    edits: Edits,
+) -> Result<()> {
+    for (version, sum, state) in states {
+        if state == "failed" {
+            return Err(MigrateError::FailedHalfWay {
+                version: version.clone(),
+            }
+            .into());
+        }
+        let Some(m) = migrations.iter().find(|m| m.version == *version) else {
+            continue;
+        };
+        if edits == Edits::Refuse && migrate::checksum(&m.up) != *sum {
+            return Err(MigrateError::Edited {
+                migration: m.name.clone(),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Versions compare as numbers (a longer run of digits is later).

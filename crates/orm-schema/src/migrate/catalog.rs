@@ -11,7 +11,7 @@ use crate::ddl::MysqlFlavor;
 use super::normalize::{normalize_default, normalize_type};
 use super::schema::{Check, Column, ForeignKey, Index, Schema, Table};
 use super::sqlite_sql::{self, Named};
-use super::HISTORY_TABLE;
+use super::{HISTORY_TABLE, STATE_TABLE};
 
 /// One row of a catalog query: the values of `c1` .. `c6`.
 pub type CatalogRow = [Option<String>; 6];
@@ -174,13 +174,13 @@ fn text(row: &CatalogRow, i: usize) -> &str {
     row[i].as_deref().unwrap_or("")
 }
 
-/// The [`Schema`] the rows of `backend`'s catalog queries describe (orm's migration
-/// history table left out).
+/// The [`Schema`] the rows of `backend`'s catalog queries describe (the migration
+/// history tables left out).
 pub fn assemble(backend: Backend, flavor: MysqlFlavor, catalog: &Catalog) -> Schema {
     let mut tables: Vec<(Table, Vec<Named>, Vec<String>)> = catalog
         .tables
         .iter()
-        .filter(|r| text(r, 0) != HISTORY_TABLE)
+        .filter(|r| ![HISTORY_TABLE, STATE_TABLE].contains(&text(r, 0)))
         .map(|r| {
             let sql = text(r, 1);
             let table = Table {

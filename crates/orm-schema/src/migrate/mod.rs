@@ -23,13 +23,18 @@ pub use diff::diff;
 pub use normalize::{canonical_type, normalize_default, normalize_type, same_default};
 pub use ops::{value_checks, Operation, ValueCheck, ValueRule};
 pub use schema::{Check, Column, ForeignKey, Index, Schema, Table};
-pub use script::{scripts, valid_name, version_of, Scripts};
+pub use script::{checksum, scripts, valid_name, version_of, Scripts};
 
 use crate::backend::Backend;
 
 /// The table orm keeps the applied migrations in: diesel_migrations' own, so diesel_cli
 /// and orm read the same history. Introspection leaves it out.
 pub const HISTORY_TABLE: &str = "__diesel_schema_migrations";
+
+/// orm's own record beside diesel's history: each migration's `up.sql` checksum and
+/// whether it was applied or failed half-way (MySQL/MariaDB, whose DDL commits
+/// implicitly). Introspection leaves it out.
+pub const STATE_TABLE: &str = "__orm_migrations";
 
 /// A migration orm cannot compute or render.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,6 +94,19 @@ pub enum MigrateError {
         column: String,
         /// What stands in the way, with the number of rows.
         problem: String,
+    },
+    /// An applied migration's `up.sql` differs from the one that ran.
+    #[error("migration `{migration}` was edited after it was applied (its up.sql no longer matches what ran); restore it, and put the change in a new migration")]
+    Edited {
+        /// The migration's directory name.
+        migration: String,
+    },
+    /// A migration failed half-way on MySQL/MariaDB (or its process died), leaving the
+    /// statements before the failing one applied; nothing more runs until it is resolved.
+    #[error("migration {version} failed half-way (MySQL/MariaDB commit each DDL statement, so the statements of its up.sql before the failing one are applied): undo them by hand, then `DELETE FROM __orm_migrations WHERE version = '{version}'` (or finish them, insert the version into __diesel_schema_migrations and delete that row), and apply again")]
+    FailedHalfWay {
+        /// Its version.
+        version: String,
     },
     /// The history says a migration was applied whose directory is gone.
     #[error("migration {version} is applied but has no directory in `{dir}`; restore it before reverting or making migrations")]

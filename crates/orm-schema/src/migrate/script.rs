@@ -73,6 +73,15 @@ pub fn version_of(dir_name: &str) -> Option<String> {
     (!version.is_empty() && version.bytes().all(|b| b.is_ascii_digit())).then_some(version)
 }
 
+/// The checksum orm records for an applied `up.sql`, to notice a script edited after it
+/// ran: FNV-1a over its bytes, 16 hex digits (stable across Rust versions and runs).
+pub fn checksum(script: &str) -> String {
+    let hash = script.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
 /// Whether `name` may name a migration: letters, digits and `_`, not empty.
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -98,6 +107,15 @@ mod tests {
         assert!(valid_name("add_notes"));
         assert!(!valid_name("add notes"));
         assert!(!valid_name(""));
+        assert_eq!(
+            checksum("CREATE TABLE t (id INTEGER);"),
+            checksum("CREATE TABLE t (id INTEGER);")
+        );
+        assert_ne!(
+            checksum("CREATE TABLE t (id INTEGER);"),
+            checksum("CREATE TABLE t (id BIGINT);")
+        );
+        assert_eq!(checksum("").len(), 16);
     }
 
     #[test]
