@@ -4,6 +4,14 @@
 //! cargo xtask schema sql    --database-url URL   print the DDL of the example models
 //! cargo xtask schema create --database-url URL   create their tables (idempotent)
 //! cargo xtask schema drop   --database-url URL   drop their tables
+//! cargo xtask migrate make NAME [--allow-data-loss]
+//!                                                 write a migration taking the database to
+//!                                                 the example models (files under --dir,
+//!                                                 default migrations/<backend>/)
+//! cargo xtask migrate apply | revert [N] | status apply the pending migrations, revert
+//!                                                 the last N (1), list them
+//! cargo xtask migrate check                       exit 1 unless every migration is applied
+//!                                                 and the models need no new one
 //! cargo xtask test [ARGS...]                     cargo test --workspace on every backend
 //!                                                 whose server answers
 //! cargo xtask bench                               the ORM against hand-written diesel
@@ -24,6 +32,7 @@
 //!
 //! `--database-url` defaults to the `DATABASE_URL` environment variable.
 
+mod migrate;
 mod report;
 
 use std::io::{BufRead, BufReader};
@@ -36,6 +45,7 @@ use orm::{ddl, DatabaseUrl};
 use orm_suite::models::all_models;
 
 const USAGE: &str = "usage: cargo xtask schema <sql|create|drop> [--database-url URL]\n\
+       cargo xtask migrate <make NAME|apply|revert [N]|status|check> [--database-url URL] [--dir DIR] [--allow-data-loss]\n\
        cargo xtask test [extra cargo test arguments]\n\
        cargo xtask bench\n\
        cargo xtask bench-report <benches/results/LOG>\n\
@@ -66,6 +76,7 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<(), String> {
     let (command, rest) = match args {
         [test, rest @ ..] if test == "test" => return test_all(rest),
+        [group, rest @ ..] if group == "migrate" => return migrate::run(migrate::parse(rest)?),
         [bench] if bench == "bench" => return bench_all(),
         [report, log] if report == "bench-report" => return bench_report(Path::new(log)),
         [rel] if rel == "reliability" => return reliability_all(),

@@ -19,13 +19,13 @@ use crate::statement_conn::StatementConn;
 type CountConstraint<DB> = BoxedSqlQuery<'static, DB, SqlQuery>;
 
 /// `SELECT VERSION()`.
-type Version = diesel::dsl::select<diesel::expression::SqlLiteral<Text>>;
+pub(crate) type Version = diesel::dsl::select<diesel::expression::SqlLiteral<Text>>;
 
 /// The one row of a `SELECT COUNT(*) AS n` run to check a constraint before altering it.
 #[derive(diesel::QueryableByName)]
 pub(crate) struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
+    pub(crate) n: i64,
 }
 
 /// The DDL statements run on connection `C`; the bounds say that its queries load on `C`
@@ -47,11 +47,11 @@ where
     /// an `async fn` would leave the proof to each caller, where it fails.)
     #[allow(clippy::manual_async_fn)]
     pub(crate) fn create_all<'m>(
-        mut self,
+        self,
         models: &'m [&'static ModelMeta],
     ) -> impl Future<Output = Result<()>> + Send + use<'c, 'm, C> {
         async move {
-            let flavor = self.mysql_flavor().await?;
+            let flavor = mysql_flavor(&mut *self.0).await?;
             let statements = ddl::create_all_statements(models, C::BACKEND, flavor)?;
             self.run(&statements).await
         }
@@ -96,15 +96,19 @@ where
         let result = query.get_result(self.0).await;
         Ok(self.0.classify(result).await?.n > 0)
     }
+}
 
-    /// Which MySQL-family server this is (MariaDB or MySQL name their collations
-    /// differently); the default on other backends, without a round trip.
-    async fn mysql_flavor(&mut self) -> Result<MysqlFlavor> {
-        if C::BACKEND != Backend::Mysql {
-            return Ok(MysqlFlavor::default());
-        }
-        let version: Version = diesel::select(diesel::dsl::sql::<Text>("VERSION()"));
-        let result = version.get_result(self.0).await;
-        Ok(MysqlFlavor::from_version(&self.0.classify(result).await?))
+/// Which MySQL-family server `conn` is on (MariaDB and MySQL name their collations
+/// differently); the default on other backends, without a round trip.
+pub(crate) async fn mysql_flavor<C>(conn: &mut C) -> Result<MysqlFlavor>
+where
+    C: StatementConn,
+    Version: Load<C, String>,
+{
+    if C::BACKEND != Backend::Mysql {
+        return Ok(MysqlFlavor::default());
     }
+    let version: Version = diesel::select(diesel::dsl::sql::<Text>("VERSION()"));
+    let result = version.get_result(conn).await;
+    Ok(MysqlFlavor::from_version(&conn.classify(result).await?))
 }

@@ -107,6 +107,21 @@ pub enum Error {
     /// that is not in the set, or a cycle).
     #[error(transparent)]
     Schema(#[from] orm_schema::ddl::SchemaError),
+    /// A migration orm cannot compute, render or complete (see
+    /// [`MigrateError`](orm_schema::migrate::MigrateError)).
+    #[error(transparent)]
+    Migrate(#[from] orm_schema::migrate::MigrateError),
+    /// A migration's script failed. On SQLite and PostgreSQL nothing of it was kept and
+    /// the history does not record it; on MySQL/MariaDB, whose DDL commits implicitly,
+    /// the statements before the failing one stay applied (and the history does not
+    /// record it either).
+    #[error("migration `{migration}` failed: {cause}")]
+    MigrationFailed {
+        /// The migration's directory name.
+        migration: String,
+        /// The error of the statement that failed.
+        cause: Box<Error>,
+    },
     /// A field, lookup, ordering or value given by name that the model does not allow
     /// (`filter_by`, `order_by_names`).
     #[error(transparent)]

@@ -10,6 +10,12 @@
 //! - [`connection`]: the blocking [`Connection`] enum (SQLite, PostgreSQL, MySQL/MariaDB),
 //!   raw statements, `create_all` / `drop_all` (written once with the pooled connection's
 //!   in `ddl_run`).
+//! - `migrate_run`: migrations, written once for both connections: introspection
+//!   ([`Connection::introspect`]), [`Connection::plan_migration`],
+//!   [`Connection::apply_operations`], and diesel's history table
+//!   ([`Connection::run_pending_migrations`] and its siblings).
+//! - [`migrations`]: migration files, [`MigrationDir`] (diesel's layout, one directory
+//!   per backend).
 //! - `establish`: how each backend's connection is opened and set up (SQLite pragmas).
 //! - [`dispatch!`]: run one generic diesel body on whichever backend a connection holds.
 //! - [`database`]: the async side: [`Database`] (a deadpool pool per URL, async statements
@@ -53,6 +59,8 @@ pub mod dispatch;
 pub mod error;
 mod establish;
 pub mod instrument;
+mod migrate_run;
+pub mod migrations;
 #[cfg(feature = "mysql")]
 mod mysql_connect;
 #[cfg(feature = "postgres")]
@@ -75,6 +83,7 @@ pub use blocking_pool::{BlockingPool, BlockingPoolBuilder, PooledBlocking};
 pub use connection::Connection;
 pub use database::{Database, DatabaseBuilder, PoolConfig, PooledConnection};
 pub use error::{ConnectionCause, ConstraintInfo, DriverError, Error, ErrorCode, Result, SqlState};
+pub use migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
 pub use orm_schema::Backend;
 pub use raw::RawQuery;
 pub use url::DatabaseUrl;

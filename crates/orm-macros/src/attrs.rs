@@ -32,6 +32,7 @@ const FIELD_KEYS: &[&str] = &[
     "one_to_one",
     "on_delete",
     "no_join",
+    "renamed_from",
 ];
 
 /// The options written on the model struct.
@@ -42,6 +43,8 @@ pub struct ModelAttrs {
     /// `form_derive(serde::Deserialize, ...)`: derives added to the insert form and the
     /// change set.
     pub form_derive: Vec<syn::Path>,
+    /// `renamed_from = "old_table"`: the table's previous name, for migrations.
+    pub renamed_from: Option<LitStr>,
 }
 
 /// A literal from an attribute, with its span kept for errors.
@@ -111,6 +114,8 @@ pub struct FieldAttrs {
     /// `no_join`: this foreign key gets no diesel join impls (of two models that
     /// reference each other, the one whose join the other side declares).
     pub no_join: Flag,
+    /// `renamed_from = "old_column"`: the column's previous name, for migrations.
+    pub renamed_from: Option<LitStr>,
 }
 
 /// Parses every `#[orm(...)]` on the model struct.
@@ -128,6 +133,9 @@ pub fn model_attrs(attrs: &[Attribute]) -> Result<ModelAttrs> {
                 }
                 out.table = Some(lit);
                 Ok(())
+            } else if meta.path.is_ident("renamed_from") {
+                out.renamed_from = Some(identifier(meta.value()?.parse()?, "renamed_from")?);
+                Ok(())
             } else if meta.path.is_ident("form_derive") {
                 meta.parse_nested_meta(|derive| {
                     out.form_derive.push(derive.path);
@@ -135,7 +143,7 @@ pub fn model_attrs(attrs: &[Attribute]) -> Result<ModelAttrs> {
                 })
             } else {
                 Err(meta.error(format!(
-                    "unknown orm model option `{}`; the valid options are: table, form_derive",
+                    "unknown orm model option `{}`; the valid options are: table, form_derive, renamed_from",
                     path_name(&meta)
                 )))
             }
@@ -221,6 +229,13 @@ fn parse_field_value(out: &mut FieldAttrs, meta: &ParseNestedMeta<'_>) -> Result
         "no_join" => flag(&mut out.no_join),
         "column" => {
             out.column = Some(meta.value()?.parse()?);
+            Ok(())
+        }
+        "renamed_from" => {
+            if out.renamed_from.is_some() {
+                return Err(meta.error("`renamed_from` is given twice"));
+            }
+            out.renamed_from = Some(identifier(meta.value()?.parse()?, "renamed_from")?);
             Ok(())
         }
         "pattern" => {
@@ -338,6 +353,24 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+/// `lit` when it is a plain identifier (a previous table or column name), else an error
+/// naming `key`.
+fn identifier(lit: LitStr, key: &str) -> Result<LitStr> {
+    let value = lit.value();
+    let valid = value
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!("`{key}` must name a previous table or column: letters, digits and `_`"),
+        ));
+    }
+    Ok(lit)
 }
 
 fn path_name(meta: &ParseNestedMeta<'_>) -> String {

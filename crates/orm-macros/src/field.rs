@@ -490,10 +490,15 @@ impl Field {
             }
             _ => quote!(::core::option::Option::None),
         };
+        let renamed_from = match &a.renamed_from {
+            Some(old) => quote!(::core::option::Option::Some(#old)),
+            None => quote!(::core::option::Option::None),
+        };
         quote! {
             ::orm::FieldMeta {
                 name: #name,
                 column: #column,
+                renamed_from: #renamed_from,
                 kind: #kind,
                 nullable: #nullable,
                 primary_key: #primary_key,

@@ -24,6 +24,8 @@ struct ModelDef {
     pk: usize,
     /// Derives the user adds to the insert form and the change set (`form_derive(...)`).
     form_derive: Vec<syn::Path>,
+    /// The table's previous name (`renamed_from = "..."`), for migrations.
+    renamed_from: Option<syn::LitStr>,
 }
 
 impl ModelDef {
@@ -91,6 +93,7 @@ impl ModelDef {
             fields,
             pk,
             form_derive: model_attrs.form_derive,
+            renamed_from: model_attrs.renamed_from,
         })
     }
 
@@ -264,6 +267,10 @@ impl ModelDef {
             let name = field.to_string();
             quote!(#name => ::orm::FieldText::field_text(&self.#field),)
         });
+        let renamed_from = match &self.renamed_from {
+            Some(old) => quote!(::core::option::Option::Some(#old)),
+            None => quote!(::core::option::Option::None),
+        };
         let guards = self.guards(true, false);
         quote! {
             impl ::orm::Model for #ident where #(#guards,)* {
@@ -282,6 +289,7 @@ impl ModelDef {
                             name: #name,
                             table: #table_name,
                             fields: &[#(#metas),*],
+                            renamed_from: #renamed_from,
                         }
                     }
                 }

@@ -9,8 +9,8 @@
 
 use diesel::dsl;
 use diesel::query_dsl::methods::FilterDsl;
-use diesel::Column;
 use diesel::query_dsl::methods::SelectDsl;
+use diesel::Column;
 use orm_query::by_name::{AssignWhere, Assignments, PkOf, UpdateValue};
 use orm_query::QuerySet;
 use orm_schema::{ForeignKey, Model, NameError};

@@ -2,8 +2,9 @@
 //!
 //! What a model *is*, as data: [`ModelMeta`] and [`FieldMeta`] (emitted by
 //! `#[derive(Model)]`), the [`Model`] trait, field-value validation ([`validate`]),
-//! the SQL types orm adds to diesel's ([`sql_types`]), and the DDL for each backend
-//! ([`ddl`]).
+//! the SQL types orm adds to diesel's ([`sql_types`]), the DDL for each backend
+//! ([`ddl`]), and the pure half of migrations ([`migrate`]: a schema as data, built from
+//! models or a database's catalog rows, and the operations between two).
 //!
 //! **Architecture invariant:** this crate does no I/O. Everything here is pure and can be
 //! tested without a database.
@@ -18,6 +19,7 @@ pub mod ddl;
 pub mod field_text;
 pub mod foreign_key;
 pub mod meta;
+pub mod migrate;
 pub mod model;
 pub mod name_error;
 #[cfg(feature = "serde")]

@@ -15,6 +15,9 @@ pub struct ModelMeta {
     pub table: &'static str,
     /// The fields in declaration order; exactly one is the primary key.
     pub fields: &'static [FieldMeta],
+    /// The table's previous name (`#[orm(renamed_from = "old")]` on the model): a
+    /// migration renames that table instead of creating this one.
+    pub renamed_from: Option<&'static str>,
 }
 
 impl ModelMeta {
@@ -223,6 +226,9 @@ pub struct FieldMeta {
     pub name: &'static str,
     /// The SQL column name (the field name unless `#[orm(column = "...")]`).
     pub column: &'static str,
+    /// The column's previous name (`#[orm(renamed_from = "old")]`): a migration renames
+    /// that column instead of adding this one.
+    pub renamed_from: Option<&'static str>,
     /// What the field holds.
     pub kind: FieldKind,
     /// Whether NULL is allowed (`Option<T>` in the model).
@@ -254,6 +260,7 @@ impl FieldMeta {
         FieldMeta {
             name,
             column: name,
+            renamed_from: None,
             kind,
             nullable: false,
             primary_key: false,

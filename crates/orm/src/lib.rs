@@ -96,7 +96,9 @@
 //!   options in [`FieldMeta`] and [`Validators`], enums with [`DbEnum`], references
 //!   with [`ForeignKey`].
 //! - Validation: [`validate`], [`ValidationError`].
-//! - Schema: [`ddl`], [`Connection::create_all`].
+//! - Schema: [`ddl`], [`Connection::create_all`]; migrations: [`migrate`],
+//!   [`Connection::plan_migration`], [`Connection::apply_operations`], files in a
+//!   [`MigrationDir`] run by [`Connection::run_pending_migrations`].
 //! - Connections and errors: [`Connection`], [`Error`] (with [`ErrorCode`] and
 //!   [`ConstraintInfo`]; how driver errors are classified: [`error::map`]).
 //! - Async: [`Database`] (a pool per URL, async statements and transactions, a
@@ -119,6 +121,7 @@ pub use orm_exec::{blocking_pool, BlockingPool, BlockingPoolBuilder, PooledBlock
 pub use orm_exec::{connection, dispatch, Connection, DatabaseUrl, Error, Result};
 pub use orm_exec::{error, ConnectionCause, ConstraintInfo, ErrorCode, SqlState};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
+pub use orm_exec::{DataLoss, Migration, MigrationDir, MigrationStatus};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};
 pub use orm_persist::{upsert, OnConflict, Upsert};
@@ -135,9 +138,9 @@ pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};
 pub use orm_query::{records, Agg, Cell, Record, Records};
 pub use orm_query::{related_names, RelatedByName, SelectRelatedNames};
 pub use orm_schema::{
-    ddl, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue, FieldError,
-    FieldKind, FieldMeta, FieldText, ForeignKey, ForeignKeyMeta, InsertForm, IpAddress, Json,
-    Literal, Model, ModelMeta, OnDelete, Uuid, ValidationError, Validators,
+    ddl, migrate, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue,
+    FieldError, FieldKind, FieldMeta, FieldText, ForeignKey, ForeignKeyMeta, InsertForm, IpAddress,
+    Json, Literal, Model, ModelMeta, OnDelete, Uuid, ValidationError, Validators,
 };
 
 /// The names most code needs: `use orm::prelude::*;`.

@@ -29,6 +29,7 @@ static TEAM: ModelMeta = ModelMeta {
     name: "Team",
     table: "ddl_teams",
     fields: &TEAM_FIELDS,
+    renamed_from: None,
 };
 
 fn team() -> &'static ModelMeta {
@@ -56,6 +57,7 @@ static PLAYER: ModelMeta = ModelMeta {
     name: "Player",
     table: "ddl_players",
     fields: &PLAYER_FIELDS,
+    renamed_from: None,
 };
 
 /// Whether `table` exists, asked in a way every backend understands.

@@ -1,6 +1,7 @@
 //! DDL rendering and ordering, checked against hand-written expectations.
 
 use super::*;
+use crate::meta::DefaultValue;
 use crate::meta::{ForeignKeyMeta, OnDelete, Validators};
 
 static PARENT_FIELDS: [FieldMeta; 2] = [
@@ -27,6 +28,7 @@ static PARENT: ModelMeta = ModelMeta {
     name: "Parent",
     table: "parents",
     fields: &PARENT_FIELDS,
+    renamed_from: None,
 };
 
 fn parent() -> &'static ModelMeta {
@@ -66,6 +68,7 @@ static CHILD: ModelMeta = ModelMeta {
     name: "Child",
     table: "children",
     fields: &CHILD_FIELDS,
+    renamed_from: None,
 };
 
 fn child() -> &'static ModelMeta {
@@ -231,6 +234,7 @@ static A: ModelMeta = ModelMeta {
     name: "A",
     table: "a",
     fields: &A_FIELDS,
+    renamed_from: None,
 };
 static B_FIELDS: [FieldMeta; 2] = [
     FieldMeta {
@@ -250,6 +254,7 @@ static B: ModelMeta = ModelMeta {
     name: "B",
     table: "b",
     fields: &B_FIELDS,
+    renamed_from: None,
 };
 fn a() -> &'static ModelMeta {
     &A
@@ -294,6 +299,7 @@ static TEAM: ModelMeta = ModelMeta {
     name: "Team",
     table: "teams",
     fields: &TEAM_FIELDS,
+    renamed_from: None,
 };
 static PLAYER_FIELDS: [FieldMeta; 2] = [
     FieldMeta {
@@ -313,6 +319,7 @@ static PLAYER: ModelMeta = ModelMeta {
     name: "Player",
     table: "players",
     fields: &PLAYER_FIELDS,
+    renamed_from: None,
 };
 fn team() -> &'static ModelMeta {
     &TEAM
@@ -432,6 +439,7 @@ static KEYLESS: ModelMeta = ModelMeta {
     name: "Keyless",
     table: "keyless",
     fields: &KEYLESS_FIELDS,
+    renamed_from: None,
 };
 fn keyless() -> &'static ModelMeta {
     &KEYLESS
@@ -454,6 +462,7 @@ static POINTS_AT_KEYLESS: ModelMeta = ModelMeta {
     name: "PointsAtKeyless",
     table: "points_at_keyless",
     fields: &POINTS_AT_KEYLESS_FIELDS,
+    renamed_from: None,
 };
 
 /// Metadata built by hand without a primary key is an error naming the table, never a

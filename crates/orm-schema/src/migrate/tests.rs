@@ -1,0 +1,389 @@
+//! The diff without a database: two versions of a model, the operations between them,
+//! their SQL per backend and their reverse.
+
+use super::*;
+use crate::ddl::MysqlFlavor;
+use crate::meta::{
+    DefaultValue, FieldKind, FieldMeta, ForeignKeyMeta, Literal, ModelMeta, OnDelete,
+};
+
+static OWNER_FIELDS: [FieldMeta; 1] = [FieldMeta {
+    primary_key: true,
+    auto_increment: true,
+    ..FieldMeta::new("id", FieldKind::BigInteger)
+}];
+static OWNER: ModelMeta = ModelMeta {
+    name: "Owner",
+    table: "owners",
+    fields: &OWNER_FIELDS,
+    renamed_from: None,
+};
+
+/// v1: `pets (id, name VARCHAR(20), age INTEGER NOT NULL, nick VARCHAR(10))`.
+static V1_FIELDS: [FieldMeta; 4] = [
+    FieldMeta {
+        primary_key: true,
+        auto_increment: true,
+        ..FieldMeta::new("id", FieldKind::BigInteger)
+    },
+    FieldMeta {
+        validators: crate::meta::Validators {
+            max_length: Some(20),
+            ..VALIDATORS
+        },
+        ..FieldMeta::new("name", FieldKind::String)
+    },
+    FieldMeta::new("age", FieldKind::Integer),
+    FieldMeta {
+        validators: crate::meta::Validators {
+            max_length: Some(10),
+            ..VALIDATORS
+        },
+        nullable: true,
+        ..FieldMeta::new("nick", FieldKind::String)
+    },
+];
+static V1: ModelMeta = ModelMeta {
+    name: "Pet",
+    table: "pets",
+    fields: &V1_FIELDS,
+    renamed_from: None,
+};
+
+const VALIDATORS: crate::meta::Validators = FieldMeta::new("x", FieldKind::Integer).validators;
+
+/// v2: `name` indexed, `age` nullable, `nick` renamed `nickname`, `weight` added with a
+/// default, an owner key added.
+static V2_FIELDS: [FieldMeta; 6] = [
+    FieldMeta {
+        primary_key: true,
+        auto_increment: true,
+        ..FieldMeta::new("id", FieldKind::BigInteger)
+    },
+    FieldMeta {
+        validators: crate::meta::Validators {
+            max_length: Some(20),
+            ..VALIDATORS
+        },
+        index: true,
+        ..FieldMeta::new("name", FieldKind::String)
+    },
+    FieldMeta {
+        nullable: true,
+        ..FieldMeta::new("age", FieldKind::Integer)
+    },
+    FieldMeta {
+        validators: crate::meta::Validators {
+            max_length: Some(10),
+            ..VALIDATORS
+        },
+        nullable: true,
+        renamed_from: Some("nick"),
+        ..FieldMeta::new("nickname", FieldKind::String)
+    },
+    FieldMeta {
+        default: Some(DefaultValue::Static(Literal::Int(3))),
+        ..FieldMeta::new("weight", FieldKind::Integer)
+    },
+    FieldMeta {
+        nullable: true,
+        foreign_key: Some(ForeignKeyMeta {
+            target: owner,
+            on_delete: OnDelete::SetNull,
+            one_to_one: false,
+        }),
+        ..FieldMeta::new("owner", FieldKind::BigInteger)
+    },
+];
+static V2: ModelMeta = ModelMeta {
+    name: "Pet",
+    table: "animals",
+    fields: &V2_FIELDS,
+    renamed_from: Some("pets"),
+};
+
+fn owner() -> &'static ModelMeta {
+    &OWNER
+}
+
+fn schema(models: &[&'static ModelMeta], backend: Backend) -> Schema {
+    describe(models, backend).unwrap()
+}
+
+fn names(ops: &[Operation]) -> Vec<String> {
+    ops.iter().map(|o| o.to_string()).collect()
+}
+
+fn sql(ops: &[Operation], backend: Backend) -> Vec<String> {
+    ops.iter()
+        .flat_map(|o| o.sql(backend, MysqlFlavor::MariaDb).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_same_models_diff_empty() {
+    for backend in Backend::ALL {
+        let s = schema(&[&V1, &OWNER], backend);
+        assert_eq!(diff(&s, &s, backend).unwrap(), []);
+    }
+}
+
+#[test]
+fn postgres_operations_in_order() {
+    let b = Backend::Postgres;
+    let ops = diff(&schema(&[&V1], b), &schema(&[&OWNER, &V2], b), b).unwrap();
+    assert_eq!(
+        names(&ops),
+        [
+            "rename table pets to animals",
+            "rename column animals.nick to nickname",
+            "create table owners",
+            "add column animals.weight",
+            "add column animals.owner",
+            "alter column animals.age: nullable",
+            "add index ix_animals_name on animals",
+            "add index ix_animals_owner on animals",
+            "add foreign key animals.owner",
+        ]
+    );
+    let sql = sql(&ops, b);
+    for want in [
+        "ALTER TABLE \"pets\" RENAME TO \"animals\"",
+        "ALTER TABLE \"animals\" RENAME COLUMN \"nick\" TO \"nickname\"",
+        "ALTER TABLE \"animals\" ADD COLUMN \"weight\" INTEGER NOT NULL DEFAULT 3",
+        "ALTER TABLE \"animals\" ALTER COLUMN \"age\" DROP NOT NULL",
+        "CREATE INDEX \"ix_animals_name\" ON \"animals\" (\"name\")",
+        "ALTER TABLE \"animals\" ADD CONSTRAINT \"fk_animals_owner\" FOREIGN KEY (\"owner\") \
+         REFERENCES \"owners\" (\"id\") ON DELETE SET NULL",
+    ] {
+        assert!(sql.iter().any(|s| s == want), "missing {want}\nin {sql:#?}");
+    }
+}
+
+#[test]
+fn the_reverse_undoes_in_reverse_order() {
+    let b = Backend::Mysql;
+    let ops = diff(&schema(&[&V1], b), &schema(&[&OWNER, &V2], b), b).unwrap();
+    let back: Vec<Operation> = ops.iter().rev().map(Operation::reverse).collect();
+    assert_eq!(
+        names(&back),
+        [
+            "drop foreign key animals.owner",
+            "drop index ix_animals_owner on animals",
+            "drop index ix_animals_name on animals",
+            "alter column animals.age: NOT NULL",
+            "drop column animals.owner (its values are lost)",
+            "drop column animals.weight (its values are lost)",
+            "drop table owners (its rows are lost)",
+            "rename column animals.nickname to nick",
+            "rename table animals to pets",
+        ]
+    );
+    let sql = sql(&back, b);
+    assert!(sql.contains(&"ALTER TABLE `animals` DROP FOREIGN KEY `fk_animals_owner`".to_string()));
+    assert!(sql.contains(&"DROP INDEX `ix_animals_name` ON `animals`".to_string()));
+    assert!(sql.contains(&"ALTER TABLE `animals` MODIFY COLUMN `age` INTEGER NOT NULL".to_string()));
+    assert!(back.iter().any(Operation::drops_data));
+}
+
+#[test]
+fn sqlite_rebuilds_what_it_cannot_alter() {
+    let b = Backend::Sqlite;
+    let ops = diff(&schema(&[&V1], b), &schema(&[&OWNER, &V2], b), b).unwrap();
+    assert_eq!(
+        names(&ops),
+        [
+            "rename table pets to animals",
+            "create table owners",
+            "rebuild table animals",
+        ]
+    );
+    let sql = sql(&ops, b);
+    let rebuild = &sql[2..];
+    assert!(
+        rebuild[0].starts_with("CREATE TABLE \"_orm_new_animals\" ("),
+        "{rebuild:#?}"
+    );
+    assert!(rebuild[0].contains("\"age\" INTEGER,"), "{}", rebuild[0]);
+    assert!(
+        rebuild[0].contains("REFERENCES \"owners\""),
+        "{}",
+        rebuild[0]
+    );
+    assert_eq!(
+        rebuild[1],
+        "INSERT INTO \"_orm_new_animals\" (\"id\", \"name\", \"age\", \"nickname\") \
+         SELECT \"id\", \"name\", \"age\", \"nick\" FROM \"animals\""
+    );
+    assert_eq!(rebuild[2], "DROP TABLE \"animals\"");
+    assert_eq!(
+        rebuild[3],
+        "ALTER TABLE \"_orm_new_animals\" RENAME TO \"animals\""
+    );
+    assert!(rebuild[4..]
+        .contains(&"CREATE INDEX \"ix_animals_name\" ON \"animals\" (\"name\")".to_string()));
+    // And back: the reverse rebuild copies `nickname` into `nick`, leaving the new
+    // columns behind (which it says).
+    let back = ops[2].reverse();
+    assert!(back.drops_data());
+    let back_sql = back.sql(b, MysqlFlavor::MariaDb).unwrap();
+    assert!(
+        back_sql[1].ends_with("SELECT \"id\", \"name\", \"age\", \"nickname\" FROM \"animals\""),
+        "{}",
+        back_sql[1]
+    );
+}
+
+#[test]
+fn sqlite_adds_a_column_with_a_default_in_place() {
+    let b = Backend::Sqlite;
+    let live = schema(&[&V1], b);
+    let mut target = live.clone();
+    target.tables[0].columns.push(Column {
+        name: "weight".into(),
+        sql_type: "INTEGER".into(),
+        default: Some("3".into()),
+        ..Column::default()
+    });
+    let ops = diff(&live, &target, b).unwrap();
+    assert_eq!(names(&ops), ["add column pets.weight"]);
+    assert_eq!(
+        sql(&ops, b),
+        ["ALTER TABLE \"pets\" ADD COLUMN \"weight\" INTEGER NOT NULL DEFAULT 3"]
+    );
+    // Without a default it cannot be added in place to a table that may hold rows.
+    target.tables[0].columns.last_mut().unwrap().default = None;
+    let ops = diff(&live, &target, b).unwrap();
+    assert_eq!(names(&ops), ["rebuild table pets"]);
+}
+
+#[test]
+fn a_table_no_model_names_is_dropped_and_renames_are_never_guessed() {
+    let b = Backend::Postgres;
+    let mut v2 = schema(&[&OWNER, &V2], b);
+    v2.tables[1].renamed_from = None;
+    let ops = diff(&schema(&[&V1], b), &v2, b).unwrap();
+    let names = names(&ops);
+    assert!(
+        names.contains(&"create table animals".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"drop table pets (its rows are lost)".to_string()),
+        "{names:?}"
+    );
+    assert!(ops.iter().any(Operation::drops_data));
+}
+
+#[test]
+fn a_new_primary_key_is_refused() {
+    let b = Backend::Postgres;
+    let live = schema(&[&V1], b);
+    let mut target = live.clone();
+    target.tables[0].primary_key = vec!["name".into()];
+    let err = diff(&live, &target, b).unwrap_err();
+    assert!(err.to_string().contains("primary key of pets"), "{err}");
+}
+
+#[test]
+fn operations_sqlite_cannot_run_in_place_are_errors() {
+    let op = Operation::DropUnique {
+        table: "t".into(),
+        unique: Index {
+            name: "uq_t_a".into(),
+            columns: vec!["a".into()],
+        },
+    };
+    let err = op.sql(Backend::Sqlite, MysqlFlavor::MariaDb).unwrap_err();
+    assert!(err.to_string().contains("drop unique uq_t_a on t"), "{err}");
+}
+
+#[test]
+fn sqlite_catalog_rows_assemble_into_the_description() {
+    let b = Backend::Sqlite;
+    let want = schema(&[&OWNER, &V2], b);
+    let create =
+        crate::ddl::create_all_statements(&[&OWNER, &V2], b, MysqlFlavor::MariaDb).unwrap();
+    let row = |v: &[&str]| -> CatalogRow {
+        std::array::from_fn(|i| v.get(i).filter(|s| **s != "NULL").map(|s| s.to_string()))
+    };
+    let catalog = Catalog {
+        tables: vec![
+            row(&["animals", &create[1].sql]),
+            row(&["owners", &create[0].sql]),
+        ],
+        columns: vec![
+            row(&["owners", "id", "INTEGER", "0", "NULL", "1"]),
+            row(&["animals", "id", "INTEGER", "0", "NULL", "1"]),
+            row(&["animals", "name", "VARCHAR(20)", "1", "NULL", "0"]),
+            row(&["animals", "age", "INTEGER", "0", "NULL", "0"]),
+            row(&["animals", "nickname", "VARCHAR(10)", "0", "NULL", "0"]),
+            row(&["animals", "weight", "INTEGER", "1", "3", "0"]),
+            row(&["animals", "owner", "BIGINT", "0", "NULL", "0"]),
+        ],
+        keys: vec![
+            row(&["animals", "ix_animals_name", "i", "name", "0"]),
+            row(&["animals", "ix_animals_owner", "i", "owner", "0"]),
+        ],
+        foreign_keys: vec![row(&[
+            "animals", "NULL", "owner", "owners", "id", "SET NULL",
+        ])],
+        checks: vec![],
+    };
+    let live = assemble(b, MysqlFlavor::MariaDb, &catalog);
+    assert_eq!(diff(&live, &want, b).unwrap(), []);
+    let animals = live.table("animals").unwrap();
+    assert_eq!(animals.foreign_keys[0].name, "fk_animals_owner");
+    assert!(animals.column("id").unwrap().auto_increment);
+    assert!(!animals.column("id").unwrap().nullable);
+}
+
+#[test]
+fn value_checks_name_live_tables_and_columns() {
+    // `animals` was `pets` and `nickname` was `nick`: the checks use the live names.
+    let born = (
+        "pets",
+        "born",
+        ValueRule::NoRows,
+        "SELECT COUNT(*) AS n FROM \"pets\"",
+    );
+    let nick = (
+        "pets",
+        "nick",
+        ValueRule::NoNulls,
+        "SELECT COUNT(*) AS n FROM \"pets\" WHERE \"nick\" IS NULL",
+    );
+    // PostgreSQL adds `born`, then alters `nickname`; SQLite's rebuild goes by column.
+    for (b, want) in [
+        (Backend::Postgres, [born, nick]),
+        (Backend::Sqlite, [nick, born]),
+    ] {
+        let live = schema(&[&V1], b);
+        let mut target = schema(&[&OWNER, &V2], b);
+        let pets = target
+            .tables
+            .iter_mut()
+            .find(|t| t.name == "animals")
+            .unwrap();
+        pets.columns
+            .iter_mut()
+            .find(|c| c.name == "nickname")
+            .unwrap()
+            .nullable = false;
+        pets.columns.push(Column {
+            name: "born".into(),
+            sql_type: "INTEGER".into(),
+            ..Column::default()
+        });
+        let checks = value_checks(&diff(&live, &target, b).unwrap());
+        let got: Vec<_> = checks
+            .iter()
+            .map(|c| (c.table.as_str(), c.column.as_str(), c.rule, c.count_sql(b)))
+            .collect();
+        let want: Vec<_> = want
+            .iter()
+            .map(|(t, c, r, q)| (*t, *c, *r, q.to_string()))
+            .collect();
+        assert_eq!(got, want, "{b}");
+    }
+}

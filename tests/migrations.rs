@@ -1,0 +1,645 @@
+//! Migrations on live databases: introspecting what `create_all` made diffs empty
+//! against the models; a table moved from a first version of its models to a second one
+//! (renamed, a column renamed, one widened, one made nullable, columns added with
+//! defaults, an index and a foreign key added) keeps its rows, introspects as the second
+//! version, and the reverse operations bring it back to the first.
+
+#[macro_use]
+mod support;
+
+use orm::migrate::MigrateError;
+use orm::migrate::{self, Operation};
+use orm::prelude::*;
+use orm::{Backend, DataLoss, Database, MigrationDir};
+use orm_suite::models::*;
+use support::runtime;
+#[allow(unused_imports)]
+use support::TestDb;
+
+/// The second version: `pets` is now `animals`; `nick` is `nickname`; `name` is wider and
+/// indexed; `age` may be NULL; `weight` and `active` are new with defaults; an optional
+/// owner.
+mod v2 {
+    use orm::prelude::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "owners")]
+    pub struct Owner {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(max_length = 20)]
+        pub name: String,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "animals", renamed_from = "pets")]
+    pub struct Pet {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(max_length = 40, index)]
+        pub name: String,
+        pub age: Option<i32>,
+        #[orm(max_length = 10, renamed_from = "nick")]
+        pub nickname: Option<String>,
+        #[orm(default = 3)]
+        pub weight: i32,
+        #[orm(default = true)]
+        pub active: bool,
+        #[orm(on_delete = "set_null")]
+        pub owner: Option<ForeignKey<Owner>>,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "visits")]
+    pub struct Visit {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(on_delete = "cascade")]
+        pub pet: ForeignKey<Pet>,
+    }
+
+    pub fn models() -> Vec<&'static orm::ModelMeta> {
+        vec![Owner::meta(), Pet::meta(), Visit::meta()]
+    }
+}
+
+/// `pets` (id, name, age and the fields given) and the `visits` that reference them.
+macro_rules! pets_and_visits {
+    ($module:ident, $($field:tt)*) => {
+        mod $module {
+            use orm::prelude::*;
+
+            #[derive(Model, Debug, Clone, PartialEq)]
+            #[orm(table = "pets")]
+            pub struct Pet {
+                #[orm(primary_key)]
+                pub id: i64,
+                #[orm(max_length = 20)]
+                pub name: String,
+                pub age: i32,
+                $($field)*
+            }
+
+            #[derive(Model, Debug, Clone, PartialEq)]
+            #[orm(table = "visits")]
+            pub struct Visit {
+                #[orm(primary_key)]
+                pub id: i64,
+                #[orm(on_delete = "cascade")]
+                pub pet: ForeignKey<Pet>,
+            }
+
+            pub fn models() -> Vec<&'static orm::ModelMeta> {
+                vec![Pet::meta(), Visit::meta()]
+            }
+        }
+    };
+}
+
+// The first version.
+pets_and_visits!(v1,
+    #[orm(max_length = 10)]
+    pub nick: Option<String>,
+);
+// The first version with a column that existing rows have no value for: `nick` made
+// NOT NULL without a default, or `born` added NOT NULL without a default.
+pets_and_visits!(strict_nick,
+    #[orm(max_length = 10)]
+    pub nick: String,
+);
+pets_and_visits!(with_born,
+    #[orm(max_length = 10)]
+    pub nick: Option<String>,
+    pub born: i32,
+);
+
+backend_test!(
+    fn create_all_then_introspect_diffs_empty(db: &TestDb) {
+        let models = all_models();
+        let mut conn = db.connect();
+        // Before: every table is to be created.
+        let before = conn.plan_migration(&models).unwrap();
+        // On the servers the four foreign keys come after every table.
+        let keys = if db.backend == Backend::Sqlite { 0 } else { 4 };
+        assert_eq!(before.len(), models.len() + keys, "{before:#?}");
+        assert!(before.iter().all(|op| matches!(
+            op,
+            Operation::CreateTable(_) | Operation::AddForeignKey { .. }
+        )));
+        conn.create_all(&models).unwrap();
+        assert_eq!(conn.plan_migration(&models).unwrap(), []);
+
+        // What was read is what the models say, in the DDL's words.
+        let live = conn.introspect().unwrap();
+        let want = migrate::describe(&models, db.backend).unwrap();
+        let kitchen = live.table("kitchen").unwrap();
+        assert_eq!(kitchen.primary_key, ["id"]);
+        let status = kitchen.column("status").unwrap();
+        assert_eq!(status.sql_type, "VARCHAR(9)");
+        assert_eq!(status.default.as_deref(), Some("'Draft'"));
+        let slug = kitchen
+            .uniques
+            .iter()
+            .find(|u| u.columns == ["slug"])
+            .unwrap();
+        assert_eq!(slug.name, "uq_kitchen_slug");
+        assert_eq!(kitchen.foreign_keys.len(), 1);
+        assert_eq!(kitchen.foreign_keys[0].on_delete, "RESTRICT");
+        assert_eq!(
+            kitchen.checks.len(),
+            want.table("kitchen").unwrap().checks.len()
+        );
+        for table in &want.tables {
+            let got = live.table(&table.name).unwrap();
+            for column in &table.columns {
+                let found = got.column(&column.name).unwrap();
+                assert_eq!(
+                    found.sql_type, column.sql_type,
+                    "{}.{}",
+                    table.name, column.name
+                );
+                assert_eq!(
+                    found.nullable, column.nullable,
+                    "{}.{}",
+                    table.name, column.name
+                );
+            }
+        }
+
+        // The same through the async pool.
+        let rt = runtime(2);
+        rt.block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            assert_eq!(pool.plan_migration(&models).await.unwrap(), []);
+            let schema = pool.introspect().await.unwrap();
+            assert_eq!(schema.tables.len(), models.len());
+            let mut conn = pool.get().await.unwrap();
+            assert_eq!(conn.introspect().await.unwrap(), schema);
+        });
+    }
+);
+
+/// (name, age, nick) of the pets the first version holds.
+const PETS: [(&str, i32, Option<&str>); 3] = [
+    ("rex", 3, Some("r")),
+    ("tom", 5, None),
+    ("kit", 1, Some("k")),
+];
+
+backend_test!(
+    fn a_schema_moves_to_its_next_version_and_back_with_its_rows(db: &TestDb) {
+        let mut conn = db.connect();
+        conn.create_all(&v1::models()).unwrap();
+        for (name, age, nick) in PETS {
+            let form = v1::NewPet {
+                nick: nick.map(str::to_string),
+                ..v1::NewPet::new(name, age)
+            };
+            let pet = v1::Pet::objects().create(&mut conn, form).unwrap();
+            v1::Visit::objects()
+                .create(&mut conn, v1::NewVisit::new(pet.id))
+                .unwrap();
+        }
+
+        let ops = conn.plan_migration(&v2::models()).unwrap();
+        let names: Vec<String> = ops.iter().map(|o| o.to_string()).collect();
+        assert_eq!(names[0], "rename table pets to animals", "{names:#?}");
+        assert!(
+            names.contains(&"create table owners".to_string()),
+            "{names:#?}"
+        );
+        if db.backend == Backend::Sqlite {
+            assert!(
+                names.contains(&"rebuild table animals".to_string()),
+                "{names:#?}"
+            );
+        } else {
+            for want in [
+                "rename column animals.nick to nickname",
+                "add column animals.weight",
+                "alter column animals.name: type VARCHAR(20) -> VARCHAR(40)",
+                "alter column animals.age: nullable",
+                "add index ix_animals_name on animals",
+                "add foreign key animals.owner",
+            ] {
+                assert!(
+                    names.contains(&want.to_string()),
+                    "{want} not in {names:#?}"
+                );
+            }
+        }
+        assert!(!ops.iter().any(Operation::drops_data), "{names:#?}");
+        if db.backend == Backend::Sqlite {
+            // SQLite ignores `foreign_keys = OFF` inside a transaction: refused there.
+            let err = conn.transaction(|c| c.apply_operations(&ops)).unwrap_err();
+            assert!(matches!(err, orm::Error::Usage { .. }), "{err}");
+            assert_eq!(conn.plan_migration(&v2::models()).unwrap(), ops);
+        }
+        conn.apply_operations(&ops).unwrap();
+
+        // Every row is there, in the second version's shape.
+        assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
+        let pets = v2::Pet::objects()
+            .order_by(v2::animals::id.asc())
+            .all(&mut conn)
+            .unwrap();
+        let got: Vec<_> = pets
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.age,
+                    p.nickname.as_deref(),
+                    p.weight,
+                    p.active,
+                    p.owner.is_none(),
+                )
+            })
+            .collect();
+        let want: Vec<_> = PETS
+            .iter()
+            .map(|(name, age, nick)| (*name, Some(*age), *nick, 3, true, true))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(v2::Visit::objects().count(&mut conn).unwrap(), 3);
+        // The new shape works: a long name, an owner, a NULL age; the kept foreign key
+        // still cascades.
+        let owner = v2::Owner::objects()
+            .create(&mut conn, v2::NewOwner::new("ann"))
+            .unwrap();
+        let long = v2::NewPet {
+            age: None,
+            owner: Some(owner.id),
+            ..v2::NewPet::new("a name of thirty characters!!")
+        };
+        v2::Pet::objects().create(&mut conn, long).unwrap();
+        v2::Pet::objects()
+            .filter(v2::animals::id.eq(pets[0].id))
+            .delete(&mut conn)
+            .unwrap();
+        assert_eq!(v2::Visit::objects().count(&mut conn).unwrap(), 2);
+
+        // And back.
+        v2::Pet::objects()
+            .filter(v2::animals::owner.is_not_null())
+            .delete(&mut conn)
+            .unwrap();
+        let back: Vec<Operation> = ops.iter().rev().map(Operation::reverse).collect();
+        conn.apply_operations(&back).unwrap();
+        assert_eq!(conn.plan_migration(&v1::models()).unwrap(), []);
+        let pets = v1::Pet::objects()
+            .order_by(v1::pets::id.asc())
+            .all(&mut conn)
+            .unwrap();
+        let got: Vec<_> = pets
+            .iter()
+            .map(|p| (p.name.as_str(), p.age, p.nick.as_deref()))
+            .collect();
+        assert_eq!(got, PETS[1..]);
+        assert_eq!(v1::Visit::objects().count(&mut conn).unwrap(), 2);
+    }
+);
+
+/// A fresh migration root for one test, removed on drop.
+struct Root(std::path::PathBuf);
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+backend_test!(
+    fn migration_files_apply_revert_and_keep_diesels_history(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_migrations", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let mut conn = db.connect();
+        let history =
+            |conn: &mut orm::Connection| support::count_rows(conn, "__diesel_schema_migrations");
+
+        // The first migration creates the first version's tables.
+        let first = conn
+            .make_migration(&dir, "create_pets", &v1::models(), DataLoss::Refuse)
+            .unwrap()
+            .unwrap();
+        assert!(first.up.contains("create table pets"), "{}", first.up);
+        assert!(first.down.contains("drop table pets"), "{}", first.down);
+        let on_disk = dir.path(db.backend).join(&first.name);
+        assert_eq!(
+            std::fs::read_to_string(on_disk.join("up.sql")).unwrap(),
+            first.up
+        );
+        assert_eq!(
+            orm::migrate::version_of(&first.name).unwrap(),
+            first.version
+        );
+        let status = conn.migration_status(&dir).unwrap();
+        assert_eq!(status.len(), 1);
+        assert!(!status[0].applied);
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            std::slice::from_ref(&first.version)
+        );
+        assert_eq!(history(&mut conn), 1);
+        assert!(conn
+            .migration_status(&dir)
+            .unwrap()
+            .iter()
+            .all(|s| s.applied));
+        assert_eq!(conn.plan_migration(&v1::models()).unwrap(), []);
+        for (name, age, nick) in PETS {
+            let form = v1::NewPet {
+                nick: nick.map(str::to_string),
+                ..v1::NewPet::new(name, age)
+            };
+            v1::Pet::objects().create(&mut conn, form).unwrap();
+        }
+
+        // The second moves to the second version; a third cannot be made while it is
+        // pending, and none is needed once it is applied.
+        let second = conn
+            .make_migration(&dir, "pets_to_animals", &v2::models(), DataLoss::Refuse)
+            .unwrap()
+            .unwrap();
+        assert!(
+            second.up.contains("rename table pets to animals"),
+            "{}",
+            second.up
+        );
+        let err = conn
+            .make_migration(&dir, "again", &v2::models(), DataLoss::Refuse)
+            .unwrap_err();
+        assert!(
+            matches!(err, orm::Error::Migrate(MigrateError::Pending { ref version }) if *version == second.version),
+            "{err}"
+        );
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            std::slice::from_ref(&second.version)
+        );
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(history(&mut conn), 2);
+        assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
+        assert_eq!(v2::Pet::objects().count(&mut conn).unwrap(), 3);
+        assert!(conn
+            .make_migration(&dir, "nothing", &v2::models(), DataLoss::Refuse)
+            .unwrap()
+            .is_none());
+
+        // Revert one: back at the first version, rows kept.
+        assert_eq!(
+            conn.revert_migrations(&dir, 1).unwrap(),
+            std::slice::from_ref(&second.version)
+        );
+        assert_eq!(history(&mut conn), 1);
+        assert_eq!(conn.plan_migration(&v1::models()).unwrap(), []);
+        assert_eq!(v1::Pet::objects().count(&mut conn).unwrap(), 3);
+
+        // The async API applies it again, as an application at start-up.
+        runtime(2).block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            assert_eq!(
+                pool.run_pending_migrations(&dir).await.unwrap(),
+                std::slice::from_ref(&second.version)
+            );
+            let status = pool.migration_status(&dir).await.unwrap();
+            assert!(
+                status.iter().all(|s| s.applied) && status.len() == 2,
+                "{status:?}"
+            );
+        });
+        assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
+
+        // Going back to the first version's models drops columns: refused unless
+        // allowed, and then the script says so.
+        let err = conn
+            .make_migration(&dir, "back", &v1::models(), DataLoss::Refuse)
+            .unwrap_err();
+        assert!(err.to_string().contains("would lose data"), "{err}");
+        assert!(err.to_string().contains("drop table owners"), "{err}");
+        let third = conn
+            .make_migration(&dir, "back", &v1::models(), DataLoss::Allow)
+            .unwrap()
+            .unwrap();
+        assert!(
+            third.up.contains("WARNING: this script drops data"),
+            "{}",
+            third.up
+        );
+
+        // A migration without its down.sql is refused before anything runs.
+        std::fs::remove_file(dir.path(db.backend).join(&third.name).join("down.sql")).unwrap();
+        let err = conn.run_pending_migrations(&dir).unwrap_err();
+        assert!(
+            err.to_string().contains(&third.name) && err.to_string().contains("down.sql"),
+            "{err}"
+        );
+        assert_eq!(history(&mut conn), 2);
+        assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
+    }
+);
+
+backend_test!(
+    fn a_failing_migration_is_named_and_not_recorded(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_broken", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let path = dir.path(db.backend).join("2026-01-01-000000_broken");
+        std::fs::create_dir_all(&path).unwrap();
+        let create = "CREATE TABLE kept (id INTEGER PRIMARY KEY);\n";
+        std::fs::write(path.join("up.sql"), format!("{create}{create}")).unwrap();
+        std::fs::write(path.join("down.sql"), "DROP TABLE kept;\n").unwrap();
+        let mut conn = db.connect();
+        let err = conn.run_pending_migrations(&dir).unwrap_err();
+        let orm::Error::MigrationFailed { migration, cause } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(migration, "2026-01-01-000000_broken");
+        assert!(cause.to_string().contains("kept"), "{cause}");
+        assert_eq!(
+            support::count_rows(&mut conn, "__diesel_schema_migrations"),
+            0
+        );
+        let tables: Vec<String> = conn
+            .introspect()
+            .unwrap()
+            .tables
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        if db.backend == Backend::Mysql {
+            // MySQL/MariaDB commit each DDL statement: the first one stays, and the
+            // next run refuses to go on, saying how to resolve it.
+            assert_eq!(tables, ["kept"]);
+            let status = conn.migration_status(&dir).unwrap();
+            assert_eq!(status[0].problem.as_deref(), Some("failed half-way"));
+            let err = conn.run_pending_migrations(&dir).unwrap_err();
+            assert!(
+                matches!(err, orm::Error::Migrate(MigrateError::FailedHalfWay { ref version }) if version == "20260101000000"),
+                "{err}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains("DELETE FROM __orm_migrations WHERE version = '20260101000000'"),
+                "{text}"
+            );
+            conn.batch_execute(
+                "DROP TABLE kept; DELETE FROM __orm_migrations WHERE version = '20260101000000'",
+            )
+            .unwrap();
+        } else {
+            assert!(tables.is_empty(), "{tables:?}");
+            assert!(conn.migration_status(&dir).unwrap()[0].problem.is_none());
+        }
+        // Fixed, it applies.
+        std::fs::write(path.join("up.sql"), create).unwrap();
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            ["20260101000000"]
+        );
+        assert_eq!(conn.introspect().unwrap().tables.len(), 1);
+    }
+);
+
+backend_test!(
+    fn a_migration_edited_after_it_was_applied_is_refused(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_edited", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let mut conn = db.connect();
+        let first = conn
+            .make_migration(&dir, "create_pets", &v1::models(), DataLoss::Refuse)
+            .unwrap()
+            .unwrap();
+        conn.run_pending_migrations(&dir).unwrap();
+        let up = dir.path(db.backend).join(&first.name).join("up.sql");
+        std::fs::write(&up, format!("{}\n-- an afterthought\n", first.up)).unwrap();
+        let refused = |err: orm::Error| {
+            assert!(
+                matches!(err, orm::Error::Migrate(MigrateError::Edited { ref migration }) if *migration == first.name),
+                "{err}"
+            );
+        };
+        refused(conn.run_pending_migrations(&dir).unwrap_err());
+        refused(
+            conn.make_migration(&dir, "next", &v2::models(), DataLoss::Refuse)
+                .unwrap_err(),
+        );
+        let status = conn.migration_status(&dir).unwrap();
+        assert_eq!(
+            status[0].problem.as_deref(),
+            Some("up.sql edited after it was applied")
+        );
+        // Restored, all is well; reverting runs down.sql and is allowed either way.
+        std::fs::write(&up, &first.up).unwrap();
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(conn.revert_migrations(&dir, 1).unwrap().len(), 1);
+        assert_eq!(conn.introspect().unwrap().tables.len(), 0);
+    }
+);
+
+backend_test!(
+    fn two_processes_applying_at_once_apply_each_migration_once(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_concurrent", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let mut conn = db.connect();
+        // Two migrations made, then reverted, so both are pending.
+        for (name, models) in [
+            ("create_pets", v1::models()),
+            ("pets_to_animals", v2::models()),
+        ] {
+            conn.make_migration(&dir, name, &models, DataLoss::Refuse)
+                .unwrap()
+                .unwrap();
+            conn.run_pending_migrations(&dir).unwrap();
+        }
+        assert_eq!(conn.revert_migrations(&dir, 2).unwrap().len(), 2);
+        assert_eq!(
+            support::count_rows(&mut conn, "__diesel_schema_migrations"),
+            0
+        );
+
+        for _round in 0..3 {
+            let barrier = std::sync::Barrier::new(2);
+            let applied: Vec<Vec<String>> = std::thread::scope(|s| {
+                let runs: Vec<_> = (0..2)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut conn = db.connect();
+                            barrier.wait();
+                            conn.run_pending_migrations(&dir).unwrap()
+                        })
+                    })
+                    .collect();
+                runs.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            let mut all: Vec<String> = applied.concat();
+            all.sort();
+            assert_eq!(all.len(), 2, "each migration once: {applied:?}");
+            all.dedup();
+            assert_eq!(all.len(), 2, "each migration once: {applied:?}");
+            assert_eq!(
+                support::count_rows(&mut conn, "__diesel_schema_migrations"),
+                2
+            );
+            assert_eq!(conn.plan_migration(&v2::models()).unwrap(), []);
+            conn.revert_migrations(&dir, 2).unwrap();
+        }
+    }
+);
+
+backend_test!(
+    fn a_column_existing_rows_have_no_value_for_is_refused_by_name(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_values", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let mut conn = db.connect();
+        conn.make_migration(&dir, "create_pets", &v1::models(), DataLoss::Refuse)
+            .unwrap()
+            .unwrap();
+        conn.run_pending_migrations(&dir).unwrap();
+        // With no rows, both are fine to make.
+        for models in [strict_nick::models(), with_born::models()] {
+            let ops = conn.plan_migration(&models).unwrap();
+            assert!(!ops.is_empty());
+        }
+        for (name, age, nick) in PETS {
+            let form = v1::NewPet {
+                nick: nick.map(str::to_string),
+                ..v1::NewPet::new(name, age)
+            };
+            v1::Pet::objects().create(&mut conn, form).unwrap();
+        }
+        let err = conn
+            .make_migration(
+                &dir,
+                "strict_nick",
+                &strict_nick::models(),
+                DataLoss::Refuse,
+            )
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("migration `strict_nick`") && text.contains("`pets.nick`"),
+            "{text}"
+        );
+        assert!(text.contains("1 rows hold NULL"), "{text}");
+        let err = conn
+            .make_migration(&dir, "add_born", &with_born::models(), DataLoss::Refuse)
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("`pets.born`") && text.contains("has 3 rows"),
+            "{text}"
+        );
+        assert!(matches!(
+            err,
+            orm::Error::Migrate(MigrateError::NeedsDefault { .. })
+        ));
+        // Nothing was written.
+        assert_eq!(conn.migration_status(&dir).unwrap().len(), 1);
+    }
+);
