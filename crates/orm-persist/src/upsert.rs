@@ -283,6 +283,7 @@ pub trait ConflictSyntax: Backend {
 }
 
 /// `ON CONFLICT (target) DO NOTHING | DO UPDATE SET col = excluded.col, ...`.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn walk_on_conflict<DB: Backend>(
     conflict: &Conflict,
     out: &mut AstPass<'_, '_, DB>,

@@ -54,6 +54,7 @@ impl SqlitePragmas {
     }
 
     /// The pragmas to run on a new connection to a file (`writable`: not opened read-only).
+    #[cfg(feature = "sqlite")]
     pub(crate) fn statements(&self, writable: bool) -> String {
         let mut out = String::new();
         if writable {
@@ -67,7 +68,7 @@ impl SqlitePragmas {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::*;
 
