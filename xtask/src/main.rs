@@ -30,8 +30,12 @@
 //!                                                 figures file
 //! ```
 //!
-//! `--database-url` defaults to the `DATABASE_URL` environment variable.
+//! `--database-url` defaults to the `DATABASE_URL` environment variable. `--app todo-api`
+//! (on `schema` and `migrate`) works on the example service's models instead
+//! (`examples/todo-api`): its migrations are under `examples/todo-api/migrations`, and
+//! its database defaults to the service's own, `sqlite://todo.db`.
 
+mod app;
 mod migrate;
 mod report;
 
@@ -42,10 +46,9 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use orm::{ddl, DatabaseUrl};
-use orm_suite::models::all_models;
 
-const USAGE: &str = "usage: cargo xtask schema <sql|create|drop> [--database-url URL]\n\
-       cargo xtask migrate <make NAME|apply|revert [N]|status|check> [--database-url URL] [--dir DIR] [--allow-data-loss]\n\
+const USAGE: &str = "usage: cargo xtask schema <sql|create|drop> [--app examples|todo-api] [--database-url URL]\n\
+       cargo xtask migrate <make NAME|apply|revert [N]|status|check> [--app examples|todo-api] [--database-url URL] [--dir DIR] [--allow-data-loss]\n\
        cargo xtask test [extra cargo test arguments]\n\
        cargo xtask bench\n\
        cargo xtask bench-report <benches/results/LOG>\n\
@@ -90,14 +93,16 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         _ => return Err(format!("unknown command\n{USAGE}")),
     };
-    let url = database_url(rest)?;
+    let (app, rest) = app::take_app(rest)?;
+    let url = database_url(app, &rest)?;
+    let models = app.models();
     match command {
         "sql" => {
             let backend = DatabaseUrl::parse(&url)
                 .map_err(|e| e.to_string())?
                 .backend();
             let statements =
-                ddl::create_all_statements(&all_models(), backend, ddl::MysqlFlavor::default())
+                ddl::create_all_statements(&models, backend, ddl::MysqlFlavor::default())
                     .map_err(|e| e.to_string())?;
             for statement in statements {
                 if let Some(check) = &statement.when {
@@ -111,19 +116,11 @@ fn run(args: &[String]) -> Result<(), String> {
         "create" | "drop" => {
             let mut conn = orm::Connection::establish(&url).map_err(|e| e.to_string())?;
             if command == "create" {
-                conn.create_all(&all_models()).map_err(|e| e.to_string())?;
-                println!(
-                    "created {} tables on {}",
-                    all_models().len(),
-                    conn.backend()
-                );
+                conn.create_all(&models).map_err(|e| e.to_string())?;
+                println!("created {} tables on {}", models.len(), conn.backend());
             } else {
-                conn.drop_all(&all_models()).map_err(|e| e.to_string())?;
-                println!(
-                    "dropped {} tables on {}",
-                    all_models().len(),
-                    conn.backend()
-                );
+                conn.drop_all(&models).map_err(|e| e.to_string())?;
+                println!("dropped {} tables on {}", models.len(), conn.backend());
             }
             Ok(())
         }
@@ -453,11 +450,10 @@ fn probe(url: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-fn database_url(args: &[String]) -> Result<String, String> {
+fn database_url(app: app::App, args: &[String]) -> Result<String, String> {
     match args {
         [flag, url] if flag == "--database-url" => Ok(url.clone()),
-        [] => std::env::var("DATABASE_URL")
-            .map_err(|_| format!("no --database-url given and DATABASE_URL is not set\n{USAGE}")),
+        [] => app.url(None).map_err(|e| format!("{e}\n{USAGE}")),
         _ => Err(format!("unexpected arguments {args:?}\n{USAGE}")),
     }
 }

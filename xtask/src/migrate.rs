@@ -1,10 +1,13 @@
 //! `cargo xtask migrate make NAME | apply | revert [N] | status | check`: the migration
-//! workflow for the example models (`orm_suite::models::all_models`), on the database at
-//! `--database-url` (default `$DATABASE_URL`), with the migration files under `--dir`
-//! (default `migrations`, one directory per backend inside).
+//! workflow for the example models (`orm_suite::models::all_models`), or with `--app
+//! todo-api` the example service's, on the database at `--database-url` (default
+//! `$DATABASE_URL`; for todo-api then `sqlite://todo.db`), with the migration files under
+//! `--dir` (default `migrations`, for todo-api `examples/todo-api/migrations`, one
+//! directory per backend inside).
 
 use orm::{Connection, DataLoss, MigrationDir};
-use orm_suite::models::all_models;
+
+use crate::app::{take_app, App};
 
 /// A parsed `migrate` command line.
 #[derive(Debug, PartialEq, Eq)]
@@ -17,6 +20,8 @@ pub struct Args {
     pub dir: String,
     /// `--allow-data-loss` (for `make`).
     pub allow_data_loss: bool,
+    /// `--app`: whose models and migrations (default the example models).
+    pub app: App,
 }
 
 /// What to do.
@@ -36,15 +41,16 @@ pub enum Command {
 
 /// Parses the words after `migrate`.
 pub fn parse(args: &[String]) -> Result<Args, String> {
+    let (app, args) = take_app(args)?;
     let mut positional = Vec::new();
     let mut url = None;
-    let mut dir = "migrations".to_string();
+    let mut dir = None;
     let mut allow_data_loss = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--database-url" => url = Some(it.next().ok_or("--database-url needs a URL")?.clone()),
-            "--dir" => dir = it.next().ok_or("--dir needs a directory")?.clone(),
+            "--dir" => dir = Some(it.next().ok_or("--dir needs a directory")?.clone()),
             "--allow-data-loss" => allow_data_loss = true,
             flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
             word => positional.push(word),
@@ -65,21 +71,18 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
     Ok(Args {
         command,
         url,
-        dir,
+        dir: dir.unwrap_or_else(|| app.default_dir()),
         allow_data_loss,
+        app,
     })
 }
 
 /// Runs a parsed command; `Err` carries the message to print before exiting non-zero.
 pub fn run(args: Args) -> Result<(), String> {
-    let url = match args.url {
-        Some(url) => url,
-        None => std::env::var("DATABASE_URL")
-            .map_err(|_| "no --database-url given and DATABASE_URL is not set".to_string())?,
-    };
+    let url = args.app.url(args.url)?;
     let mut conn = Connection::establish(&url).map_err(|e| e.to_string())?;
     let dir = MigrationDir::new(&args.dir);
-    let models = all_models();
+    let models = args.app.models();
     let backend = conn.backend();
     let text = |e: orm::Error| e.to_string();
     match args.command {
@@ -178,5 +181,12 @@ mod tests {
         assert!(args("revert many").unwrap_err().contains("number"));
         assert!(args("make").is_err());
         assert!(args("apply --force").unwrap_err().contains("--force"));
+        assert_eq!(args("apply").unwrap().app, App::Examples);
+        assert_eq!(args("apply").unwrap().dir, "migrations");
+        let todo = args("status --app todo-api").unwrap();
+        assert_eq!(todo.app, App::TodoApi);
+        assert_eq!(todo.dir, todo_api::MIGRATIONS_DIR);
+        assert_eq!(args("check --app todo-api --dir d").unwrap().dir, "d");
+        assert!(args("apply --app nope").unwrap_err().contains("nope"));
     }
 }

@@ -1,0 +1,207 @@
+//! A listing's query string: filters by name through an allow-list, a search term, an
+//! ordering and a keyset page.
+//!
+//! ```text
+//! GET /items?list=3&done=false&title__icontains=milk&priority__gte=2
+//!           &q=shop&order=-priority,title&limit=20&after=<cursor>
+//! ```
+//!
+//! `q` searches every text field; `order` is a comma list of field names (`-` for
+//! descending; `id` is appended so the order is total); `limit` is the page size (1 to
+//! [`MAX_PAGE`], default [`DEFAULT_PAGE`]); `after` / `before` take a page's `next` /
+//! `previous` cursor. Every other name is a filter: a field path from the endpoint's
+//! allow-list, then optionally a date part and a lookup (`updated__year__gte`). A name
+//! outside the list is a 400 naming it, before orm sees it; a lookup or value orm refuses
+//! is a 400 naming the field.
+
+use orm::by_name::DatePart;
+use orm::{ByName, Model};
+
+use crate::error::{name_error, ApiError};
+
+/// The page size when `limit` is not given.
+pub const DEFAULT_PAGE: u32 = 20;
+/// The largest page size `limit` may ask for.
+pub const MAX_PAGE: u32 = 100;
+
+/// The lookups a filter name may end with (orm checks that each fits the field's kind).
+const LOOKUPS: [&str; 17] = [
+    "exact",
+    "iexact",
+    "contains",
+    "icontains",
+    "startswith",
+    "istartswith",
+    "endswith",
+    "iendswith",
+    "regex",
+    "iregex",
+    "in",
+    "range",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "isnull",
+];
+
+/// What an endpoint lets a client filter and order by.
+#[derive(Debug, Clone, Copy)]
+pub struct Allowed {
+    /// Field paths a filter may name (`title`, `list__name`).
+    pub filter: &'static [&'static str],
+    /// Fields `order` may name (fields of the model itself that are not nullable, as a
+    /// keyset page needs).
+    pub order: &'static [&'static str],
+}
+
+/// A parsed listing request for model `M`.
+#[derive(Debug)]
+pub struct Listing<M> {
+    /// Every filter and the search term, ANDed.
+    pub filter: ByName<M>,
+    /// The ordering, ending with `id`.
+    pub order: Vec<String>,
+    /// The page size.
+    pub size: u32,
+    /// `after` or `before`, with the cursor.
+    pub cursor: Option<(Direction, String)>,
+}
+
+/// Which side of a cursor a page is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The rows after the cursor (`after=`).
+    After,
+    /// The rows before it (`before=`).
+    Before,
+}
+
+impl<M: Model> Listing<M> {
+    /// Parses the query string's pairs against `allowed`.
+    pub fn parse(pairs: &[(String, String)], allowed: Allowed) -> Result<Listing<M>, ApiError> {
+        // The empty search is orm's condition that every row meets: the start of the AND.
+        let mut filter = ByName::<M>::search("");
+        let mut order = Vec::new();
+        let mut size = DEFAULT_PAGE;
+        let mut cursor = None;
+        for (name, value) in pairs {
+            match name.as_str() {
+                "q" => filter = filter & ByName::search(value),
+                "order" => order = parse_order(value, allowed.order)?,
+                "limit" => size = parse_limit(value)?,
+                "after" | "before" => {
+                    if cursor.is_some() {
+                        return Err(ApiError::bad_query(
+                            name,
+                            "give at most one of `after` and `before`",
+                        ));
+                    }
+                    let direction = if name == "after" {
+                        Direction::After
+                    } else {
+                        Direction::Before
+                    };
+                    cursor = Some((direction, value.clone()));
+                }
+                path => {
+                    check_filter(path, allowed.filter)?;
+                    filter = filter & ByName::lookup(path, value.as_str()).map_err(name_error)?;
+                }
+            }
+        }
+        if !matches!(order.last().map(String::as_str), Some("id" | "-id")) {
+            order.push("id".to_string());
+        }
+        Ok(Listing {
+            filter,
+            order,
+            size,
+            cursor,
+        })
+    }
+
+    /// The ordering as orm's `keyset` takes it.
+    pub fn order_names(&self) -> Vec<&str> {
+        self.order.iter().map(String::as_str).collect()
+    }
+}
+
+/// `path` is an allowed field path followed by at most a date part and a lookup.
+fn check_filter(path: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    let segments: Vec<&str> = path.split("__").collect();
+    // The longest allowed prefix: `list__name__icontains` is the field path `list__name`.
+    let field_len = (1..=segments.len())
+        .rev()
+        .find(|&n| allowed.contains(&segments[..n].join("__").as_str()));
+    let refused = || {
+        ApiError::bad_query(
+            path,
+            format!(
+                "cannot filter on `{}`; allowed fields: {}",
+                segments[0],
+                allowed.join(", ")
+            ),
+        )
+        .with("field", segments[0])
+    };
+    let Some(n) = field_len else {
+        return Err(refused());
+    };
+    let rest = &segments[n..];
+    let ok = match rest {
+        [] => true,
+        [one] => LOOKUPS.contains(one) || DatePart::from_name(one).is_some(),
+        [part, lookup] => DatePart::from_name(part).is_some() && LOOKUPS.contains(lookup),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        let field = segments[..n].join("__");
+        Err(ApiError::bad_query(
+            path,
+            format!(
+                "unknown lookup `{}` for field `{field}`; lookups: {}",
+                rest.join("__"),
+                LOOKUPS.join(", ")
+            ),
+        )
+        .with("field", field))
+    }
+}
+
+/// `order=-priority,title`: each name must be in `allowed`.
+fn parse_order(value: &str, allowed: &[&str]) -> Result<Vec<String>, ApiError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            let field = name.strip_prefix('-').unwrap_or(name);
+            if allowed.contains(&field) {
+                Ok(name.to_string())
+            } else {
+                Err(ApiError::bad_query(
+                    "order",
+                    format!(
+                        "cannot order by `{field}`; allowed fields: {}",
+                        allowed.join(", ")
+                    ),
+                )
+                .with("field", field))
+            }
+        })
+        .collect()
+}
+
+/// `limit=N`, 1 to [`MAX_PAGE`].
+fn parse_limit(value: &str) -> Result<u32, ApiError> {
+    match value.parse::<u32>() {
+        Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        _ => Err(ApiError::bad_query(
+            "limit",
+            format!("`limit` must be a number from 1 to {MAX_PAGE}, not {value:?}"),
+        )),
+    }
+}
