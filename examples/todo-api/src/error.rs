@@ -99,6 +99,14 @@ impl From<orm::Error> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message).with("field", field)
             }
             orm::Error::Name(e) => name_error(e),
+            e if e.is_retryable() => {
+                tracing::warn!(error = %e, "retryable database error");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "retry",
+                    "the database asked to run the request again (a deadlock or a busy database)",
+                )
+            }
             orm::Error::PoolTimeout { .. } => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",

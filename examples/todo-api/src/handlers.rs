@@ -67,9 +67,12 @@ pub struct ItemFields {
 pub struct NewItemBody {
     /// The list's id.
     pub list: i64,
-    /// The item's fields.
-    #[serde(flatten)]
-    pub fields: ItemFields,
+    /// What to do.
+    pub title: String,
+    /// Done already (default false).
+    pub done: Option<bool>,
+    /// 0 to 5 (default 0).
+    pub priority: Option<i32>,
 }
 
 /// The body of `PATCH /items/{id}`: the version the client read, and the fields to
@@ -115,11 +118,14 @@ macro_rules! page_json {
             .keyset(&listing.order_names())
             .map_err(name_error)?;
         pages = match &listing.cursor {
-            Some((Direction::After, c)) => pages.after(c),
-            Some((Direction::Before, c)) => pages.before(c),
-            None => Ok(pages),
-        }
-        .map_err(name_error)?;
+            Some((Direction::After, c)) => pages
+                .after(c)
+                .map_err(|e| name_error(e).with("parameter", "after"))?,
+            Some((Direction::Before, c)) => pages
+                .before(c)
+                .map_err(|e| name_error(e).with("parameter", "before"))?,
+            None => pages,
+        };
         let page = pages.page($db, listing.size).await?;
         Json(json!({ "results": page.rows, "next": page.next, "previous": page.previous }))
     }};
@@ -215,7 +221,14 @@ pub async fn create_item(
     State(db): State<Database>,
     JsonBody(body): JsonBody<NewItemBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let form = body.fields.form(body.list);
+    // Spelled out rather than `#[serde(flatten)]` over ItemFields: serde's flatten loses
+    // the field's name from a type error and ignores deny_unknown_fields.
+    let fields = ItemFields {
+        title: body.title,
+        done: body.done,
+        priority: body.priority,
+    };
+    let form = fields.form(body.list);
     form.validate()?;
     let list = body.list;
     let item = db

@@ -45,7 +45,7 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// How long a request may take before it is answered 503.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The directory of the service's migrations (one directory per backend inside), made
 /// by `cargo xtask migrate make NAME --app todo-api`.

@@ -130,29 +130,37 @@ impl<M: Model> Listing<M> {
 /// `path` is an allowed field path followed by at most a date part and a lookup.
 fn check_filter(path: &str, allowed: &[&str]) -> Result<(), ApiError> {
     let segments: Vec<&str> = path.split("__").collect();
+    let is_lookup = |s: &str| LOOKUPS.contains(&s);
+    let is_part = |s: &str| DatePart::from_name(s).is_some();
     // The longest allowed prefix: `list__name__icontains` is the field path `list__name`.
-    let field_len = (1..=segments.len())
+    let n = (1..=segments.len())
         .rev()
-        .find(|&n| allowed.contains(&segments[..n].join("__").as_str()));
-    let refused = || {
-        ApiError::bad_query(
+        .find(|&n| allowed.contains(&segments[..n].join("__").as_str()))
+        .unwrap_or(0);
+    let rest = &segments[n..];
+    // After a foreign key with allowed paths through it (`list`, for `list__name`), a
+    // word that is no lookup is a field of the other model.
+    let through = format!("{}__", segments[..n].join("__"));
+    let relation = n > 0 && allowed.iter().any(|a| a.starts_with(&through));
+    let names_field = rest
+        .first()
+        .is_some_and(|s| relation && !is_lookup(s) && !is_part(s));
+    if n == 0 || names_field {
+        // A field, or a path through a foreign key, that is not on the list.
+        let field = segments[..=n.min(segments.len() - 1)].join("__");
+        return Err(ApiError::bad_query(
             path,
             format!(
-                "cannot filter on `{}`; allowed fields: {}",
-                segments[0],
+                "cannot filter on `{field}`; allowed fields: {}",
                 allowed.join(", ")
             ),
         )
-        .with("field", segments[0])
-    };
-    let Some(n) = field_len else {
-        return Err(refused());
-    };
-    let rest = &segments[n..];
+        .with("field", field));
+    }
     let ok = match rest {
         [] => true,
-        [one] => LOOKUPS.contains(one) || DatePart::from_name(one).is_some(),
-        [part, lookup] => DatePart::from_name(part).is_some() && LOOKUPS.contains(lookup),
+        [one] => is_lookup(one) || is_part(one),
+        [part, lookup] => is_part(part) && is_lookup(lookup),
         _ => false,
     };
     if ok {
