@@ -133,6 +133,18 @@ backend_test!(
                 "b | (c & !a)",
             ),
             (!(!qb.clone()), reference(|n, s| not(not(rb(n, s)))), "!!b"),
+            // The empty condition: every row; the identity of `&`; negated, no row.
+            (ByName::all_rows(), reference(|_, _| Some(true)), "all_rows"),
+            (
+                ByName::all_rows() & qa.clone() & qb.clone(),
+                reference(|n, s| and(ra(n, s), rb(n, s))),
+                "all_rows & a & b",
+            ),
+            (
+                !ByName::all_rows() | qb.clone(),
+                reference(|n, s| or(Some(false), rb(n, s))),
+                "!all_rows | b",
+            ),
         ];
         for (condition, expected, label) in cases {
             let got = Playlist::objects().filter(condition.clone()).all(&mut conn);

@@ -21,6 +21,12 @@
 //!                                                 saves the raw output with the machine's
 //!                                                 facts in benches/results/, then runs
 //!                                                 bench-report on it
+//! cargo xtask load [--clients N] [--requests N] [--database-url URL]
+//!                                                 the todo-api service under N concurrent
+//!                                                 HTTP clients (release build): throughput,
+//!                                                 p50, p99, errors; saves the raw output
+//!                                                 with the machine's facts in
+//!                                                 benches/results/
 //! cargo xtask bench-report LOG                    BENCHMARKS.md's generated part from a
 //!                                                 saved benchmark log
 //! cargo xtask reliability                         the reliability tests on all three
@@ -51,6 +57,7 @@ const USAGE: &str = "usage: cargo xtask schema <sql|create|drop> [--app examples
        cargo xtask migrate <make NAME|apply|revert [N]|status|check> [--app examples|todo-api] [--database-url URL] [--dir DIR] [--allow-data-loss]\n\
        cargo xtask test [extra cargo test arguments]\n\
        cargo xtask bench\n\
+       cargo xtask load [--clients N] [--requests N] [--database-url URL]\n\
        cargo xtask bench-report <benches/results/LOG>\n\
        cargo xtask reliability\n\
        cargo xtask reliability-report <tests/results/FILE>\n\
@@ -81,6 +88,7 @@ fn run(args: &[String]) -> Result<(), String> {
         [test, rest @ ..] if test == "test" => return test_all(rest),
         [group, rest @ ..] if group == "migrate" => return migrate::run(migrate::parse(rest)?),
         [bench] if bench == "bench" => return bench_all(),
+        [load, rest @ ..] if load == "load" => return load_run(rest),
         [report, log] if report == "bench-report" => return bench_report(Path::new(log)),
         [rel] if rel == "reliability" => return reliability_all(),
         [report, file] if report == "reliability-report" => {
@@ -204,6 +212,56 @@ fn bench_all() -> Result<(), String> {
     std::fs::write(&log, text).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
     println!("saved {}", log.display());
     bench_report(&log)
+}
+
+/// Runs the todo-api load run (`examples/todo-api/examples/load.rs`, release build) with
+/// `args`; saves its output with the machine's facts in
+/// `benches/results/<date>-<rev>-todo-api-load.log` (BENCHMARKS.md quotes it). Fails when
+/// the run counted an error.
+fn load_run(args: &[String]) -> Result<(), String> {
+    let mut cargo_args = vec![
+        "run",
+        "--quiet",
+        "--release",
+        "--package",
+        "todo-api",
+        "--example",
+        "load",
+    ];
+    // Build first, so the compiler's load is not part of the recorded load.
+    run_cargo(
+        &[
+            "build",
+            "--release",
+            "--package",
+            "todo-api",
+            "--example",
+            "load",
+        ],
+        &[],
+    )?;
+    cargo_args.push("--");
+    cargo_args.extend(args.iter().map(String::as_str));
+    let started = report::utc(now_secs());
+    let mut facts = machine_facts(&started);
+    facts.push(("command".into(), format!("cargo {}", cargo_args.join(" "))));
+    facts.push(("loadavg at start".into(), loadavg()));
+    let mut cmd = cargo();
+    cmd.args(&cargo_args);
+    let output = tee(cmd);
+    facts.push(("loadavg at end".into(), loadavg()));
+    let output = output?;
+    let name = format!(
+        "{}-{}-todo-api-load.log",
+        &started[..16].replace(':', ""),
+        short_rev()
+    );
+    let log = root().join("benches/results").join(name);
+    std::fs::create_dir_all(log.parent().unwrap()).map_err(|e| e.to_string())?;
+    let text = format!("{}{output}", report::Log::header_text(&facts));
+    std::fs::write(&log, text).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
+    println!("saved {}", log.display());
+    Ok(())
 }
 
 /// Regenerates BENCHMARKS.md's part between `<!-- bench:begin -->` and

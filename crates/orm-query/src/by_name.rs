@@ -128,6 +128,13 @@ impl<M: Model> ByName<M> {
         )?)]))
     }
 
+    /// The condition every row meets (Django's empty `Q()`): the start of an AND built in
+    /// a loop, e.g. from a query string's filters, `cond = cond & ByName::lookup(..)?`.
+    /// Alone it selects every row; `!ByName::all_rows()` selects none.
+    pub fn all_rows() -> Self {
+        Self::new(Vec::new())
+    }
+
     /// `term` in any String, Text, Email or URL field of `M`, ignoring case (an empty term
     /// matches every row).
     pub fn search(term: &str) -> Self {

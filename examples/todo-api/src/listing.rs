@@ -80,8 +80,8 @@ pub enum Direction {
 impl<M: Model> Listing<M> {
     /// Parses the query string's pairs against `allowed`.
     pub fn parse(pairs: &[(String, String)], allowed: Allowed) -> Result<Listing<M>, ApiError> {
-        // The empty search is orm's condition that every row meets: the start of the AND.
-        let mut filter = ByName::<M>::search("");
+        // The condition every row meets: the start of the AND.
+        let mut filter = ByName::<M>::all_rows();
         let mut order = Vec::new();
         let mut size = DEFAULT_PAGE;
         let mut cursor = None;
@@ -211,5 +211,61 @@ fn parse_limit(value: &str) -> Result<u32, ApiError> {
             "limit",
             format!("`limit` must be a number from 1 to {MAX_PAGE}, not {value:?}"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALLOWED: &[&str] = &["id", "title", "list", "list__name", "updated"];
+
+    /// The `field` a refused filter is reported on, or `None` when it passes.
+    fn refused(path: &str) -> Option<String> {
+        check_filter(path, ALLOWED)
+            .err()
+            .map(|e| e.body["field"].as_str().unwrap().to_string())
+    }
+
+    #[test]
+    fn filters_pass_only_allowed_paths_with_lookups_and_parts() {
+        for path in [
+            "id",
+            "title__icontains",
+            "list",
+            "list__in",
+            "list__name",
+            "list__name__startswith",
+            "updated__year",
+            "updated__year__gte",
+            "updated__date__lt",
+        ] {
+            assert_eq!(refused(path), None, "{path}");
+        }
+        // Fields outside the list, also through an allowed foreign key.
+        assert_eq!(refused("secret").as_deref(), Some("secret"));
+        assert_eq!(refused("secret__gte").as_deref(), Some("secret"));
+        assert_eq!(
+            refused("list__item_count").as_deref(),
+            Some("list__item_count")
+        );
+        assert_eq!(refused("list__name__x__y").as_deref(), Some("list__name"));
+        // Unknown lookups are reported on the field.
+        assert_eq!(refused("title__like").as_deref(), Some("title"));
+        assert_eq!(refused("updated__year__like").as_deref(), Some("updated"));
+        assert_eq!(refused("title__gte__lte").as_deref(), Some("title"));
+    }
+
+    #[test]
+    fn order_and_limit_are_checked() {
+        assert_eq!(
+            parse_order("-title, id,", &["id", "title"]).unwrap(),
+            ["-title", "id"]
+        );
+        assert!(parse_order("-secret", &["id"]).is_err());
+        assert_eq!(parse_limit("100").unwrap(), 100);
+        for bad in ["0", "101", "-1", "ten"] {
+            assert!(parse_limit(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -11,6 +11,7 @@ use support::{Answer, Service};
 use todo_api::models::{Item, TodoList};
 
 backend_tests!(
+    migrations_match_models,
     lists_and_items,
     listing_filters_order_and_pages,
     error_statuses,
@@ -49,6 +50,42 @@ fn ids(page: &Value) -> Vec<i64> {
         .iter()
         .map(|r| r["id"].as_i64().unwrap())
         .collect()
+}
+
+/// The service's migrations (applied by `support::run`, as `cargo xtask migrate apply
+/// --app todo-api` applies them) give exactly the models' schema, and reverting them
+/// leaves no table behind.
+async fn migrations_match_models(s: Service) {
+    let models = todo_api::models::models();
+    let pending = s.db.plan_migration(&models).await.unwrap();
+    assert!(
+        pending.is_empty(),
+        "the models need a migration: {pending:?}"
+    );
+    let status =
+        s.db.migration_status(&todo_api::migrations())
+            .await
+            .unwrap();
+    assert!(
+        !status.is_empty() && status.iter().all(|m| m.applied),
+        "{status:?}"
+    );
+    expect(&s.get("/health").await, StatusCode::OK);
+    let reverted =
+        s.db.revert_migrations(&todo_api::migrations(), status.len())
+            .await
+            .unwrap();
+    assert_eq!(reverted.len(), status.len());
+    let tables: Vec<String> =
+        s.db.introspect()
+            .await
+            .unwrap()
+            .tables
+            .iter()
+            .map(|t| t.name.clone())
+            .filter(|name| name.starts_with("todo_"))
+            .collect();
+    assert!(tables.is_empty(), "left behind: {tables:?}");
 }
 
 async fn lists_and_items(s: Service) {
