@@ -79,7 +79,7 @@ pub enum FieldKind {
     Date,
     /// A date and time without zone (`chrono::NaiveDateTime`), microsecond precision.
     DateTime,
-    /// An instant in UTC (`chrono::DateTime<chrono::Utc>`), microsecond precision:
+    /// An instant in UTC (`orm::DateTimeUtc`, a `chrono::DateTime<Utc>`), microseconds:
     /// `TIMESTAMPTZ` on PostgreSQL, `DATETIME(6)` holding UTC on MySQL, fixed-width
     /// `YYYY-MM-DD HH:MM:SS.ffffff+00:00` text on SQLite (so text order is time order).
     DateTimeUtc,

@@ -56,7 +56,6 @@ const DATETIME_LOOKUPS: &str =
 const TIME_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte, isnull; parts: hour";
 /// A UTC instant: no date parts (which would depend on a session's time zone).
 const INSTANT_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte, isnull";
-const BYTES_LOOKUPS: &str = "exact, in, isnull";
 /// The lookups that may follow a date part (`created__year__gte`).
 const PART_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte";
 const JSON_LOOKUPS: &str = "isnull";
@@ -233,10 +232,6 @@ fn resolve_lookup(meta: &'static ModelMeta, path: &str) -> Result<Resolved, Name
     let (hops, field) = resolve(meta, names, path)?;
     let allowed = match field.kind {
         FieldKind::Json => lookup == LookupKind::IsNull,
-        FieldKind::Bytes => matches!(
-            lookup,
-            LookupKind::Exact | LookupKind::In | LookupKind::IsNull
-        ),
         kind if kind.is_textual() || matches!(kind, FieldKind::Enum { .. }) => true,
         _ => !lookup.is_textual(),
     };
@@ -260,7 +255,6 @@ fn unknown_lookup(field: &'static FieldMeta, lookup: &str) -> NameError {
         FieldKind::DateTime => DATETIME_LOOKUPS,
         FieldKind::Time => TIME_LOOKUPS,
         FieldKind::DateTimeUtc => INSTANT_LOOKUPS,
-        FieldKind::Bytes => BYTES_LOOKUPS,
         _ => OTHER_LOOKUPS,
     };
     NameError::UnknownLookup {
