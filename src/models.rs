@@ -6,7 +6,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use orm::prelude::*;
-use orm::{Decimal, IpAddress, Json, ModelMeta, Uuid};
+use orm::{DateTimeUtc, Decimal, IpAddress, Json, ModelMeta, Uuid};
 
 /// encode/orm's quickstart model.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -97,6 +97,17 @@ pub struct Kitchen {
     pub homepage: Option<String>,
     /// An IP address.
     pub ip: IpAddress,
+    /// A small integer with bounds and a static default.
+    #[orm(default = 3, minimum = 0, maximum = 100)]
+    pub shelf: i16,
+    /// A single-precision float with bounds and a static default.
+    #[orm(default = 0.5, minimum = 0.0, maximum = 1.0)]
+    pub spice: f32,
+    /// A byte string of at most 64 bytes, nullable.
+    #[orm(max_length = 64)]
+    pub thumbnail: Option<Vec<u8>>,
+    /// An instant in UTC, nullable.
+    pub delivered_at: Option<DateTimeUtc>,
     /// A foreign key (RESTRICT).
     #[orm(on_delete = "restrict")]
     pub note: ForeignKey<Note>,

@@ -39,7 +39,32 @@ fn metadata_describes_every_field() {
     );
 
     let k = Kitchen::meta();
-    assert_eq!(k.fields.len(), 20);
+    assert_eq!(k.fields.len(), 24);
+    let kinds: Vec<FieldKind> = ["shelf", "spice", "thumbnail", "delivered_at"]
+        .iter()
+        .map(|name| k.field(name).unwrap().kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            FieldKind::SmallInteger,
+            FieldKind::Real,
+            FieldKind::Bytes,
+            FieldKind::DateTimeUtc
+        ]
+    );
+    let shelf = k.field("shelf").unwrap();
+    assert_eq!(shelf.default, Some(DefaultValue::Static(Literal::Int(3))));
+    assert_eq!(shelf.validators.maximum, Some(Literal::Int(100)));
+    let spice = k.field("spice").unwrap();
+    assert_eq!(
+        spice.default,
+        Some(DefaultValue::Static(Literal::Float(0.5)))
+    );
+    assert_eq!(spice.validators.minimum, Some(Literal::Float(0.0)));
+    let thumbnail = k.field("thumbnail").unwrap();
+    assert!(thumbnail.nullable);
+    assert_eq!(thumbnail.validators.max_length, Some(64));
     assert_eq!(k.primary_key().unwrap().kind, FieldKind::Uuid);
     assert!(!k.primary_key().unwrap().auto_increment);
     assert_eq!(

@@ -57,6 +57,8 @@ backend_test!(
             .unwrap();
         assert_eq!(kitchen.big, 7);
         assert_eq!(kitchen.rating, 2.5);
+        assert_eq!((kitchen.shelf, kitchen.spice), (3, 0.5));
+        assert_eq!((&kitchen.thumbnail, kitchen.delivered_at), (&None, None));
         assert!(kitchen.active);
         assert_eq!(kitchen.body, "");
         assert_eq!(kitchen.status, Status::Draft);

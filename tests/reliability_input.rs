@@ -349,6 +349,15 @@ fn breakers() -> Vec<Breaker> {
             f.homepage = Some(format!("https://example.com/{}", "a".repeat(500)));
         }),
         ("homepage", "blank", |f| f.homepage = Some(String::new())),
+        ("shelf", "minimum", |f| f.shelf = Some(-1)),
+        ("shelf", "maximum", |f| f.shelf = Some(101)),
+        ("spice", "minimum", |f| f.spice = Some(-0.1)),
+        ("spice", "maximum", |f| f.spice = Some(1.01)),
+        ("spice", "finite", |f| f.spice = Some(f32::NAN)),
+        ("spice", "finite", |f| f.spice = Some(f32::NEG_INFINITY)),
+        ("thumbnail", "max_length", |f| {
+            f.thumbnail = Some(vec![0; 65])
+        }),
     ]
 }
 
@@ -428,6 +437,9 @@ backend_test!(
                 price: Some(form.price.clone()),
                 email: Some(form.email.clone()),
                 homepage: Some(form.homepage.clone()),
+                shelf: form.shelf,
+                spice: form.spice,
+                thumbnail: Some(form.thumbnail.clone()),
                 ..Default::default()
             };
             let mut row = stored.clone();
@@ -456,7 +468,9 @@ backend_test!(
         else {
             panic!("expected a validation error");
         };
-        for field in ["quantity", "rating", "slug", "price", "email", "homepage"] {
+        for field in [
+            "quantity", "rating", "slug", "price", "email", "homepage", "shelf", "spice",
+        ] {
             assert!(
                 !invalid.codes(field).is_empty(),
                 "{field} not named: {invalid}"

@@ -14,7 +14,7 @@ mod support;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use orm::prelude::*;
-use orm::{Backend, Connection, Decimal, IpAddress, Json, Uuid};
+use orm::{Backend, Connection, DateTimeUtc, Decimal, IpAddress, Json, Uuid};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -75,6 +75,11 @@ pub struct RelKinds {
     pub mail: String,
     #[orm(url, max_length = 500)]
     pub link: String,
+    pub tiny: i16,
+    pub single: f32,
+    pub bytes: Vec<u8>,
+    pub instant: DateTimeUtc,
+    pub maybe_bytes: Option<Vec<u8>>,
     pub maybe_day: Option<NaiveDate>,
     pub maybe_doc: Option<Json>,
     pub maybe_big: Option<i64>,
@@ -471,6 +476,18 @@ fn ip_address() -> impl Strategy<Value = IpAddress> {
     ]
 }
 
+fn finite_f32() -> impl Strategy<Value = f32> {
+    prop::num::f32::NORMAL | prop::num::f32::SUBNORMAL | prop::num::f32::ZERO
+}
+
+/// Any bytes, NUL and invalid UTF-8 included.
+fn byte_string() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        8 => prop::collection::vec(any::<u8>(), 0..64),
+        1 => prop::collection::vec(any::<u8>(), 60_000..70_000),
+    ]
+}
+
 fn finite_f64() -> impl Strategy<Value = f64> {
     // NaN and infinities are refused by the `finite` validator (MySQL cannot store them).
     prop::num::f64::NORMAL | prop::num::f64::SUBNORMAL | prop::num::f64::ZERO
@@ -517,13 +534,22 @@ fn kinds_form(backend: Backend) -> impl Strategy<Value = NewRelKinds> {
         prop::option::of(any::<i64>()),
         prop::option::of(any_text(50)),
     );
-    (numbers, texts, times, others, nullable).prop_map(
+    // Instants: MySQL's DATETIME range (years 1000 to 9999), microseconds.
+    let added = (
+        any::<i16>(),
+        finite_f32(),
+        byte_string(),
+        (date(), time()),
+        prop::option::of(byte_string()),
+    );
+    (numbers, texts, times, others, nullable, added).prop_map(
         |(
             (small, big, ratio, flag, amount, whole),
             (name, body, user, host, path),
             (day, at_day, at_time, clock),
             (doc, token, ip, mood),
             (maybe_day, maybe_doc, maybe_big, maybe_name),
+            (tiny, single, bytes, (instant_day, instant_time), maybe_bytes),
         )| {
             let mut form = NewRelKinds::new(
                 small,
@@ -541,7 +567,12 @@ fn kinds_form(backend: Backend) -> impl Strategy<Value = NewRelKinds> {
                 mood,
                 format!("{user}@{host}.example.com"),
                 format!("https://{host}.example.org/{path}?q={user}"),
+                tiny,
+                single,
+                bytes,
+                DateTimeUtc(instant_day.and_time(instant_time).and_utc()),
             );
+            form.maybe_bytes = maybe_bytes;
             // `allow_blank` text fields default to "" (as in encode/orm), so they are
             // optional in the form; given here.
             form.name = Some(name);
@@ -576,6 +607,11 @@ fn expected(form: &NewRelKinds, id: i64) -> RelKinds {
         mood: form.mood,
         mail: form.mail.clone(),
         link: form.link.clone(),
+        tiny: form.tiny,
+        single: form.single,
+        bytes: form.bytes.clone(),
+        instant: form.instant,
+        maybe_bytes: form.maybe_bytes.clone(),
         maybe_day: form.maybe_day,
         maybe_doc: form.maybe_doc.clone(),
         maybe_big: form.maybe_big,

@@ -8,10 +8,11 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime};
 use diesel::sql_types::Text;
 use diesel::{QueryDsl, QueryableByName, RunQueryDsl, SelectableHelper};
 use orm::prelude::*;
+use orm::DateTimeUtc;
 use orm::{Backend, Decimal, IpAddress, Json, Uuid};
 use orm_suite::models::*;
 #[allow(unused_imports)]
@@ -179,12 +180,20 @@ const KITCHEN: &[(&str, [&str; 3], bool)] = &[
         false,
     ),
     ("ip", ["VARCHAR(45)", "inet", "varchar(45)"], true),
+    ("shelf", ["SMALLINT", "smallint", "smallint"], true),
+    ("spice", ["REAL", "real", "float"], true),
+    ("thumbnail", ["BLOB", "bytea", "longblob"], false),
+    (
+        "delivered_at",
+        ["TEXT", "timestamp with time zone", "datetime(6)"],
+        false,
+    ),
     ("note", ["BIGINT", "bigint", "bigint"], true),
 ];
 
 fn strip_width(ty: &str) -> String {
-    // MariaDB says `int(11)` / `bigint(20)`; keep `tinyint(1)` (it marks a boolean).
-    for int in ["int", "bigint"] {
+    // MariaDB says `int(11)` / `bigint(20)` / `smallint(6)`; keep `tinyint(1)` (it marks a boolean).
+    for int in ["int", "bigint", "smallint"] {
         if let Some(rest) = ty.strip_prefix(int) {
             if rest.starts_with('(') && rest.ends_with(')') {
                 return int.to_string();
@@ -320,6 +329,14 @@ backend_test!(
             email: "cook@example.com".into(),
             homepage: None,
             ip: IpAddress("2001:db8::1".parse().unwrap()),
+            shelf: -32768,
+            spice: 0.1,
+            thumbnail: Some(vec![0, 1, 127, 128, 255, b'\'', b'\\']),
+            delivered_at: Some(DateTimeUtc(
+                DateTime::parse_from_rfc3339("2026-11-25T23:59:58.000001-05:00")
+                    .unwrap()
+                    .with_timezone(&chrono::Utc),
+            )),
             note: ForeignKey::new(0),
         };
         let loaded: Kitchen = orm::dispatch!(&mut conn, c => {
@@ -349,6 +366,10 @@ backend_test!(
                     kitchen::email.eq(&e.email),
                     kitchen::homepage.eq(&e.homepage),
                     kitchen::ip.eq(e.ip),
+                    kitchen::shelf.eq(e.shelf),
+                    kitchen::spice.eq(e.spice),
+                    kitchen::thumbnail.eq(&e.thumbnail),
+                    kitchen::delivered_at.eq(e.delivered_at),
                     kitchen::note.eq(1_i64),
                 ))
                 .execute(c)

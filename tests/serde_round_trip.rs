@@ -7,7 +7,7 @@
 mod support;
 
 use orm::prelude::*;
-use orm::{Decimal, IpAddress, Json, Uuid};
+use orm::{DateTimeUtc, Decimal, IpAddress, Json, Uuid};
 use serde::{Deserialize, Serialize};
 #[allow(unused_imports)]
 use support::TestDb;
@@ -46,6 +46,7 @@ pub struct Shipment {
     pub origin: IpAddress,
     pub mode: Mode,
     pub sent: chrono::NaiveDateTime,
+    pub landed: Option<DateTimeUtc>,
 }
 
 backend_test!(
@@ -61,6 +62,7 @@ backend_test!(
             .unwrap();
         let form = NewShipment {
             backup: Some(acme.id),
+            landed: Some(DateTimeUtc(sent.and_utc())),
             extra: Some(Json(
                 serde_json::json!({"fragile": true, "tags": ["a", "b"]}),
             )),
@@ -88,6 +90,10 @@ backend_test!(
         assert_eq!(json["mode"], serde_json::json!("Air"));
         assert_eq!(json["id"], serde_json::json!(sparse.id.to_string()));
         assert_eq!(json["extra"]["tags"][1], serde_json::json!("b"));
+        assert_eq!(
+            json["landed"],
+            serde_json::json!("2026-12-06T05:06:07.890123Z")
+        );
         let back: Shipment = serde_json::from_value(json).unwrap();
         assert_eq!(back, sparse);
         assert!(!back.maker.is_loaded());
@@ -112,6 +118,11 @@ backend_test!(
         assert!(err.to_string().contains("key or"), "{err}");
         let err = serde_json::from_value::<Decimal>(serde_json::json!("1.2.3")).unwrap_err();
         assert!(err.to_string().contains("decimal"), "{err}");
+        let at: DateTimeUtc =
+            serde_json::from_value(serde_json::json!("2026-12-06T06:06:07.890123+01:00")).unwrap();
+        assert_eq!(Some(at), back.landed, "any offset is read as UTC");
+        let err = serde_json::from_value::<DateTimeUtc>(serde_json::json!("today")).unwrap_err();
+        assert!(err.to_string().contains("RFC 3339"), "{err}");
         let err = serde_json::from_value::<Mode>(serde_json::json!("Sea")).unwrap_err();
         assert!(err.to_string().contains("Road, Air"), "{err}");
     }

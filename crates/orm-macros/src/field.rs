@@ -11,14 +11,18 @@ use crate::attrs::{self, AttrLit, DefaultAttr, FieldAttrs};
 /// The Rust type of a field with `Option` peeled off, as orm understands it.
 #[derive(Clone)]
 pub enum Base {
+    I16,
     I32,
     I64,
+    F32,
     F64,
     Bool,
     String,
+    Bytes,
     Decimal,
     Date,
     DateTime,
+    DateTimeUtc,
     Time,
     Json,
     Uuid,
@@ -32,15 +36,19 @@ pub enum Base {
 /// The resolved kind: what `FieldKind` variant the metadata gets.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Kind {
+    SmallInteger,
     Integer,
     BigInteger,
+    Real,
     Float,
     Boolean,
     String,
     Text,
+    Bytes,
     Decimal,
     Date,
     DateTime,
+    DateTimeUtc,
     Time,
     Json,
     Uuid,
@@ -54,15 +62,19 @@ pub enum Kind {
 impl Kind {
     fn name(self) -> &'static str {
         match self {
+            Kind::SmallInteger => "SmallInteger",
             Kind::Integer => "Integer",
             Kind::BigInteger => "BigInteger",
+            Kind::Real => "Real",
             Kind::Float => "Float",
             Kind::Boolean => "Boolean",
             Kind::String => "String",
             Kind::Text => "Text",
+            Kind::Bytes => "Bytes",
             Kind::Decimal => "Decimal",
             Kind::Date => "Date",
             Kind::DateTime => "DateTime",
+            Kind::DateTimeUtc => "DateTimeUtc",
             Kind::Time => "Time",
             Kind::Json => "JSON",
             Kind::Uuid => "UUID",
@@ -81,7 +93,12 @@ impl Kind {
     fn is_numeric(self) -> bool {
         matches!(
             self,
-            Kind::Integer | Kind::BigInteger | Kind::Float | Kind::Decimal
+            Kind::SmallInteger
+                | Kind::Integer
+                | Kind::BigInteger
+                | Kind::Real
+                | Kind::Float
+                | Kind::Decimal
         )
     }
 }
@@ -156,7 +173,10 @@ impl Field {
             return Err(self.err(add, "`auto_now` and `auto_now_add` cannot both be set: auto_now already sets the time on create"));
         }
         for s in [a.auto_now, a.auto_now_add].into_iter().flatten() {
-            if !matches!(self.kind, Kind::DateTime | Kind::Date | Kind::Time) {
+            if !matches!(
+                self.kind,
+                Kind::DateTime | Kind::DateTimeUtc | Kind::Date | Kind::Time
+            ) {
                 return Err(self.err(
                     s,
                     format!("`auto_now`/`auto_now_add` need a date or time field, not {name}"),
@@ -223,8 +243,15 @@ impl Field {
             ("allow_blank", a.allow_blank),
         ] {
             if let Some(s) = s {
-                if !self.kind.is_textual() {
-                    return Err(self.err(s, format!("`{opt}` applies to text fields, not {name}")));
+                // A byte string's length counts bytes.
+                let lengths = opt.ends_with("_length") && self.kind == Kind::Bytes;
+                if !self.kind.is_textual() && !lengths {
+                    let what = if opt.ends_with("_length") {
+                        "text and byte-string fields"
+                    } else {
+                        "text fields"
+                    };
+                    return Err(self.err(s, format!("`{opt}` applies to {what}, not {name}")));
                 }
             }
         }
@@ -240,16 +267,18 @@ impl Field {
             if matches!(self.kind, Kind::Text | Kind::Json) {
                 return Err(self.err(s, format!("{name} fields cannot be indexed or unique on every backend (MySQL cannot index unbounded text); use a String with max_length")));
             }
+            if self.kind == Kind::Bytes {
+                return Err(self.err(s, "Bytes fields cannot be indexed or unique on every backend (MySQL cannot index a LONGBLOB)"));
+            }
         }
         if let Some((lits, _)) = &a.choices {
             for lit in lits {
                 let ok = match lit {
                     AttrLit::Str(_) => self.kind.is_textual(),
-                    AttrLit::Int(..) => matches!(
-                        self.kind,
-                        Kind::Integer | Kind::BigInteger | Kind::Float | Kind::Decimal
-                    ),
-                    AttrLit::Float(..) => matches!(self.kind, Kind::Float | Kind::Decimal),
+                    AttrLit::Int(..) => self.kind.is_numeric(),
+                    AttrLit::Float(..) => {
+                        matches!(self.kind, Kind::Real | Kind::Float | Kind::Decimal)
+                    }
                     AttrLit::Bool(_) => false,
                 };
                 if !ok {
@@ -289,11 +318,12 @@ impl Field {
         let ok = match lit {
             AttrLit::Bool(_) => self.kind == Kind::Boolean,
             AttrLit::Int(i, _) => match self.kind {
+                Kind::SmallInteger => i16::try_from(*i).is_ok(),
                 Kind::Integer => i32::try_from(*i).is_ok(),
-                Kind::BigInteger | Kind::Float | Kind::Decimal => true,
+                Kind::BigInteger | Kind::Real | Kind::Float | Kind::Decimal => true,
                 _ => false,
             },
-            AttrLit::Float(..) => matches!(self.kind, Kind::Float | Kind::Decimal),
+            AttrLit::Float(..) => matches!(self.kind, Kind::Real | Kind::Float | Kind::Decimal),
             AttrLit::Str(_) => self.kind.is_textual() || self.kind == Kind::Enum,
         };
         if ok {
@@ -379,12 +409,15 @@ impl Field {
     pub fn kind_tokens(&self) -> TokenStream {
         let a = &self.attrs;
         match self.kind {
+            Kind::SmallInteger => quote!(::orm::FieldKind::SmallInteger),
             Kind::Integer => quote!(::orm::FieldKind::Integer),
             Kind::BigInteger => quote!(::orm::FieldKind::BigInteger),
+            Kind::Real => quote!(::orm::FieldKind::Real),
             Kind::Float => quote!(::orm::FieldKind::Float),
             Kind::Boolean => quote!(::orm::FieldKind::Boolean),
             Kind::String => quote!(::orm::FieldKind::String),
             Kind::Text => quote!(::orm::FieldKind::Text),
+            Kind::Bytes => quote!(::orm::FieldKind::Bytes),
             Kind::Decimal => {
                 let d = a.max_digits.map_or(0, |d| d.0);
                 let p = a.decimal_places.map_or(0, |p| p.0);
@@ -392,6 +425,7 @@ impl Field {
             }
             Kind::Date => quote!(::orm::FieldKind::Date),
             Kind::DateTime => quote!(::orm::FieldKind::DateTime),
+            Kind::DateTimeUtc => quote!(::orm::FieldKind::DateTimeUtc),
             Kind::Time => quote!(::orm::FieldKind::Time),
             Kind::Json => quote!(::orm::FieldKind::Json),
             Kind::Uuid => quote!(::orm::FieldKind::Uuid),
@@ -527,7 +561,7 @@ impl Field {
 fn literal_tokens(lit: &AttrLit, kind: Kind) -> TokenStream {
     match lit {
         AttrLit::Bool(b) => quote!(::orm::Literal::Bool(#b)),
-        AttrLit::Int(i, _) if kind == Kind::Float => {
+        AttrLit::Int(i, _) if matches!(kind, Kind::Real | Kind::Float) => {
             let f = *i as f64;
             quote!(::orm::Literal::Float(#f))
         }
@@ -559,14 +593,18 @@ fn resolve_kind(ident: &Ident, base: &Base, attrs: &FieldAttrs, ty: &Type) -> Re
         }
     }
     Ok(match base {
+        Base::I16 => Kind::SmallInteger,
         Base::I32 => Kind::Integer,
         Base::I64 => Kind::BigInteger,
+        Base::F32 => Kind::Real,
         Base::F64 => Kind::Float,
         Base::Bool => Kind::Boolean,
         Base::String => chosen.unwrap_or(Kind::String),
+        Base::Bytes => Kind::Bytes,
         Base::Decimal => Kind::Decimal,
         Base::Date => Kind::Date,
         Base::DateTime => Kind::DateTime,
+        Base::DateTimeUtc => Kind::DateTimeUtc,
         Base::Time => Kind::Time,
         Base::Json => Kind::Json,
         Base::Uuid => Kind::Uuid,
@@ -646,6 +684,7 @@ fn base_of(ty: &Type, ident: &Ident) -> Result<Base> {
         ("serde_json", "Value") => Some("orm::Json"),
         (_, "IpAddr") => Some("orm::IpAddress"),
         (_, "BigDecimal") => Some("orm::Decimal"),
+        (_, "DateTime") => Some("orm::DateTimeUtc"),
         _ => None,
     };
     if let Some(newtype) = newtype {
@@ -654,15 +693,30 @@ fn base_of(ty: &Type, ident: &Ident) -> Result<Base> {
             format!("field `{ident}`: `{}` cannot be bound on every backend; use the newtype `{newtype}` (it derefs to and converts from it)", type_string(ty)),
         ));
     }
+    if last.ident == "Vec" {
+        return match generic_arg(ty, "Vec").map(type_string).as_deref() {
+            Some("u8") => Ok(Base::Bytes),
+            _ => Err(Error::new_spanned(
+                ty,
+                format!(
+                    "field `{ident}`: `{}` is not a field type; a byte string is `Vec<u8>`",
+                    type_string(ty)
+                ),
+            )),
+        };
+    }
     Ok(match last.ident.to_string().as_str() {
+        "i16" => Base::I16,
         "i32" => Base::I32,
         "i64" => Base::I64,
+        "f32" => Base::F32,
         "f64" => Base::F64,
         "bool" => Base::Bool,
         "String" => Base::String,
         "Decimal" => Base::Decimal,
         "NaiveDate" => Base::Date,
         "NaiveDateTime" => Base::DateTime,
+        "DateTimeUtc" => Base::DateTimeUtc,
         "NaiveTime" => Base::Time,
         "Json" => Base::Json,
         "Uuid" => Base::Uuid,
@@ -678,9 +732,13 @@ fn type_string(ty: &Type) -> String {
 /// The diesel SQL type for a base type (without `Nullable`).
 fn base_sql_type(base: &Base) -> TokenStream {
     match base {
+        Base::I16 => quote!(::diesel::sql_types::SmallInt),
         Base::I32 => quote!(::diesel::sql_types::Integer),
         Base::I64 => quote!(::diesel::sql_types::BigInt),
+        Base::F32 => quote!(::diesel::sql_types::Float),
         Base::F64 => quote!(::diesel::sql_types::Double),
+        Base::Bytes => quote!(::diesel::sql_types::Binary),
+        Base::DateTimeUtc => quote!(::orm::sql_types::TimestampUtc),
         Base::Bool => quote!(::diesel::sql_types::Bool),
         Base::String | Base::Enum => quote!(::diesel::sql_types::Text),
         Base::Decimal => quote!(::orm::sql_types::Decimal),

@@ -247,6 +247,7 @@ fn now_value(f: &Field) -> TokenStream {
     let value = match f.kind {
         Kind::Date => quote!(now.date()),
         Kind::Time => quote!(now.time()),
+        Kind::DateTimeUtc => quote!(::orm::DateTimeUtc(now.and_utc())),
         _ => quote!(now),
     };
     if f.nullable {
@@ -271,8 +272,16 @@ fn literal_value(f: &Field, lit: &AttrLit) -> TokenStream {
             let v = proc_macro2::Literal::i32_suffixed(*i as i32);
             quote!(#v)
         }
+        (AttrLit::Int(i, _), Kind::SmallInteger) => {
+            let v = proc_macro2::Literal::i16_suffixed(*i as i16);
+            quote!(#v)
+        }
         (AttrLit::Int(i, _), Kind::Float) => {
             let v = proc_macro2::Literal::f64_suffixed(*i as f64);
+            quote!(#v)
+        }
+        (AttrLit::Int(i, _), Kind::Real) => {
+            let v = proc_macro2::Literal::f32_suffixed(*i as f32);
             quote!(#v)
         }
         (AttrLit::Int(i, _), Kind::Decimal) => parse_decimal(i.to_string()),
@@ -281,6 +290,10 @@ fn literal_value(f: &Field, lit: &AttrLit) -> TokenStream {
             quote!(#v)
         }
         (AttrLit::Float(x, _), Kind::Decimal) => parse_decimal(x.to_string()),
+        (AttrLit::Float(x, _), Kind::Real) => {
+            let v = proc_macro2::Literal::f32_suffixed(*x as f32);
+            quote!(#v)
+        }
         (AttrLit::Float(x, _), _) => {
             let v = proc_macro2::Literal::f64_suffixed(*x);
             quote!(#v)

@@ -147,7 +147,7 @@ fn field_item<M: Model>(path: &str) -> Result<(Item, &'static FieldMeta), NameEr
     Ok((item, field))
 }
 
-const NUMBERS: &str = "Integer, BigInteger, Float and Decimal fields";
+const NUMBERS: &str = "SmallInteger, Integer, BigInteger, Float and Decimal fields";
 const ORDERED: &str = "numbers, text, enums, dates and times";
 
 /// `aggregate` of `M`'s field path, checked against the field's kind.
@@ -168,16 +168,20 @@ fn aggregate_item<M: Model>(aggregate: Agg<'_>) -> Result<Item, NameError> {
         valid,
     };
     let kind = field.kind;
-    let integer = matches!(kind, FieldKind::Integer | FieldKind::BigInteger);
+    let integer = kind.is_integer();
     let float = kind == FieldKind::Float;
     let decimal = matches!(kind, FieldKind::Decimal { .. });
-    let ordered = integer
-        || float
-        || decimal
+    // A Real's sum and average come back as REAL on PostgreSQL and DOUBLE on MySQL, so
+    // they are not offered; its minimum and maximum are Reals everywhere.
+    let ordered = kind.is_numeric()
         || kind.is_textual()
         || matches!(
             kind,
-            FieldKind::Enum { .. } | FieldKind::Date | FieldKind::DateTime | FieldKind::Time
+            FieldKind::Enum { .. }
+                | FieldKind::Date
+                | FieldKind::DateTime
+                | FieldKind::DateTimeUtc
+                | FieldKind::Time
         );
     let (function, read) = match aggregate {
         Agg::Count(_) => (Function::Count, Read::BigInt),

@@ -8,7 +8,7 @@
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "not a field type orm knows",
-    note = "orm stores i32, i64, f64, bool, String, chrono's NaiveDate/NaiveDateTime/NaiveTime, serde_json::Value, uuid::Uuid, bigdecimal::BigDecimal, std::net::IpAddr, ForeignKey<M>, and enums with `#[derive(DbEnum)]`"
+    note = "orm stores i16, i32, i64, f32, f64, bool, String, Vec<u8>, chrono's NaiveDate/NaiveDateTime/NaiveTime, chrono::DateTime<Utc> (as orm::DateTimeUtc), serde_json::Value, uuid::Uuid, bigdecimal::BigDecimal, std::net::IpAddr, ForeignKey<M>, and enums with `#[derive(DbEnum)]`"
 )]
 pub trait DbEnum: Sized + Copy + 'static {
     /// The stored names, in declaration order.

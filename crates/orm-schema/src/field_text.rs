@@ -4,11 +4,12 @@
 use crate::db_enum::DbEnum;
 use crate::foreign_key::ForeignKey;
 use crate::model::Model;
-use crate::values::{Decimal, IpAddress, Json, Uuid};
+use crate::values::{DateTimeUtc, Decimal, IpAddress, Json, Uuid};
 
 /// A field value written as text that converts back to the same value for its field kind
-/// (numbers, booleans, dates and times in ISO form, enums by variant name, a foreign key
-/// as its key). `None` for NULL and for JSON, which has no lookup value.
+/// (numbers, booleans, dates and times in ISO form, a UTC instant in RFC 3339, bytes in
+/// hexadecimal, enums by variant name, a foreign key as its key). `None` for NULL and for
+/// JSON, which has no lookup value.
 pub trait FieldText {
     /// The value as text, or `None`.
     fn field_text(&self) -> Option<String>;
@@ -24,11 +25,13 @@ macro_rules! displayed {
     )*};
 }
 
-// `f64`'s `Display` is the shortest text that parses back to the same number;
+// `f64`'s and `f32`'s `Display` is the shortest text that parses back to the same number;
 // `NaiveDateTime`'s and `NaiveTime`'s keep every fractional digit.
 displayed!(
+    i16,
     i32,
     i64,
+    f32,
     f64,
     bool,
     String,
@@ -39,6 +42,25 @@ displayed!(
     IpAddress,
     Decimal,
 );
+
+/// RFC 3339 in UTC with every fractional digit: `2026-12-06T04:05:06.000789Z`.
+impl FieldText for DateTimeUtc {
+    fn field_text(&self) -> Option<String> {
+        Some(self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+/// Two lowercase hexadecimal digits per byte: `00ff`.
+impl FieldText for Vec<u8> {
+    fn field_text(&self) -> Option<String> {
+        use std::fmt::Write;
+        let mut text = String::with_capacity(self.len() * 2);
+        for byte in self {
+            let _ = write!(text, "{byte:02x}");
+        }
+        Some(text)
+    }
+}
 
 impl FieldText for Json {
     fn field_text(&self) -> Option<String> {
@@ -80,6 +102,12 @@ mod tests {
             at.field_text().as_deref(),
             Some("2026-12-06 04:05:06.000789")
         );
+        assert_eq!(
+            DateTimeUtc(at.and_utc()).field_text().as_deref(),
+            Some("2026-12-06T04:05:06.000789Z")
+        );
+        assert_eq!(vec![0u8, 255, 16].field_text().as_deref(), Some("00ff10"));
+        assert_eq!(0.1f32.field_text().as_deref(), Some("0.1"));
         assert_eq!(None::<i32>.field_text(), None);
         assert_eq!(Some(3i32).field_text().as_deref(), Some("3"));
     }

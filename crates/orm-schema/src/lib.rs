@@ -38,7 +38,7 @@ pub use meta::{
 pub use model::{ChangeSet, InsertForm, Model};
 pub use name_error::NameError;
 pub use validate::{FieldError, ValidationError};
-pub use values::{Decimal, IpAddress, Json, Uuid};
+pub use values::{DateTimeUtc, Decimal, IpAddress, Json, Uuid};
 
 /// serde, for the impls `#[derive(DbEnum)]` writes with the `serde` feature.
 #[cfg(feature = "serde")]

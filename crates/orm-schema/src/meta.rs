@@ -52,12 +52,16 @@ impl PartialEq for ModelMeta {
 /// The kind of a field: what values it holds and which column type it gets on each backend.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FieldKind {
+    /// A 16-bit integer (`i16`).
+    SmallInteger,
     /// A 32-bit integer (`i32`).
     Integer,
     /// A 64-bit integer (`i64`).
     BigInteger,
     /// A double-precision float (`f64`).
     Float,
+    /// A single-precision float (`f32`).
+    Real,
     /// A boolean (`bool`).
     Boolean,
     /// A bounded string (`String` with `max_length`).
@@ -75,8 +79,14 @@ pub enum FieldKind {
     Date,
     /// A date and time without zone (`chrono::NaiveDateTime`), microsecond precision.
     DateTime,
+    /// An instant in UTC (`orm::DateTimeUtc`, a `chrono::DateTime<Utc>`), microseconds:
+    /// `TIMESTAMPTZ` on PostgreSQL, `DATETIME(6)` holding UTC on MySQL, fixed-width
+    /// `YYYY-MM-DD HH:MM:SS.ffffff+00:00` text on SQLite (so text order is time order).
+    DateTimeUtc,
     /// A time of day (`chrono::NaiveTime`), microsecond precision.
     Time,
+    /// A byte string (`Vec<u8>`): `BLOB`, `BYTEA`, `LONGBLOB`.
+    Bytes,
     /// A JSON document (`serde_json::Value`).
     Json,
     /// A UUID (`uuid::Uuid`).
@@ -103,19 +113,41 @@ impl FieldKind {
         )
     }
 
+    /// Whether values of this kind are integers (SmallInteger, Integer, BigInteger).
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self,
+            FieldKind::SmallInteger | FieldKind::Integer | FieldKind::BigInteger
+        )
+    }
+
+    /// Whether values of this kind are numbers (integers, floats, decimals): arithmetic
+    /// and comparisons between them apply.
+    pub fn is_numeric(&self) -> bool {
+        self.is_integer()
+            || matches!(
+                self,
+                FieldKind::Real | FieldKind::Float | FieldKind::Decimal { .. }
+            )
+    }
+
     /// The name used in error messages and docs, as encode/orm spells it.
     pub fn name(&self) -> &'static str {
         match self {
+            FieldKind::SmallInteger => "SmallInteger",
             FieldKind::Integer => "Integer",
             FieldKind::BigInteger => "BigInteger",
             FieldKind::Float => "Float",
+            FieldKind::Real => "Real",
             FieldKind::Boolean => "Boolean",
             FieldKind::String => "String",
             FieldKind::Text => "Text",
             FieldKind::Decimal { .. } => "Decimal",
             FieldKind::Date => "Date",
             FieldKind::DateTime => "DateTime",
+            FieldKind::DateTimeUtc => "DateTimeUtc",
             FieldKind::Time => "Time",
+            FieldKind::Bytes => "Bytes",
             FieldKind::Json => "JSON",
             FieldKind::Uuid => "UUID",
             FieldKind::Enum { .. } => "Enum",
@@ -207,9 +239,9 @@ pub struct Validators {
     pub minimum: Option<Literal>,
     /// Largest allowed number (inclusive).
     pub maximum: Option<Literal>,
-    /// Longest allowed string, in characters.
+    /// Longest allowed string, in characters (a byte string's length, in bytes).
     pub max_length: Option<u32>,
-    /// Shortest allowed string, in characters.
+    /// Shortest allowed string, in characters (a byte string's length, in bytes).
     pub min_length: Option<u32>,
     /// A regular expression the whole string must match.
     pub pattern: Option<&'static str>,

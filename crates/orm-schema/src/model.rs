@@ -67,8 +67,8 @@ pub trait ChangeSet: Sized {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a field type orm can store",
     label = "unsupported field type",
-    note = "supported: i32, i64, f64, bool, String, orm::Decimal, chrono::NaiveDate, chrono::NaiveDateTime, chrono::NaiveTime, orm::Uuid, orm::Json, orm::IpAddress, orm::ForeignKey<M>, enums with #[derive(DbEnum)], and Option<T> of these",
-    note = "for uuid::Uuid, serde_json::Value, std::net::IpAddr and bigdecimal::BigDecimal use the newtypes orm::Uuid, orm::Json, orm::IpAddress and orm::Decimal"
+    note = "supported: i16, i32, i64, f32, f64, bool, String, Vec<u8>, orm::Decimal, chrono::NaiveDate, chrono::NaiveDateTime, chrono::NaiveTime, orm::DateTimeUtc, orm::Uuid, orm::Json, orm::IpAddress, orm::ForeignKey<M>, enums with #[derive(DbEnum)], and Option<T> of these",
+    note = "for uuid::Uuid, serde_json::Value, std::net::IpAddr, bigdecimal::BigDecimal and chrono::DateTime<Utc> use the newtypes orm::Uuid, orm::Json, orm::IpAddress, orm::Decimal and orm::DateTimeUtc"
 )]
 pub trait FieldType {}
 
@@ -77,14 +77,18 @@ macro_rules! field_types {
 }
 
 field_types!(
+    i16,
     i32,
     i64,
+    f32,
     f64,
     bool,
     String,
+    Vec<u8>,
     chrono::NaiveDate,
     chrono::NaiveDateTime,
     chrono::NaiveTime,
+    crate::values::DateTimeUtc,
     crate::values::Uuid,
     crate::values::Json,
     crate::values::IpAddress,

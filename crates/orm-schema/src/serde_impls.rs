@@ -4,6 +4,8 @@
 //! - [`Uuid`] and [`IpAddress`]: their text (`"2001:db8::7"`).
 //! - [`Decimal`]: its exact text (`"12.345"`); numbers are accepted on the way in.
 //! - [`Json`]: the document itself.
+//! - [`DateTimeUtc`]: RFC 3339 in UTC (`"2026-12-06T04:05:06.000789Z"`); any offset is
+//!   accepted on the way in.
 //! - an enum with `#[derive(DbEnum)]`: its stored name (`"Air"`).
 //! - [`ForeignKey`]: its key when sparse, the nested row when loaded (the row must be
 //!   `Serialize`); either is accepted on the way in, a row giving a loaded handle.
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::foreign_key::ForeignKey;
 use crate::model::Model;
-use crate::values::{Decimal, IpAddress, Json, Uuid};
+use crate::values::{DateTimeUtc, Decimal, IpAddress, Json, Uuid};
 
 impl Serialize for Uuid {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -86,6 +88,21 @@ impl<'de> Deserialize<'de> for Decimal {
             }
         }
         d.deserialize_any(Text)
+    }
+}
+
+impl Serialize for DateTimeUtc {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+impl<'de> Deserialize<'de> for DateTimeUtc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.parse().map_err(|_| {
+            de::Error::invalid_value(de::Unexpected::Str(&text), &"an RFC 3339 date and time")
+        })
     }
 }
 

@@ -2,7 +2,8 @@
 //! backend: [`Uuid`] (UUID on PostgreSQL, CHAR(36) text elsewhere), [`Json`] (JSONB on
 //! PostgreSQL, text elsewhere) and [`IpAddress`] (INET on PostgreSQL, VARCHAR(45) text
 //! elsewhere). Their Rust values are the newtypes [`crate::values::Uuid`],
-//! [`crate::values::Json`] and [`crate::values::IpAddress`].
+//! [`crate::values::Json`] and [`crate::values::IpAddress`]; [`TimestampUtc`]'s is
+//! [`crate::values::DateTimeUtc`] (diesel's own `Timestamptz` on PostgreSQL).
 //!
 //! Everything else uses diesel's own SQL types (`diesel::sql_types::*`).
 
@@ -37,6 +38,26 @@ pub struct IpAddress;
 #[diesel(sqlite_type(name = "Text"))]
 #[diesel(mysql_type(name = "Numeric"))]
 pub struct Decimal;
+
+/// An instant in UTC, for [`crate::values::DateTimeUtc`]: `timestamptz` on PostgreSQL (diesel's
+/// `Timestamptz`), `DATETIME(6)` holding the UTC date and time on MySQL, and on SQLite
+/// text of fixed width, `YYYY-MM-DD HH:MM:SS.ffffff+00:00` (read with diesel's
+/// `TimestamptzSqlite`), so comparing the text compares the instants. Microsecond precision
+/// everywhere: finer digits are dropped when binding, as PostgreSQL and MySQL do.
+#[derive(Debug, Clone, Copy, Default, SqlType, QueryId)]
+#[diesel(postgres_type(oid = 1184, array_oid = 1185))]
+#[diesel(sqlite_type(name = "Text"))]
+#[diesel(mysql_type(name = "DateTime"))]
+pub struct TimestampUtc;
+
+/// `value` truncated to whole microseconds, the precision every backend stores.
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
+fn to_micros(value: &crate::values::DateTimeUtc) -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let utc = value.0.naive_utc();
+    let micros = utc.nanosecond() / 1_000 * 1_000;
+    utc.with_nanosecond(micros).unwrap_or(utc)
+}
 
 // Decimal arithmetic stays decimal, so `price * 2` or `price + price` type-check in queries.
 macro_rules! decimal_ops {
@@ -119,6 +140,7 @@ __impl_sql_value!(crate::values::Uuid => Uuid);
 __impl_sql_value!(crate::values::Json => Json);
 __impl_sql_value!(crate::values::IpAddress => IpAddress);
 __impl_sql_value!(crate::values::Decimal => Decimal);
+__impl_sql_value!(crate::values::DateTimeUtc => TimestampUtc);
 
 /// Text representations shared by SQLite and MySQL, where all three types are stored as
 /// text.
@@ -188,6 +210,33 @@ mod sqlite {
     text_backed!(crate::values::Uuid => Uuid);
     text_backed!(crate::values::Json => Json);
     text_backed!(crate::values::IpAddress => IpAddress);
+
+    /// Fixed-width UTC text: four-digit years (others are refused, as they would not sort
+    /// as text), six fractional digits.
+    impl ToSql<super::TimestampUtc, Sqlite> for crate::values::DateTimeUtc {
+        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+            use chrono::Datelike;
+            let utc = super::to_micros(self);
+            if !(0..=9999).contains(&utc.year()) {
+                return Err(format!(
+                    "{self} is outside the years 0 to 9999 that SQLite's UTC text holds in order"
+                )
+                .into());
+            }
+            out.set_value(utc.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string());
+            Ok(IsNull::No)
+        }
+    }
+
+    /// diesel's reading of `TimestamptzSqlite` text (any offset, or none: UTC).
+    impl FromSql<super::TimestampUtc, Sqlite> for crate::values::DateTimeUtc {
+        fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+            type Utc = chrono::DateTime<chrono::Utc>;
+            let at =
+                <Utc as FromSql<diesel::sql_types::TimestamptzSqlite, Sqlite>>::from_sql(value)?;
+            Ok(crate::values::DateTimeUtc(at))
+        }
+    }
 
     /// The most significant digits a decimal may have on SQLite: a NUMERIC column turns any
     /// well-formed number written as text into an 8-byte float, which keeps 15 exactly.
@@ -273,6 +322,26 @@ mod mysql {
     text_backed!(crate::values::Json => Json);
     text_backed!(crate::values::IpAddress => IpAddress);
 
+    /// The UTC date and time in a `DATETIME(6)`: no session time zone applies to it.
+    impl ToSql<super::TimestampUtc, Mysql> for crate::values::DateTimeUtc {
+        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Mysql>) -> serialize::Result {
+            <chrono::NaiveDateTime as ToSql<diesel::sql_types::Datetime, Mysql>>::to_sql(
+                &super::to_micros(self),
+                &mut out.reborrow(),
+            )
+        }
+    }
+
+    impl FromSql<super::TimestampUtc, Mysql> for crate::values::DateTimeUtc {
+        fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
+            let utc =
+                <chrono::NaiveDateTime as FromSql<diesel::sql_types::Datetime, Mysql>>::from_sql(
+                    value,
+                )?;
+            Ok(crate::values::DateTimeUtc(utc.and_utc()))
+        }
+    }
+
     impl ToSql<super::Decimal, Mysql> for crate::values::Decimal {
         fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Mysql>) -> serialize::Result {
             <bigdecimal::BigDecimal as ToSql<diesel::sql_types::Numeric, Mysql>>::to_sql(
@@ -330,6 +399,21 @@ mod pg {
                 [1, json @ ..] => Ok(values::Json(serde_json::from_slice(json)?)),
                 _ => Err("unsupported jsonb encoding version".into()),
             }
+        }
+    }
+
+    type Utc = chrono::DateTime<chrono::Utc>;
+
+    impl ToSql<super::TimestampUtc, Pg> for values::DateTimeUtc {
+        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+            <Utc as ToSql<diesel::sql_types::Timestamptz, Pg>>::to_sql(&self.0, out)
+        }
+    }
+
+    impl FromSql<super::TimestampUtc, Pg> for values::DateTimeUtc {
+        fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+            let at = <Utc as FromSql<diesel::sql_types::Timestamptz, Pg>>::from_sql(value)?;
+            Ok(values::DateTimeUtc(at))
         }
     }
 

@@ -1,10 +1,10 @@
 //! Value types for the field kinds diesel has no portable, exact mapping for: [`Uuid`],
-//! [`Json`], [`IpAddress`] and [`Decimal`].
+//! [`Json`], [`IpAddress`], [`Decimal`] and [`DateTimeUtc`].
 //!
 //! Each is a thin newtype over the usual crate type (`uuid::Uuid`, `serde_json::Value`,
-//! `std::net::IpAddr`, `bigdecimal::BigDecimal`), so it can be bound and loaded on every
-//! backend: native UUID, JSONB, INET and NUMERIC on PostgreSQL, portable types on SQLite
-//! and MySQL. They dereference to the inner
+//! `std::net::IpAddr`, `bigdecimal::BigDecimal`, `chrono::DateTime<Utc>`), so it can be
+//! bound and loaded on every backend: native UUID, JSONB, INET, NUMERIC and TIMESTAMPTZ on
+//! PostgreSQL, portable types on SQLite and MySQL. They dereference to the inner
 //! value and convert both ways with `From`.
 
 use std::fmt;
@@ -44,6 +44,26 @@ pub struct Decimal(pub bigdecimal::BigDecimal);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IpAddress(pub std::net::IpAddr);
 
+/// An instant in UTC (`chrono::DateTime<Utc>` inside), microsecond precision on every
+/// backend: `TIMESTAMPTZ` on PostgreSQL, the UTC date and time in a `DATETIME(6)` on MySQL,
+/// fixed-width text on SQLite (see [`crate::sql_types::TimestampUtc`]). A newtype because
+/// diesel binds `DateTime<Utc>` on PostgreSQL and SQLite only.
+///
+/// ```
+/// use orm_schema::values::DateTimeUtc;
+/// let at: DateTimeUtc = "2026-12-06T05:05:06.5+01:00".parse().unwrap();
+/// assert_eq!(at.to_rfc3339(), "2026-12-06T04:05:06.500+00:00");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DateTimeUtc(pub chrono::DateTime<chrono::Utc>);
+
+impl DateTimeUtc {
+    /// The current time.
+    pub fn now() -> Self {
+        DateTimeUtc(chrono::Utc::now())
+    }
+}
+
 macro_rules! newtype_conversions {
     ($outer:ident($inner:ty)) => {
         impl Deref for $outer {
@@ -74,6 +94,15 @@ newtype_conversions!(Uuid(uuid::Uuid));
 newtype_conversions!(Json(serde_json::Value));
 newtype_conversions!(IpAddress(std::net::IpAddr));
 newtype_conversions!(Decimal(bigdecimal::BigDecimal));
+newtype_conversions!(DateTimeUtc(chrono::DateTime<chrono::Utc>));
+
+/// RFC 3339 with any offset, converted to UTC.
+impl FromStr for DateTimeUtc {
+    type Err = chrono::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        chrono::DateTime::parse_from_rfc3339(s.trim()).map(|at| DateTimeUtc(at.to_utc()))
+    }
+}
 
 impl FromStr for Decimal {
     type Err = bigdecimal::ParseBigDecimalError;

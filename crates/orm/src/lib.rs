@@ -138,9 +138,10 @@ pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};
 pub use orm_query::{records, Agg, Cell, Record, Records};
 pub use orm_query::{related_names, RelatedByName, SelectRelatedNames};
 pub use orm_schema::{
-    ddl, migrate, sql_types, validate, Backend, ChangeSet, DbEnum, Decimal, DefaultValue,
-    FieldError, FieldKind, FieldMeta, FieldText, ForeignKey, ForeignKeyMeta, InsertForm, IpAddress,
-    Json, Literal, Model, ModelMeta, OnDelete, Uuid, ValidationError, Validators,
+    ddl, migrate, sql_types, validate, Backend, ChangeSet, DateTimeUtc, DbEnum, Decimal,
+    DefaultValue, FieldError, FieldKind, FieldMeta, FieldText, ForeignKey, ForeignKeyMeta,
+    InsertForm, IpAddress, Json, Literal, Model, ModelMeta, OnDelete, Uuid, ValidationError,
+    Validators,
 };
 
 /// The names most code needs: `use orm::prelude::*;`.

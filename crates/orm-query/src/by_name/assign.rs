@@ -13,7 +13,7 @@ use diesel::dsl;
 use diesel::query_builder::{AsChangeset, AstPass, QueryFragment, QueryId};
 use diesel::query_dsl::methods::SelectDsl;
 use diesel::result::QueryResult;
-use orm_schema::{FieldKind, FieldMeta, Model};
+use orm_schema::{FieldMeta, Model};
 
 use super::input::{LookupValue, F};
 use super::parse::field as find_field;
@@ -123,13 +123,6 @@ impl<M> fmt::Debug for Assignments<M> {
     }
 }
 
-fn numeric(kind: FieldKind) -> bool {
-    matches!(
-        kind,
-        FieldKind::Integer | FieldKind::BigInteger | FieldKind::Float | FieldKind::Decimal { .. }
-    )
-}
-
 impl<M: Model> Assignments<M> {
     /// Checks `assignments` (field name, what it is set to) against `M`: each field of `M`
     /// itself, once; a value converted to the field's type (NULL only for a nullable
@@ -177,10 +170,10 @@ impl<M: Model> Assignments<M> {
                 operand.describe()
             )
         };
-        if !numeric(field.kind) || !numeric(from.kind) {
+        if !field.kind.is_numeric() || !from.kind.is_numeric() {
             return Err(invalid(shown(), "arithmetic on number fields only"));
         }
-        let integer = matches!(field.kind, FieldKind::Integer | FieldKind::BigInteger);
+        let integer = field.kind.is_integer();
         if *op == Arith::Div && integer {
             return Err(invalid(
                 shown(),
@@ -213,7 +206,8 @@ impl<M: Model> Assignments<M> {
             LookupValue::List(_) => Err(invalid("a single value")),
             LookupValue::Field(name) => {
                 let other = find_field(M::meta(), name)?;
-                let same = other.kind == field.kind || (numeric(other.kind) && numeric(field.kind));
+                let same = other.kind == field.kind
+                    || (other.kind.is_numeric() && field.kind.is_numeric());
                 if !same {
                     return Err(invalid("F(field) of the same kind"));
                 }

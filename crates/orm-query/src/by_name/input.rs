@@ -5,7 +5,8 @@ use super::subquery::SubqueryValue;
 
 /// The value of a by-name lookup, as the caller has it. Anything that converts into it
 /// can be passed to `filter_by` / `exclude_by`: `&str` and `String` (text, converted to the
-/// field's type as a query-string value is), integers, `f64`, `bool`, `Option<T>` (`None`
+/// field's type as a query-string value is), integers, `f64`, `f32`, `bool`,
+/// `chrono::DateTime<Utc>` and `orm::DateTimeUtc` (RFC 3339 text), `Option<T>` (`None`
 /// is NULL: `filter_by("due", None::<&str>)` or `filter_by("due", Null)` keeps the rows
 /// where `due IS NULL`), and `Vec<T>`, slices and arrays (a list, for `in`).
 ///
@@ -129,6 +130,27 @@ from_int!(i8, i16, i32, i64, u8, u16, u32);
 impl From<f64> for LookupValue {
     fn from(value: f64) -> Self {
         LookupValue::Float(value)
+    }
+}
+
+/// An `f32` is its exact value as an `f64` (a `Real` field reads it back unchanged).
+impl From<f32> for LookupValue {
+    fn from(value: f32) -> Self {
+        LookupValue::Float(f64::from(value))
+    }
+}
+
+/// An instant as RFC 3339 text (`2026-12-06T04:05:06.000789Z`).
+impl From<chrono::DateTime<chrono::Utc>> for LookupValue {
+    fn from(value: chrono::DateTime<chrono::Utc>) -> Self {
+        LookupValue::Text(value.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+/// An instant as RFC 3339 text, as for `chrono::DateTime<Utc>`.
+impl From<orm_schema::DateTimeUtc> for LookupValue {
+    fn from(value: orm_schema::DateTimeUtc) -> Self {
+        LookupValue::from(value.0)
     }
 }
 

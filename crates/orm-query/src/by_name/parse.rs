@@ -54,6 +54,8 @@ const DATE_LOOKUPS: &str =
 const DATETIME_LOOKUPS: &str =
     "exact, in, range, gt, gte, lt, lte, isnull; parts: year, month, day, week_day, hour, date";
 const TIME_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte, isnull; parts: hour";
+/// A UTC instant: no date parts (which would depend on a session's time zone).
+const INSTANT_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte, isnull";
 /// The lookups that may follow a date part (`created__year__gte`).
 const PART_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte";
 const JSON_LOOKUPS: &str = "isnull";
@@ -252,6 +254,7 @@ fn unknown_lookup(field: &'static FieldMeta, lookup: &str) -> NameError {
         FieldKind::Date => DATE_LOOKUPS,
         FieldKind::DateTime => DATETIME_LOOKUPS,
         FieldKind::Time => TIME_LOOKUPS,
+        FieldKind::DateTimeUtc => INSTANT_LOOKUPS,
         _ => OTHER_LOOKUPS,
     };
     NameError::UnknownLookup {
@@ -394,16 +397,7 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
 /// Whether fields of kinds `a` and `b` compare column to column: the same kind, both
 /// numbers, or both text.
 fn comparable(a: FieldKind, b: FieldKind) -> bool {
-    let numeric = |k: FieldKind| {
-        matches!(
-            k,
-            FieldKind::Integer
-                | FieldKind::BigInteger
-                | FieldKind::Float
-                | FieldKind::Decimal { .. }
-        )
-    };
-    a == b || (numeric(a) && numeric(b)) || (a.is_textual() && b.is_textual())
+    a == b || (a.is_numeric() && b.is_numeric()) || (a.is_textual() && b.is_textual())
 }
 
 /// The LIKE pattern for a text lookup.

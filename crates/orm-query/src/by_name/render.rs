@@ -30,9 +30,11 @@ macro_rules! bind_all {
         impl BindAll for $db {
             fn bind<'b>(out: &mut AstPass<'_, 'b, Self>, value: &'b Value) -> QueryResult<()> {
                 match value {
+                    Value::SmallInt(v) => out.push_bind_param::<st::SmallInt, _>(v),
                     Value::Int(v) => out.push_bind_param::<st::Integer, _>(v),
                     Value::BigInt(v) => out.push_bind_param::<st::BigInt, _>(v),
                     Value::Float(v) => out.push_bind_param::<st::Double, _>(v),
+                    Value::Real(v) => out.push_bind_param::<st::Float, _>(v),
                     Value::Bool(v) => out.push_bind_param::<st::Bool, _>(v),
                     Value::Text(v) => out.push_bind_param::<st::Text, _>(v),
                     Value::Like(p) => out.push_bind_param::<st::Text, _>(
@@ -43,7 +45,11 @@ macro_rules! bind_all {
                     }
                     Value::Date(v) => out.push_bind_param::<st::Date, _>(v),
                     Value::DateTime(v) => out.push_bind_param::<st::Timestamp, _>(v),
+                    Value::DateTimeUtc(v) => {
+                        out.push_bind_param::<orm_schema::sql_types::TimestampUtc, _>(v)
+                    }
                     Value::Time(v) => out.push_bind_param::<st::Time, _>(v),
+                    Value::Bytes(v) => out.push_bind_param::<st::Binary, _>(v),
                     Value::Uuid(v) => out.push_bind_param::<orm_schema::sql_types::Uuid, _>(v),
                     Value::Ip(v) => {
                         out.push_bind_param::<orm_schema::sql_types::IpAddress, _>(v)

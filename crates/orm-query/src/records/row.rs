@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, QueryableByName};
 use diesel::row::{Field, NamedRow};
@@ -22,10 +22,12 @@ use orm_schema::{Decimal, FieldKind, IpAddress, Json, Uuid};
 pub enum Cell {
     /// SQL NULL (a nullable field, or an aggregate over no rows).
     Null,
-    /// An integer: Integer and BigInteger fields, counts, sums of integers.
+    /// An integer: SmallInteger, Integer and BigInteger fields, counts, sums of integers.
     Int(i64),
     /// Float fields, and sums, averages, minimums and maximums of them.
     Float(f64),
+    /// Real fields, and their minimums and maximums.
+    Real(f32),
     /// Boolean fields.
     Bool(bool),
     /// String, Text, Email, URL and enum fields.
@@ -36,8 +38,12 @@ pub enum Cell {
     Date(NaiveDate),
     /// DateTime fields.
     DateTime(NaiveDateTime),
+    /// DateTimeUtc fields.
+    DateTimeUtc(DateTime<Utc>),
     /// Time fields.
     Time(NaiveTime),
+    /// Bytes fields.
+    Bytes(Vec<u8>),
     /// UUID fields.
     Uuid(Uuid),
     /// JSON fields.
@@ -47,20 +53,27 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// The value as JSON: numbers as numbers, a decimal as its exact text (a JSON number
-    /// would round it), dates and times in ISO 8601, UUIDs and addresses as text.
+    /// The value as JSON: numbers as numbers (a Real as the number its shortest text
+    /// spells), a decimal as its exact text (a JSON number would round it), dates and
+    /// times in ISO 8601 (a UTC instant in RFC 3339, `...Z`), UUIDs and addresses as
+    /// text, bytes as an array of numbers (as serde writes a `Vec<u8>`).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match self {
             Cell::Null => J::Null,
             Cell::Int(v) => J::from(*v),
             Cell::Float(v) => J::from(*v),
+            Cell::Real(v) => J::from(v.to_string().parse::<f64>().unwrap_or(f64::from(*v))),
             Cell::Bool(v) => J::Bool(*v),
             Cell::Text(v) => J::String(v.clone()),
             Cell::Decimal(v) => J::String(v.0.to_string()),
             Cell::Date(v) => J::String(v.to_string()),
             Cell::DateTime(v) => J::String(v.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+            Cell::DateTimeUtc(v) => {
+                J::String(v.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+            }
             Cell::Time(v) => J::String(v.to_string()),
+            Cell::Bytes(v) => J::from(v.clone()),
             Cell::Uuid(v) => J::String(v.0.to_string()),
             Cell::Json(v) => v.0.clone(),
             Cell::Ip(v) => J::String(v.0.to_string()),
@@ -125,15 +138,19 @@ impl From<Record> for serde_json::Value {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[doc(hidden)]
 pub enum Read {
+    SmallInt,
     Int,
     BigInt,
+    Real,
     Float,
     Bool,
     Text,
     Decimal,
     Date,
     DateTime,
+    DateTimeUtc,
     Time,
+    Bytes,
     Uuid,
     Json,
     Ip,
@@ -143,14 +160,18 @@ impl Read {
     /// How a field of `kind` is read.
     pub(crate) fn of(kind: FieldKind) -> Read {
         match kind {
+            FieldKind::SmallInteger => Read::SmallInt,
             FieldKind::Integer => Read::Int,
             FieldKind::BigInteger => Read::BigInt,
+            FieldKind::Real => Read::Real,
             FieldKind::Float => Read::Float,
             FieldKind::Boolean => Read::Bool,
             FieldKind::Decimal { .. } => Read::Decimal,
             FieldKind::Date => Read::Date,
             FieldKind::DateTime => Read::DateTime,
+            FieldKind::DateTimeUtc => Read::DateTimeUtc,
             FieldKind::Time => Read::Time,
+            FieldKind::Bytes => Read::Bytes,
             FieldKind::Json => Read::Json,
             FieldKind::Uuid => Read::Uuid,
             FieldKind::IpAddress => Read::Ip,
@@ -162,16 +183,20 @@ impl Read {
         }
     }
 
-    const ALL: [(Read, &'static str); 12] = [
+    const ALL: [(Read, &'static str); 16] = [
+        (Read::SmallInt, "smallint"),
         (Read::Int, "int"),
         (Read::BigInt, "bigint"),
+        (Read::Real, "real"),
         (Read::Float, "float"),
         (Read::Bool, "bool"),
         (Read::Text, "text"),
         (Read::Decimal, "dec"),
         (Read::Date, "date"),
         (Read::DateTime, "dt"),
+        (Read::DateTimeUtc, "utc"),
         (Read::Time, "time"),
+        (Read::Bytes, "bytes"),
         (Read::Uuid, "uuid"),
         (Read::Json, "json"),
         (Read::Ip, "ip"),
@@ -211,6 +236,14 @@ macro_rules! read_all {
         impl ReadAll for $db {
             fn read(v: Self::RawValue<'_>, read: Read) -> deserialize::Result<Cell> {
                 Ok(match read {
+                    Read::SmallInt => Cell::Int(i64::from(
+                        <i16 as FromSql<st::SmallInt, Self>>::from_sql(v)?,
+                    )),
+                    Read::Real => Cell::Real(<f32 as FromSql<st::Float, Self>>::from_sql(v)?),
+                    Read::DateTimeUtc => Cell::DateTimeUtc(
+                        <orm_schema::DateTimeUtc as FromSql<ot::TimestampUtc, Self>>::from_sql(v)?.0,
+                    ),
+                    Read::Bytes => Cell::Bytes(<Vec<u8> as FromSql<st::Binary, Self>>::from_sql(v)?),
                     Read::Int => {
                         Cell::Int(i64::from(<i32 as FromSql<st::Integer, Self>>::from_sql(v)?))
                     }

@@ -167,6 +167,16 @@ fn column_types_per_backend() {
             ["TIMESTAMP", "TIMESTAMP", "DATETIME(6)"],
         ),
         (FieldKind::Time, ["TIME", "TIME", "TIME(6)"]),
+        (
+            FieldKind::DateTimeUtc,
+            ["TEXT", "TIMESTAMPTZ", "DATETIME(6)"],
+        ),
+        (
+            FieldKind::SmallInteger,
+            ["SMALLINT", "SMALLINT", "SMALLINT"],
+        ),
+        (FieldKind::Real, ["REAL", "REAL", "FLOAT"]),
+        (FieldKind::Bytes, ["BLOB", "BYTEA", "LONGBLOB"]),
         (FieldKind::Float, ["REAL", "DOUBLE PRECISION", "DOUBLE"]),
         (
             FieldKind::Decimal {

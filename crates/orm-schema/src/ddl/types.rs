@@ -10,8 +10,8 @@ pub(crate) const URL_MAX_LENGTH: u32 = 2048;
 
 /// The SQL type of `field`'s column on `backend`.
 ///
-/// PostgreSQL gets native UUID, INET and JSONB; SQLite and MySQL get portable types
-/// (CHAR(36), VARCHAR(45), TEXT/JSON). A foreign key takes the type of the primary key it
+/// PostgreSQL gets native UUID, INET, JSONB and TIMESTAMPTZ; SQLite and MySQL get
+/// portable types (CHAR(36), VARCHAR(45), TEXT/JSON, UTC in DATETIME(6) or text). A foreign key takes the type of the primary key it
 /// references.
 ///
 /// ```
@@ -32,11 +32,14 @@ pub fn column_type(field: &FieldMeta, backend: Backend) -> String {
     use Backend::*;
     let max_length = field.validators.max_length;
     match (field.kind, backend) {
+        (FieldKind::SmallInteger, _) => "SMALLINT".into(),
         (FieldKind::Integer, _) => "INTEGER".into(),
         (FieldKind::BigInteger, _) => "BIGINT".into(),
         (FieldKind::Float, Sqlite) => "REAL".into(),
         (FieldKind::Float, Postgres) => "DOUBLE PRECISION".into(),
         (FieldKind::Float, Mysql) => "DOUBLE".into(),
+        (FieldKind::Real, Mysql) => "FLOAT".into(),
+        (FieldKind::Real, _) => "REAL".into(),
         (FieldKind::Boolean, _) => "BOOLEAN".into(),
         (FieldKind::String, _) => format!("VARCHAR({})", max_length.unwrap_or(255)),
         (FieldKind::Email, _) => format!("VARCHAR({})", max_length.unwrap_or(EMAIL_MAX_LENGTH)),
@@ -60,6 +63,14 @@ pub fn column_type(field: &FieldMeta, backend: Backend) -> String {
         (FieldKind::Date, _) => "DATE".into(),
         (FieldKind::DateTime, Mysql) => "DATETIME(6)".into(),
         (FieldKind::DateTime, _) => "TIMESTAMP".into(),
+        // UTC on every backend: TIMESTAMPTZ; DATETIME(6) (MySQL's TIMESTAMP ends in 2038
+        // and converts through the session's time zone); fixed-width text on SQLite.
+        (FieldKind::DateTimeUtc, Postgres) => "TIMESTAMPTZ".into(),
+        (FieldKind::DateTimeUtc, Mysql) => "DATETIME(6)".into(),
+        (FieldKind::DateTimeUtc, Sqlite) => "TEXT".into(),
+        (FieldKind::Bytes, Postgres) => "BYTEA".into(),
+        (FieldKind::Bytes, Mysql) => "LONGBLOB".into(),
+        (FieldKind::Bytes, Sqlite) => "BLOB".into(),
         (FieldKind::Time, Mysql) => "TIME(6)".into(),
         (FieldKind::Time, _) => "TIME".into(),
         (FieldKind::Json, Postgres) => "JSONB".into(),

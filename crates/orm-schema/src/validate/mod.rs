@@ -159,8 +159,9 @@ impl Collector {
 
 /// A value that can be checked against a field's declared validators and kind.
 ///
-/// Implemented for `str`, `String`, `i32`, `i64`, `f64`, `bool`, `BigDecimal`, the chrono
-/// `Naive*` types, `serde_json::Value`, `Uuid`, `IpAddr` and `Option<T>` (`None` passes:
+/// Implemented for `str`, `String`, `i16`, `i32`, `i64`, `f32`, `f64`, `bool`,
+/// `BigDecimal`, the chrono `Naive*` types and `DateTime<Utc>`, `serde_json::Value`,
+/// `Uuid`, `IpAddr`, `Vec<u8>` and `Option<T>` (`None` passes:
 /// absence is decided elsewhere). There is deliberately no impl for `&T`, so that
 /// `impl<T: DbEnum> FieldValue for T` stays possible; pass `&value` to
 /// [`Collector::check`] instead.

@@ -1,5 +1,5 @@
-//! [`FieldValue`] for numbers (`i32`, `i64`, `f64`, `BigDecimal`): `minimum`, `maximum`,
-//! `choices` and, for floats, `finite`.
+//! [`FieldValue`] for numbers (`i16`, `i32`, `i64`, `f32`, `f64`, `BigDecimal`):
+//! `minimum`, `maximum`, `choices` and, for floats, `finite`.
 //!
 //! Bounds and choices are [`Literal::Int`] or [`Literal::Float`] whatever the value's type,
 //! so comparisons are exact across the two: `i64::MAX` is not "equal" to `2^63` as a float,
@@ -24,6 +24,12 @@ enum Num<'a> {
     Decimal(&'a BigDecimal),
 }
 
+impl FieldValue for i16 {
+    fn check(&self, field: &FieldMeta, errors: &mut Vec<FieldError>) {
+        check_number(Num::Int(i64::from(*self)), field, errors);
+    }
+}
+
 impl FieldValue for i32 {
     fn check(&self, field: &FieldMeta, errors: &mut Vec<FieldError>) {
         check_number(Num::Int(i64::from(*self)), field, errors);
@@ -38,13 +44,30 @@ impl FieldValue for i64 {
 
 impl FieldValue for f64 {
     fn check(&self, field: &FieldMeta, errors: &mut Vec<FieldError>) {
-        if !self.is_finite() {
-            let message = "ensure this value is a finite number";
-            errors.push(FieldError::new(field, "finite", message));
-            return;
+        if finite(self.is_finite(), field, errors) {
+            check_number(Num::Float(*self), field, errors);
         }
-        check_number(Num::Float(*self), field, errors);
     }
+}
+
+/// An `f32` is compared as the number its shortest text spells (`0.1f32` is `0.1`, not
+/// the binary value `0.100000001490116...`), so a bound written `maximum = 0.1` admits it.
+impl FieldValue for f32 {
+    fn check(&self, field: &FieldMeta, errors: &mut Vec<FieldError>) {
+        if finite(self.is_finite(), field, errors) {
+            let as_written = self.to_string().parse().unwrap_or(f64::from(*self));
+            check_number(Num::Float(as_written), field, errors);
+        }
+    }
+}
+
+/// `finite`: reports a NaN or infinite float; whether the value is finite.
+fn finite(is_finite: bool, field: &FieldMeta, errors: &mut Vec<FieldError>) -> bool {
+    if !is_finite {
+        let message = "ensure this value is a finite number";
+        errors.push(FieldError::new(field, "finite", message));
+    }
+    is_finite
 }
 
 impl FieldValue for BigDecimal {
@@ -218,6 +241,21 @@ mod tests {
             assert_eq!(errs[0].code, "finite");
         }
         assert!(codes(f, &1e300_f64).is_empty());
+    }
+
+    #[test]
+    fn small_integers_and_single_floats() {
+        let f = bounded(Literal::Int(-5), Literal::Float(0.1));
+        assert_eq!(codes(f, &-6_i16), ["minimum"]);
+        assert!(codes(f, &0_i16).is_empty());
+        assert_eq!(codes(f, &1_i16), ["maximum"]);
+        // 0.1f32 is the number it spells, not its binary value (above 0.1 as an f64).
+        assert!(codes(f, &0.1_f32).is_empty());
+        assert_eq!(codes(f, &0.100_001_f32), ["maximum"]);
+        assert_eq!(codes(f, &-5.5_f32), ["minimum"]);
+        for x in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            assert_eq!(codes(f, &x), ["finite"]);
+        }
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! [`FieldValue`] for values with nothing to measure: booleans, dates and times, JSON,
-//! UUIDs and IP addresses. Their types already guarantee well-formedness, so the only rule
-//! that can apply is `choices` (for `bool`, `Uuid` and `IpAddr`, whose literals are
-//! unambiguous); dates, times and JSON are never rejected here.
+//! [`FieldValue`] for values with nothing to measure but a length: booleans, dates and
+//! times, JSON, UUIDs, IP addresses and byte strings. Their types already guarantee
+//! well-formedness, so the rules that can apply are `choices` (for `bool`, `Uuid` and
+//! `IpAddr`, whose literals are unambiguous) and, on byte strings, `max_length` and
+//! `min_length` counted in bytes; dates, times and JSON are never rejected here.
 
 use std::net::IpAddr;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use uuid::Uuid;
 
 use super::{choices, FieldError, FieldValue};
@@ -29,6 +30,22 @@ impl FieldValue for IpAddr {
     }
 }
 
+/// `max_length` and `min_length` of a byte string, in bytes.
+impl FieldValue for Vec<u8> {
+    fn check(&self, field: &FieldMeta, errors: &mut Vec<FieldError>) {
+        let v = &field.validators;
+        let len = self.len();
+        if let Some(max) = v.max_length.filter(|&max| len > max as usize) {
+            let message = format!("ensure this value has at most {max} bytes");
+            errors.push(FieldError::new(field, "max_length", message));
+        }
+        if let Some(min) = v.min_length.filter(|&min| len < min as usize) {
+            let message = format!("ensure this value has at least {min} bytes");
+            errors.push(FieldError::new(field, "min_length", message));
+        }
+    }
+}
+
 /// Whether `choice` is a string literal spelling `value`.
 fn parses_to<T: std::str::FromStr + PartialEq>(choice: &Literal, value: &T) -> bool {
     match choice {
@@ -46,7 +63,13 @@ macro_rules! always_valid {
     )*};
 }
 
-always_valid!(NaiveDate, NaiveDateTime, NaiveTime, serde_json::Value);
+always_valid!(
+    NaiveDate,
+    NaiveDateTime,
+    NaiveTime,
+    DateTime<Utc>,
+    serde_json::Value
+);
 
 /// The field-value newtypes check as their inner value.
 macro_rules! as_inner {
@@ -63,7 +86,8 @@ as_inner!(
     crate::values::Uuid,
     crate::values::Json,
     crate::values::IpAddress,
-    crate::values::Decimal
+    crate::values::Decimal,
+    crate::values::DateTimeUtc
 );
 
 #[cfg(test)]
@@ -78,6 +102,28 @@ mod tests {
             ..Validators::default()
         };
         field(kind, v)
+    }
+
+    #[test]
+    fn byte_lengths() {
+        let f = field(
+            FieldKind::Bytes,
+            Validators {
+                max_length: Some(3),
+                min_length: Some(1),
+                ..Validators::default()
+            },
+        );
+        assert!(codes(f, &vec![0u8, 255, 7]).is_empty());
+        let errs = super::super::test_util::errors(f, &vec![1u8; 4]);
+        assert_eq!(errs[0].code, "max_length");
+        assert_eq!(errs[0].message, "ensure this value has at most 3 bytes");
+        assert_eq!(codes(f, &Vec::<u8>::new()), ["min_length"]);
+        assert!(codes(
+            field(FieldKind::Bytes, Validators::default()),
+            &Vec::<u8>::new()
+        )
+        .is_empty());
     }
 
     #[test]

@@ -1,0 +1,10 @@
+use orm::prelude::*;
+
+#[derive(Model)]
+pub struct Post {
+    #[orm(primary_key)]
+    pub id: i64,
+    pub tags: Vec<String>,
+}
+
+fn main() {}
