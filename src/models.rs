@@ -2,7 +2,7 @@
 //!
 //! [`Kitchen`] uses every field kind and option, so the DDL and catalog tests cover them
 //! all; [`Album`], [`Track`], [`AlbumProfile`] and [`Playlist`] cover the three ON DELETE
-//! actions and one-to-one.
+//! actions and one-to-one; [`PlaylistEntry`] covers constraints over two columns.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use orm::prelude::*;
@@ -113,9 +113,11 @@ pub struct Kitchen {
     pub note: ForeignKey<Note>,
 }
 
-/// A music album.
+/// A music album. Its tracks and the playlists featuring it are reverse relations that
+/// by-name filters follow (`filter_by("tracks__title", ..)`).
 #[derive(Model, Debug, Clone, PartialEq)]
 #[orm(table = "albums")]
+#[orm(related(tracks = Track, featured_in = Playlist.featured))]
 pub struct Album {
     /// Primary key.
     #[orm(primary_key)]
@@ -128,6 +130,7 @@ pub struct Album {
 /// A track of an album; deleted with it.
 #[derive(Model, Debug, Clone, PartialEq)]
 #[orm(table = "tracks")]
+#[orm(related(entries = PlaylistEntry))]
 pub struct Track {
     /// Primary key.
     #[orm(primary_key)]
@@ -146,6 +149,7 @@ pub struct Track {
 /// A playlist that may point at a featured album (SET NULL when it goes).
 #[derive(Model, Debug, Clone, PartialEq)]
 #[orm(table = "playlists")]
+#[orm(related(entries = PlaylistEntry))]
 pub struct Playlist {
     /// Primary key.
     #[orm(primary_key)]
@@ -173,12 +177,33 @@ pub struct AlbumProfile {
     pub liner_notes: String,
 }
 
+/// A track's place on a playlist: a track appears once per playlist
+/// (`unique_together`), and entries are read in order (`index_together`).
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "playlist_entries")]
+#[orm(unique_together(playlist, track), index_together(playlist, position))]
+pub struct PlaylistEntry {
+    /// Primary key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// The playlist (ON DELETE CASCADE).
+    #[orm(on_delete = "cascade")]
+    pub playlist: ForeignKey<Playlist>,
+    /// The track (ON DELETE CASCADE).
+    #[orm(on_delete = "cascade")]
+    pub track: ForeignKey<Track>,
+    /// Position on the playlist.
+    #[orm(minimum = 1)]
+    pub position: i32,
+}
+
 /// Every example model, in any order (`create_all` sorts them).
 pub fn all_models() -> Vec<&'static ModelMeta> {
     vec![
         Kitchen::meta(),
         Track::meta(),
         Playlist::meta(),
+        PlaylistEntry::meta(),
         AlbumProfile::meta(),
         Note::meta(),
         Album::meta(),

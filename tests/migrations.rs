@@ -119,8 +119,8 @@ backend_test!(
         let mut conn = db.connect();
         // Before: every table is to be created.
         let before = conn.plan_migration(&models).unwrap();
-        // On the servers the four foreign keys come after every table.
-        let keys = if db.backend == Backend::Sqlite { 0 } else { 4 };
+        // On the servers the six foreign keys come after every table.
+        let keys = if db.backend == Backend::Sqlite { 0 } else { 6 };
         assert_eq!(before.len(), models.len() + keys, "{before:#?}");
         assert!(before.iter().all(|op| matches!(
             op,

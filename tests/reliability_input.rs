@@ -514,9 +514,9 @@ backend_test!(
                 continue;
             }
             let info = err.constraint().expect("the constraint is described");
-            let named = [&info.constraint, &info.column]
+            let named = [info.constraint.as_deref(), info.column()]
                 .iter()
-                .any(|n| n.as_deref().is_some_and(|n| n.contains(field)))
+                .any(|n| n.is_some_and(|n| n.contains(field)))
                 || info.message.contains(field);
             assert!(named, "{field} not named: {info:?}");
         }

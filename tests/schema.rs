@@ -64,7 +64,7 @@ fn columns(conn: &mut orm::Connection) -> BTreeSet<Row4> {
     query(conn, sql)
 }
 
-/// (table, column, "unique" | "index", "") for every single-column non-primary index.
+/// (table, column, "unique" | "index", "") for every column of every non-primary index.
 fn indexes(conn: &mut orm::Connection) -> BTreeSet<Row4> {
     let sql = match conn.backend() {
         Backend::Sqlite => {
@@ -254,6 +254,11 @@ backend_test!(
             ("tracks", "album", "index"),
             ("playlists", "featured", "index"),
             ("album_profiles", "album", "unique"),
+            ("playlist_entries", "playlist", "index"),
+            ("playlist_entries", "track", "index"),
+            ("playlist_entries", "playlist", "unique"),
+            ("playlist_entries", "track", "unique"),
+            ("playlist_entries", "position", "index"),
         ] {
             assert!(
                 idx.contains(&row(table, column, kind, "")),
@@ -261,7 +266,7 @@ backend_test!(
             );
         }
         // Nothing else is indexed (besides primary keys).
-        assert_eq!(idx.len(), 9, "{backend}: unexpected indexes {idx:?}");
+        assert_eq!(idx.len(), 14, "{backend}: unexpected indexes {idx:?}");
 
         let fks = foreign_keys(&mut conn);
         let expected_fks: BTreeSet<Row4> = [
@@ -269,6 +274,8 @@ backend_test!(
             row("tracks", "album", "albums", "CASCADE"),
             row("playlists", "featured", "albums", "SET NULL"),
             row("album_profiles", "album", "albums", "CASCADE"),
+            row("playlist_entries", "playlist", "playlists", "CASCADE"),
+            row("playlist_entries", "track", "tracks", "CASCADE"),
         ]
         .into_iter()
         .collect();
@@ -292,7 +299,7 @@ backend_test!(
                 .map(|r| r.a.clone())
                 .collect::<BTreeSet<_>>()
                 .len(),
-            6
+            7
         );
         conn.drop_all(&all_models()).unwrap();
         assert!(columns(&mut conn).is_empty(), "tables left after drop_all");

@@ -168,6 +168,16 @@ fn cases() -> Vec<(&'static str, Case)> {
             }),
         ),
         (
+            "by name through reverse relations (semi-joins; a nullable key skips NULL)",
+            Box::new(|| {
+                all3!(Album::objects()
+                    .filter_by("tracks__title__icontains", "blue")
+                    .unwrap()
+                    .exclude_by("featured_in__name", "mix")
+                    .unwrap())
+            }),
+        ),
+        (
             "search and limit",
             Box::new(|| all3!(Album::objects().search("o'k").limit(5))),
         ),

@@ -490,8 +490,12 @@ pub struct ConstraintInfo {
     pub table: Option<String>,
     /// The constraint's (or MySQL key's) name.
     pub constraint: Option<String>,
-    /// The column, when a single column is involved.
-    pub column: Option<String>,
+    /// Every column the database named, in the constraint's order: one for a
+    /// single-column constraint, several for a composite one (SQLite's message,
+    /// PostgreSQL's `Key (a, b)=...` detail); empty when only the constraint's name is
+    /// known. [`column`](Self::column) is the one column; [`fields`](Self::fields) also
+    /// resolves the constraint's name.
+    pub columns: Vec<String>,
     /// The database's own message.
     pub message: String,
     /// The server's code for the violation, when the driver passed it on: always on
@@ -506,13 +510,68 @@ impl PartialEq for ConstraintInfo {
     fn eq(&self, other: &Self) -> bool {
         self.table == other.table
             && self.constraint == other.constraint
-            && self.column == other.column
+            && self.columns == other.columns
             && self.message == other.message
             && self.code == other.code
     }
 }
 
 impl Eq for ConstraintInfo {}
+
+impl ConstraintInfo {
+    /// The column, when the database named exactly one.
+    pub fn column(&self) -> Option<&str> {
+        match self.columns.as_slice() {
+            [column] => Some(column),
+            _ => None,
+        }
+    }
+
+    /// The fields of `meta` (their Rust names) this violation is about, in the
+    /// constraint's order: from the columns the database named or, where it named only
+    /// the constraint (PostgreSQL and MariaDB for a UNIQUE, every backend for a CHECK),
+    /// from the name orm gave it (`uq_<table>_<col>`, `uq_<table>_<col>_<col>` for a
+    /// `unique_together`, `<table>_pkey`/`PRIMARY` for the key; see
+    /// [`constraint_columns`](orm_schema::ddl::constraint_columns)). Empty when the
+    /// violation is on another table, or on a constraint orm did not name.
+    ///
+    /// ```
+    /// use orm_exec::ConstraintInfo;
+    /// use orm_schema::{FieldKind, FieldMeta, ModelMeta};
+    /// static FIELDS: [FieldMeta; 3] = [
+    ///     FieldMeta { primary_key: true, ..FieldMeta::new("id", FieldKind::BigInteger) },
+    ///     FieldMeta { column: "order_id", ..FieldMeta::new("order", FieldKind::BigInteger) },
+    ///     FieldMeta::new("product", FieldKind::String),
+    /// ];
+    /// static LINES: ModelMeta = ModelMeta {
+    ///     unique_together: &[&["order_id", "product"]],
+    ///     ..ModelMeta::new("Line", "lines", &FIELDS)
+    /// };
+    /// // What MariaDB reports: the key's name only.
+    /// let mut info = ConstraintInfo::default();
+    /// info.constraint = Some("uq_lines_order_id_product".into());
+    /// assert_eq!(info.fields(&LINES), ["order", "product"]);
+    /// ```
+    pub fn fields(&self, meta: &orm_schema::ModelMeta) -> Vec<&'static str> {
+        if self.table.as_deref().is_some_and(|t| t != meta.table) {
+            return Vec::new();
+        }
+        let columns: Vec<&str> = if self.columns.is_empty() {
+            let named = self
+                .constraint
+                .as_deref()
+                .and_then(|name| orm_schema::ddl::constraint_columns(meta, name));
+            named.unwrap_or_default()
+        } else {
+            self.columns.iter().map(String::as_str).collect()
+        };
+        let fields: Option<Vec<&'static str>> = columns
+            .iter()
+            .map(|c| meta.fields.iter().find(|f| f.column == *c).map(|f| f.name))
+            .collect();
+        fields.unwrap_or_default()
+    }
+}
 
 impl fmt::Display for ConstraintInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -4,6 +4,7 @@
 //! the valid ones.
 
 use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Result, UnOp};
 
 /// The keys accepted on a field, listed in the error for an unknown key.
@@ -45,6 +46,26 @@ pub struct ModelAttrs {
     pub form_derive: Vec<syn::Path>,
     /// `renamed_from = "old_table"`: the table's previous name, for migrations.
     pub renamed_from: Option<LitStr>,
+    /// `unique_together(a, b)`, once per group: the fields whose values are unique together.
+    pub unique_together: Vec<FieldGroup>,
+    /// `index_together(a, b)`, once per group: the fields indexed together, in order.
+    pub index_together: Vec<FieldGroup>,
+    /// `related(tracks = Track, featured_in = Playlist.featured)`: reverse relations.
+    pub related: Vec<RelatedAttr>,
+}
+
+/// One reverse relation: `name = Model` or `name = Model.foreign_key_field`.
+pub struct RelatedAttr {
+    pub name: Ident,
+    pub model: syn::Path,
+    pub via: Option<Ident>,
+}
+
+/// The fields of one `unique_together(..)` or `index_together(..)`, with the span of the
+/// option for errors about the group as a whole.
+pub struct FieldGroup {
+    pub span: proc_macro2::Span,
+    pub fields: Vec<Ident>,
 }
 
 /// A literal from an attribute, with its span kept for errors.
@@ -141,15 +162,60 @@ pub fn model_attrs(attrs: &[Attribute]) -> Result<ModelAttrs> {
                     out.form_derive.push(derive.path);
                     Ok(())
                 })
+            } else if meta.path.is_ident("unique_together") {
+                out.unique_together.push(field_group(&meta)?);
+                Ok(())
+            } else if meta.path.is_ident("index_together") {
+                out.index_together.push(field_group(&meta)?);
+                Ok(())
+            } else if meta.path.is_ident("related") {
+                meta.parse_nested_meta(|relation| {
+                    out.related.push(related(&relation)?);
+                    Ok(())
+                })
             } else {
                 Err(meta.error(format!(
-                    "unknown orm model option `{}`; the valid options are: table, form_derive, renamed_from",
+                    "unknown orm model option `{}`; the valid options are: table, form_derive, renamed_from, unique_together, index_together, related",
                     path_name(&meta)
                 )))
             }
         })?;
     }
     Ok(out)
+}
+
+/// `name = Model` or `name = Model.field` inside `related(..)`.
+fn related(relation: &ParseNestedMeta) -> Result<RelatedAttr> {
+    let Some(name) = relation.path.get_ident().cloned() else {
+        return Err(relation.error("expected a relation name: `related(tracks = Track)`"));
+    };
+    let expr: Expr = relation.value()?.parse()?;
+    let expected = "expected the referencing model, `Track`, or the model and its foreign-key field, `Playlist.featured`";
+    let (model, via) = match expr {
+        Expr::Path(p) => (p.path, None),
+        Expr::Field(f) => match (*f.base, f.member) {
+            (Expr::Path(p), syn::Member::Named(field)) => (p.path, Some(field)),
+            (other, _) => return Err(syn::Error::new(other.span(), expected)),
+        },
+        other => return Err(syn::Error::new(other.span(), expected)),
+    };
+    Ok(RelatedAttr { name, model, via })
+}
+
+/// The field names listed in `unique_together(a, b, ..)` or `index_together(..)`.
+fn field_group(meta: &ParseNestedMeta) -> Result<FieldGroup> {
+    let mut fields = Vec::new();
+    meta.parse_nested_meta(|field| match field.path.get_ident() {
+        Some(ident) if field.input.is_empty() || field.input.peek(syn::Token![,]) => {
+            fields.push(ident.clone());
+            Ok(())
+        }
+        _ => Err(field.error("expected a field name")),
+    })?;
+    Ok(FieldGroup {
+        span: meta.path.span(),
+        fields,
+    })
 }
 
 /// Parses every `#[orm(...)]` on the field `field`; errors name the field.

@@ -165,6 +165,16 @@ impl Field {
         Error::new(span, format!("field `{}`: {msg}", self.ident))
     }
 
+    /// Why this field cannot be in an index or a UNIQUE constraint, if it cannot.
+    pub fn not_indexable(&self) -> Option<String> {
+        let name = self.kind.name();
+        match self.kind {
+            Kind::Text | Kind::Json => Some(format!("{name} fields cannot be indexed or unique on every backend (MySQL cannot index unbounded text); use a String with max_length")),
+            Kind::Bytes => Some("Bytes fields cannot be indexed or unique on every backend (MySQL cannot index a LONGBLOB)".to_string()),
+            _ => None,
+        }
+    }
+
     /// Rules that involve several options or the kind.
     fn check(&self) -> Result<()> {
         let a = &self.attrs;
@@ -264,11 +274,8 @@ impl Field {
             }
         }
         for s in [a.index, a.unique].into_iter().flatten() {
-            if matches!(self.kind, Kind::Text | Kind::Json) {
-                return Err(self.err(s, format!("{name} fields cannot be indexed or unique on every backend (MySQL cannot index unbounded text); use a String with max_length")));
-            }
-            if self.kind == Kind::Bytes {
-                return Err(self.err(s, "Bytes fields cannot be indexed or unique on every backend (MySQL cannot index a LONGBLOB)"));
+            if let Some(why) = self.not_indexable() {
+                return Err(self.err(s, why));
             }
         }
         if let Some((lits, _)) = &a.choices {

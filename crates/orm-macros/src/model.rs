@@ -26,6 +26,12 @@ struct ModelDef {
     form_derive: Vec<syn::Path>,
     /// The table's previous name (`renamed_from = "..."`), for migrations.
     renamed_from: Option<syn::LitStr>,
+    /// `unique_together(..)` groups, as column names.
+    unique_together: Vec<Vec<String>>,
+    /// `index_together(..)` groups, as column names.
+    index_together: Vec<Vec<String>>,
+    /// Reverse relations (`related(..)`).
+    related: Vec<attrs::RelatedAttr>,
 }
 
 impl ModelDef {
@@ -79,10 +85,33 @@ impl ModelDef {
                 let f = &fields[*second];
                 return Err(Error::new(
                     f.attrs.primary_key.unwrap_or_else(|| f.ident.span()),
-                    format!("field `{}`: model `{}` already has a primary key (`{}`); composite keys are not supported", f.ident, input.ident, fields[pks[0]].ident),
+                    format!("field `{}`: model `{}` already has a primary key (`{}`); a model has one key field: keep one and declare the pair unique with `#[orm(unique_together({}, {}))]` on the model", f.ident, input.ident, fields[pks[0]].ident, fields[pks[0]].ident, f.ident),
                 ));
             }
         };
+        let unique_together =
+            field_groups(&fields, &model_attrs.unique_together, "unique_together");
+        let index_together = field_groups(&fields, &model_attrs.index_together, "index_together");
+        let (unique_together, index_together) = match (unique_together, index_together) {
+            (Ok(u), Ok(i)) => (u, i),
+            (Err(mut e), Err(f)) => {
+                e.combine(f);
+                return Err(e);
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
+        for (i, relation) in model_attrs.related.iter().enumerate() {
+            let name = &relation.name;
+            if fields.iter().any(|f| f.ident == *name) {
+                return Err(Error::new(name.span(), format!("relation `{name}` is named like a field of the model; by-name paths could not tell them apart")));
+            }
+            if model_attrs.related[..i].iter().any(|r| r.name == *name) {
+                return Err(Error::new(
+                    name.span(),
+                    format!("relation `{name}` is declared twice"),
+                ));
+            }
+        }
         if fields.iter().any(|f| f.ident == table) {
             return Err(Error::new(table.span(), format!("a field cannot be named like the table `{table}`; rename the field or set `#[orm(table = \"...\")]`")));
         }
@@ -94,6 +123,9 @@ impl ModelDef {
             pk,
             form_derive: model_attrs.form_derive,
             renamed_from: model_attrs.renamed_from,
+            unique_together,
+            index_together,
+            related: model_attrs.related,
         })
     }
 
@@ -125,6 +157,7 @@ impl ModelDef {
             .fields
             .iter()
             .any(|f| matches!(f.base, Base::ForeignKey(..)));
+        let related_checks = self.related_checks();
         let fk_target = has_fk.then(|| {
             quote! {
                 trait __OrmForeignKeyTarget {
@@ -143,6 +176,7 @@ impl ModelDef {
                 #fk_target
                 #row_impls
                 #model_impl
+                #related_checks
                 #persist
                 #relations
                 #by_name
@@ -180,6 +214,28 @@ impl ModelDef {
             }
         }
         out
+    }
+
+    /// Compile-time checks of `related(..)`: the model is an orm model with a foreign key
+    /// to this one (`via`: that field is one).
+    fn related_checks(&self) -> TokenStream {
+        let ident = &self.ident;
+        let checks = self.related.iter().map(|r| {
+            let model = &r.model;
+            match &r.via {
+                Some(via) => quote_spanned! {via.span()=>
+                    fn _check(row: &#model) {
+                        ::orm::__private::assert_references::<#ident, _>(&row.#via);
+                    }
+                },
+                None => quote_spanned! {model.span()=>
+                    fn _check() {
+                        ::orm::__private::assert_belongs_to::<#model, #ident>();
+                    }
+                },
+            }
+        });
+        quote!(#(const _: () = { #checks };)*)
     }
 
     fn table_decl(&self) -> TokenStream {
@@ -271,6 +327,24 @@ impl ModelDef {
             Some(old) => quote!(::core::option::Option::Some(#old)),
             None => quote!(::core::option::Option::None),
         };
+        let groups = |groups: &[Vec<String>]| {
+            let groups = groups.iter().map(|g| quote!(&[#(#g),*]));
+            quote!(&[#(#groups),*])
+        };
+        let unique_together = groups(&self.unique_together);
+        let index_together = groups(&self.index_together);
+        let related = self.related.iter().map(|r| {
+            let name = r.name.to_string();
+            let model = &r.model;
+            let via = match &r.via {
+                Some(field) => {
+                    let field = field.to_string();
+                    quote!(::core::option::Option::Some(#field))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(::orm::RelatedMeta { name: #name, model: <#model as ::orm::Model>::meta, via: #via })
+        });
         let guards = self.guards(true, false);
         quote! {
             impl ::orm::Model for #ident where #(#guards,)* {
@@ -290,6 +364,9 @@ impl ModelDef {
                             table: #table_name,
                             fields: &[#(#metas),*],
                             renamed_from: #renamed_from,
+                            unique_together: #unique_together,
+                            index_together: #index_together,
+                            related: &[#(#related),*],
                         }
                     }
                 }
@@ -548,6 +625,55 @@ impl ModelDef {
 
             #changeset
         }
+    }
+}
+
+/// The column names of each group of `option` (`unique_together` or `index_together`),
+/// or every problem found in them: an unknown field, fewer than two fields, a field listed
+/// twice, a field that cannot be indexed.
+fn field_groups(
+    fields: &[Field],
+    groups: &[attrs::FieldGroup],
+    option: &str,
+) -> Result<Vec<Vec<String>>> {
+    let mut errors: Option<Error> = None;
+    let mut out = Vec::new();
+    for group in groups {
+        if group.fields.len() < 2 {
+            let msg = format!("`{option}` needs at least two fields (for one, mark the field `#[orm(unique)]` or `#[orm(index)]`)");
+            combine(&mut errors, Error::new(group.span, msg));
+            continue;
+        }
+        let mut columns = Vec::new();
+        for (i, ident) in group.fields.iter().enumerate() {
+            if group.fields[..i].contains(ident) {
+                let msg = format!("`{option}`: field `{ident}` is listed twice");
+                combine(&mut errors, Error::new(ident.span(), msg));
+                continue;
+            }
+            let Some(field) = fields.iter().find(|f| f.ident == *ident) else {
+                let known: Vec<String> = fields.iter().map(|f| f.ident.to_string()).collect();
+                let msg = format!(
+                    "`{option}`: the model has no field `{ident}`; its fields are: {}",
+                    known.join(", ")
+                );
+                combine(&mut errors, Error::new(ident.span(), msg));
+                continue;
+            };
+            if let Some(why) = field.not_indexable() {
+                combine(
+                    &mut errors,
+                    Error::new(ident.span(), format!("`{option}`: field `{ident}`: {why}")),
+                );
+                continue;
+            }
+            columns.push(field.column_name());
+        }
+        out.push(columns);
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(out),
     }
 }
 

@@ -34,14 +34,20 @@ pub use value::Value;
 /// One foreign key a by-name path follows (`album` in `album__name`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hop {
-    /// The foreign-key column, in the table the path is at.
+    /// The column of the table the path is at that the hop compares: the foreign key
+    /// (forward, to one row) or the primary key (reverse, to many rows).
     pub(crate) column: &'static str,
     /// Whether that column is nullable.
     pub(crate) nullable: bool,
-    /// The referenced table.
+    /// The table the hop reaches.
     pub(crate) table: &'static str,
-    /// The referenced table's primary-key column.
-    pub(crate) pk: &'static str,
+    /// The column of `table` matched against `column`: its primary key (forward) or its
+    /// foreign key to the row before (reverse).
+    pub(crate) selects: &'static str,
+    /// Whether `selects` is nullable (a nullable reverse key).
+    pub(crate) selects_nullable: bool,
+    /// For a reverse hop, the model declaring the relation and the relation's name.
+    pub(crate) many: Option<(&'static str, &'static str)>,
 }
 
 /// One checked condition: `column <lookup> value`, possibly negated; the column may be

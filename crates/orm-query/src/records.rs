@@ -30,7 +30,7 @@ use diesel::dsl;
 use diesel::query_dsl::methods::GroupByDsl;
 use orm_schema::{FieldKind, FieldMeta, Model, NameError};
 
-use crate::by_name::parse::resolve;
+use crate::by_name::parse::{resolve, resolve_many};
 use crate::executor::Executor;
 use crate::projection::Projection;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
@@ -133,11 +133,16 @@ fn check_unique<'a>(names: impl Iterator<Item = &'a str>) -> Result<(), NameErro
     Ok(())
 }
 
-/// The field `path` names on `M` (through foreign keys), as a selected column, and the
-/// field.
-fn field_item<M: Model>(path: &str) -> Result<(Item, &'static FieldMeta), NameError> {
+/// The field `path` names on `M` (through foreign keys and, for an aggregate, `many`,
+/// reverse relations too), as a selected column, and the field.
+fn field_item<M: Model>(path: &str, many: bool) -> Result<(Item, &'static FieldMeta), NameError> {
     let names: Vec<&str> = path.split("__").collect();
-    let (hops, field) = resolve(M::meta(), &names, path)?;
+    let resolved = if many {
+        resolve_many(M::meta(), &names, path)
+    } else {
+        resolve(M::meta(), &names, path)
+    };
+    let (hops, field) = resolved?;
     let item = Item {
         hops,
         column: field.column,
@@ -149,6 +154,8 @@ fn field_item<M: Model>(path: &str) -> Result<(Item, &'static FieldMeta), NameEr
 
 const NUMBERS: &str = "SmallInteger, Integer, BigInteger, Float and Decimal fields";
 const ORDERED: &str = "numbers, text, enums, dates and times";
+const THROUGH_MANY: &str =
+    "fields of the model and of rows its foreign keys reach; across a reverse relation, Count, Sum, Min and Max";
 
 /// `aggregate` of `M`'s field path, checked against the field's kind.
 fn aggregate_item<M: Model>(aggregate: Agg<'_>) -> Result<Item, NameError> {
@@ -160,7 +167,7 @@ fn aggregate_item<M: Model>(aggregate: Agg<'_>) -> Result<Item, NameError> {
         Agg::Min(p) => ("Min", p),
         Agg::Max(p) => ("Max", p),
     };
-    let (mut item, field) = field_item::<M>(path)?;
+    let (mut item, field) = field_item::<M>(path, true)?;
     let invalid = |valid| NameError::InvalidAggregate {
         aggregate: name,
         field: field.name,
@@ -183,6 +190,12 @@ fn aggregate_item<M: Model>(aggregate: Agg<'_>) -> Result<Item, NameError> {
                 | FieldKind::DateTimeUtc
                 | FieldKind::Time
         );
+    // Through a reverse relation each row of `M` aggregates its own related rows in a
+    // subquery, and the group combines those: a count or sum adds up, a min or max
+    // takes the extreme; an average or a distinct count does not combine that way.
+    if item.is_many() && matches!(aggregate, Agg::Avg(_) | Agg::CountDistinct(_)) {
+        return Err(invalid(THROUGH_MANY));
+    }
     let (function, read) = match aggregate {
         Agg::Count(_) => (Function::Count, Read::BigInt),
         Agg::CountDistinct(_) => (Function::CountDistinct, Read::BigInt),
@@ -209,7 +222,7 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
         check_unique(names.iter().copied())?;
         let items = names
             .iter()
-            .map(|n| field_item::<M>(n).map(|(item, _)| item))
+            .map(|n| field_item::<M>(n, false).map(|(item, _)| item))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Records {
             qs: self,

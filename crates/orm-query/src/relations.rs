@@ -33,6 +33,10 @@ use crate::queryset::{NoOrder, OrderBy, QuerySet};
 pub type TableQuery<M> = <<M as Model>::Table as diesel::query_builder::AsQuery>::Query;
 
 /// `Self` has a `ForeignKey` to `R`. Implemented by `#[derive(Model)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no foreign key to `{R}`",
+    label = "needs a `ForeignKey<{R}>` field"
+)]
 pub trait BelongsTo<R: Model>: Model {
     /// The join `select_related` uses: diesel's `Inner`, or `LeftOuter` for a nullable key.
     type Kind: Default;

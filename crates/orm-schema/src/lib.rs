@@ -33,7 +33,8 @@ pub use db_enum::DbEnum;
 pub use field_text::FieldText;
 pub use foreign_key::ForeignKey;
 pub use meta::{
-    DefaultValue, FieldKind, FieldMeta, ForeignKeyMeta, Literal, ModelMeta, OnDelete, Validators,
+    DefaultValue, FieldKind, FieldMeta, ForeignKeyMeta, Literal, ModelMeta, OnDelete, RelatedMeta,
+    Validators,
 };
 pub use model::{ChangeSet, InsertForm, Model};
 pub use name_error::NameError;

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::NameError;
+
 /// Everything orm knows about one model: its table and its fields, in declaration order.
 #[derive(Debug)]
 pub struct ModelMeta {
@@ -18,9 +20,134 @@ pub struct ModelMeta {
     /// The table's previous name (`#[orm(renamed_from = "old")]` on the model): a
     /// migration renames that table instead of creating this one.
     pub renamed_from: Option<&'static str>,
+    /// Groups of columns whose values are unique together
+    /// (`#[orm(unique_together(order, product))]`), each a `UNIQUE` constraint named
+    /// `uq_<table>_<col>_<col>`.
+    pub unique_together: &'static [&'static [&'static str]],
+    /// Groups of columns indexed together, in order (`#[orm(index_together(a, b))]`), each
+    /// an index named `ix_<table>_<col>_<col>`.
+    pub index_together: &'static [&'static [&'static str]],
+    /// The reverse relations declared on the model (`#[orm(related(tracks = Track))]`):
+    /// the rows of other models whose foreign key points at this one, which by-name
+    /// filters can follow (`filter_by("tracks__title", ..)`).
+    pub related: &'static [RelatedMeta],
+}
+
+/// A reverse relation: the rows of `model` whose foreign key points at the model that
+/// declares it. `via` names that foreign-key field when `model` has several to this one.
+///
+/// ```
+/// use orm_schema::{FieldKind, FieldMeta, ForeignKeyMeta, ModelMeta, OnDelete, RelatedMeta};
+/// static ALBUM_FIELDS: [FieldMeta; 1] =
+///     [FieldMeta { primary_key: true, ..FieldMeta::new("id", FieldKind::BigInteger) }];
+/// static ALBUM: ModelMeta = ModelMeta {
+///     related: &[RelatedMeta { name: "tracks", model: track, via: None }],
+///     ..ModelMeta::new("Album", "albums", &ALBUM_FIELDS)
+/// };
+/// static TRACK_FIELDS: [FieldMeta; 2] = [
+///     FieldMeta { primary_key: true, ..FieldMeta::new("id", FieldKind::BigInteger) },
+///     FieldMeta {
+///         foreign_key: Some(ForeignKeyMeta { target: album, on_delete: OnDelete::Cascade, one_to_one: false }),
+///         ..FieldMeta::new("album", FieldKind::BigInteger)
+///     },
+/// ];
+/// static TRACK: ModelMeta = ModelMeta::new("Track", "tracks", &TRACK_FIELDS);
+/// fn album() -> &'static ModelMeta { &ALBUM }
+/// fn track() -> &'static ModelMeta { &TRACK }
+///
+/// let (model, key) = ALBUM.related[0].resolve(&ALBUM).unwrap();
+/// assert_eq!((model.table, key.column), ("tracks", "album"));
+/// ```
+#[derive(Debug)]
+pub struct RelatedMeta {
+    /// The relation's name in by-name paths, e.g. `"tracks"`.
+    pub name: &'static str,
+    /// The referencing model's metadata.
+    pub model: fn() -> &'static ModelMeta,
+    /// The referencing model's foreign-key field to use; `None`: its only one to the owner.
+    pub via: Option<&'static str>,
+}
+
+impl RelatedMeta {
+    /// The referencing model and its foreign-key field that points at `owner` (the model
+    /// declaring the relation), or [`NameError::InvalidRelation`] saying why there is
+    /// none: `via` is not a field, or not a foreign key to `owner`, or `via` is left out
+    /// and the model has no or several foreign keys to `owner`.
+    pub fn resolve(
+        &self,
+        owner: &ModelMeta,
+    ) -> Result<(&'static ModelMeta, &'static FieldMeta), NameError> {
+        let model = (self.model)();
+        let points_at_owner = |f: &FieldMeta| {
+            f.foreign_key
+                .as_ref()
+                .is_some_and(|fk| (fk.target)().table == owner.table)
+        };
+        let invalid = |reason: String| NameError::InvalidRelation {
+            model: owner.name,
+            relation: self.name,
+            reason,
+        };
+        match self.via {
+            Some(via) => match model.fields.iter().find(|f| f.name == via) {
+                Some(f) if points_at_owner(f) => Ok((model, f)),
+                Some(_) => Err(invalid(format!(
+                    "`{}.{via}` is not a foreign key to `{}`",
+                    model.name, owner.name
+                ))),
+                None => Err(invalid(format!("`{}` has no field `{via}`", model.name))),
+            },
+            None => {
+                let mut keys = model.fields.iter().filter(|f| points_at_owner(f));
+                match (keys.next(), keys.next()) {
+                    (Some(f), None) => Ok((model, f)),
+                    (None, _) => Err(invalid(format!(
+                        "`{}` has no foreign key to `{}`",
+                        model.name, owner.name
+                    ))),
+                    (Some(a), Some(b)) => Err(invalid(format!(
+                        "`{}` has several foreign keys to `{}` (`{}`, `{}`): name one, `{} = {}.{}`",
+                        model.name, owner.name, a.name, b.name, self.name, model.name, a.name
+                    ))),
+                }
+            }
+        }
+    }
 }
 
 impl ModelMeta {
+    /// Metadata for the table `table` of the model `name` with `fields`, and no other
+    /// options: set them with struct update syntax.
+    ///
+    /// ```
+    /// use orm_schema::{FieldKind, FieldMeta, ModelMeta};
+    /// static FIELDS: [FieldMeta; 2] = [
+    ///     FieldMeta { primary_key: true, ..FieldMeta::new("id", FieldKind::BigInteger) },
+    ///     FieldMeta::new("title", FieldKind::String),
+    /// ];
+    /// static NOTES: ModelMeta = ModelMeta {
+    ///     renamed_from: Some("memos"),
+    ///     ..ModelMeta::new("Note", "notes", &FIELDS)
+    /// };
+    /// assert_eq!(NOTES.primary_key().unwrap().name, "id");
+    /// assert!(NOTES.unique_together.is_empty());
+    /// ```
+    pub const fn new(
+        name: &'static str,
+        table: &'static str,
+        fields: &'static [FieldMeta],
+    ) -> ModelMeta {
+        ModelMeta {
+            name,
+            table,
+            fields,
+            renamed_from: None,
+            unique_together: &[],
+            index_together: &[],
+            related: &[],
+        }
+    }
+
     /// The primary-key field. The derive guarantees there is exactly one; metadata built
     /// by hand may have none (`None`), which `ddl::plan` (and so `create_all`) refuses
     /// with [`SchemaError::PrimaryKey`](crate::ddl::SchemaError::PrimaryKey).

@@ -102,6 +102,21 @@ impl<T: crate::db_enum::DbEnum> FieldType for T {}
 #[doc(hidden)]
 pub fn assert_foreign_key<M: Model<PrimaryKey = K>, K>() {}
 
+/// A field type that references `M`: `ForeignKey<M, K>`, nullable or not.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`related(.. = Model.field)`: the field is a `{Self}`, not a foreign key to `{M}`",
+    label = "not a `ForeignKey<{M}>`"
+)]
+pub trait References<M> {}
+impl<M: Model<PrimaryKey = K>, K> References<M> for crate::foreign_key::ForeignKey<M, K> {}
+impl<M: Model<PrimaryKey = K>, K> References<M> for Option<crate::foreign_key::ForeignKey<M, K>> {}
+
+/// Compile-time check used by the derive: a `related(name = Model.field)` field must be
+/// a foreign key to `M`.
+#[doc(hidden)]
+pub fn assert_references<M, F: References<M>>(_field: &F) {}
+
 /// Compile-time check used by the derive: `T` must be a [`FieldType`].
 #[doc(hidden)]
 pub fn assert_field_type<T: FieldType + ?Sized>() {}

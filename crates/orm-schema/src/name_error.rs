@@ -106,6 +106,28 @@ pub enum NameError {
         /// The kinds the aggregate takes.
         valid: &'static str,
     },
+    /// A reverse relation declared on a model (`#[orm(related(..))]`) that does not match
+    /// the referencing model's foreign keys.
+    #[error("relation `{relation}` of `{model}`: {reason}")]
+    InvalidRelation {
+        /// The model declaring the relation.
+        model: &'static str,
+        /// The relation's name.
+        relation: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A reverse relation (many rows per row) where one value per row is needed: an
+    /// ordering or a projected column (a filter follows it as a semi-join instead).
+    #[error("`{path}` follows `{relation}` of `{model}`, which holds many rows per `{model}`: it can filter (`filter_by`, `exclude_by`) but not order or project")]
+    ManyValued {
+        /// The model the relation is declared on.
+        model: &'static str,
+        /// The reverse relation.
+        relation: &'static str,
+        /// The path given.
+        path: String,
+    },
     /// A name given twice to the columns of one by-name projection or aggregate.
     #[error("`{name}` is named twice in one values/aggregate call")]
     DuplicateName {

@@ -140,8 +140,8 @@ pub use orm_query::{related_names, RelatedByName, SelectRelatedNames};
 pub use orm_schema::{
     ddl, migrate, sql_types, validate, Backend, ChangeSet, DateTimeUtc, DbEnum, Decimal,
     DefaultValue, FieldError, FieldKind, FieldMeta, FieldText, ForeignKey, ForeignKeyMeta,
-    InsertForm, IpAddress, Json, Literal, Model, ModelMeta, OnDelete, Uuid, ValidationError,
-    Validators,
+    InsertForm, IpAddress, Json, Literal, Model, ModelMeta, OnDelete, RelatedMeta, Uuid,
+    ValidationError, Validators,
 };
 
 /// The names most code needs: `use orm::prelude::*;`.
@@ -164,5 +164,9 @@ pub mod __private {
     pub use orm_schema::__impl_db_enum_serde as impl_db_enum_serde;
     pub use orm_schema::__impl_sql_value as impl_sql_value;
     pub use orm_schema::db_enum::names_a_variant;
-    pub use orm_schema::model::{assert_field_type, assert_foreign_key};
+    pub use orm_schema::model::{assert_field_type, assert_foreign_key, assert_references};
+
+    /// Compile-time check used by the derive: `related(name = C)` needs `C` to have a
+    /// foreign key to `P`.
+    pub fn assert_belongs_to<C: crate::relations::BelongsTo<P>, P: crate::Model>() {}
 }

@@ -160,17 +160,13 @@ pub fn name_error(e: NameError) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.to_string()).with("field", field)
 }
 
-/// The model and field a unique violation is about: the table and column the server
-/// named, or the field whose constraint (`uq_<table>_<column>`, orm's name) it named.
+/// The model and field a unique violation is about, as orm resolves it from what the
+/// server named (the column, or orm's name for the constraint).
 fn unique_field(info: &orm::ConstraintInfo) -> Option<(&'static ModelMeta, &'static str)> {
-    models().into_iter().find_map(|model| {
-        let field = model.fields.iter().find(|f| {
-            let by_column = info.table.as_deref() == Some(model.table)
-                && info.column.as_deref() == Some(f.column);
-            let by_name = info.constraint.as_deref()
-                == Some(format!("uq_{}_{}", model.table, f.column).as_str());
-            by_column || by_name
-        })?;
-        Some((model, field.name))
-    })
+    models()
+        .into_iter()
+        .find_map(|model| match info.fields(model).as_slice() {
+            [field] => Some((model, *field)),
+            _ => None,
+        })
 }

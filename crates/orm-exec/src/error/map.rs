@@ -462,18 +462,14 @@ fn constraint_info(
     let mut parsed = ConstraintInfo {
         table: info.table_name().map(str::to_owned),
         constraint: info.constraint_name().map(str::to_owned),
-        column: info.column_name().map(str::to_owned),
         message: message.to_owned(),
         ..ConstraintInfo::default()
     };
-    if parsed.column.is_none() {
-        // PostgreSQL: `Key (email)=(a@b) already exists.`
-        parsed.column = info
-            .details()
-            .and_then(|d| between(d, "Key (", ")="))
-            .filter(|c| !c.contains(", "))
-            .map(str::to_owned);
-    }
+    // PostgreSQL: `Key (email)=(a@b) already exists.`, `Key (a, b)=(1, 2) ...`.
+    let detail_columns = info
+        .details()
+        .and_then(|d| between(d, "Key (", ")="))
+        .map(split_columns);
     let from_message = match backend {
         Some(Backend::Sqlite) => parse_sqlite(message),
         Some(Backend::Postgres) => parse_postgres(message),
@@ -494,8 +490,19 @@ fn constraint_info(
     };
     parsed.table = parsed.table.or(from_message.table);
     parsed.constraint = parsed.constraint.or(from_message.constraint);
-    parsed.column = parsed.column.or(from_message.column);
+    parsed.columns = match (info.column_name(), detail_columns) {
+        (Some(column), _) => vec![column.to_owned()],
+        (None, Some(columns)) => columns,
+        (None, None) => from_message.columns,
+    };
     parsed
+}
+
+/// `a, b` -> `["a", "b"]` (PostgreSQL quotes only names that need it; orm's never do).
+fn split_columns(list: &str) -> Vec<String> {
+    list.split(", ")
+        .map(|c| c.trim_matches('"').to_owned())
+        .collect()
 }
 
 /// `UNIQUE constraint failed: t.c`, `NOT NULL constraint failed: t.c`,
@@ -510,12 +517,9 @@ fn parse_sqlite(message: &str) -> ConstraintInfo {
         .strip_prefix("UNIQUE constraint failed: ")
         .or_else(|| message.strip_prefix("NOT NULL constraint failed: "));
     if let Some(columns) = columns {
-        let mut tables = columns.split(", ").filter_map(|tc| tc.split_once('.'));
-        if let Some((table, column)) = tables.next() {
+        for (table, column) in columns.split(", ").filter_map(|tc| tc.split_once('.')) {
             info.table = Some(table.to_owned());
-            if !columns.contains(", ") {
-                info.column = Some(column.to_owned());
-            }
+            info.columns.push(column.to_owned());
         }
     }
     info
@@ -529,7 +533,10 @@ fn parse_postgres(message: &str) -> ConstraintInfo {
         table: between(message, "relation \"", "\"")
             .or_else(|| between(message, "on table \"", "\""))
             .map(str::to_owned),
-        column: between(message, "column \"", "\"").map(str::to_owned),
+        columns: between(message, "column \"", "\"")
+            .map(str::to_owned)
+            .into_iter()
+            .collect(),
         ..ConstraintInfo::default()
     }
 }
@@ -558,15 +565,23 @@ fn parse_mysql(message: &str) -> ConstraintInfo {
                 .map(|(qualified, _)| last_backquoted(qualified).to_owned());
         }
         info.constraint = between(message, "CONSTRAINT `", "`").map(str::to_owned);
-        info.column = between(message, "FOREIGN KEY (`", "`)")
+        info.columns = between(message, "FOREIGN KEY (`", "`)")
             .filter(|c| !c.contains('`'))
-            .map(str::to_owned);
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
     } else if let Some(rest) = message.strip_prefix("Column '") {
-        info.column = rest.strip_suffix("' cannot be null").map(str::to_owned);
+        info.columns = rest
+            .strip_suffix("' cannot be null")
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
     } else if let Some(rest) = message.strip_prefix("Field '") {
-        info.column = rest
+        info.columns = rest
             .strip_suffix("' doesn't have a default value")
-            .map(str::to_owned);
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
     } else if let Some(rest) = message.strip_prefix("CONSTRAINT `") {
         // MariaDB 4025: ``CONSTRAINT `name` failed for `db`.`table` ``
         if let Some((name, table)) = rest.split_once("` failed for ") {

@@ -25,12 +25,7 @@ static TEAM_FIELDS: [FieldMeta; 2] = [
 
 const NO_VALIDATORS: orm_schema::Validators = FieldMeta::new("x", FieldKind::Integer).validators;
 
-static TEAM: ModelMeta = ModelMeta {
-    name: "Team",
-    table: "ddl_teams",
-    fields: &TEAM_FIELDS,
-    renamed_from: None,
-};
+static TEAM: ModelMeta = ModelMeta::new("Team", "ddl_teams", &TEAM_FIELDS);
 
 fn team() -> &'static ModelMeta {
     &TEAM
@@ -53,12 +48,7 @@ static PLAYER_FIELDS: [FieldMeta; 2] = [
     },
 ];
 
-static PLAYER: ModelMeta = ModelMeta {
-    name: "Player",
-    table: "ddl_players",
-    fields: &PLAYER_FIELDS,
-    renamed_from: None,
-};
+static PLAYER: ModelMeta = ModelMeta::new("Player", "ddl_players", &PLAYER_FIELDS);
 
 /// Whether `table` exists, asked in a way every backend understands.
 fn table_exists(conn: &mut Connection, table: &str) -> bool {

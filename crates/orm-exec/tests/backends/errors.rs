@@ -61,7 +61,7 @@ fn assert_code(code: Option<&ErrorCode>, backend: Backend, pg: &str, mysql: &[u1
 }
 
 fn names(info: &ConstraintInfo) -> String {
-    format!("{:?} {:?} {:?}", info.table, info.constraint, info.column)
+    format!("{:?} {:?} {:?}", info.table, info.constraint, info.columns)
 }
 
 backend_test!(
@@ -80,7 +80,7 @@ backend_test!(
             Backend::Postgres => {
                 assert_eq!(info.table.as_deref(), Some("child"));
                 assert_eq!(info.constraint.as_deref(), Some("child_email_key"));
-                assert_eq!(info.column.as_deref(), Some("email"));
+                assert_eq!(info.column(), Some("email"));
             }
             Backend::Mysql => assert_eq!(info.constraint.as_deref(), Some("child_email_key")),
         }
@@ -132,7 +132,7 @@ backend_test!(
             "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'b@x', 1, NULL)",
             |e| matches!(e, Error::NotNullViolation(_)),
         );
-        assert_eq!(info.column.as_deref(), Some("name"), "{info:?}");
+        assert_eq!(info.column(), Some("name"), "{info:?}");
         assert_code(info.code.as_ref(), db.backend, "23502", &[1048]);
         // ... and a missing value without default (MySQL 1364).
         let info = violation(
@@ -140,7 +140,7 @@ backend_test!(
             "INSERT INTO child (id, parent_id, email, qty) VALUES (3, 1, 'c@x', 1)",
             |e| matches!(e, Error::NotNullViolation(_)),
         );
-        assert_eq!(info.column.as_deref(), Some("name"), "{info:?}");
+        assert_eq!(info.column(), Some("name"), "{info:?}");
         assert_code(info.code.as_ref(), db.backend, "23502", &[1364]);
     }
 );

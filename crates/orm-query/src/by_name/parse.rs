@@ -137,8 +137,29 @@ pub(crate) fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static Fie
 }
 
 /// Follows `names` from `meta`: every name but the last must be a foreign key (each one a
-/// [`Hop`]); the last names the field itself, on the model the path ends at.
+/// [`Hop`]); the last names the field itself, on the model the path ends at. A reverse
+/// relation, which reaches many rows, is [`NameError::ManyValued`] here: only conditions
+/// follow one ([`resolve_many`]).
 pub(crate) fn resolve(
+    meta: &'static ModelMeta,
+    names: &[&str],
+    path: &str,
+) -> Result<(Vec<Hop>, &'static FieldMeta), NameError> {
+    let (hops, field) = resolve_many(meta, names, path)?;
+    if let Some((model, relation)) = hops.iter().find_map(|h| h.many) {
+        return Err(NameError::ManyValued {
+            model,
+            relation,
+            path: path.to_string(),
+        });
+    }
+    Ok((hops, field))
+}
+
+/// [`resolve`], where a name may also be a reverse relation the model declares
+/// (`#[orm(related(tracks = Track))]`): a hop from the primary key to the rows whose
+/// foreign key holds it.
+pub(crate) fn resolve_many(
     meta: &'static ModelMeta,
     names: &[&str],
     path: &str,
@@ -158,22 +179,58 @@ pub(crate) fn resolve(
     let mut meta = meta;
     let mut hops = Vec::with_capacity(relations.len());
     for (i, name) in relations.iter().enumerate() {
-        let f = field(meta, name)?;
-        let Some(fk) = &f.foreign_key else {
-            // `text__bogus`: the next part is neither a lookup nor a relation.
-            return Err(unknown_lookup(f, names[i + 1]));
+        let (hop, next) = match field(meta, name) {
+            Ok(f) => {
+                let Some(fk) = &f.foreign_key else {
+                    // `text__bogus`: the next part is neither a lookup nor a relation.
+                    return Err(unknown_lookup(f, names[i + 1]));
+                };
+                let target = (fk.target)();
+                let hop = Hop {
+                    column: f.column,
+                    nullable: f.nullable,
+                    table: target.table,
+                    selects: field(target, "pk")?.column,
+                    selects_nullable: false,
+                    many: None,
+                };
+                (hop, target)
+            }
+            Err(unknown) => {
+                let related = meta.related.iter().find(|r| r.name == *name);
+                let Some(related) = related else {
+                    return Err(unknown);
+                };
+                let (model, key) = related.resolve(meta)?;
+                let hop = Hop {
+                    column: field(meta, "pk")?.column,
+                    nullable: false,
+                    table: model.table,
+                    selects: key.column,
+                    selects_nullable: key.nullable,
+                    many: Some((meta.name, related.name)),
+                };
+                (hop, model)
+            }
         };
-        let target = (fk.target)();
-        let pk = field(target, "pk")?;
-        hops.push(Hop {
-            column: f.column,
-            nullable: f.nullable,
-            table: target.table,
-            pk: pk.column,
-        });
-        meta = target;
+        hops.push(hop);
+        meta = next;
     }
-    Ok((hops, field(meta, last)?))
+    match field(meta, last) {
+        Ok(field) => Ok((hops, field)),
+        Err(unknown) => match meta.related.iter().find(|r| r.name == *last) {
+            // `tracks` alone: a relation holds rows, not a value to compare.
+            Some(related) => Err(NameError::InvalidRelation {
+                model: meta.name,
+                relation: related.name,
+                reason: format!(
+                    "a relation is not a value; name a field of `{}`, e.g. `{last}__pk`",
+                    (related.model)().name
+                ),
+            }),
+            None => Err(unknown),
+        },
+    }
 }
 
 /// Splits `path` into (field, lookup): `"text__icontains"`, or `"text"` for `exact`;
@@ -207,7 +264,7 @@ fn resolve_lookup(meta: &'static ModelMeta, path: &str) -> Result<Resolved, Name
     // the row a foreign key references).
     if let Some((last, fields)) = names.split_last() {
         if let (Some(part), false) = (DatePart::from_name(last), fields.is_empty()) {
-            let (hops, field) = resolve(meta, fields, path)?;
+            let (hops, field) = resolve_many(meta, fields, path)?;
             if field.foreign_key.is_none() {
                 if !part.applies_to(field.kind) {
                     return Err(unknown_lookup(field, last));
@@ -229,7 +286,7 @@ fn resolve_lookup(meta: &'static ModelMeta, path: &str) -> Result<Resolved, Name
             }
         }
     }
-    let (hops, field) = resolve(meta, names, path)?;
+    let (hops, field) = resolve_many(meta, names, path)?;
     let allowed = match field.kind {
         FieldKind::Json => lookup == LookupKind::IsNull,
         kind if kind.is_textual() || matches!(kind, FieldKind::Enum { .. }) => true,

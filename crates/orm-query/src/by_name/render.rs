@@ -94,12 +94,13 @@ fn column<DB: Backend>(
 
 /// The table aliases of the subqueries a path through foreign keys renders, one per level
 /// (an alias, so a model referencing itself never confuses its two copies).
-const ALIASES: [&str; MAX_RELATIONS] = [
+pub(crate) const ALIASES: [&str; MAX_RELATIONS] = [
     "__orm_r1", "__orm_r2", "__orm_r3", "__orm_r4", "__orm_r5", "__orm_r6", "__orm_r7", "__orm_r8",
 ];
 
 /// `c`, whose column may be on a table reached through foreign keys: every hop renders
-/// `fk IN (SELECT pk FROM target AS alias WHERE ...)`, a semi-join that never repeats a
+/// `fk IN (SELECT pk FROM target AS alias WHERE ...)`, or for a reverse relation
+/// `pk IN (SELECT fk FROM child AS alias WHERE ...)`: semi-joins, which never repeat a
 /// row. A nullable first hop adds `fk IS NOT NULL AND`, so an excluded condition keeps the
 /// rows whose key is null (they do not match it), as Django's `exclude` does.
 fn condition<'b, DB: BindAll>(
@@ -119,12 +120,18 @@ fn condition<'b, DB: BindAll>(
     for (hop, alias) in c.hops.iter().zip(ALIASES) {
         column(out, from, hop.column)?;
         out.push_sql(" IN (SELECT ");
-        column(out, alias, hop.pk)?;
+        column(out, alias, hop.selects)?;
         out.push_sql(" FROM ");
         out.push_identifier(hop.table)?;
         out.push_sql(" AS ");
         out.push_identifier(alias)?;
         out.push_sql(" WHERE ");
+        if hop.selects_nullable {
+            // No NULL in the list: `x IN (...)` is then true or false, never unknown,
+            // whatever negation or OR surrounds it.
+            column(out, alias, hop.selects)?;
+            out.push_sql(" IS NOT NULL AND ");
+        }
         from = alias;
     }
     field_condition(out, from, c)?;
@@ -380,7 +387,7 @@ fn order_path<DB: Backend>(
     out.push_sql(" AS ");
     out.push_identifier(alias)?;
     out.push_sql(" WHERE ");
-    column(out, alias, hop.pk)?;
+    column(out, alias, hop.selects)?;
     out.push_sql(" = ");
     column(out, from, hop.column)?;
     out.push_sql(")");

@@ -13,7 +13,7 @@ use diesel::result::QueryResult;
 use diesel::sql_types::{Bool, Untyped};
 
 use super::row::Read;
-use crate::by_name::render::path_column;
+use crate::by_name::render::{path_column, ALIASES};
 use crate::by_name::{Dialect, Hop};
 
 /// An aggregate function of a by-name aggregate.
@@ -37,6 +37,13 @@ pub(crate) struct Item {
     pub(crate) column: &'static str,
     pub(crate) function: Option<Function>,
     pub(crate) read: Read,
+}
+
+impl Item {
+    /// Whether the path follows a reverse relation (many rows per row).
+    pub(crate) fn is_many(&self) -> bool {
+        self.hops.iter().any(|h| h.many.is_some())
+    }
 }
 
 /// The SELECT list of a by-name projection (SQL type `Untyped`: rows load by alias).
@@ -68,31 +75,93 @@ impl<DB: Dialect> QueryFragment<DB> for Selection {
             if i > 0 {
                 out.push_sql(", ");
             }
-            let (before, after) = match item.function {
-                None => ("", ""),
-                Some(Function::Count) => ("COUNT(", ")"),
-                Some(Function::CountDistinct) => ("COUNT(DISTINCT ", ")"),
-                Some(Function::SumBigInt) => {
-                    let (cast, end) = DB::bigint_cast();
-                    out.push_sql(cast);
-                    ("SUM(", end)
-                }
-                Some(Function::Sum) => ("SUM(", ")"),
-                Some(Function::Avg) => ("AVG(", ")"),
-                Some(Function::Min) => ("MIN(", ")"),
-                Some(Function::Max) => ("MAX(", ")"),
+            let many = item.is_many();
+            // Across a reverse relation the per-row counts add up (0 for no rows).
+            let (before, after) = match (item.function, many) {
+                (None, _) => ("", ""),
+                (Some(Function::Count), false) => ("COUNT(", ")"),
+                (Some(Function::Count), true) => ("COALESCE(SUM(", "), 0)"),
+                (Some(Function::CountDistinct), _) => ("COUNT(DISTINCT ", ")"),
+                (Some(Function::SumBigInt | Function::Sum), _) => ("SUM(", ")"),
+                (Some(Function::Avg), _) => ("AVG(", ")"),
+                (Some(Function::Min), _) => ("MIN(", ")"),
+                (Some(Function::Max), _) => ("MAX(", ")"),
             };
+            let cast = item.function == Some(Function::SumBigInt)
+                || (many && item.function == Some(Function::Count));
+            let (cast_open, cast_close) = DB::bigint_cast();
+            if cast {
+                out.push_sql(cast_open);
+            }
             out.push_sql(before);
-            path_column(&mut out, self.table, &item.hops, item.column)?;
-            if item.function == Some(Function::SumBigInt) {
-                out.push_sql(")");
+            match item.function {
+                Some(function) if many => {
+                    related_aggregate(&mut out, self.table, &item.hops, item.column, function)?
+                }
+                _ => path_column(&mut out, self.table, &item.hops, item.column)?,
             }
             out.push_sql(after);
+            if cast {
+                out.push_sql(cast_close);
+            }
             out.push_sql(" AS ");
             out.push_identifier(&alias(i, item.read))?;
         }
         Ok(())
     }
+}
+
+/// `function` over the rows `hops` reach from one row of `table`, as a correlated
+/// subquery: `(SELECT COUNT(r2.id) FROM tracks AS r1 INNER JOIN entries AS r2 ON
+/// r2.track = r1.id WHERE r1.album = albums.id)`.
+fn related_aggregate<DB: Dialect>(
+    out: &mut AstPass<'_, '_, DB>,
+    table: &str,
+    hops: &[Hop],
+    column: &str,
+    function: Function,
+) -> QueryResult<()> {
+    let inner = match function {
+        Function::Count | Function::CountDistinct => "COUNT(",
+        Function::SumBigInt | Function::Sum => "SUM(",
+        Function::Avg => "AVG(",
+        Function::Min => "MIN(",
+        Function::Max => "MAX(",
+    };
+    out.push_sql("(SELECT ");
+    out.push_sql(inner);
+    qualified(out, ALIASES[hops.len() - 1], column)?;
+    out.push_sql(") FROM ");
+    for (i, hop) in hops.iter().enumerate() {
+        if i > 0 {
+            out.push_sql(" INNER JOIN ");
+        }
+        out.push_identifier(hop.table)?;
+        out.push_sql(" AS ");
+        out.push_identifier(ALIASES[i])?;
+        if i > 0 {
+            out.push_sql(" ON ");
+            qualified(out, ALIASES[i], hop.selects)?;
+            out.push_sql(" = ");
+            qualified(out, ALIASES[i - 1], hop.column)?;
+        }
+    }
+    out.push_sql(" WHERE ");
+    qualified(out, ALIASES[0], hops[0].selects)?;
+    out.push_sql(" = ");
+    qualified(out, table, hops[0].column)?;
+    out.push_sql(")");
+    Ok(())
+}
+
+fn qualified<DB: diesel::backend::Backend>(
+    out: &mut AstPass<'_, '_, DB>,
+    table: &str,
+    column: &str,
+) -> QueryResult<()> {
+    out.push_identifier(table)?;
+    out.push_sql(".");
+    out.push_identifier(column)
 }
 
 impl<QS> AppearsOnTable<QS> for Selection {}

@@ -24,6 +24,17 @@ pub enum SchemaError {
         /// How many fields are marked `primary_key`.
         found: usize,
     },
+    /// A `unique_together` or `index_together` group names a column the table does not
+    /// have (only metadata built by hand can: the derive checks the field names).
+    #[error("table `{table}`: `{option}` names `{column}`, which is not one of its columns")]
+    UnknownColumn {
+        /// The table.
+        table: &'static str,
+        /// `unique_together` or `index_together`.
+        option: &'static str,
+        /// The column that is not there.
+        column: &'static str,
+    },
     /// A model references a table that is not in the list being created.
     #[error("table `{table}` references `{target}`, which is not in the list of models")]
     MissingReference {
@@ -73,6 +84,20 @@ pub fn plan(models: &[&'static ModelMeta]) -> Result<Plan, SchemaError> {
                 table: m.table,
                 found,
             });
+        }
+        let groups = (m.unique_together.iter().map(|g| ("unique_together", g)))
+            .chain(m.index_together.iter().map(|g| ("index_together", g)));
+        for (option, group) in groups {
+            if let Some(column) = group
+                .iter()
+                .find(|c| !m.fields.iter().any(|f| f.column == **c))
+            {
+                return Err(SchemaError::UnknownColumn {
+                    table: m.table,
+                    option,
+                    column,
+                });
+            }
         }
         for target in m.references() {
             if !unique.iter().any(|u| u.table == target.table) {

@@ -24,12 +24,7 @@ static PARENT_FIELDS: [FieldMeta; 2] = [
         ..FieldMeta::new("name", FieldKind::String)
     },
 ];
-static PARENT: ModelMeta = ModelMeta {
-    name: "Parent",
-    table: "parents",
-    fields: &PARENT_FIELDS,
-    renamed_from: None,
-};
+static PARENT: ModelMeta = ModelMeta::new("Parent", "parents", &PARENT_FIELDS);
 
 fn parent() -> &'static ModelMeta {
     &PARENT
@@ -64,12 +59,7 @@ static CHILD_FIELDS: [FieldMeta; 4] = [
         )
     },
 ];
-static CHILD: ModelMeta = ModelMeta {
-    name: "Child",
-    table: "children",
-    fields: &CHILD_FIELDS,
-    renamed_from: None,
-};
+static CHILD: ModelMeta = ModelMeta::new("Child", "children", &CHILD_FIELDS);
 
 fn child() -> &'static ModelMeta {
     &CHILD
@@ -240,12 +230,7 @@ static A_FIELDS: [FieldMeta; 2] = [
         ..FieldMeta::new("b", FieldKind::BigInteger)
     },
 ];
-static A: ModelMeta = ModelMeta {
-    name: "A",
-    table: "a",
-    fields: &A_FIELDS,
-    renamed_from: None,
-};
+static A: ModelMeta = ModelMeta::new("A", "a", &A_FIELDS);
 static B_FIELDS: [FieldMeta; 2] = [
     FieldMeta {
         primary_key: true,
@@ -260,12 +245,7 @@ static B_FIELDS: [FieldMeta; 2] = [
         ..FieldMeta::new("a", FieldKind::BigInteger)
     },
 ];
-static B: ModelMeta = ModelMeta {
-    name: "B",
-    table: "b",
-    fields: &B_FIELDS,
-    renamed_from: None,
-};
+static B: ModelMeta = ModelMeta::new("B", "b", &B_FIELDS);
 fn a() -> &'static ModelMeta {
     &A
 }
@@ -305,12 +285,7 @@ static TEAM_FIELDS: [FieldMeta; 2] = [
         ..FieldMeta::new("captain", FieldKind::BigInteger)
     },
 ];
-static TEAM: ModelMeta = ModelMeta {
-    name: "Team",
-    table: "teams",
-    fields: &TEAM_FIELDS,
-    renamed_from: None,
-};
+static TEAM: ModelMeta = ModelMeta::new("Team", "teams", &TEAM_FIELDS);
 static PLAYER_FIELDS: [FieldMeta; 2] = [
     FieldMeta {
         primary_key: true,
@@ -325,12 +300,7 @@ static PLAYER_FIELDS: [FieldMeta; 2] = [
         ..FieldMeta::new("team", FieldKind::BigInteger)
     },
 ];
-static PLAYER: ModelMeta = ModelMeta {
-    name: "Player",
-    table: "players",
-    fields: &PLAYER_FIELDS,
-    renamed_from: None,
-};
+static PLAYER: ModelMeta = ModelMeta::new("Player", "players", &PLAYER_FIELDS);
 fn team() -> &'static ModelMeta {
     &TEAM
 }
@@ -445,12 +415,7 @@ fn drop_is_idempotent() {
 }
 
 static KEYLESS_FIELDS: [FieldMeta; 1] = [FieldMeta::new("name", FieldKind::Text)];
-static KEYLESS: ModelMeta = ModelMeta {
-    name: "Keyless",
-    table: "keyless",
-    fields: &KEYLESS_FIELDS,
-    renamed_from: None,
-};
+static KEYLESS: ModelMeta = ModelMeta::new("Keyless", "keyless", &KEYLESS_FIELDS);
 fn keyless() -> &'static ModelMeta {
     &KEYLESS
 }
@@ -468,12 +433,11 @@ static POINTS_AT_KEYLESS_FIELDS: [FieldMeta; 2] = [
         ..FieldMeta::new("keyless", FieldKind::BigInteger)
     },
 ];
-static POINTS_AT_KEYLESS: ModelMeta = ModelMeta {
-    name: "PointsAtKeyless",
-    table: "points_at_keyless",
-    fields: &POINTS_AT_KEYLESS_FIELDS,
-    renamed_from: None,
-};
+static POINTS_AT_KEYLESS: ModelMeta = ModelMeta::new(
+    "PointsAtKeyless",
+    "points_at_keyless",
+    &POINTS_AT_KEYLESS_FIELDS,
+);
 
 /// Metadata built by hand without a primary key is an error naming the table, never a
 /// panic, whether it is created itself or only referenced.
@@ -503,4 +467,100 @@ fn metadata_without_a_primary_key_is_an_error() {
     }
     // The statements of a single table render without panicking.
     assert!(!create_table(&POINTS_AT_KEYLESS, Backend::Postgres).is_empty());
+}
+
+static LINE_FIELDS: [FieldMeta; 4] = [
+    FieldMeta {
+        primary_key: true,
+        auto_increment: true,
+        ..FieldMeta::new("id", FieldKind::BigInteger)
+    },
+    FieldMeta {
+        column: "order_id",
+        ..FieldMeta::new("order", FieldKind::BigInteger)
+    },
+    FieldMeta::new("product", FieldKind::Integer),
+    FieldMeta::new("shipped", FieldKind::Boolean),
+];
+static LINE: ModelMeta = ModelMeta {
+    unique_together: &[&["order_id", "product"]],
+    index_together: &[&["order_id", "shipped"]],
+    ..ModelMeta::new("Line", "lines", &LINE_FIELDS)
+};
+
+#[test]
+fn together_groups_are_named_constraints_and_indexes_in_order() {
+    let sqlite = create_table(&LINE, Backend::Sqlite);
+    assert!(
+        sqlite[0].contains(
+            "CONSTRAINT \"uq_lines_order_id_product\" UNIQUE (\"order_id\", \"product\")"
+        ),
+        "{}",
+        sqlite[0]
+    );
+    assert_eq!(
+        sqlite[1],
+        "CREATE INDEX IF NOT EXISTS \"ix_lines_order_id_shipped\" ON \"lines\" (\"order_id\", \"shipped\")"
+    );
+    let mysql = create_table(&LINE, Backend::Mysql);
+    assert!(
+        mysql[0].contains("INDEX `ix_lines_order_id_shipped` (`order_id`, `shipped`)"),
+        "{}",
+        mysql[0]
+    );
+    // The names resolve back to the columns, and the key to its column.
+    assert_eq!(
+        constraint_columns(&LINE, "uq_lines_order_id_product"),
+        Some(vec!["order_id", "product"])
+    );
+    assert_eq!(
+        constraint_columns(&LINE, "ix_lines_order_id_shipped"),
+        Some(vec!["order_id", "shipped"])
+    );
+    assert_eq!(constraint_columns(&LINE, "PRIMARY"), Some(vec!["id"]));
+    assert_eq!(
+        constraint_columns(&LINE, "ck_lines_shipped"),
+        Some(vec!["shipped"])
+    );
+    assert_eq!(constraint_columns(&LINE, "lines_pkey"), Some(vec!["id"]));
+    assert_eq!(
+        constraint_columns(&LINE, "fk_lines_order_id"),
+        None,
+        "not a foreign key"
+    );
+    assert_eq!(
+        constraint_columns(&LINE, "uq_lines_product"),
+        None,
+        "not unique"
+    );
+    assert_eq!(
+        constraint_columns(&PARENT, "ix_parents_name"),
+        Some(vec!["name"])
+    );
+    assert_eq!(
+        constraint_columns(&CHILD, "fk_children_parent"),
+        Some(vec!["parent"])
+    );
+}
+
+static BAD_GROUP: ModelMeta = ModelMeta {
+    unique_together: &[&["order_id", "missing"]],
+    ..ModelMeta::new("Line", "lines", &LINE_FIELDS)
+};
+
+#[test]
+fn plan_refuses_a_group_naming_no_column() {
+    let err = plan(&[&BAD_GROUP]).unwrap_err();
+    assert_eq!(
+        err,
+        SchemaError::UnknownColumn {
+            table: "lines",
+            option: "unique_together",
+            column: "missing",
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "table `lines`: `unique_together` names `missing`, which is not one of its columns"
+    );
 }

@@ -60,6 +60,17 @@ pub fn describe_table(meta: &ModelMeta, backend: Backend) -> Table {
             table.foreign_keys.push(fk);
         }
     }
+    let groups = |prefix, groups: &[&[&str]]| -> Vec<Index> {
+        groups
+            .iter()
+            .map(|columns| Index {
+                name: ddl::together_name(prefix, meta.table, columns),
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+            })
+            .collect()
+    };
+    table.uniques.extend(groups("uq", meta.unique_together));
+    table.indexes.extend(groups("ix", meta.index_together));
     table
 }
 

@@ -12,12 +12,7 @@ static OWNER_FIELDS: [FieldMeta; 1] = [FieldMeta {
     auto_increment: true,
     ..FieldMeta::new("id", FieldKind::BigInteger)
 }];
-static OWNER: ModelMeta = ModelMeta {
-    name: "Owner",
-    table: "owners",
-    fields: &OWNER_FIELDS,
-    renamed_from: None,
-};
+static OWNER: ModelMeta = ModelMeta::new("Owner", "owners", &OWNER_FIELDS);
 
 /// v1: `pets (id, name VARCHAR(20), age INTEGER NOT NULL, nick VARCHAR(10))`.
 static V1_FIELDS: [FieldMeta; 4] = [
@@ -43,12 +38,7 @@ static V1_FIELDS: [FieldMeta; 4] = [
         ..FieldMeta::new("nick", FieldKind::String)
     },
 ];
-static V1: ModelMeta = ModelMeta {
-    name: "Pet",
-    table: "pets",
-    fields: &V1_FIELDS,
-    renamed_from: None,
-};
+static V1: ModelMeta = ModelMeta::new("Pet", "pets", &V1_FIELDS);
 
 const VALIDATORS: crate::meta::Validators = FieldMeta::new("x", FieldKind::Integer).validators;
 
@@ -96,10 +86,8 @@ static V2_FIELDS: [FieldMeta; 6] = [
     },
 ];
 static V2: ModelMeta = ModelMeta {
-    name: "Pet",
-    table: "animals",
-    fields: &V2_FIELDS,
     renamed_from: Some("pets"),
+    ..ModelMeta::new("Pet", "animals", &V2_FIELDS)
 };
 
 fn owner() -> &'static ModelMeta {
@@ -386,4 +374,55 @@ fn value_checks_name_live_tables_and_columns() {
             .collect();
         assert_eq!(got, want, "{b}");
     }
+}
+
+/// v1 with its name and age unique together and its age and nick indexed together.
+static V1_GROUPED: ModelMeta = ModelMeta {
+    unique_together: &[&["name", "age"]],
+    index_together: &[&["age", "nick"]],
+    ..ModelMeta::new("Pet", "pets", &V1_FIELDS)
+};
+
+#[test]
+fn together_groups_are_added_and_dropped_by_name() {
+    for b in [Backend::Postgres, Backend::Mysql] {
+        let ops = diff(&schema(&[&V1], b), &schema(&[&V1_GROUPED], b), b).unwrap();
+        assert_eq!(
+            names(&ops),
+            [
+                "add unique uq_pets_name_age on pets",
+                "add index ix_pets_age_nick on pets",
+            ],
+            "{b}"
+        );
+        let q = |name: &str| b.quote(name);
+        let sql = sql(&ops, b);
+        let unique = format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({}, {})",
+            q("pets"),
+            q("uq_pets_name_age"),
+            q("name"),
+            q("age")
+        );
+        assert!(sql.contains(&unique), "missing {unique}\nin {sql:#?}");
+        let back: Vec<Operation> = ops.iter().rev().map(Operation::reverse).collect();
+        assert_eq!(
+            names(&back),
+            [
+                "drop index ix_pets_age_nick on pets",
+                "drop unique uq_pets_name_age on pets",
+            ],
+            "{b}"
+        );
+        let grouped = schema(&[&V1_GROUPED], b);
+        assert_eq!(diff(&grouped, &grouped, b).unwrap(), [], "{b}");
+    }
+    // SQLite cannot add a UNIQUE constraint in place: the table is rebuilt.
+    let b = Backend::Sqlite;
+    let ops = diff(&schema(&[&V1], b), &schema(&[&V1_GROUPED], b), b).unwrap();
+    assert!(
+        ops.iter()
+            .any(|op| matches!(op, Operation::RebuildTable { .. })),
+        "{ops:#?}"
+    );
 }

@@ -21,7 +21,7 @@ fn info(
     ConstraintInfo {
         table: table.map(Into::into),
         constraint: constraint.map(Into::into),
-        column: column.map(Into::into),
+        columns: column.into_iter().map(Into::into).collect(),
         message: message.into(),
         ..ConstraintInfo::default()
     }
@@ -36,7 +36,13 @@ fn sqlite_messages() {
     }
     let m = "UNIQUE constraint failed: t.a, t.b";
     match check(Backend::Sqlite, m) {
-        Error::UniqueViolation(i) => assert_eq!(i, info(Some("t"), None, None, m)),
+        Error::UniqueViolation(i) => assert_eq!(
+            i,
+            ConstraintInfo {
+                columns: vec!["a".into(), "b".into()],
+                ..info(Some("t"), None, None, m)
+            }
+        ),
         e => panic!("{e:?}"),
     }
     let m = "NOT NULL constraint failed: t.name";
