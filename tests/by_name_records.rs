@@ -336,3 +336,111 @@ fn names_and_aggregates_a_model_does_not_allow_are_named_errors() {
         .map(|_| ()));
     assert!(matches!(order, NameError::UnknownField { ref field, .. } if field == "title"));
 }
+
+backend_test!(
+    fn having_keeps_the_groups_whose_aggregates_match(db: &TestDb) {
+        let mut conn = db.connect();
+        seed(&mut conn);
+        // Tracks per album: big 3 (positions 1+2+3), mid 2 (1+2), one 1 (1).
+        let per_album = || {
+            Track::objects()
+                .values(&["album__name"])
+                .unwrap()
+                .annotate(&[
+                    ("n", Count("id")),
+                    ("sum", Sum("position")),
+                    ("mean", Avg("position")),
+                ])
+                .unwrap()
+        };
+        let names = |records: Vec<Record>| -> Vec<String> {
+            records
+                .iter()
+                .map(|r| match r.get("album__name") {
+                    Some(Cell::Text(name)) => name.clone(),
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let at_least_two = per_album()
+            .having(&[("n__gte", 2.into())])
+            .unwrap()
+            .order_by(&["-n"])
+            .unwrap();
+        assert_eq!(names(at_least_two.all(&mut conn).unwrap()), ["big", "mid"]);
+        // Several conditions AND; a range; exact; on an average (a decimal).
+        let some = per_album()
+            .having(&[("sum__range", vec![2, 6].into()), ("n__lt", 3.into())])
+            .unwrap()
+            .order_by(&["album__name"])
+            .unwrap();
+        assert_eq!(names(some.all(&mut conn).unwrap()), ["mid"]);
+        let exact = per_album().having(&[("sum", 6.into())]).unwrap();
+        assert_eq!(names(exact.all(&mut conn).unwrap()), ["big"]);
+        let mean = per_album()
+            .having(&[("mean__gt", "1.5".into())])
+            .unwrap()
+            .order_by(&["album__name"])
+            .unwrap();
+        assert_eq!(names(mean.all(&mut conn).unwrap()), ["big"]);
+        // A grouped field, and a limit after the HAVING.
+        let by_name = per_album()
+            .having(&[("album__name", "one".into())])
+            .unwrap();
+        assert_eq!(names(by_name.all(&mut conn).unwrap()), ["one"]);
+        let first = per_album()
+            .having(&[("n__gt", 0.into())])
+            .unwrap()
+            .order_by(&["n"])
+            .unwrap()
+            .limit(1);
+        assert_eq!(names(first.all(&mut conn).unwrap()), ["one"]);
+
+        // Across a reverse relation: albums with at least two tracks.
+        let albums = Album::objects()
+            .values(&["name"])
+            .unwrap()
+            .annotate(&[("tracks", Count("tracks__id"))])
+            .unwrap()
+            .having(&[("tracks__gte", 2.into())])
+            .unwrap()
+            .order_by(&["name"])
+            .unwrap();
+        let got = json_of(albums.all(&mut conn).unwrap());
+        assert_eq!(
+            got,
+            [
+                json!({"name": "big", "tracks": 3}),
+                json!({"name": "mid", "tracks": 2})
+            ]
+        );
+
+        // Async, the same records.
+        runtime(2).block_on(async {
+            let db = Database::connect(&db.url).await.unwrap();
+            let q = per_album().having(&[("n__gte", 2.into())]).unwrap();
+            assert_eq!(q.all(&db).await.unwrap().len(), 2);
+        });
+    }
+);
+
+#[test]
+fn having_names_lookups_and_values_are_checked_before_any_sql() {
+    let per_album = || {
+        Track::objects()
+            .values(&["album__name"])
+            .unwrap()
+            .annotate(&[("n", Count("id"))])
+            .unwrap()
+    };
+    let e = per_album().having(&[("m__gt", 1.into())]).unwrap_err();
+    assert!(matches!(e, NameError::UnknownField { .. }), "{e:?}");
+    let e = per_album()
+        .having(&[("n__icontains", "1".into())])
+        .unwrap_err();
+    assert!(matches!(e, NameError::UnknownLookup { .. }), "{e:?}");
+    let e = per_album().having(&[("n__gt", "many".into())]).unwrap_err();
+    assert!(matches!(e, NameError::InvalidValue { .. }), "{e:?}");
+    let e = per_album().having(&[("n__range", 1.into())]).unwrap_err();
+    assert!(matches!(e, NameError::InvalidValue { .. }), "{e:?}");
+}

@@ -264,10 +264,11 @@ backend_test!(
             serde_json::Value::from(totals),
             json!({"tracks": 4, "featured": 2, "first": "Blue Seven"})
         );
+        // `Count("tracks")` counts the relation's rows, as Django's does.
         let blue = Album::objects()
             .filter_by("name", "Blue")
             .unwrap()
-            .aggregate(&[("tracks", Count("tracks__id"))])
+            .aggregate(&[("tracks", Count("tracks"))])
             .unwrap();
         assert_eq!(
             blue.one(&mut conn).unwrap().get("tracks"),

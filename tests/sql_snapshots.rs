@@ -178,6 +178,18 @@ fn cases() -> Vec<(&'static str, Case)> {
             }),
         ),
         (
+            "by name: annotate across a reverse relation, having (aliases where allowed)",
+            Box::new(|| {
+                all3!(Album::objects()
+                    .values(&["name"])
+                    .unwrap()
+                    .annotate(&[("n", orm::Agg::Count("tracks__id"))])
+                    .unwrap()
+                    .having(&[("n__gte", 2.into())])
+                    .unwrap())
+            }),
+        ),
+        (
             "search and limit",
             Box::new(|| all3!(Album::objects().search("o'k").limit(5))),
         ),

@@ -166,6 +166,46 @@ backend_test!(
     }
 );
 
+backend_test!(
+    fn update_by_runs_the_validators_and_writes_nothing(db: &TestDb) {
+        let mut conn = db.connect();
+        seed(&mut conn);
+        let before = positions(&mut conn);
+        // Track: title max_length = 100, position minimum = 1. Every failing field is
+        // named at once, as a typed update's change set would be.
+        let bad = [("title", "x".repeat(101).into()), ("position", 0.into())];
+        let err = Track::objects().update_by(&mut conn, &bad).unwrap_err();
+        let Error::Validation(invalid) = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(invalid.codes("title"), ["max_length"]);
+        assert_eq!(invalid.codes("position"), ["minimum"]);
+        assert_eq!(positions(&mut conn), before);
+        // A good value beside a bad one: still nothing written.
+        let err = Track::objects()
+            .update_by(
+                &mut conn,
+                &[("title", "ok".into()), ("position", (-5).into())],
+            )
+            .unwrap_err();
+        assert!(matches!(err, Error::Validation(_)), "{err:?}");
+        assert_eq!(positions(&mut conn), before);
+
+        runtime(2).block_on(async {
+            let database = Database::connect(&db.url).await.unwrap();
+            let err = Track::objects()
+                .update_by(&database, &[("title", String::new().into())])
+                .await
+                .unwrap_err();
+            let Error::Validation(invalid) = &err else {
+                panic!("{err:?}");
+            };
+            assert_eq!(invalid.codes("title"), ["blank"]);
+        });
+        assert_eq!(positions(&mut conn), before);
+    }
+);
+
 #[test]
 fn bad_assignments_are_named_errors_before_any_sql() {
     // No connection is needed: every error comes before a statement.

@@ -148,10 +148,13 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     /// [`update_with`](Self::update_with) by name (Django's `update(stock=F("stock") - 1)`):
     /// `qs.update_by(&mut conn, &[("stock", F("stock") - 1), ("note", "restocked".into())])`.
     /// Each field and value is checked against the model ([`Assignments::parse`]) before
-    /// any SQL; a bad one is `Error::Name` naming the field. One statement: `UPDATE ... SET
-    /// ... WHERE pk IN (SELECT pk FROM (<the QuerySet's query>) AS __orm_u)`. No validators
-    /// and no `auto_now`; nothing to set writes nothing (0); a sliced QuerySet is refused
-    /// with `Error::Usage`.
+    /// any SQL; a bad one is `Error::Name` naming the field. Every value set runs its
+    /// field's validators as a typed update's would ([`Assignments::validate`]): a failing
+    /// one is `Error::Validation` listing every failing field, and nothing is written
+    /// (`F(..)` and arithmetic are computed by the database, unchecked). One statement:
+    /// `UPDATE ... SET ... WHERE pk IN (SELECT pk FROM (<the QuerySet's query>) AS
+    /// __orm_u)`. No `auto_now`; nothing to set writes nothing (0); a sliced QuerySet is
+    /// refused with `Error::Usage`.
     fn update_by<'a, E>(
         &self,
         executor: E,
@@ -286,10 +289,13 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
         }
         match Assignments::<M>::parse(assignments) {
             Ok(set) if set.is_empty() => E::ready(Ok(0)),
-            Ok(set) => {
-                let scoped = set.scoped(self.where_query().clone());
-                executor.assign(scoped, M::Table::default())
-            }
+            Ok(set) => match set.validate() {
+                Ok(()) => {
+                    let scoped = set.scoped(self.where_query().clone());
+                    executor.assign(scoped, M::Table::default())
+                }
+                Err(invalid) => E::ready(Err(invalid.into())),
+            },
             Err(invalid) => E::ready(Err(invalid.into())),
         }
     }

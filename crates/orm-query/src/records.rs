@@ -27,10 +27,12 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use diesel::dsl;
-use diesel::query_dsl::methods::GroupByDsl;
+use diesel::query_dsl::methods::{GroupByDsl, HavingDsl};
 use orm_schema::{FieldKind, FieldMeta, Model, NameError};
 
-use crate::by_name::parse::{resolve, resolve_many};
+use crate::by_name::parse::{resolve, resolve_many, LookupKind};
+use crate::by_name::LookupValue;
+use crate::by_name::Value;
 use crate::executor::Executor;
 use crate::projection::Projection;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
@@ -38,7 +40,7 @@ use crate::run::only_of;
 
 pub use row::{Cell, RawRow, Read, ReadAll, Record};
 use select::{Function, Item};
-pub use select::{GroupNames, RecordOrder, Selection};
+pub use select::{GroupNames, RecordHaving, RecordOrder, Selection};
 
 /// An aggregate by name, of a field path (`Sum("price")`, `Count("album__name")`):
 /// `aggregate(&[("n", Agg::Count("id"))])`. With `use orm::Agg::*` it reads as Django's.
@@ -148,12 +150,15 @@ fn field_item<M: Model>(path: &str, many: bool) -> Result<(Item, &'static FieldM
         column: field.column,
         function: None,
         read: Read::of(field.kind),
+        field,
+        compare: field.kind,
     };
     Ok((item, field))
 }
 
 const NUMBERS: &str = "SmallInteger, Integer, BigInteger, Float and Decimal fields";
 const ORDERED: &str = "numbers, text, enums, dates and times";
+const HAVING_LOOKUPS: &str = "exact, gt, gte, lt, lte, range, isnull";
 const THROUGH_MANY: &str =
     "fields of the model and of rows its foreign keys reach; across a reverse relation, Count, Sum, Min and Max";
 
@@ -167,7 +172,13 @@ fn aggregate_item<M: Model>(aggregate: Agg<'_>) -> Result<Item, NameError> {
         Agg::Min(p) => ("Min", p),
         Agg::Max(p) => ("Max", p),
     };
-    let (mut item, field) = field_item::<M>(path, true)?;
+    // `Count("tracks")`: a relation's rows are counted by their primary keys.
+    let (mut item, field) = match field_item::<M>(path, true) {
+        Err(NameError::InvalidRelation { .. }) if matches!(aggregate, Agg::Count(_)) => {
+            field_item::<M>(&format!("{path}__pk"), true)?
+        }
+        resolved => resolved?,
+    };
     let invalid = |valid| NameError::InvalidAggregate {
         aggregate: name,
         field: field.name,
@@ -210,6 +221,15 @@ fn aggregate_item<M: Model>(aggregate: Agg<'_>) -> Result<Item, NameError> {
     };
     item.function = Some(function);
     item.read = read;
+    item.compare = match read {
+        Read::BigInt => FieldKind::BigInteger,
+        Read::Float => FieldKind::Float,
+        Read::Decimal if !decimal => FieldKind::Decimal {
+            max_digits: 65,
+            decimal_places: 30,
+        },
+        _ => kind,
+    };
     Ok(item)
 }
 
@@ -319,6 +339,94 @@ impl<M: Model, W, O, K> Records<M, W, O, K> {
             names: records.names,
             _shape: PhantomData,
         })
+    }
+
+    /// Keeps the groups whose records meet every condition (Django's `filter` after
+    /// `annotate`, SQL's HAVING): `("n__gte", 2.into())` on an aggregate or a grouped
+    /// field, with the lookups `exact`, `gt`, `gte`, `lt`, `lte`, `range` (a list of two
+    /// values) and `isnull`. Values convert to the record's type (an integer for a count,
+    /// a decimal for an average of integers) and are bound. A later `having` replaces
+    /// this one. A name the records do not have is [`NameError::UnknownField`]; another
+    /// lookup [`NameError::UnknownLookup`]; a value that does not convert
+    /// [`NameError::InvalidValue`].
+    pub fn having(
+        self,
+        conditions: &[(&str, LookupValue)],
+    ) -> Result<Records<M, dsl::Having<W, RecordHaving>, O, K>, NameError>
+    where
+        W: HavingDsl<RecordHaving>,
+    {
+        let conditions = conditions
+            .iter()
+            .map(|(path, value)| self.having_condition(path, value))
+            .collect::<Result<Vec<_>, _>>()?;
+        let having = RecordHaving {
+            table: self.selection.table,
+            conditions: conditions.into(),
+        };
+        Ok(Records {
+            qs: self.qs.having(having),
+            selection: self.selection,
+            names: self.names,
+            _shape: PhantomData,
+        })
+    }
+
+    /// One `having` condition: the record named by `path` (less its lookup), the lookup,
+    /// and `value` converted to the record's type.
+    fn having_condition(
+        &self,
+        path: &str,
+        value: &LookupValue,
+    ) -> Result<(usize, Item, LookupKind, Value), NameError> {
+        let split = path
+            .rsplit_once("__")
+            .and_then(|(name, lookup)| Some((name, LookupKind::from_name(lookup)?)))
+            .filter(|(name, _)| self.names.iter().any(|n| n == name));
+        let (name, lookup) = split.unwrap_or((path, LookupKind::Exact));
+        let Some(i) = self.names.iter().position(|n| n == name) else {
+            return Err(NameError::UnknownField {
+                model: M::meta().name,
+                field: name.to_string(),
+            });
+        };
+        let item = self.selection.items[i].clone();
+        let field = item.field;
+        let invalid = |expected| NameError::InvalidValue {
+            field: field.name,
+            value: value.describe(),
+            expected,
+        };
+        let convert = |v: &LookupValue| match v.as_text() {
+            Some(text) => Value::parse_as(field, item.compare, &text),
+            None => Err(invalid("a single value")),
+        };
+        let value = match lookup {
+            LookupKind::Exact
+            | LookupKind::Gt
+            | LookupKind::Gte
+            | LookupKind::Lt
+            | LookupKind::Lte => convert(value)?,
+            LookupKind::IsNull => {
+                let text = value.as_text().ok_or_else(|| invalid("true or false"))?;
+                Value::Bool(Value::parse_bool(field, &text)?)
+            }
+            LookupKind::Range => match value {
+                LookupValue::List(ends) if ends.len() == 2 => {
+                    Value::List(vec![convert(&ends[0])?, convert(&ends[1])?])
+                }
+                _ => return Err(invalid("a list of two values, [low, high]")),
+            },
+            _ => {
+                return Err(NameError::UnknownLookup {
+                    field: field.name,
+                    kind: item.compare.name(),
+                    lookup: path.rsplit("__").next().unwrap_or(path).to_string(),
+                    valid: HAVING_LOOKUPS,
+                })
+            }
+        };
+        Ok((i, item, lookup, value))
     }
 
     /// At most `n` records.

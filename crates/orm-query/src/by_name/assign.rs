@@ -13,7 +13,8 @@ use diesel::dsl;
 use diesel::query_builder::{AsChangeset, AstPass, QueryFragment, QueryId};
 use diesel::query_dsl::methods::SelectDsl;
 use diesel::result::QueryResult;
-use orm_schema::{FieldMeta, Model};
+use orm_schema::validate::Collector;
+use orm_schema::{FieldMeta, Model, ValidationError};
 
 use super::input::{LookupValue, F};
 use super::parse::field as find_field;
@@ -104,7 +105,7 @@ enum Rhs {
 /// Assignments by name checked against `M`'s metadata: a diesel change set over `M`'s
 /// table, which `update_with` runs (`QuerySet::update_by` builds and runs it).
 pub struct Assignments<M> {
-    set: Arc<[(&'static str, Rhs)]>,
+    set: Arc<[(&'static FieldMeta, Rhs)]>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -130,15 +131,15 @@ impl<M: Model> Assignments<M> {
     /// Float and Decimal fields only). Otherwise a [`NameError`] naming the field.
     pub fn parse(assignments: &[(&str, UpdateValue)]) -> Result<Self, NameError> {
         let meta = M::meta();
-        let mut set: Vec<(&'static str, Rhs)> = Vec::with_capacity(assignments.len());
+        let mut set: Vec<(&'static FieldMeta, Rhs)> = Vec::with_capacity(assignments.len());
         for (name, value) in assignments {
             let field = find_field(meta, name)?;
-            if set.iter().any(|(c, _)| *c == field.column) {
+            if set.iter().any(|(f, _)| f.column == field.column) {
                 return Err(NameError::DuplicateName {
                     name: (*name).to_string(),
                 });
             }
-            set.push((field.column, Self::rhs(field, value)?));
+            set.push((field, Self::rhs(field, value)?));
         }
         Ok(Assignments {
             set: set.into(),
@@ -149,6 +150,21 @@ impl<M: Model> Assignments<M> {
     /// Whether there is nothing to set.
     pub fn is_empty(&self) -> bool {
         self.set.is_empty()
+    }
+
+    /// Checks every value set (not `F(..)` nor arithmetic, which the database computes)
+    /// against its field's validators, as a typed update's change set is checked: one
+    /// [`ValidationError`] listing every failing field. `update_by` runs it before any
+    /// SQL, so `update_by(&[("title", "far too long".into())])` on a title with
+    /// `max_length = 5` is `Error::Validation` (code `max_length`) and writes nothing.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let mut errors = Collector::new();
+        for (field, rhs) in self.set.iter() {
+            if let Rhs::Bound(value) = rhs {
+                check_value(&mut errors, field, value);
+            }
+        }
+        errors.finish()
     }
 
     fn rhs(field: &'static FieldMeta, value: &UpdateValue) -> Result<Rhs, NameError> {
@@ -218,6 +234,29 @@ impl<M: Model> Assignments<M> {
                 Ok(Rhs::Bound(Value::parse(field, &text)?))
             }
         }
+    }
+}
+
+/// `value`, converted to `field`'s type, checked against `field`'s validators.
+fn check_value(errors: &mut Collector, field: &'static FieldMeta, value: &Value) {
+    match value {
+        Value::SmallInt(v) => errors.check(field, v),
+        Value::Int(v) => errors.check(field, v),
+        Value::BigInt(v) => errors.check(field, v),
+        Value::Float(v) => errors.check(field, v),
+        Value::Real(v) => errors.check(field, v),
+        Value::Bool(v) => errors.check(field, v),
+        Value::Text(v) => errors.check(field, v),
+        Value::Decimal(v) => errors.check(field, v),
+        Value::Date(v) => errors.check(field, v),
+        Value::DateTime(v) => errors.check(field, v),
+        Value::DateTimeUtc(v) => errors.check(field, v),
+        Value::Time(v) => errors.check(field, v),
+        Value::Bytes(v) => errors.check(field, v),
+        Value::Uuid(v) => errors.check(field, v),
+        Value::Ip(v) => errors.check(field, v),
+        // Not what an assignment holds (lookups only).
+        Value::Like(_) | Value::List(_) | Value::Column(_) | Value::Subquery(_) => {}
     }
 }
 
@@ -335,11 +374,11 @@ fn rhs<'b, DB: BindAll>(out: &mut AstPass<'_, 'b, DB>, rhs: &'b Rhs) -> QueryRes
 /// `"column" = rhs, ...`: the columns unqualified, as diesel renders a SET clause.
 impl<M, DB: BindAll> QueryFragment<DB> for Assignments<M> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        for (i, (column, value)) in self.set.iter().enumerate() {
+        for (i, (field, value)) in self.set.iter().enumerate() {
             if i > 0 {
                 out.push_sql(", ");
             }
-            out.push_identifier(column)?;
+            out.push_identifier(field.column)?;
             out.push_sql(" = ");
             rhs(&mut out, value)?;
         }

@@ -75,6 +75,16 @@ pub trait Dialect: Backend {
     /// What renders a 64-bit integer from a number (a sum of integers, which PostgreSQL
     /// and MySQL widen to NUMERIC / DECIMAL): the SQL before and after it.
     fn bigint_cast() -> (&'static str, &'static str);
+
+    /// Whether HAVING may name the SELECT list's aliases (SQLite, MySQL; not PostgreSQL,
+    /// where the expression is written out again).
+    const HAVING_NAMES_ALIASES: bool = false;
+
+    /// What renders a bound decimal compared with a computed value: SQLite binds a
+    /// decimal as text, which no number equals unless cast.
+    fn decimal_operand() -> (&'static str, &'static str) {
+        ("", "")
+    }
 }
 
 /// SQLite stores dates and times as text: `strftime` reads them (`%w` counts Sunday as 0,
@@ -102,6 +112,12 @@ impl Dialect for diesel::sqlite::Sqlite {
 
     fn bigint_cast() -> (&'static str, &'static str) {
         ("CAST(", " AS INTEGER)")
+    }
+
+    const HAVING_NAMES_ALIASES: bool = true;
+
+    fn decimal_operand() -> (&'static str, &'static str) {
+        ("CAST(", " AS NUMERIC)")
     }
 }
 
@@ -159,4 +175,7 @@ impl Dialect for diesel::mysql::Mysql {
     fn bigint_cast() -> (&'static str, &'static str) {
         ("CAST(", " AS SIGNED)")
     }
+
+    // A grouped field's expression in HAVING is refused (error 1054); its alias is not.
+    const HAVING_NAMES_ALIASES: bool = true;
 }

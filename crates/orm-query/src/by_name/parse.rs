@@ -61,7 +61,7 @@ const PART_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte";
 const JSON_LOOKUPS: &str = "isnull";
 
 impl LookupKind {
-    fn from_name(name: &str) -> Option<LookupKind> {
+    pub(crate) fn from_name(name: &str) -> Option<LookupKind> {
         Some(match name {
             "exact" => LookupKind::Exact,
             "iexact" => LookupKind::IExact,

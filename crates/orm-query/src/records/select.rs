@@ -12,8 +12,12 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::QueryResult;
 use diesel::sql_types::{Bool, Untyped};
 
+use orm_schema::{FieldKind, FieldMeta};
+
 use super::row::Read;
-use crate::by_name::render::{path_column, ALIASES};
+use crate::by_name::parse::LookupKind;
+use crate::by_name::render::{path_column, BindAll, ALIASES};
+use crate::by_name::Value;
 use crate::by_name::{Dialect, Hop};
 
 /// An aggregate function of a by-name aggregate.
@@ -37,6 +41,11 @@ pub(crate) struct Item {
     pub(crate) column: &'static str,
     pub(crate) function: Option<Function>,
     pub(crate) read: Read,
+    /// The field the item reads (or aggregates), for errors.
+    pub(crate) field: &'static FieldMeta,
+    /// The kind a value compared with the item converts to (`having`): the field's, or
+    /// the aggregate's (`BigInteger` for a count).
+    pub(crate) compare: FieldKind,
 }
 
 impl Item {
@@ -75,6 +84,23 @@ impl<DB: Dialect> QueryFragment<DB> for Selection {
             if i > 0 {
                 out.push_sql(", ");
             }
+            item_sql(&mut out, self.table, item)?;
+            out.push_sql(" AS ");
+            out.push_identifier(&alias(i, item.read))?;
+        }
+        Ok(())
+    }
+}
+
+/// The SQL of `item` (a column, or an aggregate of one) on `table`, without its alias:
+/// what the SELECT list and a HAVING condition both write.
+fn item_sql<DB: Dialect>(
+    out: &mut AstPass<'_, '_, DB>,
+    table: &str,
+    item: &Item,
+) -> QueryResult<()> {
+    {
+        {
             let many = item.is_many();
             // Across a reverse relation the per-row counts add up (0 for no rows).
             let (before, after) = match (item.function, many) {
@@ -96,19 +122,97 @@ impl<DB: Dialect> QueryFragment<DB> for Selection {
             out.push_sql(before);
             match item.function {
                 Some(function) if many => {
-                    related_aggregate(&mut out, self.table, &item.hops, item.column, function)?
+                    related_aggregate(out, table, &item.hops, item.column, function)?
                 }
-                _ => path_column(&mut out, self.table, &item.hops, item.column)?,
+                _ => path_column(out, table, &item.hops, item.column)?,
             }
             out.push_sql(after);
             if cast {
                 out.push_sql(cast_close);
             }
-            out.push_sql(" AS ");
-            out.push_identifier(&alias(i, item.read))?;
+        }
+    }
+    Ok(())
+}
+
+/// A HAVING clause by record names (`Records::having`): every condition ANDed, each
+/// comparing a record's column or aggregate, written out again (PostgreSQL's HAVING
+/// cannot name the SELECT list's aliases), with a bound value.
+#[derive(Debug, Clone)]
+pub struct RecordHaving {
+    pub(crate) table: &'static str,
+    /// (the record's position in the selection, its item, the lookup, the value).
+    pub(crate) conditions: Arc<[(usize, Item, LookupKind, Value)]>,
+}
+
+impl Expression for RecordHaving {
+    type SqlType = Bool;
+}
+
+impl QueryId for RecordHaving {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB: BindAll> QueryFragment<DB> for RecordHaving {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        for (i, (position, item, lookup, value)) in self.conditions.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(" AND ");
+            }
+            out.push_sql("(");
+            if DB::HAVING_NAMES_ALIASES {
+                out.push_identifier(&alias(*position, item.read))?;
+            } else {
+                item_sql(&mut out, self.table, item)?;
+            }
+            let op = match lookup {
+                LookupKind::IsNull => {
+                    let null = *value == Value::Bool(true);
+                    out.push_sql(if null { " IS NULL)" } else { " IS NOT NULL)" });
+                    continue;
+                }
+                LookupKind::Range => {
+                    let Value::List(ends) = value else {
+                        unreachable!("a range holds two values (checked when parsed)")
+                    };
+                    out.push_sql(" BETWEEN ");
+                    operand(&mut out, &ends[0])?;
+                    out.push_sql(" AND ");
+                    operand(&mut out, &ends[1])?;
+                    out.push_sql(")");
+                    continue;
+                }
+                LookupKind::Gt => " > ",
+                LookupKind::Gte => " >= ",
+                LookupKind::Lt => " < ",
+                LookupKind::Lte => " <= ",
+                _ => " = ",
+            };
+            out.push_sql(op);
+            operand(&mut out, value)?;
+            out.push_sql(")");
         }
         Ok(())
     }
+}
+
+/// `value` bound, cast where the backend needs it to compare as a number.
+fn operand<'b, DB: BindAll>(out: &mut AstPass<'_, 'b, DB>, value: &'b Value) -> QueryResult<()> {
+    let (before, after) = match value {
+        Value::Decimal(_) => DB::decimal_operand(),
+        _ => ("", ""),
+    };
+    out.push_sql(before);
+    DB::bind(out, value)?;
+    out.push_sql(after);
+    Ok(())
+}
+
+impl<QS> AppearsOnTable<QS> for RecordHaving {}
+impl<QS> SelectableExpression<QS> for RecordHaving {}
+impl<G> ValidGrouping<G> for RecordHaving {
+    type IsAggregate = is_aggregate::Never;
 }
 
 /// `function` over the rows `hops` reach from one row of `table`, as a correlated
