@@ -10,7 +10,6 @@
 #[macro_use]
 mod support;
 
-use diesel::QueryDsl;
 use orm::prelude::*;
 use orm::Agg::{Avg, Count, CountDistinct, Max, Min, Sum};
 use orm::{ByName, Cell, Database, NameError};
@@ -293,33 +292,5 @@ backend_test!(
                 .unwrap();
             assert_eq!(totals.get("tracks"), Some(&Cell::Int(4)));
         });
-    }
-);
-
-backend_test!(
-    fn typed_per_row_aggregate_across_a_reverse_key(db: &TestDb) {
-        let mut conn = db.connect();
-        setup(&mut conn);
-        // The typed form: a correlated subquery in the selection (diesel's
-        // `single_value`), one value per album, never multiplying rows.
-        let counts: Vec<(String, Option<i64>)> = Album::objects()
-            .order_by(albums::id)
-            .select((
-                albums::name,
-                tracks::table
-                    .filter(tracks::album.eq(albums::id))
-                    .count()
-                    .single_value(),
-            ))
-            .all(&mut conn)
-            .unwrap();
-        assert_eq!(
-            counts,
-            [
-                ("Blue".to_string(), Some(2)),
-                ("Kind".to_string(), Some(2)),
-                ("Empty".to_string(), Some(0)),
-            ]
-        );
     }
 );

@@ -105,8 +105,61 @@ backend_test!(
     }
 );
 
+backend_test!(
+    fn in_the_values_of_one_field(db: &TestDb) {
+        let mut conn = db.connect();
+        fixtures::albums_with_tracks(&mut conn, &[("big", 3), ("mid", 2), ("one", 1)]);
+        let names = |rows: Vec<Album>| -> Vec<String> {
+            let mut names: Vec<String> = rows.into_iter().map(|a| a.name).collect();
+            names.sort();
+            names
+        };
+        // Albums with a track at position 3 or more: their keys, from the tracks' values.
+        let long = Track::objects()
+            .filter_by("position__gte", 3)
+            .unwrap()
+            .values(&["album"])
+            .unwrap();
+        let albums = Album::objects().filter_by("id__in", long).unwrap();
+        assert_eq!(names(albums.all(&mut conn).unwrap()), ["big"]);
+        // A field reached through a foreign key, compared with a field of the same kind.
+        let second = Track::objects()
+            .filter_by("position", 2)
+            .unwrap()
+            .values(&["album__name"])
+            .unwrap();
+        let albums = Album::objects().exclude_by("name__in", second).unwrap();
+        assert_eq!(names(albums.all(&mut conn).unwrap()), ["one"]);
+
+        runtime(2).block_on(async {
+            let db = Database::connect(&db.url).await.unwrap();
+            let long = Track::objects()
+                .filter_by("position__gte", 2)
+                .unwrap()
+                .values_list(&["album"])
+                .unwrap();
+            let albums = Album::objects().filter_by("pk__in", long).unwrap();
+            assert_eq!(names(albums.all(&db).await.unwrap()), ["big", "mid"]);
+        });
+    }
+);
+
 #[test]
 fn a_queryset_of_another_kind_or_lookup_is_a_named_error() {
+    // Values of two fields, or of a field of another kind.
+    let two = Track::objects().values(&["album", "title"]).unwrap();
+    let e = Album::objects().filter_by("id__in", two).unwrap_err();
+    assert!(
+        matches!(e, NameError::InvalidValue { field: "id", .. }),
+        "{e:?}"
+    );
+    let titles = Track::objects().values(&["title"]).unwrap();
+    let e = Album::objects().filter_by("id__in", titles).unwrap_err();
+    assert!(
+        matches!(e, NameError::InvalidValue { field: "id", .. }),
+        "{e:?}"
+    );
+
     let invalid = |r: Result<(), NameError>| match r {
         Err(NameError::InvalidValue { field, .. }) => field,
         other => panic!("expected InvalidValue, got {other:?}"),

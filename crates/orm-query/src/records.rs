@@ -27,12 +27,12 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use diesel::dsl;
-use diesel::query_dsl::methods::{GroupByDsl, HavingDsl};
+use diesel::query_dsl::methods::{GroupByDsl, HavingDsl, SelectDsl};
 use orm_schema::{FieldKind, FieldMeta, Model, NameError};
 
 use crate::by_name::parse::{resolve, resolve_many, LookupKind};
-use crate::by_name::LookupValue;
 use crate::by_name::Value;
+use crate::by_name::{LookupValue, Subquery, SubqueryValue};
 use crate::executor::Executor;
 use crate::projection::Projection;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
@@ -469,6 +469,31 @@ impl<M: Model, W, O, K> Records<M, W, O, K> {
             selection: self.selection,
             names: self.names,
             _shape: PhantomData,
+        })
+    }
+}
+
+/// Records of one field as a by-name value: that field's values, for `in`
+/// (`filter_by("id__in", Track::objects().filter_by("position__gte", 3)?.values(&["album"])?)`),
+/// one statement with a subquery. Records of several fields, or of an aggregate, are
+/// refused by the condition ([`NameError::InvalidValue`]); their ordering and slice do not
+/// apply, as for a QuerySet.
+impl<M, W, O, K> From<Records<M, W, O, K>> for LookupValue
+where
+    M: Model,
+    W: SelectDsl<Selection>,
+    dsl::Select<W, Selection>: Subquery,
+{
+    fn from(records: Records<M, W, O, K>) -> Self {
+        let key = match records.selection.items.as_ref() {
+            [item] if item.function.is_none() => Some(item.field),
+            _ => None,
+        };
+        let (query, _) = records.qs.into_parts();
+        LookupValue::Query(SubqueryValue {
+            query: Arc::new(query.select(records.selection)),
+            key,
+            model: M::meta().name,
         })
     }
 }

@@ -366,7 +366,7 @@ pub(crate) fn condition<M: Model>(path: &str, value: LookupValue) -> Result<Cond
             let same_kind = sub.key.is_some_and(|k| comparable(field.kind, k.kind));
             if part.is_some() || !same_kind {
                 return Err(invalid(
-                    "a QuerySet whose primary key is of the field's kind (the field itself)",
+                    "a QuerySet (its primary keys) or the values of one field, of the field's kind (the field itself)",
                 ));
             }
             Value::Subquery(sub.clone())

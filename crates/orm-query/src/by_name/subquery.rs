@@ -95,7 +95,8 @@ impl<T: OnSqlite + OnPg + OnMysql + Send + Sync + 'static> Subquery for T {}
 #[derive(Clone)]
 pub struct SubqueryValue {
     pub(crate) query: Arc<dyn Subquery>,
-    /// The field the subquery selects (the primary key).
+    /// The field the subquery selects (the primary key, or the one field of records);
+    /// `None`: not one field, refused by the condition.
     pub(crate) key: Option<&'static FieldMeta>,
     /// The model it reads, for errors.
     pub(crate) model: &'static str,
