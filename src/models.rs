@@ -130,7 +130,7 @@ pub struct Album {
 /// A track of an album; deleted with it.
 #[derive(Model, Debug, Clone, PartialEq)]
 #[orm(table = "tracks")]
-#[orm(related(entries = PlaylistEntry))]
+#[orm(related(entries = PlaylistEntry), many_to_many(playlists = PlaylistEntry.playlist))]
 pub struct Track {
     /// Primary key.
     #[orm(primary_key)]
@@ -149,7 +149,7 @@ pub struct Track {
 /// A playlist that may point at a featured album (SET NULL when it goes).
 #[derive(Model, Debug, Clone, PartialEq)]
 #[orm(table = "playlists")]
-#[orm(related(entries = PlaylistEntry))]
+#[orm(related(entries = PlaylistEntry), many_to_many(tracks = PlaylistEntry.track))]
 pub struct Playlist {
     /// Primary key.
     #[orm(primary_key)]
@@ -178,7 +178,8 @@ pub struct AlbumProfile {
 }
 
 /// A track's place on a playlist: a track appears once per playlist
-/// (`unique_together`), and entries are read in order (`index_together`).
+/// (`unique_together`), and entries are read in order (`index_together`). The through
+/// model of the many-to-many relations `Playlist.tracks` and `Track.playlists`.
 #[derive(Model, Debug, Clone, PartialEq)]
 #[orm(table = "playlist_entries")]
 #[orm(unique_together(playlist, track), index_together(playlist, position))]

@@ -221,6 +221,12 @@ fn every_declared_relation_resolves() {
     let album = Album::meta();
     let names: Vec<&str> = album.related.iter().map(|r| r.name).collect();
     assert_eq!(names, ["tracks", "featured_in"]);
+    let playlist: Vec<(&str, Option<&str>)> = Playlist::meta()
+        .related
+        .iter()
+        .map(|r| (r.name, r.then))
+        .collect();
+    assert_eq!(playlist, [("entries", None), ("tracks", Some("track"))]);
 }
 
 backend_test!(
@@ -292,5 +298,76 @@ backend_test!(
                 .unwrap();
             assert_eq!(totals.get("tracks"), Some(&Cell::Int(4)));
         });
+    }
+);
+
+backend_test!(
+    fn many_to_many_by_name_goes_through_the_through_model(db: &TestDb) {
+        let mut conn = db.connect();
+        setup(&mut conn);
+        // "mix" lists So What (album Blue), "late" lists Blue Train (album Kind).
+        let names = |rows: Vec<Playlist>| -> Vec<String> {
+            let mut names: Vec<String> = rows.into_iter().map(|p| p.name).collect();
+            names.sort();
+            names
+        };
+        let q = Playlist::objects;
+        let with_blue = q().filter_by("tracks__title__istartswith", "blue").unwrap();
+        assert_eq!(names(with_blue.all(&mut conn).unwrap()), ["late"]);
+        // Through the relation, then a foreign key of the related model.
+        let of_blue = q().filter_by("tracks__album__name", "Blue").unwrap();
+        assert_eq!(names(of_blue.all(&mut conn).unwrap()), ["mix"]);
+        // Playlists with no track at all ("best"), and with none titled "So What".
+        let empty = q().exclude_by("tracks__id__isnull", false).unwrap();
+        assert_eq!(names(empty.all(&mut conn).unwrap()), ["best"]);
+        let not_so_what = q().exclude_by("tracks__title", "So What").unwrap();
+        assert_eq!(names(not_so_what.all(&mut conn).unwrap()), ["best", "late"]);
+        // The other side: tracks on a playlist named "late".
+        let tracks = Track::objects()
+            .filter_by("playlists__name", "late")
+            .unwrap()
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(
+            tracks.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(),
+            ["Blue Train"]
+        );
+        // Counted per playlist.
+        let per_playlist = q()
+            .values(&["name"])
+            .unwrap()
+            .annotate(&[("n", Count("tracks"))])
+            .unwrap()
+            .order_by(&["name"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap();
+        let got: Vec<serde_json::Value> = per_playlist.into_iter().map(Into::into).collect();
+        assert_eq!(
+            got,
+            [
+                json!({"name": "best", "n": 0}),
+                json!({"name": "late", "n": 1}),
+                json!({"name": "mix", "n": 1}),
+            ]
+        );
+        // Typed: the tracks of one playlist, through a subquery of its entries.
+        let late = q()
+            .filter_by("name", "late")
+            .unwrap()
+            .first(&mut conn)
+            .unwrap()
+            .unwrap();
+        let entries = late
+            .related::<PlaylistEntry>()
+            .select(playlist_entries::track);
+        let typed = Track::objects()
+            .filter(tracks::id.eq_any(entries.subquery()))
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(typed, tracks);
+        // A path ending at the relation names the related model in its error.
+        let e = q().filter_by("tracks", 1).unwrap_err();
+        assert!(e.to_string().contains("`Track`"), "{e}");
     }
 );

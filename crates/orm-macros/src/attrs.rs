@@ -52,6 +52,8 @@ pub struct ModelAttrs {
     pub index_together: Vec<FieldGroup>,
     /// `related(tracks = Track, featured_in = Playlist.featured)`: reverse relations.
     pub related: Vec<RelatedAttr>,
+    /// `many_to_many(tracks = PlaylistEntry.track)`: relations through a model.
+    pub many_to_many: Vec<RelatedAttr>,
 }
 
 /// One reverse relation: `name = Model` or `name = Model.foreign_key_field`.
@@ -173,9 +175,18 @@ pub fn model_attrs(attrs: &[Attribute]) -> Result<ModelAttrs> {
                     out.related.push(related(&relation)?);
                     Ok(())
                 })
+            } else if meta.path.is_ident("many_to_many") {
+                meta.parse_nested_meta(|relation| {
+                    let parsed = related(&relation)?;
+                    if parsed.via.is_none() {
+                        return Err(relation.error("expected the through model and its foreign key to the related model: `many_to_many(tracks = PlaylistEntry.track)`"));
+                    }
+                    out.many_to_many.push(parsed);
+                    Ok(())
+                })
             } else {
                 Err(meta.error(format!(
-                    "unknown orm model option `{}`; the valid options are: table, form_derive, renamed_from, unique_together, index_together, related",
+                    "unknown orm model option `{}`; the valid options are: table, form_derive, renamed_from, unique_together, index_together, related, many_to_many",
                     path_name(&meta)
                 )))
             }

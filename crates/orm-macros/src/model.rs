@@ -32,6 +32,8 @@ struct ModelDef {
     index_together: Vec<Vec<String>>,
     /// Reverse relations (`related(..)`).
     related: Vec<attrs::RelatedAttr>,
+    /// Relations through a model (`many_to_many(..)`).
+    many_to_many: Vec<attrs::RelatedAttr>,
 }
 
 impl ModelDef {
@@ -100,12 +102,17 @@ impl ModelDef {
             }
             (Err(e), _) | (_, Err(e)) => return Err(e),
         };
-        for (i, relation) in model_attrs.related.iter().enumerate() {
+        let relations: Vec<&attrs::RelatedAttr> = model_attrs
+            .related
+            .iter()
+            .chain(&model_attrs.many_to_many)
+            .collect();
+        for (i, relation) in relations.iter().enumerate() {
             let name = &relation.name;
             if fields.iter().any(|f| f.ident == *name) {
                 return Err(Error::new(name.span(), format!("relation `{name}` is named like a field of the model; by-name paths could not tell them apart")));
             }
-            if model_attrs.related[..i].iter().any(|r| r.name == *name) {
+            if relations[..i].iter().any(|r| r.name == *name) {
                 return Err(Error::new(
                     name.span(),
                     format!("relation `{name}` is declared twice"),
@@ -126,6 +133,7 @@ impl ModelDef {
             unique_together,
             index_together,
             related: model_attrs.related,
+            many_to_many: model_attrs.many_to_many,
         })
     }
 
@@ -235,7 +243,19 @@ impl ModelDef {
                 },
             }
         });
-        quote!(#(const _: () = { #checks };)*)
+        // Many-to-many: the through model has a foreign key to this one, and the named
+        // field is a foreign key.
+        let through = self.many_to_many.iter().map(|r| {
+            let model = &r.model;
+            let via = r.via.as_ref().expect("checked when parsed");
+            quote_spanned! {via.span()=>
+                fn _check(row: &#model) {
+                    ::orm::__private::assert_belongs_to::<#model, #ident>();
+                    ::orm::__private::assert_is_foreign_key(&row.#via);
+                }
+            }
+        });
+        quote!(#(const _: () = { #checks };)* #(const _: () = { #through };)*)
     }
 
     fn table_decl(&self) -> TokenStream {
@@ -343,7 +363,13 @@ impl ModelDef {
                 }
                 None => quote!(::core::option::Option::None),
             };
-            quote!(::orm::RelatedMeta { name: #name, model: <#model as ::orm::Model>::meta, via: #via })
+            quote!(::orm::RelatedMeta { name: #name, model: <#model as ::orm::Model>::meta, via: #via, then: ::core::option::Option::None })
+        });
+        let many_to_many = self.many_to_many.iter().map(|r| {
+            let name = r.name.to_string();
+            let model = &r.model;
+            let then = r.via.as_ref().map(|f| f.to_string());
+            quote!(::orm::RelatedMeta { name: #name, model: <#model as ::orm::Model>::meta, via: ::core::option::Option::None, then: ::core::option::Option::Some(#then) })
         });
         let guards = self.guards(true, false);
         quote! {
@@ -366,7 +392,7 @@ impl ModelDef {
                             renamed_from: #renamed_from,
                             unique_together: #unique_together,
                             index_together: #index_together,
-                            related: &[#(#related),*],
+                            related: &[#(#related,)* #(#many_to_many),*],
                         }
                     }
                 }

@@ -41,7 +41,7 @@ pub struct ModelMeta {
 /// static ALBUM_FIELDS: [FieldMeta; 1] =
 ///     [FieldMeta { primary_key: true, ..FieldMeta::new("id", FieldKind::BigInteger) }];
 /// static ALBUM: ModelMeta = ModelMeta {
-///     related: &[RelatedMeta { name: "tracks", model: track, via: None }],
+///     related: &[RelatedMeta { name: "tracks", model: track, via: None, then: None }],
 ///     ..ModelMeta::new("Album", "albums", &ALBUM_FIELDS)
 /// };
 /// static TRACK_FIELDS: [FieldMeta; 2] = [
@@ -66,6 +66,10 @@ pub struct RelatedMeta {
     pub model: fn() -> &'static ModelMeta,
     /// The referencing model's foreign-key field to use; `None`: its only one to the owner.
     pub via: Option<&'static str>,
+    /// For a many-to-many relation, the foreign-key field of `model` (the through model)
+    /// that leads on to the related rows (`many_to_many(tracks = PlaylistEntry.track)`:
+    /// `Some("track")`); `None` for a plain reverse relation.
+    pub then: Option<&'static str>,
 }
 
 impl RelatedMeta {

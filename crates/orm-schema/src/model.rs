@@ -117,6 +117,21 @@ impl<M: Model<PrimaryKey = K>, K> References<M> for Option<crate::foreign_key::F
 #[doc(hidden)]
 pub fn assert_references<M, F: References<M>>(_field: &F) {}
 
+/// A field type that is a foreign key to some model: `ForeignKey<M, K>`, nullable or not.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`many_to_many(.. = Through.field)`: the field is a `{Self}`, not a foreign key",
+    label = "not a `ForeignKey<..>`"
+)]
+pub trait IsForeignKey {}
+impl<M: Model<PrimaryKey = K>, K> IsForeignKey for crate::foreign_key::ForeignKey<M, K> {}
+impl<M: Model<PrimaryKey = K>, K> IsForeignKey for Option<crate::foreign_key::ForeignKey<M, K>> {}
+
+/// Compile-time check used by the derive: a `many_to_many(name = Through.field)` field
+/// must be a foreign key.
+#[doc(hidden)]
+pub fn assert_is_foreign_key<F: IsForeignKey>(_field: &F) {}
+
 /// Compile-time check used by the derive: `T` must be a [`FieldType`].
 #[doc(hidden)]
 pub fn assert_field_type<T: FieldType + ?Sized>() {}

@@ -164,7 +164,9 @@ pub mod __private {
     pub use orm_schema::__impl_db_enum_serde as impl_db_enum_serde;
     pub use orm_schema::__impl_sql_value as impl_sql_value;
     pub use orm_schema::db_enum::names_a_variant;
-    pub use orm_schema::model::{assert_field_type, assert_foreign_key, assert_references};
+    pub use orm_schema::model::{
+        assert_field_type, assert_foreign_key, assert_is_foreign_key, assert_references,
+    };
 
     /// Compile-time check used by the derive: `related(name = C)` needs `C` to have a
     /// foreign key to `P`.

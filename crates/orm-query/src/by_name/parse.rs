@@ -210,27 +210,85 @@ pub(crate) fn resolve_many(
                     selects_nullable: key.nullable,
                     many: Some((meta.name, related.name)),
                 };
-                (hop, model)
+                match related.then {
+                    // Many-to-many: on from the through model along its other key.
+                    Some(then) => {
+                        let (onward, target) = through_hop(meta, related, model, then)?;
+                        hops.push(hop);
+                        (onward, target)
+                    }
+                    None => (hop, model),
+                }
             }
         };
         hops.push(hop);
         meta = next;
     }
+    if hops.len() > MAX_RELATIONS {
+        return Err(NameError::PathTooLong {
+            path: path.to_string(),
+            max: MAX_RELATIONS,
+        });
+    }
     match field(meta, last) {
         Ok(field) => Ok((hops, field)),
         Err(unknown) => match meta.related.iter().find(|r| r.name == *last) {
             // `tracks` alone: a relation holds rows, not a value to compare.
-            Some(related) => Err(NameError::InvalidRelation {
-                model: meta.name,
-                relation: related.name,
-                reason: format!(
-                    "a relation is not a value; name a field of `{}`, e.g. `{last}__pk`",
-                    (related.model)().name
-                ),
-            }),
+            Some(related) => {
+                let through = (related.model)();
+                let rows = related
+                    .then
+                    .and_then(|then| through.fields.iter().find(|f| f.name == then))
+                    .and_then(|f| f.foreign_key.as_ref())
+                    .map_or(through, |fk| (fk.target)());
+                Err(NameError::InvalidRelation {
+                    model: meta.name,
+                    relation: related.name,
+                    reason: format!(
+                        "a relation is not a value; name a field of `{}`, e.g. `{last}__pk`",
+                        rows.name
+                    ),
+                })
+            }
             None => Err(unknown),
         },
     }
+}
+
+/// The hop from a many-to-many relation's through model along its foreign key `then`
+/// to the related model.
+fn through_hop(
+    owner: &'static ModelMeta,
+    related: &orm_schema::RelatedMeta,
+    through: &'static ModelMeta,
+    then: &str,
+) -> Result<(Hop, &'static ModelMeta), NameError> {
+    let invalid = |reason: String| NameError::InvalidRelation {
+        model: owner.name,
+        relation: related.name,
+        reason,
+    };
+    let key = through
+        .fields
+        .iter()
+        .find(|f| f.name == then)
+        .ok_or_else(|| invalid(format!("`{}` has no field `{then}`", through.name)))?;
+    let Some(fk) = &key.foreign_key else {
+        return Err(invalid(format!(
+            "`{}.{then}` is not a foreign key",
+            through.name
+        )));
+    };
+    let target = (fk.target)();
+    let hop = Hop {
+        column: key.column,
+        nullable: key.nullable,
+        table: target.table,
+        selects: field(target, "pk")?.column,
+        selects_nullable: false,
+        many: None,
+    };
+    Ok((hop, target))
 }
 
 /// Splits `path` into (field, lookup): `"text__icontains"`, or `"text"` for `exact`;
