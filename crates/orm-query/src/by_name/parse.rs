@@ -180,22 +180,11 @@ pub(crate) fn resolve_many(
     let mut hops = Vec::with_capacity(relations.len());
     for (i, name) in relations.iter().enumerate() {
         let (hop, next) = match field(meta, name) {
-            Ok(f) => {
-                let Some(fk) = &f.foreign_key else {
-                    // `text__bogus`: the next part is neither a lookup nor a relation.
-                    return Err(unknown_lookup(f, names[i + 1]));
-                };
-                let target = (fk.target)();
-                let hop = Hop {
-                    column: f.column,
-                    nullable: f.nullable,
-                    table: target.table,
-                    selects: field(target, "pk")?.column,
-                    selects_nullable: false,
-                    many: None,
-                };
-                (hop, target)
-            }
+            Ok(f) => match forward_hop(f)? {
+                Some(forward) => forward,
+                // `text__bogus`: the next part is neither a lookup nor a relation.
+                None => return Err(unknown_lookup(f, names[i + 1])),
+            },
             Err(unknown) => {
                 let related = meta.related.iter().find(|r| r.name == *name);
                 let Some(related) = related else {
@@ -273,11 +262,15 @@ fn through_hop(
         .iter()
         .find(|f| f.name == then)
         .ok_or_else(|| invalid(format!("`{}` has no field `{then}`", through.name)))?;
+    forward_hop(key)?
+        .ok_or_else(|| invalid(format!("`{}.{then}` is not a foreign key", through.name)))
+}
+
+/// The hop along the foreign key `key` to the row it references, and that row's model;
+/// `None` when `key` is not a foreign key.
+fn forward_hop(key: &'static FieldMeta) -> Result<Option<(Hop, &'static ModelMeta)>, NameError> {
     let Some(fk) = &key.foreign_key else {
-        return Err(invalid(format!(
-            "`{}.{then}` is not a foreign key",
-            through.name
-        )));
+        return Ok(None);
     };
     let target = (fk.target)();
     let hop = Hop {
@@ -288,7 +281,7 @@ fn through_hop(
         selects_nullable: false,
         many: None,
     };
-    Ok((hop, target))
+    Ok(Some((hop, target)))
 }
 
 /// Splits `path` into (field, lookup): `"text__icontains"`, or `"text"` for `exact`;

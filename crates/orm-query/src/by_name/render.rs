@@ -82,7 +82,8 @@ bind_all!(
     "mysql" => diesel::mysql::Mysql
 );
 
-fn column<DB: Backend>(
+/// `table.column`, both quoted.
+pub(crate) fn column<DB: Backend>(
     out: &mut AstPass<'_, '_, DB>,
     table: &str,
     column: &str,

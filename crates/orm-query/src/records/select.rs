@@ -16,7 +16,7 @@ use orm_schema::{FieldKind, FieldMeta};
 
 use super::row::Read;
 use crate::by_name::parse::LookupKind;
-use crate::by_name::render::{path_column, BindAll, ALIASES};
+use crate::by_name::render::{column as qualified, path_column, BindAll, ALIASES};
 use crate::by_name::Value;
 use crate::by_name::{Dialect, Hop};
 
@@ -99,38 +99,32 @@ fn item_sql<DB: Dialect>(
     table: &str,
     item: &Item,
 ) -> QueryResult<()> {
-    {
-        {
-            let many = item.is_many();
-            // Across a reverse relation the per-row counts add up (0 for no rows).
-            let (before, after) = match (item.function, many) {
-                (None, _) => ("", ""),
-                (Some(Function::Count), false) => ("COUNT(", ")"),
-                (Some(Function::Count), true) => ("COALESCE(SUM(", "), 0)"),
-                (Some(Function::CountDistinct), _) => ("COUNT(DISTINCT ", ")"),
-                (Some(Function::SumBigInt | Function::Sum), _) => ("SUM(", ")"),
-                (Some(Function::Avg), _) => ("AVG(", ")"),
-                (Some(Function::Min), _) => ("MIN(", ")"),
-                (Some(Function::Max), _) => ("MAX(", ")"),
-            };
-            let cast = item.function == Some(Function::SumBigInt)
-                || (many && item.function == Some(Function::Count));
-            let (cast_open, cast_close) = DB::bigint_cast();
-            if cast {
-                out.push_sql(cast_open);
-            }
-            out.push_sql(before);
-            match item.function {
-                Some(function) if many => {
-                    related_aggregate(out, table, &item.hops, item.column, function)?
-                }
-                _ => path_column(out, table, &item.hops, item.column)?,
-            }
-            out.push_sql(after);
-            if cast {
-                out.push_sql(cast_close);
-            }
-        }
+    let many = item.is_many();
+    // Across a reverse relation the per-row counts add up (0 for no rows).
+    let (before, after) = match (item.function, many) {
+        (None, _) => ("", ""),
+        (Some(Function::Count), false) => ("COUNT(", ")"),
+        (Some(Function::Count), true) => ("COALESCE(SUM(", "), 0)"),
+        (Some(Function::CountDistinct), _) => ("COUNT(DISTINCT ", ")"),
+        (Some(Function::SumBigInt | Function::Sum), _) => ("SUM(", ")"),
+        (Some(Function::Avg), _) => ("AVG(", ")"),
+        (Some(Function::Min), _) => ("MIN(", ")"),
+        (Some(Function::Max), _) => ("MAX(", ")"),
+    };
+    let cast = item.function == Some(Function::SumBigInt)
+        || (many && item.function == Some(Function::Count));
+    let (cast_open, cast_close) = DB::bigint_cast();
+    if cast {
+        out.push_sql(cast_open);
+    }
+    out.push_sql(before);
+    match item.function {
+        Some(function) if many => related_aggregate(out, table, &item.hops, item.column, function)?,
+        _ => path_column(out, table, &item.hops, item.column)?,
+    }
+    out.push_sql(after);
+    if cast {
+        out.push_sql(cast_close);
     }
     Ok(())
 }
@@ -256,16 +250,6 @@ fn related_aggregate<DB: Dialect>(
     qualified(out, table, hops[0].column)?;
     out.push_sql(")");
     Ok(())
-}
-
-fn qualified<DB: diesel::backend::Backend>(
-    out: &mut AstPass<'_, '_, DB>,
-    table: &str,
-    column: &str,
-) -> QueryResult<()> {
-    out.push_identifier(table)?;
-    out.push_sql(".");
-    out.push_identifier(column)
 }
 
 impl<QS> AppearsOnTable<QS> for Selection {}
