@@ -101,6 +101,16 @@ impl ItemFields {
     }
 }
 
+/// The row a get by id found, or the error answer: orm's `NoMatch` is a 404 naming `model`
+/// and the `id` the client asked for; any other error maps as every orm error does
+/// (`ApiError`'s `From<orm::Error>`: 422, 409, 503, 500).
+fn found<T>(result: orm::Result<T>, model: &str, id: i64) -> Result<T, ApiError> {
+    match result {
+        Err(orm::Error::NoMatch { .. }) => Err(ApiError::not_found(model, id)),
+        other => Ok(other?),
+    }
+}
+
 /// `GET /health`: 200 while the database answers.
 pub async fn health(State(db): State<Database>) -> Result<Json<Value>, ApiError> {
     let lists = TodoList::objects().count(&db).await?;
@@ -187,10 +197,8 @@ pub async fn create_list(
 
 /// `GET /lists/{id}`.
 pub async fn get_list(State(db): State<Database>, Id(id): Id) -> Result<Json<TodoList>, ApiError> {
-    match TodoList::objects().get(&db, todo_lists::id.eq(id)).await {
-        Err(orm::Error::NoMatch { .. }) => Err(ApiError::not_found("list", id)),
-        other => Ok(Json(other?)),
-    }
+    let list = TodoList::objects().get(&db, todo_lists::id.eq(id)).await;
+    Ok(Json(found(list, "list", id)?))
 }
 
 /// `DELETE /lists/{id}`: the list and (ON DELETE CASCADE) its items.
@@ -255,10 +263,8 @@ pub async fn create_item(
 
 /// `GET /items/{id}`.
 pub async fn get_item(State(db): State<Database>, Id(id): Id) -> Result<Json<Item>, ApiError> {
-    match Item::objects().get(&db, todo_items::id.eq(id)).await {
-        Err(orm::Error::NoMatch { .. }) => Err(ApiError::not_found("item", id)),
-        other => Ok(Json(other?)),
-    }
+    let item = Item::objects().get(&db, todo_items::id.eq(id)).await;
+    Ok(Json(found(item, "item", id)?))
 }
 
 /// `PATCH /items/{id}`: changes the fields given, if the item is still at the version
@@ -285,10 +291,8 @@ pub async fn update_item(
                 .filter(todo_items::version.eq(version))
                 .update(&mut *conn, changes)
                 .await?;
-            let current = match Item::objects().get(&mut *conn, todo_items::id.eq(id)).await {
-                Err(orm::Error::NoMatch { .. }) => return Err(ApiError::not_found("item", id)),
-                other => other?,
-            };
+            let current = Item::objects().get(&mut *conn, todo_items::id.eq(id)).await;
+            let current = found(current, "item", id)?;
             if n == 0 {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
@@ -311,10 +315,8 @@ pub async fn update_item(
 /// transaction.
 pub async fn delete_item(State(db): State<Database>, Id(id): Id) -> Result<StatusCode, ApiError> {
     db.transaction(async |conn| {
-        let item = match Item::objects().get(&mut *conn, todo_items::id.eq(id)).await {
-            Err(orm::Error::NoMatch { .. }) => return Err(ApiError::not_found("item", id)),
-            other => other?,
-        };
+        let item = Item::objects().get(&mut *conn, todo_items::id.eq(id)).await;
+        let item = found(item, "item", id)?;
         let n = Item::objects()
             .filter(todo_items::id.eq(id))
             .delete(&mut *conn)

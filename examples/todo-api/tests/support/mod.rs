@@ -1,7 +1,7 @@
-//! The service under test: a fresh database per test on one backend (a temporary SQLite
-//! file, a PostgreSQL schema, a MariaDB database, each `orm_t_*`, removed at the end), the
-//! migrations applied, and the service listening on 127.0.0.1 on a free port, driven
-//! over real HTTP by reqwest.
+//! The service under test: a fresh database per test on one backend (the workspace's
+//! `orm_test_support::TestDb`: a temporary SQLite file, a PostgreSQL schema, a MariaDB
+//! database, each `orm_t_*`, removed at the end), the migrations applied, and the service
+//! listening on 127.0.0.1 on a free port, driven over real HTTP by reqwest.
 //!
 //! PostgreSQL and MariaDB run when `PG_DATABASE_URL` / `MYSQL_DATABASE_URL` are set; a
 //! test prints `skipped` otherwise, or fails when `ORM_REQUIRE_ALL_BACKENDS=1`.
@@ -9,11 +9,9 @@
 #![allow(dead_code)]
 
 use std::future::Future;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use orm::{Backend, Connection};
+use orm::Backend;
+use orm_test_support::TestDb;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
 
@@ -160,114 +158,4 @@ async fn answer(response: reqwest::Response) -> Answer {
         })
     };
     Answer { status, body }
-}
-
-/// An isolated database for one test; removed on drop.
-struct TestDb {
-    url: String,
-    name: String,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    SqliteFile(PathBuf),
-    /// `DROP ...` run on the server's own URL.
-    Server {
-        admin_url: String,
-        drop: String,
-    },
-}
-
-impl TestDb {
-    fn new(backend: Backend) -> Option<TestDb> {
-        let name = unique_name();
-        if backend == Backend::Sqlite {
-            let path = std::env::temp_dir().join(format!("{name}.db"));
-            return Some(TestDb {
-                url: format!("sqlite://{}", path.display()),
-                name,
-                cleanup: Cleanup::SqliteFile(path),
-            });
-        }
-        let var = if backend == Backend::Postgres {
-            "PG_DATABASE_URL"
-        } else {
-            "MYSQL_DATABASE_URL"
-        };
-        let Ok(admin_url) = std::env::var(var) else {
-            if std::env::var("ORM_REQUIRE_ALL_BACKENDS").is_ok_and(|v| v.trim() == "1") {
-                panic!("{var} is not set and ORM_REQUIRE_ALL_BACKENDS=1");
-            }
-            eprintln!("skipped: {backend} ({var} is not set)");
-            return None;
-        };
-        let quoted = backend.quote(&name);
-        let (create, drop, url) = if backend == Backend::Postgres {
-            let sep = if admin_url.contains('?') { '&' } else { '?' };
-            (
-                format!("CREATE SCHEMA {quoted}"),
-                format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {quoted} CASCADE"),
-                format!("{admin_url}{sep}options=-csearch_path%3D{name}"),
-            )
-        } else {
-            (
-                format!("CREATE DATABASE {quoted}"),
-                format!("SET SESSION lock_wait_timeout = 10; DROP DATABASE IF EXISTS {quoted}"),
-                with_database(&admin_url, &name),
-            )
-        };
-        Connection::establish(&admin_url)
-            .and_then(|mut c| c.batch_execute(&create))
-            .unwrap_or_else(|e| panic!("cannot create {name}: {e}"));
-        Some(TestDb {
-            url,
-            name,
-            cleanup: Cleanup::Server { admin_url, drop },
-        })
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::SqliteFile(path) => {
-                for suffix in ["", "-wal", "-shm", "-journal"] {
-                    let mut file = path.clone().into_os_string();
-                    file.push(suffix);
-                    let _ = std::fs::remove_file(file);
-                }
-            }
-            Cleanup::Server { admin_url, drop } => {
-                if let Err(e) =
-                    Connection::establish(admin_url).and_then(|mut c| c.batch_execute(drop))
-                {
-                    eprintln!("warning: cannot remove test database {}: {e}", self.name);
-                }
-            }
-        }
-    }
-}
-
-/// `orm_t_<pid>_<counter>_<nanos>`: unique across parallel tests and processes.
-fn unique_name() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("orm_t_{}_{n}_{nanos}", std::process::id())
-}
-
-/// `url` with its path (the database name) replaced by `database`, its query kept.
-fn with_database(url: &str, database: &str) -> String {
-    let (scheme, rest) = url.split_once("://").expect("a server URL has ://");
-    let (rest, query) = match rest.split_once('?') {
-        Some((r, q)) => (r, Some(q)),
-        None => (rest, None),
-    };
-    let authority = rest.split('/').next().unwrap_or(rest);
-    match query {
-        Some(q) => format!("{scheme}://{authority}/{database}?{q}"),
-        None => format!("{scheme}://{authority}/{database}"),
-    }
 }
