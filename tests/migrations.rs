@@ -643,3 +643,64 @@ backend_test!(
         assert_eq!(conn.migration_status(&dir).unwrap().len(), 1);
     }
 );
+
+/// A ticket table whose enum gains a variant no longer than the others: only the CHECK
+/// (its variant names) changes.
+mod tickets_v1 {
+    use orm::prelude::*;
+
+    #[derive(DbEnum, Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum State {
+        Open,
+        Closed,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "tickets")]
+    pub struct Ticket {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub state: State,
+    }
+}
+
+mod tickets_v2 {
+    use orm::prelude::*;
+
+    #[derive(DbEnum, Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum State {
+        Open,
+        Closed,
+        Moved,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "tickets")]
+    pub struct Ticket {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub state: State,
+    }
+}
+
+backend_test!(
+    fn an_enum_variant_added_is_migrated(db: &TestDb) {
+        let mut conn = db.connect();
+        conn.create_all(&[tickets_v1::Ticket::meta()]).unwrap();
+        let v2 = [tickets_v2::Ticket::meta()];
+        let ops = conn.plan_migration(&v2).unwrap();
+        assert!(!ops.is_empty(), "the new variant's CHECK is not seen");
+        // Before: the database refuses the new variant.
+        let moved = tickets_v2::NewTicket::new(tickets_v2::State::Moved);
+        let err = tickets_v2::Ticket::objects()
+            .create(&mut conn, moved.clone())
+            .unwrap_err();
+        assert!(matches!(err, orm::Error::CheckViolation(_)), "{err:?}");
+        conn.apply_operations(&ops).unwrap();
+        assert_eq!(conn.plan_migration(&v2).unwrap(), []);
+        let row = tickets_v2::Ticket::objects()
+            .create(&mut conn, moved)
+            .unwrap();
+        assert_eq!(row.state, tickets_v2::State::Moved);
+    }
+);

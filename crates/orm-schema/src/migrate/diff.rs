@@ -4,7 +4,7 @@ use crate::backend::Backend;
 
 use super::normalize::{canonical_type, same_default};
 use super::ops::Operation;
-use super::schema::{Column, ForeignKey, Index, Schema, Table};
+use super::schema::{Check, Column, ForeignKey, Index, Schema, Table};
 use super::MigrateError;
 
 /// The operations, grouped in the order they must run: constraints that go away first,
@@ -249,12 +249,12 @@ fn diff_table(
     let checks_gone: Vec<_> = l
         .checks
         .iter()
-        .filter(|c| !t.checks.iter().any(|w| w.name == c.name))
+        .filter(|c| !t.checks.iter().any(|w| same_check(c, w)))
         .collect();
     let checks_new: Vec<_> = t
         .checks
         .iter()
-        .filter(|w| !l.checks.iter().any(|c| c.name == w.name))
+        .filter(|w| !l.checks.iter().any(|c| same_check(c, w)))
         .collect();
 
     if backend == Backend::Sqlite {
@@ -360,4 +360,39 @@ fn diff_table(
             foreign_key: fk.clone(),
         }));
     Ok(())
+}
+
+/// Whether two CHECKs are the same: the same name and the same string literals (an enum's
+/// variant names). Each server rewrites a CHECK's text its own way (PostgreSQL: `= ANY
+/// (ARRAY['a'::character varying, ..])`), so the text is not compared, but the literals
+/// survive every rewriting, and they are what changes when an enum gains or loses a
+/// variant.
+fn same_check(a: &Check, b: &Check) -> bool {
+    a.name == b.name && string_literals(&a.expression) == string_literals(&b.expression)
+}
+
+/// The single-quoted literals of `sql` (`''` inside one is a quote), sorted.
+fn string_literals(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            continue;
+        }
+        let mut literal = String::new();
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                    literal.push('\'');
+                    continue;
+                }
+                break;
+            }
+            literal.push(c);
+        }
+        out.push(literal);
+    }
+    out.sort();
+    out
 }

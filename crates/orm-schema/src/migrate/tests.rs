@@ -426,3 +426,72 @@ fn together_groups_are_added_and_dropped_by_name() {
         "{ops:#?}"
     );
 }
+
+/// A table with an enum column, before and after the enum gains a variant no longer than
+/// the others (so only the CHECK tells them apart).
+static TICKET_V1_FIELDS: [FieldMeta; 2] = [
+    FieldMeta {
+        primary_key: true,
+        auto_increment: true,
+        ..FieldMeta::new("id", FieldKind::BigInteger)
+    },
+    FieldMeta::new(
+        "state",
+        FieldKind::Enum {
+            variants: &["Open", "Closed"],
+        },
+    ),
+];
+static TICKET_V1: ModelMeta = ModelMeta::new("Ticket", "tickets", &TICKET_V1_FIELDS);
+static TICKET_V2_FIELDS: [FieldMeta; 2] = [
+    FieldMeta {
+        primary_key: true,
+        auto_increment: true,
+        ..FieldMeta::new("id", FieldKind::BigInteger)
+    },
+    FieldMeta::new(
+        "state",
+        FieldKind::Enum {
+            variants: &["Open", "Closed", "Won't"],
+        },
+    ),
+];
+static TICKET_V2: ModelMeta = ModelMeta::new("Ticket", "tickets", &TICKET_V2_FIELDS);
+
+#[test]
+fn an_enum_that_gains_a_variant_changes_its_check() {
+    for b in [Backend::Postgres, Backend::Mysql] {
+        let ops = diff(&schema(&[&TICKET_V1], b), &schema(&[&TICKET_V2], b), b).unwrap();
+        assert_eq!(
+            names(&ops),
+            [
+                "drop check ck_tickets_state on tickets",
+                "add check ck_tickets_state on tickets",
+            ],
+            "{b}"
+        );
+        let sql = sql(&ops, b);
+        assert!(sql.iter().any(|s| s.contains("'Won''t'")), "{b}: {sql:#?}");
+    }
+    // SQLite cannot alter a CHECK: the table is rebuilt.
+    let b = Backend::Sqlite;
+    let ops = diff(&schema(&[&TICKET_V1], b), &schema(&[&TICKET_V2], b), b).unwrap();
+    assert!(
+        matches!(ops.as_slice(), [Operation::RebuildTable { .. }]),
+        "{ops:#?}"
+    );
+}
+
+#[test]
+fn a_check_rewritten_by_the_server_is_the_same_check() {
+    // What PostgreSQL and MariaDB report for the CHECK orm wrote: no operation.
+    let ours = schema(&[&TICKET_V1], Backend::Postgres);
+    for reported in [
+        "((state)::text = ANY ((ARRAY['Open'::character varying, 'Closed'::character varying])::text[]))",
+        "`state` in ('Open','Closed')",
+    ] {
+        let mut live = ours.clone();
+        live.tables[0].checks[0].expression = reported.to_string();
+        assert_eq!(diff(&live, &ours, Backend::Postgres).unwrap(), [], "{reported}");
+    }
+}
