@@ -646,42 +646,29 @@ backend_test!(
 
 /// A ticket table whose enum gains a variant no longer than the others: only the CHECK
 /// (its variant names) changes.
-mod tickets_v1 {
-    use orm::prelude::*;
+macro_rules! tickets {
+    ($module:ident, $($variant:ident),*) => {
+        mod $module {
+            use orm::prelude::*;
 
-    #[derive(DbEnum, Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum State {
-        Open,
-        Closed,
-    }
+            #[derive(DbEnum, Debug, Clone, Copy, PartialEq, Eq)]
+            pub enum State {
+                $($variant),*
+            }
 
-    #[derive(Model, Debug, Clone, PartialEq)]
-    #[orm(table = "tickets")]
-    pub struct Ticket {
-        #[orm(primary_key)]
-        pub id: i64,
-        pub state: State,
-    }
+            #[derive(Model, Debug, Clone, PartialEq)]
+            #[orm(table = "tickets")]
+            pub struct Ticket {
+                #[orm(primary_key)]
+                pub id: i64,
+                pub state: State,
+            }
+        }
+    };
 }
 
-mod tickets_v2 {
-    use orm::prelude::*;
-
-    #[derive(DbEnum, Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum State {
-        Open,
-        Closed,
-        Moved,
-    }
-
-    #[derive(Model, Debug, Clone, PartialEq)]
-    #[orm(table = "tickets")]
-    pub struct Ticket {
-        #[orm(primary_key)]
-        pub id: i64,
-        pub state: State,
-    }
-}
+tickets!(tickets_v1, Open, Closed);
+tickets!(tickets_v2, Open, Closed, Moved);
 
 backend_test!(
     fn an_enum_variant_added_is_migrated(db: &TestDb) {

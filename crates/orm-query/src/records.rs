@@ -151,7 +151,6 @@ fn field_item<M: Model>(path: &str, many: bool) -> Result<(Item, &'static FieldM
         function: None,
         read: Read::of(field.kind),
         field,
-        compare: field.kind,
     };
     Ok((item, field))
 }
@@ -221,15 +220,6 @@ fn aggregate_item<M: Model>(aggregate: Agg<'_>) -> Result<Item, NameError> {
     };
     item.function = Some(function);
     item.read = read;
-    item.compare = match read {
-        Read::BigInt => FieldKind::BigInteger,
-        Read::Float => FieldKind::Float,
-        Read::Decimal if !decimal => FieldKind::Decimal {
-            max_digits: 65,
-            decimal_places: 30,
-        },
-        _ => kind,
-    };
     Ok(item)
 }
 
@@ -345,8 +335,7 @@ impl<M: Model, W, O, K> Records<M, W, O, K> {
     /// `annotate`, SQL's HAVING): `("n__gte", 2.into())` on an aggregate or a grouped
     /// field, with the lookups `exact`, `gt`, `gte`, `lt`, `lte`, `range` (a list of two
     /// values) and `isnull`. Values convert to the record's type (an integer for a count,
-    /// a decimal for an average of integers) and are bound. A later `having` replaces
-    /// this one. A name the records do not have is [`NameError::UnknownField`]; another
+    /// a decimal for an average of integers) and are bound. A name the records do not have is [`NameError::UnknownField`]; another
     /// lookup [`NameError::UnknownLookup`]; a value that does not convert
     /// [`NameError::InvalidValue`].
     pub fn having(
@@ -397,8 +386,9 @@ impl<M: Model, W, O, K> Records<M, W, O, K> {
             value: value.describe(),
             expected,
         };
+        let compare = item.compare_kind();
         let convert = |v: &LookupValue| match v.as_text() {
-            Some(text) => Value::parse_as(field, item.compare, &text),
+            Some(text) => Value::parse_as(field, compare, &text),
             None => Err(invalid("a single value")),
         };
         let value = match lookup {
@@ -420,7 +410,7 @@ impl<M: Model, W, O, K> Records<M, W, O, K> {
             _ => {
                 return Err(NameError::UnknownLookup {
                     field: field.name,
-                    kind: item.compare.name(),
+                    kind: compare.name(),
                     lookup: path.rsplit("__").next().unwrap_or(path).to_string(),
                     valid: HAVING_LOOKUPS,
                 })

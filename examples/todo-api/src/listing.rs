@@ -14,7 +14,7 @@
 //! outside the list is a 400 naming it, before orm sees it; a lookup or value orm refuses
 //! is a 400 naming the field.
 
-use orm::by_name::DatePart;
+use orm::by_name::{DatePart, LookupKind};
 use orm::{ByName, Model};
 
 use crate::error::{name_error, ApiError};
@@ -23,27 +23,6 @@ use crate::error::{name_error, ApiError};
 pub const DEFAULT_PAGE: u32 = 20;
 /// The largest page size `limit` may ask for.
 pub const MAX_PAGE: u32 = 100;
-
-/// The lookups a filter name may end with (orm checks that each fits the field's kind).
-const LOOKUPS: [&str; 17] = [
-    "exact",
-    "iexact",
-    "contains",
-    "icontains",
-    "startswith",
-    "istartswith",
-    "endswith",
-    "iendswith",
-    "regex",
-    "iregex",
-    "in",
-    "range",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "isnull",
-];
 
 /// What an endpoint lets a client filter and order by.
 #[derive(Debug, Clone, Copy)]
@@ -130,7 +109,7 @@ impl<M: Model> Listing<M> {
 /// `path` is an allowed field path followed by at most a date part and a lookup.
 fn check_filter(path: &str, allowed: &[&str]) -> Result<(), ApiError> {
     let segments: Vec<&str> = path.split("__").collect();
-    let is_lookup = |s: &str| LOOKUPS.contains(&s);
+    let is_lookup = |s: &str| LookupKind::from_name(s).is_some();
     let is_part = |s: &str| DatePart::from_name(s).is_some();
     // The longest allowed prefix: `list__name__icontains` is the field path `list__name`.
     let n = (1..=segments.len())
@@ -172,7 +151,7 @@ fn check_filter(path: &str, allowed: &[&str]) -> Result<(), ApiError> {
             format!(
                 "unknown lookup `{}` for field `{field}`; lookups: {}",
                 rest.join("__"),
-                LOOKUPS.join(", ")
+                LookupKind::names().collect::<Vec<_>>().join(", ")
             ),
         )
         .with("field", field))

@@ -61,27 +61,46 @@ const PART_LOOKUPS: &str = "exact, in, range, gt, gte, lt, lte";
 const JSON_LOOKUPS: &str = "isnull";
 
 impl LookupKind {
-    pub(crate) fn from_name(name: &str) -> Option<LookupKind> {
-        Some(match name {
-            "exact" => LookupKind::Exact,
-            "iexact" => LookupKind::IExact,
-            "contains" => LookupKind::Contains,
-            "icontains" => LookupKind::IContains,
-            "startswith" => LookupKind::StartsWith,
-            "istartswith" => LookupKind::IStartsWith,
-            "endswith" => LookupKind::EndsWith,
-            "iendswith" => LookupKind::IEndsWith,
-            "in" => LookupKind::In,
-            "range" => LookupKind::Range,
-            "gt" => LookupKind::Gt,
-            "gte" => LookupKind::Gte,
-            "lt" => LookupKind::Lt,
-            "lte" => LookupKind::Lte,
-            "isnull" => LookupKind::IsNull,
-            "regex" => LookupKind::Regex,
-            "iregex" => LookupKind::IRegex,
-            _ => return None,
-        })
+    /// Every lookup under its name, in the order error messages list them.
+    const BY_NAME: [(&'static str, LookupKind); 17] = [
+        ("exact", LookupKind::Exact),
+        ("iexact", LookupKind::IExact),
+        ("contains", LookupKind::Contains),
+        ("icontains", LookupKind::IContains),
+        ("startswith", LookupKind::StartsWith),
+        ("istartswith", LookupKind::IStartsWith),
+        ("endswith", LookupKind::EndsWith),
+        ("iendswith", LookupKind::IEndsWith),
+        ("regex", LookupKind::Regex),
+        ("iregex", LookupKind::IRegex),
+        ("in", LookupKind::In),
+        ("range", LookupKind::Range),
+        ("gt", LookupKind::Gt),
+        ("gte", LookupKind::Gte),
+        ("lt", LookupKind::Lt),
+        ("lte", LookupKind::Lte),
+        ("isnull", LookupKind::IsNull),
+    ];
+
+    /// The lookup named `name` (`"icontains"`), whatever field it is for; whether it fits
+    /// a field's kind is checked when a condition is parsed.
+    ///
+    /// ```
+    /// use orm_query::by_name::LookupKind;
+    /// assert_eq!(LookupKind::from_name("gte"), Some(LookupKind::Gte));
+    /// assert_eq!(LookupKind::from_name("bogus"), None);
+    /// assert!(LookupKind::names().all(|n| LookupKind::from_name(n).is_some()));
+    /// ```
+    pub fn from_name(name: &str) -> Option<LookupKind> {
+        Self::BY_NAME
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, kind)| *kind)
+    }
+
+    /// The name of every lookup, as [`from_name`](Self::from_name) takes them.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Self::BY_NAME.iter().map(|(name, _)| *name)
     }
 
     /// Whether this is one of the LIKE lookups (text fields only).
@@ -227,9 +246,8 @@ pub(crate) fn resolve_many(
                 let through = (related.model)();
                 let rows = related
                     .then
-                    .and_then(|then| through.fields.iter().find(|f| f.name == then))
-                    .and_then(|f| f.foreign_key.as_ref())
-                    .map_or(through, |fk| (fk.target)());
+                    .and_then(|then| through_hop(meta, related, through, then).ok())
+                    .map_or(through, |(_, target)| target);
                 Err(NameError::InvalidRelation {
                     model: meta.name,
                     relation: related.name,

@@ -43,15 +43,30 @@ pub(crate) struct Item {
     pub(crate) read: Read,
     /// The field the item reads (or aggregates), for errors.
     pub(crate) field: &'static FieldMeta,
-    /// The kind a value compared with the item converts to (`having`): the field's, or
-    /// the aggregate's (`BigInteger` for a count).
-    pub(crate) compare: FieldKind,
 }
 
 impl Item {
     /// Whether the path follows a reverse relation (many rows per row).
     pub(crate) fn is_many(&self) -> bool {
         self.hops.iter().any(|h| h.many.is_some())
+    }
+
+    /// The kind a value compared with the item converts to (`having`): the field's, or
+    /// the aggregate's (`BigInteger` for a count, `Decimal` for an average of integers).
+    pub(crate) fn compare_kind(&self) -> FieldKind {
+        let kind = self.field.kind;
+        match (self.function, self.read) {
+            (None, _) => kind,
+            (Some(_), Read::BigInt) => FieldKind::BigInteger,
+            (Some(_), Read::Float) => FieldKind::Float,
+            (Some(_), Read::Decimal) if !matches!(kind, FieldKind::Decimal { .. }) => {
+                FieldKind::Decimal {
+                    max_digits: 65,
+                    decimal_places: 30,
+                }
+            }
+            _ => kind,
+        }
     }
 }
 

@@ -429,12 +429,13 @@ fn together_groups_are_added_and_dropped_by_name() {
 
 /// A table with an enum column, before and after the enum gains a variant no longer than
 /// the others (so only the CHECK tells them apart).
+const TICKET_ID: FieldMeta = FieldMeta {
+    primary_key: true,
+    auto_increment: true,
+    ..FieldMeta::new("id", FieldKind::BigInteger)
+};
 static TICKET_V1_FIELDS: [FieldMeta; 2] = [
-    FieldMeta {
-        primary_key: true,
-        auto_increment: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
+    TICKET_ID,
     FieldMeta::new(
         "state",
         FieldKind::Enum {
@@ -444,11 +445,7 @@ static TICKET_V1_FIELDS: [FieldMeta; 2] = [
 ];
 static TICKET_V1: ModelMeta = ModelMeta::new("Ticket", "tickets", &TICKET_V1_FIELDS);
 static TICKET_V2_FIELDS: [FieldMeta; 2] = [
-    FieldMeta {
-        primary_key: true,
-        auto_increment: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
+    TICKET_ID,
     FieldMeta::new(
         "state",
         FieldKind::Enum {
