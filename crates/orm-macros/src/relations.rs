@@ -23,6 +23,7 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
         let Base::ForeignKey(target, key, _) = &f.base else {
             continue;
         };
+        out.extend(foreign_key_field(ident, table, f, target, key));
         let name = quote!(#target).to_string();
         if name == "Self" || *ident == name || seen.contains(&name) {
             continue;
@@ -126,6 +127,46 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
         });
     }
     out
+}
+
+/// `orm::relations::ForeignKeyField<{ field_key("name") }>` for the foreign-key field `f`
+/// (target `target`, key type `key`) of model `ident`: every foreign key gets one, a
+/// reference to the model itself included.
+fn foreign_key_field(
+    ident: &syn::Ident,
+    table: &syn::Ident,
+    f: &Field,
+    target: &syn::Type,
+    key: &syn::Type,
+) -> TokenStream {
+    let column = &f.ident;
+    let name = column.to_string();
+    let pk = quote!(<#target as ::orm::Model>::PrimaryKey);
+    let read = if f.nullable {
+        quote!(self.#column.as_ref().map(|__fk| __fk.pk()))
+    } else {
+        quote!(::core::option::Option::Some(self.#column.pk()))
+    };
+    quote! {
+        impl ::orm::relations::ForeignKeyField<{ ::orm::relations::field_key(#name) }> for #ident
+        where
+            for<'__orm> #target: ::orm::Model<PrimaryKey = #key>,
+        {
+            type Target = #target;
+            type Column = #table::#column;
+            type In = ::diesel::dsl::EqAny<#table::#column, ::std::vec::Vec<#pk>>;
+            type NotIn = ::diesel::dsl::NeAny<#table::#column, ::std::vec::Vec<#pk>>;
+            fn column_in(keys: ::std::vec::Vec<#pk>) -> Self::In {
+                ::diesel::ExpressionMethods::eq_any(#table::#column, keys)
+            }
+            fn column_not_in(keys: ::std::vec::Vec<#pk>) -> Self::NotIn {
+                ::diesel::ExpressionMethods::ne_all(#table::#column, keys)
+            }
+            fn key(&self) -> ::core::option::Option<&#pk> {
+                #read
+            }
+        }
+    }
 }
 
 /// `LoadByPk` (rows by primary key) and `SelectRelatedNames` (foreign keys filled by name,

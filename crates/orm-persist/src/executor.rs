@@ -96,3 +96,19 @@ pub trait AssignExecutor<'a, V, W>: PersistExecutor<'a> {
     /// Runs the update; the number of rows updated.
     fn assign(self, changes: V, target: W) -> Self::Output<usize>;
 }
+
+/// The links of a many-to-many relation through model `T`, targets keyed by `K`: `P`
+/// selects the owner's links to the targets given, `S` the stale ones (see
+/// [`crate::many_to_many`]).
+#[diagnostic::on_unimplemented(
+    message = "the links through `{T}` cannot be written through `{Self}`",
+    label = "not a persistence executor for this relation",
+    note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)"
+)]
+pub trait LinkExecutor<'a, T: Model + Send, K, P, S>: PersistExecutor<'a> {
+    /// Runs an `add` or `set`: the links added and removed.
+    fn link(
+        self,
+        link: crate::many_to_many::Link<T, K, P, S>,
+    ) -> Self::Output<crate::many_to_many::Relinked>;
+}

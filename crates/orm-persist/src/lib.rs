@@ -34,6 +34,8 @@
 //!   [`run`] operation at once (every statement on a blocking connection completes inside
 //!   its call), the async one awaits it (async SQLite finishes it on its connection's
 //!   own thread).
+//! - [`many_to_many`]: [`ManyToMany`], one row's relation through a model: add, remove,
+//!   set, clear and the linked rows.
 //! - [`ops`]: the statements, one trait per shape (rows of a model, rows a WHERE query
 //!   selects, `UPDATE ... SET`), implemented per backend connection.
 //! - [`derive`](mod@derive): [`derive::Persist`], what `#[derive(Model)]` generates for this crate:
@@ -77,10 +79,12 @@ pub mod bulk_update;
 pub mod derive;
 pub mod executor;
 mod input;
+pub mod many_to_many;
 pub mod nonblocking;
 pub mod ops;
 pub mod run;
 pub mod upsert;
 
 pub use api::{ForeignKeyLoad, ModelPersist, QuerySetPersist};
+pub use many_to_many::{ManyToMany, Relinked};
 pub use upsert::{OnConflict, Upsert};

@@ -4,7 +4,7 @@
 //! - [`RowOps`] on a model: insert rows and get them back, find, update and delete one
 //!   row by primary key;
 //! - [`FilterOps`] on a QuerySet's WHERE query: load at most two rows (optionally
-//!   `FOR UPDATE`), delete the rows;
+//!   `FOR UPDATE`) or every row, delete the rows;
 //! - [`AssignOps`] on a change set (or any diesel `AsChangeset`): `UPDATE ... SET`.
 //!
 //! Each is one trait with async methods, written once for every connection (blocking or
@@ -99,6 +99,8 @@ pub trait FilterOps<M, C>: Sized {
     /// At most two rows (`FOR UPDATE` when `lock` and the backend has it).
     fn load_two(self, conn: &mut C, lock: bool)
         -> impl Future<Output = QueryResult<Vec<M>>> + Send;
+    /// Every row.
+    fn load_all(self, conn: &mut C) -> impl Future<Output = QueryResult<Vec<M>>> + Send;
     /// Deletes the rows; how many.
     fn delete(self, conn: &mut C) -> impl Future<Output = QueryResult<usize>> + Send;
 }
@@ -233,6 +235,9 @@ impl<M: Send, W> FilterOps<M, Disabled> for W {
         conn: &mut Disabled,
         _: bool,
     ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+        std::future::ready(match *conn {})
+    }
+    fn load_all(self, conn: &mut Disabled) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
         std::future::ready(match *conn {})
     }
     fn delete(self, conn: &mut Disabled) -> impl Future<Output = QueryResult<usize>> + Send {

@@ -13,12 +13,16 @@ use orm_exec::statement_conn::{run_now, StatementConn};
 use orm_exec::transaction::level;
 use orm_exec::{Error, Result};
 
+use std::collections::HashSet;
+use std::hash::Hash;
+
 use crate::bulk_update::Assigned;
 use crate::derive::now;
 use crate::input::{
     at_most_one, backoff, gone, prepare, prepare_all, prepare_changes, rows_per_statement,
     MAX_ATTEMPTS,
 };
+use crate::many_to_many::{Link, Relinked};
 use crate::ops::{AssignOps, FilterOps, RowOps};
 use crate::upsert::Conflict;
 use orm_schema::{ChangeSet, FieldError, ValidationError};
@@ -207,7 +211,7 @@ pub async fn bulk_insert<M: RowOps<C>, C: StatementConn>(
     let forms = prepare_all::<M>(forms)?;
     let now = now();
     let per_statement = rows_per_statement(C::MAX_BINDS, M::COLUMNS);
-    let mut rows: Vec<_> = forms
+    let rows: Vec<_> = forms
         .into_iter()
         .map(|form| M::insert_row(form, now))
         .collect();
@@ -218,18 +222,66 @@ pub async fn bulk_insert<M: RowOps<C>, C: StatementConn>(
         return ok!(conn, M::insert_count(conn, rows));
     }
     level::begin(conn).await?;
-    let mut outcome = Ok(0);
+    let outcome = insert_counted::<M, C>(conn, rows).await;
+    level::finish(conn, outcome).await
+}
+
+/// Inserts `rows` in statements under the bind-parameter limit, one after the other on
+/// the caller's transaction level; how many were inserted.
+async fn insert_counted<M: RowOps<C>, C: StatementConn>(
+    conn: &mut C,
+    mut rows: Vec<crate::ops::NewRow<M>>,
+) -> Result<usize> {
+    let per_statement = rows_per_statement(C::MAX_BINDS, M::COLUMNS);
+    let mut total = 0;
     while !rows.is_empty() {
         let rest = rows.split_off(per_statement.min(rows.len()));
         let chunk = std::mem::replace(&mut rows, rest);
-        match ok!(conn, M::insert_count(conn, chunk)) {
-            Ok(n) => outcome = outcome.map(|total| total + n),
-            Err(e) => {
-                outcome = Err(e);
-                break;
-            }
-        }
+        total += ok!(conn, M::insert_count(conn, chunk))?;
     }
+    Ok(total)
+}
+
+/// A many-to-many `add` or `set` (see [`crate::many_to_many`]): validate the new links'
+/// forms, then in one transaction delete the stale links (`set`), read which of the
+/// targets are linked already, and insert the rest. Returns the links added and removed.
+pub async fn link<T, C, K, P, S>(conn: &mut C, link: Link<T, K, P, S>) -> Result<Relinked>
+where
+    T: RowOps<C>,
+    C: StatementConn,
+    K: Hash + Eq,
+    P: FilterOps<T, C>,
+    S: FilterOps<T, C>,
+{
+    let Link {
+        present,
+        stale,
+        links,
+        key_of,
+    } = link;
+    let (keys, forms): (Vec<K>, Vec<T::Insert>) = links.into_iter().unzip();
+    let forms = prepare_all::<T>(forms)?;
+    level::begin(conn).await?;
+    let outcome = async {
+        let removed = match stale {
+            Some(stale) => ok!(conn, stale.delete(conn))?,
+            None => 0,
+        };
+        let mut linked: HashSet<K> = ok!(conn, present.load_all(conn))?
+            .iter()
+            .filter_map(key_of)
+            .collect();
+        let now = now();
+        // A target linked already, or listed twice, is added once.
+        let rows: Vec<_> = keys
+            .into_iter()
+            .zip(forms)
+            .filter_map(|(key, form)| linked.insert(key).then(|| T::insert_row(form, now)))
+            .collect();
+        let added = insert_counted::<T, C>(conn, rows).await?;
+        Ok(Relinked { added, removed })
+    }
+    .await;
     level::finish(conn, outcome).await
 }
 

@@ -57,5 +57,5 @@ pub use projection::Values;
 pub use queryset::{NoOrder, Objects, ObjectsExt, OrderBy, QuerySet};
 pub use records::{Agg, Cell, Record, Records};
 pub use related_names::{RelatedByName, SelectRelatedNames};
-pub use relations::{prefetch, BelongsTo, RelatedExt, SelectRelated};
+pub use relations::{prefetch, BelongsTo, ForeignKeyField, RelatedExt, SelectRelated};
 pub use stream::{RowIter, RowStream, StreamSource};

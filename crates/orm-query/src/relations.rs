@@ -58,6 +58,49 @@ pub trait BelongsTo<R: Model>: Model {
     fn related_pk(&self) -> Option<&R::PrimaryKey>;
 }
 
+/// One foreign-key field of `Self`, picked by `F`: [`field_key`] of the field's name.
+/// `#[derive(Model)]` implements it for every `ForeignKey` field, so code that names a
+/// field in an attribute (`many_to_many(tracks = PlaylistEntry.track)`) reaches its
+/// target type and column without knowing the model's table module.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no foreign-key field with this name",
+    label = "not a `ForeignKey` field of this model"
+)]
+pub trait ForeignKeyField<const F: u64>: Model {
+    /// The model the field references.
+    type Target: Model;
+    /// The field's column (`playlist_entries::track`).
+    type Column: diesel::Column + Default;
+    /// `column IN (keys)` (`= ANY($1)` on PostgreSQL).
+    type In;
+    /// `column NOT IN (keys)` (`!= ALL($1)` on PostgreSQL).
+    type NotIn;
+    /// `column IN (keys)`.
+    fn column_in(keys: Vec<<Self::Target as Model>::PrimaryKey>) -> Self::In;
+    /// `column NOT IN (keys)`.
+    fn column_not_in(keys: Vec<<Self::Target as Model>::PrimaryKey>) -> Self::NotIn;
+    /// The referenced primary key (`None` for a null key).
+    fn key(&self) -> Option<&<Self::Target as Model>::PrimaryKey>;
+}
+
+/// The `F` of [`ForeignKeyField`] for a field named `name`: its 64-bit FNV-1a hash. The
+/// derive computes the same value when it expands, so both sides agree on the number.
+///
+/// ```
+/// assert_ne!(orm_query::relations::field_key("track"), orm_query::relations::field_key("playlist"));
+/// ```
+pub const fn field_key(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
 /// The diesel query `W` joined with `R`'s table, as `select_related` builds it.
 pub type Joined<M, R, W> =
     <W as JoinWithImplicitOnClause<<R as Model>::Table, <M as BelongsTo<R>>::Kind>>::Output;

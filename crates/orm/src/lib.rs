@@ -124,6 +124,7 @@ pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
 pub use orm_exec::{DataLoss, Migration, MigrationDir, MigrationStatus};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};
+pub use orm_persist::{many_to_many, ManyToMany, Relinked};
 pub use orm_persist::{upsert, OnConflict, Upsert};
 pub use orm_query::by_name::{Assignments, LookupValue, Null, UpdateValue, F};
 pub use orm_query::{

@@ -7,8 +7,9 @@ use orm_exec::{dispatch, Connection, Result};
 use orm_schema::ForeignKey;
 
 use crate::bulk_update::Assigned;
-use crate::executor::{AssignExecutor, PersistExecutor, RowExecutor, WhereExecutor};
+use crate::executor::{AssignExecutor, LinkExecutor, PersistExecutor, RowExecutor, WhereExecutor};
 use crate::input::gone;
+use crate::many_to_many::{Link, Relinked};
 use crate::ops::{Assignable, Filtered, Storable};
 use crate::run;
 use crate::upsert::Conflict;
@@ -109,5 +110,17 @@ where
 {
     fn assign(self, changes: V, target: W) -> Result<usize> {
         on_backend!(self, |c| run::assign(c, changes, target))
+    }
+}
+
+impl<'a, T, K, P, S> LinkExecutor<'a, T, K, P, S> for &mut Connection
+where
+    T: Storable,
+    K: std::hash::Hash + Eq + Send,
+    P: Filtered<T>,
+    S: Filtered<T>,
+{
+    fn link(self, link: Link<T, K, P, S>) -> Result<Relinked> {
+        on_backend!(self, |c| run::link(c, link))
     }
 }

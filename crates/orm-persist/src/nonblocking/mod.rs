@@ -11,8 +11,9 @@ use std::pin::Pin;
 use orm_exec::{Database, PooledConnection, Result};
 use orm_schema::ForeignKey;
 
-use crate::executor::{AssignExecutor, PersistExecutor, RowExecutor, WhereExecutor};
+use crate::executor::{AssignExecutor, LinkExecutor, PersistExecutor, RowExecutor, WhereExecutor};
 use crate::input::gone;
+use crate::many_to_many::{Link, Relinked};
 use crate::ops::{AsyncAssignable, AsyncFiltered, AsyncStorable};
 
 /// The future an async persistence operation returns.
@@ -133,6 +134,19 @@ macro_rules! async_executor {
             fn delete_where(self, target: F) -> PersistFuture<'a, usize> {
                 let $this = self;
                 Box::pin(async move { run::delete_where::<M, F>($conn, target).await })
+            }
+        }
+
+        impl<'a, $lt: 'a, T, K, P, S> LinkExecutor<'a, T, K, P, S> for $ty
+        where
+            T: AsyncStorable,
+            K: std::hash::Hash + Eq + Send + 'static,
+            P: AsyncFiltered<T>,
+            S: AsyncFiltered<T>,
+        {
+            fn link(self, link: Link<T, K, P, S>) -> PersistFuture<'a, Relinked> {
+                let $this = self;
+                Box::pin(async move { run::link::<T, K, P, S>($conn, link).await })
             }
         }
 

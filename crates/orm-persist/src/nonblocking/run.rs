@@ -103,3 +103,17 @@ pub async fn update_or_create<M: AsyncStorable, F: AsyncFiltered<M> + Clone>(
 ) -> Result<(M, bool)> {
     async_dispatch!(conn, c => run::update_or_create::<M, _, _>(c, filtered, form).await)
 }
+
+/// See [`run::link`].
+pub async fn link<T, K, P, S>(
+    conn: &mut PooledConnection,
+    link: crate::many_to_many::Link<T, K, P, S>,
+) -> Result<crate::many_to_many::Relinked>
+where
+    T: AsyncStorable,
+    K: std::hash::Hash + Eq + Send + 'static,
+    P: AsyncFiltered<T>,
+    S: AsyncFiltered<T>,
+{
+    async_dispatch!(conn, c => run::link(c, link).await)
+}

@@ -58,6 +58,7 @@ macro_rules! statements {
             W: SelectDsl<dsl::AsSelect<M, $db>> + IntoUpdateTarget,
             dsl::Select<W, dsl::AsSelect<M, $db>>: LimitDsl,
             LoadTwo<M, W, $db>: Load<$conn, M> + Send,
+            dsl::Select<W, dsl::AsSelect<M, $db>>: Load<$conn, M> + Send,
             ForUpdate<LoadTwo<M, W, $db>>: Load<$conn, M>,
             dsl::delete<W>: Execute<$conn>,
         {
@@ -76,6 +77,10 @@ macro_rules! statements {
                         query.load(conn).await
                     }
                 }
+            }
+
+            fn load_all(self, conn: &mut $conn) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+                self.select(M::as_select()).load(conn)
             }
 
             fn delete(self, conn: &mut $conn) -> impl Future<Output = QueryResult<usize>> + Send {
