@@ -125,6 +125,8 @@ pub struct Album {
     /// The album's name.
     #[orm(max_length = 100, index)]
     pub name: String,
+    /// Its tracks, once `prefetch_related(&["tracks"])` loads them (not a column).
+    pub tracks: Related<Track>,
 }
 
 /// A track of an album; deleted with it.
@@ -144,6 +146,9 @@ pub struct Track {
     /// Position on the album.
     #[orm(minimum = 1)]
     pub position: i32,
+    /// The playlists listing it, once `prefetch_related(&["playlists"])` loads them (not a
+    /// column).
+    pub playlists: Related<Playlist>,
 }
 
 /// A playlist that may point at a featured album (SET NULL when it goes).
@@ -160,6 +165,8 @@ pub struct Playlist {
     /// The featured album (ON DELETE SET NULL).
     #[orm(on_delete = "set_null")]
     pub featured: Option<ForeignKey<Album, i32>>,
+    /// Its tracks, once `prefetch_related(&["tracks"])` loads them (not a column).
+    pub tracks: Related<Track>,
 }
 
 /// One profile per album (one-to-one).

@@ -253,6 +253,7 @@ fn foreign_key_handles_are_sparse_until_loaded() {
     fk.set_loaded(Album {
         id: 7,
         name: "Blue".into(),
+        tracks: orm::Related::new(),
     });
     assert_eq!(fk.get().unwrap().name, "Blue");
     assert_eq!(fk, orm::ForeignKey::new(7));

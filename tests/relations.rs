@@ -7,32 +7,16 @@
 mod support;
 mod fixtures;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use diesel::connection::InstrumentationEvent;
 use diesel::{QueryDsl, RunQueryDsl};
 use fixtures::*;
 use orm::prelude::*;
 use orm::Error;
 use orm_suite::models::*;
+use support::count_queries;
 #[allow(unused_imports)]
 use support::TestDb;
-
-/// Counts the statements run on `conn` from now on (replaces its instrumentation).
-fn count_queries(conn: &mut orm::Connection) -> Arc<AtomicUsize> {
-    let counter = Arc::new(AtomicUsize::new(0));
-    let c2 = counter.clone();
-    orm::dispatch!(conn, c => {
-        let c2 = c2.clone();
-        diesel::Connection::set_instrumentation(c, move |event: InstrumentationEvent<'_>| {
-            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
-                c2.fetch_add(1, Ordering::SeqCst);
-            }
-        });
-    });
-    counter
-}
 
 backend_test!(
     fn select_related_loads_the_foreign_key_in_one_query(db: &TestDb) {
@@ -112,6 +96,7 @@ backend_test!(
             .map(|id| Album {
                 id,
                 name: format!("A{id}"),
+                tracks: Related::new(),
             })
             .collect();
         parents.push(parents[1].clone());

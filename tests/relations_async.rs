@@ -189,6 +189,7 @@ backend_test!(
                 .map(|id| Album {
                     id,
                     name: format!("A{id}"),
+                    tracks: orm::Related::new(),
                 })
                 .collect();
             parents.push(parents[0].clone());

@@ -23,12 +23,14 @@ pub enum Mode {
 
 /// A maker of things.
 #[derive(Model, Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[orm(table = "serde_makers")]
+#[orm(table = "serde_makers", related(shipments = Shipment.maker))]
 pub struct Maker {
     #[orm(primary_key)]
     pub id: i64,
     #[orm(max_length = 40)]
     pub name: String,
+    /// Its shipments, once prefetched: `null` in JSON until then.
+    pub shipments: Related<Shipment>,
 }
 
 /// A shipment, with a field of each value kind serde must carry.
@@ -107,11 +109,31 @@ backend_test!(
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             json["maker"],
-            serde_json::json!({"id": acme.id, "name": "acme"})
+            serde_json::json!({"id": acme.id, "name": "acme", "shipments": null})
         );
         let back: Shipment = serde_json::from_str(&text).unwrap();
         assert_eq!(back, loaded);
         assert_eq!(back.maker.get(), Some(&acme));
+
+        // Prefetched related rows: the list, read back as loaded.
+        let maker = Maker::objects()
+            .prefetch_related(&["shipments"])
+            .unwrap()
+            .one(&mut conn)
+            .unwrap();
+        let json = serde_json::to_value(&maker).unwrap();
+        assert_eq!(json["shipments"][0]["weight"], serde_json::json!("12.345"));
+        assert_eq!(json["shipments"].as_array().unwrap().len(), 1);
+        let maker_back: Maker = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            maker_back.shipments.get().unwrap(),
+            maker.shipments.get().unwrap()
+        );
+        assert!(!acme.shipments.is_loaded());
+        assert_eq!(
+            serde_json::to_value(&acme).unwrap()["shipments"],
+            serde_json::Value::Null
+        );
 
         // Input that is neither a key nor a row is refused, naming what was expected.
         let err = serde_json::from_value::<ForeignKey<Maker>>(serde_json::json!("x")).unwrap_err();

@@ -81,6 +81,24 @@ pub fn count_rows(conn: &mut Connection, table: &str) -> i64 {
     .unwrap_or_else(|e| panic!("cannot count the rows of {table}: {e}"))
 }
 
+/// Counts the statements run on `conn` from now on (replaces its instrumentation).
+#[allow(dead_code)]
+pub fn count_queries(conn: &mut Connection) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use diesel::connection::InstrumentationEvent;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let counter = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = counter.clone();
+    orm::dispatch!(conn, c => {
+        let seen = seen.clone();
+        diesel::Connection::set_instrumentation(c, move |event: InstrumentationEvent<'_>| {
+            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    });
+    counter
+}
+
 /// The variable naming a file the reliability tests append their figures to (CI sets it
 /// and prints the file after the test run; RELIABILITY.md quotes it).
 pub const FIGURES_VAR: &str = "ORM_RELIABILITY_FIGURES";

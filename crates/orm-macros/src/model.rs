@@ -34,6 +34,34 @@ struct ModelDef {
     related: Vec<attrs::RelatedAttr>,
     /// Relations through a model (`many_to_many(..)`).
     many_to_many: Vec<attrs::RelatedAttr>,
+    /// `orm::Related<T>` fields: not columns; each holds the rows of the relation of the
+    /// same name once `prefetch_related` loads them.
+    slots: Vec<Slot>,
+}
+
+/// A field `name: orm::Related<T>`.
+struct Slot {
+    ident: syn::Ident,
+    /// `T`.
+    ty: syn::Type,
+}
+
+/// `T` when `ty` is `Related<T>` (any path ending so: `orm::Related<T>`).
+fn related_slot(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Related" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match (args.args.len(), args.args.first()?) {
+        (1, syn::GenericArgument::Type(inner)) => Some(inner),
+        _ => None,
+    }
 }
 
 impl ModelDef {
@@ -60,7 +88,16 @@ impl ModelDef {
         };
         let mut errors: Option<Error> = None;
         let mut fields = Vec::new();
+        let mut slots = Vec::new();
         for f in &named.named {
+            if let Some(inner) = related_slot(&f.ty) {
+                let ident = f.ident.clone().expect("named field");
+                match f.attrs.iter().find(|a| a.path().is_ident("orm")) {
+                    Some(attr) => combine(&mut errors, Error::new(attr.span(), format!("field `{ident}` holds the rows of a relation (`Related`): it is not a column and takes no `#[orm(..)]` options"))),
+                    None => slots.push(Slot { ident, ty: inner.clone() }),
+                }
+                continue;
+            }
             match Field::parse(f) {
                 Ok(f) => fields.push(f),
                 Err(e) => combine(&mut errors, e),
@@ -119,6 +156,12 @@ impl ModelDef {
                 ));
             }
         }
+        for slot in &slots {
+            if !relations.iter().any(|r| r.name == slot.ident) {
+                let name = &slot.ident;
+                return Err(Error::new(name.span(), format!("field `{name}: Related<..>` holds the rows of a relation, and the model declares none named `{name}`: declare it, `#[orm(related({name} = Model))]` or `#[orm(many_to_many({name} = Through.field))]`")));
+            }
+        }
         if fields.iter().any(|f| f.ident == table) {
             return Err(Error::new(table.span(), format!("a field cannot be named like the table `{table}`; rename the field or set `#[orm(table = \"...\")]`")));
         }
@@ -134,6 +177,7 @@ impl ModelDef {
             index_together,
             related: model_attrs.related,
             many_to_many: model_attrs.many_to_many,
+            slots,
         })
     }
 
@@ -151,12 +195,14 @@ impl ModelDef {
             &self.guards(true, false),
         );
         let relations = crate::relations::emit(&self.ident, &self.table, &self.fields);
+        let (slot_checks, slot_arms, slot_guards) = self.slot_arms();
         let by_name = crate::relations::emit_by_name(
             &self.ident,
             &self.table,
             &self.fields,
             &self.fields[self.pk],
             &self.guards(true, true),
+            (&slot_arms, &slot_guards),
         );
         // The metadata reaches a foreign key's target through the field's own type
         // (`<ForeignKey<M> as __OrmForeignKeyTarget>::TARGET`, spanned on the field): when
@@ -186,6 +232,7 @@ impl ModelDef {
                 #row_impls
                 #model_impl
                 #related_checks
+                #slot_checks
                 #many_to_many
                 #persist
                 #relations
@@ -260,6 +307,100 @@ impl ModelDef {
         quote!(#(const _: () = { #checks };)* #(const _: () = { #through };)*)
     }
 
+    /// Whether a `Related` field holds the relation `name`.
+    fn stores(&self, name: &syn::Ident) -> bool {
+        self.slots.iter().any(|s| s.ident == *name)
+    }
+
+    /// The type of the rows relation `relation` gives (the target of a many-to-many
+    /// relation's `Through.field`).
+    fn relation_rows(relation: &attrs::RelatedAttr, many: bool) -> TokenStream {
+        let model = &relation.model;
+        match (&relation.via, many) {
+            (Some(via), true) => {
+                let key = via.to_string();
+                quote!(<#model as ::orm::relations::ForeignKeyField<{ ::orm::relations::field_key(#key) }>>::Target)
+            }
+            _ => quote!(#model),
+        }
+    }
+
+    /// For each `Related` field: a compile-time check that it holds the relation's rows,
+    /// the arm of `SelectRelatedNames::load_related` that fills it, and that impl's
+    /// where-clauses for it.
+    fn slot_arms(&self) -> (TokenStream, Vec<TokenStream>, Vec<TokenStream>) {
+        let ident = &self.ident;
+        let mut checks = TokenStream::new();
+        let mut arms = Vec::new();
+        let mut guards = Vec::new();
+        for slot in &self.slots {
+            let name = &slot.ident;
+            let name_str = name.to_string();
+            let slot_ty = &slot.ty;
+            let (relation, many) = match self.related.iter().find(|r| r.name == *name) {
+                Some(r) => (r, false),
+                None => (
+                    self.many_to_many
+                        .iter()
+                        .find(|r| r.name == *name)
+                        .expect("checked when parsed"),
+                    true,
+                ),
+            };
+            let rows = Self::relation_rows(relation, many);
+            // The rows must be Clone (a row related to several is copied): checked here,
+            // on the field, and a guard of the loading impl, so that is the one error.
+            checks.extend(quote_spanned! {slot_ty.span()=>
+                const _: () = {
+                    fn _check(__r: &#ident) -> &::orm::Related<#rows> {
+                        &__r.#name
+                    }
+                    fn _clone(__r: &#slot_ty) -> #slot_ty {
+                        ::core::clone::Clone::clone(__r)
+                    }
+                };
+            });
+            guards.push(quote!(for<'__orm> #rows: ::core::clone::Clone));
+            let model = &relation.model;
+            let set = quote!(|__r: &mut Self, __v| __r.#name.set(__v));
+            let arm = if many {
+                let via = relation
+                    .via
+                    .as_ref()
+                    .expect("checked when parsed")
+                    .to_string();
+                quote! {
+                    #name_str => ::orm::related_names::fill_through::<Self, #model, #rows, _, _>(
+                        &mut *rows, &__rest, &mut *conn,
+                        <#model as ::orm::relations::BelongsTo<Self>>::column_in,
+                        <#model as ::orm::relations::BelongsTo<Self>>::related_pk,
+                        <#model as ::orm::relations::ForeignKeyField<{ ::orm::relations::field_key(#via) }>>::key,
+                        #set,
+                    ).await?,
+                }
+            } else {
+                let (column_in, key_of) = match &relation.via {
+                    Some(via) => {
+                        let via = via.to_string();
+                        let field = quote!(<#model as ::orm::relations::ForeignKeyField<{ ::orm::relations::field_key(#via) }>>);
+                        (quote!(#field::column_in), quote!(#field::key))
+                    }
+                    None => {
+                        let belongs = quote!(<#model as ::orm::relations::BelongsTo<Self>>);
+                        (quote!(#belongs::column_in), quote!(#belongs::related_pk))
+                    }
+                };
+                quote! {
+                    #name_str => ::orm::related_names::fill_reverse::<Self, #model, _, _>(
+                        &mut *rows, &__rest, &mut *conn, #column_in, #key_of, #set,
+                    ).await?,
+                }
+            };
+            arms.push(arm);
+        }
+        (checks, arms, guards)
+    }
+
     /// For each `many_to_many(name = Through.field)`, the method `name(&self)` returning
     /// the relation of this row (`orm::ManyToMany`): the linked rows as a QuerySet, and
     /// add, remove, set and clear.
@@ -326,6 +467,7 @@ impl ModelDef {
         let rust_types: Vec<_> = self.fields.iter().map(|f| &f.ty).collect();
         let names: Vec<_> = self.fields.iter().map(|f| &f.ident).collect();
         let idx = (0..self.fields.len()).map(syn::Index::from);
+        let slots = self.slots.iter().map(|s| &s.ident);
         let guards = self.guards(false, true);
         let type_checks = self.fields.iter().map(|f| {
             let inner = &f.inner;
@@ -349,7 +491,10 @@ impl ModelDef {
             {
                 type Row = (#(#rust_types,)*);
                 fn build(row: Self::Row) -> ::diesel::deserialize::Result<Self> {
-                    ::core::result::Result::Ok(#ident { #(#names: row.#idx,)* })
+                    ::core::result::Result::Ok(#ident {
+                        #(#names: row.#idx,)*
+                        #(#slots: ::core::default::Default::default(),)*
+                    })
                 }
             }
 
@@ -400,13 +545,15 @@ impl ModelDef {
                 }
                 None => quote!(::core::option::Option::None),
             };
-            quote!(::orm::RelatedMeta { name: #name, model: <#model as ::orm::Model>::meta, via: #via, then: ::core::option::Option::None })
+            let stored = self.stores(&r.name);
+            quote!(::orm::RelatedMeta { name: #name, model: <#model as ::orm::Model>::meta, via: #via, then: ::core::option::Option::None, stored: #stored })
         });
         let many_to_many = self.many_to_many.iter().map(|r| {
             let name = r.name.to_string();
             let model = &r.model;
             let then = r.via.as_ref().map(|f| f.to_string());
-            quote!(::orm::RelatedMeta { name: #name, model: <#model as ::orm::Model>::meta, via: ::core::option::Option::None, then: ::core::option::Option::Some(#then) })
+            let stored = self.stores(&r.name);
+            quote!(::orm::RelatedMeta { name: #name, model: <#model as ::orm::Model>::meta, via: ::core::option::Option::None, then: ::core::option::Option::Some(#then), stored: #stored })
         });
         let guards = self.guards(true, false);
         quote! {

@@ -169,15 +169,17 @@ fn foreign_key_field(
     }
 }
 
-/// `LoadByPk` (rows by primary key) and `SelectRelatedNames` (foreign keys filled by name,
-/// a match over the foreign-key fields) for model `ident`. `guards` are the model's own
-/// (enum fields, foreign-key targets being models).
+/// `LoadByPk` (rows by primary key) and `SelectRelatedNames` (relations filled by name, a
+/// match over the foreign-key fields and `slot_arms`, the `Related` fields' arms, which
+/// need `slot_guards`) for model `ident`. `guards` are the model's own (enum fields,
+/// foreign-key targets being models).
 pub fn emit_by_name(
     ident: &syn::Ident,
     table: &syn::Ident,
     fields: &[Field],
     pk: &Field,
     guards: &[TokenStream],
+    (slot_arms, slot_guards): (&[TokenStream], &[TokenStream]),
 ) -> TokenStream {
     let pk_ident = &pk.ident;
     let pk_ty = pk.value_type();
@@ -187,7 +189,6 @@ pub fn emit_by_name(
     let mut key_ofs = Vec::new();
     let mut sets = Vec::new();
     let mut fills = Vec::new();
-    let mut fills_async = Vec::new();
     for f in fields {
         let Base::ForeignKey(target, key, _) = &f.base else {
             continue;
@@ -204,7 +205,6 @@ pub fn emit_by_name(
         // where the struct's own error does.
         let span = syn::spanned::Spanned::span(&f.ty);
         fills.push(quote::quote_spanned!(span=> ::orm::related_names::fill));
-        fills_async.push(quote::quote_spanned!(span=> ::orm::related_names::fill_async));
         if f.nullable {
             key_ofs.push(quote!(|__r: &Self| __r.#column.as_ref().map(|__fk| __fk.pk())));
             sets.push(quote! {
@@ -252,36 +252,21 @@ pub fn emit_by_name(
         where
             #(#guards,)*
             #(#relation_guards,)*
+            #(#slot_guards,)*
         {
-            fn load_related(
-                rows: &mut [Self],
-                paths: &#paths,
-                conn: &mut ::orm::Connection,
-            ) -> ::orm::Result<()> {
-                let _ = (&rows, &conn);
-                for (__field, __rest) in paths.groups() {
-                    match __field {
-                        #(#names => #fills(
-                            rows, &__rest, &mut *conn, #key_ofs, #sets,
-                        )?,)*
-                        #unknown
-                    }
-                }
-                ::core::result::Result::Ok(())
-            }
-
-            fn load_related_async<'__a>(
+            fn load_related<'__a, __C: ::orm::related_names::RelatedConn>(
                 rows: &'__a mut [Self],
                 paths: &'__a #paths,
-                conn: &'__a mut ::orm::PooledConnection,
+                conn: &'__a mut __C,
             ) -> ::orm::related_names::BoxFuture<'__a, ::orm::Result<()>> {
                 ::std::boxed::Box::pin(async move {
                     let _ = (&rows, &conn);
                     for (__field, __rest) in paths.groups() {
                         match __field {
-                            #(#names => #fills_async(
+                            #(#names => #fills(
                                 &mut *rows, &__rest, &mut *conn, #key_ofs, #sets,
                             ).await?,)*
+                            #(#slot_arms)*
                             #unknown
                         }
                     }

@@ -1,11 +1,20 @@
-//! `select_related_names(&["album", "team__org"])`: loading the rows foreign keys reference
-//! when the relations are named at run time (an `?expand=` query parameter).
+//! Relations named at run time (an `?expand=` query parameter):
+//! `select_related_names(&["album", "team__org"])` fills foreign keys, and
+//! `prefetch_related(&["tracks", "tracks__playlists__featured"])` also fills the `Related`
+//! fields that hold a model's reverse and many-to-many relations.
 //!
 //! The names are checked against the models' metadata like every by-name input. Each
-//! relation level then loads with one query, `WHERE pk IN (...)` over the distinct keys
-//! of the level above (in chunks of [`KEYS_PER_QUERY`]), as Django's `prefetch_related`
-//! does, so a result of any size costs one query per named foreign key, never one per row.
-//! Each loaded row is shared (an `Arc`) by every foreign key that references it.
+//! relation level then loads with one query over the distinct keys of the level above (in
+//! chunks of [`KEYS_PER_QUERY`]), as Django's `prefetch_related` does, so a result of any
+//! size costs one query per named relation (two for a many-to-many one: its through rows,
+//! then the rows they reference), never one per row. A row a foreign key references is
+//! shared (an `Arc`) by every foreign key that references it; a row in a `Related` list
+//! is copied into each list it belongs to.
+//!
+//! The loaders ([`fill`], [`fill_reverse`], [`fill_through`]) are written once, as async
+//! functions over a [`RelatedConn`]: a blocking [`Connection`] (each query completes inside
+//! the call, and the whole load is driven to its end in one poll) or a
+//! [`PooledConnection`] (awaited).
 //!
 //! `#[derive(Model)]` implements [`SelectRelatedNames`] for every model.
 
@@ -14,8 +23,10 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use diesel::dsl;
+use diesel::query_builder::AsQuery;
 use diesel::query_dsl::methods::FilterDsl;
 
+use orm_exec::statement_conn::run_now;
 use orm_exec::{Connection, Database, PooledConnection, Result};
 use orm_schema::{Model, ModelMeta, NameError};
 
@@ -23,6 +34,7 @@ use crate::by_name::MAX_RELATIONS;
 pub use crate::executor::BoxFuture;
 use crate::executor::Executor;
 use crate::queryset::{NoOrder, QuerySet};
+use crate::relations::TableQuery;
 use crate::run::{AsyncRunnable, Runnable, Slice};
 
 /// The most keys one `WHERE pk IN (...)` query binds; more keys take more queries (SQLite
@@ -39,6 +51,24 @@ impl RelatedPaths {
     /// `names` (`"album"`, `"team__org"`) checked against `meta`: every part must be a
     /// foreign-key field of the model reached so far.
     pub fn parse(meta: &'static ModelMeta, names: &[&str]) -> std::result::Result<Self, NameError> {
+        Self::parse_with(meta, names, false)
+    }
+
+    /// `names` (`"tracks"`, `"tracks__playlists__featured"`) checked against `meta`: every
+    /// part a foreign-key field, or a relation the model declares and holds in a
+    /// [`Related`](orm_schema::Related) field, of the model reached so far.
+    pub fn parse_prefetch(
+        meta: &'static ModelMeta,
+        names: &[&str],
+    ) -> std::result::Result<Self, NameError> {
+        Self::parse_with(meta, names, true)
+    }
+
+    fn parse_with(
+        meta: &'static ModelMeta,
+        names: &[&str],
+        relations: bool,
+    ) -> std::result::Result<Self, NameError> {
         let mut paths = Vec::with_capacity(names.len());
         for name in names {
             let parts: Vec<&str> = name.split("__").collect();
@@ -51,6 +81,20 @@ impl RelatedPaths {
             let mut model = meta;
             let mut path = Vec::with_capacity(parts.len());
             for part in parts {
+                let relation = model.related.iter().find(|r| r.name == part);
+                if let (true, Some(relation)) = (relations, relation) {
+                    let target = relation.target(model)?;
+                    if !relation.stored {
+                        return Err(NameError::NotStored {
+                            model: model.name,
+                            relation: relation.name,
+                            target: target.name,
+                        });
+                    }
+                    path.push(relation.name);
+                    model = target;
+                    continue;
+                }
                 let field = model
                     .fields
                     .iter()
@@ -116,24 +160,59 @@ pub fn not_a_relation(meta: &'static ModelMeta, name: &str) -> orm_exec::Error {
     error.into()
 }
 
-/// A model whose foreign keys can be filled by name ([`QuerySet::select_related_names`]).
-/// Implemented by `#[derive(Model)]`; the derive's match over the foreign-key fields calls
-/// [`fill`] / [`fill_async`] for each one named.
+/// A model whose relations can be filled by name ([`QuerySet::select_related_names`],
+/// [`QuerySet::prefetch_related`]). Implemented by `#[derive(Model)]`: a match over the
+/// model's foreign-key fields (each filled by [`fill`]) and the relations it holds in a
+/// [`Related`](orm_schema::Related) field ([`fill_reverse`], [`fill_through`]).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an orm model",
     label = "not a model",
     note = "add `#[derive(Model)]` to `{Self}`"
 )]
 pub trait SelectRelatedNames: Model + Send {
-    /// Fills the foreign keys `paths` name in every row of `rows`, blocking.
-    fn load_related(rows: &mut [Self], paths: &RelatedPaths, conn: &mut Connection) -> Result<()>;
-
-    /// Fills the foreign keys `paths` name in every row of `rows`, async.
-    fn load_related_async<'a>(
+    /// Fills the relations `paths` names in every row of `rows`, on `conn` (blocking or
+    /// async: see [`RelatedConn`]).
+    fn load_related<'a, C: RelatedConn>(
         rows: &'a mut [Self],
         paths: &'a RelatedPaths,
-        conn: &'a mut PooledConnection,
+        conn: &'a mut C,
     ) -> BoxFuture<'a, Result<()>>;
+}
+
+/// What the relation loaders run their queries on: a blocking [`Connection`], whose
+/// futures are complete when returned (the loaders are then driven to their end in one
+/// poll), or a [`PooledConnection`], whose futures are awaited. The loading logic is
+/// written once, as async functions over this trait.
+pub trait RelatedConn: Send {
+    /// Every row `query` selects.
+    fn rows<T, Q>(&mut self, query: Q) -> BoxFuture<'_, Result<Vec<T>>>
+    where
+        T: Send + 'static,
+        Q: Send + 'static,
+        (Q, NoOrder): Runnable<T> + AsyncRunnable<T>;
+}
+
+impl RelatedConn for Connection {
+    fn rows<T, Q>(&mut self, query: Q) -> BoxFuture<'_, Result<Vec<T>>>
+    where
+        T: Send + 'static,
+        Q: Send + 'static,
+        (Q, NoOrder): Runnable<T> + AsyncRunnable<T>,
+    {
+        let rows = Executor::rows(self, (query, NoOrder), Slice::All);
+        Box::pin(std::future::ready(rows))
+    }
+}
+
+impl RelatedConn for PooledConnection {
+    fn rows<T, Q>(&mut self, query: Q) -> BoxFuture<'_, Result<Vec<T>>>
+    where
+        T: Send + 'static,
+        Q: Send + 'static,
+        (Q, NoOrder): Runnable<T> + AsyncRunnable<T>,
+    {
+        Box::pin(crate::run::rows_pooled(self, (query, NoOrder), Slice::All))
+    }
 }
 
 /// The query of a model's rows by primary key, `table.filter(pk.eq_any(keys))`.
@@ -145,20 +224,17 @@ pub trait PkQuery: Model {
     fn by_pks(keys: Vec<Self::PrimaryKey>) -> Self::Query;
 }
 
-/// How a model's rows are loaded by primary key (`SELECT ... WHERE pk IN (keys)`),
-/// blocking and async: every model whose [`PkQuery`] loads on every enabled backend.
+/// How a model's rows are loaded by primary key (`SELECT ... WHERE pk IN (keys)`): every
+/// model whose [`PkQuery`] loads on every enabled backend.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an orm model",
     label = "not a model",
     note = "add `#[derive(Model)]` to `{Self}`"
 )]
 pub trait LoadByPk: Model + Send {
-    /// The rows whose primary key is one of `keys`, blocking.
-    fn load_by_pks(conn: &mut Connection, keys: Vec<Self::PrimaryKey>) -> Result<Vec<Self>>;
-
-    /// The rows whose primary key is one of `keys`, async.
-    fn load_by_pks_async(
-        conn: &mut PooledConnection,
+    /// The rows whose primary key is one of `keys`.
+    fn load_by_pks<C: RelatedConn>(
+        conn: &mut C,
         keys: Vec<Self::PrimaryKey>,
     ) -> BoxFuture<'_, Result<Vec<Self>>>;
 }
@@ -166,21 +242,14 @@ pub trait LoadByPk: Model + Send {
 impl<T> LoadByPk for T
 where
     T: PkQuery + Send + 'static,
+    T::Query: Send + 'static,
     (T::Query, NoOrder): Runnable<T> + AsyncRunnable<T>,
 {
-    fn load_by_pks(conn: &mut Connection, keys: Vec<T::PrimaryKey>) -> Result<Vec<T>> {
-        Executor::rows(conn, (T::by_pks(keys), NoOrder), Slice::All)
-    }
-
-    fn load_by_pks_async(
-        conn: &mut PooledConnection,
+    fn load_by_pks<C: RelatedConn>(
+        conn: &mut C,
         keys: Vec<T::PrimaryKey>,
     ) -> BoxFuture<'_, Result<Vec<T>>> {
-        Box::pin(crate::run::rows_pooled(
-            conn,
-            (T::by_pks(keys), NoOrder),
-            Slice::All,
-        ))
+        conn.rows(T::by_pks(keys))
     }
 }
 
@@ -220,35 +289,40 @@ fn attach<M, T: Model>(
     }
 }
 
-/// Loads the `T` rows `rows` reference through one foreign key (`key_of` reads it, `set`
-/// fills it), then the relations `rest` names on them, blocking.
-pub fn fill<M, T>(
-    rows: &mut [M],
-    rest: &RelatedPaths,
-    conn: &mut Connection,
-    key_of: impl Fn(&M) -> Option<&T::PrimaryKey>,
-    set: impl Fn(&mut M, Arc<T>),
-) -> Result<()>
-where
-    T: LoadByPk + SelectRelatedNames,
-    T::PrimaryKey: Hash + Eq,
+/// Gives each row its group of `groups` (by the row's primary key; none: an empty list).
+/// A row listed twice gets a copy: the last one takes the group.
+fn attach_groups<P: Model, C: Clone>(
+    rows: &mut [P],
+    mut groups: HashMap<P::PrimaryKey, Vec<C>>,
+    set: impl Fn(&mut P, Vec<C>),
+) where
+    P::PrimaryKey: Hash + Eq,
 {
-    let mut targets = Vec::new();
-    for keys in key_chunks(rows, &key_of) {
-        targets.extend(T::load_by_pks(&mut *conn, keys)?);
+    let mut pending: HashMap<P::PrimaryKey, usize> = HashMap::new();
+    for row in rows.iter() {
+        *pending.entry(row.pk().clone()).or_default() += 1;
     }
-    if !rest.is_empty() && !targets.is_empty() {
-        T::load_related(&mut targets, rest, conn)?;
+    for row in rows.iter_mut() {
+        let left = pending.get_mut(row.pk()).map_or(0, |n| {
+            *n -= 1;
+            *n
+        });
+        let group = if left > 0 {
+            groups.get(row.pk()).cloned().unwrap_or_default()
+        } else {
+            groups.remove(row.pk()).unwrap_or_default()
+        };
+        set(row, group);
     }
-    attach(rows, targets, key_of, set);
-    Ok(())
 }
 
-/// [`fill`], async.
-pub async fn fill_async<M, T>(
+/// Loads the `T` rows `rows` reference through one foreign key (`key_of` reads it, `set`
+/// fills it), then the relations `rest` names on them: one query per
+/// [`KEYS_PER_QUERY`] distinct keys.
+pub async fn fill<M, T, C>(
     rows: &mut [M],
     rest: &RelatedPaths,
-    conn: &mut PooledConnection,
+    conn: &mut C,
     key_of: impl Fn(&M) -> Option<&T::PrimaryKey> + Send,
     set: impl Fn(&mut M, Arc<T>) + Send,
 ) -> Result<()>
@@ -256,15 +330,113 @@ where
     M: Send,
     T: LoadByPk + SelectRelatedNames,
     T::PrimaryKey: Hash + Eq,
+    C: RelatedConn,
 {
     let mut targets = Vec::new();
     for keys in key_chunks(rows, &key_of) {
-        targets.extend(T::load_by_pks_async(&mut *conn, keys).await?);
+        targets.extend(T::load_by_pks(&mut *conn, keys).await?);
     }
     if !rest.is_empty() && !targets.is_empty() {
-        T::load_related_async(&mut targets, rest, conn).await?;
+        T::load_related(&mut targets, rest, conn).await?;
     }
     attach(rows, targets, key_of, set);
+    Ok(())
+}
+
+/// Loads the `T` rows whose foreign key references each of `rows` (a reverse relation:
+/// `column_in` selects them by key, `key_of` reads their key), then the relations `rest`
+/// names on them, and gives each row its list (`set`), empty when none: one query per
+/// [`KEYS_PER_QUERY`] rows. The lists keep the order the database returned.
+pub async fn fill_reverse<P, T, Q, C>(
+    rows: &mut [P],
+    rest: &RelatedPaths,
+    conn: &mut C,
+    column_in: fn(Vec<P::PrimaryKey>) -> Q,
+    key_of: fn(&T) -> Option<&P::PrimaryKey>,
+    set: fn(&mut P, Vec<T>),
+) -> Result<()>
+where
+    P: Model + Send,
+    P::PrimaryKey: Hash + Eq,
+    T: SelectRelatedNames + Clone + 'static,
+    TableQuery<T>: FilterDsl<Q>,
+    dsl::Filter<TableQuery<T>, Q>: Send + 'static,
+    (dsl::Filter<TableQuery<T>, Q>, NoOrder): Runnable<T> + AsyncRunnable<T>,
+    C: RelatedConn,
+{
+    let mut children: Vec<T> = Vec::new();
+    for keys in key_chunks(rows, |row: &P| Some(row.pk())) {
+        let query = <T::Table as Default>::default()
+            .as_query()
+            .filter(column_in(keys));
+        children.extend(conn.rows(query).await?);
+    }
+    if !rest.is_empty() && !children.is_empty() {
+        T::load_related(&mut children, rest, conn).await?;
+    }
+    let mut groups: HashMap<P::PrimaryKey, Vec<T>> = HashMap::new();
+    for child in children {
+        if let Some(key) = key_of(&child) {
+            groups.entry(key.clone()).or_default().push(child);
+        }
+    }
+    attach_groups(rows, groups, set);
+    Ok(())
+}
+
+/// A many-to-many relation through model `T`: loads the `T` rows whose foreign key
+/// references each of `rows` (`owner_in` selects them, `owner_of` reads that key), then
+/// the `R` rows they reference (`target_of`), then the relations `rest` names on those,
+/// and gives each row its list (`set`), in the order of the through rows: one query of
+/// `T` per [`KEYS_PER_QUERY`] rows, and one of `R` per as many distinct targets.
+pub async fn fill_through<P, T, R, Q, C>(
+    rows: &mut [P],
+    rest: &RelatedPaths,
+    conn: &mut C,
+    owner_in: fn(Vec<P::PrimaryKey>) -> Q,
+    owner_of: fn(&T) -> Option<&P::PrimaryKey>,
+    target_of: fn(&T) -> Option<&R::PrimaryKey>,
+    set: fn(&mut P, Vec<R>),
+) -> Result<()>
+where
+    P: Model + Send,
+    P::PrimaryKey: Hash + Eq,
+    T: Model + Send + 'static,
+    TableQuery<T>: FilterDsl<Q>,
+    dsl::Filter<TableQuery<T>, Q>: Send + 'static,
+    (dsl::Filter<TableQuery<T>, Q>, NoOrder): Runnable<T> + AsyncRunnable<T>,
+    R: LoadByPk + SelectRelatedNames + Clone,
+    R::PrimaryKey: Hash + Eq,
+    C: RelatedConn,
+{
+    let mut links: Vec<T> = Vec::new();
+    for keys in key_chunks(rows, |row: &P| Some(row.pk())) {
+        let query = <T::Table as Default>::default()
+            .as_query()
+            .filter(owner_in(keys));
+        links.extend(conn.rows(query).await?);
+    }
+    let mut targets: Vec<R> = Vec::new();
+    for keys in key_chunks(&links, target_of) {
+        targets.extend(R::load_by_pks(&mut *conn, keys).await?);
+    }
+    if !rest.is_empty() && !targets.is_empty() {
+        R::load_related(&mut targets, rest, conn).await?;
+    }
+    let index: HashMap<R::PrimaryKey, R> =
+        targets.into_iter().map(|t| (t.pk().clone(), t)).collect();
+    let mut groups: HashMap<P::PrimaryKey, Vec<R>> = HashMap::new();
+    for link in &links {
+        if let (Some(owner), Some(target)) =
+            (owner_of(link), target_of(link).and_then(|k| index.get(k)))
+        {
+            groups
+                .entry(owner.clone())
+                .or_default()
+                .push(target.clone());
+        }
+    }
+    attach_groups(rows, groups, set);
     Ok(())
 }
 
@@ -314,6 +486,30 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
     }
 }
 
+impl<M: Model, W, O> QuerySet<M, W, O> {
+    /// Loads the relations named by `names` for every row loaded, any depth, and fills
+    /// them in: foreign keys (as [`select_related_names`](QuerySet::select_related_names)
+    /// does), and the reverse and many-to-many relations the model declares and holds in
+    /// a [`Related`](orm_schema::Related) field of the same name:
+    /// `prefetch_related(&["tracks", "tracks__playlists__featured"])`.
+    ///
+    /// Each level costs one query per [`KEYS_PER_QUERY`] distinct keys of the level above,
+    /// whatever the number of rows (a many-to-many level two: its through rows, then the
+    /// rows they reference). Every row of a level gets its list, empty when it has no
+    /// related row; a name is checked against the models' metadata first ([`NameError`],
+    /// [`NameError::NotStored`] for a relation with no field to hold it).
+    pub fn prefetch_related(
+        self,
+        names: &[&str],
+    ) -> std::result::Result<RelatedByName<M, W, O>, NameError> {
+        let paths = RelatedPaths::parse_prefetch(M::meta(), names)?;
+        Ok(RelatedByName {
+            qs: self,
+            paths: Arc::new(paths),
+        })
+    }
+}
+
 /// What [`RelatedByName`]'s operations run on: `&mut Connection` (blocking), `&Database`
 /// or `&mut PooledConnection` (async; every query on one pooled connection).
 #[diagnostic::on_unimplemented(
@@ -347,7 +543,7 @@ where
         paths: Arc<RelatedPaths>,
     ) -> Result<Vec<M>> {
         let mut rows = Executor::rows(&mut *self, qs.parts(), slice)?;
-        M::load_related(&mut rows, &paths, self)?;
+        run_now(M::load_related(&mut rows, &paths, self))?;
         Ok(rows)
     }
 }
@@ -364,7 +560,7 @@ where
     (W, O): AsyncRunnable<M>,
 {
     let mut rows = crate::run::rows_pooled(conn, parts, slice).await?;
-    M::load_related_async(&mut rows, &paths, conn).await?;
+    M::load_related(&mut rows, &paths, conn).await?;
     Ok(rows)
 }
 

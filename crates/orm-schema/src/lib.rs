@@ -22,6 +22,7 @@ pub mod meta;
 pub mod migrate;
 pub mod model;
 pub mod name_error;
+pub mod related;
 #[cfg(feature = "serde")]
 pub mod serde_impls;
 pub mod sql_types;
@@ -38,6 +39,7 @@ pub use meta::{
 };
 pub use model::{ChangeSet, InsertForm, Model};
 pub use name_error::NameError;
+pub use related::Related;
 pub use validate::{FieldError, ValidationError};
 pub use values::{DateTimeUtc, Decimal, IpAddress, Json, Uuid};
 

@@ -41,7 +41,7 @@ pub struct ModelMeta {
 /// static ALBUM_FIELDS: [FieldMeta; 1] =
 ///     [FieldMeta { primary_key: true, ..FieldMeta::new("id", FieldKind::BigInteger) }];
 /// static ALBUM: ModelMeta = ModelMeta {
-///     related: &[RelatedMeta { name: "tracks", model: track, via: None, then: None }],
+///     related: &[RelatedMeta { name: "tracks", model: track, via: None, then: None, stored: false }],
 ///     ..ModelMeta::new("Album", "albums", &ALBUM_FIELDS)
 /// };
 /// static TRACK_FIELDS: [FieldMeta; 2] = [
@@ -70,9 +70,32 @@ pub struct RelatedMeta {
     /// that leads on to the related rows (`many_to_many(tracks = PlaylistEntry.track)`:
     /// `Some("track")`); `None` for a plain reverse relation.
     pub then: Option<&'static str>,
+    /// Whether the model has a [`Related`](crate::Related) field of this name, which
+    /// `prefetch_related` fills.
+    pub stored: bool,
 }
 
 impl RelatedMeta {
+    /// The model whose rows the relation gives an `owner` row: the referencing model, or
+    /// for a many-to-many relation the model its `then` field references.
+    pub fn target(&self, owner: &ModelMeta) -> Result<&'static ModelMeta, NameError> {
+        let (model, _) = self.resolve(owner)?;
+        let Some(then) = self.then else {
+            return Ok(model);
+        };
+        model
+            .fields
+            .iter()
+            .find(|f| f.name == then)
+            .and_then(|f| f.foreign_key.as_ref())
+            .map(|fk| (fk.target)())
+            .ok_or_else(|| NameError::InvalidRelation {
+                model: owner.name,
+                relation: self.name,
+                reason: format!("`{}.{then}` is not a foreign key", model.name),
+            })
+    }
+
     /// The referencing model and its foreign-key field that points at `owner` (the model
     /// declaring the relation), or [`NameError::InvalidRelation`] saying why there is
     /// none: `via` is not a field, or not a foreign key to `owner`, or `via` is left out

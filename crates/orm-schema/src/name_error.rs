@@ -117,6 +117,18 @@ pub enum NameError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A relation named in `prefetch_related` that the model has no field to hold.
+    #[error(
+        "relation `{relation}` of `{model}` has no field to hold its rows: add `{relation}: orm::Related<{target}>` to `{model}`"
+    )]
+    NotStored {
+        /// The model declaring the relation.
+        model: &'static str,
+        /// The relation's name.
+        relation: &'static str,
+        /// The model of the related rows.
+        target: &'static str,
+    },
     /// A reverse relation (many rows per row) where one value per row is needed: an
     /// ordering or a projected column (a filter follows it as a semi-join instead).
     #[error("`{path}` follows `{relation}` of `{model}`, which holds many rows per `{model}`: it can filter (`filter_by`, `exclude_by`) but not order or project")]

@@ -9,6 +9,7 @@
 //! - an enum with `#[derive(DbEnum)]`: its stored name (`"Air"`).
 //! - [`ForeignKey`]: its key when sparse, the nested row when loaded (the row must be
 //!   `Serialize`); either is accepted on the way in, a row giving a loaded handle.
+//! - [`Related`]: the list of rows when loaded, `null` when not; either on the way in.
 
 use std::fmt;
 
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::foreign_key::ForeignKey;
 use crate::model::Model;
+use crate::related::Related;
 use crate::values::{DateTimeUtc, Decimal, IpAddress, Json, Uuid};
 
 impl Serialize for Uuid {
@@ -140,6 +142,22 @@ where
             KeyOrRow::Key(key) => ForeignKey::new(key),
             KeyOrRow::Row(row) => ForeignKey::from_model(row),
         })
+    }
+}
+
+impl<M: Serialize> Serialize for Related<M> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.get().serialize(s)
+    }
+}
+
+impl<'de, M: Deserialize<'de>> Deserialize<'de> for Related<M> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut related = Related::new();
+        if let Some(rows) = Option::<Vec<M>>::deserialize(d)? {
+            related.set(rows);
+        }
+        Ok(related)
     }
 }
 

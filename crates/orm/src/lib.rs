@@ -141,14 +141,14 @@ pub use orm_query::{related_names, RelatedByName, SelectRelatedNames};
 pub use orm_schema::{
     ddl, migrate, sql_types, validate, Backend, ChangeSet, DateTimeUtc, DbEnum, Decimal,
     DefaultValue, FieldError, FieldKind, FieldMeta, FieldText, ForeignKey, ForeignKeyMeta,
-    InsertForm, IpAddress, Json, Literal, Model, ModelMeta, OnDelete, RelatedMeta, Uuid,
+    InsertForm, IpAddress, Json, Literal, Model, ModelMeta, OnDelete, Related, RelatedMeta, Uuid,
     ValidationError, Validators,
 };
 
 /// The names most code needs: `use orm::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ChangeSet, Connection, DbEnum, ForeignKey, InsertForm, Lookups, Model, ObjectsExt,
+        ChangeSet, Connection, DbEnum, ForeignKey, InsertForm, Lookups, Model, ObjectsExt, Related,
         RelatedExt, TextLookups,
     };
     // The terminal operations, blocking (`&mut Connection`) and async (`&Database`).
