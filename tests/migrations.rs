@@ -909,6 +909,16 @@ backend_test!(
             matches!(drifts.as_slice(), [Drift::Models { backend, .. }] if *backend == db.backend),
             "{drifts:?}"
         );
+        // The same from async code.
+        let rt = runtime(2);
+        assert_eq!(
+            rt.block_on(dir.check_async(scratches, &v2)).unwrap(),
+            drifts
+        );
+        let none = rt
+            .block_on(dir.make_async(scratches, "same", &v1, DataLoss::Refuse))
+            .unwrap();
+        assert_eq!(none[0].migration, None);
 
         // A migration whose script fails: make and check name it.
         let broken = "2099-01-01-000000_broken";
@@ -927,6 +937,7 @@ backend_test!(
             dir.make(scratches, "next", &v2, DataLoss::Refuse)
                 .unwrap_err(),
         );
+        named(rt.block_on(dir.check_async(scratches, &v2)).unwrap_err());
         assert_eq!(dir.read(db.backend).unwrap().len(), 2);
         assert_eq!(scratches_left(&mut conn, prefix), Vec::<String>::new());
         // Nothing reached the test database itself.

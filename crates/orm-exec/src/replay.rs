@@ -432,6 +432,43 @@ impl MigrationDir {
         Ok(drifts)
     }
 
+    /// [`MigrationDir::make`] from async code: the same call, run on tokio's blocking
+    /// threads (the scratch databases take blocking connections of their own). Needs a
+    /// tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// As [`MigrationDir::make`].
+    pub async fn make_async(
+        &self,
+        scratches: &[Scratch],
+        name: &str,
+        models: &[&'static ModelMeta],
+        data_loss: DataLoss,
+    ) -> Result<Vec<Made>> {
+        let (dir, scratches, name, models) = (
+            self.clone(),
+            scratches.to_vec(),
+            name.to_string(),
+            models.to_vec(),
+        );
+        on_blocking_thread(move || dir.make(&scratches, &name, &models, data_loss)).await
+    }
+
+    /// [`MigrationDir::check`] from async code, as [`MigrationDir::make_async`].
+    ///
+    /// # Errors
+    ///
+    /// As [`MigrationDir::check`].
+    pub async fn check_async(
+        &self,
+        scratches: &[Scratch],
+        models: &[&'static ModelMeta],
+    ) -> Result<Vec<Drift>> {
+        let (dir, scratches, models) = (self.clone(), scratches.to_vec(), models.to_vec());
+        on_blocking_thread(move || dir.check(&scratches, &models)).await
+    }
+
     /// The backend directories that lack a version another backend's directory holds
     /// (among the backends whose directory exists).
     fn out_of_step(&self) -> Result<Vec<Drift>> {
@@ -476,6 +513,21 @@ impl MigrationDir {
         let closed = db.close();
         let done = outcome?;
         closed.map(|()| done)
+    }
+}
+
+/// Runs `work` on tokio's blocking threads; its panic goes on in the caller.
+async fn on_blocking_thread<T, F>(work: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(outcome) => outcome,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(Error::Usage {
+            message: format!("the migration task was cancelled: {e}"),
+        }),
     }
 }
 
