@@ -121,6 +121,7 @@ impl MigrationDir {
     /// [`Error::Migrate`](crate::Error::Migrate) for a name that is not letters, digits
     /// and `_`, or a directory that cannot be read or written.
     pub fn write(&self, backend: Backend, name: &str, scripts: &Scripts) -> Result<Migration> {
+        check_name(&self.path(backend), name)?;
         let stamp = self.next_stamp(&[backend])?;
         self.write_at(backend, &stamp, name, scripts)
     }

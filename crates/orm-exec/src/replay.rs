@@ -511,8 +511,15 @@ impl MigrationDir {
         let mut db = scratch.open()?;
         let outcome = crate::dispatch!(db.connection(), c => run_now(Migrate(c).replay(self)));
         let closed = db.close();
-        let done = outcome?;
-        closed.map(|()| done)
+        match (outcome, closed) {
+            (Ok(done), Ok(())) => Ok(done),
+            (Err(e), Ok(())) | (Ok(_), Err(e)) => Err(e),
+            (Err(e), Err(left)) => {
+                // The replay's error is the one returned; the scratch left is said here.
+                tracing::warn!(target: "orm::migrate", "{left}");
+                Err(e)
+            }
+        }
     }
 }
 
