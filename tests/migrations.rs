@@ -2,7 +2,10 @@
 //! against the models; a table moved from a first version of its models to a second one
 //! (renamed, a column renamed, one widened, one made nullable, columns added with
 //! defaults, an index and a foreign key added) keeps its rows, introspects as the second
-//! version, and the reverse operations bring it back to the first.
+//! version, and the reverse operations bring it back to the first. Migrations made and
+//! checked from the files alone, every backend's replayed into a scratch database: one
+//! version for all backends, nothing after nothing changed, the directories in step, no
+//! scratch database left behind.
 
 #[macro_use]
 mod support;
@@ -10,7 +13,7 @@ mod support;
 use orm::migrate::MigrateError;
 use orm::migrate::{self, Operation};
 use orm::prelude::*;
-use orm::{Backend, DataLoss, Database, MigrationDir};
+use orm::{Backend, DataLoss, Database, Drift, MigrationDir, Scratch};
 use orm_suite::models::*;
 use support::runtime;
 #[allow(unused_imports)]
@@ -691,3 +694,329 @@ backend_test!(
         assert_eq!(row.state, tickets_v2::State::Moved);
     }
 );
+
+/// One row of a schema listing.
+#[derive(diesel::QueryableByName)]
+struct SchemaName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// The scratch schemas (PostgreSQL) or databases (MySQL/MariaDB) this process made with
+/// `prefix` that still exist on `conn`'s server; none on SQLite, whose scratch is in
+/// memory.
+fn scratches_left(conn: &mut orm::Connection, prefix: &str) -> Vec<String> {
+    let sql = match conn.backend() {
+        Backend::Sqlite => return Vec::new(),
+        Backend::Postgres => "SELECT nspname::text AS name FROM pg_namespace",
+        Backend::Mysql => "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA",
+    };
+    let mine = format!("{prefix}_{}_", std::process::id());
+    let names: Vec<SchemaName> = conn.raw(sql).load().unwrap();
+    names
+        .into_iter()
+        .map(|n| n.name)
+        .filter(|n| n.starts_with(&mine))
+        .collect()
+}
+
+/// A test database of every backend this run tests (see `TestDb::new`).
+fn every_backend() -> Vec<TestDb> {
+    let enabled = |b: &Backend| match b {
+        Backend::Sqlite => cfg!(feature = "sqlite"),
+        Backend::Postgres => cfg!(feature = "postgres"),
+        Backend::Mysql => cfg!(feature = "mysql"),
+    };
+    Backend::ALL
+        .into_iter()
+        .filter(enabled)
+        .filter_map(TestDb::new)
+        .collect()
+}
+
+/// The migration each backend got from one `make`: all written, under one name.
+fn one_name(made: &[orm::Made], backends: &[Backend], suffix: &str) -> String {
+    assert_eq!(made.iter().map(|m| m.backend).collect::<Vec<_>>(), backends);
+    let names: Vec<&str> = made
+        .iter()
+        .map(|m| m.migration.as_ref().unwrap().name.as_str())
+        .collect();
+    assert!(
+        names.iter().all(|n| *n == names[0] && n.ends_with(suffix)),
+        "{names:?}"
+    );
+    names[0].to_string()
+}
+
+#[test]
+fn make_from_the_files_writes_every_backend_in_step_and_check_follows_the_models() {
+    let dbs = every_backend();
+    let backends: Vec<Backend> = dbs.iter().map(|db| db.backend).collect();
+    let prefix = "orm_sa";
+    let scratches: Vec<Scratch> = dbs
+        .iter()
+        .map(|db| {
+            Scratch::server(&db.url)
+                .unwrap()
+                .with_prefix(prefix)
+                .unwrap()
+        })
+        .collect();
+    let root = Root(std::env::temp_dir().join(format!("{}_make_all", dbs[0].name)));
+    let dir = MigrationDir::new(&root.0);
+
+    // An empty directory: the same migration for each backend, in its own words.
+    let made = dir
+        .make(&scratches, "create_pets", &v1::models(), DataLoss::Refuse)
+        .unwrap();
+    let first = one_name(&made, &backends, "_create_pets");
+    for m in &made {
+        assert!(!m.operations.is_empty());
+        let up = std::fs::read_to_string(dir.path(m.backend).join(&first).join("up.sql")).unwrap();
+        assert!(up.contains(&format!("for {}.", m.backend)), "{up}");
+        assert!(up.contains("create table pets"), "{up}");
+    }
+
+    // Right after, nothing to write.
+    let again = dir
+        .make(&scratches, "again", &v1::models(), DataLoss::Refuse)
+        .unwrap();
+    assert_eq!(again.len(), backends.len());
+    assert!(again
+        .iter()
+        .all(|m| m.migration.is_none() && m.operations.is_empty()));
+    for backend in &backends {
+        assert_eq!(dir.read(*backend).unwrap().len(), 1, "{backend}");
+    }
+
+    // check passes, then names each backend and its operations after a model change.
+    assert_eq!(dir.check(&scratches, &v1::models()).unwrap(), []);
+    let drifts = dir.check(&scratches, &v2::models()).unwrap();
+    assert_eq!(drifts.len(), backends.len(), "{drifts:#?}");
+    for (drift, want) in drifts.iter().zip(&backends) {
+        let Drift::Models {
+            backend,
+            operations,
+        } = drift
+        else {
+            panic!("{drift:?}");
+        };
+        assert_eq!(backend, want);
+        let text = drift.to_string();
+        assert!(
+            text.starts_with(&format!("{want}: the models differ")),
+            "{text}"
+        );
+        assert!(text.contains("rename table pets to animals"), "{text}");
+        assert!(!operations.is_empty());
+    }
+
+    // The change made: one later version for all, and check passes again.
+    let made = dir
+        .make(
+            &scratches,
+            "pets_to_animals",
+            &v2::models(),
+            DataLoss::Refuse,
+        )
+        .unwrap();
+    let second = one_name(&made, &backends, "_pets_to_animals");
+    assert!(migrate::version_of(&second) > migrate::version_of(&first));
+    assert_eq!(dir.check(&scratches, &v2::models()).unwrap(), []);
+
+    // The files take a real database to the models.
+    for db in &dbs {
+        let mut conn = db.connect();
+        assert_eq!(conn.run_pending_migrations(&dir).unwrap().len(), 2);
+        assert_eq!(
+            conn.plan_migration(&v2::models()).unwrap(),
+            [],
+            "{}",
+            db.backend
+        );
+        assert_eq!(scratches_left(&mut conn, prefix), Vec::<String>::new());
+    }
+
+    if backends.len() > 1 {
+        // A backend left out while its directory holds migrations is refused.
+        let err = dir
+            .make(&scratches[..1], "partial", &v1::models(), DataLoss::Refuse)
+            .unwrap_err();
+        assert!(
+            matches!(err, orm::Error::Migrate(MigrateError::NoScratch { backend, .. }) if backend == backends[1]),
+            "{err}"
+        );
+        // One directory losing its latest migration is out of step: check says which
+        // migration it lacks, and make refuses to write.
+        std::fs::remove_dir_all(dir.path(Backend::Sqlite).join(&second)).unwrap();
+        let drifts = dir.check(&scratches, &v2::models()).unwrap();
+        assert_eq!(
+            drifts[0],
+            Drift::OutOfStep {
+                backend: Backend::Sqlite,
+                missing: vec![second.clone()],
+            }
+        );
+        let err = dir
+            .make(&scratches, "next", &v2::models(), DataLoss::Refuse)
+            .unwrap_err();
+        assert!(
+            matches!(err, orm::Error::Migrate(MigrateError::OutOfStep { backend: Backend::Sqlite, ref missing }) if *missing == [second.clone()]),
+            "{err}"
+        );
+        for backend in &backends {
+            assert_eq!(
+                dir.read(*backend).unwrap().len(),
+                1 + usize::from(*backend != Backend::Sqlite)
+            );
+        }
+    }
+}
+
+backend_test!(
+    fn a_bad_migration_file_fails_make_and_check_by_name_and_leaves_no_scratch(db: &TestDb) {
+        let prefix = "orm_sb";
+        let scratch = Scratch::server(&db.url)
+            .unwrap()
+            .with_prefix(prefix)
+            .unwrap();
+        let scratches = std::slice::from_ref(&scratch);
+        let mut conn = db.connect();
+        // While a scratch is open it is seen; closed, it is gone.
+        let open = scratch.open().unwrap();
+        let left = scratches_left(&mut conn, prefix);
+        if db.backend == Backend::Sqlite {
+            assert_eq!(open.name(), None);
+        } else {
+            assert_eq!(left, [open.name().unwrap()]);
+        }
+        open.close().unwrap();
+        assert_eq!(scratches_left(&mut conn, prefix), Vec::<String>::new());
+
+        let root = Root(std::env::temp_dir().join(format!("{}_bad_file", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let v1 = [tickets_v1::Ticket::meta()];
+        let v2 = [tickets_v2::Ticket::meta()];
+        let made = dir
+            .make(scratches, "tickets", &v1, DataLoss::Refuse)
+            .unwrap();
+        assert_eq!(made[0].backend, db.backend);
+        assert!(made[0].migration.is_some());
+        assert_eq!(dir.check(scratches, &v1).unwrap(), []);
+        // The enum's new variant shows as a difference on this backend.
+        let drifts = dir.check(scratches, &v2).unwrap();
+        assert!(
+            matches!(drifts.as_slice(), [Drift::Models { backend, .. }] if *backend == db.backend),
+            "{drifts:?}"
+        );
+        // The same from async code.
+        let rt = runtime(2);
+        assert_eq!(
+            rt.block_on(dir.check_async(scratches, &v2)).unwrap(),
+            drifts
+        );
+        let none = rt
+            .block_on(dir.make_async(scratches, "same", &v1, DataLoss::Refuse))
+            .unwrap();
+        assert_eq!(none[0].migration, None);
+
+        // A migration whose script fails: make and check name it.
+        let broken = "2099-01-01-000000_broken";
+        let path = dir.path(db.backend).join(broken);
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::write(path.join("up.sql"), "CREATE TABLE tickets (id INTEGER);\n").unwrap();
+        std::fs::write(path.join("down.sql"), "DROP TABLE tickets;\n").unwrap();
+        let named = |err: orm::Error| {
+            assert!(
+                matches!(err, orm::Error::MigrationFailed { ref migration, .. } if migration == broken),
+                "{err:?}"
+            );
+        };
+        named(dir.check(scratches, &v2).unwrap_err());
+        named(
+            dir.make(scratches, "next", &v2, DataLoss::Refuse)
+                .unwrap_err(),
+        );
+        named(rt.block_on(dir.check_async(scratches, &v2)).unwrap_err());
+        assert_eq!(dir.read(db.backend).unwrap().len(), 2);
+        assert_eq!(scratches_left(&mut conn, prefix), Vec::<String>::new());
+        // Nothing reached the test database itself.
+        assert_eq!(conn.introspect().unwrap().tables, []);
+    }
+);
+
+backend_test!(
+    fn a_migration_without_statements_is_recorded_and_reverted(db: &TestDb) {
+        let root = Root(std::env::temp_dir().join(format!("{}_blank", db.name)));
+        let dir = MigrationDir::new(&root.0);
+        let path = dir.path(db.backend).join("2026-01-01-000000_elsewhere");
+        std::fs::create_dir_all(&path).unwrap();
+        let blank = migrate::scripts(&[], db.backend, Default::default()).unwrap();
+        std::fs::write(path.join("up.sql"), &blank.up).unwrap();
+        std::fs::write(path.join("down.sql"), &blank.down).unwrap();
+        let mut conn = db.connect();
+        assert_eq!(
+            conn.run_pending_migrations(&dir).unwrap(),
+            ["20260101000000"]
+        );
+        assert!(conn.migration_status(&dir).unwrap()[0].applied);
+        assert_eq!(conn.revert_migrations(&dir, 1).unwrap(), ["20260101000000"]);
+        assert!(!conn.migration_status(&dir).unwrap()[0].applied);
+    }
+);
+
+/// An `events` table whose `at` column is of the type given.
+macro_rules! events {
+    ($module:ident, $($ty:tt)+) => {
+        mod $module {
+            use orm::prelude::*;
+
+            #[derive(Model, Debug, Clone, PartialEq)]
+            #[orm(table = "events")]
+            pub struct Event {
+                #[orm(primary_key)]
+                pub id: i64,
+                pub at: $($ty)+,
+            }
+        }
+    };
+}
+
+events!(events_naive, chrono::NaiveDateTime);
+events!(events_utc, orm::DateTimeUtc);
+
+#[test]
+fn a_change_one_backend_does_not_see_still_gets_its_migration_there() {
+    // A naive date-time made UTC: SQLite's TIMESTAMP becomes TEXT, PostgreSQL's
+    // TIMESTAMPTZ, while MySQL/MariaDB keep DATETIME(6).
+    let dbs = every_backend();
+    let backends: Vec<Backend> = dbs.iter().map(|db| db.backend).collect();
+    let scratches: Vec<Scratch> = dbs
+        .iter()
+        .map(|db| Scratch::server(&db.url).unwrap())
+        .collect();
+    let root = Root(std::env::temp_dir().join(format!("{}_one_sided", dbs[0].name)));
+    let dir = MigrationDir::new(&root.0);
+    let naive = [events_naive::Event::meta()];
+    let utc = [events_utc::Event::meta()];
+    dir.make(&scratches, "create_events", &naive, DataLoss::Refuse)
+        .unwrap();
+    let made = dir
+        .make(&scratches, "events_in_utc", &utc, DataLoss::Allow)
+        .unwrap();
+    let name = one_name(&made, &backends, "_events_in_utc");
+    for m in &made {
+        let up = &m.migration.as_ref().unwrap().up;
+        // Only MySQL/MariaDB sees nothing: its migration holds no statement.
+        assert_eq!(m.operations.is_empty(), m.backend == Backend::Mysql, "{up}");
+        assert_eq!(migrate::is_blank(up), m.backend == Backend::Mysql, "{up}");
+    }
+    assert_eq!(dir.check(&scratches, &utc).unwrap(), []);
+    for db in &dbs {
+        let mut conn = db.connect();
+        assert_eq!(conn.run_pending_migrations(&dir).unwrap().len(), 2);
+        let status = conn.migration_status(&dir).unwrap();
+        assert_eq!(status[1].name.as_deref(), Some(name.as_str()));
+        assert_eq!(conn.plan_migration(&utc).unwrap(), [], "{}", db.backend);
+    }
+}

@@ -4,14 +4,28 @@
 //! cargo xtask schema sql    --database-url URL   print the DDL of the example models
 //! cargo xtask schema create --database-url URL   create their tables (idempotent)
 //! cargo xtask schema drop   --database-url URL   drop their tables
-//! cargo xtask migrate make NAME [--allow-data-loss]
-//!                                                 write a migration taking the database to
-//!                                                 the example models (files under --dir,
-//!                                                 default migrations/<backend>/)
+//! cargo xtask migrate make NAME [--allow-data-loss] [--postgres-url URL] [--mysql-url URL]
+//!                                                 write a migration taking every backend's
+//!                                                 migrations to the example models, one
+//!                                                 version for all (files under --dir,
+//!                                                 default migrations/<backend>/); each
+//!                                                 backend's files replayed into a scratch
+//!                                                 database: SQLite in memory, PostgreSQL
+//!                                                 and MySQL/MariaDB on the server of
+//!                                                 --postgres-url/--mysql-url (default
+//!                                                 $PG_DATABASE_URL/$MYSQL_DATABASE_URL);
+//!                                                 with --database-url, against that live
+//!                                                 database, for its backend only
 //! cargo xtask migrate apply | revert [N] | status apply the pending migrations, revert
 //!                                                 the last N (1), list them
-//! cargo xtask migrate check                       exit 1 unless every migration is applied
-//!                                                 and the models need no new one
+//! cargo xtask migrate check [--postgres-url URL] [--mysql-url URL]
+//!                                                 exit 1 when the models differ from a
+//!                                                 backend's migrations (replayed as for
+//!                                                 make) or a backend's directory lacks a
+//!                                                 migration another's has; with
+//!                                                 --database-url, unless every migration
+//!                                                 is applied there and the models need no
+//!                                                 new one
 //! cargo xtask test [ARGS...]                     cargo test --workspace on every backend
 //!                                                 whose server answers
 //! cargo xtask bench                               the ORM against hand-written diesel
@@ -36,7 +50,8 @@
 //!                                                 figures file
 //! ```
 //!
-//! `--database-url` defaults to the `DATABASE_URL` environment variable. `--app todo-api`
+//! `--database-url` defaults to the `DATABASE_URL` environment variable (not for `migrate
+//! make` and `check`, which use the files without it). `--app todo-api`
 //! (on `schema` and `migrate`) works on the example service's models instead
 //! (`examples/todo-api`): its migrations are under `examples/todo-api/migrations`, and
 //! its database defaults to the service's own, `sqlite://todo.db`.
@@ -54,14 +69,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use orm::{ddl, DatabaseUrl};
 
 const USAGE: &str = "usage: cargo xtask schema <sql|create|drop> [--app examples|todo-api] [--database-url URL]\n\
-       cargo xtask migrate <make NAME|apply|revert [N]|status|check> [--app examples|todo-api] [--database-url URL] [--dir DIR] [--allow-data-loss]\n\
+       cargo xtask migrate <make NAME|apply|revert [N]|status|check> [--app examples|todo-api] [--database-url URL | --postgres-url URL --mysql-url URL] [--dir DIR] [--allow-data-loss]\n\
        cargo xtask test [extra cargo test arguments]\n\
        cargo xtask bench\n\
        cargo xtask load [--clients N] [--requests N] [--database-url URL]\n\
        cargo xtask bench-report <benches/results/LOG>\n\
        cargo xtask reliability\n\
        cargo xtask reliability-report <tests/results/FILE>\n\
-the URL defaults to $DATABASE_URL; schemes: sqlite://path, sqlite::memory:, postgres://, mysql://, mariadb://";
+the URL defaults to $DATABASE_URL (migrate make/check: the files, replayed in scratch databases, without --database-url); schemes: sqlite://path, sqlite::memory:, postgres://, mysql://, mariadb://";
 
 /// How long `cargo xtask test` waits for a server to answer.
 const PROBE_TIMEOUT_SECS: u64 = 3;

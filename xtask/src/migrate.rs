@@ -1,11 +1,20 @@
 //! `cargo xtask migrate make NAME | apply | revert [N] | status | check`: the migration
 //! workflow for the example models (`orm_suite::models::all_models`), or with `--app
-//! todo-api` the example service's, on the database at `--database-url` (default
-//! `$DATABASE_URL`; for todo-api then `sqlite://todo.db`), with the migration files under
-//! `--dir` (default `migrations`, for todo-api `examples/todo-api/migrations`, one
-//! directory per backend inside).
+//! todo-api` the example service's, with the migration files under `--dir` (default
+//! `migrations`, for todo-api `examples/todo-api/migrations`, one directory per backend
+//! inside).
+//!
+//! `apply`, `revert` and `status` work on the database at `--database-url` (default
+//! `$DATABASE_URL`; for todo-api then `sqlite://todo.db`). `make` and `check` work from
+//! the files alone unless `--database-url` is given: each backend's migrations are
+//! replayed into a scratch database (SQLite in memory always; PostgreSQL and
+//! MySQL/MariaDB on the server of `--postgres-url` / `--mysql-url`, default
+//! `$PG_DATABASE_URL` / `$MYSQL_DATABASE_URL`, in a scratch schema or database dropped
+//! afterwards), `make` writes one migration of one version to every such backend, and
+//! `check` compares each with the models and the directories with each other. With
+//! `--database-url` they diff that live database instead, for its backend only.
 
-use orm::{Connection, DataLoss, MigrationDir};
+use orm::{Backend, Connection, DataLoss, Drift, MigrationDir, Scratch};
 
 use crate::app::{take_app, App};
 
@@ -14,8 +23,15 @@ use crate::app::{take_app, App};
 pub struct Args {
     /// `make`, `apply`, `revert`, `status` or `check`, with its positional arguments.
     pub command: Command,
-    /// `--database-url`, else `$DATABASE_URL` (read when run).
+    /// `--database-url`: the live database; for `apply`, `revert` and `status` else
+    /// `$DATABASE_URL` (read when run); `make` and `check` work from the files without it.
     pub url: Option<String>,
+    /// `--postgres-url`: the PostgreSQL server `make`/`check` replay into, else
+    /// `$PG_DATABASE_URL` (read when run).
+    pub postgres_url: Option<String>,
+    /// `--mysql-url`: the MySQL/MariaDB server `make`/`check` replay into, else
+    /// `$MYSQL_DATABASE_URL` (read when run).
+    pub mysql_url: Option<String>,
     /// `--dir`.
     pub dir: String,
     /// `--allow-data-loss` (for `make`).
@@ -44,12 +60,18 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
     let (app, args) = take_app(args)?;
     let mut positional = Vec::new();
     let mut url = None;
+    let mut postgres_url = None;
+    let mut mysql_url = None;
     let mut dir = None;
     let mut allow_data_loss = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--database-url" => url = Some(it.next().ok_or("--database-url needs a URL")?.clone()),
+            "--postgres-url" => {
+                postgres_url = Some(it.next().ok_or("--postgres-url needs a URL")?.clone());
+            }
+            "--mysql-url" => mysql_url = Some(it.next().ok_or("--mysql-url needs a URL")?.clone()),
             "--dir" => dir = Some(it.next().ok_or("--dir needs a directory")?.clone()),
             "--allow-data-loss" => allow_data_loss = true,
             flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
@@ -68,30 +90,91 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
         ["check"] => Command::Check,
         other => return Err(format!("unknown migrate command {other:?}")),
     };
+    let replaying = matches!(command, Command::Make(_) | Command::Check);
+    if !replaying && (postgres_url.is_some() || mysql_url.is_some()) {
+        return Err("--postgres-url and --mysql-url are for `make` and `check`".into());
+    }
+    if url.is_some() && (postgres_url.is_some() || mysql_url.is_some()) {
+        return Err(
+            "--database-url (a live database) and --postgres-url/--mysql-url (scratch \
+             databases for the files) exclude each other"
+                .into(),
+        );
+    }
     Ok(Args {
         command,
         url,
+        postgres_url,
+        mysql_url,
         dir: dir.unwrap_or_else(|| app.default_dir()),
         allow_data_loss,
         app,
     })
 }
 
+/// The variables `--postgres-url` and `--mysql-url` default to (the test suite's).
+pub const SERVER_VARS: [(Backend, &str); 2] = [
+    (Backend::Postgres, "PG_DATABASE_URL"),
+    (Backend::Mysql, "MYSQL_DATABASE_URL"),
+];
+
 /// Runs a parsed command; `Err` carries the message to print before exiting non-zero.
 pub fn run(args: Args) -> Result<(), String> {
-    let url = args.app.url(args.url)?;
-    let mut conn = Connection::establish(&url).map_err(|e| e.to_string())?;
     let dir = MigrationDir::new(&args.dir);
     let models = args.app.models();
-    let backend = conn.backend();
     let text = |e: orm::Error| e.to_string();
+    let data_loss = if args.allow_data_loss {
+        DataLoss::Allow
+    } else {
+        DataLoss::Refuse
+    };
+    if args.url.is_none() {
+        match &args.command {
+            Command::Make(name) => {
+                let scratches = scratches(&args, |var| std::env::var(var).ok())?;
+                let made = dir
+                    .make(&scratches, name, &models, data_loss)
+                    .map_err(text)?;
+                for m in made {
+                    match m.migration {
+                        None => println!(
+                            "{}: the migrations match the models; nothing to write",
+                            m.backend
+                        ),
+                        Some(migration) => {
+                            let path = dir.path(m.backend).join(&migration.name);
+                            println!("{}: wrote {}", m.backend, path.display());
+                            for line in migration.up.lines().take_while(|l| l.starts_with("--")) {
+                                println!("{line}");
+                            }
+                        }
+                    }
+                }
+                return Ok(());
+            }
+            Command::Check => {
+                let scratches = scratches(&args, |var| std::env::var(var).ok())?;
+                let drifts = dir.check(&scratches, &models).map_err(text)?;
+                if !drifts.is_empty() {
+                    let list: Vec<String> = drifts.iter().map(Drift::to_string).collect();
+                    return Err(format!(
+                        "the migrations differ (cargo xtask migrate make NAME):\n{}",
+                        list.join("\n")
+                    ));
+                }
+                for s in &scratches {
+                    println!("{}: the migrations match the models", s.backend());
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+    let url = args.app.url(args.url)?;
+    let mut conn = Connection::establish(&url).map_err(|e| e.to_string())?;
+    let backend = conn.backend();
     match args.command {
         Command::Make(name) => {
-            let data_loss = if args.allow_data_loss {
-                DataLoss::Allow
-            } else {
-                DataLoss::Refuse
-            };
             match conn
                 .make_migration(&dir, &name, &models, data_loss)
                 .map_err(text)?
@@ -150,6 +233,44 @@ pub fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
+/// The scratch databases `make` and `check` replay into without `--database-url`:
+/// SQLite in memory, then PostgreSQL and MySQL/MariaDB where `--postgres-url` /
+/// `--mysql-url` or their variable (read through `env`) names a server. Prints the
+/// backends left out.
+pub fn scratches(
+    args: &Args,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<Scratch>, String> {
+    let mut out = vec![Scratch::sqlite()];
+    for (backend, var) in SERVER_VARS {
+        let flag = match backend {
+            Backend::Postgres => &args.postgres_url,
+            _ => &args.mysql_url,
+        };
+        let url = flag
+            .clone()
+            .or_else(|| env(var).filter(|u| !u.trim().is_empty()));
+        match url {
+            Some(url) => {
+                let scratch = Scratch::server(&url).map_err(|e| e.to_string())?;
+                if scratch.backend() != backend {
+                    return Err(format!(
+                        "the {backend} server URL names {} (--{}-url or {var})",
+                        scratch.backend(),
+                        backend.name()
+                    ));
+                }
+                out.push(scratch);
+            }
+            None => println!(
+                "{backend}: left out (no --{}-url and {var} is not set)",
+                backend.name()
+            ),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +309,68 @@ mod tests {
         assert_eq!(todo.dir, todo_api::MIGRATIONS_DIR);
         assert_eq!(args("check --app todo-api --dir d").unwrap().dir, "d");
         assert!(args("apply --app nope").unwrap_err().contains("nope"));
+    }
+
+    #[test]
+    fn parses_the_scratch_servers() {
+        let a = args("make add_tags --postgres-url postgres://p@h/db --mysql-url mysql://m@h/db")
+            .unwrap();
+        assert_eq!(a.postgres_url.as_deref(), Some("postgres://p@h/db"));
+        assert_eq!(a.mysql_url.as_deref(), Some("mysql://m@h/db"));
+        assert_eq!(a.url, None);
+        let c = args("check --postgres-url postgres://p@h/db").unwrap();
+        assert_eq!(c.command, Command::Check);
+        assert_eq!(c.mysql_url, None);
+        assert!(args("make x --postgres-url")
+            .unwrap_err()
+            .contains("needs a URL"));
+        assert!(args("apply --postgres-url postgres://p@h/db")
+            .unwrap_err()
+            .contains("for `make` and `check`"));
+        assert!(
+            args("make x --database-url sqlite://x.db --mysql-url mysql://m@h/db")
+                .unwrap_err()
+                .contains("exclude each other")
+        );
+        // The live database alone is still accepted for make and check.
+        assert_eq!(
+            args("check --database-url sqlite://x.db")
+                .unwrap()
+                .url
+                .as_deref(),
+            Some("sqlite://x.db")
+        );
+    }
+
+    #[test]
+    fn scratches_come_from_the_flags_then_the_variables() {
+        let none = |_: &str| None;
+        let only_sqlite = scratches(&args("make x").unwrap(), none).unwrap();
+        assert_eq!(
+            only_sqlite.iter().map(Scratch::backend).collect::<Vec<_>>(),
+            [Backend::Sqlite]
+        );
+        let env = |var: &str| match var {
+            "PG_DATABASE_URL" => Some("postgres://p@h/db".to_string()),
+            "MYSQL_DATABASE_URL" => Some("   ".to_string()),
+            _ => None,
+        };
+        let from_env = scratches(&args("check").unwrap(), env).unwrap();
+        assert_eq!(
+            from_env.iter().map(Scratch::backend).collect::<Vec<_>>(),
+            [Backend::Sqlite, Backend::Postgres]
+        );
+        let flags = args("make x --mysql-url mariadb://m@h/db").unwrap();
+        let all = scratches(&flags, env).unwrap();
+        assert_eq!(
+            all.iter().map(Scratch::backend).collect::<Vec<_>>(),
+            [Backend::Sqlite, Backend::Postgres, Backend::Mysql]
+        );
+        let crossed = args("make x --postgres-url mysql://m@h/db").unwrap();
+        assert!(scratches(&crossed, none)
+            .unwrap_err()
+            .contains("names mysql"));
+        let bad = args("make x --mysql-url nope://h").unwrap();
+        assert!(scratches(&bad, none).is_err());
     }
 }

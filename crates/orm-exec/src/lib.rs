@@ -70,6 +70,7 @@ mod pg_tls;
 #[cfg(feature = "postgres")]
 mod pg_wire;
 pub mod raw;
+pub mod replay;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod runtime;
 pub mod statement;
@@ -86,6 +87,7 @@ pub use error::{ConnectionCause, ConstraintInfo, DriverError, Error, ErrorCode, 
 pub use migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
 pub use orm_schema::Backend;
 pub use raw::RawQuery;
+pub use replay::{Drift, Made, Scratch, ScratchDb};
 pub use url::DatabaseUrl;
 
 /// Items the exported macros expand to; not part of the API.

@@ -15,6 +15,7 @@ use std::future::Future;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{HasSqlType, Nullable, Text};
+use orm_schema::ddl::MysqlFlavor;
 use orm_schema::migrate::{self, Catalog, CatalogRow, MigrateError, Operation, Schema, ValueRule};
 use orm_schema::{Backend, ModelMeta};
 
@@ -209,6 +210,23 @@ where
         }
     }
 
+    /// Replays `dir`'s migrations into this connection's (scratch) database, as
+    /// [`Migrate::run_pending`] applies them, and reads back the schema they leave, with
+    /// the MySQL flavor its scripts are rendered for.
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn replay<'m>(
+        self,
+        dir: &'m MigrationDir,
+    ) -> impl Future<Output = Result<(Schema, MysqlFlavor)>> + Send + use<'c, 'm, C> {
+        async move {
+            let conn = self.0;
+            Migrate(&mut *conn).run_pending(dir).await?;
+            let schema = Migrate(&mut *conn).introspect().await?;
+            let flavor = mysql_flavor(&mut *conn).await?;
+            Ok((schema, flavor))
+        }
+    }
+
     /// Applies the migrations of `dir` the history does not record, in version order,
     /// each in its own transaction where the backend has transactional DDL, and records
     /// each; the versions applied. Two processes applying at once apply each migration
@@ -303,7 +321,14 @@ where
                 Direction::Up => (&m.up, History::Insert(&m.version, migrate::checksum(&m.up))),
                 Direction::Down => (&m.down, History::Delete(&m.version)),
             };
-            let ran = run_script(conn, std::slice::from_ref(script), history)
+            // A blank script (a migration that changes nothing on this backend) is
+            // recorded without being sent: it has nothing to run.
+            let statements: &[String] = if migrate::is_blank(script) {
+                &[]
+            } else {
+                std::slice::from_ref(script)
+            };
+            let ran = run_script(conn, statements, history)
                 .await
                 .map_err(|e| in_migration(&m.name, e))?;
             if ran {

@@ -121,21 +121,43 @@ impl MigrationDir {
     /// [`Error::Migrate`](crate::Error::Migrate) for a name that is not letters, digits
     /// and `_`, or a directory that cannot be read or written.
     pub fn write(&self, backend: Backend, name: &str, scripts: &Scripts) -> Result<Migration> {
-        let dir = self.path(backend);
-        if !migrate::valid_name(name) {
-            return Err(invalid(
-                &dir.join(name),
-                "a migration's name is letters, digits and `_`",
-            ));
-        }
-        let existing = self.read(backend)?;
-        let now = chrono::Utc::now().format("%Y-%m-%d-%H%M%S").to_string();
-        let stamp = match existing.last() {
-            Some(last) if version_order(&now.replace('-', ""), &last.version).is_le() => {
-                increment(&last.version)
+        check_name(&self.path(backend), name)?;
+        let stamp = self.next_stamp(&[backend])?;
+        self.write_at(backend, &stamp, name, scripts)
+    }
+
+    /// The version stamp of a new migration of `backends`: the current UTC time
+    /// (`2026-12-06-041600`), or just after the latest version any of their
+    /// directories holds.
+    pub(crate) fn next_stamp(&self, backends: &[Backend]) -> Result<String> {
+        let mut latest: Option<String> = None;
+        for backend in backends {
+            if let Some(last) = self.read(*backend)?.pop() {
+                if latest
+                    .as_deref()
+                    .is_none_or(|l| version_order(&last.version, l).is_gt())
+                {
+                    latest = Some(last.version);
+                }
             }
+        }
+        let now = chrono::Utc::now().format("%Y-%m-%d-%H%M%S").to_string();
+        Ok(match latest {
+            Some(last) if version_order(&now.replace('-', ""), &last).is_le() => increment(&last),
             _ => now,
-        };
+        })
+    }
+
+    /// Writes `backend`'s migration `<stamp>_<name>` holding `scripts`.
+    pub(crate) fn write_at(
+        &self,
+        backend: Backend,
+        stamp: &str,
+        name: &str,
+        scripts: &Scripts,
+    ) -> Result<Migration> {
+        let dir = self.path(backend);
+        check_name(&dir, name)?;
         let dir_name = format!("{stamp}_{name}");
         let path = dir.join(&dir_name);
         std::fs::create_dir_all(&path).map_err(|e| files(&path, e))?;
@@ -148,6 +170,18 @@ impl MigrationDir {
             up: scripts.up.clone(),
             down: scripts.down.clone(),
         })
+    }
+}
+
+/// An error unless `name` may name a migration of the directory `dir`.
+pub(crate) fn check_name(dir: &Path, name: &str) -> Result<()> {
+    if migrate::valid_name(name) {
+        Ok(())
+    } else {
+        Err(invalid(
+            &dir.join(name),
+            "a migration's name is letters, digits and `_`",
+        ))
     }
 }
 

@@ -98,7 +98,9 @@
 //! - Validation: [`validate`], [`ValidationError`].
 //! - Schema: [`ddl`], [`Connection::create_all`]; migrations: [`migrate`],
 //!   [`Connection::plan_migration`], [`Connection::apply_operations`], files in a
-//!   [`MigrationDir`] run by [`Connection::run_pending_migrations`].
+//!   [`MigrationDir`] run by [`Connection::run_pending_migrations`], made and checked
+//!   from the files alone by [`MigrationDir::make`] and [`MigrationDir::check`] (each
+//!   backend's migrations replayed into a [`Scratch`] database).
 //! - Connections and errors: [`Connection`], [`Error`] (with [`ErrorCode`] and
 //!   [`ConstraintInfo`]; how driver errors are classified: [`error::map`]).
 //! - Async: [`Database`] (a pool per URL, async statements and transactions, a
@@ -121,6 +123,7 @@ pub use orm_exec::{blocking_pool, BlockingPool, BlockingPoolBuilder, PooledBlock
 pub use orm_exec::{connection, dispatch, Connection, DatabaseUrl, Error, Result};
 pub use orm_exec::{error, ConnectionCause, ConstraintInfo, ErrorCode, SqlState};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
+pub use orm_exec::{replay, Drift, Made, Scratch, ScratchDb};
 pub use orm_exec::{DataLoss, Migration, MigrationDir, MigrationStatus};
 pub use orm_macros::{DbEnum, Model};
 pub use orm_persist::{self as persist, ForeignKeyLoad, ModelPersist, QuerySetPersist};

@@ -23,7 +23,7 @@ pub use diff::diff;
 pub use normalize::{canonical_type, normalize_default, normalize_type, same_default};
 pub use ops::{value_checks, Operation, ValueCheck, ValueRule};
 pub use schema::{Check, Column, ForeignKey, Index, Schema, Table};
-pub use script::{checksum, scripts, valid_name, version_of, Scripts};
+pub use script::{checksum, is_blank, scripts, valid_name, version_of, Scripts};
 
 use crate::backend::Backend;
 
@@ -114,6 +114,24 @@ pub enum MigrateError {
         /// Its version.
         version: String,
         /// The backend's migration directory.
+        dir: String,
+    },
+    /// A backend's migration directory lacks a migration another backend's holds (the
+    /// directories are out of step), so no new migration can share their version.
+    #[error("the migration directories are out of step: {backend} lacks {}; make each backend's migrations together (`make` with every backend's server), or add the missing ones", missing.join(", "))]
+    OutOfStep {
+        /// The backend whose directory lacks them.
+        backend: Backend,
+        /// The missing migrations, by the directory names the other backends give them.
+        missing: Vec<String>,
+    },
+    /// Migrations are made from the files of every backend that has some, but no scratch
+    /// database was given for this one, so its directory would fall out of step.
+    #[error("`{dir}` holds {backend} migrations, but no {backend} server was given to replay them into; give one, so that every backend gets the new migration")]
+    NoScratch {
+        /// The backend.
+        backend: Backend,
+        /// Its migration directory.
         dir: String,
     },
 }

@@ -45,6 +45,12 @@ fn script(
     for op in operations {
         out.push_str(&format!("--   {op}\n"));
     }
+    if operations.is_empty() {
+        out.push_str(
+            "--   none: the models' change shows on other backends only; this migration \
+             keeps the directories in step.\n",
+        );
+    }
     if operations.iter().any(Operation::drops_data) {
         out.push_str("-- WARNING: this script drops data (see above).\n");
     }
@@ -62,6 +68,16 @@ fn script(
         }
     }
     Ok(out)
+}
+
+/// Whether `script` holds no statement: only blank lines and `--` comments (a
+/// migration written for one backend when the change shows on others only). Such a
+/// script is recorded without being sent to the server.
+pub fn is_blank(script: &str) -> bool {
+    script.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with("--")
+    })
 }
 
 /// diesel's version of a migration directory named `dir_name`: what comes before the
@@ -116,6 +132,26 @@ mod tests {
             checksum("CREATE TABLE t (id BIGINT);")
         );
         assert_eq!(checksum("").len(), 16);
+    }
+
+    #[test]
+    fn a_migration_without_operations_is_blank_and_says_why() {
+        let s = scripts(&[], Backend::Mysql, MysqlFlavor::MariaDb).unwrap();
+        assert!(s.up.contains("keeps the directories in step"), "{}", s.up);
+        assert!(is_blank(&s.up) && is_blank(&s.down));
+        assert!(is_blank("\n  -- a note\n\n"));
+        assert!(!is_blank("-- a note\nSELECT 1;\n"));
+        let op = Operation::AddColumn {
+            table: "notes".into(),
+            column: Column {
+                name: "tag".into(),
+                sql_type: "VARCHAR(10)".into(),
+                nullable: true,
+                ..Column::default()
+            },
+        };
+        let s = scripts(&[op], Backend::Mysql, MysqlFlavor::MariaDb).unwrap();
+        assert!(!is_blank(&s.up) && !is_blank(&s.down));
     }
 
     #[test]
