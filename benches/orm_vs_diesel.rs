@@ -5,7 +5,8 @@
 //! `cargo xtask bench` runs it on a SQLite file, and on PostgreSQL when `PG_DATABASE_URL`
 //! is set. Plain harness: warm-up, then rounds that alternate the two sides, medians.
 //!
-//! - W1–W5, W7 (a grouped aggregate) and W8 (W3's filter given by name) blocking
+//! - W1–W5, W7 (a grouped aggregate), W8 (W3's filter given by name) and W9 (1 000 rows
+//!   with their 10 children each attached by `prefetch_related`) blocking
 //!   (`&mut orm::Connection`) against diesel on the connection's own diesel connection, on
 //!   SQLite and PostgreSQL.
 //! - W6 (PostgreSQL): 32 tokio tasks x 200 gets by pk through a pool of 10, `orm::Database`
@@ -24,7 +25,7 @@ use orm::prelude::*;
 
 /// The benchmark's model: users(id, name, hair_color nullable).
 #[derive(Model, Debug, Clone, PartialEq)]
-#[orm(table = "users")]
+#[orm(table = "users", related(posts = Post))]
 pub struct User {
     /// Primary key.
     #[orm(primary_key)]
@@ -35,6 +36,8 @@ pub struct User {
     /// Hair colour, if known.
     #[orm(max_length = 100)]
     pub hair_color: Option<String>,
+    /// Their posts, once prefetched (W9).
+    pub posts: Related<Post>,
 }
 
 /// A post by a user (W5).
@@ -53,7 +56,7 @@ pub struct Post {
 }
 
 /// What a diesel user writes by hand for the same table.
-#[derive(diesel::Queryable, diesel::Selectable, Debug, Clone, PartialEq)]
+#[derive(diesel::Queryable, diesel::Selectable, diesel::Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = users)]
 struct HandUser {
     id: i64,
@@ -62,8 +65,17 @@ struct HandUser {
 }
 
 /// The hand-written twin of [`Post`].
-#[derive(diesel::Queryable, diesel::Selectable, Debug, Clone, PartialEq)]
+#[derive(
+    diesel::Queryable,
+    diesel::Selectable,
+    diesel::Identifiable,
+    diesel::Associations,
+    Debug,
+    Clone,
+    PartialEq,
+)]
 #[diesel(table_name = posts)]
+#[diesel(belongs_to(HandUser, foreign_key = author))]
 struct HandPost {
     id: i64,
     author: i64,
@@ -264,6 +276,28 @@ fn seed_posts(conn: &mut orm::Connection) {
     orm::dispatch!(&mut *conn, c => diesel::insert_into(posts::table).values(&batch).execute(c))
         .unwrap();
 }
+
+/// W9's data: 1 000 users with 10 posts each.
+fn seed_prefetch(conn: &mut orm::Connection) {
+    fresh_tables(conn);
+    seed(conn, 1000);
+    let batch: Vec<_> = (1..=10_000_i64)
+        .map(|i| {
+            (
+                posts::id.eq(i),
+                posts::author.eq((i - 1) % 1000 + 1),
+                posts::title.eq(format!("Post {i}")),
+            )
+        })
+        .collect();
+    for chunk in batch.chunks(1000) {
+        orm::dispatch!(&mut *conn, c => diesel::insert_into(posts::table).values(chunk).execute(c))
+            .unwrap();
+    }
+}
+
+/// W9 loads per round.
+const W9_OPS: usize = 5;
 
 /// The forms of W4's inserts, ORM side.
 fn new_users(n: usize) -> Vec<NewUser> {
@@ -605,6 +639,48 @@ fn run(url: &str) {
     report(
         backend,
         "W7 group_by + having + order by count (100 groups)",
+        result,
+        1.10,
+    );
+
+    // W9: 1 000 users each with their 10 posts attached, against diesel's belonging_to +
+    // grouped_by: two queries on each side.
+    seed_prefetch(conn);
+    let result = measure(
+        conn,
+        W9_OPS,
+        |conn| {
+            for _ in 0..W9_OPS {
+                let users = User::objects()
+                    .prefetch_related(&["posts"])
+                    .unwrap()
+                    .all(&mut *conn)
+                    .unwrap();
+                assert_eq!(users.len(), 1000);
+                assert_eq!(users[0].posts.get().unwrap().len(), 10);
+            }
+        },
+        |conn| {
+            for _ in 0..W9_OPS {
+                let users: Vec<(HandUser, Vec<HandPost>)> = hand!(conn, c => (|| {
+                    let users: Vec<HandUser> =
+                        users::table.select(HandUser::as_select()).load(c)?;
+                    let posts: Vec<HandPost> =
+                        HandPost::belonging_to(&users)
+                            .select(HandPost::as_select())
+                            .load(c)?;
+                    let grouped = posts.grouped_by(&users);
+                    Ok::<_, diesel::result::Error>(users.into_iter().zip(grouped).collect())
+                })())
+                .unwrap();
+                assert_eq!(users.len(), 1000);
+                assert_eq!(users[0].1.len(), 10);
+            }
+        },
+    );
+    report(
+        backend,
+        "W9 prefetch_related 1000 users x 10 posts (per load)",
         result,
         1.10,
     );
