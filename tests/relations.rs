@@ -220,6 +220,48 @@ backend_test!(
     }
 );
 
+backend_test!(
+    fn select_related_three_levels(db: &TestDb) {
+        seed_streets(db);
+        let mut conn = db.connect();
+        let queries = count_queries(&mut conn);
+        let houses = House::objects()
+            .select_related3::<Street, City, Country>()
+            .order_by(houses::number)
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(queries.load(Ordering::SeqCst), 1);
+        let found: Vec<(i32, &str, &str, &str)> = houses
+            .iter()
+            .map(|h| {
+                let street = h.street.get().expect("street loaded");
+                let city = street.city.get().expect("city loaded");
+                let country = city.country.get().expect("country loaded");
+                (
+                    h.number,
+                    street.name.as_str(),
+                    city.name.as_str(),
+                    country.name.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (7, "Corso", "Rome", "Italy"),
+                (12, "Bac", "Paris", "France")
+            ]
+        );
+        // Filters over any of the joined tables.
+        let french = House::objects()
+            .select_related3::<Street, City, Country>()
+            .filter(countries::name.eq("France"))
+            .count(&mut conn)
+            .unwrap();
+        assert_eq!(french, 1);
+    }
+);
+
 fn titles(tracks: &[Track]) -> Vec<&str> {
     tracks.iter().map(|t| t.title.as_str()).collect()
 }

@@ -135,6 +135,16 @@ backend_test!(
                 .select_related2::<City, Country>()
                 .filter(countries::name.eq("Italy"));
             assert_eq!(italian.count(&pool).await.unwrap(), 1);
+            // Three levels, on the pool.
+            let houses = House::objects()
+                .select_related3::<Street, City, Country>()
+                .order_by(houses::number)
+                .all(&pool)
+                .await
+                .unwrap();
+            let street = houses[1].street.get().expect("street loaded");
+            let city = street.city.get().expect("city loaded");
+            assert_eq!(city.country.get().expect("country loaded").name, "France");
         });
     }
 );

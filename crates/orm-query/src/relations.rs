@@ -4,8 +4,8 @@
 //!   foreign key), that fills each row's `ForeignKey` so `track.album.get()` is `Some`.
 //!   The joined QuerySet ([`SelectRelated`]) filters and orders over the columns of both
 //!   tables with diesel's own DSL: `.filter(albums::name.eq("x"))`.
-//! - [`QuerySet::select_related2`]: two levels (`select_related("track__album")`), one
-//!   query with two joins.
+//! - [`QuerySet::select_related2`] and [`QuerySet::select_related3`]: two and three
+//!   levels (`select_related("track__album")`), one query with two or three joins.
 //! - [`prefetch`]: for a list of parents, their children in one extra query
 //!   (`WHERE fk IN (...)`), grouped by parent.
 //! - [`RelatedExt::related`]: the QuerySet of the rows referencing one parent.
@@ -198,7 +198,7 @@ impl<M, R, W, O> SelectRelated<M, R, W, O> {
 }
 
 /// What a [`SelectRelated`] loads with each row of `M` and how it fills `M`'s foreign
-/// keys: a model `R` (one level) or [`Two<R, R2>`] (two levels).
+/// keys: a model `R` (one level) or a [`Chain`] of them (two or three levels).
 pub trait Attach<M> {
     /// The related part of a joined row.
     type Row;
@@ -213,19 +213,27 @@ impl<M: BelongsTo<R>, R: Model> Attach<M> for R {
     }
 }
 
-/// Two levels of relations for [`QuerySet::select_related2`]: `M`'s `R` and its `R2`.
+/// A chain of relations for [`SelectRelated`]: `M`'s `R`, and `Next` (a model, or
+/// another chain) loaded with `R`. [`Two`] and [`Three`] name the chains
+/// [`QuerySet::select_related2`] and [`QuerySet::select_related3`] load.
 #[derive(Debug)]
-pub struct Two<R, R2>(PhantomData<fn() -> (R, R2)>);
+pub struct Chain<R, Next>(PhantomData<fn() -> (R, Next)>);
 
-impl<M, R, R2> Attach<M> for Two<R, R2>
+/// Two levels: `M`'s `R` and its `R2`.
+pub type Two<R, R2> = Chain<R, R2>;
+
+/// Three levels: `M`'s `R`, its `R2` and that one's `R3`.
+pub type Three<R, R2, R3> = Chain<R, Chain<R2, R3>>;
+
+impl<M, R, Next> Attach<M> for Chain<R, Next>
 where
     M: BelongsTo<R, Row = R>,
-    R: BelongsTo<R2>,
-    R2: Model,
+    R: Model,
+    Next: Attach<R>,
 {
-    type Row = (R, R::Row);
-    fn attach(row: &mut M, (mut related, further): (R, R::Row)) {
-        related.attach(further);
+    type Row = (R, Next::Row);
+    fn attach(row: &mut M, (mut related, further): (R, Next::Row)) {
+        Next::attach(&mut related, further);
         row.attach(related);
     }
 }
@@ -418,7 +426,66 @@ pub type Joined2<M, R, R2, W> = <W as JoinWithImplicitOnClause<
     <M as BelongsTo<R>>::Kind,
 >>::Output;
 
+/// What [`QuerySet::select_related3`] returns.
+pub type SelectRelated3<M, R, R2, R3, W, O> =
+    SelectRelated<M, Three<R, R2, R3>, Joined3<M, R, R2, R3, W>, O>;
+
+/// The diesel query `W` joined with `R`'s table joined with `R2`'s joined with `R3`'s, as
+/// [`QuerySet::select_related3`] builds it.
+pub type Joined3<M, R, R2, R3, W> = <W as JoinWithImplicitOnClause<
+    <TableQuery<R> as JoinWithImplicitOnClause<
+        Joined<R2, R3, TableQuery<R2>>,
+        <R as BelongsTo<R2>>::Kind,
+    >>::Output,
+    <M as BelongsTo<R>>::Kind,
+>>::Output;
+
 impl<M, W, O> QuerySet<M, W, O> {
+    /// Three levels (`select_related("house__street__city")`): loads each row's `R`, its
+    /// `R2` and that one's `R3` in the same query, by three joins, and fills the three
+    /// foreign keys. The first two foreign keys must not be nullable. Each pair of tables
+    /// that reference each other only through another must be allowed in one query, for
+    /// houses → streets → cities → countries:
+    /// `diesel::allow_tables_to_appear_in_same_query!(houses, cities);`, the same for
+    /// `(houses, countries)` and `(streets, countries)`.
+    pub fn select_related3<R, R2, R3>(self) -> SelectRelated3<M, R, R2, R3, W, O>
+    where
+        R: Model + BelongsTo<R2, Row = R2>,
+        R2: Model + BelongsTo<R3>,
+        R3: Model,
+        M: BelongsTo<R, Row = R>,
+        TableQuery<R2>: JoinWithImplicitOnClause<R3::Table, R2::Kind>,
+        TableQuery<R>: JoinWithImplicitOnClause<Joined<R2, R3, TableQuery<R2>>, R::Kind>,
+        W:
+            JoinWithImplicitOnClause<
+                <TableQuery<R> as JoinWithImplicitOnClause<
+                    Joined<R2, R3, TableQuery<R2>>,
+                    R::Kind,
+                >>::Output,
+                M::Kind,
+            >,
+    {
+        let innermost = R2::Table::default()
+            .as_query()
+            .join_with_implicit_on_clause(R3::Table::default(), R2::Kind::default());
+        let inner = R::Table::default()
+            .as_query()
+            .join_with_implicit_on_clause(innermost, R::Kind::default());
+        let query = self
+            .query
+            .join_with_implicit_on_clause(inner, M::Kind::default());
+        SelectRelated {
+            qs: QuerySet {
+                query,
+                order: self.order,
+                limit: self.limit,
+                offset: self.offset,
+                _model: PhantomData,
+            },
+            _related: PhantomData,
+        }
+    }
+
     /// Two levels (`select_related("track__album")`): loads each row's `R` and that row's
     /// `R2` in the same query, and fills both foreign keys. The first foreign key must not
     /// be nullable. `M`'s and `R2`'s tables reference each other only through `R`'s, so
