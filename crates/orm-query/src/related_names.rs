@@ -343,6 +343,32 @@ where
     Ok(())
 }
 
+/// The `T` rows `column_in` selects for the primary keys of `rows`: one query per
+/// [`KEYS_PER_QUERY`] rows.
+async fn referencing<P, T, Q, C>(
+    rows: &[P],
+    conn: &mut C,
+    column_in: fn(Vec<P::PrimaryKey>) -> Q,
+) -> Result<Vec<T>>
+where
+    P: Model,
+    P::PrimaryKey: Hash + Eq,
+    T: Model + Send + 'static,
+    TableQuery<T>: FilterDsl<Q>,
+    dsl::Filter<TableQuery<T>, Q>: Send + 'static,
+    (dsl::Filter<TableQuery<T>, Q>, NoOrder): Runnable<T> + AsyncRunnable<T>,
+    C: RelatedConn,
+{
+    let mut found = Vec::new();
+    for keys in key_chunks(rows, |row: &P| Some(row.pk())) {
+        let query = <T::Table as Default>::default()
+            .as_query()
+            .filter(column_in(keys));
+        found.extend(conn.rows(query).await?);
+    }
+    Ok(found)
+}
+
 /// Loads the `T` rows whose foreign key references each of `rows` (a reverse relation:
 /// `column_in` selects them by key, `key_of` reads their key), then the relations `rest`
 /// names on them, and gives each row its list (`set`), empty when none: one query per
@@ -364,13 +390,7 @@ where
     (dsl::Filter<TableQuery<T>, Q>, NoOrder): Runnable<T> + AsyncRunnable<T>,
     C: RelatedConn,
 {
-    let mut children: Vec<T> = Vec::new();
-    for keys in key_chunks(rows, |row: &P| Some(row.pk())) {
-        let query = <T::Table as Default>::default()
-            .as_query()
-            .filter(column_in(keys));
-        children.extend(conn.rows(query).await?);
-    }
+    let mut children: Vec<T> = referencing(rows, conn, column_in).await?;
     if !rest.is_empty() && !children.is_empty() {
         T::load_related(&mut children, rest, conn).await?;
     }
@@ -409,13 +429,7 @@ where
     R::PrimaryKey: Hash + Eq,
     C: RelatedConn,
 {
-    let mut links: Vec<T> = Vec::new();
-    for keys in key_chunks(rows, |row: &P| Some(row.pk())) {
-        let query = <T::Table as Default>::default()
-            .as_query()
-            .filter(owner_in(keys));
-        links.extend(conn.rows(query).await?);
-    }
+    let links: Vec<T> = referencing(rows, conn, owner_in).await?;
     let mut targets: Vec<R> = Vec::new();
     for keys in key_chunks(&links, target_of) {
         targets.extend(R::load_by_pks(&mut *conn, keys).await?);
@@ -472,21 +486,15 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
     ///
     /// Each named foreign key costs one more query (`WHERE pk IN (...)` over the distinct
     /// keys of the rows above it), whatever the number of rows; the typed
-    /// [`select_related`](QuerySet::select_related) loads one or two levels in the same
+    /// [`select_related`](QuerySet::select_related) loads up to three levels in the same
     /// query by JOIN. Build the QuerySet (filters, ordering, slice) first, then call this.
     pub fn select_related_names(
         self,
         names: &[&str],
     ) -> std::result::Result<RelatedByName<M, W, O>, NameError> {
-        let paths = RelatedPaths::parse(M::meta(), names)?;
-        Ok(RelatedByName {
-            qs: self,
-            paths: Arc::new(paths),
-        })
+        Ok(self.loading(RelatedPaths::parse(M::meta(), names)?))
     }
-}
 
-impl<M: Model, W, O> QuerySet<M, W, O> {
     /// Loads the relations named by `names` for every row loaded, any depth, and fills
     /// them in: foreign keys (as [`select_related_names`](QuerySet::select_related_names)
     /// does), and the reverse and many-to-many relations the model declares and holds in
@@ -502,11 +510,15 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
         self,
         names: &[&str],
     ) -> std::result::Result<RelatedByName<M, W, O>, NameError> {
-        let paths = RelatedPaths::parse_prefetch(M::meta(), names)?;
-        Ok(RelatedByName {
+        Ok(self.loading(RelatedPaths::parse_prefetch(M::meta(), names)?))
+    }
+
+    /// This QuerySet, loading `paths` with its rows.
+    fn loading(self, paths: RelatedPaths) -> RelatedByName<M, W, O> {
+        RelatedByName {
             qs: self,
             paths: Arc::new(paths),
-        })
+        }
     }
 }
 

@@ -115,12 +115,17 @@ impl<M, W, O> QuerySet<M, W, O> {
         M: BelongsTo<R>,
         W: JoinWithImplicitOnClause<R::Table, M::Kind>,
     {
-        let query = self
-            .query
-            .join_with_implicit_on_clause(R::Table::default(), M::Kind::default());
+        self.joined(|query| {
+            query.join_with_implicit_on_clause(R::Table::default(), M::Kind::default())
+        })
+    }
+
+    /// This QuerySet's ordering and slice on its WHERE query joined by `join`, loading `R`
+    /// with each row.
+    fn joined<R, Q>(self, join: impl FnOnce(W) -> Q) -> SelectRelated<M, R, Q, O> {
         SelectRelated {
             qs: QuerySet {
-                query,
+                query: join(self.query),
                 order: self.order,
                 limit: self.limit,
                 offset: self.offset,
@@ -471,19 +476,7 @@ impl<M, W, O> QuerySet<M, W, O> {
         let inner = R::Table::default()
             .as_query()
             .join_with_implicit_on_clause(innermost, R::Kind::default());
-        let query = self
-            .query
-            .join_with_implicit_on_clause(inner, M::Kind::default());
-        SelectRelated {
-            qs: QuerySet {
-                query,
-                order: self.order,
-                limit: self.limit,
-                offset: self.offset,
-                _model: PhantomData,
-            },
-            _related: PhantomData,
-        }
+        self.joined(|query| query.join_with_implicit_on_clause(inner, M::Kind::default()))
     }
 
     /// Two levels (`select_related("track__album")`): loads each row's `R` and that row's
@@ -502,18 +495,6 @@ impl<M, W, O> QuerySet<M, W, O> {
         let inner = R::Table::default()
             .as_query()
             .join_with_implicit_on_clause(R2::Table::default(), R::Kind::default());
-        let query = self
-            .query
-            .join_with_implicit_on_clause(inner, M::Kind::default());
-        SelectRelated {
-            qs: QuerySet {
-                query,
-                order: self.order,
-                limit: self.limit,
-                offset: self.offset,
-                _model: PhantomData,
-            },
-            _related: PhantomData,
-        }
+        self.joined(|query| query.join_with_implicit_on_clause(inner, M::Kind::default()))
     }
 }
