@@ -289,30 +289,36 @@ fn attach<M, T: Model>(
     }
 }
 
-/// Gives each row its group of `groups` (by the row's primary key; none: an empty list).
-/// A row listed twice gets a copy: the last one takes the group.
-fn attach_groups<P: Model, C: Clone>(
-    rows: &mut [P],
-    mut groups: HashMap<P::PrimaryKey, Vec<C>>,
-    set: impl Fn(&mut P, Vec<C>),
-) where
+/// Where each row's list goes: the index of the first row with each key, and for every
+/// row the index of the first row with its key (itself, unless a row repeats).
+fn list_slots<P: Model>(rows: &[P]) -> (HashMap<P::PrimaryKey, usize>, Vec<usize>)
+where
     P::PrimaryKey: Hash + Eq,
 {
-    let mut pending: HashMap<P::PrimaryKey, usize> = HashMap::new();
-    for row in rows.iter() {
-        *pending.entry(row.pk().clone()).or_default() += 1;
-    }
-    for row in rows.iter_mut() {
-        let left = pending.get_mut(row.pk()).map_or(0, |n| {
-            *n -= 1;
-            *n
-        });
-        let group = if left > 0 {
-            groups.get(row.pk()).cloned().unwrap_or_default()
-        } else {
-            groups.remove(row.pk()).unwrap_or_default()
-        };
-        set(row, group);
+    let mut index = HashMap::with_capacity(rows.len());
+    let first = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| *index.entry(row.pk().clone()).or_insert(i))
+        .collect();
+    (index, first)
+}
+
+/// Gives each row its list (`lists[i]` for `rows[i]`); a row that repeats an earlier
+/// row's key gets a copy of that row's list.
+fn set_lists<P, C: Clone>(
+    rows: &mut [P],
+    mut lists: Vec<Vec<C>>,
+    first: Vec<usize>,
+    set: fn(&mut P, Vec<C>),
+) {
+    let copies: Vec<Option<Vec<C>>> = first
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| (f != i).then(|| lists[f].clone()))
+        .collect();
+    for ((i, row), copy) in rows.iter_mut().enumerate().zip(copies) {
+        set(row, copy.unwrap_or_else(|| std::mem::take(&mut lists[i])));
     }
 }
 
@@ -359,12 +365,17 @@ where
     (dsl::Filter<TableQuery<T>, Q>, NoOrder): Runnable<T> + AsyncRunnable<T>,
     C: RelatedConn,
 {
-    let mut found = Vec::new();
+    let mut found: Vec<T> = Vec::new();
     for keys in key_chunks(rows, |row: &P| Some(row.pk())) {
         let query = <T::Table as Default>::default()
             .as_query()
             .filter(column_in(keys));
-        found.extend(conn.rows(query).await?);
+        let batch = conn.rows(query).await?;
+        if found.is_empty() {
+            found = batch;
+        } else {
+            found.extend(batch);
+        }
     }
     Ok(found)
 }
@@ -394,13 +405,14 @@ where
     if !rest.is_empty() && !children.is_empty() {
         T::load_related(&mut children, rest, conn).await?;
     }
-    let mut groups: HashMap<P::PrimaryKey, Vec<T>> = HashMap::new();
+    let (index, first) = list_slots(rows);
+    let mut lists: Vec<Vec<T>> = (0..rows.len()).map(|_| Vec::new()).collect();
     for child in children {
-        if let Some(key) = key_of(&child) {
-            groups.entry(key.clone()).or_default().push(child);
+        if let Some(&at) = key_of(&child).and_then(|key| index.get(key)) {
+            lists[at].push(child);
         }
     }
-    attach_groups(rows, groups, set);
+    set_lists(rows, lists, first, set);
     Ok(())
 }
 
@@ -439,18 +451,16 @@ where
     }
     let index: HashMap<R::PrimaryKey, R> =
         targets.into_iter().map(|t| (t.pk().clone(), t)).collect();
-    let mut groups: HashMap<P::PrimaryKey, Vec<R>> = HashMap::new();
+    let (owners, first) = list_slots(rows);
+    let mut lists: Vec<Vec<R>> = (0..rows.len()).map(|_| Vec::new()).collect();
     for link in &links {
-        if let (Some(owner), Some(target)) =
-            (owner_of(link), target_of(link).and_then(|k| index.get(k)))
-        {
-            groups
-                .entry(owner.clone())
-                .or_default()
-                .push(target.clone());
+        let at = owner_of(link).and_then(|key| owners.get(key));
+        let target = target_of(link).and_then(|key| index.get(key));
+        if let (Some(&at), Some(target)) = (at, target) {
+            lists[at].push(target.clone());
         }
     }
-    attach_groups(rows, groups, set);
+    set_lists(rows, lists, first, set);
     Ok(())
 }
 
