@@ -299,6 +299,46 @@ fn seed_prefetch(conn: &mut orm::Connection) {
 /// W9 loads per round.
 const W9_OPS: usize = 5;
 
+/// W9, ORM side: the users with their posts attached by `prefetch_related`.
+fn w9_orm(conn: &mut orm::Connection) {
+    let users = User::objects()
+        .prefetch_related(&["posts"])
+        .unwrap()
+        .all(&mut *conn)
+        .unwrap();
+    assert_eq!(users.len(), 1000);
+    assert_eq!(users[0].posts.get().unwrap().len(), 10);
+}
+
+/// W9, hand-written side: diesel's `belonging_to` + `grouped_by`.
+fn w9_diesel(conn: &mut orm::Connection) {
+    let users: Vec<(HandUser, Vec<HandPost>)> = orm::dispatch!(conn, c => (|| {
+        let users: Vec<HandUser> = users::table.select(HandUser::as_select()).load(c)?;
+        let posts: Vec<HandPost> = HandPost::belonging_to(&users)
+            .select(HandPost::as_select())
+            .load(c)?;
+        let grouped = posts.grouped_by(&users);
+        Ok::<_, diesel::result::Error>(users.into_iter().zip(grouped).collect())
+    })())
+    .unwrap();
+    assert_eq!(users.len(), 1000);
+    assert_eq!(users[0].1.len(), 10);
+}
+
+/// `orm_vs_diesel count w9 <orm|diesel> <url> <n>`: seeds W9's data on `url`, then runs
+/// one side `n` times. Run under `valgrind --tool=callgrind` with `n` and with 0: the
+/// difference over `n` is one load's instruction count, repeatable where times are not.
+fn count_child(side: &str, url: &str, n: usize) {
+    let mut conn = orm::Connection::establish(url).unwrap();
+    seed_prefetch(&mut conn);
+    for _ in 0..n {
+        match side {
+            "orm" => w9_orm(&mut conn),
+            _ => w9_diesel(&mut conn),
+        }
+    }
+}
+
 /// The forms of W4's inserts, ORM side.
 fn new_users(n: usize) -> Vec<NewUser> {
     (0..n as i64)
@@ -651,30 +691,12 @@ fn run(url: &str) {
         W9_OPS,
         |conn| {
             for _ in 0..W9_OPS {
-                let users = User::objects()
-                    .prefetch_related(&["posts"])
-                    .unwrap()
-                    .all(&mut *conn)
-                    .unwrap();
-                assert_eq!(users.len(), 1000);
-                assert_eq!(users[0].posts.get().unwrap().len(), 10);
+                w9_orm(conn);
             }
         },
         |conn| {
             for _ in 0..W9_OPS {
-                let users: Vec<(HandUser, Vec<HandPost>)> = hand!(conn, c => (|| {
-                    let users: Vec<HandUser> =
-                        users::table.select(HandUser::as_select()).load(c)?;
-                    let posts: Vec<HandPost> =
-                        HandPost::belonging_to(&users)
-                            .select(HandPost::as_select())
-                            .load(c)?;
-                    let grouped = posts.grouped_by(&users);
-                    Ok::<_, diesel::result::Error>(users.into_iter().zip(grouped).collect())
-                })())
-                .unwrap();
-                assert_eq!(users.len(), 1000);
-                assert_eq!(users[0].1.len(), 10);
+                w9_diesel(conn);
             }
         },
     );
@@ -1134,6 +1156,11 @@ fn main() {
     if let [m1, side, url] = &args[..] {
         if m1 == "m1" {
             return m1_child(side, url);
+        }
+    }
+    if let [count, workload, side, url, n] = &args[..] {
+        if count == "count" && workload == "w9" {
+            return count_child(side, url, n.parse().expect("a number of loads"));
         }
     }
     // `cargo bench -- <filter>`: run only the parts whose name contains a filter word
