@@ -93,15 +93,22 @@ pub async fn begin<C: TxConn>(conn: &mut C) -> Result<()> {
     let sql = begin_sql(C::BACKEND, open);
     conn.hook()
         .on_connection_event(InstrumentationEvent::begin_transaction(level(open + 1)));
+    // The level counts as open before its statement is sent. A future dropped while the
+    // statement is in flight (a timeout, a cancelled request) then leaves a connection that
+    // reads as inside a transaction, which the pool closes instead of reusing: the server
+    // may have begun the transaction, and a connection handed out inside it would hold
+    // every later write uncommitted.
+    change_depth(conn, TransactionDepthChange::IncreaseDepth)?;
     if let Err(e) = conn.run_batch(&sql).await {
         if open == 0 {
             // Part of the statements may have run (on MySQL, `SET autocommit = 0`): undo
             // them, so that later statements outside a transaction still commit.
             let _ = conn.run_batch(&rollback_sql(C::BACKEND, 1)).await;
         }
+        change_depth(conn, TransactionDepthChange::DecreaseDepth)?;
         return Err(Error::from_diesel(e, C::BACKEND));
     }
-    change_depth(conn, TransactionDepthChange::IncreaseDepth)
+    Ok(())
 }
 
 /// Commits the innermost level (releases its savepoint when nested), checking first that
