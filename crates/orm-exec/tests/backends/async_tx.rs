@@ -227,6 +227,57 @@ fn dropped_mid_statement(db: &TestDb) {
     assert_eq!(committed_rows(db, "tx"), 1);
 }
 
+/// A transaction dropped while its `BEGIN` is in flight: the server may begin it after the
+/// future is gone, so the connection must not go back to the pool (it would hold every
+/// later write uncommitted).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn dropped_in_begin(db: &TestDb) {
+    use std::future::Future;
+    use std::task::Poll;
+
+    create_table(db, "tx");
+    let runtime = multi_thread();
+    runtime.block_on(async {
+        let pool = Database::builder(&db.url)
+            .max_size(1)
+            .build()
+            .await
+            .unwrap();
+        drop(pool.get().await.unwrap());
+        let mut tx = Box::pin(pool.transaction(async |conn| {
+            conn.execute("INSERT INTO tx (id, v) VALUES (1, 'lost')")
+                .await?;
+            Ok::<_, Error>(())
+        }));
+        // One poll: the idle connection is checked out and `BEGIN` sent; its answer has not
+        // come back yet.
+        let polled = std::future::poll_fn(|cx| Poll::Ready(tx.as_mut().poll(cx))).await;
+        assert!(polled.is_pending());
+        drop(tx);
+        // The pool's only connection slot: this write must commit.
+        pool.execute("INSERT INTO tx (id, v) VALUES (2, 'new')")
+            .await
+            .unwrap();
+    });
+    assert_eq!(committed_rows(db, "tx"), 1);
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_dropped_in_begin() {
+    if let Some(db) = TestDb::new(Backend::Postgres) {
+        dropped_in_begin(&db);
+    }
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_dropped_in_begin() {
+    if let Some(db) = TestDb::new(Backend::Mysql) {
+        dropped_in_begin(&db);
+    }
+}
+
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_dropped_mid_statement() {
