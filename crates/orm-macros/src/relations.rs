@@ -73,11 +73,7 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
                 quote!(self.#column.set_loaded(row);),
             )
         };
-        let key = if f.nullable {
-            quote!(self.#column.as_ref().map(|__fk| __fk.pk()))
-        } else {
-            quote!(::core::option::Option::Some(self.#column.pk()))
-        };
+        let key = key_of(f, quote!(self));
         if joins {
             out.extend(quote! {
             impl ::diesel::JoinTo<#target_table> for #table::table #join_guard {
@@ -129,6 +125,30 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
     out
 }
 
+/// The key the foreign-key field `f` of `row` references, as an `Option<&Key>` (`None`
+/// for a null key).
+fn key_of(f: &Field, row: TokenStream) -> TokenStream {
+    let column = &f.ident;
+    if f.nullable {
+        quote!(#row.#column.as_ref().map(|__fk| __fk.pk()))
+    } else {
+        quote!(::core::option::Option::Some(#row.#column.pk()))
+    }
+}
+
+/// `{ ::orm::relations::field_key("name") }`: the const argument that names the field
+/// `field` in `ForeignKeyField`.
+pub fn field_key(field: &syn::Ident) -> TokenStream {
+    let name = field.to_string();
+    quote!({ ::orm::relations::field_key(#name) })
+}
+
+/// `<Model as ForeignKeyField<..>>` for the foreign-key field `field` of `model`.
+pub fn foreign_key_field_of(model: &syn::Path, field: &syn::Ident) -> TokenStream {
+    let key = field_key(field);
+    quote!(<#model as ::orm::relations::ForeignKeyField<#key>>)
+}
+
 /// `orm::relations::ForeignKeyField<{ field_key("name") }>` for the foreign-key field `f`
 /// (target `target`, key type `key`) of model `ident`: every foreign key gets one, a
 /// reference to the model itself included.
@@ -140,15 +160,11 @@ fn foreign_key_field(
     key: &syn::Type,
 ) -> TokenStream {
     let column = &f.ident;
-    let name = column.to_string();
+    let field = field_key(column);
     let pk = quote!(<#target as ::orm::Model>::PrimaryKey);
-    let read = if f.nullable {
-        quote!(self.#column.as_ref().map(|__fk| __fk.pk()))
-    } else {
-        quote!(::core::option::Option::Some(self.#column.pk()))
-    };
+    let read = key_of(f, quote!(self));
     quote! {
-        impl ::orm::relations::ForeignKeyField<{ ::orm::relations::field_key(#name) }> for #ident
+        impl ::orm::relations::ForeignKeyField<#field> for #ident
         where
             for<'__orm> #target: ::orm::Model<PrimaryKey = #key>,
         {
@@ -205,8 +221,9 @@ pub fn emit_by_name(
         // where the struct's own error does.
         let span = syn::spanned::Spanned::span(&f.ty);
         fills.push(quote::quote_spanned!(span=> ::orm::related_names::fill));
+        let key = key_of(f, quote!(__r));
+        key_ofs.push(quote!(|__r: &Self| #key));
         if f.nullable {
-            key_ofs.push(quote!(|__r: &Self| __r.#column.as_ref().map(|__fk| __fk.pk())));
             sets.push(quote! {
                 |__r: &mut Self, __v| {
                     if let ::core::option::Option::Some(__fk) = &mut __r.#column {
@@ -215,7 +232,6 @@ pub fn emit_by_name(
                 }
             });
         } else {
-            key_ofs.push(quote!(|__r: &Self| ::core::option::Option::Some(__r.#column.pk())));
             sets.push(quote!(|__r: &mut Self, __v| __r.#column.set_shared(__v)));
         }
     }

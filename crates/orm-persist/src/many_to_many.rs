@@ -24,9 +24,10 @@
 //!   transaction; links that stay are not touched (their own fields keep their values).
 //! - `remove` and `clear` are one `DELETE` each.
 //!
-//! Two concurrent `add`s of the same new link both insert it unless the through model
-//! has a unique constraint over the two keys (`unique_together(playlist, track)`), which
-//! makes the second a `UniqueViolation`: declare one.
+//! `add` reads the links present and then inserts, without a lock: two concurrent `add`s
+//! of the same new link can both insert it, unless the through model has a unique
+//! constraint over the two keys (`unique_together(playlist, track)`), which makes the
+//! database refuse the second (`UniqueViolation`): declare one.
 //!
 //! The owner's side is the through model's foreign key to the owner's model (the first
 //! one, as [`BelongsTo`]); the target's side is the field the attribute names.
@@ -62,16 +63,17 @@ pub type Present<O, T, const F: u64> = dsl::Filter<Owned<O, T>, <T as ForeignKey
 /// The owner's links to every target but the ones given.
 pub type Stale<O, T, const F: u64> = dsl::Filter<Owned<O, T>, <T as ForeignKeyField<F>>::NotIn>;
 
+/// The primary-key column of [`Target`].
+pub type TargetPkColumn<T, const F: u64> = <<Target<T, F> as Model>::Table as Table>::PrimaryKey;
+
+/// The target keys of the owner's links: `SELECT field FROM through WHERE owner_key = ?`.
+pub type LinkedKeys<O, T, const F: u64> =
+    dsl::Select<Owned<O, T>, <T as ForeignKeyField<F>>::Column>;
+
 /// The QuerySet of the linked rows ([`ManyToMany::all`]).
 pub type Linked<O, T, const F: u64> = QuerySet<
     Target<T, F>,
-    dsl::Filter<
-        TableQuery<Target<T, F>>,
-        dsl::EqAny<
-            <<Target<T, F> as Model>::Table as Table>::PrimaryKey,
-            dsl::Select<Owned<O, T>, <T as ForeignKeyField<F>>::Column>,
-        >,
-    >,
+    dsl::Filter<TableQuery<Target<T, F>>, dsl::EqAny<TargetPkColumn<T, F>, LinkedKeys<O, T, F>>>,
 >;
 
 /// What [`ManyToMany::set`] changed.
@@ -155,23 +157,15 @@ where
     pub fn all(&self) -> Linked<O, T, F>
     where
         Owned<O, T>: SelectDsl<<T as ForeignKeyField<F>>::Column>,
-        <<Target<T, F> as Model>::Table as Table>::PrimaryKey: ExpressionMethods + Default,
-        dsl::SqlTypeOf<<<Target<T, F> as Model>::Table as Table>::PrimaryKey>:
-            diesel::sql_types::SqlType,
-        dsl::Select<Owned<O, T>, <T as ForeignKeyField<F>>::Column>:
-            AsInExpression<dsl::SqlTypeOf<<<Target<T, F> as Model>::Table as Table>::PrimaryKey>>,
-        TableQuery<Target<T, F>>: FilterDsl<
-            dsl::EqAny<
-                <<Target<T, F> as Model>::Table as Table>::PrimaryKey,
-                dsl::Select<Owned<O, T>, <T as ForeignKeyField<F>>::Column>,
-            >,
-        >,
+        TargetPkColumn<T, F>: ExpressionMethods + Default,
+        dsl::SqlTypeOf<TargetPkColumn<T, F>>: diesel::sql_types::SqlType,
+        LinkedKeys<O, T, F>: AsInExpression<dsl::SqlTypeOf<TargetPkColumn<T, F>>>,
+        TableQuery<Target<T, F>>: FilterDsl<dsl::EqAny<TargetPkColumn<T, F>, LinkedKeys<O, T, F>>>,
     {
         let keys = self
             .owned()
             .select(<T as ForeignKeyField<F>>::Column::default());
-        let pk = <<Target<T, F> as Model>::Table as Table>::PrimaryKey::default();
-        QuerySet::new().filter(pk.eq_any(keys))
+        QuerySet::new().filter(TargetPkColumn::<T, F>::default().eq_any(keys))
     }
 
     /// Links each of `targets` not linked yet, with the through row `through(owner key,

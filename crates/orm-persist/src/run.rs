@@ -259,6 +259,9 @@ where
         links,
         key_of,
     } = link;
+    if links.is_empty() && stale.is_none() {
+        return Ok(Relinked::default());
+    }
     let (keys, forms): (Vec<K>, Vec<T::Insert>) = links.into_iter().unzip();
     let forms = prepare_all::<T>(forms)?;
     level::begin(conn).await?;

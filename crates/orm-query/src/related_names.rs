@@ -254,7 +254,7 @@ where
 }
 
 /// The distinct keys `key_of` gives for `rows`, in chunks of [`KEYS_PER_QUERY`].
-fn key_chunks<M, K: Clone + Hash + Eq>(
+pub(crate) fn key_chunks<M, K: Clone + Hash + Eq>(
     rows: &[M],
     key_of: impl Fn(&M) -> Option<&K>,
 ) -> Vec<Vec<K>> {
@@ -289,36 +289,55 @@ fn attach<M, T: Model>(
     }
 }
 
-/// Where each row's list goes: the index of the first row with each key, and for every
-/// row the index of the first row with its key (itself, unless a row repeats).
-fn list_slots<P: Model>(rows: &[P]) -> (HashMap<P::PrimaryKey, usize>, Vec<usize>)
-where
-    P::PrimaryKey: Hash + Eq,
-{
-    let mut index = HashMap::with_capacity(rows.len());
-    let first = rows
-        .iter()
-        .enumerate()
-        .map(|(i, row)| *index.entry(row.pk().clone()).or_insert(i))
-        .collect();
-    (index, first)
+/// One list per row of a level, filled by the rows' primary keys: what
+/// [`fill_reverse`], [`fill_through`] and the typed [`prefetch`](crate::prefetch) group
+/// related rows into. A row that repeats an earlier row's key gets a copy of that row's
+/// list.
+pub(crate) struct Lists<K, C> {
+    /// The index of the first row with each key.
+    index: HashMap<K, usize>,
+    /// For every row, the index of the first row with its key (itself, unless it repeats).
+    first: Vec<usize>,
+    lists: Vec<Vec<C>>,
 }
 
-/// Gives each row its list (`lists[i]` for `rows[i]`); a row that repeats an earlier
-/// row's key gets a copy of that row's list.
-fn set_lists<P, C: Clone>(
-    rows: &mut [P],
-    mut lists: Vec<Vec<C>>,
-    first: Vec<usize>,
-    set: fn(&mut P, Vec<C>),
-) {
-    let copies: Vec<Option<Vec<C>>> = first
-        .iter()
-        .enumerate()
-        .map(|(i, &f)| (f != i).then(|| lists[f].clone()))
-        .collect();
-    for ((i, row), copy) in rows.iter_mut().enumerate().zip(copies) {
-        set(row, copy.unwrap_or_else(|| std::mem::take(&mut lists[i])));
+impl<K: Hash + Eq + Clone, C: Clone> Lists<K, C> {
+    /// Empty lists for `rows`.
+    pub(crate) fn new<P: Model<PrimaryKey = K>>(rows: &[P]) -> Self {
+        let mut index = HashMap::with_capacity(rows.len());
+        let first = rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| *index.entry(row.pk().clone()).or_insert(i))
+            .collect();
+        Lists {
+            index,
+            first,
+            lists: (0..rows.len()).map(|_| Vec::new()).collect(),
+        }
+    }
+
+    /// The list of the row whose key is `key`, if there is one.
+    pub(crate) fn list_of(&mut self, key: Option<&K>) -> Option<&mut Vec<C>> {
+        let at = *self.index.get(key?)?;
+        Some(&mut self.lists[at])
+    }
+
+    /// The lists, in the rows' order.
+    pub(crate) fn into_lists(self) -> Vec<Vec<C>> {
+        let Lists {
+            first, mut lists, ..
+        } = self;
+        let copies: Vec<Option<Vec<C>>> = first
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| (f != i).then(|| lists[f].clone()))
+            .collect();
+        copies
+            .into_iter()
+            .enumerate()
+            .map(|(i, copy)| copy.unwrap_or_else(|| std::mem::take(&mut lists[i])))
+            .collect()
     }
 }
 
@@ -405,14 +424,15 @@ where
     if !rest.is_empty() && !children.is_empty() {
         T::load_related(&mut children, rest, conn).await?;
     }
-    let (index, first) = list_slots(rows);
-    let mut lists: Vec<Vec<T>> = (0..rows.len()).map(|_| Vec::new()).collect();
+    let mut lists = Lists::new(rows);
     for child in children {
-        if let Some(&at) = key_of(&child).and_then(|key| index.get(key)) {
-            lists[at].push(child);
+        if let Some(list) = lists.list_of(key_of(&child)) {
+            list.push(child);
         }
     }
-    set_lists(rows, lists, first, set);
+    for (row, list) in rows.iter_mut().zip(lists.into_lists()) {
+        set(row, list);
+    }
     Ok(())
 }
 
@@ -451,16 +471,16 @@ where
     }
     let index: HashMap<R::PrimaryKey, R> =
         targets.into_iter().map(|t| (t.pk().clone(), t)).collect();
-    let (owners, first) = list_slots(rows);
-    let mut lists: Vec<Vec<R>> = (0..rows.len()).map(|_| Vec::new()).collect();
+    let mut lists = Lists::new(rows);
     for link in &links {
-        let at = owner_of(link).and_then(|key| owners.get(key));
         let target = target_of(link).and_then(|key| index.get(key));
-        if let (Some(&at), Some(target)) = (at, target) {
-            lists[at].push(target.clone());
+        if let (Some(list), Some(target)) = (lists.list_of(owner_of(link)), target) {
+            list.push(target.clone());
         }
     }
-    set_lists(rows, lists, first, set);
+    for (row, list) in rows.iter_mut().zip(lists.into_lists()) {
+        set(row, list);
+    }
     Ok(())
 }
 

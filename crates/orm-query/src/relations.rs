@@ -14,7 +14,6 @@
 //! field references (the first field to each target), along with the diesel `JoinTo`
 //! impls both ways and the impls that let both tables appear in one query.
 
-use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::marker::PhantomData;
 
@@ -28,6 +27,7 @@ use orm_schema::Model;
 use crate::executor::Executor;
 use crate::lookups::{Exclude, PredicateType};
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
+use crate::related_names::{key_chunks, Lists};
 
 /// The diesel query of every row of `M` (what `M::objects()` wraps).
 pub type TableQuery<M> = <<M as Model>::Table as diesel::query_builder::AsQuery>::Query;
@@ -333,33 +333,13 @@ where
     P::PrimaryKey: Hash + Eq,
     C: BelongsTo<P> + Clone,
 {
-    let mut groups: HashMap<P::PrimaryKey, Vec<C>> = HashMap::new();
+    let mut lists = Lists::new(&parents);
     for child in children {
-        if let Some(key) = child.related_pk() {
-            groups.entry(key.clone()).or_default().push(child);
+        if let Some(list) = lists.list_of(child.related_pk()) {
+            list.push(child);
         }
     }
-    // How many more times each key is asked for: the last parent with a key takes its
-    // children, the ones before get a copy.
-    let mut pending: HashMap<P::PrimaryKey, usize> = HashMap::new();
-    for p in &parents {
-        *pending.entry(p.pk().clone()).or_default() += 1;
-    }
-    Ok(parents
-        .into_iter()
-        .map(|p| {
-            let left = pending.get_mut(p.pk()).map_or(0, |n| {
-                *n -= 1;
-                *n
-            });
-            let children = if left > 0 {
-                groups.get(p.pk()).cloned().unwrap_or_default()
-            } else {
-                groups.remove(p.pk()).unwrap_or_default()
-            };
-            (p, children)
-        })
-        .collect())
+    Ok(parents.into_iter().zip(lists.into_lists()).collect())
 }
 
 /// The children of each parent: `P`'s rows, each with the `C` rows whose foreign key to
@@ -384,19 +364,12 @@ where
     if parents.is_empty() {
         return E::ready(Ok(Vec::new()));
     }
-    let mut seen = HashSet::new();
-    let keys: Vec<P::PrimaryKey> = parents
-        .iter()
-        .map(|p| p.pk())
-        .filter(|k| seen.insert(*k))
-        .cloned()
-        .collect();
-    let queries = keys
-        .chunks(crate::related_names::KEYS_PER_QUERY)
-        .map(|chunk| {
+    let queries = key_chunks(&parents, |p: &P| Some(p.pk()))
+        .into_iter()
+        .map(|keys| {
             let query = <C::Table as Default>::default()
                 .as_query()
-                .filter(C::column_in(chunk.to_vec()));
+                .filter(C::column_in(keys));
             (query, NoOrder)
         })
         .collect();

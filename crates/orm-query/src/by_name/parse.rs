@@ -243,11 +243,7 @@ pub(crate) fn resolve_many(
         Err(unknown) => match meta.related.iter().find(|r| r.name == *last) {
             // `tracks` alone: a relation holds rows, not a value to compare.
             Some(related) => {
-                let through = (related.model)();
-                let rows = related
-                    .then
-                    .and_then(|then| through_hop(meta, related, through, then).ok())
-                    .map_or(through, |(_, target)| target);
+                let rows = related.target(meta).unwrap_or_else(|_| (related.model)());
                 Err(NameError::InvalidRelation {
                     model: meta.name,
                     relation: related.name,

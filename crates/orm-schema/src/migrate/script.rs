@@ -134,6 +134,19 @@ mod tests {
         assert_eq!(checksum("").len(), 16);
     }
 
+    /// `ALTER TABLE notes ADD COLUMN tag VARCHAR(10)`, nullable.
+    fn add_tag() -> Operation {
+        Operation::AddColumn {
+            table: "notes".into(),
+            column: Column {
+                name: "tag".into(),
+                sql_type: "VARCHAR(10)".into(),
+                nullable: true,
+                ..Column::default()
+            },
+        }
+    }
+
     #[test]
     fn a_migration_without_operations_is_blank_and_says_why() {
         let s = scripts(&[], Backend::Mysql, MysqlFlavor::MariaDb).unwrap();
@@ -141,30 +154,14 @@ mod tests {
         assert!(is_blank(&s.up) && is_blank(&s.down));
         assert!(is_blank("\n  -- a note\n\n"));
         assert!(!is_blank("-- a note\nSELECT 1;\n"));
-        let op = Operation::AddColumn {
-            table: "notes".into(),
-            column: Column {
-                name: "tag".into(),
-                sql_type: "VARCHAR(10)".into(),
-                nullable: true,
-                ..Column::default()
-            },
-        };
+        let op = add_tag();
         let s = scripts(&[op], Backend::Mysql, MysqlFlavor::MariaDb).unwrap();
         assert!(!is_blank(&s.up) && !is_blank(&s.down));
     }
 
     #[test]
     fn scripts_list_their_operations_and_warn_of_drops() {
-        let op = Operation::AddColumn {
-            table: "notes".into(),
-            column: Column {
-                name: "tag".into(),
-                sql_type: "VARCHAR(10)".into(),
-                nullable: true,
-                ..Column::default()
-            },
-        };
+        let op = add_tag();
         let s = scripts(&[op], Backend::Postgres, MysqlFlavor::MariaDb).unwrap();
         assert!(s.up.contains("--   add column notes.tag\n"), "{}", s.up);
         assert!(
