@@ -296,6 +296,26 @@ fn seed_prefetch(conn: &mut orm::Connection) {
     }
 }
 
+/// W5, ORM side: the posts with their authors, by `select_related`.
+fn w5_orm(conn: &mut orm::Connection) {
+    let posts = Post::objects()
+        .select_related::<User>()
+        .all(&mut *conn)
+        .unwrap();
+    assert_eq!(posts.len(), 1000);
+    assert!(posts[0].author.is_loaded());
+}
+
+/// W5, hand-written side: the same JOIN, loaded as pairs.
+fn w5_diesel(conn: &mut orm::Connection) {
+    let posts: Vec<(HandPost, HandUser)> = orm::dispatch!(conn, c => posts::table
+        .inner_join(users::table)
+        .select((HandPost::as_select(), HandUser::as_select()))
+        .load(c))
+    .unwrap();
+    assert_eq!(posts.len(), 1000);
+}
+
 /// W9 loads per round.
 const W9_OPS: usize = 5;
 
@@ -325,17 +345,25 @@ fn w9_diesel(conn: &mut orm::Connection) {
     assert_eq!(users[0].1.len(), 10);
 }
 
-/// `orm_vs_diesel count w9 <orm|diesel> <url> <n>`: seeds W9's data on `url`, then runs
-/// one side `n` times. Run under `valgrind --tool=callgrind` with `n` and with 0: the
-/// difference over `n` is one load's instruction count, repeatable where times are not.
-fn count_child(side: &str, url: &str, n: usize) {
+/// `orm_vs_diesel count <w5|w9> <orm|diesel> <url> <n>`: seeds the workload's data on
+/// `url`, then runs one side `n` times. Run under `valgrind --tool=callgrind` with `n` and
+/// with 0: the difference over `n` is one load's instruction count, repeatable where
+/// times are not.
+fn count_child(workload: &str, side: &str, url: &str, n: usize) {
     let mut conn = orm::Connection::establish(url).unwrap();
-    seed_prefetch(&mut conn);
+    let load: fn(&mut orm::Connection) = match (workload, side) {
+        ("w5", "orm") => w5_orm,
+        ("w5", _) => w5_diesel,
+        (_, "orm") => w9_orm,
+        _ => w9_diesel,
+    };
+    if workload == "w5" {
+        seed_posts(&mut conn);
+    } else {
+        seed_prefetch(&mut conn);
+    }
     for _ in 0..n {
-        match side {
-            "orm" => w9_orm(&mut conn),
-            _ => w9_diesel(&mut conn),
-        }
+        load(&mut conn);
     }
 }
 
@@ -621,22 +649,12 @@ fn run(url: &str) {
         W5_OPS,
         |conn| {
             for _ in 0..W5_OPS {
-                let posts = Post::objects()
-                    .select_related::<User>()
-                    .all(&mut *conn)
-                    .unwrap();
-                assert_eq!(posts.len(), 1000);
-                assert!(posts[0].author.is_loaded());
+                w5_orm(conn);
             }
         },
         |conn| {
             for _ in 0..W5_OPS {
-                let posts: Vec<(HandPost, HandUser)> = hand!(conn, c => posts::table
-                    .inner_join(users::table)
-                    .select((HandPost::as_select(), HandUser::as_select()))
-                    .load(c))
-                .unwrap();
-                assert_eq!(posts.len(), 1000);
+                w5_diesel(conn);
             }
         },
     );
@@ -1159,8 +1177,8 @@ fn main() {
         }
     }
     if let [count, workload, side, url, n] = &args[..] {
-        if count == "count" && workload == "w9" {
-            return count_child(side, url, n.parse().expect("a number of loads"));
+        if count == "count" && (workload == "w5" || workload == "w9") {
+            return count_child(workload, side, url, n.parse().expect("a number of loads"));
         }
     }
     // `cargo bench -- <filter>`: run only the parts whose name contains a filter word

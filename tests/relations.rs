@@ -538,12 +538,7 @@ backend_test!(
         conn.create_all(&models).unwrap();
         conn.create_all(&models).unwrap(); // idempotent, the deferred key included
         let backend = conn.backend();
-        orm::dispatch!(&mut conn, c => diesel::insert_into(teams::table)
-            .values(vec![
-                (teams::id.eq(1i64), teams::name.eq("Reds"), teams::captain.eq(None::<i64>)),
-                (teams::id.eq(2i64), teams::name.eq("Blues"), teams::captain.eq(None::<i64>)),
-            ])
-            .execute(c)
+        orm::dispatch!(&mut conn, c => insert_teams(c)
             .and_then(|_| diesel::insert_into(players::table)
                 .values(vec![
                     (players::id.eq(10i64), players::team.eq(1i64), players::name.eq("Ann")),
@@ -632,5 +627,126 @@ backend_test!(
         let b = pets[1].owner.get().unwrap();
         assert_eq!(a.name, "Kim");
         assert!(std::ptr::eq(a, b));
+    }
+);
+
+backend_test!(
+    fn select_related_via_a_self_reference(db: &TestDb) {
+        seed_categories(db);
+        let mut conn = db.connect();
+        let queries = count_queries(&mut conn);
+        let categories = Category::objects()
+            .select_related_via(categories::parent)
+            .order_by(categories::id)
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(queries.load(Ordering::SeqCst), 1);
+        let parents: Vec<(&str, Option<&str>)> = categories
+            .iter()
+            .map(|c| {
+                let parent = c.parent.as_ref().map(|p| p.get().expect("parent loaded"));
+                (c.name.as_str(), parent.map(|p| p.name.as_str()))
+            })
+            .collect();
+        assert_eq!(
+            parents,
+            [
+                ("root", None),
+                ("music", Some("root")),
+                ("jazz", Some("music")),
+                ("books", Some("root")),
+            ]
+        );
+        // The loaded parent is the parent's row, not the child's read twice.
+        let jazz = &categories[2];
+        assert_eq!(jazz.parent.as_ref().unwrap().get().unwrap().id, 2);
+        // Filters and orderings over the joined row, through the alias.
+        let parent = orm::relations::alias_of(categories::parent);
+        let under_root = Category::objects()
+            .select_related_via(categories::parent)
+            .filter(parent.field(categories::name).eq("root"))
+            .order_by(categories::name.desc());
+        let names: Vec<String> = under_root
+            .all(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["music", "books"]);
+        assert_eq!(under_root.count(&mut conn).unwrap(), 2);
+        let by_parent: Vec<String> = Category::objects()
+            .select_related_via(categories::parent)
+            .filter(categories::parent.is_not_null())
+            .order_by((parent.field(categories::name).asc(), categories::name.asc()))
+            .all(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(by_parent, ["jazz", "books", "music"]);
+        let found = Category::objects()
+            .select_related_via(categories::parent)
+            .get(&mut conn, categories::name.eq("jazz"))
+            .unwrap();
+        assert_eq!(found.parent.unwrap().get().unwrap().name, "music");
+        let missing = Category::objects()
+            .select_related_via(categories::parent)
+            .get(&mut conn, categories::name.eq("nope"));
+        assert!(matches!(missing, Err(Error::NoMatch { .. })), "{missing:?}");
+    }
+);
+
+backend_test!(
+    fn select_related_via_a_second_key_to_the_same_model(db: &TestDb) {
+        let mut conn = seed_games(db);
+        let queries = count_queries(&mut conn);
+        // Both teams of each game in one query: the first key by its join, the second
+        // through the alias.
+        let games = Game::objects()
+            .select_related::<Team>()
+            .select_related_via(games::away)
+            .order_by(games::id)
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(queries.load(Ordering::SeqCst), 1);
+        let sides: Vec<(&str, &str)> = games
+            .iter()
+            .map(|g| {
+                let home = g.home.get().expect("home loaded");
+                let away = g.away.get().expect("away loaded");
+                (home.name.as_str(), away.name.as_str())
+            })
+            .collect();
+        assert_eq!(sides, [("Reds", "Blues"), ("Blues", "Reds")]);
+        // The second key alone, filtered on the away team's name and the home team's.
+        let away = orm::relations::alias_of(games::away);
+        let blues_away = Game::objects()
+            .select_related_via(games::away)
+            .filter(away.field(teams::name).eq("Blues"))
+            .one(&mut conn)
+            .unwrap();
+        assert_eq!(blues_away.day, 1);
+        assert!(!blues_away.home.is_loaded());
+        assert_eq!(blues_away.away.get().unwrap().name, "Blues");
+        let reds_at_home_to_blues = Game::objects()
+            .select_related::<Team>()
+            .select_related_via(games::away)
+            .filter(teams::name.eq("Reds"))
+            .filter(away.field(teams::name).eq("Blues"))
+            .count(&mut conn)
+            .unwrap();
+        assert_eq!(reds_at_home_to_blues, 1);
+        // The first key joins through an alias too.
+        let home = orm::relations::alias_of(games::home);
+        let day2 = Game::objects()
+            .select_related_via(games::home)
+            .filter(home.field(teams::name).eq("Blues"))
+            .first(&mut conn)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (day2.day, day2.home.get().unwrap().name.as_str()),
+            (2, "Blues")
+        );
     }
 );

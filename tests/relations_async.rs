@@ -334,3 +334,62 @@ backend_test!(
         });
     }
 );
+
+backend_test!(
+    fn select_related_via_an_alias(db: &TestDb) {
+        seed_categories(db);
+        drop(seed_games(db));
+        runtime(2).block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let mut conn = pool.get().await.unwrap();
+            let queries = count_queries(&mut conn);
+            // A self-reference (LEFT JOIN: the root keeps its null key), on a held connection.
+            let parent = orm::relations::alias_of(categories::parent);
+            let children = assert_send(
+                Category::objects()
+                    .select_related_via(categories::parent)
+                    .filter(parent.field(categories::name).eq("root"))
+                    .order_by(categories::id)
+                    .all(&mut conn),
+            )
+            .await
+            .unwrap();
+            assert_eq!(queries.load(Ordering::SeqCst), 1);
+            let names: Vec<(&str, &str)> = children
+                .iter()
+                .map(|c| {
+                    let parent = c.parent.as_ref().unwrap().get().expect("parent loaded");
+                    (c.name.as_str(), parent.name.as_str())
+                })
+                .collect();
+            assert_eq!(names, [("music", "root"), ("books", "root")]);
+            let root = Category::objects()
+                .select_related_via(categories::parent)
+                .filter(categories::parent.is_null())
+                .one(&pool)
+                .await
+                .unwrap();
+            assert_eq!((root.name.as_str(), root.parent.is_none()), ("root", true));
+            // Both keys of a game to the same model, in one query, on the pool.
+            let qs = Game::objects()
+                .select_related::<Team>()
+                .select_related_via(games::away)
+                .order_by(games::day.desc());
+            let games = assert_send(qs.all(&pool)).await.unwrap();
+            let sides: Vec<(&str, &str)> = games
+                .iter()
+                .map(|g| {
+                    let home = g.home.get().expect("home loaded");
+                    (
+                        home.name.as_str(),
+                        g.away.get().expect("away loaded").name.as_str(),
+                    )
+                })
+                .collect();
+            assert_eq!(sides, [("Blues", "Reds"), ("Reds", "Blues")]);
+            assert_eq!(assert_send(qs.count(&pool)).await.unwrap(), 2);
+            let first = assert_send(qs.first(&mut conn)).await.unwrap().unwrap();
+            assert_eq!(first.day, 2);
+        });
+    }
+);

@@ -9,6 +9,12 @@
 
 #![cfg(all(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 
+#[allow(unused_macros)]
+#[macro_use]
+mod support;
+mod fixtures;
+
+use fixtures::{categories, games, teams, Category, Game, Team};
 use orm::prelude::*;
 use orm::Agg::{Avg, Count, CountDistinct, Max, Sum};
 use orm::{Null, F};
@@ -47,6 +53,21 @@ fn cases() -> Vec<(&'static str, Case)> {
                     .filter(playlists::featured.exact(None::<i32>))
                     .exclude(playlists::featured.eq(3)))
             }),
+        ),
+        (
+            "select_related, and a second key through an alias",
+            Box::new(|| {
+                let away = orm::relations::alias_of(games::away);
+                all3!(Game::objects()
+                    .select_related::<Team>()
+                    .select_related_via(games::away)
+                    .filter(away.field(teams::name).eq("Blues"))
+                    .limit(2))
+            }),
+        ),
+        (
+            "select_related_via a self-reference (LEFT JOIN)",
+            Box::new(|| all3!(Category::objects().select_related_via(categories::parent))),
         ),
         (
             "exclude of a NOT NULL predicate",

@@ -195,6 +195,12 @@ impl ModelDef {
             &self.guards(true, false),
         );
         let relations = crate::relations::emit(&self.ident, &self.table, &self.fields);
+        let aliased = crate::relations::emit_aliased(
+            &self.ident,
+            &self.table,
+            &self.fields[self.pk].ident,
+            &self.guards(true, false),
+        );
         let (slot_checks, slot_arms, slot_guards) = self.slot_arms();
         let by_name = crate::relations::emit_by_name(
             &self.ident,
@@ -236,6 +242,7 @@ impl ModelDef {
                 #many_to_many
                 #persist
                 #relations
+                #aliased
                 #by_name
             };
         }

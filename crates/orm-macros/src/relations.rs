@@ -54,26 +54,13 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
         };
         // The join kinds have no public path in diesel 2.4 (`query_source::joins` is
         // private); `table!`'s own expansion names them the same way.
-        let (kind, row, attach) = if f.nullable {
-            (
-                quote!(::diesel::internal::table_macro::LeftOuter),
-                quote!(::core::option::Option<#target>),
-                quote! {
-                    if let (::core::option::Option::Some(__fk), ::core::option::Option::Some(__row)) =
-                        (&mut self.#column, row)
-                    {
-                        __fk.set_loaded(__row);
-                    }
-                },
-            )
-        } else {
-            (
-                quote!(::diesel::internal::table_macro::Inner),
-                quote!(#target),
-                quote!(self.#column.set_loaded(row);),
-            )
-        };
+        let (kind, row, attach) = join_row(f, &quote!(#target), quote!(self));
         let key = key_of(f, quote!(self));
+        let (columns_ty, columns) = nullable_if(
+            f.nullable,
+            quote!(<#target_table as ::diesel::Table>::AllColumns),
+            quote!(<#target_table as ::diesel::Table>::all_columns()),
+        );
         if joins {
             out.extend(quote! {
             impl ::diesel::JoinTo<#target_table> for #table::table #join_guard {
@@ -107,6 +94,10 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
                 type Column = #table::#column;
                 type In = ::diesel::dsl::EqAny<#table::#column, ::std::vec::Vec<<#target as ::orm::Model>::PrimaryKey>>;
                 type Is = ::diesel::dsl::Eq<#table::#column, <#target as ::orm::Model>::PrimaryKey>;
+                type Columns = #columns_ty;
+                fn columns() -> Self::Columns {
+                    #columns
+                }
                 fn column_in(keys: ::std::vec::Vec<<#target as ::orm::Model>::PrimaryKey>) -> Self::In {
                     ::diesel::ExpressionMethods::eq_any(#table::#column, keys)
                 }
@@ -123,6 +114,89 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
         });
     }
     out
+}
+
+/// The type and value of the selection `expr` (of type `ty`), made nullable when
+/// `nullable` (the joined side of a `LEFT JOIN`).
+fn nullable_if(nullable: bool, ty: TokenStream, expr: TokenStream) -> (TokenStream, TokenStream) {
+    if nullable {
+        (
+            quote!(::diesel::dsl::Nullable<#ty>),
+            quote!(::diesel::NullableExpressionMethods::nullable(#expr)),
+        )
+    } else {
+        (ty, expr)
+    }
+}
+
+/// How a joined row of foreign-key field `f` (of model `ident`) loads and is stored: the
+/// join kind, the row type, and the statement storing `row` in `#owner.#field`.
+fn join_row(
+    f: &Field,
+    target: &TokenStream,
+    owner: TokenStream,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let column = &f.ident;
+    if f.nullable {
+        (
+            quote!(::diesel::internal::table_macro::LeftOuter),
+            quote!(::core::option::Option<#target>),
+            quote! {
+                if let (::core::option::Option::Some(__fk), ::core::option::Option::Some(__row)) =
+                    (&mut #owner.#column, row)
+                {
+                    __fk.set_loaded(__row);
+                }
+            },
+        )
+    } else {
+        (
+            quote!(::diesel::internal::table_macro::Inner),
+            quote!(#target),
+            quote!(#owner.#column.set_loaded(row);),
+        )
+    }
+}
+
+/// `orm::relations::AliasedColumns<S>` for model `ident` (table module `table`, primary
+/// key `pk`), for every alias `S` of its table; `guards` are the model's own (its `Model`
+/// impl's).
+pub fn emit_aliased(
+    ident: &syn::Ident,
+    table: &syn::Ident,
+    pk: &syn::Ident,
+    guards: &[TokenStream],
+) -> TokenStream {
+    let alias = quote!(::diesel::query_source::Alias::<__S>);
+    quote! {
+        impl<__S> ::orm::relations::AliasedColumns<__S> for #ident
+        where
+            __S: ::diesel::query_source::AliasSource<Target = #table::table>
+                + ::core::clone::Clone
+                + ::core::default::Default
+                + ::diesel::internal::alias_macro::AliasAliasAppearsInFromClauseSameTable<
+                    __S,
+                    #table::table,
+                    Count = ::diesel::query_source::Once,
+                >,
+            #(#guards,)*
+        {
+            type All = ::diesel::helper_types::AliasedFields<
+                __S,
+                <#table::table as ::diesel::Table>::AllColumns,
+            >;
+            type Pk = ::diesel::query_source::AliasedField<__S, #table::#pk>;
+            fn all() -> Self::All {
+                #alias::default().fields(<#table::table as ::diesel::Table>::all_columns())
+            }
+            fn pk() -> Self::Pk {
+                #alias::default().field(#table::#pk)
+            }
+            fn on<__E>(on: __E) -> ::diesel::dsl::On<::diesel::query_source::Alias<__S>, __E> {
+                ::diesel::JoinOnDsl::on(#alias::default(), on)
+            }
+        }
+    }
 }
 
 /// The key the foreign-key field `f` of `row` references, as an `Option<&Key>` (`None`
@@ -149,9 +223,11 @@ pub fn foreign_key_field_of(model: &syn::Path, field: &syn::Ident) -> TokenStrea
     quote!(<#model as ::orm::relations::ForeignKeyField<#key>>)
 }
 
-/// `orm::relations::ForeignKeyField<{ field_key("name") }>` for the foreign-key field `f`
-/// (target `target`, key type `key`) of model `ident`: every foreign key gets one, a
-/// reference to the model itself included.
+/// The impls every foreign-key field `f` (target `target`, key type `key`) of model
+/// `ident` gets, a reference to the model itself included:
+/// `orm::relations::ForeignKeyField<{ field_key("name") }>`, and `KeyAlias` and
+/// `ViaColumn` for its column (the join through an alias of the target's table that
+/// `select_related_via` builds).
 fn foreign_key_field(
     ident: &syn::Ident,
     table: &syn::Ident,
@@ -163,7 +239,7 @@ fn foreign_key_field(
     let field = field_key(column);
     let pk = quote!(<#target as ::orm::Model>::PrimaryKey);
     let read = key_of(f, quote!(self));
-    quote! {
+    let field_impl = quote! {
         impl ::orm::relations::ForeignKeyField<#field> for #ident
         where
             for<'__orm> #target: ::orm::Model<PrimaryKey = #key>,
@@ -180,6 +256,59 @@ fn foreign_key_field(
             }
             fn key(&self) -> ::core::option::Option<&#pk> {
                 #read
+            }
+        }
+    };
+    // `Self` in the field's type is the model; in this impl it would be the column.
+    let target = if quote!(#target).to_string() == "Self" {
+        quote!(#ident)
+    } else {
+        quote!(#target)
+    };
+    let alias = quote!(::orm::relations::FieldAlias<#table::#column>);
+    let aliased = quote!(<#target as ::orm::relations::AliasedColumns<#alias>>);
+    let alias_name = format!("{table}_{column}");
+    let (kind, row, attach) = join_row(f, &target, quote!(owner));
+    let (part_ty, part) = nullable_if(f.nullable, quote!(#aliased::All), quote!(#aliased::all()));
+    let column_type =
+        quote!(<::diesel::dsl::Nullable<#table::#column> as ::diesel::Expression>::SqlType);
+    // Every bound the items need is in the where clause, so a target that is no model
+    // leaves this impl unusable without an error of its own (the field reports it).
+    quote! {
+        #field_impl
+        impl ::orm::relations::KeyAlias for #table::#column
+        where
+            for<'__orm> #target: ::orm::Model<PrimaryKey = #key>,
+        {
+            type Target = #target;
+            const ALIAS: &'static str = #alias_name;
+        }
+        impl ::orm::relations::ViaColumn for #table::#column
+        where
+            for<'__orm> #target: ::orm::Model<PrimaryKey = #key>
+                + ::orm::relations::AliasedColumns<#alias>,
+            for<'__orm> ::diesel::dsl::Nullable<#aliased::Pk>:
+                ::diesel::expression::AsExpression<#column_type>,
+            for<'__orm> #aliased::Pk: ::diesel::Expression,
+            for<'__orm> #aliased::All: ::diesel::Expression,
+        {
+            type Owner = #ident;
+            type Kind = #kind;
+            type Row = #row;
+            type On = ::diesel::dsl::Eq<
+                ::diesel::dsl::Nullable<#table::#column>,
+                ::diesel::dsl::Nullable<#aliased::Pk>,
+            >;
+            type Part = #part_ty;
+            fn join_target() -> ::diesel::dsl::On<::diesel::query_source::Alias<#alias>, Self::On> {
+                use ::diesel::{ExpressionMethods, NullableExpressionMethods};
+                #aliased::on(#table::#column.nullable().eq(#aliased::pk().nullable()))
+            }
+            fn part() -> Self::Part {
+                #part
+            }
+            fn attach(owner: &mut #ident, row: Self::Row) {
+                #attach
             }
         }
     }

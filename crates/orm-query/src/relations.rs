@@ -21,13 +21,17 @@ use diesel::dsl;
 use diesel::query_builder::AsQuery;
 use diesel::query_dsl::methods::FilterDsl;
 use diesel::query_dsl::JoinWithImplicitOnClause;
+use diesel::query_source::{Alias, AliasSource};
 use orm_exec::Result;
 use orm_schema::Model;
 
 use crate::executor::Executor;
 use crate::lookups::{Exclude, PredicateType};
+use crate::projection::Projection;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
 use crate::related_names::{key_chunks, Lists};
+use crate::run::Slice;
+use crate::show_sql::ShowSelection;
 
 /// The diesel query of every row of `M` (what `M::objects()` wraps).
 pub type TableQuery<M> = <<M as Model>::Table as diesel::query_builder::AsQuery>::Query;
@@ -52,6 +56,11 @@ pub trait BelongsTo<R: Model>: Model {
     fn column_in(keys: Vec<R::PrimaryKey>) -> Self::In;
     /// `column = key`.
     fn column_is(key: R::PrimaryKey) -> Self::Is;
+    /// The columns of `R` a joined row loads: all of them, made nullable for a nullable
+    /// key (`LEFT JOIN`).
+    type Columns;
+    /// The `Columns` value.
+    fn columns() -> Self::Columns;
     /// Stores a loaded related row in the foreign key.
     fn attach(&mut self, row: Self::Row);
     /// The referenced primary key (`None` for a null key).
@@ -207,12 +216,20 @@ impl<M, R, W, O> SelectRelated<M, R, W, O> {
 pub trait Attach<M> {
     /// The related part of a joined row.
     type Row;
+    /// The columns `Row` is loaded from (of the joined tables, or of an alias).
+    type Part;
+    /// The `Part` value.
+    fn part() -> Self::Part;
     /// Fills `row`'s foreign keys with `related`.
     fn attach(row: &mut M, related: Self::Row);
 }
 
 impl<M: BelongsTo<R>, R: Model> Attach<M> for R {
     type Row = M::Row;
+    type Part = M::Columns;
+    fn part() -> M::Columns {
+        M::columns()
+    }
     fn attach(row: &mut M, related: M::Row) {
         row.attach(related);
     }
@@ -237,9 +254,214 @@ where
     Next: Attach<R>,
 {
     type Row = (R, Next::Row);
+    type Part = (AllColumns<R>, Next::Part);
+    fn part() -> Self::Part {
+        (<R::Table as diesel::Table>::all_columns(), Next::part())
+    }
     fn attach(row: &mut M, (mut related, further): (R, Next::Row)) {
         Next::attach(&mut related, further);
         row.attach(related);
+    }
+}
+
+/// The alias of the table a foreign-key column references: the model it references and
+/// the alias's SQL name. `#[derive(Model)]` implements it for every foreign-key column,
+/// beside [`ViaColumn`].
+pub trait KeyAlias: 'static {
+    /// The model the column references.
+    type Target: Model;
+    /// The SQL name of the alias the target's table is joined as: `<table>_<field>`
+    /// (`categories_parent`).
+    const ALIAS: &'static str;
+}
+
+/// A foreign-key column joined through an alias of the table it references: what
+/// [`QuerySet::select_related_via`] takes. `#[derive(Model)]` implements it for every
+/// foreign-key column, those that get no join impls included: a reference to the model
+/// itself (`categories::parent`), a second key to the same model (`games::away`), a
+/// `no_join` key.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the column of a `ForeignKey` field",
+    label = "pass a foreign-key column, like `categories::parent`"
+)]
+pub trait ViaColumn: KeyAlias + Sized {
+    /// The model the column belongs to.
+    type Owner: Model;
+    /// The join: diesel's `Inner`, or `LeftOuter` for a nullable key.
+    type Kind: Default;
+    /// What the joined row loads as: `Target`, or `Option<Target>` for a nullable key.
+    type Row;
+    /// The ON clause: the column equals the alias's primary key.
+    type On;
+    /// The alias's columns a joined row loads from (nullable for a nullable key).
+    type Part;
+    /// The alias with its ON clause, as a join takes it.
+    fn join_target() -> dsl::On<Alias<FieldAlias<Self>>, Self::On>;
+    /// The `Part` value.
+    fn part() -> Self::Part;
+    /// Stores a loaded row in `owner`'s foreign key.
+    fn attach(owner: &mut Self::Owner, row: Self::Row);
+}
+
+/// `Self`'s table read through the alias `S`: what a join through an alias loads.
+/// `#[derive(Model)]` implements it for every model and every alias of its table, so a
+/// [`ViaColumn`] impl needs nothing of the target but this trait.
+pub trait AliasedColumns<S>: Model {
+    /// Every column, through the alias.
+    type All;
+    /// The primary key, through the alias.
+    type Pk;
+    /// The `All` value.
+    fn all() -> Self::All;
+    /// The `Pk` value.
+    fn pk() -> Self::Pk;
+    /// The alias joined on `on`, as a join takes it.
+    fn on<E>(on: E) -> dsl::On<Alias<S>, E>;
+}
+
+/// The related part of a [`QuerySet::select_related_via`]: the row foreign-key column
+/// `F` references, read from `F`'s alias.
+#[derive(Debug)]
+pub struct Via<F>(PhantomData<fn() -> F>);
+
+impl<F: ViaColumn> Attach<F::Owner> for Via<F> {
+    type Row = F::Row;
+    type Part = F::Part;
+    fn part() -> F::Part {
+        F::part()
+    }
+    fn attach(row: &mut F::Owner, related: F::Row) {
+        F::attach(row, related);
+    }
+}
+
+/// Two related parts loaded with each row, `A`'s then `B`'s: what
+/// [`SelectRelated::select_related_via`] adds to a joined QuerySet.
+#[derive(Debug)]
+pub struct And<A, B>(PhantomData<fn() -> (A, B)>);
+
+impl<M, A: Attach<M>, B: Attach<M>> Attach<M> for And<A, B> {
+    type Row = (A::Row, B::Row);
+    type Part = (A::Part, B::Part);
+    fn part() -> Self::Part {
+        (A::part(), B::part())
+    }
+    fn attach(row: &mut M, (a, b): Self::Row) {
+        A::attach(row, a);
+        B::attach(row, b);
+    }
+}
+
+/// The alias [`QuerySet::select_related_via`] joins `column`'s target table as, for
+/// filters and orderings over the joined row:
+/// `alias_of(categories::parent).field(categories::name).eq("root")`.
+pub fn alias_of<F: ViaColumn>(column: F) -> Alias<FieldAlias<F>> {
+    let _ = column;
+    Alias::default()
+}
+
+/// The alias of the table foreign-key column `F` references (diesel's [`AliasSource`]),
+/// named [`KeyAlias::ALIAS`] in SQL. Each alias is its own table in diesel's checks: a
+/// query may join one, beside the owner's table.
+pub struct FieldAlias<F: KeyAlias> {
+    table: <F::Target as Model>::Table,
+}
+
+impl<F: KeyAlias> Default for FieldAlias<F> {
+    fn default() -> Self {
+        FieldAlias {
+            table: Default::default(),
+        }
+    }
+}
+
+impl<F: KeyAlias> Clone for FieldAlias<F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F: KeyAlias> Copy for FieldAlias<F> {}
+
+impl<F: KeyAlias> std::fmt::Debug for FieldAlias<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(F::ALIAS)
+    }
+}
+
+impl<F: KeyAlias> AliasSource for FieldAlias<F> {
+    const NAME: &'static str = F::ALIAS;
+    type Target = <F::Target as Model>::Table;
+    fn target(&self) -> &Self::Target {
+        &self.table
+    }
+}
+
+// The alias's own columns appear once in a FROM clause that joins it, as `alias!` says
+// of the aliases it declares (diesel gives this trait no public path).
+impl<F: KeyAlias>
+    diesel::internal::alias_macro::AliasAliasAppearsInFromClauseSameTable<
+        FieldAlias<F>,
+        <F::Target as Model>::Table,
+    > for FieldAlias<F>
+{
+    type Count = diesel::query_source::Once;
+}
+
+/// The diesel query `W` joined with `F`'s target table under `F`'s alias, as
+/// [`QuerySet::select_related_via`] builds it.
+pub type JoinedVia<F, W> = <W as JoinWithImplicitOnClause<
+    dsl::On<Alias<FieldAlias<F>>, <F as ViaColumn>::On>,
+    <F as ViaColumn>::Kind,
+>>::Output;
+
+impl<M, W, O> QuerySet<M, W, O> {
+    /// Loads the row the foreign-key column `column` references in the same query, by
+    /// joining its table under an alias (`INNER JOIN`, `LEFT JOIN` for a nullable key),
+    /// and fills that foreign key. This is the join for the keys [`select_related`]
+    /// cannot take: a reference to the model itself (`select_related_via(categories::parent)`),
+    /// a second key to the same model (`select_related_via(games::away)`), a `no_join`
+    /// key. Filters and orderings reach the joined row through [`alias_of`]:
+    ///
+    /// ```text
+    /// let parent = orm::relations::alias_of(categories::parent);
+    /// let music = Category::objects()
+    ///     .select_related_via(categories::parent)
+    ///     .filter(parent.field(categories::name).eq("music"))
+    ///     .all(&mut conn)?;
+    /// ```
+    ///
+    /// (Runnable in tests/relations.rs.) A key to another model needs that model's table
+    /// and this one allowed in one query, which the first foreign key to it gives.
+    ///
+    /// [`select_related`]: QuerySet::select_related
+    pub fn select_related_via<F>(self, column: F) -> SelectRelated<M, Via<F>, JoinedVia<F, W>, O>
+    where
+        F: ViaColumn<Owner = M>,
+        W: JoinWithImplicitOnClause<dsl::On<Alias<FieldAlias<F>>, F::On>, F::Kind>,
+    {
+        let _ = column;
+        self.joined(|query| {
+            query.join_with_implicit_on_clause(F::join_target(), F::Kind::default())
+        })
+    }
+}
+
+impl<M, R, W, O> SelectRelated<M, R, W, O> {
+    /// Also loads, in the same query, the row the foreign-key column `column` references,
+    /// joined under its alias as [`QuerySet::select_related_via`] joins it. Both keys of a
+    /// model with two to one model, in one query:
+    /// `Game::objects().select_related::<Team>().select_related_via(games::away)` (the
+    /// first key by its join, the second through the alias).
+    pub fn select_related_via<F>(
+        self,
+        column: F,
+    ) -> SelectRelated<M, And<R, Via<F>>, JoinedVia<F, W>, O>
+    where
+        F: ViaColumn<Owner = M>,
+        W: JoinWithImplicitOnClause<dsl::On<Alias<FieldAlias<F>>, F::On>, F::Kind>,
+    {
+        SelectRelated::<M, And<R, Via<F>>, W, O>::wrap(self.qs.select_related_via(column).qs)
     }
 }
 
@@ -259,44 +481,21 @@ pub(crate) fn first_of<M>(rows: Vec<M>) -> Result<Option<M>> {
     Ok(rows.into_iter().next())
 }
 
+/// Every column of `M`'s table, as a tuple (what a joined row loads `M` from).
+pub type AllColumns<M> = <<M as Model>::Table as diesel::Table>::AllColumns;
+
+/// The selection of a [`SelectRelated`]'s rows: `M`'s columns, then its related part's.
+pub type JoinedSelection<M, R> = (AllColumns<M>, <R as Attach<M>>::Part);
+
+/// The query a [`SelectRelated`]'s rows run: its joined query and ordering, selecting
+/// [`JoinedSelection`].
+pub type JoinedRows<M, R, W, O> = Projection<W, O, JoinedSelection<M, R>>;
+
 /// The terminal operations of a joined QuerySet. Like [`RunQuerySet`](crate::RunQuerySet)'s,
 /// each takes an executor: `&mut Connection` returns the result, `&Database` or
-/// `&mut PooledConnection` a `Send` future of it.
-impl<M, R, W, O> SelectRelated<M, R, W, O>
-where
-    M: Send + 'static,
-    R: Attach<M> + 'static,
-    R::Row: Send + 'static,
-    W: Clone,
-    O: Clone,
-{
-    /// Every row, each with its related row loaded, in one query.
-    pub fn all<E: Executor<(M, R::Row), (W, O)>>(&self, executor: E) -> E::Output<Vec<M>> {
-        let rows = executor.rows(self.qs.parts(), self.qs.slice(None));
-        E::map(rows, attach_all::<M, R>)
-    }
-
-    /// The first row with its related row loaded, or `None`.
-    pub fn first<E: Executor<(M, R::Row), (W, O)>>(&self, executor: E) -> E::Output<Option<M>> {
-        let rows = executor.rows(self.qs.parts(), self.qs.slice(Some(1)));
-        E::map(E::map(rows, attach_all::<M, R>), first_of)
-    }
-
-    /// The number of rows of the join matching the filters; on a sliced QuerySet, the
-    /// rows of the slice (as [`RunQuerySet::count`](crate::RunQuerySet::count) counts).
-    pub fn count<E: Executor<(M, R::Row), (W, O)>>(&self, executor: E) -> E::Output<i64> {
-        let in_slice = self.qs.in_slice();
-        E::map(executor.count(self.qs.parts()), move |total| {
-            Ok(in_slice(total))
-        })
-    }
-
-    /// Whether the QuerySet (its slice, if sliced) holds any row.
-    pub fn exists<E: Executor<(M, R::Row), (W, O)>>(&self, executor: E) -> E::Output<bool> {
-        E::map(self.count(executor), |n| Ok(n > 0))
-    }
-}
-
+/// `&mut PooledConnection` a `Send` future of it. Rows load through an explicit selection
+/// (`M`'s columns, then the related part's), so a table joined under an alias
+/// ([`QuerySet::select_related_via`]) is read from the alias.
 impl<M, R, W, O> SelectRelated<M, R, W, O>
 where
     M: Model + Send + 'static,
@@ -305,11 +504,52 @@ where
     W: Clone,
     O: Clone,
 {
+    /// The rows' query with at most `cap` rows.
+    fn rows_query(&self, cap: Option<i64>) -> (JoinedRows<M, R, W, O>, Slice) {
+        let selection = (<M::Table as diesel::Table>::all_columns(), R::part());
+        self.qs.project(selection, cap)
+    }
+
+    /// The SQL `all` runs on backend `DB`, with its bound values after `-- binds:`, as
+    /// [`QuerySet::to_sql`] shows it. Needs no connection.
+    pub fn to_sql<DB: diesel::backend::Backend>(&self) -> String
+    where
+        JoinedRows<M, R, W, O>: ShowSelection<DB>,
+    {
+        let (query, slice) = self.rows_query(None);
+        query.show(slice)
+    }
+
+    /// Every row, each with its related row loaded, in one query.
+    pub fn all<E>(&self, executor: E) -> E::Output<Vec<M>>
+    where
+        E: Executor<(M, R::Row), JoinedRows<M, R, W, O>>,
+    {
+        let (query, slice) = self.rows_query(None);
+        E::map(executor.rows(query, slice), attach_all::<M, R>)
+    }
+
+    /// The first row with its related row loaded, or `None`.
+    pub fn first<E>(&self, executor: E) -> E::Output<Option<M>>
+    where
+        E: Executor<(M, R::Row), JoinedRows<M, R, W, O>>,
+    {
+        let (query, slice) = self.rows_query(Some(1));
+        E::map(
+            E::map(executor.rows(query, slice), attach_all::<M, R>),
+            first_of,
+        )
+    }
+
     /// The one row with its related row loaded: `Error::NoMatch` when there is none,
     /// `Error::MultipleMatches` when there are several. Fetches at most two rows.
-    pub fn one<E: Executor<(M, R::Row), (W, O)>>(&self, executor: E) -> E::Output<M> {
-        let rows = executor.rows(self.qs.parts(), self.qs.slice(Some(2)));
-        E::map(E::map(rows, attach_all::<M, R>), crate::run::only)
+    pub fn one<E>(&self, executor: E) -> E::Output<M>
+    where
+        E: Executor<(M, R::Row), JoinedRows<M, R, W, O>>,
+    {
+        let (query, slice) = self.rows_query(Some(2));
+        let rows = E::map(executor.rows(query, slice), attach_all::<M, R>);
+        E::map(rows, crate::run::only)
     }
 
     /// The one row matching `predicate` (added to the filters; it may use the columns of
@@ -319,9 +559,23 @@ where
     where
         W: FilterDsl<P>,
         dsl::Filter<W, P>: Clone,
-        E: Executor<(M, R::Row), (dsl::Filter<W, P>, O)>,
+        E: Executor<(M, R::Row), JoinedRows<M, R, dsl::Filter<W, P>, O>>,
     {
         self.clone().filter(predicate).one(executor)
+    }
+
+    /// The number of rows of the join matching the filters; on a sliced QuerySet, the
+    /// rows of the slice (as [`RunQuerySet::count`](crate::RunQuerySet::count) counts).
+    pub fn count<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<i64> {
+        let in_slice = self.qs.in_slice();
+        E::map(executor.count(self.qs.parts()), move |total| {
+            Ok(in_slice(total))
+        })
+    }
+
+    /// Whether the QuerySet (its slice, if sliced) holds any row.
+    pub fn exists<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<bool> {
+        E::map(self.count(executor), |n| Ok(n > 0))
     }
 }
 
