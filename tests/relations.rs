@@ -59,6 +59,44 @@ backend_test!(
         let featured = playlists[0].featured.as_ref().expect("featured");
         assert_eq!(featured.get().map(|a| a.name.as_str()), Some("A1"));
         assert!(playlists[1].featured.is_none());
+        // A null key before a loaded one: each row still gets its own related row.
+        let backend = conn.backend();
+        let rows: Vec<_> = (3..=6_i64)
+            .map(|id| {
+                (
+                    playlists::id.eq(id),
+                    playlists::name.eq(format!("p{id}")),
+                    playlists::featured.eq((id % 2 == 0).then_some(1)),
+                )
+            })
+            .collect();
+        orm::dispatch!(&mut conn, c => diesel::insert_into(playlists::table).values(rows.clone()).execute(c))
+            .map_err(|e| Error::from_diesel(e, backend))
+            .unwrap();
+        let by_id_desc = Playlist::objects()
+            .select_related::<Album>()
+            .order_by(playlists::id.desc())
+            .all(&mut conn)
+            .unwrap();
+        let loaded: Vec<(String, Option<String>)> = by_id_desc
+            .iter()
+            .map(|p| {
+                let album = p.featured.as_ref().map(|f| f.get().expect("loaded"));
+                (p.name.clone(), album.map(|a| a.name.clone()))
+            })
+            .collect();
+        let some = |name: &str| Some(name.to_string());
+        assert_eq!(
+            loaded,
+            [
+                ("p6".to_string(), some("A1")),
+                ("p5".to_string(), None),
+                ("p4".to_string(), some("A1")),
+                ("p3".to_string(), None),
+                ("none".to_string(), None),
+                ("one".to_string(), some("A1")),
+            ]
+        );
     }
 );
 

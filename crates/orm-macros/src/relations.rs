@@ -54,7 +54,22 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
         };
         // The join kinds have no public path in diesel 2.4 (`query_source::joins` is
         // private); `table!`'s own expansion names them the same way.
-        let (kind, row, attach) = join_row(f, &quote!(#target), quote!(self));
+        let (kind, row, _) = join_row(f, &quote!(#target), quote!(self));
+        let (present, batched) = if f.nullable {
+            (
+                quote!(row),
+                quote! {
+                    if let ::core::option::Option::Some(__fk) = &mut self.#column {
+                        __fk.set_batched(rows, index);
+                    }
+                },
+            )
+        } else {
+            (
+                quote!(::core::option::Option::Some(row)),
+                quote!(self.#column.set_batched(rows, index);),
+            )
+        };
         let key = key_of(f, quote!(self));
         let (columns_ty, columns) = nullable_if(
             f.nullable,
@@ -104,8 +119,15 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
                 fn column_is(key: <#target as ::orm::Model>::PrimaryKey) -> Self::Is {
                     ::diesel::ExpressionMethods::eq(#table::#column, key)
                 }
-                fn attach(&mut self, row: Self::Row) {
-                    #attach
+                fn present(row: Self::Row) -> ::core::option::Option<#target> {
+                    #present
+                }
+                fn attach_batched(
+                    &mut self,
+                    rows: &::std::sync::Arc<::std::vec::Vec<#target>>,
+                    index: usize,
+                ) {
+                    #batched
                 }
                 fn related_pk(&self) -> ::core::option::Option<&<#target as ::orm::Model>::PrimaryKey> {
                     #key

@@ -16,6 +16,7 @@
 
 use std::hash::Hash;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use diesel::dsl;
 use diesel::query_builder::AsQuery;
@@ -61,8 +62,11 @@ pub trait BelongsTo<R: Model>: Model {
     type Columns;
     /// The `Columns` value.
     fn columns() -> Self::Columns;
-    /// Stores a loaded related row in the foreign key.
-    fn attach(&mut self, row: Self::Row);
+    /// The row a join loaded, `None` for a `LEFT JOIN` that found none.
+    fn present(row: Self::Row) -> Option<R>;
+    /// Stores row `index` of `rows` (rows one join loaded) in the foreign key; a null
+    /// key stays null.
+    fn attach_batched(&mut self, rows: &Arc<Vec<R>>, index: usize);
     /// The referenced primary key (`None` for a null key).
     fn related_pk(&self) -> Option<&R::PrimaryKey>;
 }
@@ -220,8 +224,8 @@ pub trait Attach<M> {
     type Part;
     /// The `Part` value.
     fn part() -> Self::Part;
-    /// Fills `row`'s foreign keys with `related`.
-    fn attach(row: &mut M, related: Self::Row);
+    /// Fills each row's foreign keys with its related part.
+    fn attach_all(rows: Vec<(M, Self::Row)>) -> Vec<M>;
 }
 
 impl<M: BelongsTo<R>, R: Model> Attach<M> for R {
@@ -230,8 +234,25 @@ impl<M: BelongsTo<R>, R: Model> Attach<M> for R {
     fn part() -> M::Columns {
         M::columns()
     }
-    fn attach(row: &mut M, related: M::Row) {
-        row.attach(related);
+    /// The related rows go in one shared allocation, not one each.
+    fn attach_all(rows: Vec<(M, M::Row)>) -> Vec<M> {
+        let mut owners = Vec::with_capacity(rows.len());
+        let mut batch = Vec::with_capacity(rows.len());
+        let mut at = Vec::with_capacity(rows.len());
+        for (owner, row) in rows {
+            owners.push(owner);
+            at.push(M::present(row).map(|row| {
+                batch.push(row);
+                batch.len() - 1
+            }));
+        }
+        let batch = Arc::new(batch);
+        for (owner, index) in owners.iter_mut().zip(at) {
+            if let Some(index) = index {
+                owner.attach_batched(&batch, index);
+            }
+        }
+        owners
     }
 }
 
@@ -258,9 +279,10 @@ where
     fn part() -> Self::Part {
         (<R::Table as diesel::Table>::all_columns(), Next::part())
     }
-    fn attach(row: &mut M, (mut related, further): (R, Next::Row)) {
-        Next::attach(&mut related, further);
-        row.attach(related);
+    fn attach_all(rows: Vec<(M, (R, Next::Row))>) -> Vec<M> {
+        let (owners, related): (Vec<M>, Vec<(R, Next::Row)>) = rows.into_iter().unzip();
+        let related = Next::attach_all(related);
+        <R as Attach<M>>::attach_all(owners.into_iter().zip(related).collect())
     }
 }
 
@@ -330,8 +352,13 @@ impl<F: ViaColumn> Attach<F::Owner> for Via<F> {
     fn part() -> F::Part {
         F::part()
     }
-    fn attach(row: &mut F::Owner, related: F::Row) {
-        F::attach(row, related);
+    fn attach_all(rows: Vec<(F::Owner, F::Row)>) -> Vec<F::Owner> {
+        rows.into_iter()
+            .map(|(mut owner, related)| {
+                F::attach(&mut owner, related);
+                owner
+            })
+            .collect()
     }
 }
 
@@ -346,9 +373,15 @@ impl<M, A: Attach<M>, B: Attach<M>> Attach<M> for And<A, B> {
     fn part() -> Self::Part {
         (A::part(), B::part())
     }
-    fn attach(row: &mut M, (a, b): Self::Row) {
-        A::attach(row, a);
-        B::attach(row, b);
+    fn attach_all(rows: Vec<(M, Self::Row)>) -> Vec<M> {
+        let mut first = Vec::with_capacity(rows.len());
+        let mut second = Vec::with_capacity(rows.len());
+        for (owner, (a, b)) in rows {
+            first.push((owner, a));
+            second.push(b);
+        }
+        let owners = A::attach_all(first);
+        B::attach_all(owners.into_iter().zip(second).collect())
     }
 }
 
@@ -467,13 +500,7 @@ impl<M, R, W, O> SelectRelated<M, R, W, O> {
 
 /// Fills each row's foreign keys with its related part.
 fn attach_all<M, R: Attach<M>>(rows: Vec<(M, R::Row)>) -> Result<Vec<M>> {
-    Ok(rows
-        .into_iter()
-        .map(|(mut row, related)| {
-            R::attach(&mut row, related);
-            row
-        })
-        .collect())
+    Ok(R::attach_all(rows))
 }
 
 /// The first of `rows`, if any.

@@ -20,8 +20,9 @@ use crate::model::Model;
 ///
 /// Two handles compare equal when they reference the same primary key.
 ///
-/// A row loaded by `select_related` or `load()` is owned by the handle; rows loaded by
-/// `select_related_names` are shared (an [`Arc`]) by every handle referencing them.
+/// A row loaded by `load()` is owned by the handle; the rows one `select_related` loads
+/// are held together in one allocation, and rows loaded by `select_related_names` are
+/// shared (an [`Arc`]) by every handle referencing them.
 ///
 /// `K` is the type of `M`'s primary key, `i64` unless given: a model whose key is an
 /// `i32` is referenced as `ForeignKey<Album, i32>`, one with a UUID key as
@@ -72,13 +73,23 @@ impl<M: Model<PrimaryKey = K>, K: Clone> ForeignKey<M, K> {
         self.pk = model.pk().clone();
         self.loaded = Some(Loaded::Shared(model));
     }
+
+    /// Stores row `index` of `rows`: rows loaded together (by one JOIN), held in one
+    /// allocation shared by the handles referencing them. The row's primary key replaces
+    /// the handle's. Panics if `index` is out of bounds.
+    pub fn set_batched(&mut self, rows: &Arc<Vec<M>>, index: usize) {
+        self.pk = rows[index].pk().clone();
+        self.loaded = Some(Loaded::Batched(Arc::clone(rows), index));
+    }
 }
 
-/// A loaded row: owned (one allocation, as a JOIN loads it) or shared.
+/// A loaded row: owned, shared, or one of a batch a JOIN loaded (one allocation for the
+/// whole result instead of one per row).
 #[derive(Clone)]
 enum Loaded<M> {
     Owned(Box<M>),
     Shared(Arc<M>),
+    Batched(Arc<Vec<M>>, usize),
 }
 
 impl<M> Loaded<M> {
@@ -86,6 +97,7 @@ impl<M> Loaded<M> {
         match self {
             Loaded::Owned(m) => m,
             Loaded::Shared(m) => m,
+            Loaded::Batched(rows, index) => &rows[*index],
         }
     }
 }
