@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod support;
+mod fixtures;
 
 use orm::prelude::*;
 use orm::{Database, Error, Relinked};
@@ -245,5 +246,66 @@ backend_test!(
             assert_eq!(left, 1);
         });
         assert_eq!(titles(&mut conn, &mix), ["t4"]);
+    }
+);
+
+backend_test!(
+    fn a_model_linked_to_itself(db: &TestDb) {
+        use fixtures::{people, Friendship, NewFriendship, NewPerson, Person};
+        let mut conn = db.connect();
+        conn.create_all(&[Person::meta(), Friendship::meta()])
+            .unwrap();
+        let [ann, bob, cy] = ["Ann", "Bob", "Cy"].map(|name| {
+            Person::objects()
+                .create(&mut conn, NewPerson::new(name))
+                .unwrap()
+        });
+        let befriend = |person, friend| NewFriendship::new(person, friend);
+        assert_eq!(
+            ann.friends().add(&mut conn, [&bob, &cy], befriend).unwrap(),
+            2
+        );
+        assert_eq!(bob.friends().add(&mut conn, [&cy], befriend).unwrap(), 1);
+        // One way: the owner's side is `person`, the target's `friend`.
+        let names =
+            |people: Vec<Person>| -> Vec<String> { people.into_iter().map(|p| p.name).collect() };
+        let friends_of = |conn: &mut orm::Connection, p: &Person| {
+            names(p.friends().all().order_by(people::name).all(conn).unwrap())
+        };
+        assert_eq!(friends_of(&mut conn, &ann), ["Bob", "Cy"]);
+        assert_eq!(friends_of(&mut conn, &bob), ["Cy"]);
+        assert!(friends_of(&mut conn, &cy).is_empty());
+        // By name: a filter across the relation, and the rows attached.
+        let cys_friends = Person::objects()
+            .filter_by("friends__name", "Cy")
+            .unwrap()
+            .order_by(people::name)
+            .all(&mut conn)
+            .unwrap();
+        assert_eq!(names(cys_friends), ["Ann", "Bob"]);
+        let everyone = Person::objects()
+            .order_by(people::id)
+            .prefetch_related(&["friends"])
+            .unwrap()
+            .all(&mut conn)
+            .unwrap();
+        let attached: Vec<Vec<String>> = everyone
+            .iter()
+            .map(|p| {
+                let mut friends: Vec<String> = p
+                    .friends
+                    .get()
+                    .expect("friends attached")
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .collect();
+                friends.sort();
+                friends
+            })
+            .collect();
+        assert_eq!(attached, [vec!["Bob", "Cy"], vec!["Cy"], vec![]]);
+        assert_eq!(ann.friends().remove(&mut conn, [&bob]).unwrap(), 1);
+        assert_eq!(friends_of(&mut conn, &ann), ["Cy"]);
+        assert_eq!(friends_of(&mut conn, &bob), ["Cy"]);
     }
 );

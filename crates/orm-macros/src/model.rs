@@ -299,16 +299,29 @@ impl ModelDef {
                 },
             }
         });
-        // Many-to-many: the through model has a foreign key to this one, and the named
-        // field is a foreign key.
+        // Many-to-many: the named field is a foreign key, and the through model has a
+        // foreign key to this one, the owner's side (its first), which for a model linked
+        // to itself must not be the named field.
         let through = self.many_to_many.iter().map(|r| {
-            let model = &r.model;
+            let (name, model) = (&r.name, &r.model);
             let via = r.via.as_ref().expect("checked when parsed");
+            let field = via.to_string();
+            let message = format!(
+                "many_to_many({name} = {t}.{field}): the first foreign key of `{t}` to `{ident}` \
+                 is `{field}` itself, the target's side; declare the owner's key first in `{t}`",
+                t = quote!(#model),
+            );
             quote_spanned! {via.span()=>
                 fn _check(row: &#model) {
-                    ::orm::__private::assert_belongs_to::<#model, #ident>();
                     ::orm::__private::assert_is_foreign_key(&row.#via);
                 }
+                const _: () = ::core::assert!(
+                    !::orm::relations::same_name(
+                        <#model as ::orm::relations::BelongsTo<#ident>>::FIELD,
+                        #field,
+                    ),
+                    #message,
+                );
             }
         });
         quote!(#(const _: () = { #checks };)* #(const _: () = { #through };)*)

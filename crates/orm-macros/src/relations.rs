@@ -71,6 +71,7 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
             )
         };
         let key = key_of(f, quote!(self));
+        let field_name = column.to_string();
         let (columns_ty, columns) = nullable_if(
             f.nullable,
             quote!(<#target_table as ::diesel::Table>::AllColumns),
@@ -104,6 +105,7 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
         }
         out.extend(quote! {
             impl ::orm::relations::BelongsTo<#target> for #ident #guard {
+                const FIELD: &'static str = #field_name;
                 type Kind = #kind;
                 type Row = #row;
                 type Column = #table::#column;

@@ -43,6 +43,8 @@ pub type TableQuery<M> = <<M as Model>::Table as diesel::query_builder::AsQuery>
     label = "needs a `ForeignKey<{R}>` field"
 )]
 pub trait BelongsTo<R: Model>: Model {
+    /// The foreign-key field's name.
+    const FIELD: &'static str;
     /// The join `select_related` uses: diesel's `Inner`, or `LeftOuter` for a nullable key.
     type Kind: Default;
     /// What a joined row of `R` loads as: `R`, or `Option<R>` for a nullable key.
@@ -95,6 +97,8 @@ pub trait ForeignKeyField<const F: u64>: Model {
     /// The referenced primary key (`None` for a null key).
     fn key(&self) -> Option<&<Self::Target as Model>::PrimaryKey>;
 }
+
+pub use orm_schema::meta::same_name;
 
 /// The `F` of [`ForeignKeyField`] for a field named `name`: its 64-bit FNV-1a hash. The
 /// derive computes the same value when it expands, so both sides agree on the number.

@@ -31,25 +31,10 @@ pub trait DbEnum: Sized + Copy + 'static {
 pub const fn names_a_variant(variants: &[&str], name: &str) -> bool {
     let mut i = 0;
     while i < variants.len() {
-        if same_bytes(variants[i].as_bytes(), name.as_bytes()) {
+        if crate::meta::same_name(variants[i], name) {
             return true;
         }
         i += 1;
     }
     false
-}
-
-/// `a == b`, in a constant.
-const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }

@@ -125,7 +125,10 @@ impl RelatedMeta {
                 None => Err(invalid(format!("`{}` has no field `{via}`", model.name))),
             },
             None => {
-                let mut keys = model.fields.iter().filter(|f| points_at_owner(f));
+                // A many-to-many's target side (`then`) is not the owner's side, even when
+                // both reference the owner's model (a model linked to itself).
+                let owner_side = |f: &&FieldMeta| points_at_owner(f) && Some(f.name) != self.then;
+                let mut keys = model.fields.iter().filter(owner_side);
                 match (keys.next(), keys.next()) {
                     (Some(f), None) => Ok((model, f)),
                     (None, _) => Err(invalid(format!(
@@ -477,4 +480,26 @@ impl FieldMeta {
             || self.auto_now
             || self.auto_now_add
     }
+}
+
+/// Whether two names are the same, at compile time (enum defaults naming a variant, a
+/// many-to-many's owner side not being its target side).
+///
+/// ```
+/// assert!(orm_schema::meta::same_name("track", "track"));
+/// assert!(!orm_schema::meta::same_name("track", "tracks"));
+/// ```
+pub const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
