@@ -621,6 +621,15 @@ backend_test!(
             .count(&mut conn)
             .unwrap();
         assert_eq!(led_by_bob, 1);
+        // The no_join key joins through an alias.
+        let captains = Team::objects()
+            .select_related_via(teams::captain)
+            .order_by(teams::id)
+            .all(&mut conn)
+            .unwrap();
+        let captain = captains[0].captain.as_ref().unwrap().get().unwrap();
+        assert_eq!((captain.id, captain.name.as_str()), (11, "Bob"));
+        assert!(captains[1].captain.is_none());
         let rosters: Vec<(Team, Vec<Player>)> = orm::prefetch(&mut conn, teams).unwrap();
         assert_eq!(rosters[0].1.len(), 2);
         // ON DELETE SET NULL on the deferred key.
