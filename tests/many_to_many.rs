@@ -309,3 +309,55 @@ backend_test!(
         assert_eq!(friends_of(&mut conn, &bob), ["Cy"]);
     }
 );
+
+backend_test!(
+    fn a_model_linked_to_itself_async(db: &TestDb) {
+        use fixtures::{people, Friendship, NewFriendship, NewPerson, Person};
+        let mut conn = db.connect();
+        conn.create_all(&[Person::meta(), Friendship::meta()])
+            .unwrap();
+        let [ann, bob, cy] = ["Ann", "Bob", "Cy"].map(|name| {
+            Person::objects()
+                .create(&mut conn, NewPerson::new(name))
+                .unwrap()
+        });
+        runtime(2).block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let befriend = |person, friend| NewFriendship::new(person, friend);
+            let added = ann.friends().add(&pool, [&bob, &cy], befriend).await;
+            assert_eq!(added.unwrap(), 2);
+            let relinked = bob.friends().set(&pool, [&ann], befriend).await.unwrap();
+            assert_eq!(relinked.added, 1);
+            let everyone = Person::objects()
+                .order_by(people::id)
+                .prefetch_related(&["friends"])
+                .unwrap()
+                .all(&pool)
+                .await
+                .unwrap();
+            let attached: Vec<Vec<&str>> = everyone
+                .iter()
+                .map(|p| {
+                    let mut names: Vec<&str> = p
+                        .friends
+                        .get()
+                        .expect("attached")
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect();
+                    names.sort();
+                    names
+                })
+                .collect();
+            assert_eq!(attached, [vec!["Bob", "Cy"], vec!["Ann"], vec![]]);
+            let befriended_ann = Person::objects()
+                .filter_by("friends__name", "Ann")
+                .unwrap()
+                .all(&pool)
+                .await
+                .unwrap();
+            assert_eq!(befriended_ann.len(), 1);
+            assert_eq!(befriended_ann[0].name, "Bob");
+        });
+    }
+);
