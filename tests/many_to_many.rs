@@ -249,17 +249,24 @@ backend_test!(
     }
 );
 
+/// The tables of `Person` and `Friendship`, and three people: Ann, Bob and Cy.
+fn three_people(db: &TestDb) -> (orm::Connection, [fixtures::Person; 3]) {
+    use fixtures::{Friendship, NewPerson, Person};
+    let mut conn = db.connect();
+    conn.create_all(&[Person::meta(), Friendship::meta()])
+        .unwrap();
+    let people = ["Ann", "Bob", "Cy"].map(|name| {
+        Person::objects()
+            .create(&mut conn, NewPerson::new(name))
+            .unwrap()
+    });
+    (conn, people)
+}
+
 backend_test!(
     fn a_model_linked_to_itself(db: &TestDb) {
-        use fixtures::{people, Friendship, NewFriendship, NewPerson, Person};
-        let mut conn = db.connect();
-        conn.create_all(&[Person::meta(), Friendship::meta()])
-            .unwrap();
-        let [ann, bob, cy] = ["Ann", "Bob", "Cy"].map(|name| {
-            Person::objects()
-                .create(&mut conn, NewPerson::new(name))
-                .unwrap()
-        });
+        use fixtures::{people, NewFriendship, Person};
+        let (mut conn, [ann, bob, cy]) = three_people(db);
         let befriend = |person, friend| NewFriendship::new(person, friend);
         assert_eq!(
             ann.friends().add(&mut conn, [&bob, &cy], befriend).unwrap(),
@@ -312,15 +319,8 @@ backend_test!(
 
 backend_test!(
     fn a_model_linked_to_itself_async(db: &TestDb) {
-        use fixtures::{people, Friendship, NewFriendship, NewPerson, Person};
-        let mut conn = db.connect();
-        conn.create_all(&[Person::meta(), Friendship::meta()])
-            .unwrap();
-        let [ann, bob, cy] = ["Ann", "Bob", "Cy"].map(|name| {
-            Person::objects()
-                .create(&mut conn, NewPerson::new(name))
-                .unwrap()
-        });
+        use fixtures::{people, NewFriendship, Person};
+        let (_conn, [ann, bob, cy]) = three_people(db);
         runtime(2).block_on(async {
             let pool = Database::connect(&db.url).await.unwrap();
             let befriend = |person, friend| NewFriendship::new(person, friend);
