@@ -12,7 +12,8 @@
 //! - W6 (PostgreSQL): 32 tokio tasks x 200 gets by pk through a pool of 10, `orm::Database`
 //!   against diesel-async's deadpool pool; throughput.
 //! - A1 (SQLite file): W1–W5 through the async API (`&orm::Database`) against blocking
-//!   diesel on the same file.
+//!   diesel on the same file, on a multi-thread runtime ("A1") and on a current-thread
+//!   one ("A1 ct").
 //! - M1 (SQLite file): streaming 1 000 000 rows, peak RSS (`VmHWM`) of a child process
 //!   (this binary run as `orm_vs_diesel m1 <orm|diesel> <file>`) for each side.
 //!
@@ -746,17 +747,27 @@ impl AsyncSqlite {
     }
 }
 
-/// W1–W5 through `&orm::Database` on a SQLite file, against blocking diesel.
-fn run_async_sqlite(url: &str) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+/// W1–W5 through `&orm::Database` on a SQLite file, against blocking diesel, on a
+/// multi-thread runtime (rows "A1", target 2.00) or a current-thread one (rows "A1 ct",
+/// target 1.50, as `#[tokio::main(flavor = "current_thread")]` and `#[tokio::test]` run).
+fn run_async_sqlite(url: &str, current_thread: bool) {
+    let rt = if current_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    }
+    .enable_all()
+    .build()
+    .unwrap();
     let db = rt.block_on(orm::Database::connect(url)).unwrap();
     let conn = orm::Connection::establish(url).unwrap();
     let s = &mut AsyncSqlite { rt, db, conn };
     let backend = "sqlite";
-    let target = 2.0;
+    let (a1, target) = if current_thread {
+        ("A1 ct", 1.5)
+    } else {
+        ("A1", 2.0)
+    };
 
     for n in [1_i64, 100, 10_000] {
         seed(&mut s.conn, n);
@@ -783,7 +794,7 @@ fn run_async_sqlite(url: &str) {
         );
         report(
             backend,
-            &format!("A1 W1 async load all, N = {n}"),
+            &format!("{a1} W1 async load all, N = {n}"),
             result,
             target,
         );
@@ -812,7 +823,12 @@ fn run_async_sqlite(url: &str) {
             }
         },
     );
-    report(backend, "A1 W2 async get by pk (per get)", result, target);
+    report(
+        backend,
+        &format!("{a1} W2 async get by pk (per get)"),
+        result,
+        target,
+    );
 
     let result = measure(
         s,
@@ -846,7 +862,7 @@ fn run_async_sqlite(url: &str) {
     );
     report(
         backend,
-        "A1 W3 async contains + order + limit",
+        &format!("{a1} W3 async contains + order + limit"),
         result,
         target,
     );
@@ -886,7 +902,7 @@ fn run_async_sqlite(url: &str) {
     );
     report(
         backend,
-        "A1 W4 async bulk_create 100 (per bulk)",
+        &format!("{a1} W4 async bulk_create 100 (per bulk)"),
         result,
         target,
     );
@@ -914,7 +930,12 @@ fn run_async_sqlite(url: &str) {
             }
         },
     );
-    report(backend, "A1 W4 async create (per create)", result, target);
+    report(
+        backend,
+        &format!("{a1} W4 async create (per create)"),
+        result,
+        target,
+    );
 
     seed_posts(&mut s.conn);
     let result = measure(
@@ -946,7 +967,7 @@ fn run_async_sqlite(url: &str) {
     );
     report(
         backend,
-        "A1 W5 async select_related 1000 posts",
+        &format!("{a1} W5 async select_related 1000 posts"),
         result,
         target,
     );
@@ -1194,7 +1215,10 @@ fn main() {
         run(&sqlite_url);
     }
     if wanted("a1-sqlite-async") {
-        run_async_sqlite(&sqlite_url);
+        run_async_sqlite(&sqlite_url, false);
+    }
+    if wanted("a1-sqlite-current-thread") {
+        run_async_sqlite(&sqlite_url, true);
     }
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
