@@ -180,6 +180,20 @@ fn measure<C>(
     measure_with(ctx, ops, ROUNDS, |_| {}, orm_side, diesel_side)
 }
 
+/// [`measure`] of `ops` loads per round, each side one function (W5, W9: the same
+/// functions the `count` mode runs).
+fn measure_loads(
+    conn: &mut orm::Connection,
+    ops: usize,
+    orm_load: fn(&mut orm::Connection),
+    diesel_load: fn(&mut orm::Connection),
+) -> (Duration, Duration) {
+    let times = |load: fn(&mut orm::Connection)| {
+        move |conn: &mut orm::Connection| (0..ops).for_each(|_| load(conn))
+    };
+    measure(conn, ops, times(orm_load), times(diesel_load))
+}
+
 fn header() {
     println!(
         "| backend  | workload                                     |          orm |       diesel | ratio | target       | met |"
@@ -645,20 +659,7 @@ fn run(url: &str) {
 
     // W5: 1 000 posts with their authors, one JOIN.
     seed_posts(conn);
-    let result = measure(
-        conn,
-        W5_OPS,
-        |conn| {
-            for _ in 0..W5_OPS {
-                w5_orm(conn);
-            }
-        },
-        |conn| {
-            for _ in 0..W5_OPS {
-                w5_diesel(conn);
-            }
-        },
-    );
+    let result = measure_loads(conn, W5_OPS, w5_orm, w5_diesel);
     report(
         backend,
         "W5 select_related 1000 posts (per load)",
@@ -705,20 +706,7 @@ fn run(url: &str) {
     // W9: 1 000 users each with their 10 posts attached, against diesel's belonging_to +
     // grouped_by: two queries on each side.
     seed_prefetch(conn);
-    let result = measure(
-        conn,
-        W9_OPS,
-        |conn| {
-            for _ in 0..W9_OPS {
-                w9_orm(conn);
-            }
-        },
-        |conn| {
-            for _ in 0..W9_OPS {
-                w9_diesel(conn);
-            }
-        },
-    );
+    let result = measure_loads(conn, W9_OPS, w9_orm, w9_diesel);
     report(
         backend,
         "W9 prefetch_related 1000 users x 10 posts (per load)",

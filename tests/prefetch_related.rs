@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod support;
+mod fixtures;
 
 use std::sync::atomic::Ordering;
 
@@ -23,22 +24,14 @@ use support::TestDb;
 /// no track).
 fn setup(conn: &mut orm::Connection) {
     conn.create_all(&all_models()).unwrap();
-    let mut tracks = Vec::new();
-    let mut albums = Vec::new();
-    for (name, titles) in [
-        ("Blue", &["b1", "b2"][..]),
-        ("Kind", &["k1", "k2", "k3"][..]),
-        ("Empty", &[][..]),
-    ] {
-        let album = Album::objects()
-            .create(&mut *conn, NewAlbum::new(name))
-            .unwrap();
-        for (i, title) in titles.iter().enumerate() {
-            let form = NewTrack::new(album.id, *title, i as i32 + 1);
-            tracks.push(Track::objects().create(&mut *conn, form).unwrap());
-        }
-        albums.push(album);
-    }
+    let (albums, tracks) = fixtures::albums_titled(
+        conn,
+        &[
+            ("Blue", &["b1", "b2"]),
+            ("Kind", &["k1", "k2", "k3"]),
+            ("Empty", &[]),
+        ],
+    );
     let entry = |p, t| NewPlaylistEntry::new(p, t, 1);
     for (name, featured, listed) in [
         ("mix", Some(albums[1].id), &[0, 2][..]),

@@ -9,6 +9,7 @@
 
 #[macro_use]
 mod support;
+mod fixtures;
 
 use orm::prelude::*;
 use orm::Agg::{Avg, Count, CountDistinct, Max, Min, Sum};
@@ -24,22 +25,15 @@ use support::TestDb;
 /// What), "late" (featuring nothing; entries: Blue Train), "best" (featuring Blue).
 fn setup(conn: &mut orm::Connection) -> Vec<i32> {
     conn.create_all(&all_models()).unwrap();
-    let mut ids = Vec::new();
-    let mut tracks = Vec::new();
-    for (name, titles) in [
-        ("Blue", &["Blue in Green", "So What"][..]),
-        ("Kind", &["Blue Seven", "Blue Train"][..]),
-        ("Empty", &[][..]),
-    ] {
-        let album = Album::objects()
-            .create(&mut *conn, NewAlbum::new(name))
-            .unwrap();
-        for (i, title) in titles.iter().enumerate() {
-            let form = NewTrack::new(album.id, *title, i as i32 + 1);
-            tracks.push(Track::objects().create(&mut *conn, form).unwrap());
-        }
-        ids.push(album.id);
-    }
+    let (albums, tracks) = fixtures::albums_titled(
+        conn,
+        &[
+            ("Blue", &["Blue in Green", "So What"]),
+            ("Kind", &["Blue Seven", "Blue Train"]),
+            ("Empty", &[]),
+        ],
+    );
+    let ids: Vec<i32> = albums.iter().map(|a| a.id).collect();
     for (name, featured, entry) in [
         ("mix", Some(ids[1]), Some(1)),
         ("late", None, Some(3)),

@@ -54,22 +54,7 @@ pub fn emit(ident: &syn::Ident, table: &syn::Ident, fields: &[Field]) -> TokenSt
         };
         // The join kinds have no public path in diesel 2.4 (`query_source::joins` is
         // private); `table!`'s own expansion names them the same way.
-        let (kind, row, _) = join_row(f, &quote!(#target), quote!(self));
-        let (present, batched) = if f.nullable {
-            (
-                quote!(row),
-                quote! {
-                    if let ::core::option::Option::Some(__fk) = &mut self.#column {
-                        __fk.set_batched(rows, index);
-                    }
-                },
-            )
-        } else {
-            (
-                quote!(::core::option::Option::Some(row)),
-                quote!(self.#column.set_batched(rows, index);),
-            )
-        };
+        let (kind, row, present, batched) = join_row(f, &quote!(#target), quote!(self));
         let key = key_of(f, quote!(self));
         let field_name = column.to_string();
         let (columns_ty, columns) = nullable_if(
@@ -153,23 +138,23 @@ fn nullable_if(nullable: bool, ty: TokenStream, expr: TokenStream) -> (TokenStre
     }
 }
 
-/// How a joined row of foreign-key field `f` (of model `ident`) loads and is stored: the
-/// join kind, the row type, and the statement storing `row` in `#owner.#field`.
+/// How a joined row of foreign-key field `f` loads and is stored: the join kind, the row
+/// type, the body of `present(row)` (the row, `None` for a LEFT JOIN that found none), and
+/// the statement storing row `index` of `rows` in `#owner.#field`.
 fn join_row(
     f: &Field,
     target: &TokenStream,
     owner: TokenStream,
-) -> (TokenStream, TokenStream, TokenStream) {
+) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
     let column = &f.ident;
     if f.nullable {
         (
             quote!(::diesel::internal::table_macro::LeftOuter),
             quote!(::core::option::Option<#target>),
+            quote!(row),
             quote! {
-                if let (::core::option::Option::Some(__fk), ::core::option::Option::Some(__row)) =
-                    (&mut #owner.#column, row)
-                {
-                    __fk.set_loaded(__row);
+                if let ::core::option::Option::Some(__fk) = &mut #owner.#column {
+                    __fk.set_batched(rows, index);
                 }
             },
         )
@@ -177,7 +162,8 @@ fn join_row(
         (
             quote!(::diesel::internal::table_macro::Inner),
             quote!(#target),
-            quote!(#owner.#column.set_loaded(row);),
+            quote!(::core::option::Option::Some(row)),
+            quote!(#owner.#column.set_batched(rows, index);),
         )
     }
 }
@@ -292,7 +278,7 @@ fn foreign_key_field(
     let alias = quote!(::orm::relations::FieldAlias<#table::#column>);
     let aliased = quote!(<#target as ::orm::relations::AliasedColumns<#alias>>);
     let alias_name = format!("{table}_{column}");
-    let (kind, row, attach) = join_row(f, &target, quote!(owner));
+    let (kind, row, present, batched) = join_row(f, &target, quote!(owner));
     let (part_ty, part) = nullable_if(f.nullable, quote!(#aliased::All), quote!(#aliased::all()));
     let column_type =
         quote!(<::diesel::dsl::Nullable<#table::#column> as ::diesel::Expression>::SqlType);
@@ -331,8 +317,15 @@ fn foreign_key_field(
             fn part() -> Self::Part {
                 #part
             }
-            fn attach(owner: &mut #ident, row: Self::Row) {
-                #attach
+            fn present(row: Self::Row) -> ::core::option::Option<#target> {
+                #present
+            }
+            fn attach_batched(
+                owner: &mut #ident,
+                rows: &::std::sync::Arc<::std::vec::Vec<#target>>,
+                index: usize,
+            ) {
+                #batched
             }
         }
     }

@@ -238,26 +238,36 @@ impl<M: BelongsTo<R>, R: Model> Attach<M> for R {
     fn part() -> M::Columns {
         M::columns()
     }
-    /// The related rows go in one shared allocation, not one each.
     fn attach_all(rows: Vec<(M, M::Row)>) -> Vec<M> {
-        let mut owners = Vec::with_capacity(rows.len());
-        let mut batch = Vec::with_capacity(rows.len());
-        let mut at = Vec::with_capacity(rows.len());
-        for (owner, row) in rows {
-            owners.push(owner);
-            at.push(M::present(row).map(|row| {
-                batch.push(row);
-                batch.len() - 1
-            }));
-        }
-        let batch = Arc::new(batch);
-        for (owner, index) in owners.iter_mut().zip(at) {
-            if let Some(index) = index {
-                owner.attach_batched(&batch, index);
-            }
-        }
-        owners
+        attach_batched(rows, M::present, M::attach_batched)
     }
+}
+
+/// Fills each owner's foreign key with its joined row (`present` reads it; `None` for a
+/// LEFT JOIN that found none), the rows moved into one shared allocation rather than one
+/// each, which `attach` points the key at.
+fn attach_batched<M, Row, R>(
+    rows: Vec<(M, Row)>,
+    present: fn(Row) -> Option<R>,
+    attach: fn(&mut M, &Arc<Vec<R>>, usize),
+) -> Vec<M> {
+    let mut owners = Vec::with_capacity(rows.len());
+    let mut batch = Vec::with_capacity(rows.len());
+    let mut at = Vec::with_capacity(rows.len());
+    for (owner, row) in rows {
+        owners.push(owner);
+        at.push(present(row).map(|row| {
+            batch.push(row);
+            batch.len() - 1
+        }));
+    }
+    let batch = Arc::new(batch);
+    for (owner, index) in owners.iter_mut().zip(at) {
+        if let Some(index) = index {
+            attach(owner, &batch, index);
+        }
+    }
+    owners
 }
 
 /// A chain of relations for [`SelectRelated`]: `M`'s `R`, and `Next` (a model, or
@@ -325,8 +335,11 @@ pub trait ViaColumn: KeyAlias + Sized {
     fn join_target() -> dsl::On<Alias<FieldAlias<Self>>, Self::On>;
     /// The `Part` value.
     fn part() -> Self::Part;
-    /// Stores a loaded row in `owner`'s foreign key.
-    fn attach(owner: &mut Self::Owner, row: Self::Row);
+    /// The row a join loaded, `None` for a `LEFT JOIN` that found none.
+    fn present(row: Self::Row) -> Option<Self::Target>;
+    /// Stores row `index` of `rows` (rows one join loaded) in `owner`'s foreign key; a
+    /// null key stays null.
+    fn attach_batched(owner: &mut Self::Owner, rows: &Arc<Vec<Self::Target>>, index: usize);
 }
 
 /// `Self`'s table read through the alias `S`: what a join through an alias loads.
@@ -357,12 +370,7 @@ impl<F: ViaColumn> Attach<F::Owner> for Via<F> {
         F::part()
     }
     fn attach_all(rows: Vec<(F::Owner, F::Row)>) -> Vec<F::Owner> {
-        rows.into_iter()
-            .map(|(mut owner, related)| {
-                F::attach(&mut owner, related);
-                owner
-            })
-            .collect()
+        attach_batched(rows, F::present, F::attach_batched)
     }
 }
 

@@ -117,11 +117,7 @@ backend_test!(
         create_table(db, "tx");
         let runtime = multi_thread();
         let pool = runtime.block_on(async {
-            let pool = Database::builder(&db.url)
-                .max_size(1)
-                .build()
-                .await
-                .unwrap();
+            let pool = one_connection_pool(db).await;
             drop_mid_transaction(&pool, 1).await;
             pool
         });
@@ -188,6 +184,15 @@ backend_test!(
     }
 );
 
+/// A pool of one connection on `db`: whatever a test leaves on it, the next checkout gets.
+async fn one_connection_pool(db: &TestDb) -> Database {
+    Database::builder(&db.url)
+        .max_size(1)
+        .build()
+        .await
+        .unwrap()
+}
+
 /// A transaction cut off in the middle of a slow statement (not at an idle await).
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 fn dropped_mid_statement(db: &TestDb) {
@@ -200,11 +205,7 @@ fn dropped_mid_statement(db: &TestDb) {
     };
     let runtime = multi_thread();
     runtime.block_on(async {
-        let pool = Database::builder(&db.url)
-            .max_size(1)
-            .build()
-            .await
-            .unwrap();
+        let pool = one_connection_pool(db).await;
         let first = session_id(&mut pool.get().await.unwrap()).await;
         let outcome = tokio::time::timeout(
             Duration::from_millis(200),
@@ -238,11 +239,7 @@ fn dropped_in_begin(db: &TestDb) {
     create_table(db, "tx");
     let runtime = multi_thread();
     runtime.block_on(async {
-        let pool = Database::builder(&db.url)
-            .max_size(1)
-            .build()
-            .await
-            .unwrap();
+        let pool = one_connection_pool(db).await;
         drop(pool.get().await.unwrap());
         let mut tx = Box::pin(pool.transaction(async |conn| {
             conn.execute("INSERT INTO tx (id, v) VALUES (1, 'lost')")
