@@ -875,7 +875,12 @@ fn make_from_the_files_writes_every_backend_in_step_and_check_follows_the_models
 
 backend_test!(
     fn a_bad_migration_file_fails_make_and_check_by_name_and_leaves_no_scratch(db: &TestDb) {
-        let prefix = "orm_sb";
+        // The mysql and mariadb cases share a server: each counts only its own scratches.
+        let prefix = if db.url.starts_with("mariadb://") {
+            "orm_sbm"
+        } else {
+            "orm_sb"
+        };
         let scratch = Scratch::server(&db.url)
             .unwrap()
             .with_prefix(prefix)

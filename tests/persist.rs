@@ -14,6 +14,8 @@ use persist_support::*;
 use support::count_rows;
 #[allow(unused_imports)]
 use support::TestDb;
+#[allow(unused_imports)]
+use support::{Backend, Connection};
 
 fn setup(db: &TestDb) -> orm::Connection {
     let mut conn = db.connect();
@@ -177,6 +179,45 @@ backend_test!(
         ids.dedup();
         assert_eq!(ids.len(), 10_000);
         assert_eq!(count_rows(&mut conn, "persist_tags"), 10_000);
+    }
+);
+
+backend_test!(
+    fn bulk_create_writes_one_insert_per_chunk(db: &TestDb) {
+        let mut conn = setup(db);
+        // Through diesel's MySQL backend (`mysql://`) rows come back row by row, each its
+        // own INSERT; every other connection (MariaDB's backend included) inserts a chunk
+        // of rows in one INSERT ... RETURNING, the chunk as large as the bind limit allows
+        // (two columns a Tag row: 16 383 rows on SQLite, 32 767 on the servers).
+        let row_by_row = db.url.starts_with("mysql://");
+        let mariadb = db.url.starts_with("mariadb://");
+        assert_eq!(matches!(conn, Connection::Mysql(_)), row_by_row);
+        assert_eq!(matches!(conn, Connection::Mariadb(_)), mariadb);
+        let (rows, chunks) = match (row_by_row, db.backend) {
+            (true, _) => (100, 100),
+            (false, Backend::Sqlite) => (40_000, 3),
+            (false, _) => (40_000, 2),
+        };
+        let statements = support::record_statements(&mut conn);
+        let forms: Vec<NewTag> = (0..rows).map(|i| tag(&format!("tag-{i}"))).collect();
+        let tags = Tag::objects().bulk_create(&mut conn, forms).unwrap();
+        let statements = std::mem::take(&mut *statements.lock().unwrap());
+        assert_eq!(tags.len(), rows);
+        assert_eq!(tags[rows - 1].name, format!("tag-{}", rows - 1));
+        let inserts: Vec<&String> = statements
+            .iter()
+            .filter(|sql| sql.trim_start().starts_with("INSERT"))
+            .collect();
+        assert_eq!(
+            inserts.len(),
+            chunks,
+            "{:?}",
+            &statements[..statements.len().min(5)]
+        );
+        if !row_by_row {
+            assert!(inserts.iter().all(|sql| sql.contains("RETURNING")));
+        }
+        assert_eq!(count_rows(&mut conn, "persist_tags"), rows as i64);
     }
 );
 

@@ -46,10 +46,14 @@ backend_test!(
                 assert!(matches!(err, Error::NoMatch { .. }), "{err:?}");
             }};
         }
+        // A mariadb:// URL opens diesel's MariaDB backend, a mysql:// URL its MySQL backend.
+        let mariadb = db.url.starts_with("mariadb://");
+        assert_eq!(matches!(conn, Connection::Mariadb(_)), mariadb);
         match &mut conn {
             Connection::Sqlite(c) => check!(c),
             Connection::Postgres(c) => check!(c),
             Connection::Mysql(c) => check!(c),
+            Connection::Mariadb(c) => check!(c),
         }
         let rt = runtime(2);
         rt.block_on(async {
@@ -66,10 +70,12 @@ backend_test!(
                     assert!(matches!(err, Error::MultipleMatches { .. }), "{err:?}");
                 }};
             }
+            assert_eq!(matches!(conn, PooledConnection::Mariadb(_)), mariadb);
             match &mut conn {
                 PooledConnection::Sqlite(c) => check_async!(c),
                 PooledConnection::Postgres(c) => check_async!(c),
                 PooledConnection::Mysql(c) => check_async!(c),
+                PooledConnection::Mariadb(c) => check_async!(c),
             }
         });
     }

@@ -16,7 +16,8 @@ pub use orm::{Backend, Connection};
 // Each test binary uses some of these, none all.
 #[allow(unused_imports)]
 pub use orm_test_support::{
-    require_all_backends, server_url, TestDb, MYSQL_URL_VAR, PG_URL_VAR, REQUIRE_ALL_VAR,
+    require_all_backends, server_url, TestDb, MARIADB_URL_VAR, MYSQL_URL_VAR, PG_URL_VAR,
+    REQUIRE_ALL_VAR,
 };
 
 /// Runs one test body on each backend, each on its own isolated database:
@@ -29,8 +30,10 @@ pub use orm_test_support::{
 /// ```
 ///
 /// expands to `mod creates_tables { #[test] fn sqlite() … #[test] fn postgres() …
-/// #[test] fn mysql() … }`, each test present when the test crate's feature of that name is
-/// on. Attributes written before `fn` (such as `#[ignore]`) apply to all three.
+/// #[test] fn mysql() … #[test] fn mariadb() … }`, each test present when the test
+/// crate's feature of that name is on (`mariadb`, diesel's MariaDB backend on
+/// `MARIADB_DATABASE_URL`, comes with `mysql`). Attributes written before `fn` (such as
+/// `#[ignore]`) apply to all four.
 #[macro_export]
 macro_rules! backend_test {
     ($(#[$attr:meta])* fn $name:ident($db:ident : &TestDb) $body:block) => {
@@ -59,6 +62,15 @@ macro_rules! backend_test {
             $(#[$attr])*
             fn mysql() {
                 $crate::support::run($crate::support::Backend::Mysql, body);
+            }
+
+            #[cfg(feature = "mysql")]
+            #[test]
+            $(#[$attr])*
+            fn mariadb() {
+                if let Some(db) = $crate::support::TestDb::mariadb() {
+                    body(&db);
+                }
             }
         }
     };
@@ -97,6 +109,24 @@ pub fn count_queries(conn: &mut Connection) -> std::sync::Arc<std::sync::atomic:
         });
     });
     counter
+}
+
+/// Records the SQL of every statement run on `conn` from now on (replaces its
+/// instrumentation).
+#[allow(dead_code)]
+pub fn record_statements(conn: &mut Connection) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    use diesel::connection::InstrumentationEvent;
+    let statements = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = statements.clone();
+    orm::dispatch!(conn, c => {
+        let seen = seen.clone();
+        diesel::Connection::set_instrumentation(c, move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                seen.lock().unwrap().push(query.to_string());
+            }
+        });
+    });
+    statements
 }
 
 /// The variable naming a file the reliability tests append their figures to (CI sets it

@@ -82,9 +82,10 @@ the URL defaults to $DATABASE_URL (migrate make/check: the files, replayed in sc
 const PROBE_TIMEOUT_SECS: u64 = 3;
 
 /// The servers `cargo xtask test` tries when their variables are not set.
-const SERVERS: [(&str, &str); 2] = [
+const SERVERS: [(&str, &str); 3] = [
     ("PG_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
     ("MYSQL_DATABASE_URL", "mysql://root@127.0.0.1:3306/test"),
+    ("MARIADB_DATABASE_URL", "mariadb://root@127.0.0.1:3306/test"),
 ];
 
 fn main() -> ExitCode {
@@ -323,7 +324,7 @@ fn reliability_all() -> Result<(), String> {
     facts.push(("command".into(), format!("cargo {}", args.join(" "))));
     facts.push((
         "backends".into(),
-        "sqlite, postgres, mysql (ORM_REQUIRE_ALL_BACKENDS=1)".into(),
+        "sqlite, postgres, mysql, mariadb (ORM_REQUIRE_ALL_BACKENDS=1)".into(),
     ));
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (&**k, &**v)).collect();
     facts.push(("loadavg at start".into(), loadavg()));

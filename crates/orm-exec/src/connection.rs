@@ -59,6 +59,20 @@ pub type BlockingMysql = diesel_async::async_connection_wrapper::AsyncConnection
 #[cfg(not(feature = "mysql"))]
 pub type BlockingMysql = crate::dispatch::Disabled;
 
+/// The blocking connection of a `mariadb://` URL: diesel-async's mysql_async connection
+/// with diesel's MariaDB backend behind `AsyncConnectionWrapper` (or
+/// [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
+#[cfg(feature = "mysql")]
+pub type BlockingMariadb = diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
+    diesel_async::AsyncMariadbConnection,
+    crate::runtime::BlockingRuntime,
+>;
+/// The blocking connection of a `mariadb://` URL: diesel-async's mysql_async connection
+/// with diesel's MariaDB backend behind `AsyncConnectionWrapper` (or
+/// [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
+#[cfg(not(feature = "mysql"))]
+pub type BlockingMariadb = crate::dispatch::Disabled;
+
 /// A blocking connection to SQLite, PostgreSQL or MySQL/MariaDB, chosen by URL at run time.
 ///
 /// Each variant holds the backend's diesel connection, so any diesel query runs on it
@@ -83,8 +97,10 @@ pub enum Connection {
     Sqlite(BlockingSqlite),
     /// A PostgreSQL connection.
     Postgres(BlockingPg),
-    /// A MySQL or MariaDB connection.
+    /// A MySQL or MariaDB connection through diesel's MySQL backend (`mysql://`).
     Mysql(BlockingMysql),
+    /// A MariaDB connection through diesel's MariaDB backend (`mariadb://`).
+    Mariadb(BlockingMariadb),
 }
 
 impl Connection {
@@ -120,7 +136,7 @@ impl Connection {
         match self {
             Connection::Sqlite(_) => Backend::Sqlite,
             Connection::Postgres(_) => Backend::Postgres,
-            Connection::Mysql(_) => Backend::Mysql,
+            Connection::Mysql(_) | Connection::Mariadb(_) => Backend::Mysql,
         }
     }
 

@@ -72,7 +72,7 @@ pub use config::{
     DatabaseBuilder, PoolConfig, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_SIZE,
     DEFAULT_RECYCLE_TIMEOUT, DEFAULT_SQLITE_FILE_MAX_SIZE,
 };
-pub use pooled::{Pooled, PooledConnection, PooledMysql, PooledPg, PooledSqlite};
+pub use pooled::{Pooled, PooledConnection, PooledMariadb, PooledMysql, PooledPg, PooledSqlite};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{AsyncSqlite, InlineSqlite};
 pub use transaction::TransactionFn;
@@ -99,6 +99,15 @@ pub type AsyncMysql = diesel_async::AsyncMysqlConnection;
 /// `mysql` feature).
 #[cfg(not(feature = "mysql"))]
 pub type AsyncMysql = crate::dispatch::Disabled;
+
+/// diesel-async's connection with diesel's MariaDB backend, for `mariadb://` URLs (or
+/// [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
+#[cfg(feature = "mysql")]
+pub type AsyncMariadb = diesel_async::AsyncMariadbConnection;
+/// diesel-async's connection with diesel's MariaDB backend, for `mariadb://` URLs (or
+/// [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
+#[cfg(not(feature = "mysql"))]
+pub type AsyncMariadb = crate::dispatch::Disabled;
 
 /// The `tracing` target of pool checkout events (how long each wait took).
 pub const POOL_TARGET: &str = "orm::pool";

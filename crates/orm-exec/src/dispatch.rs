@@ -5,7 +5,8 @@
 //! SQLite and for PostgreSQL), so a query for a run-time backend is built inside each
 //! backend's arm. `dispatch!` writes the arms: it repeats the body once per backend, with
 //! the connection bound to the given name and the type alias `DB` naming diesel's backend
-//! type (`diesel::sqlite::Sqlite`, `diesel::pg::Pg`, `diesel::mysql::Mysql`).
+//! type (`diesel::sqlite::Sqlite`, `diesel::pg::Pg`, `diesel::mysql::Mysql`,
+//! `diesel::mariadb::Mariadb`).
 //!
 //! Every [`Connection`](crate::Connection) variant exists whatever the cargo features; a
 //! backend whose feature is off holds [`Disabled`], a type with no values, and its arm
@@ -79,7 +80,12 @@ macro_rules! dispatch {
         match $conn {
             $crate::Connection::Sqlite($c) => $crate::__dispatch_sqlite!($c, $body),
             $crate::Connection::Postgres($c) => $crate::__dispatch_postgres!($c, $body),
-            $crate::Connection::Mysql($c) => $crate::__dispatch_mysql!($c, $body),
+            $crate::Connection::Mysql($c) => {
+                $crate::__dispatch_mysql!($c, $body, $crate::__private::diesel::mysql::Mysql)
+            }
+            $crate::Connection::Mariadb($c) => {
+                $crate::__dispatch_mysql!($c, $body, $crate::__private::diesel::mariadb::Mariadb)
+            }
         }
     };
 }
@@ -128,9 +134,9 @@ macro_rules! __dispatch_postgres {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __dispatch_mysql {
-    ($c:ident, $body:expr) => {{
+    ($c:ident, $body:expr, $db:ty) => {{
         #[allow(dead_code)]
-        type DB = $crate::__private::diesel::mysql::Mysql;
+        type DB = $db;
         $body
     }};
 }
@@ -139,7 +145,7 @@ macro_rules! __dispatch_mysql {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __dispatch_mysql {
-    ($c:ident, $body:expr) => {
+    ($c:ident, $body:expr, $db:ty) => {
         $crate::__private::unreachable_backend($c)
     };
 }

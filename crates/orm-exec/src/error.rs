@@ -275,12 +275,31 @@ impl Classify for crate::connection::BlockingPg {
     }
 }
 
-#[cfg(feature = "mysql")]
-impl Classify for crate::connection::BlockingMysql {
-    fn classify_error(&mut self, err: diesel::result::Error) -> Error {
-        mysql_diagnostics::blocking(self, &err).classify(err)
-    }
+/// MySQL and MariaDB: the server is asked for the error's number
+/// ([`mysql_diagnostics`]).
+macro_rules! classify_mysql_like {
+    ($($blocking:ty, $nonblocking:ty);*) => {$(
+        #[cfg(feature = "mysql")]
+        impl Classify for $blocking {
+            fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+                mysql_diagnostics::blocking(self, &err).classify(err)
+            }
+        }
+
+        #[cfg(feature = "mysql")]
+        impl ClassifyAsync for $nonblocking {
+            async fn classify_error(&mut self, err: diesel::result::Error) -> Error {
+                mysql_diagnostics::nonblocking(self, &err)
+                    .await
+                    .classify(err)
+            }
+        }
+    )*};
 }
+classify_mysql_like!(
+    crate::connection::BlockingMysql, crate::database::AsyncMysql;
+    crate::connection::BlockingMariadb, crate::database::AsyncMariadb
+);
 
 /// [`Classify`] for a diesel-async connection (a pooled connection's backend connection).
 pub trait ClassifyAsync: Send {
@@ -308,15 +327,6 @@ pub trait ClassifyAsync: Send {
 impl ClassifyAsync for diesel_async::AsyncPgConnection {
     async fn classify_error(&mut self, err: diesel::result::Error) -> Error {
         Error::from_diesel(err, Backend::Postgres)
-    }
-}
-
-#[cfg(feature = "mysql")]
-impl ClassifyAsync for diesel_async::AsyncMysqlConnection {
-    async fn classify_error(&mut self, err: diesel::result::Error) -> Error {
-        mysql_diagnostics::nonblocking(self, &err)
-            .await
-            .classify(err)
     }
 }
 

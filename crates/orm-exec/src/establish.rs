@@ -196,12 +196,18 @@ pub(crate) fn connection_error(
     }
 }
 
-/// Opens a MySQL/MariaDB connection.
+/// Opens a MySQL/MariaDB connection: with diesel's MariaDB backend for a `mariadb://` URL,
+/// its MySQL backend otherwise.
 #[cfg(feature = "mysql")]
 pub(crate) fn mysql(url: &DatabaseUrl) -> Result<Connection> {
     let backend = Backend::Mysql;
-    crate::runtime::establish(url, backend, || crate::mysql_connect::open(url))
-        .map(|conn| Connection::Mysql(traced(conn, backend)))
+    if url.mariadb() {
+        crate::runtime::establish(url, backend, || crate::mysql_connect::open(url))
+            .map(|conn| Connection::Mariadb(traced(conn, backend)))
+    } else {
+        crate::runtime::establish(url, backend, || crate::mysql_connect::open(url))
+            .map(|conn| Connection::Mysql(traced(conn, backend)))
+    }
 }
 
 /// A backend whose feature is off. [`DatabaseUrl::parse`] already refuses its URLs, so this

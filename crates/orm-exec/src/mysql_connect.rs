@@ -14,8 +14,15 @@
 //! connection is made again verifying the chain against a name the certificate holds
 //! (rustls reports them). When TLS is on, mysql_async's switch to the Unix socket after
 //! connecting to localhost is off, so the session stays on the encrypted TCP connection.
+//!
+//! The connected session is then handed to diesel-async with diesel's MySQL backend
+//! (`mysql://`) or its MariaDB backend (`mariadb://`, which refuses a server that is not
+//! MariaDB 10.5 or later: its inserts use `RETURNING`).
 
-use diesel_async::AsyncMysqlConnection;
+use std::future::Future;
+
+use diesel::ConnectionResult;
+use diesel_async::{AsyncMariadbConnection, AsyncMysqlConnection};
 use mysql_async::{Opts, OptsBuilder, SslOpts};
 use orm_schema::Backend;
 
@@ -24,8 +31,53 @@ use crate::url::{DatabaseUrl, ServerOptions, TlsMode, TlsOptions};
 
 const BACKEND: Backend = Backend::Mysql;
 
-/// Opens a diesel-async MySQL connection to `url`.
-pub(crate) async fn open(url: &DatabaseUrl) -> Result<AsyncMysqlConnection> {
+/// A diesel-async connection over mysql_async: with diesel's MySQL or MariaDB backend.
+pub(crate) trait MysqlLike: Sized {
+    /// Takes a connected session over.
+    fn take_over(conn: mysql_async::Conn) -> impl Future<Output = ConnectionResult<Self>> + Send;
+
+    /// Why this backend cannot speak to the server `conn` is connected to, if it cannot.
+    fn refuse(conn: &mysql_async::Conn) -> Option<String>;
+}
+
+impl MysqlLike for AsyncMysqlConnection {
+    fn take_over(conn: mysql_async::Conn) -> impl Future<Output = ConnectionResult<Self>> + Send {
+        AsyncMysqlConnection::try_from(conn)
+    }
+
+    fn refuse(_: &mysql_async::Conn) -> Option<String> {
+        None
+    }
+}
+
+/// MariaDB gained `INSERT ... RETURNING` in 10.5.
+const MARIADB_RETURNING: (u16, u16) = (10, 5);
+
+impl MysqlLike for AsyncMariadbConnection {
+    fn take_over(conn: mysql_async::Conn) -> impl Future<Output = ConnectionResult<Self>> + Send {
+        AsyncMariadbConnection::try_from(conn)
+    }
+
+    fn refuse(conn: &mysql_async::Conn) -> Option<String> {
+        mariadb_refusal(conn.server_version())
+    }
+}
+
+/// Why diesel's MariaDB backend cannot speak to a server of `version`, if it cannot. MySQL
+/// numbers its releases below 10 (5.7, 8.0, 9.x), MariaDB from 10 on; mysql_async reads
+/// MariaDB's version past the `5.5.5-` prefix of its greeting.
+fn mariadb_refusal((major, minor, patch): (u16, u16, u16)) -> Option<String> {
+    ((major, minor) < MARIADB_RETURNING).then(|| {
+        format!(
+            "a mariadb:// URL needs MariaDB {}.{} or later (INSERT ... RETURNING); this server \
+             reports version {major}.{minor}.{patch}: use a mysql:// URL",
+            MARIADB_RETURNING.0, MARIADB_RETURNING.1
+        )
+    })
+}
+
+/// Opens a diesel-async MySQL or MariaDB connection to `url`.
+pub(crate) async fn open<C: MysqlLike>(url: &DatabaseUrl) -> Result<C> {
     let server = url.server().ok_or_else(|| Error::InvalidUrl {
         url_redacted: url.redacted().to_owned(),
         reason: "not a server URL".to_owned(),
@@ -59,7 +111,15 @@ pub(crate) async fn open(url: &DatabaseUrl) -> Result<AsyncMysqlConnection> {
             connect(base, Some(ssl_opts(tls, url)?), url).await?
         }
     };
-    AsyncMysqlConnection::try_from(conn)
+    if let Some(reason) = C::refuse(&conn) {
+        return Err(crate::establish::connection_error(
+            BACKEND,
+            ConnectionCause::Other,
+            &reason,
+            url,
+        ));
+    }
+    C::take_over(conn)
         .await
         .map_err(|e| Error::from_connection_error(e, BACKEND, url.redacted()))
 }
@@ -173,4 +233,24 @@ pub(crate) fn encode(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mariadb_refusal;
+
+    #[test]
+    fn mariadb_urls_need_mariadb_10_5() {
+        assert_eq!(mariadb_refusal((10, 5, 0)), None);
+        assert_eq!(mariadb_refusal((10, 11, 6)), None);
+        assert_eq!(mariadb_refusal((11, 4, 2)), None);
+        let old = mariadb_refusal((10, 4, 32)).unwrap();
+        assert!(old.contains("MariaDB 10.5 or later"), "{old}");
+        assert!(old.contains("version 10.4.32"), "{old}");
+        let mysql = mariadb_refusal((8, 0, 36)).unwrap();
+        assert!(
+            mysql.contains("version 8.0.36: use a mysql:// URL"),
+            "{mysql}"
+        );
+    }
 }

@@ -49,7 +49,10 @@ mod statement;
 
 use std::fmt;
 
-pub use bind::{BindValue, MysqlBind, MysqlRow, PgBind, PgRow, RawRow, SqliteBind, SqliteRow};
+pub use bind::{
+    BindValue, MariadbBind, MariadbRow, MysqlBind, MysqlRow, PgBind, PgRow, RawRow, SqliteBind,
+    SqliteRow,
+};
 
 use crate::connection::Connection;
 #[cfg(doc)]

@@ -122,6 +122,10 @@ blocking!(
     #[cfg(feature = "mysql")]
     crate::connection::BlockingMysql
 );
+blocking!(
+    #[cfg(feature = "mysql")]
+    crate::connection::BlockingMariadb
+);
 nonblocking!(
     #[cfg(feature = "postgres")]
     diesel_async::AsyncPgConnection
@@ -129,6 +133,10 @@ nonblocking!(
 nonblocking!(
     #[cfg(feature = "mysql")]
     diesel_async::AsyncMysqlConnection
+);
+nonblocking!(
+    #[cfg(feature = "mysql")]
+    diesel_async::AsyncMariadbConnection
 );
 
 #[cfg(feature = "sqlite")]

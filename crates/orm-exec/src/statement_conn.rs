@@ -132,6 +132,11 @@ blocking_statement_conn!(
     crate::connection::BlockingMysql,
     65_535
 );
+blocking_statement_conn!(
+    #[cfg(feature = "mysql")]
+    crate::connection::BlockingMariadb,
+    65_535
+);
 async_statement_conn!(
     #[cfg(feature = "sqlite")]
     crate::database::AsyncSqlite,
@@ -147,6 +152,12 @@ async_statement_conn!(
 async_statement_conn!(
     #[cfg(feature = "mysql")]
     diesel_async::AsyncMysqlConnection,
+    65_535,
+    classify = crate::error::ClassifyAsync::classify
+);
+async_statement_conn!(
+    #[cfg(feature = "mysql")]
+    diesel_async::AsyncMariadbConnection,
     65_535,
     classify = crate::error::ClassifyAsync::classify
 );

@@ -73,6 +73,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
     backend: Backend,
+    /// `mariadb://`: diesel's MariaDB backend (see [`DatabaseUrl::mariadb`]).
+    mariadb: bool,
     target: Target,
     sqlite: Option<String>,
     sqlite_pragmas: SqlitePragmas,
@@ -178,6 +180,7 @@ impl DatabaseUrl {
         let (target, driver) = sqlite_target(body, &params).map_err(invalid)?;
         Ok(DatabaseUrl {
             backend: Backend::Sqlite,
+            mariadb: false,
             target,
             sqlite: Some(driver),
             sqlite_pragmas,
@@ -218,6 +221,7 @@ impl DatabaseUrl {
         })?;
         Ok(DatabaseUrl {
             backend,
+            mariadb: scheme == "mariadb",
             target: Target::Server,
             sqlite: None,
             sqlite_pragmas: SqlitePragmas::default(),
@@ -232,6 +236,23 @@ impl DatabaseUrl {
     /// The backend the URL names.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether the URL is `mariadb://`, which opens the connection with diesel's MariaDB
+    /// backend (MariaDB 10.5 or later: inserts get their rows back with `RETURNING`, one
+    /// statement per chunk). `mysql://` uses diesel's MySQL backend, which speaks to MySQL 8
+    /// and to MariaDB alike and reads an inserted row's key with `LAST_INSERT_ID()`. Both
+    /// are [`Backend::Mysql`]: the same SQL dialect, DDL and error codes.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mysql")] {
+    /// use orm_exec::DatabaseUrl;
+    /// assert!(DatabaseUrl::parse("mariadb://root@localhost/test").unwrap().mariadb());
+    /// assert!(!DatabaseUrl::parse("mysql://root@localhost/test").unwrap().mariadb());
+    /// # }
+    /// ```
+    pub fn mariadb(&self) -> bool {
+        self.mariadb
     }
 
     /// Where the URL points.

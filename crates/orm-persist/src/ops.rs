@@ -18,8 +18,9 @@
 //!
 //! How rows come back from an insert differs by backend, not by blocking or async: each
 //! connection's `statements::RowsBack` strategy says (`INSERT ... RETURNING` on SQLite
-//! and PostgreSQL; row by row with `LAST_INSERT_ID()` and a select by key on
-//! MySQL/MariaDB, which have no RETURNING in diesel).
+//! and PostgreSQL, and for inserts on MariaDB through diesel's MariaDB backend; row by
+//! row with `LAST_INSERT_ID()` and a select by key through diesel's MySQL backend, which
+//! has no RETURNING).
 
 pub mod pk_in;
 #[cfg(feature = "mysql")]
@@ -29,14 +30,14 @@ pub mod statements;
 use std::future::Future;
 
 use diesel::QueryResult;
-use orm_exec::connection::{BlockingMysql, BlockingPg, BlockingSqlite};
+use orm_exec::connection::{BlockingMariadb, BlockingMysql, BlockingPg, BlockingSqlite};
 use orm_exec::dispatch::Disabled;
 
 use crate::bulk_update::Assigned;
 use crate::derive::Persist;
 use crate::upsert::Conflict;
 
-use orm_exec::database::{AsyncMysql, AsyncPg, AsyncSqlite};
+use orm_exec::database::{AsyncMariadb, AsyncMysql, AsyncPg, AsyncSqlite};
 
 /// A row to insert: the primary key when the row supplies it, and the diesel values.
 pub type NewRow<M> = (
@@ -48,6 +49,9 @@ pub type NewRow<M> = (
 /// blocking connection the statement runs in the call and the future is complete, see
 /// `orm_exec::statement_conn`).
 pub trait RowOps<C>: Persist {
+    /// Whether [`RowOps::insert`] writes its rows in one statement (a multi-row
+    /// `INSERT ... RETURNING`), which is atomic without a transaction around it.
+    const INSERTS_AT_ONCE: bool;
     /// Inserts `rows` and returns the stored models, in the same order.
     fn insert(
         conn: &mut C,
@@ -113,50 +117,82 @@ pub trait AssignOps<W, C>: Sized {
 }
 
 /// A model whose statements run on every enabled backend, blocking.
-pub trait Storable: RowOps<BlockingSqlite> + RowOps<BlockingPg> + RowOps<BlockingMysql> {}
-impl<M> Storable for M where M: RowOps<BlockingSqlite> + RowOps<BlockingPg> + RowOps<BlockingMysql> {}
+pub trait Storable:
+    RowOps<BlockingSqlite> + RowOps<BlockingPg> + RowOps<BlockingMysql> + RowOps<BlockingMariadb>
+{
+}
+impl<M> Storable for M where
+    M: RowOps<BlockingSqlite>
+        + RowOps<BlockingPg>
+        + RowOps<BlockingMysql>
+        + RowOps<BlockingMariadb>
+{
+}
 
 /// A WHERE query over `M` whose statements run on every enabled backend, blocking.
 pub trait Filtered<M>:
-    FilterOps<M, BlockingSqlite> + FilterOps<M, BlockingPg> + FilterOps<M, BlockingMysql>
+    FilterOps<M, BlockingSqlite>
+    + FilterOps<M, BlockingPg>
+    + FilterOps<M, BlockingMysql>
+    + FilterOps<M, BlockingMariadb>
 {
 }
 impl<M, W> Filtered<M> for W where
-    W: FilterOps<M, BlockingSqlite> + FilterOps<M, BlockingPg> + FilterOps<M, BlockingMysql>
+    W: FilterOps<M, BlockingSqlite>
+        + FilterOps<M, BlockingPg>
+        + FilterOps<M, BlockingMysql>
+        + FilterOps<M, BlockingMariadb>
 {
 }
 
 /// A change set that updates the rows of WHERE query `W` on every enabled backend,
 /// blocking.
 pub trait Assignable<W>:
-    AssignOps<W, BlockingSqlite> + AssignOps<W, BlockingPg> + AssignOps<W, BlockingMysql>
+    AssignOps<W, BlockingSqlite>
+    + AssignOps<W, BlockingPg>
+    + AssignOps<W, BlockingMysql>
+    + AssignOps<W, BlockingMariadb>
 {
 }
 impl<V, W> Assignable<W> for V where
-    V: AssignOps<W, BlockingSqlite> + AssignOps<W, BlockingPg> + AssignOps<W, BlockingMysql>
+    V: AssignOps<W, BlockingSqlite>
+        + AssignOps<W, BlockingPg>
+        + AssignOps<W, BlockingMysql>
+        + AssignOps<W, BlockingMariadb>
 {
 }
 
 /// A model whose statements run on every enabled backend, async (SQLite's run blocking on
 /// the connection's thread).
 pub trait AsyncStorable:
-    RowOps<AsyncSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql> + Send + 'static
+    RowOps<AsyncSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql> + RowOps<AsyncMariadb> + Send + 'static
 {
 }
 impl<M> AsyncStorable for M where
-    M: RowOps<AsyncSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql> + Send + 'static
+    M: RowOps<AsyncSqlite>
+        + RowOps<AsyncPg>
+        + RowOps<AsyncMysql>
+        + RowOps<AsyncMariadb>
+        + Send
+        + 'static
 {
 }
 
 /// A WHERE query over `M` whose statements run on every enabled backend, async.
 pub trait AsyncFiltered<M>:
-    FilterOps<M, AsyncSqlite> + FilterOps<M, AsyncPg> + FilterOps<M, AsyncMysql> + Send + 'static
+    FilterOps<M, AsyncSqlite>
+    + FilterOps<M, AsyncPg>
+    + FilterOps<M, AsyncMysql>
+    + FilterOps<M, AsyncMariadb>
+    + Send
+    + 'static
 {
 }
 impl<M, W> AsyncFiltered<M> for W where
     W: FilterOps<M, AsyncSqlite>
         + FilterOps<M, AsyncPg>
         + FilterOps<M, AsyncMysql>
+        + FilterOps<M, AsyncMariadb>
         + Send
         + 'static
 {
@@ -164,13 +200,19 @@ impl<M, W> AsyncFiltered<M> for W where
 
 /// A change set that updates the rows of WHERE query `W` on every enabled backend, async.
 pub trait AsyncAssignable<W>:
-    AssignOps<W, AsyncSqlite> + AssignOps<W, AsyncPg> + AssignOps<W, AsyncMysql> + Send + 'static
+    AssignOps<W, AsyncSqlite>
+    + AssignOps<W, AsyncPg>
+    + AssignOps<W, AsyncMysql>
+    + AssignOps<W, AsyncMariadb>
+    + Send
+    + 'static
 {
 }
 impl<V, W> AsyncAssignable<W> for V where
     V: AssignOps<W, AsyncSqlite>
         + AssignOps<W, AsyncPg>
         + AssignOps<W, AsyncMysql>
+        + AssignOps<W, AsyncMariadb>
         + Send
         + 'static
 {
@@ -180,6 +222,7 @@ impl<V, W> AsyncAssignable<W> for V where
 
 #[allow(unreachable_code)]
 impl<M: Persist> RowOps<Disabled> for M {
+    const INSERTS_AT_ONCE: bool = false;
     fn insert(
         conn: &mut Disabled,
         _: Vec<NewRow<Self>>,

@@ -90,11 +90,11 @@ pub async fn bulk_create<M: RowOps<C>, C: StatementConn>(
     if forms.is_empty() {
         return Ok(Vec::new());
     }
-    if C::BACKEND != orm_exec::Backend::Mysql
+    if <M as RowOps<C>>::INSERTS_AT_ONCE
         && forms.len() <= rows_per_statement(C::MAX_BINDS, M::COLUMNS)
     {
-        // One multi-row INSERT is atomic by itself on SQLite and PostgreSQL: no
-        // BEGIN/COMMIT round trips (MySQL inserts row by row, so it keeps the transaction).
+        // One multi-row INSERT ... RETURNING is atomic by itself: no BEGIN/COMMIT round
+        // trips (diesel's MySQL backend inserts row by row, so it keeps the transaction).
         return insert_chunks::<M, C>(conn, forms).await;
     }
     level::begin(conn).await?;

@@ -325,44 +325,45 @@ macro_rules! on_conflict_syntax {
 }
 on_conflict_syntax!("sqlite" => diesel::sqlite::Sqlite, "postgres" => diesel::pg::Pg);
 
-/// `ON DUPLICATE KEY UPDATE`: with an auto-increment key, `pk = LAST_INSERT_ID(pk)` first,
-/// so that `LAST_INSERT_ID()` names the existing row after an update; `pk = pk` alone is
-/// MySQL's way of doing nothing (zero rows affected).
-#[cfg(feature = "mysql")]
-impl ConflictSyntax for diesel::mysql::Mysql {
-    fn walk_conflict(
-        conflict: &Conflict,
-        auto_key: bool,
-        out: &mut AstPass<'_, '_, Self>,
-    ) -> QueryResult<()> {
-        out.push_sql(" ON DUPLICATE KEY UPDATE ");
-        let columns = conflict.update.as_deref().unwrap_or_default();
-        let mut first = true;
-        if auto_key && conflict.updates() || columns.is_empty() {
-            out.push_identifier(conflict.pk)?;
-            if auto_key && conflict.updates() {
-                out.push_sql(" = LAST_INSERT_ID(");
+// `ON DUPLICATE KEY UPDATE`: with an auto-increment key, `pk = LAST_INSERT_ID(pk)` first,
+// so that `LAST_INSERT_ID()` names the existing row after an update; `pk = pk` alone is
+// MySQL's way of doing nothing (zero rows affected).
+orm_schema::for_mysql_like!(Db =>
+    impl ConflictSyntax for Db {
+        fn walk_conflict(
+            conflict: &Conflict,
+            auto_key: bool,
+            out: &mut AstPass<'_, '_, Self>,
+        ) -> QueryResult<()> {
+            out.push_sql(" ON DUPLICATE KEY UPDATE ");
+            let columns = conflict.update.as_deref().unwrap_or_default();
+            let mut first = true;
+            if auto_key && conflict.updates() || columns.is_empty() {
                 out.push_identifier(conflict.pk)?;
+                if auto_key && conflict.updates() {
+                    out.push_sql(" = LAST_INSERT_ID(");
+                    out.push_identifier(conflict.pk)?;
+                    out.push_sql(")");
+                } else {
+                    out.push_sql(" = ");
+                    out.push_identifier(conflict.pk)?;
+                }
+                first = false;
+            }
+            for column in columns {
+                if !first {
+                    out.push_sql(", ");
+                }
+                first = false;
+                out.push_identifier(column)?;
+                out.push_sql(" = VALUES(");
+                out.push_identifier(column)?;
                 out.push_sql(")");
-            } else {
-                out.push_sql(" = ");
-                out.push_identifier(conflict.pk)?;
             }
-            first = false;
+            Ok(())
         }
-        for column in columns {
-            if !first {
-                out.push_sql(", ");
-            }
-            first = false;
-            out.push_identifier(column)?;
-            out.push_sql(" = VALUES(");
-            out.push_identifier(column)?;
-            out.push_sql(")");
-        }
-        Ok(())
     }
-}
+);
 
 /// An insert statement `I` (diesel's, without RETURNING) followed by the conflict clause,
 /// then `RETURNING` the selection `S` when there is one (`()`: none).

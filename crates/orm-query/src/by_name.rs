@@ -28,7 +28,9 @@ pub use input::{LookupValue, Null, F};
 pub use orm_schema::NameError;
 use parse::OrderKey;
 pub use parse::{parse_lookup, parse_ordering, LookupKind, MAX_RELATIONS};
-pub use subquery::{OnMysql, OnPg, OnSqlite, PkOf, RenderSubquery, Subquery, SubqueryValue};
+pub use subquery::{
+    OnMariadb, OnMysql, OnPg, OnSqlite, PkOf, RenderSubquery, Subquery, SubqueryValue,
+};
 pub use value::Value;
 
 /// One foreign key a by-name path follows (`album` in `album__name`).

@@ -62,10 +62,11 @@ impl RowLocks for diesel::sqlite::Sqlite {
 impl RowLocks for diesel::pg::Pg {
     const ROW_LOCKS: bool = true;
 }
-#[cfg(feature = "mysql")]
-impl RowLocks for diesel::mysql::Mysql {
-    const ROW_LOCKS: bool = true;
-}
+orm_schema::for_mysql_like!(Db =>
+    impl RowLocks for Db {
+        const ROW_LOCKS: bool = true;
+    }
+);
 
 impl<Q> ForUpdate<Q> {
     /// `query` with the lock clause for `wait` (nothing on SQLite).

@@ -101,13 +101,14 @@ impl LikeSyntax for diesel::sqlite::Sqlite {
     }
 }
 
-#[cfg(feature = "mysql")]
-impl LikeSyntax for diesel::mysql::Mysql {
-    const ESCAPE_CLAUSE: &'static str = " ESCAPE '!'";
-    fn pattern(pattern: &LikePattern) -> &String {
-        &pattern.portable
+orm_schema::for_mysql_like!(Db =>
+    impl LikeSyntax for Db {
+        const ESCAPE_CLAUSE: &'static str = " ESCAPE '!'";
+        fn pattern(pattern: &LikePattern) -> &String {
+            &pattern.portable
+        }
     }
-}
+);
 
 #[cfg(feature = "postgres")]
 impl LikeSyntax for diesel::pg::Pg {

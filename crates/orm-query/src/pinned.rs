@@ -13,7 +13,8 @@
 //! |---|---|
 //! | `&mut BlockingSqlite`, `&mut PooledSqlite` | SQLite |
 //! | `&mut BlockingPg`, `&mut PooledPg` | PostgreSQL |
-//! | `&mut BlockingMysql`, `&mut PooledMysql` | MySQL/MariaDB |
+//! | `&mut BlockingMysql`, `&mut PooledMysql` | MySQL/MariaDB (`mysql://`) |
+//! | `&mut BlockingMariadb`, `&mut PooledMariadb` | MariaDB (`mariadb://`) |
 //!
 //! (the types of `orm::connection` and `orm::database`). Take it out of the connection with
 //! a `match`, which is also how an application branches per backend:
@@ -72,4 +73,10 @@ pinned!(
     orm_exec::connection::BlockingMysql,
     orm_exec::database::PooledMysql,
     orm_exec::database::AsyncMysql
+);
+pinned!(
+    "mysql",
+    orm_exec::connection::BlockingMariadb,
+    orm_exec::database::PooledMariadb,
+    orm_exec::database::AsyncMariadb
 );

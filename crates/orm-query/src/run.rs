@@ -274,6 +274,12 @@ backend_bound!(
     "Runs on blocking MySQL/MariaDB."
 );
 backend_bound!(
+    OnMariadb,
+    "mysql",
+    orm_exec::connection::BlockingMariadb,
+    "Runs on blocking MariaDB (`mariadb://`)."
+);
+backend_bound!(
     OnAsyncSqlite,
     "sqlite",
     orm_exec::database::AsyncSqlite,
@@ -291,18 +297,24 @@ backend_bound!(
     orm_exec::database::AsyncMysql,
     "Runs on async MySQL/MariaDB."
 );
+backend_bound!(
+    OnAsyncMariadb,
+    "mysql",
+    orm_exec::database::AsyncMariadb,
+    "Runs on async MariaDB (`mariadb://`)."
+);
 
 /// A (filter, ordering) pair that runs on every enabled backend, blocking.
-pub trait Runnable<M>: OnSqlite<M> + OnPg<M> + OnMysql<M> {}
-impl<M, T> Runnable<M> for T where T: OnSqlite<M> + OnPg<M> + OnMysql<M> {}
+pub trait Runnable<M>: OnSqlite<M> + OnPg<M> + OnMysql<M> + OnMariadb<M> {}
+impl<M, T> Runnable<M> for T where T: OnSqlite<M> + OnPg<M> + OnMysql<M> + OnMariadb<M> {}
 
 /// A (filter, ordering) pair that runs on every enabled backend, async.
 pub trait AsyncRunnable<M>:
-    OnAsyncSqlite<M> + OnAsyncPg<M> + OnAsyncMysql<M> + Send + 'static
+    OnAsyncSqlite<M> + OnAsyncPg<M> + OnAsyncMysql<M> + OnAsyncMariadb<M> + Send + 'static
 {
 }
 impl<M, T> AsyncRunnable<M> for T where
-    T: OnAsyncSqlite<M> + OnAsyncPg<M> + OnAsyncMysql<M> + Send + 'static
+    T: OnAsyncSqlite<M> + OnAsyncPg<M> + OnAsyncMysql<M> + OnAsyncMariadb<M> + Send + 'static
 {
 }
 

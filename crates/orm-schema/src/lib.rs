@@ -43,6 +43,27 @@ pub use related::Related;
 pub use validate::{FieldError, ValidationError};
 pub use values::{DateTimeUtc, Decimal, IpAddress, Json, Uuid};
 
+/// Writes the items once for each of diesel's two backends of the MySQL family, MySQL
+/// (`mysql://`) and MariaDB (`mariadb://`), with `$db` naming the backend, when the calling
+/// crate's `mysql` feature is on. Both speak one SQL dialect, so orm's per-backend impls
+/// (LIKE syntax, row locks, by-name functions, conflict clauses) are the same on both.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! for_mysql_like {
+    ($db:ident => $($item:item)*) => {
+        #[cfg(feature = "mysql")]
+        const _: () = {
+            type $db = diesel::mysql::Mysql;
+            $($item)*
+        };
+        #[cfg(feature = "mysql")]
+        const _: () = {
+            type $db = diesel::mariadb::Mariadb;
+            $($item)*
+        };
+    };
+}
+
 /// serde, for the impls `#[derive(DbEnum)]` writes with the `serde` feature.
 #[cfg(feature = "serde")]
 #[doc(hidden)]

@@ -15,6 +15,7 @@ use diesel::sql_types::SqlType;
 #[diesel(postgres_type(oid = 2950, array_oid = 2951))]
 #[diesel(sqlite_type(name = "Text"))]
 #[diesel(mysql_type(name = "String"))]
+#[diesel(mariadb_type(name = "String"))]
 pub struct Uuid;
 
 /// A JSON column: `jsonb` on PostgreSQL, text on SQLite and MySQL.
@@ -22,6 +23,7 @@ pub struct Uuid;
 #[diesel(postgres_type(oid = 3802, array_oid = 3807))]
 #[diesel(sqlite_type(name = "Text"))]
 #[diesel(mysql_type(name = "String"))]
+#[diesel(mariadb_type(name = "String"))]
 pub struct Json;
 
 /// An IP address column: `inet` on PostgreSQL, `VARCHAR(45)` text on SQLite and MySQL.
@@ -29,6 +31,7 @@ pub struct Json;
 #[diesel(postgres_type(oid = 869, array_oid = 1041))]
 #[diesel(sqlite_type(name = "Text"))]
 #[diesel(mysql_type(name = "String"))]
+#[diesel(mariadb_type(name = "String"))]
 pub struct IpAddress;
 
 /// An exact decimal column: NUMERIC on PostgreSQL and MySQL; on SQLite a NUMERIC column
@@ -37,6 +40,7 @@ pub struct IpAddress;
 #[diesel(postgres_type(oid = 1700, array_oid = 1231))]
 #[diesel(sqlite_type(name = "Text"))]
 #[diesel(mysql_type(name = "Numeric"))]
+#[diesel(mariadb_type(name = "Numeric"))]
 pub struct Decimal;
 
 /// An instant in UTC, for [`crate::values::DateTimeUtc`]: `timestamptz` on PostgreSQL (diesel's
@@ -48,6 +52,7 @@ pub struct Decimal;
 #[diesel(postgres_type(oid = 1184, array_oid = 1185))]
 #[diesel(sqlite_type(name = "Text"))]
 #[diesel(mysql_type(name = "DateTime"))]
+#[diesel(mariadb_type(name = "DateTime"))]
 pub struct TimestampUtc;
 
 /// `value` truncated to whole microseconds, the precision every backend stores.
@@ -292,74 +297,84 @@ mod sqlite {
     }
 }
 
-#[cfg(feature = "mysql")]
-mod mysql {
-    use super::text_repr::TextRepr;
-    use super::{IpAddress, Json, Uuid};
-    use diesel::deserialize::{self, FromSql};
-    use diesel::mysql::{Mysql, MysqlValue};
-    use diesel::serialize::{self, IsNull, Output, ToSql};
-    use diesel::sql_types::Text;
-    use std::io::Write;
+/// MySQL's and MariaDB's impls, the same on both (diesel's `Mysql` and `Mariadb` backends
+/// share their value type and their chrono and decimal impls).
+macro_rules! mysql_like {
+    ($module:ident, $db:ty) => {
+        #[cfg(feature = "mysql")]
+        mod $module {
+            use super::text_repr::TextRepr;
+            use super::{IpAddress, Json, Uuid};
+            use diesel::deserialize::{self, FromSql};
+            use diesel::mysql_like::MysqlValue;
+            use diesel::serialize::{self, IsNull, Output, ToSql};
+            use diesel::sql_types::Text;
+            use std::io::Write;
 
-    macro_rules! text_backed {
-        ($rust:ty => $st:ty) => {
-            impl ToSql<$st, Mysql> for $rust {
-                fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Mysql>) -> serialize::Result {
-                    out.write_all(self.to_text().as_bytes())?;
-                    Ok(IsNull::No)
+            type Db = $db;
+
+            macro_rules! text_backed {
+                ($rust:ty => $st:ty) => {
+                    impl ToSql<$st, Db> for $rust {
+                        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Db>) -> serialize::Result {
+                            out.write_all(self.to_text().as_bytes())?;
+                            Ok(IsNull::No)
+                        }
+                    }
+                    impl FromSql<$st, Db> for $rust {
+                        fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
+                            let text = <String as FromSql<Text, Db>>::from_sql(value)?;
+                            <$rust as TextRepr>::from_text(&text)
+                        }
+                    }
+                };
+            }
+            text_backed!(crate::values::Uuid => Uuid);
+            text_backed!(crate::values::Json => Json);
+            text_backed!(crate::values::IpAddress => IpAddress);
+
+            /// The UTC date and time in a `DATETIME(6)`: no session time zone applies to it.
+            impl ToSql<super::TimestampUtc, Db> for crate::values::DateTimeUtc {
+                fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Db>) -> serialize::Result {
+                    <chrono::NaiveDateTime as ToSql<diesel::sql_types::Datetime, Db>>::to_sql(
+                        &super::to_micros(self),
+                        &mut out.reborrow(),
+                    )
                 }
             }
-            impl FromSql<$st, Mysql> for $rust {
+
+            impl FromSql<super::TimestampUtc, Db> for crate::values::DateTimeUtc {
                 fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
-                    let text = <String as FromSql<Text, Mysql>>::from_sql(value)?;
-                    <$rust as TextRepr>::from_text(&text)
+                    let utc = <chrono::NaiveDateTime as FromSql<
+                        diesel::sql_types::Datetime,
+                        Db,
+                    >>::from_sql(value)?;
+                    Ok(crate::values::DateTimeUtc(utc.and_utc()))
                 }
             }
-        };
-    }
-    text_backed!(crate::values::Uuid => Uuid);
-    text_backed!(crate::values::Json => Json);
-    text_backed!(crate::values::IpAddress => IpAddress);
 
-    /// The UTC date and time in a `DATETIME(6)`: no session time zone applies to it.
-    impl ToSql<super::TimestampUtc, Mysql> for crate::values::DateTimeUtc {
-        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Mysql>) -> serialize::Result {
-            <chrono::NaiveDateTime as ToSql<diesel::sql_types::Datetime, Mysql>>::to_sql(
-                &super::to_micros(self),
-                &mut out.reborrow(),
-            )
-        }
-    }
+            impl ToSql<super::Decimal, Db> for crate::values::Decimal {
+                fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Db>) -> serialize::Result {
+                    <bigdecimal::BigDecimal as ToSql<diesel::sql_types::Numeric, Db>>::to_sql(
+                        &self.0, out,
+                    )
+                }
+            }
 
-    impl FromSql<super::TimestampUtc, Mysql> for crate::values::DateTimeUtc {
-        fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
-            let utc =
-                <chrono::NaiveDateTime as FromSql<diesel::sql_types::Datetime, Mysql>>::from_sql(
-                    value,
-                )?;
-            Ok(crate::values::DateTimeUtc(utc.and_utc()))
+            impl FromSql<super::Decimal, Db> for crate::values::Decimal {
+                fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
+                    let d = <bigdecimal::BigDecimal as FromSql<
+                        diesel::sql_types::Numeric,
+                        Db,
+                    >>::from_sql(value)?;
+                    Ok(crate::values::Decimal(d))
+                }
+            }
         }
-    }
-
-    impl ToSql<super::Decimal, Mysql> for crate::values::Decimal {
-        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Mysql>) -> serialize::Result {
-            <bigdecimal::BigDecimal as ToSql<diesel::sql_types::Numeric, Mysql>>::to_sql(
-                &self.0, out,
-            )
-        }
-    }
-
-    impl FromSql<super::Decimal, Mysql> for crate::values::Decimal {
-        fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
-            let d =
-                <bigdecimal::BigDecimal as FromSql<diesel::sql_types::Numeric, Mysql>>::from_sql(
-                    value,
-                )?;
-            Ok(crate::values::Decimal(d))
-        }
-    }
+    };
 }
+mysql_like!(mysql, diesel::mysql::Mysql);
+mysql_like!(mariadb, diesel::mariadb::Mariadb);
 
 #[cfg(feature = "postgres")]
 mod pg {

@@ -8,8 +8,10 @@
 //! - PostgreSQL (`PG_DATABASE_URL`): a fresh schema `orm_t_<pid>_<n>_<nanos>`; the test's
 //!   URL carries `options=-csearch_path%3D<schema>`, so every connection made from it,
 //!   blocking or pooled, lands in that schema. Dropped with CASCADE on drop.
-//! - MySQL/MariaDB (`MYSQL_DATABASE_URL`): a fresh database of the same form, named in the
-//!   test's URL path, dropped on drop.
+//! - MySQL/MariaDB (`MYSQL_DATABASE_URL`, a `mysql://` URL: diesel's MySQL backend): a
+//!   fresh database of the same form, named in the test's URL path, dropped on drop.
+//! - MariaDB through diesel's MariaDB backend (`MARIADB_DATABASE_URL`, a `mariadb://` URL;
+//!   [`TestDb::mariadb`]): the same, on that server.
 //!
 //! Without its URL a server backend's test database is `None` after printing `skipped: …
 //! not set`, unless `ORM_REQUIRE_ALL_BACKENDS=1`, when a missing URL panics (CI sets it).
@@ -24,6 +26,9 @@ pub use orm_exec::{Backend, Connection};
 pub const PG_URL_VAR: &str = "PG_DATABASE_URL";
 /// The variable naming the MySQL/MariaDB server for tests.
 pub const MYSQL_URL_VAR: &str = "MYSQL_DATABASE_URL";
+/// The variable naming the MariaDB server for tests of diesel's MariaDB backend (a
+/// `mariadb://` URL).
+pub const MARIADB_URL_VAR: &str = "MARIADB_DATABASE_URL";
 /// Set to `1` to make a missing server URL a test failure instead of a skip.
 pub const REQUIRE_ALL_VAR: &str = "ORM_REQUIRE_ALL_BACKENDS";
 
@@ -31,11 +36,15 @@ pub const REQUIRE_ALL_VAR: &str = "ORM_REQUIRE_ALL_BACKENDS";
 /// when unset, or a panic when unset and `ORM_REQUIRE_ALL_BACKENDS=1`. Always `None` for
 /// SQLite, which needs no server.
 pub fn server_url(backend: Backend) -> Option<String> {
-    let var = match backend {
-        Backend::Sqlite => return None,
-        Backend::Postgres => PG_URL_VAR,
-        Backend::Mysql => MYSQL_URL_VAR,
-    };
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => url_from(PG_URL_VAR),
+        Backend::Mysql => url_from(MYSQL_URL_VAR),
+    }
+}
+
+/// The URL in variable `var`, as [`server_url`] reads it.
+pub fn url_from(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.trim().is_empty() => Some(url.trim().to_owned()),
         _ if require_all_backends() => {
@@ -99,21 +108,34 @@ impl TestDb {
                     cleanup: Cleanup::PgSchema { admin_url },
                 }
             }
-            Backend::Mysql => {
-                let admin_url = server_url(backend)?;
-                let mut admin = connect_admin(&admin_url);
-                admin
-                    .batch_execute(&format!("CREATE DATABASE {}", backend.quote(&name)))
-                    .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
-                TestDb {
-                    url: with_database(&admin_url, &name),
-                    backend,
-                    name,
-                    cleanup: Cleanup::MysqlDatabase { admin_url },
-                }
-            }
+            Backend::Mysql => Self::mysql_database(server_url(backend)?, name),
         };
         Some(db)
+    }
+
+    /// A fresh database on the MariaDB server `MARIADB_DATABASE_URL` names, reached through
+    /// diesel's MariaDB backend (a `mariadb://` URL), or `None` when the variable is not set
+    /// (see [`server_url`]). Its [`TestDb::backend`] is [`Backend::Mysql`], the dialect.
+    pub fn mariadb() -> Option<TestDb> {
+        Some(Self::mysql_database(
+            url_from(MARIADB_URL_VAR)?,
+            unique_name(),
+        ))
+    }
+
+    /// A fresh database `name` on the MySQL/MariaDB server of `admin_url`.
+    fn mysql_database(admin_url: String, name: String) -> TestDb {
+        let backend = Backend::Mysql;
+        let mut admin = connect_admin(&admin_url);
+        admin
+            .batch_execute(&format!("CREATE DATABASE {}", backend.quote(&name)))
+            .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+        TestDb {
+            url: with_database(&admin_url, &name),
+            backend,
+            name,
+            cleanup: Cleanup::MysqlDatabase { admin_url },
+        }
     }
 
     /// A new connection to this test's database (panics on failure).

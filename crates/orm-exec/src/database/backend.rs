@@ -46,6 +46,18 @@ pub trait PoolBackend: AsyncConnection + Send + Sized + 'static {
     }
 }
 
+/// diesel-async's manager of `C` connections to `url`, skipping the check of connections
+/// checked out within `bypass` (every [`PoolBackend::manager`]).
+fn bypass_manager<C>(url: &str, config: ManagerConfig<C>, bypass: Duration) -> Bypass<C>
+where
+    C: diesel_async::pooled_connection::PoolableConnection + 'static,
+{
+    Bypass::new(
+        AsyncDieselConnectionManager::new_with_config(url, config),
+        bypass,
+    )
+}
+
 /// How many transactions (the outer one and savepoints) are open on `conn`.
 pub(crate) fn depth<C: AsyncConnection>(conn: &mut C) -> QueryResult<u32> {
     let status = C::TransactionManager::transaction_manager_status_mut(conn);
@@ -71,10 +83,7 @@ mod sqlite {
         type Manager = Bypass<Self>;
 
         fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager {
-            Bypass::new(
-                AsyncDieselConnectionManager::new_with_config(url, config),
-                bypass,
-            )
+            bypass_manager(url, config, bypass)
         }
 
         async fn connect(url: &DatabaseUrl) -> Result<Self> {
@@ -113,10 +122,7 @@ impl PoolBackend for diesel_async::AsyncPgConnection {
     type Manager = Bypass<Self>;
 
     fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager {
-        Bypass::new(
-            AsyncDieselConnectionManager::new_with_config(url, config),
-            bypass,
-        )
+        bypass_manager(url, config, bypass)
     }
 
     /// tokio-postgres connects (so a failure keeps its cause), then diesel-async takes the
@@ -128,24 +134,28 @@ impl PoolBackend for diesel_async::AsyncPgConnection {
     }
 }
 
-#[cfg(feature = "mysql")]
-impl PoolBackend for diesel_async::AsyncMysqlConnection {
-    const BACKEND: Backend = Backend::Mysql;
-    type Manager = Bypass<Self>;
+/// MySQL and MariaDB (diesel's MySQL backend for `mysql://`, its MariaDB backend for
+/// `mariadb://`): mysql_async connects with the URL's typed options and TLS settings,
+/// then diesel-async takes the connection over, as the blocking side does (see
+/// `crate::mysql_connect`).
+macro_rules! mysql_like_pool_backend {
+    ($($conn:ty),*) => {$(
+        #[cfg(feature = "mysql")]
+        impl PoolBackend for $conn {
+            const BACKEND: Backend = Backend::Mysql;
+            type Manager = Bypass<Self>;
 
-    fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager {
-        Bypass::new(
-            AsyncDieselConnectionManager::new_with_config(url, config),
-            bypass,
-        )
-    }
+            fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager {                bypass_manager(url, config, bypass)            }
 
-    /// mysql_async connects with the URL's typed options and TLS settings, then
-    /// diesel-async takes the connection over, as the blocking side does (see
-    /// `crate::mysql_connect`).
-    async fn connect(url: &DatabaseUrl) -> Result<Self> {
-        let mut conn = crate::mysql_connect::open(url).await?;
-        conn.set_instrumentation(OrmInstrumentation::new(Self::BACKEND));
-        Ok(conn)
-    }
+            async fn connect(url: &DatabaseUrl) -> Result<Self> {
+                let mut conn: Self = crate::mysql_connect::open(url).await?;
+                conn.set_instrumentation(OrmInstrumentation::new(Self::BACKEND));
+                Ok(conn)
+            }
+        }
+    )*};
 }
+mysql_like_pool_backend!(
+    diesel_async::AsyncMysqlConnection,
+    diesel_async::AsyncMariadbConnection
+);

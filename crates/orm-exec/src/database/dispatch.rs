@@ -9,8 +9,8 @@
 ///
 /// `async_dispatch!(conn, c => body)` matches `conn` (a `&mut PooledConnection`) and
 /// evaluates `body` with `c` bound to the backend's diesel-async connection (`&mut` to
-/// [`AsyncSqlite`](crate::database::AsyncSqlite), `diesel_async::AsyncPgConnection` or
-/// `diesel_async::AsyncMysqlConnection`). Inside `body` the type alias `DB` names the diesel
+/// [`AsyncSqlite`](crate::database::AsyncSqlite), `diesel_async::AsyncPgConnection`,
+/// `diesel_async::AsyncMysqlConnection` or `diesel_async::AsyncMariadbConnection`). Inside `body` the type alias `DB` names the diesel
 /// backend. The body is compiled once per enabled backend, so it may use generic diesel
 /// code whose types depend on the backend; `.await` inside it.
 ///
@@ -43,7 +43,18 @@ macro_rules! async_dispatch {
             $crate::PooledConnection::Postgres($c) => {
                 $crate::__async_dispatch_postgres!($c, $body)
             }
-            $crate::PooledConnection::Mysql($c) => $crate::__async_dispatch_mysql!($c, $body),
+            $crate::PooledConnection::Mysql($c) => $crate::__async_dispatch_mysql!(
+                $c,
+                $body,
+                $crate::__private::diesel::mysql::Mysql,
+                $crate::__private::diesel_async::AsyncMysqlConnection
+            ),
+            $crate::PooledConnection::Mariadb($c) => $crate::__async_dispatch_mysql!(
+                $c,
+                $body,
+                $crate::__private::diesel::mariadb::Mariadb,
+                $crate::__private::diesel_async::AsyncMariadbConnection
+            ),
         }
     };
 }
@@ -94,10 +105,10 @@ macro_rules! __async_dispatch_postgres {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __async_dispatch_mysql {
-    ($c:ident, $body:expr) => {{
+    ($c:ident, $body:expr, $db:ty, $conn:ty) => {{
         #[allow(dead_code)]
-        type DB = $crate::__private::diesel::mysql::Mysql;
-        let $c: &mut $crate::__private::diesel_async::AsyncMysqlConnection = &mut **$c;
+        type DB = $db;
+        let $c: &mut $conn = &mut **$c;
         $body
     }};
 }
@@ -106,7 +117,7 @@ macro_rules! __async_dispatch_mysql {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __async_dispatch_mysql {
-    ($c:ident, $body:expr) => {
+    ($c:ident, $body:expr, $db:ty, $conn:ty) => {
         $crate::__private::unreachable_backend($c)
     };
 }

@@ -41,6 +41,8 @@ enum Kind {
     Postgres(Pool<<diesel_async::AsyncPgConnection as PoolBackend>::Manager>),
     #[cfg(feature = "mysql")]
     Mysql(Pool<<diesel_async::AsyncMysqlConnection as PoolBackend>::Manager>),
+    #[cfg(feature = "mysql")]
+    Mariadb(Pool<<diesel_async::AsyncMariadbConnection as PoolBackend>::Manager>),
 }
 
 impl Pools {
@@ -58,6 +60,10 @@ impl Pools {
             #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 build::<diesel_async::AsyncPgConnection>(&setup, config).map(Kind::Postgres)
+            }
+            #[cfg(feature = "mysql")]
+            Backend::Mysql if url.mariadb() => {
+                build::<diesel_async::AsyncMariadbConnection>(&setup, config).map(Kind::Mariadb)
             }
             #[cfg(feature = "mysql")]
             Backend::Mysql => {
@@ -95,6 +101,10 @@ impl Pools {
             Kind::Mysql(pool) => checkout(pool, url, config, setup)
                 .await
                 .map(PooledConnection::Mysql),
+            #[cfg(feature = "mysql")]
+            Kind::Mariadb(pool) => checkout(pool, url, config, setup)
+                .await
+                .map(PooledConnection::Mariadb),
         }
     }
 }

@@ -57,6 +57,15 @@ pub type PooledMysql = Pooled<diesel_async::AsyncMysqlConnection>;
 #[cfg(not(feature = "mysql"))]
 pub type PooledMysql = crate::dispatch::Disabled;
 
+/// The pooled connection of a `mariadb://` URL (or [`Disabled`](crate::dispatch::Disabled)
+/// without the `mysql` feature).
+#[cfg(feature = "mysql")]
+pub type PooledMariadb = Pooled<diesel_async::AsyncMariadbConnection>;
+/// The pooled connection of a `mariadb://` URL (or [`Disabled`](crate::dispatch::Disabled)
+/// without the `mysql` feature).
+#[cfg(not(feature = "mysql"))]
+pub type PooledMariadb = crate::dispatch::Disabled;
+
 /// A connection checked out of a pool; derefs to the backend's diesel-async connection.
 /// Dropping it returns it to the pool, or closes it if a transaction was left open (see
 /// the module documentation).
@@ -184,8 +193,10 @@ pub enum PooledConnection {
     Sqlite(PooledSqlite),
     /// A PostgreSQL connection.
     Postgres(PooledPg),
-    /// A MySQL or MariaDB connection.
+    /// A MySQL or MariaDB connection through diesel's MySQL backend (`mysql://`).
     Mysql(PooledMysql),
+    /// A MariaDB connection through diesel's MariaDB backend (`mariadb://`).
+    Mariadb(PooledMariadb),
 }
 
 impl PooledConnection {
@@ -194,7 +205,7 @@ impl PooledConnection {
         match self {
             PooledConnection::Sqlite(_) => Backend::Sqlite,
             PooledConnection::Postgres(_) => Backend::Postgres,
-            PooledConnection::Mysql(_) => Backend::Mysql,
+            PooledConnection::Mysql(_) | PooledConnection::Mariadb(_) => Backend::Mysql,
         }
     }
 
@@ -211,6 +222,10 @@ impl PooledConnection {
         Err(match self {
             #[cfg(feature = "mysql")]
             PooledConnection::Mysql(c) => {
+                crate::error::ClassifyAsync::classify_error(&mut **c, err).await
+            }
+            #[cfg(feature = "mysql")]
+            PooledConnection::Mariadb(c) => {
                 crate::error::ClassifyAsync::classify_error(&mut **c, err).await
             }
             _ => Error::from_diesel(err, self.backend()),

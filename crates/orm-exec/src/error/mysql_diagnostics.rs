@@ -124,11 +124,11 @@ impl Diagnosis {
 }
 
 /// Asks about `err`, just raised on the blocking connection `conn`.
-pub(crate) fn blocking(
-    conn: &mut crate::connection::BlockingMysql,
-    err: &DieselError,
-) -> Diagnosis {
-    use diesel::connection::SimpleConnection;
+pub(crate) fn blocking<C>(conn: &mut C, err: &DieselError) -> Diagnosis
+where
+    C: diesel::connection::SimpleConnection,
+    diesel::query_builder::SqlQuery: for<'a> diesel::query_dsl::LoadQuery<'a, C, Condition>,
+{
     if reported_message(err).is_none() {
         return Diagnosis::Unknown;
     }
@@ -139,11 +139,12 @@ pub(crate) fn blocking(
 }
 
 /// Asks about `err`, just raised on the async connection `conn`.
-pub(crate) async fn nonblocking(
-    conn: &mut diesel_async::AsyncMysqlConnection,
-    err: &DieselError,
-) -> Diagnosis {
-    use diesel_async::SimpleAsyncConnection;
+pub(crate) async fn nonblocking<C>(conn: &mut C, err: &DieselError) -> Diagnosis
+where
+    C: diesel_async::AsyncConnection,
+    diesel::query_builder::SqlQuery:
+        for<'a> diesel_async::methods::LoadQuery<'a, C, Condition> + 'static,
+{
     if reported_message(err).is_none() {
         return Diagnosis::Unknown;
     }

@@ -77,20 +77,31 @@ backend_traits!(
     push_mysql,
     MysqlRow
 );
+backend_traits!(
+    "mysql",
+    "MariaDB (`mariadb://`)",
+    diesel::mariadb::Mariadb,
+    MariadbBind,
+    push_mariadb,
+    MariadbRow
+);
 
 /// A value a raw statement can bind as SQL type `ST` (a type of `diesel::sql_types`, such as
 /// `BigInt` or `Text`) on every backend compiled in: `i64` as `BigInt`, `&str` or `String`
 /// as `Text`, `Option<T>` as `Nullable<_>`, and so on. Implemented automatically.
-pub trait BindValue<ST>: SqliteBind<ST> + PgBind<ST> + MysqlBind<ST> {}
+pub trait BindValue<ST>: SqliteBind<ST> + PgBind<ST> + MysqlBind<ST> + MariadbBind<ST> {}
 
-impl<ST, V> BindValue<ST> for V where V: SqliteBind<ST> + PgBind<ST> + MysqlBind<ST> {}
+impl<ST, V> BindValue<ST> for V where
+    V: SqliteBind<ST> + PgBind<ST> + MysqlBind<ST> + MariadbBind<ST>
+{
+}
 
 /// A row type a raw query can load on every backend compiled in: a struct deriving
 /// `diesel::QueryableByName`, with `#[diesel(sql_type = ...)]` on each field. Implemented
 /// automatically.
-pub trait RawRow: SqliteRow + PgRow + MysqlRow + 'static {}
+pub trait RawRow: SqliteRow + PgRow + MysqlRow + MariadbRow + 'static {}
 
-impl<R> RawRow for R where R: SqliteRow + PgRow + MysqlRow + 'static {}
+impl<R> RawRow for R where R: SqliteRow + PgRow + MysqlRow + MariadbRow + 'static {}
 
 /// A bound value, type-erased: pushes itself on whichever backend the statement runs.
 pub(crate) trait ErasedBind {
@@ -107,6 +118,12 @@ pub(crate) trait ErasedBind {
     #[cfg(feature = "mysql")]
     fn push_mysql<'b>(&'b self, out: &mut AstPass<'_, 'b, diesel::mysql::Mysql>)
         -> QueryResult<()>;
+    /// Pushes the value on MariaDB (`mariadb://`).
+    #[cfg(feature = "mysql")]
+    fn push_mariadb<'b>(
+        &'b self,
+        out: &mut AstPass<'_, 'b, diesel::mariadb::Mariadb>,
+    ) -> QueryResult<()>;
 }
 
 /// A value with the SQL type it is bound as.
@@ -145,5 +162,13 @@ impl<ST, V: BindValue<ST>> ErasedBind for Bound<ST, V> {
         out: &mut AstPass<'_, 'b, diesel::mysql::Mysql>,
     ) -> QueryResult<()> {
         MysqlBind::push_mysql(&self.value, out)
+    }
+
+    #[cfg(feature = "mysql")]
+    fn push_mariadb<'b>(
+        &'b self,
+        out: &mut AstPass<'_, 'b, diesel::mariadb::Mariadb>,
+    ) -> QueryResult<()> {
+        MariadbBind::push_mariadb(&self.value, out)
     }
 }

@@ -78,6 +78,16 @@ impl QueryFragment<diesel::mysql::Mysql> for RawStatement<'_> {
     }
 }
 
+#[cfg(feature = "mysql")]
+impl QueryFragment<diesel::mariadb::Mariadb> for RawStatement<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: AstPass<'_, 'b, diesel::mariadb::Mariadb>,
+    ) -> QueryResult<()> {
+        self.walk(&mut out, |bind, out| bind.push_mariadb(out))
+    }
+}
+
 impl QueryId for RawStatement<'_> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;

@@ -323,6 +323,11 @@ blocking_tx_conn!(
     crate::connection::BlockingMysql,
     Backend::Mysql
 );
+blocking_tx_conn!(
+    #[cfg(feature = "mysql")]
+    crate::connection::BlockingMariadb,
+    Backend::Mysql
+);
 async_tx_conn!(
     #[cfg(feature = "sqlite")]
     crate::database::AsyncSqlite,
@@ -336,6 +341,11 @@ async_tx_conn!(
 async_tx_conn!(
     #[cfg(feature = "mysql")]
     diesel_async::AsyncMysqlConnection,
+    Backend::Mysql
+);
+async_tx_conn!(
+    #[cfg(feature = "mysql")]
+    diesel_async::AsyncMariadbConnection,
     Backend::Mysql
 );
 

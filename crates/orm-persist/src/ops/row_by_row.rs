@@ -52,6 +52,8 @@ where
     ByPk<M>: FilterOps<M, C>,
     M::Changes: AssignOps<ByPk<M>, C>,
 {
+    const AT_ONCE: bool = false;
+
     async fn insert(conn: &mut C, rows: Vec<NewRow<M>>) -> QueryResult<Vec<M>> {
         let mut keys = Vec::with_capacity(rows.len());
         for (pk, row) in rows {

@@ -4,7 +4,8 @@
 //!
 //! What differs is the backend, not blocking against async: how rows come back from an
 //! insert or an update is the connection's [`RowsBack`] strategy, [`Returning`] on
-//! SQLite and PostgreSQL, [`RowByRow`] on MySQL/MariaDB.
+//! SQLite and PostgreSQL, [`InsertReturning`] through diesel's MariaDB backend
+//! (`mariadb://`), [`RowByRow`] through its MySQL backend (`mysql://`).
 
 use std::future::Future;
 
@@ -109,6 +110,8 @@ macro_rules! statements {
             dsl::Values<dsl::insert_into<M::Table>, Vec<M::Row>>: Execute<$conn>,
             Vec<M::Row>: Insertable<M::Table>,
         {
+            const INSERTS_AT_ONCE: bool = <<$conn as RowsBack>::Strategy as RowsBackFor<M, $conn>>::AT_ONCE;
+
             fn insert(
                 conn: &mut $conn,
                 rows: Vec<NewRow<M>>,
@@ -201,11 +204,23 @@ statements!(
     diesel::mysql::Mysql,
     RowByRow
 );
+statements!(
+    #[cfg(feature = "mysql")]
+    orm_exec::connection::BlockingMariadb,
+    diesel::mariadb::Mariadb,
+    InsertReturning
+);
+statements!(
+    #[cfg(feature = "mysql")]
+    orm_exec::database::AsyncMariadb,
+    diesel::mariadb::Mariadb,
+    InsertReturning
+);
 
 /// How a connection's backend gives rows back from an insert or an update: the
 /// [`RowsBack::Strategy`] that implements [`RowsBackFor`].
 pub trait RowsBack {
-    /// [`Returning`] or [`RowByRow`].
+    /// [`Returning`], [`InsertReturning`] or [`RowByRow`].
     type Strategy;
 }
 
@@ -214,7 +229,45 @@ pub trait RowsBack {
 #[derive(Debug)]
 pub enum Returning {}
 
-/// No RETURNING (MySQL/MariaDB in diesel): each row is inserted on its own and its key
+/// `INSERT ... RETURNING` (one multi-row statement per chunk), but no `UPDATE ...
+/// RETURNING` (MariaDB has it from 13.0 only) and conflicts settled as [`RowByRow`] does
+/// (`ON DUPLICATE KEY UPDATE` gives back no row it left alone): MariaDB 10.5 or later,
+/// through diesel's MariaDB backend.
+#[derive(Debug)]
+pub enum InsertReturning {}
+
+impl<M: Persist, C> RowsBackFor<M, C> for InsertReturning
+where
+    Returning: RowsBackFor<M, C>,
+    RowByRow: RowsBackFor<M, C>,
+{
+    const AT_ONCE: bool = true;
+
+    fn insert(
+        conn: &mut C,
+        rows: Vec<NewRow<M>>,
+    ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+        <Returning as RowsBackFor<M, C>>::insert(conn, rows)
+    }
+
+    fn upsert(
+        conn: &mut C,
+        rows: Vec<NewRow<M>>,
+        conflict: Conflict,
+    ) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+        <RowByRow as RowsBackFor<M, C>>::upsert(conn, rows, conflict)
+    }
+
+    fn update_returning(
+        conn: &mut C,
+        pk: M::PrimaryKey,
+        changes: M::Changes,
+    ) -> impl Future<Output = QueryResult<Option<M>>> + Send {
+        <RowByRow as RowsBackFor<M, C>>::update_returning(conn, pk, changes)
+    }
+}
+
+/// No RETURNING (diesel's MySQL backend): each row is inserted on its own and its key
 /// read with `LAST_INSERT_ID()` on the same connection (or taken from the row when it
 /// supplies it), never computed by arithmetic; then the rows are selected back by key. An
 /// update is followed by a select.
@@ -224,6 +277,8 @@ pub enum RowByRow {}
 /// The insert and update statements of `M` on `C` that give rows back, as strategy
 /// `Self` does it.
 pub trait RowsBackFor<M: Persist, C> {
+    /// Whether [`RowsBackFor::insert`] writes its rows in one statement.
+    const AT_ONCE: bool;
     /// See [`RowOps::insert`].
     fn insert(
         conn: &mut C,
@@ -264,6 +319,8 @@ where
     M::Changes: AsChangeset<Target = M::Table>,
     dsl::Update<ByPk<M>, M::Changes>: AsQuery,
 {
+    const AT_ONCE: bool = true;
+
     async fn insert(conn: &mut C, mut rows: Vec<NewRow<M>>) -> QueryResult<Vec<M>> {
         if rows.len() == 1 {
             // One row as a single VALUES clause, not a one-element Vec: diesel never

@@ -148,34 +148,35 @@ impl Dialect for diesel::pg::Pg {
     }
 }
 
-/// MariaDB and MySQL: their date functions (`DAYOFWEEK` counts as Django does, 1 =
-/// Sunday) and `REGEXP`, which the tables' binary collation makes case-sensitive; PCRE's
-/// (and ICU's) inline flags fold case (`i`) and let `.` match a newline (`s`).
-#[cfg(feature = "mysql")]
-impl Dialect for diesel::mysql::Mysql {
-    fn date_part(part: DatePart) -> (&'static str, &'static str) {
-        let function = match part {
-            DatePart::Year => "YEAR(",
-            DatePart::Month => "MONTH(",
-            DatePart::Day => "DAYOFMONTH(",
-            DatePart::WeekDay => "DAYOFWEEK(",
-            DatePart::Hour => "HOUR(",
-            DatePart::Date => "DATE(",
-        };
-        (function, ")")
-    }
-
-    fn regex_operator(ignore_case: bool) -> (&'static str, &'static str) {
-        match ignore_case {
-            false => (" REGEXP CONCAT('(?s)', ", ")"),
-            true => (" REGEXP CONCAT('(?si)', ", ")"),
+// MariaDB and MySQL: their date functions (`DAYOFWEEK` counts as Django does, 1 =
+// Sunday) and `REGEXP`, which the tables' binary collation makes case-sensitive; PCRE's
+// (and ICU's) inline flags fold case (`i`) and let `.` match a newline (`s`).
+orm_schema::for_mysql_like!(Db =>
+    impl Dialect for Db {
+        fn date_part(part: DatePart) -> (&'static str, &'static str) {
+            let function = match part {
+                DatePart::Year => "YEAR(",
+                DatePart::Month => "MONTH(",
+                DatePart::Day => "DAYOFMONTH(",
+                DatePart::WeekDay => "DAYOFWEEK(",
+                DatePart::Hour => "HOUR(",
+                DatePart::Date => "DATE(",
+            };
+            (function, ")")
         }
-    }
 
-    fn bigint_cast() -> (&'static str, &'static str) {
-        ("CAST(", " AS SIGNED)")
-    }
+        fn regex_operator(ignore_case: bool) -> (&'static str, &'static str) {
+            match ignore_case {
+                false => (" REGEXP CONCAT('(?s)', ", ")"),
+                true => (" REGEXP CONCAT('(?si)', ", ")"),
+            }
+        }
 
-    // A grouped field's expression in HAVING is refused (error 1054); its alias is not.
-    const HAVING_NAMES_ALIASES: bool = true;
-}
+        fn bigint_cast() -> (&'static str, &'static str) {
+            ("CAST(", " AS SIGNED)")
+        }
+
+        // A grouped field's expression in HAVING is refused (error 1054); its alias is not.
+        const HAVING_NAMES_ALIASES: bool = true;
+    }
+);

@@ -79,7 +79,8 @@ macro_rules! bind_all {
 bind_all!(
     "sqlite" => diesel::sqlite::Sqlite,
     "postgres" => diesel::pg::Pg,
-    "mysql" => diesel::mysql::Mysql
+    "mysql" => diesel::mysql::Mysql,
+    "mysql" => diesel::mariadb::Mariadb
 );
 
 /// `table.column`, both quoted.

@@ -85,10 +85,11 @@ macro_rules! renders_on {
 renders_on!(OnSqlite, "sqlite", diesel::sqlite::Sqlite);
 renders_on!(OnPg, "postgres", diesel::pg::Pg);
 renders_on!(OnMysql, "mysql", diesel::mysql::Mysql);
+renders_on!(OnMariadb, "mysql", diesel::mariadb::Mariadb);
 
 /// A query that renders on every enabled backend: the SELECT inside a by-name `in`.
-pub trait Subquery: OnSqlite + OnPg + OnMysql + Send + Sync + 'static {}
-impl<T: OnSqlite + OnPg + OnMysql + Send + Sync + 'static> Subquery for T {}
+pub trait Subquery: OnSqlite + OnPg + OnMysql + OnMariadb + Send + Sync + 'static {}
+impl<T: OnSqlite + OnPg + OnMysql + OnMariadb + Send + Sync + 'static> Subquery for T {}
 
 /// A [`Subquery`] held by a by-name value, with the key field it selects (checked against
 /// the compared field's kind).
@@ -159,5 +160,6 @@ macro_rules! render_subquery {
 render_subquery!(
     "sqlite" => diesel::sqlite::Sqlite,
     "postgres" => diesel::pg::Pg,
-    "mysql" => diesel::mysql::Mysql
+    "mysql" => diesel::mysql::Mysql,
+    "mysql" => diesel::mariadb::Mariadb
 );

@@ -273,7 +273,8 @@ macro_rules! read_all {
 read_all!(
     "sqlite" => diesel::sqlite::Sqlite,
     "postgres" => diesel::pg::Pg,
-    "mysql" => diesel::mysql::Mysql
+    "mysql" => diesel::mysql::Mysql,
+    "mysql" => diesel::mariadb::Mariadb
 );
 
 impl<DB: ReadAll> QueryableByName<DB> for RawRow {
