@@ -360,22 +360,42 @@ fn w9_diesel(conn: &mut orm::Connection) {
     assert_eq!(users[0].1.len(), 10);
 }
 
-/// `orm_vs_diesel count <w5|w9> <orm|diesel> <url> <n>`: seeds the workload's data on
-/// `url`, then runs one side `n` times. Run under `valgrind --tool=callgrind` with `n` and
+/// W4 bulk_insert, ORM side: 100 rows, the count only.
+fn w4_insert_orm(conn: &mut orm::Connection) {
+    let n = User::objects()
+        .bulk_insert(&mut *conn, new_users(100))
+        .unwrap();
+    assert_eq!(n, 100);
+}
+
+/// W4 bulk_insert, hand-written side: diesel's plain multi-row insert.
+fn w4_insert_diesel(conn: &mut orm::Connection) {
+    let rows = hand_new_users(100);
+    let n = orm::dispatch!(conn, c => diesel::insert_into(users::table)
+        .values(&rows)
+        .execute(c))
+    .unwrap();
+    assert_eq!(n, 100);
+}
+
+/// `orm_vs_diesel count <w4|w5|w9> <orm|diesel> <url> <n>`: seeds the workload's data on
+/// `url` (W4: an empty table), then runs one side `n` times. Run under `valgrind --tool=callgrind` with `n` and
 /// with 0: the difference over `n` is one load's instruction count, repeatable where
 /// times are not.
 fn count_child(workload: &str, side: &str, url: &str, n: usize) {
     let mut conn = orm::Connection::establish(url).unwrap();
     let load: fn(&mut orm::Connection) = match (workload, side) {
+        ("w4", "orm") => w4_insert_orm,
+        ("w4", _) => w4_insert_diesel,
         ("w5", "orm") => w5_orm,
         ("w5", _) => w5_diesel,
         (_, "orm") => w9_orm,
         _ => w9_diesel,
     };
-    if workload == "w5" {
-        seed_posts(&mut conn);
-    } else {
-        seed_prefetch(&mut conn);
+    match workload {
+        "w4" => fresh_tables(&mut conn),
+        "w5" => seed_posts(&mut conn),
+        _ => seed_prefetch(&mut conn),
     }
     for _ in 0..n {
         load(&mut conn);
@@ -615,20 +635,12 @@ fn run(url: &str) {
         empty,
         |conn| {
             for _ in 0..W4_BULKS {
-                let n = User::objects()
-                    .bulk_insert(&mut *conn, new_users(100))
-                    .unwrap();
-                assert_eq!(n, 100);
+                w4_insert_orm(conn);
             }
         },
         |conn| {
             for _ in 0..W4_BULKS {
-                let rows = hand_new_users(100);
-                let n = hand!(conn, c => diesel::insert_into(users::table)
-                    .values(&rows)
-                    .execute(c))
-                .unwrap();
-                assert_eq!(n, 100);
+                w4_insert_diesel(conn);
             }
         },
     );
@@ -1186,7 +1198,7 @@ fn main() {
         }
     }
     if let [count, workload, side, url, n] = &args[..] {
-        if count == "count" && (workload == "w5" || workload == "w9") {
+        if count == "count" && ["w4", "w5", "w9"].contains(&workload.as_str()) {
             return count_child(workload, side, url, n.parse().expect("a number of loads"));
         }
     }

@@ -172,6 +172,32 @@ pub fn runtime(workers: usize) -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Connects to `url` blocking and through a pool: both must fail with `Error::Connection`
+/// of `backend`, its message not showing the password `s3cret`. Each side's message and how
+/// long it took, blocking first.
+pub fn refused_both_ways(url: &str, backend: Backend) -> [(String, std::time::Duration); 2] {
+    let started = std::time::Instant::now();
+    let blocking = (Connection::establish(url).map(drop), started.elapsed());
+    let started = std::time::Instant::now();
+    let pooled = runtime(2).block_on(orm::Database::connect(url)).map(drop);
+    [
+        ("blocking", blocking),
+        ("pool", (pooled, started.elapsed())),
+    ]
+    .map(|(side, (outcome, took))| match outcome {
+        Err(orm::Error::Connection {
+            backend: b,
+            message,
+            ..
+        }) => {
+            assert_eq!(b, backend, "{side} {url}");
+            assert!(!message.contains("s3cret"), "{side}: {message}");
+            (message, took)
+        }
+        other => panic!("{side} {url}: expected a connection error, got {other:?}"),
+    })
+}
+
 /// Compiles only if `future` is `Send`.
 pub fn assert_send<F: std::future::Future + Send>(future: F) -> F {
     future

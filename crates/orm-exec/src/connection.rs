@@ -22,56 +22,35 @@ use crate::migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
 use crate::statement_conn::run_now;
 use crate::url::DatabaseUrl;
 
-/// The blocking SQLite connection: diesel's own (or
-/// [`Disabled`](crate::dispatch::Disabled) without the `sqlite` feature).
-#[cfg(feature = "sqlite")]
-pub type BlockingSqlite = diesel::SqliteConnection;
-/// The blocking SQLite connection: diesel's own (or
-/// [`Disabled`](crate::dispatch::Disabled) without the `sqlite` feature).
-#[cfg(not(feature = "sqlite"))]
-pub type BlockingSqlite = crate::dispatch::Disabled;
-
-/// The blocking PostgreSQL connection: diesel-async's tokio-postgres connection behind
-/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the
-/// `postgres` feature).
-#[cfg(feature = "postgres")]
-pub type BlockingPg = diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
-    diesel_async::AsyncPgConnection,
-    crate::runtime::BlockingRuntime,
->;
-/// The blocking PostgreSQL connection: diesel-async's tokio-postgres connection behind
-/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the
-/// `postgres` feature).
-#[cfg(not(feature = "postgres"))]
-pub type BlockingPg = crate::dispatch::Disabled;
-
-/// The blocking MySQL/MariaDB connection: diesel-async's mysql_async connection behind
-/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the
-/// `mysql` feature).
-#[cfg(feature = "mysql")]
-pub type BlockingMysql = diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
-    diesel_async::AsyncMysqlConnection,
-    crate::runtime::BlockingRuntime,
->;
-/// The blocking MySQL/MariaDB connection: diesel-async's mysql_async connection behind
-/// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the
-/// `mysql` feature).
-#[cfg(not(feature = "mysql"))]
-pub type BlockingMysql = crate::dispatch::Disabled;
-
-/// The blocking connection of a `mariadb://` URL: diesel-async's mysql_async connection
-/// with diesel's MariaDB backend behind `AsyncConnectionWrapper` (or
-/// [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
-#[cfg(feature = "mysql")]
-pub type BlockingMariadb = diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
-    diesel_async::AsyncMariadbConnection,
-    crate::runtime::BlockingRuntime,
->;
-/// The blocking connection of a `mariadb://` URL: diesel-async's mysql_async connection
-/// with diesel's MariaDB backend behind `AsyncConnectionWrapper` (or
-/// [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
-#[cfg(not(feature = "mysql"))]
-pub type BlockingMariadb = crate::dispatch::Disabled;
+crate::dispatch::backend_type! {
+    /// The blocking SQLite connection: diesel's own (or
+    /// [`Disabled`](crate::dispatch::Disabled) without the `sqlite` feature).
+    "sqlite" BlockingSqlite = diesel::SqliteConnection;
+    /// The blocking PostgreSQL connection: diesel-async's tokio-postgres connection behind
+    /// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the
+    /// `postgres` feature).
+    "postgres" BlockingPg =
+        diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
+            diesel_async::AsyncPgConnection,
+            crate::runtime::BlockingRuntime,
+        >;
+    /// The blocking MySQL/MariaDB connection: diesel-async's mysql_async connection behind
+    /// `AsyncConnectionWrapper` (or [`Disabled`](crate::dispatch::Disabled) without the
+    /// `mysql` feature).
+    "mysql" BlockingMysql =
+        diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
+            diesel_async::AsyncMysqlConnection,
+            crate::runtime::BlockingRuntime,
+        >;
+    /// The blocking connection of a `mariadb://` URL: diesel-async's mysql_async connection
+    /// with diesel's MariaDB backend behind `AsyncConnectionWrapper` (or
+    /// [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
+    "mysql" BlockingMariadb =
+        diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
+            diesel_async::AsyncMariadbConnection,
+            crate::runtime::BlockingRuntime,
+        >;
+}
 
 /// A blocking connection to SQLite, PostgreSQL or MySQL/MariaDB, chosen by URL at run time.
 ///

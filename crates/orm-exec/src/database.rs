@@ -82,32 +82,17 @@ pub use transaction::TransactionFn;
 #[cfg(not(feature = "sqlite"))]
 pub type AsyncSqlite = crate::dispatch::Disabled;
 
-/// diesel-async's PostgreSQL connection (or [`Disabled`](crate::dispatch::Disabled) without
-/// the `postgres` feature).
-#[cfg(feature = "postgres")]
-pub type AsyncPg = diesel_async::AsyncPgConnection;
-/// diesel-async's PostgreSQL connection (or [`Disabled`](crate::dispatch::Disabled) without
-/// the `postgres` feature).
-#[cfg(not(feature = "postgres"))]
-pub type AsyncPg = crate::dispatch::Disabled;
-
-/// diesel-async's MySQL connection (or [`Disabled`](crate::dispatch::Disabled) without the
-/// `mysql` feature).
-#[cfg(feature = "mysql")]
-pub type AsyncMysql = diesel_async::AsyncMysqlConnection;
-/// diesel-async's MySQL connection (or [`Disabled`](crate::dispatch::Disabled) without the
-/// `mysql` feature).
-#[cfg(not(feature = "mysql"))]
-pub type AsyncMysql = crate::dispatch::Disabled;
-
-/// diesel-async's connection with diesel's MariaDB backend, for `mariadb://` URLs (or
-/// [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
-#[cfg(feature = "mysql")]
-pub type AsyncMariadb = diesel_async::AsyncMariadbConnection;
-/// diesel-async's connection with diesel's MariaDB backend, for `mariadb://` URLs (or
-/// [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
-#[cfg(not(feature = "mysql"))]
-pub type AsyncMariadb = crate::dispatch::Disabled;
+crate::dispatch::backend_type! {
+    /// diesel-async's PostgreSQL connection (or [`Disabled`](crate::dispatch::Disabled) without
+    /// the `postgres` feature).
+    "postgres" AsyncPg = diesel_async::AsyncPgConnection;
+    /// diesel-async's MySQL connection (or [`Disabled`](crate::dispatch::Disabled) without the
+    /// `mysql` feature).
+    "mysql" AsyncMysql = diesel_async::AsyncMysqlConnection;
+    /// diesel-async's connection with diesel's MariaDB backend, for `mariadb://` URLs (or
+    /// [`Disabled`](crate::dispatch::Disabled) without the `mysql` feature).
+    "mysql" AsyncMariadb = diesel_async::AsyncMariadbConnection;
+}
 
 /// The `tracing` target of pool checkout events (how long each wait took).
 pub const POOL_TARGET: &str = "orm::pool";

@@ -18,6 +18,21 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disabled {}
 
+/// Declares each `pub type Name = Type;` when the cargo feature named before it is on, and
+/// as [`Disabled`] when it is off (with the same docs), so code naming a backend's
+/// connection type needs no `#[cfg]`.
+macro_rules! backend_type {
+    ($( $(#[doc = $doc:literal])* $feature:literal $name:ident = $ty:ty; )*) => {$(
+        $(#[doc = $doc])*
+        #[cfg(feature = $feature)]
+        pub type $name = $ty;
+        $(#[doc = $doc])*
+        #[cfg(not(feature = $feature))]
+        pub type $name = $crate::dispatch::Disabled;
+    )*};
+}
+pub(crate) use backend_type;
+
 /// Implemented by [`Disabled`] and references to it: a value of this type cannot exist.
 #[doc(hidden)]
 pub trait Uninhabited {

@@ -46,7 +46,7 @@ pub trait Execute<C>: Sized {
 
 /// Implements [`Load`] and [`Execute`] for a blocking diesel connection.
 macro_rules! blocking {
-    ($(#[$cfg:meta])* $conn:ty) => {
+    ($( $(#[$cfg:meta])* $conn:ty );* $(;)?) => {$(
         $(#[$cfg])*
         impl<Q, T> Load<$conn, T> for Q
         where
@@ -71,12 +71,12 @@ macro_rules! blocking {
                 std::future::ready(diesel::RunQueryDsl::execute(self, conn))
             }
         }
-    };
+    )*};
 }
 
 /// Implements [`Load`] and [`Execute`] for a diesel-async connection.
 macro_rules! nonblocking {
-    ($(#[$cfg:meta])* $conn:ty) => {
+    ($( $(#[$cfg:meta])* $conn:ty );* $(;)?) => {$(
         $(#[$cfg])*
         impl<Q, T> Load<$conn, T> for Q
         where
@@ -107,37 +107,20 @@ macro_rules! nonblocking {
                 diesel_async::RunQueryDsl::execute(self, conn)
             }
         }
-    };
+    )*};
 }
 
-blocking!(
-    #[cfg(feature = "sqlite")]
-    diesel::SqliteConnection
-);
-blocking!(
-    #[cfg(feature = "postgres")]
-    crate::connection::BlockingPg
-);
-blocking!(
-    #[cfg(feature = "mysql")]
-    crate::connection::BlockingMysql
-);
-blocking!(
-    #[cfg(feature = "mysql")]
-    crate::connection::BlockingMariadb
-);
-nonblocking!(
-    #[cfg(feature = "postgres")]
-    diesel_async::AsyncPgConnection
-);
-nonblocking!(
-    #[cfg(feature = "mysql")]
-    diesel_async::AsyncMysqlConnection
-);
-nonblocking!(
-    #[cfg(feature = "mysql")]
-    diesel_async::AsyncMariadbConnection
-);
+blocking! {
+    #[cfg(feature = "sqlite")] diesel::SqliteConnection;
+    #[cfg(feature = "postgres")] crate::connection::BlockingPg;
+    #[cfg(feature = "mysql")] crate::connection::BlockingMysql;
+    #[cfg(feature = "mysql")] crate::connection::BlockingMariadb;
+}
+nonblocking! {
+    #[cfg(feature = "postgres")] diesel_async::AsyncPgConnection;
+    #[cfg(feature = "mysql")] diesel_async::AsyncMysqlConnection;
+    #[cfg(feature = "mysql")] diesel_async::AsyncMariadbConnection;
+}
 
 #[cfg(feature = "sqlite")]
 impl<Q, T> Load<crate::database::AsyncSqlite, T> for Q

@@ -72,7 +72,7 @@ pub fn run_now<F: Future>(future: F) -> F::Output {
 
 /// Implements [`StatementConn`] for a blocking diesel connection.
 macro_rules! blocking_statement_conn {
-    ($(#[$cfg:meta])* $ty:ty, $max_binds:expr) => {
+    ($( $(#[$cfg:meta])* $ty:ty, $max_binds:expr );* $(;)?) => {$(
         $(#[$cfg])*
         impl StatementConn for $ty {
             type Backend = <$ty as diesel::Connection>::Backend;
@@ -90,12 +90,12 @@ macro_rules! blocking_statement_conn {
                 std::future::ready(())
             }
         }
-    };
+    )*};
 }
 
 /// Implements [`StatementConn`] for an async diesel-async connection.
 macro_rules! async_statement_conn {
-    ($(#[$cfg:meta])* $ty:ty, $max_binds:expr, classify = $classify:path) => {
+    ($( $(#[$cfg:meta])* $ty:ty, $max_binds:expr, classify = $classify:path );* $(;)?) => {$(
         $(#[$cfg])*
         impl StatementConn for $ty {
             type Backend = <$ty as diesel_async::AsyncConnectionCore>::Backend;
@@ -112,55 +112,23 @@ macro_rules! async_statement_conn {
                 tokio::time::sleep(delay)
             }
         }
-    };
+    )*};
 }
 
 // SQLite's limit is SQLITE_MAX_VARIABLE_NUMBER (32 766 since 3.32); the servers' is the
 // wire protocol's 16-bit parameter count.
-blocking_statement_conn!(
-    #[cfg(feature = "sqlite")]
-    diesel::SqliteConnection,
-    32_766
-);
-blocking_statement_conn!(
-    #[cfg(feature = "postgres")]
-    crate::connection::BlockingPg,
-    65_535
-);
-blocking_statement_conn!(
-    #[cfg(feature = "mysql")]
-    crate::connection::BlockingMysql,
-    65_535
-);
-blocking_statement_conn!(
-    #[cfg(feature = "mysql")]
-    crate::connection::BlockingMariadb,
-    65_535
-);
-async_statement_conn!(
-    #[cfg(feature = "sqlite")]
-    crate::database::AsyncSqlite,
-    32_766,
-    classify = classify_sqlite
-);
-async_statement_conn!(
-    #[cfg(feature = "postgres")]
-    diesel_async::AsyncPgConnection,
-    65_535,
-    classify = crate::error::ClassifyAsync::classify
-);
-async_statement_conn!(
-    #[cfg(feature = "mysql")]
-    diesel_async::AsyncMysqlConnection,
-    65_535,
-    classify = crate::error::ClassifyAsync::classify
-);
-async_statement_conn!(
-    #[cfg(feature = "mysql")]
-    diesel_async::AsyncMariadbConnection,
-    65_535,
-    classify = crate::error::ClassifyAsync::classify
-);
+blocking_statement_conn! {
+    #[cfg(feature = "sqlite")] diesel::SqliteConnection, 32_766;
+    #[cfg(feature = "postgres")] crate::connection::BlockingPg, 65_535;
+    #[cfg(feature = "mysql")] crate::connection::BlockingMysql, 65_535;
+    #[cfg(feature = "mysql")] crate::connection::BlockingMariadb, 65_535;
+}
+async_statement_conn! {
+    #[cfg(feature = "sqlite")] crate::database::AsyncSqlite, 32_766, classify = classify_sqlite;
+    #[cfg(feature = "postgres")] diesel_async::AsyncPgConnection, 65_535, classify = crate::error::ClassifyAsync::classify;
+    #[cfg(feature = "mysql")] diesel_async::AsyncMysqlConnection, 65_535, classify = crate::error::ClassifyAsync::classify;
+    #[cfg(feature = "mysql")] diesel_async::AsyncMariadbConnection, 65_535, classify = crate::error::ClassifyAsync::classify;
+}
 
 /// An async SQLite statement's result, classified (SQLite's errors carry their code).
 #[cfg(feature = "sqlite")]

@@ -24,9 +24,10 @@ pub(crate) fn prepare<M: Persist>(mut form: M::Insert) -> Result<M::Insert, Vali
 pub(crate) fn prepare_all<M: Persist>(
     forms: Vec<M::Insert>,
 ) -> Result<Vec<M::Insert>, ValidationError> {
+    let mut forms = forms;
     let mut errors = Vec::new();
-    let mut ready = Vec::with_capacity(forms.len());
-    for (row, mut form) in forms.into_iter().enumerate() {
+    // In place: the forms are not moved into a second vector.
+    for (row, form) in forms.iter_mut().enumerate() {
         form.apply_defaults();
         if let Err(invalid) = form.validate() {
             errors.extend(invalid.errors.into_iter().map(|e| FieldError {
@@ -34,10 +35,9 @@ pub(crate) fn prepare_all<M: Persist>(
                 ..e
             }));
         }
-        ready.push(form);
     }
     if errors.is_empty() {
-        Ok(ready)
+        Ok(forms)
     } else {
         Err(ValidationError::new(errors))
     }

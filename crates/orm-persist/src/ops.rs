@@ -61,7 +61,7 @@ pub trait RowOps<C>: Persist {
     /// back).
     fn insert_count(
         conn: &mut C,
-        rows: Vec<NewRow<Self>>,
+        rows: Vec<Self::Row>,
     ) -> impl Future<Output = QueryResult<usize>> + Send;
     /// Inserts `rows`, settling conflicts as `conflict` says; the rows written (see
     /// [`crate::upsert`]), in the same order.
@@ -116,107 +116,39 @@ pub trait AssignOps<W, C>: Sized {
     fn assign(self, target: W, conn: &mut C) -> impl Future<Output = QueryResult<usize>> + Send;
 }
 
-/// A model whose statements run on every enabled backend, blocking.
-pub trait Storable:
-    RowOps<BlockingSqlite> + RowOps<BlockingPg> + RowOps<BlockingMysql> + RowOps<BlockingMariadb>
-{
-}
-impl<M> Storable for M where
-    M: RowOps<BlockingSqlite>
-        + RowOps<BlockingPg>
-        + RowOps<BlockingMysql>
+orm_schema::trait_alias!(
+    /// A model whose statements run on every enabled backend, blocking.
+    Storable<> = RowOps<BlockingSqlite> + RowOps<BlockingPg> + RowOps<BlockingMysql>
         + RowOps<BlockingMariadb>
-{
-}
-
-/// A WHERE query over `M` whose statements run on every enabled backend, blocking.
-pub trait Filtered<M>:
-    FilterOps<M, BlockingSqlite>
-    + FilterOps<M, BlockingPg>
-    + FilterOps<M, BlockingMysql>
-    + FilterOps<M, BlockingMariadb>
-{
-}
-impl<M, W> Filtered<M> for W where
-    W: FilterOps<M, BlockingSqlite>
-        + FilterOps<M, BlockingPg>
-        + FilterOps<M, BlockingMysql>
-        + FilterOps<M, BlockingMariadb>
-{
-}
-
-/// A change set that updates the rows of WHERE query `W` on every enabled backend,
-/// blocking.
-pub trait Assignable<W>:
-    AssignOps<W, BlockingSqlite>
-    + AssignOps<W, BlockingPg>
-    + AssignOps<W, BlockingMysql>
-    + AssignOps<W, BlockingMariadb>
-{
-}
-impl<V, W> Assignable<W> for V where
-    V: AssignOps<W, BlockingSqlite>
-        + AssignOps<W, BlockingPg>
-        + AssignOps<W, BlockingMysql>
-        + AssignOps<W, BlockingMariadb>
-{
-}
-
-/// A model whose statements run on every enabled backend, async (SQLite's run blocking on
-/// the connection's thread).
-pub trait AsyncStorable:
-    RowOps<AsyncSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql> + RowOps<AsyncMariadb> + Send + 'static
-{
-}
-impl<M> AsyncStorable for M where
-    M: RowOps<AsyncSqlite>
-        + RowOps<AsyncPg>
-        + RowOps<AsyncMysql>
-        + RowOps<AsyncMariadb>
-        + Send
-        + 'static
-{
-}
-
-/// A WHERE query over `M` whose statements run on every enabled backend, async.
-pub trait AsyncFiltered<M>:
-    FilterOps<M, AsyncSqlite>
-    + FilterOps<M, AsyncPg>
-    + FilterOps<M, AsyncMysql>
-    + FilterOps<M, AsyncMariadb>
-    + Send
-    + 'static
-{
-}
-impl<M, W> AsyncFiltered<M> for W where
-    W: FilterOps<M, AsyncSqlite>
-        + FilterOps<M, AsyncPg>
-        + FilterOps<M, AsyncMysql>
-        + FilterOps<M, AsyncMariadb>
-        + Send
-        + 'static
-{
-}
-
-/// A change set that updates the rows of WHERE query `W` on every enabled backend, async.
-pub trait AsyncAssignable<W>:
-    AssignOps<W, AsyncSqlite>
-    + AssignOps<W, AsyncPg>
-    + AssignOps<W, AsyncMysql>
-    + AssignOps<W, AsyncMariadb>
-    + Send
-    + 'static
-{
-}
-impl<V, W> AsyncAssignable<W> for V where
-    V: AssignOps<W, AsyncSqlite>
-        + AssignOps<W, AsyncPg>
-        + AssignOps<W, AsyncMysql>
-        + AssignOps<W, AsyncMariadb>
-        + Send
-        + 'static
-{
-}
+);
+orm_schema::trait_alias!(
+    /// A WHERE query over `M` whose statements run on every enabled backend, blocking.
+    Filtered<M> = FilterOps<M, BlockingSqlite> + FilterOps<M, BlockingPg>
+        + FilterOps<M, BlockingMysql> + FilterOps<M, BlockingMariadb>
+);
+orm_schema::trait_alias!(
+    /// A change set that updates the rows of WHERE query `W` on every enabled backend,
+    /// blocking.
+    Assignable<W> = AssignOps<W, BlockingSqlite> + AssignOps<W, BlockingPg>
+        + AssignOps<W, BlockingMysql> + AssignOps<W, BlockingMariadb>
+);
+orm_schema::trait_alias!(
+    /// A model whose statements run on every enabled backend, async (SQLite's run blocking
+    /// on the connection's thread).
+    AsyncStorable<> = RowOps<AsyncSqlite> + RowOps<AsyncPg> + RowOps<AsyncMysql>
+        + RowOps<AsyncMariadb> + Send + 'static
+);
+orm_schema::trait_alias!(
+    /// A WHERE query over `M` whose statements run on every enabled backend, async.
+    AsyncFiltered<M> = FilterOps<M, AsyncSqlite> + FilterOps<M, AsyncPg>
+        + FilterOps<M, AsyncMysql> + FilterOps<M, AsyncMariadb> + Send + 'static
+);
+orm_schema::trait_alias!(
+    /// A change set that updates the rows of WHERE query `W` on every enabled backend,
+    /// async.
+    AsyncAssignable<W> = AssignOps<W, AsyncSqlite> + AssignOps<W, AsyncPg>
+        + AssignOps<W, AsyncMysql> + AssignOps<W, AsyncMariadb> + Send + 'static
+);
 
 // A disabled backend has no connections: every statement on it is unreachable.
 
@@ -231,7 +163,7 @@ impl<M: Persist> RowOps<Disabled> for M {
     }
     fn insert_count(
         conn: &mut Disabled,
-        _: Vec<NewRow<Self>>,
+        _: Vec<Self::Row>,
     ) -> impl Future<Output = QueryResult<usize>> + Send {
         std::future::ready(match *conn {})
     }

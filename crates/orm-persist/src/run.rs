@@ -211,9 +211,10 @@ pub async fn bulk_insert<M: RowOps<C>, C: StatementConn>(
     let forms = prepare_all::<M>(forms)?;
     let now = now();
     let per_statement = rows_per_statement(C::MAX_BINDS, M::COLUMNS);
-    let rows: Vec<_> = forms
+    // The rows alone: a count needs no key back.
+    let rows: Vec<M::Row> = forms
         .into_iter()
-        .map(|form| M::insert_row(form, now))
+        .map(|form| M::insert_row(form, now).1)
         .collect();
     if rows.len() <= per_statement {
         if rows.is_empty() {
@@ -230,7 +231,7 @@ pub async fn bulk_insert<M: RowOps<C>, C: StatementConn>(
 /// the caller's transaction level; how many were inserted.
 async fn insert_counted<M: RowOps<C>, C: StatementConn>(
     conn: &mut C,
-    mut rows: Vec<crate::ops::NewRow<M>>,
+    mut rows: Vec<M::Row>,
 ) -> Result<usize> {
     let per_statement = rows_per_statement(C::MAX_BINDS, M::COLUMNS);
     let mut total = 0;
@@ -279,7 +280,7 @@ where
         let rows: Vec<_> = keys
             .into_iter()
             .zip(forms)
-            .filter_map(|(key, form)| linked.insert(key).then(|| T::insert_row(form, now)))
+            .filter_map(|(key, form)| linked.insert(key).then(|| T::insert_row(form, now).1))
             .collect();
         let added = insert_counted::<T, C>(conn, rows).await?;
         Ok(Relinked { added, removed })
@@ -295,7 +296,7 @@ async fn insert_chunks<M: RowOps<C>, C: StatementConn>(
 ) -> Result<Vec<M>> {
     let now = now();
     let per_statement = rows_per_statement(C::MAX_BINDS, M::COLUMNS);
-    let mut created = Vec::with_capacity(forms.len());
+    let mut created = Vec::new();
     let mut rows = forms.into_iter();
     loop {
         let chunk: Vec<_> = rows
@@ -306,7 +307,13 @@ async fn insert_chunks<M: RowOps<C>, C: StatementConn>(
         if chunk.is_empty() {
             return Ok(created);
         }
-        created.extend(ok!(conn, M::insert(conn, chunk))?);
+        let stored = ok!(conn, M::insert(conn, chunk))?;
+        if created.is_empty() {
+            // The first chunk's rows are the result as they are (no copy).
+            created = stored;
+        } else {
+            created.extend(stored);
+        }
     }
 }
 

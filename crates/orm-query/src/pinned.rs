@@ -41,7 +41,7 @@ use crate::run::{self, Ops, Slice};
 /// Implements [`Executor`] for one backend's blocking connection and for its pooled
 /// connection, which ask a query to compile on that backend only.
 macro_rules! pinned {
-    ($feature:literal, $blocking:ty, $pooled:ty, $async:ty) => {
+    ($( $feature:literal, $blocking:ty, $pooled:ty, $async:ty );* $(;)?) => {$(
         blocking_executor!(
             /// Blocking, on this backend only (see the [module docs](crate::pinned)).
             #[cfg(feature = $feature)]
@@ -53,30 +53,12 @@ macro_rules! pinned {
             ['c,] &'c mut $pooled, 'c, [Ops<T, $async> + Send + 'static], direct,
             read_once |conn| &mut **conn
         );
-    };
+    )*};
 }
 
-pinned!(
-    "sqlite",
-    orm_exec::connection::BlockingSqlite,
-    orm_exec::database::PooledSqlite,
-    orm_exec::database::AsyncSqlite
-);
-pinned!(
-    "postgres",
-    orm_exec::connection::BlockingPg,
-    orm_exec::database::PooledPg,
-    orm_exec::database::AsyncPg
-);
-pinned!(
-    "mysql",
-    orm_exec::connection::BlockingMysql,
-    orm_exec::database::PooledMysql,
-    orm_exec::database::AsyncMysql
-);
-pinned!(
-    "mysql",
-    orm_exec::connection::BlockingMariadb,
-    orm_exec::database::PooledMariadb,
-    orm_exec::database::AsyncMariadb
-);
+pinned! {
+    "sqlite", orm_exec::connection::BlockingSqlite, orm_exec::database::PooledSqlite, orm_exec::database::AsyncSqlite;
+    "postgres", orm_exec::connection::BlockingPg, orm_exec::database::PooledPg, orm_exec::database::AsyncPg;
+    "mysql", orm_exec::connection::BlockingMysql, orm_exec::database::PooledMysql, orm_exec::database::AsyncMysql;
+    "mysql", orm_exec::connection::BlockingMariadb, orm_exec::database::PooledMariadb, orm_exec::database::AsyncMariadb;
+}

@@ -241,7 +241,7 @@ where
 /// Declares `$name<M>`: what a query needs to run on `$conn`, or nothing when the
 /// backend's cargo feature `$feature` is off (its connection can then never exist).
 macro_rules! backend_bound {
-    ($name:ident, $feature:literal, $conn:ty, $doc:literal) => {
+    ($( $name:ident, $feature:literal, $conn:ty, $doc:literal );* $(;)?) => {$(
         #[doc = $doc]
         #[cfg(feature = $feature)]
         pub trait $name<M>: Ops<M, $conn> {}
@@ -252,71 +252,29 @@ macro_rules! backend_bound {
         pub trait $name<M> {}
         #[cfg(not(feature = $feature))]
         impl<M, T> $name<M> for T {}
-    };
+    )*};
 }
 
-backend_bound!(
-    OnSqlite,
-    "sqlite",
-    orm_exec::connection::BlockingSqlite,
-    "Runs on blocking SQLite."
-);
-backend_bound!(
-    OnPg,
-    "postgres",
-    orm_exec::connection::BlockingPg,
-    "Runs on blocking PostgreSQL."
-);
-backend_bound!(
-    OnMysql,
-    "mysql",
-    orm_exec::connection::BlockingMysql,
-    "Runs on blocking MySQL/MariaDB."
-);
-backend_bound!(
-    OnMariadb,
-    "mysql",
-    orm_exec::connection::BlockingMariadb,
-    "Runs on blocking MariaDB (`mariadb://`)."
-);
-backend_bound!(
-    OnAsyncSqlite,
-    "sqlite",
-    orm_exec::database::AsyncSqlite,
-    "Runs on async SQLite."
-);
-backend_bound!(
-    OnAsyncPg,
-    "postgres",
-    orm_exec::database::AsyncPg,
-    "Runs on async PostgreSQL."
-);
-backend_bound!(
-    OnAsyncMysql,
-    "mysql",
-    orm_exec::database::AsyncMysql,
-    "Runs on async MySQL/MariaDB."
-);
-backend_bound!(
-    OnAsyncMariadb,
-    "mysql",
-    orm_exec::database::AsyncMariadb,
-    "Runs on async MariaDB (`mariadb://`)."
-);
-
-/// A (filter, ordering) pair that runs on every enabled backend, blocking.
-pub trait Runnable<M>: OnSqlite<M> + OnPg<M> + OnMysql<M> + OnMariadb<M> {}
-impl<M, T> Runnable<M> for T where T: OnSqlite<M> + OnPg<M> + OnMysql<M> + OnMariadb<M> {}
-
-/// A (filter, ordering) pair that runs on every enabled backend, async.
-pub trait AsyncRunnable<M>:
-    OnAsyncSqlite<M> + OnAsyncPg<M> + OnAsyncMysql<M> + OnAsyncMariadb<M> + Send + 'static
-{
+backend_bound! {
+    OnSqlite, "sqlite", orm_exec::connection::BlockingSqlite, "Runs on blocking SQLite.";
+    OnPg, "postgres", orm_exec::connection::BlockingPg, "Runs on blocking PostgreSQL.";
+    OnMysql, "mysql", orm_exec::connection::BlockingMysql, "Runs on blocking MySQL/MariaDB.";
+    OnMariadb, "mysql", orm_exec::connection::BlockingMariadb, "Runs on blocking MariaDB (`mariadb://`).";
+    OnAsyncSqlite, "sqlite", orm_exec::database::AsyncSqlite, "Runs on async SQLite.";
+    OnAsyncPg, "postgres", orm_exec::database::AsyncPg, "Runs on async PostgreSQL.";
+    OnAsyncMysql, "mysql", orm_exec::database::AsyncMysql, "Runs on async MySQL/MariaDB.";
+    OnAsyncMariadb, "mysql", orm_exec::database::AsyncMariadb, "Runs on async MariaDB (`mariadb://`).";
 }
-impl<M, T> AsyncRunnable<M> for T where
-    T: OnAsyncSqlite<M> + OnAsyncPg<M> + OnAsyncMysql<M> + OnAsyncMariadb<M> + Send + 'static
-{
-}
+
+orm_schema::trait_alias!(
+    /// A (filter, ordering) pair that runs on every enabled backend, blocking.
+    Runnable<M> = OnSqlite<M> + OnPg<M> + OnMysql<M> + OnMariadb<M>
+);
+orm_schema::trait_alias!(
+    /// A (filter, ordering) pair that runs on every enabled backend, async.
+    AsyncRunnable<M> = OnAsyncSqlite<M> + OnAsyncPg<M> + OnAsyncMysql<M> + OnAsyncMariadb<M>
+        + Send + 'static
+);
 
 /// The rows of `query` in `slice`, on `conn`.
 pub async fn rows<M: Send, Q: Ops<M, C>, C: StatementConn>(

@@ -64,6 +64,20 @@ macro_rules! for_mysql_like {
     };
 }
 
+/// A trait that stands for a list of bounds, implemented for every type meeting them:
+/// `trait_alias!(/** docs */ Name<M> = Bound<M> + Other<M>);` declares
+/// `pub trait Name<M>: Bound<M> + Other<M> {}` and its blanket impl, so the list is written
+/// once.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! trait_alias {
+    ($(#[$meta:meta])* $name:ident<$($g:ident),*> = $($bound:tt)+) => {
+        $(#[$meta])*
+        pub trait $name<$($g),*>: $($bound)+ {}
+        impl<$($g,)* __T> $name<$($g),*> for __T where __T: $($bound)+ {}
+    };
+}
+
 /// serde, for the impls `#[derive(DbEnum)]` writes with the `serde` feature.
 #[cfg(feature = "serde")]
 #[doc(hidden)]

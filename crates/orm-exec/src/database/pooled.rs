@@ -30,41 +30,20 @@ use orm_schema::{Backend, ModelMeta};
 use super::backend::{depth, PoolBackend};
 use crate::error::{Error, Result};
 
-/// The pooled SQLite connection (or [`Disabled`](crate::dispatch::Disabled) without the
-/// `sqlite` feature).
-#[cfg(feature = "sqlite")]
-pub type PooledSqlite = Pooled<super::AsyncSqlite>;
-/// The pooled SQLite connection (or [`Disabled`](crate::dispatch::Disabled) without the
-/// `sqlite` feature).
-#[cfg(not(feature = "sqlite"))]
-pub type PooledSqlite = crate::dispatch::Disabled;
-
-/// The pooled PostgreSQL connection (or [`Disabled`](crate::dispatch::Disabled) without the
-/// `postgres` feature).
-#[cfg(feature = "postgres")]
-pub type PooledPg = Pooled<diesel_async::AsyncPgConnection>;
-/// The pooled PostgreSQL connection (or [`Disabled`](crate::dispatch::Disabled) without the
-/// `postgres` feature).
-#[cfg(not(feature = "postgres"))]
-pub type PooledPg = crate::dispatch::Disabled;
-
-/// The pooled MySQL/MariaDB connection (or [`Disabled`](crate::dispatch::Disabled) without
-/// the `mysql` feature).
-#[cfg(feature = "mysql")]
-pub type PooledMysql = Pooled<diesel_async::AsyncMysqlConnection>;
-/// The pooled MySQL/MariaDB connection (or [`Disabled`](crate::dispatch::Disabled) without
-/// the `mysql` feature).
-#[cfg(not(feature = "mysql"))]
-pub type PooledMysql = crate::dispatch::Disabled;
-
-/// The pooled connection of a `mariadb://` URL (or [`Disabled`](crate::dispatch::Disabled)
-/// without the `mysql` feature).
-#[cfg(feature = "mysql")]
-pub type PooledMariadb = Pooled<diesel_async::AsyncMariadbConnection>;
-/// The pooled connection of a `mariadb://` URL (or [`Disabled`](crate::dispatch::Disabled)
-/// without the `mysql` feature).
-#[cfg(not(feature = "mysql"))]
-pub type PooledMariadb = crate::dispatch::Disabled;
+crate::dispatch::backend_type! {
+    /// The pooled SQLite connection (or [`Disabled`](crate::dispatch::Disabled) without the
+    /// `sqlite` feature).
+    "sqlite" PooledSqlite = Pooled<super::AsyncSqlite>;
+    /// The pooled PostgreSQL connection (or [`Disabled`](crate::dispatch::Disabled) without the
+    /// `postgres` feature).
+    "postgres" PooledPg = Pooled<diesel_async::AsyncPgConnection>;
+    /// The pooled MySQL/MariaDB connection (or [`Disabled`](crate::dispatch::Disabled) without
+    /// the `mysql` feature).
+    "mysql" PooledMysql = Pooled<diesel_async::AsyncMysqlConnection>;
+    /// The pooled connection of a `mariadb://` URL (or [`Disabled`](crate::dispatch::Disabled)
+    /// without the `mysql` feature).
+    "mysql" PooledMariadb = Pooled<diesel_async::AsyncMariadbConnection>;
+}
 
 /// A connection checked out of a pool; derefs to the backend's diesel-async connection.
 /// Dropping it returns it to the pool, or closes it if a transaction was left open (see

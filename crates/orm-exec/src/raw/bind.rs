@@ -11,7 +11,7 @@ use diesel::result::QueryResult;
 
 /// Writes the per-backend traits of one backend.
 macro_rules! backend_traits {
-    ($feature:literal, $name:literal, $db:path, $bind:ident, $push:ident, $row:ident) => {
+    ($( $feature:literal, $name:literal, $db:path, $bind:ident, $push:ident, $row:ident );* $(;)?) => {$(
         #[doc = concat!("A value bindable as SQL type `ST` on ", $name, " (diesel's `ToSql`).")]
         #[cfg(feature = $feature)]
         pub trait $bind<ST> {
@@ -50,41 +50,15 @@ macro_rules! backend_traits {
 
         #[cfg(not(feature = $feature))]
         impl<R> $row for R {}
-    };
+    )*};
 }
 
-backend_traits!(
-    "sqlite",
-    "SQLite",
-    diesel::sqlite::Sqlite,
-    SqliteBind,
-    push_sqlite,
-    SqliteRow
-);
-backend_traits!(
-    "postgres",
-    "PostgreSQL",
-    diesel::pg::Pg,
-    PgBind,
-    push_pg,
-    PgRow
-);
-backend_traits!(
-    "mysql",
-    "MySQL",
-    diesel::mysql::Mysql,
-    MysqlBind,
-    push_mysql,
-    MysqlRow
-);
-backend_traits!(
-    "mysql",
-    "MariaDB (`mariadb://`)",
-    diesel::mariadb::Mariadb,
-    MariadbBind,
-    push_mariadb,
-    MariadbRow
-);
+backend_traits! {
+    "sqlite", "SQLite", diesel::sqlite::Sqlite, SqliteBind, push_sqlite, SqliteRow;
+    "postgres", "PostgreSQL", diesel::pg::Pg, PgBind, push_pg, PgRow;
+    "mysql", "MySQL", diesel::mysql::Mysql, MysqlBind, push_mysql, MysqlRow;
+    "mysql", "MariaDB (`mariadb://`)", diesel::mariadb::Mariadb, MariadbBind, push_mariadb, MariadbRow;
+}
 
 /// A value a raw statement can bind as SQL type `ST` (a type of `diesel::sql_types`, such as
 /// `BigInt` or `Text`) on every backend compiled in: `i64` as `BigInt`, `&str` or `String`

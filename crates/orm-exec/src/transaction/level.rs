@@ -264,7 +264,7 @@ fn change_depth<C: TxConn>(conn: &mut C, change: TransactionDepthChange) -> Resu
 
 /// Implements [`TxConn`] for a blocking diesel connection.
 macro_rules! blocking_tx_conn {
-    ($(#[$cfg:meta])* $ty:ty, $backend:expr) => {
+    ($( $(#[$cfg:meta])* $ty:ty, $backend:expr );* $(;)?) => {$(
         $(#[$cfg])*
         impl TxConn for $ty {
             const BACKEND: Backend = $backend;
@@ -282,12 +282,12 @@ macro_rules! blocking_tx_conn {
                 diesel::Connection::instrumentation(self)
             }
         }
-    };
+    )*};
 }
 
 /// Implements [`TxConn`] for an async diesel-async connection.
 macro_rules! async_tx_conn {
-    ($(#[$cfg:meta])* $ty:ty, $backend:expr) => {
+    ($( $(#[$cfg:meta])* $ty:ty, $backend:expr );* $(;)?) => {$(
         $(#[$cfg])*
         impl TxConn for $ty {
             const BACKEND: Backend = $backend;
@@ -305,49 +305,21 @@ macro_rules! async_tx_conn {
                 diesel_async::AsyncConnection::instrumentation(self)
             }
         }
-    };
+    )*};
 }
 
-blocking_tx_conn!(
-    #[cfg(feature = "sqlite")]
-    diesel::SqliteConnection,
-    Backend::Sqlite
-);
-blocking_tx_conn!(
-    #[cfg(feature = "postgres")]
-    crate::connection::BlockingPg,
-    Backend::Postgres
-);
-blocking_tx_conn!(
-    #[cfg(feature = "mysql")]
-    crate::connection::BlockingMysql,
-    Backend::Mysql
-);
-blocking_tx_conn!(
-    #[cfg(feature = "mysql")]
-    crate::connection::BlockingMariadb,
-    Backend::Mysql
-);
-async_tx_conn!(
-    #[cfg(feature = "sqlite")]
-    crate::database::AsyncSqlite,
-    Backend::Sqlite
-);
-async_tx_conn!(
-    #[cfg(feature = "postgres")]
-    diesel_async::AsyncPgConnection,
-    Backend::Postgres
-);
-async_tx_conn!(
-    #[cfg(feature = "mysql")]
-    diesel_async::AsyncMysqlConnection,
-    Backend::Mysql
-);
-async_tx_conn!(
-    #[cfg(feature = "mysql")]
-    diesel_async::AsyncMariadbConnection,
-    Backend::Mysql
-);
+blocking_tx_conn! {
+    #[cfg(feature = "sqlite")] diesel::SqliteConnection, Backend::Sqlite;
+    #[cfg(feature = "postgres")] crate::connection::BlockingPg, Backend::Postgres;
+    #[cfg(feature = "mysql")] crate::connection::BlockingMysql, Backend::Mysql;
+    #[cfg(feature = "mysql")] crate::connection::BlockingMariadb, Backend::Mysql;
+}
+async_tx_conn! {
+    #[cfg(feature = "sqlite")] crate::database::AsyncSqlite, Backend::Sqlite;
+    #[cfg(feature = "postgres")] diesel_async::AsyncPgConnection, Backend::Postgres;
+    #[cfg(feature = "mysql")] diesel_async::AsyncMysqlConnection, Backend::Mysql;
+    #[cfg(feature = "mysql")] diesel_async::AsyncMariadbConnection, Backend::Mysql;
+}
 
 #[cfg(test)]
 mod tests {

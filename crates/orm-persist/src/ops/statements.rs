@@ -45,7 +45,7 @@ where
 /// statements on every connection, stamped per connection type (a disabled backend's
 /// connection is `Disabled`, for which `super` implements them as unreachable).
 macro_rules! statements {
-    ($(#[$cfg:meta])* $conn:ty, $db:ty, $strategy:ty) => {
+    ($( $(#[$cfg:meta])* $conn:ty, $db:ty, $strategy:ty );* $(;)?) => {$(
         $(#[$cfg])*
         const _: () = {
         impl RowsBack for $conn {
@@ -121,10 +121,9 @@ macro_rules! statements {
 
             fn insert_count(
                 conn: &mut $conn,
-                rows: Vec<NewRow<M>>,
+                rows: Vec<M::Row>,
             ) -> impl Future<Output = QueryResult<usize>> + Send {
-                let values: Vec<M::Row> = rows.into_iter().map(|(_, row)| row).collect();
-                diesel::insert_into(M::Table::default()).values(values).execute(conn)
+                diesel::insert_into(M::Table::default()).values(rows).execute(conn)
             }
 
             fn upsert(
@@ -165,57 +164,19 @@ macro_rules! statements {
             }
         }
         };
-    };
+    )*};
 }
 
-statements!(
-    #[cfg(feature = "sqlite")]
-    orm_exec::connection::BlockingSqlite,
-    diesel::sqlite::Sqlite,
-    Returning
-);
-statements!(
-    #[cfg(feature = "sqlite")]
-    orm_exec::database::AsyncSqlite,
-    diesel::sqlite::Sqlite,
-    Returning
-);
-statements!(
-    #[cfg(feature = "postgres")]
-    orm_exec::connection::BlockingPg,
-    diesel::pg::Pg,
-    Returning
-);
-statements!(
-    #[cfg(feature = "postgres")]
-    orm_exec::database::AsyncPg,
-    diesel::pg::Pg,
-    Returning
-);
-statements!(
-    #[cfg(feature = "mysql")]
-    orm_exec::connection::BlockingMysql,
-    diesel::mysql::Mysql,
-    RowByRow
-);
-statements!(
-    #[cfg(feature = "mysql")]
-    orm_exec::database::AsyncMysql,
-    diesel::mysql::Mysql,
-    RowByRow
-);
-statements!(
-    #[cfg(feature = "mysql")]
-    orm_exec::connection::BlockingMariadb,
-    diesel::mariadb::Mariadb,
-    InsertReturning
-);
-statements!(
-    #[cfg(feature = "mysql")]
-    orm_exec::database::AsyncMariadb,
-    diesel::mariadb::Mariadb,
-    InsertReturning
-);
+statements! {
+    #[cfg(feature = "sqlite")] orm_exec::connection::BlockingSqlite, diesel::sqlite::Sqlite, Returning;
+    #[cfg(feature = "sqlite")] orm_exec::database::AsyncSqlite, diesel::sqlite::Sqlite, Returning;
+    #[cfg(feature = "postgres")] orm_exec::connection::BlockingPg, diesel::pg::Pg, Returning;
+    #[cfg(feature = "postgres")] orm_exec::database::AsyncPg, diesel::pg::Pg, Returning;
+    #[cfg(feature = "mysql")] orm_exec::connection::BlockingMysql, diesel::mysql::Mysql, RowByRow;
+    #[cfg(feature = "mysql")] orm_exec::database::AsyncMysql, diesel::mysql::Mysql, RowByRow;
+    #[cfg(feature = "mysql")] orm_exec::connection::BlockingMariadb, diesel::mariadb::Mariadb, InsertReturning;
+    #[cfg(feature = "mysql")] orm_exec::database::AsyncMariadb, diesel::mariadb::Mariadb, InsertReturning;
+}
 
 /// How a connection's backend gives rows back from an insert or an update: the
 /// [`RowsBack::Strategy`] that implements [`RowsBackFor`].

@@ -8,6 +8,7 @@ use crate::meta::{FieldMeta, Literal};
 pub(crate) const CODE: &str = "choices";
 
 /// Reports `choices` when the field declares choices and none satisfies `is_value`.
+#[inline]
 pub(crate) fn check(
     field: &FieldMeta,
     errors: &mut Vec<FieldError>,

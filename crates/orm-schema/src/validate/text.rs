@@ -38,12 +38,17 @@ fn check_text(s: &str, field: &FieldMeta, errors: &mut Vec<FieldError>) {
         }
         return;
     }
-    let len = s.chars().count();
-    if let Some(max) = v.max_length.filter(|&max| len > max as usize) {
+    // Limits count characters; a string has at most as many as it has bytes, so the count
+    // is needed only when the bytes exceed the maximum, or for a minimum.
+    let len = || s.chars().count();
+    if let Some(max) = v
+        .max_length
+        .filter(|&max| s.len() > max as usize && len() > max as usize)
+    {
         let message = format!("ensure this value has at most {}", characters(max));
         errors.push(FieldError::new(field, "max_length", message));
     }
-    if let Some(min) = v.min_length.filter(|&min| len < min as usize) {
+    if let Some(min) = v.min_length.filter(|&min| len() < min as usize) {
         let message = format!("ensure this value has at least {}", characters(min));
         errors.push(FieldError::new(field, "min_length", message));
     }
