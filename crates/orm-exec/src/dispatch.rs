@@ -93,33 +93,47 @@ pub fn unreachable_backend<T: Uninhabited>(connection: T) -> ! {
 macro_rules! dispatch {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
-            $crate::Connection::Sqlite($c) => $crate::__dispatch_sqlite!($c, $body),
-            $crate::Connection::Postgres($c) => $crate::__dispatch_postgres!($c, $body),
-            $crate::Connection::Mysql($c) => {
-                $crate::__dispatch_mysql!($c, $body, $crate::__private::diesel::mysql::Mysql)
-            }
-            $crate::Connection::Mariadb($c) => {
-                $crate::__dispatch_mysql!($c, $body, $crate::__private::diesel::mariadb::Mariadb)
-            }
+            $crate::Connection::Sqlite($c) => $crate::__on_sqlite!($c, {
+                #[allow(dead_code)]
+                type DB = $crate::__private::diesel::sqlite::Sqlite;
+                $body
+            }),
+            $crate::Connection::Postgres($c) => $crate::__on_postgres!($c, {
+                #[allow(dead_code)]
+                type DB = $crate::__private::diesel::pg::Pg;
+                $body
+            }),
+            $crate::Connection::Mysql($c) => $crate::__on_mysql!($c, {
+                #[allow(dead_code)]
+                type DB = $crate::__private::diesel::mysql::Mysql;
+                $body
+            }),
+            $crate::Connection::Mariadb($c) => $crate::__on_mysql!($c, {
+                #[allow(dead_code)]
+                type DB = $crate::__private::diesel::mariadb::Mariadb;
+                $body
+            }),
         }
     };
 }
 
+// The arm of a backend in `dispatch!` and `async_dispatch!`: `__on_<feature>!(conn, body)`
+// is `body` when orm-exec's cargo feature of that name is on, and otherwise proof from
+// `conn` (a `Disabled`) that the arm cannot run, so `body` is not compiled.
+
 #[cfg(feature = "sqlite")]
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __dispatch_sqlite {
-    ($c:ident, $body:expr) => {{
-        #[allow(dead_code)]
-        type DB = $crate::__private::diesel::sqlite::Sqlite;
+macro_rules! __on_sqlite {
+    ($c:ident, $body:expr) => {
         $body
-    }};
+    };
 }
 
 #[cfg(not(feature = "sqlite"))]
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __dispatch_sqlite {
+macro_rules! __on_sqlite {
     ($c:ident, $body:expr) => {
         $crate::__private::unreachable_backend($c)
     };
@@ -128,18 +142,16 @@ macro_rules! __dispatch_sqlite {
 #[cfg(feature = "postgres")]
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __dispatch_postgres {
-    ($c:ident, $body:expr) => {{
-        #[allow(dead_code)]
-        type DB = $crate::__private::diesel::pg::Pg;
+macro_rules! __on_postgres {
+    ($c:ident, $body:expr) => {
         $body
-    }};
+    };
 }
 
 #[cfg(not(feature = "postgres"))]
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __dispatch_postgres {
+macro_rules! __on_postgres {
     ($c:ident, $body:expr) => {
         $crate::__private::unreachable_backend($c)
     };
@@ -148,19 +160,17 @@ macro_rules! __dispatch_postgres {
 #[cfg(feature = "mysql")]
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __dispatch_mysql {
-    ($c:ident, $body:expr, $db:ty) => {{
-        #[allow(dead_code)]
-        type DB = $db;
+macro_rules! __on_mysql {
+    ($c:ident, $body:expr) => {
         $body
-    }};
+    };
 }
 
 #[cfg(not(feature = "mysql"))]
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __dispatch_mysql {
-    ($c:ident, $body:expr, $db:ty) => {
+macro_rules! __on_mysql {
+    ($c:ident, $body:expr) => {
         $crate::__private::unreachable_backend($c)
     };
 }

@@ -63,6 +63,7 @@ mod migrate_run;
 pub mod migrations;
 #[cfg(feature = "mysql")]
 mod mysql_connect;
+pub mod operation;
 #[cfg(feature = "postgres")]
 mod pg_config;
 #[cfg(feature = "postgres")]

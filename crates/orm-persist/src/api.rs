@@ -3,34 +3,40 @@
 //!
 //! Every method takes an executor first: `&mut Connection` runs it now and returns a
 //! `Result`; `&Database` or `&mut PooledConnection` returns a `Send` future of the same
-//! `Result` (see [`crate::executor`]). The executor is a generic parameter, so a `&mut`
+//! `Result` (see `orm_exec::operation`). The executor is a generic parameter, so a `&mut`
 //! held in a variable is moved into the call: write `&mut *conn` when `conn` is used
 //! again afterwards.
+
+use std::marker::PhantomData;
 
 use diesel::dsl;
 use diesel::query_dsl::methods::FilterDsl;
 use diesel::query_dsl::methods::SelectDsl;
 use diesel::Column;
+use orm_exec::operation::Executor;
 use orm_query::by_name::{AssignWhere, Assignments, PkOf, UpdateValue};
 use orm_query::QuerySet;
-use orm_schema::{ForeignKey, Model, NameError};
+use orm_schema::{ForeignKey, NameError};
 
 use crate::bulk_update::Assigned;
 use crate::derive::Persist;
-use crate::executor::{AssignExecutor, RowExecutor, WhereExecutor};
 use crate::input::{prepare_changes, sliced};
+use crate::operations::{
+    Assign, BulkCreate, BulkInsert, BulkUpdate, Create, Delete, DeleteWhere, GetOrCreate, Load,
+    Reload, Update, UpdateOrCreate,
+};
 use crate::upsert::{Columns, OnConflict};
 
 /// Writes through a QuerySet: create, bulk_create, get_or_create, update_or_create, update,
 /// update_with and delete. In `orm::prelude`.
 ///
 /// `W` is the QuerySet's WHERE query (diesel's); callers never name it.
-pub trait QuerySetPersist<M: Model + Send, W> {
+pub trait QuerySetPersist<M: Persist, W> {
     /// Validates `form` (every failing field in one `Error::Validation`, before anything
     /// is written), inserts it with its defaults and its `auto_now` / `auto_now_add`
     /// times, and returns the stored model with its primary key. The QuerySet's filters
     /// do not apply.
-    fn create<'a, E: RowExecutor<'a, M>>(&self, executor: E, form: M::Insert) -> E::Output<M>;
+    fn create<'a, E: Executor<'a, Create<M>>>(&self, executor: E, form: M::Insert) -> E::Output<M>;
 
     /// Validates every form (one `Error::Validation` listing every failing field of every
     /// row, each message starting `row <index>:`), then inserts them all in one
@@ -40,7 +46,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     /// PostgreSQL and SQLite insert with multi-row `INSERT ... RETURNING` statements sized
     /// under the backend's bind-parameter limit; MySQL/MariaDB insert row by row (diesel
     /// has no RETURNING there; each key is read with `LAST_INSERT_ID()`, never computed).
-    fn bulk_create<'a, E: RowExecutor<'a, M>>(
+    fn bulk_create<'a, E: Executor<'a, BulkCreate<M>>>(
         &self,
         executor: E,
         forms: Vec<M::Insert>,
@@ -51,7 +57,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     /// transaction: every row or none), with no `RETURNING` and no re-select; the number
     /// of rows inserted. On MySQL/MariaDB this is one statement per chunk too, where
     /// `bulk_create` inserts row by row to read each key back.
-    fn bulk_insert<'a, E: RowExecutor<'a, M>>(
+    fn bulk_insert<'a, E: Executor<'a, BulkInsert<M>>>(
         &self,
         executor: E,
         forms: Vec<M::Insert>,
@@ -69,7 +75,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     where
         M: Clone,
         C: Columns<M::Table>,
-        E: RowExecutor<'a, M>;
+        E: Executor<'a, BulkUpdate<M>>;
 
     /// [`QuerySetPersist::bulk_update`] with the fields named at run time (field or column
     /// names): an unknown field or the primary key is `Error::Name` naming it, and nothing
@@ -77,7 +83,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     fn bulk_update_by<'a, E>(&self, executor: E, rows: &[M], fields: &[&str]) -> E::Output<usize>
     where
         M: Clone,
-        E: RowExecutor<'a, M>;
+        E: Executor<'a, BulkUpdate<M>>;
 
     /// Starts an upsert: `create` / `bulk_create` that settle a conflict on `target` (the
     /// primary key or a unique column of the model's table, typed) with
@@ -109,7 +115,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     ) -> E::Output<(M, bool)>
     where
         W: FilterDsl<P> + Clone,
-        E: WhereExecutor<'a, M, dsl::Filter<W, P>>;
+        E: Executor<'a, GetOrCreate<M, dsl::Filter<W, P>>>;
 
     /// Updates the one row matching the QuerySet and `lookup` with every field `form`
     /// gives (fields the form leaves out stay as they are; `auto_now` fields are
@@ -123,7 +129,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     ) -> E::Output<(M, bool)>
     where
         W: FilterDsl<P> + Clone,
-        E: WhereExecutor<'a, M, dsl::Filter<W, P>>;
+        E: Executor<'a, UpdateOrCreate<M, dsl::Filter<W, P>>>;
 
     /// Validates `changes`, sets the `auto_now` fields it leaves out to now, and updates
     /// every row of the QuerySet; the number of rows updated (on MySQL: of rows whose
@@ -133,7 +139,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     where
         M: Persist,
         W: Clone,
-        E: AssignExecutor<'a, M::Changes, W>;
+        E: Executor<'a, Assign<M::Changes, W>>;
 
     /// Updates every row of the QuerySet with any diesel changeset over the model's table,
     /// computed by the database, so concurrent updates are never lost:
@@ -143,7 +149,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     fn update_with<'a, E, V>(&self, executor: E, changes: V) -> E::Output<usize>
     where
         W: Clone,
-        E: AssignExecutor<'a, V, W>;
+        E: Executor<'a, Assign<V, W>>;
 
     /// [`update_with`](Self::update_with) by name (Django's `update(stock=F("stock") - 1)`):
     /// `qs.update_by(&mut conn, &[("stock", F("stock") - 1), ("note", "restocked".into())])`.
@@ -162,7 +168,7 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     ) -> E::Output<usize>
     where
         W: Clone + SelectDsl<PkOf<M>>,
-        E: AssignExecutor<'a, AssignWhere<M, dsl::Select<W, PkOf<M>>>, M::Table>;
+        E: Executor<'a, Assign<AssignWhere<M, dsl::Select<W, PkOf<M>>>, M::Table>>;
 
     /// Deletes every row of the QuerySet; the number deleted. The database applies each
     /// referencing foreign key's ON DELETE (CASCADE and SET NULL follow; RESTRICT refuses
@@ -171,35 +177,35 @@ pub trait QuerySetPersist<M: Model + Send, W> {
     fn delete<'a, E>(&self, executor: E) -> E::Output<usize>
     where
         W: Clone,
-        E: WhereExecutor<'a, M, W>;
+        E: Executor<'a, DeleteWhere<M, W>>;
 }
 
-impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
-    fn create<'a, E: RowExecutor<'a, M>>(&self, executor: E, form: M::Insert) -> E::Output<M> {
-        executor.create(form)
+impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
+    fn create<'a, E: Executor<'a, Create<M>>>(&self, executor: E, form: M::Insert) -> E::Output<M> {
+        executor.run(Create(form))
     }
 
-    fn bulk_create<'a, E: RowExecutor<'a, M>>(
+    fn bulk_create<'a, E: Executor<'a, BulkCreate<M>>>(
         &self,
         executor: E,
         forms: Vec<M::Insert>,
     ) -> E::Output<Vec<M>> {
-        executor.bulk_create(forms)
+        executor.run(BulkCreate(forms))
     }
 
-    fn bulk_insert<'a, E: RowExecutor<'a, M>>(
+    fn bulk_insert<'a, E: Executor<'a, BulkInsert<M>>>(
         &self,
         executor: E,
         forms: Vec<M::Insert>,
     ) -> E::Output<usize> {
-        executor.bulk_insert(forms)
+        executor.run(BulkInsert(forms))
     }
 
     fn bulk_update<'a, E, C>(&self, executor: E, rows: &[M], columns: C) -> E::Output<usize>
     where
         M: Clone,
         C: Columns<M::Table>,
-        E: RowExecutor<'a, M>,
+        E: Executor<'a, BulkUpdate<M>>,
     {
         let _ = columns;
         self.bulk_update_by(executor, rows, &C::names())
@@ -208,10 +214,10 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     fn bulk_update_by<'a, E>(&self, executor: E, rows: &[M], fields: &[&str]) -> E::Output<usize>
     where
         M: Clone,
-        E: RowExecutor<'a, M>,
+        E: Executor<'a, BulkUpdate<M>>,
     {
         match Assigned::resolve::<M>(fields) {
-            Ok(assigned) => executor.bulk_update(rows.to_vec(), assigned),
+            Ok(assigned) => executor.run(BulkUpdate(rows.to_vec(), assigned)),
             Err(e) => E::ready(Err(e.into())),
         }
     }
@@ -233,9 +239,9 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     ) -> E::Output<(M, bool)>
     where
         W: FilterDsl<P> + Clone,
-        E: WhereExecutor<'a, M, dsl::Filter<W, P>>,
+        E: Executor<'a, GetOrCreate<M, dsl::Filter<W, P>>>,
     {
-        executor.get_or_create(self.where_query().clone().filter(lookup), form)
+        executor.run(GetOrCreate(self.where_query().clone().filter(lookup), form))
     }
 
     fn update_or_create<'a, E, P>(
@@ -246,16 +252,19 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     ) -> E::Output<(M, bool)>
     where
         W: FilterDsl<P> + Clone,
-        E: WhereExecutor<'a, M, dsl::Filter<W, P>>,
+        E: Executor<'a, UpdateOrCreate<M, dsl::Filter<W, P>>>,
     {
-        executor.update_or_create(self.where_query().clone().filter(lookup), form)
+        executor.run(UpdateOrCreate(
+            self.where_query().clone().filter(lookup),
+            form,
+        ))
     }
 
     fn update<'a, E>(&self, executor: E, changes: M::Changes) -> E::Output<usize>
     where
         M: Persist,
         W: Clone,
-        E: AssignExecutor<'a, M::Changes, W>,
+        E: Executor<'a, Assign<M::Changes, W>>,
     {
         if self.is_sliced() {
             return E::ready(Err(sliced(M::meta().name, "update")));
@@ -265,24 +274,24 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
             Ok(None) => return E::ready(Ok(0)),
             Err(invalid) => return E::ready(Err(invalid.into())),
         };
-        executor.assign(changes, self.where_query().clone())
+        executor.run(Assign(changes, self.where_query().clone()))
     }
 
     fn update_with<'a, E, V>(&self, executor: E, changes: V) -> E::Output<usize>
     where
         W: Clone,
-        E: AssignExecutor<'a, V, W>,
+        E: Executor<'a, Assign<V, W>>,
     {
         if self.is_sliced() {
             return E::ready(Err(sliced(M::meta().name, "update")));
         }
-        executor.assign(changes, self.where_query().clone())
+        executor.run(Assign(changes, self.where_query().clone()))
     }
 
     fn update_by<'a, E>(&self, executor: E, assignments: &[(&str, UpdateValue)]) -> E::Output<usize>
     where
         W: Clone + SelectDsl<PkOf<M>>,
-        E: AssignExecutor<'a, AssignWhere<M, dsl::Select<W, PkOf<M>>>, M::Table>,
+        E: Executor<'a, Assign<AssignWhere<M, dsl::Select<W, PkOf<M>>>, M::Table>>,
     {
         if self.is_sliced() {
             return E::ready(Err(sliced(M::meta().name, "update")));
@@ -292,7 +301,7 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
             Ok(set) => match set.validate() {
                 Ok(()) => {
                     let scoped = set.scoped(self.where_query().clone());
-                    executor.assign(scoped, M::Table::default())
+                    executor.run(Assign(scoped, M::Table::default()))
                 }
                 Err(invalid) => E::ready(Err(invalid.into())),
             },
@@ -303,59 +312,59 @@ impl<M: Model + Send, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     fn delete<'a, E>(&self, executor: E) -> E::Output<usize>
     where
         W: Clone,
-        E: WhereExecutor<'a, M, W>,
+        E: Executor<'a, DeleteWhere<M, W>>,
     {
         if self.is_sliced() {
             return E::ready(Err(sliced(M::meta().name, "delete")));
         }
-        executor.delete_where(self.where_query().clone())
+        executor.run(DeleteWhere(self.where_query().clone(), PhantomData))
     }
 }
 
 /// Writes and reloads of one model instance: update, delete, reload. In `orm::prelude`.
-pub trait ModelPersist: Model + Send {
+pub trait ModelPersist: Persist {
     /// Validates `changes`, sets the `auto_now` fields it leaves out to now, updates this
     /// row and sets every field of `self` to the stored row. Empty changes write nothing (no
     /// statement runs, and `auto_now` fields keep their value).
     /// `Error::NoMatch` when the row is gone.
-    fn update<'a, E: RowExecutor<'a, Self>>(
+    fn update<'a, E: Executor<'a, Update<'a, Self>>>(
         &'a mut self,
         executor: E,
         changes: Self::Changes,
     ) -> E::Output<()> {
-        executor.update(self, changes)
+        executor.run(Update(self, changes))
     }
 
     /// Deletes this row; the database applies ON DELETE to the rows referencing it
     /// (RESTRICT refuses with `Error::ForeignKeyViolation`). `Error::NoMatch` when the row
     /// is already gone.
-    fn delete<'a, E: RowExecutor<'a, Self>>(&self, executor: E) -> E::Output<()> {
-        executor.delete(self)
+    fn delete<'a, E: Executor<'a, Delete<Self>>>(&self, executor: E) -> E::Output<()> {
+        executor.run(Delete(self.pk().clone()))
     }
 
     /// Reads this row again and sets every field of `self` to it. `Error::NoMatch` when
     /// the row is gone.
-    fn reload<'a, E: RowExecutor<'a, Self>>(&'a mut self, executor: E) -> E::Output<()> {
-        executor.reload(self)
+    fn reload<'a, E: Executor<'a, Reload<'a, Self>>>(&'a mut self, executor: E) -> E::Output<()> {
+        executor.run(Reload(self))
     }
 }
 
-impl<M: Model + Send> ModelPersist for M {}
+impl<M: Persist> ModelPersist for M {}
 
 /// Filling a sparse [`ForeignKey`]: load. In `orm::prelude`.
-pub trait ForeignKeyLoad<M: Model + Send> {
+pub trait ForeignKeyLoad<M: Persist> {
     /// Reads the referenced row, stores it in the handle (so [`ForeignKey::get`] returns it
     /// from now on) and returns it. `Error::NoMatch` when it does not exist.
-    fn load<'a, E: RowExecutor<'a, M>>(&'a mut self, executor: E) -> E::Output<&'a M>
+    fn load<'a, E: Executor<'a, Load<'a, M>>>(&'a mut self, executor: E) -> E::Output<&'a M>
     where
         M: Sync;
 }
 
-impl<M: Model + Send> ForeignKeyLoad<M> for ForeignKey<M, M::PrimaryKey> {
-    fn load<'a, E: RowExecutor<'a, M>>(&'a mut self, executor: E) -> E::Output<&'a M>
+impl<M: Persist> ForeignKeyLoad<M> for ForeignKey<M, M::PrimaryKey> {
+    fn load<'a, E: Executor<'a, Load<'a, M>>>(&'a mut self, executor: E) -> E::Output<&'a M>
     where
         M: Sync,
     {
-        executor.load(self)
+        executor.run(Load(self))
     }
 }

@@ -24,16 +24,16 @@
 //!
 //! - [`api`]: the methods users call ([`QuerySetPersist`], [`ModelPersist`],
 //!   [`ForeignKeyLoad`]) and what each guarantees.
-//! - [`executor`]: what they run on (`&mut Connection`, `&Database`,
-//!   `&mut PooledConnection`) and the traits that carry each operation there.
+//! - [`operations`]: each operation as a value ([`operations::Create`], ...), handed to
+//!   the executor the method was given (`&mut Connection`, `&Database`,
+//!   `&mut PooledConnection`: orm-exec's `operation::Executor`, the one trait that runs
+//!   persistence's operations, blocking or async).
 //! - [`run`]: the operations' logic (validation, transactions, the get_or_create race,
 //!   retries), written once as async functions over any backend connection
 //!   (`orm_exec::statement_conn::StatementConn`); its transaction levels are orm-exec's
-//!   `transaction::level`, as every transaction in orm.
-//! - [`blocking`] and [`nonblocking`]: those executors: the blocking one finishes a
-//!   [`run`] operation at once (every statement on a blocking connection completes inside
-//!   its call), the async one awaits it (async SQLite finishes it on its connection's
-//!   own thread).
+//!   `transaction::level`, as every transaction in orm. A blocking executor finishes an
+//!   operation at once (every statement on a blocking connection completes inside its
+//!   call), an async one awaits it.
 //! - [`many_to_many`]: [`ManyToMany`], one row's relation through a model: add, remove,
 //!   set, clear and the linked rows.
 //! - [`ops`]: the statements, one trait per shape (rows of a model, rows a WHERE query
@@ -74,13 +74,11 @@
 #![deny(missing_docs)]
 
 pub mod api;
-pub mod blocking;
 pub mod bulk_update;
 pub mod derive;
-pub mod executor;
 mod input;
 pub mod many_to_many;
-pub mod nonblocking;
+pub mod operations;
 pub mod ops;
 pub mod run;
 pub mod upsert;

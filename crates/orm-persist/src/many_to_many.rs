@@ -42,7 +42,9 @@ use orm_query::relations::{BelongsTo, ForeignKeyField, TableQuery};
 use orm_query::QuerySet;
 use orm_schema::Model;
 
-use crate::executor::{LinkExecutor, WhereExecutor};
+use crate::derive::Persist;
+use crate::operations::{DeleteWhere, Relink};
+use orm_exec::operation::Executor;
 
 // The bound of `eq_any`'s argument. diesel 2.4 exports it only from this hidden module
 // (`expression::array_comparison` is private), and a generic `IN (subquery)` must name it.
@@ -140,7 +142,7 @@ impl<O: Model, T, const F: u64> ManyToMany<O, T, F> {
 impl<O, T, const F: u64> ManyToMany<O, T, F>
 where
     O: Model,
-    T: BelongsTo<O> + ForeignKeyField<F> + Send,
+    T: BelongsTo<O> + ForeignKeyField<F> + Persist,
     TableQuery<T>: FilterDsl<T::Is>,
     Owned<O, T>: FilterDsl<<T as ForeignKeyField<F>>::In>,
     Owned<O, T>: FilterDsl<<T as ForeignKeyField<F>>::NotIn>,
@@ -179,10 +181,10 @@ where
     ) -> E::Output<usize>
     where
         Target<T, F>: 't,
-        E: LinkExecutor<'a, T, TargetKey<T, F>, Present<O, T, F>, Stale<O, T, F>>,
+        E: Executor<'a, Relink<T, TargetKey<T, F>, Present<O, T, F>, Stale<O, T, F>>>,
     {
         let link = self.link(targets, through, false);
-        E::map(executor.link(link), |changed| changed.added)
+        E::map(executor.run(Relink(link)), |changed| changed.added)
     }
 
     /// Makes `targets` exactly the linked rows: deletes the links to rows not listed and
@@ -197,9 +199,9 @@ where
     ) -> E::Output<Relinked>
     where
         Target<T, F>: 't,
-        E: LinkExecutor<'a, T, TargetKey<T, F>, Present<O, T, F>, Stale<O, T, F>>,
+        E: Executor<'a, Relink<T, TargetKey<T, F>, Present<O, T, F>, Stale<O, T, F>>>,
     {
-        executor.link(self.link(targets, through, true))
+        executor.run(Relink(self.link(targets, through, true)))
     }
 
     /// Unlinks `targets` (one `DELETE` of their through rows); the number of links
@@ -211,25 +213,26 @@ where
     ) -> E::Output<usize>
     where
         Target<T, F>: 't,
-        E: WhereExecutor<'a, T, Present<O, T, F>>,
+        E: Executor<'a, DeleteWhere<T, Present<O, T, F>>>,
     {
         let keys = keys_of::<T, F>(targets);
         if keys.is_empty() {
             return E::ready(Ok(0));
         }
-        executor.delete_where(
+        executor.run(DeleteWhere(
             self.owned()
                 .filter(<T as ForeignKeyField<F>>::column_in(keys)),
-        )
+            PhantomData,
+        ))
     }
 
     /// Unlinks every row (one `DELETE` of the owner's through rows); the number of links
     /// deleted.
     pub fn clear<'a, E>(&self, executor: E) -> E::Output<usize>
     where
-        E: WhereExecutor<'a, T, Owned<O, T>>,
+        E: Executor<'a, DeleteWhere<T, Owned<O, T>>>,
     {
-        executor.delete_where(self.owned())
+        executor.run(DeleteWhere(self.owned(), PhantomData))
     }
 
     /// The `add` (`replace == false`) or `set` of `targets`.

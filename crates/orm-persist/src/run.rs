@@ -7,9 +7,7 @@
 //! wrappers) every statement completes inside the call, and `blocking` finishes the
 //! operation in one poll.
 
-use std::panic::{self, AssertUnwindSafe};
-
-use orm_exec::statement_conn::{run_now, StatementConn};
+use orm_exec::statement_conn::StatementConn;
 use orm_exec::transaction::level;
 use orm_exec::{Error, Result};
 
@@ -35,28 +33,6 @@ macro_rules! ok {
         let result = $statement.await;
         StatementConn::classify(&mut *$conn, result).await
     }};
-}
-
-/// Runs `operation` on the blocking connection `conn`: `operation` drives one of this
-/// module's functions to its end with [`run_now`]. If it panics, the transaction levels
-/// it opened are rolled back before the panic continues, so `conn` is left as it was
-/// found.
-pub(crate) fn blocking<C: StatementConn, T>(
-    conn: &mut C,
-    operation: impl FnOnce(&mut C) -> Result<T>,
-) -> Result<T> {
-    let open = level::depth(conn)?;
-    match panic::catch_unwind(AssertUnwindSafe(|| operation(&mut *conn))) {
-        Ok(outcome) => outcome,
-        Err(payload) => {
-            while level::depth(conn).is_ok_and(|depth| depth > open) {
-                if run_now(level::rollback(conn)).is_err() {
-                    break;
-                }
-            }
-            panic::resume_unwind(payload)
-        }
-    }
 }
 
 /// Inserts one validated form and returns the stored model.

@@ -34,7 +34,9 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::{Column, QueryResult};
 use orm_schema::{FieldMeta, Model, ModelMeta, NameError};
 
-use crate::executor::RowExecutor;
+use crate::derive::Persist;
+use crate::operations::UpsertRows;
+use orm_exec::operation::Executor;
 
 /// What an upsert does on a conflict: the target column, and the columns it overwrites
 /// (`None`: do nothing). Built by [`OnConflict`]; columns are the metadata's, so every
@@ -238,18 +240,19 @@ impl<M> Clone for Upsert<M> {
     }
 }
 
-impl<M: Model + Send> Upsert<M> {
+impl<M: Persist> Upsert<M> {
     /// Validates `form` and inserts it, settling a conflict as declared: the row as stored
     /// (`None` with `do_nothing` when the row existed and nothing was written).
-    pub fn create<'a, E: RowExecutor<'a, M>>(
+    pub fn create<'a, E: Executor<'a, UpsertRows<M>>>(
         &self,
         executor: E,
         form: M::Insert,
     ) -> E::Output<Option<M>> {
         match &self.conflict {
-            Ok(conflict) => E::map(executor.upsert(vec![form], conflict.clone()), |rows| {
-                rows.into_iter().next()
-            }),
+            Ok(conflict) => E::map(
+                executor.run(UpsertRows(vec![form], conflict.clone())),
+                |rows| rows.into_iter().next(),
+            ),
             Err(e) => E::ready(Err(e.clone().into())),
         }
     }
@@ -258,13 +261,13 @@ impl<M: Model + Send> Upsert<M> {
     /// row, nothing written when one fails), then inserts them in one transaction,
     /// settling conflicts as declared. With `do_update`: every row as stored, in the order
     /// of `forms`; with `do_nothing`: the rows inserted, in order.
-    pub fn bulk_create<'a, E: RowExecutor<'a, M>>(
+    pub fn bulk_create<'a, E: Executor<'a, UpsertRows<M>>>(
         &self,
         executor: E,
         forms: Vec<M::Insert>,
     ) -> E::Output<Vec<M>> {
         match &self.conflict {
-            Ok(conflict) => executor.upsert(forms, conflict.clone()),
+            Ok(conflict) => executor.run(UpsertRows(forms, conflict.clone())),
             Err(e) => E::ready(Err(e.clone().into())),
         }
     }

@@ -36,9 +36,6 @@
 //!
 //! (Runnable versions: the `orm` crate's documentation and `tests/queryset_async.rs`.)
 
-use std::future::Future;
-use std::pin::Pin;
-
 use diesel::dsl;
 use diesel::query_dsl::methods::FilterDsl;
 use orm_exec::statement_conn::run_now;
@@ -49,9 +46,8 @@ use crate::queryset::QuerySet;
 use crate::run::{self, only, AsyncRunnable, Runnable, Slice};
 
 /// The boxed, `Send` future an async [`Executor`] returns (one allocation per operation,
-/// as diesel-async itself makes for every query): an executor's output type has to be
-/// nameable, and the futures of `async fn`s are not.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// as diesel-async itself makes for every query).
+pub use orm_exec::operation::BoxFuture;
 
 /// What a query runs on: `&mut Connection` (blocking), `&Database` or
 /// `&mut PooledConnection` (async), or one backend's own connection

@@ -39,85 +39,30 @@
 macro_rules! async_dispatch {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
-            $crate::PooledConnection::Sqlite($c) => $crate::__async_dispatch_sqlite!($c, $body),
-            $crate::PooledConnection::Postgres($c) => {
-                $crate::__async_dispatch_postgres!($c, $body)
-            }
-            $crate::PooledConnection::Mysql($c) => $crate::__async_dispatch_mysql!(
-                $c,
-                $body,
-                $crate::__private::diesel::mysql::Mysql,
-                $crate::__private::diesel_async::AsyncMysqlConnection
-            ),
-            $crate::PooledConnection::Mariadb($c) => $crate::__async_dispatch_mysql!(
-                $c,
-                $body,
-                $crate::__private::diesel::mariadb::Mariadb,
-                $crate::__private::diesel_async::AsyncMariadbConnection
-            ),
+            $crate::PooledConnection::Sqlite($c) => $crate::__on_sqlite!($c, {
+                #[allow(dead_code)]
+                type DB = $crate::__private::diesel::sqlite::Sqlite;
+                let $c: &mut $crate::database::AsyncSqlite = &mut **$c;
+                $body
+            }),
+            $crate::PooledConnection::Postgres($c) => $crate::__on_postgres!($c, {
+                #[allow(dead_code)]
+                type DB = $crate::__private::diesel::pg::Pg;
+                let $c: &mut $crate::__private::diesel_async::AsyncPgConnection = &mut **$c;
+                $body
+            }),
+            $crate::PooledConnection::Mysql($c) => $crate::__on_mysql!($c, {
+                #[allow(dead_code)]
+                type DB = $crate::__private::diesel::mysql::Mysql;
+                let $c: &mut $crate::__private::diesel_async::AsyncMysqlConnection = &mut **$c;
+                $body
+            }),
+            $crate::PooledConnection::Mariadb($c) => $crate::__on_mysql!($c, {
+                #[allow(dead_code)]
+                type DB = $crate::__private::diesel::mariadb::Mariadb;
+                let $c: &mut $crate::__private::diesel_async::AsyncMariadbConnection = &mut **$c;
+                $body
+            }),
         }
-    };
-}
-
-#[cfg(feature = "sqlite")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __async_dispatch_sqlite {
-    ($c:ident, $body:expr) => {{
-        #[allow(dead_code)]
-        type DB = $crate::__private::diesel::sqlite::Sqlite;
-        let $c: &mut $crate::database::AsyncSqlite = &mut **$c;
-        $body
-    }};
-}
-
-#[cfg(not(feature = "sqlite"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __async_dispatch_sqlite {
-    ($c:ident, $body:expr) => {
-        $crate::__private::unreachable_backend($c)
-    };
-}
-
-#[cfg(feature = "postgres")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __async_dispatch_postgres {
-    ($c:ident, $body:expr) => {{
-        #[allow(dead_code)]
-        type DB = $crate::__private::diesel::pg::Pg;
-        let $c: &mut $crate::__private::diesel_async::AsyncPgConnection = &mut **$c;
-        $body
-    }};
-}
-
-#[cfg(not(feature = "postgres"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __async_dispatch_postgres {
-    ($c:ident, $body:expr) => {
-        $crate::__private::unreachable_backend($c)
-    };
-}
-
-#[cfg(feature = "mysql")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __async_dispatch_mysql {
-    ($c:ident, $body:expr, $db:ty, $conn:ty) => {{
-        #[allow(dead_code)]
-        type DB = $db;
-        let $c: &mut $conn = &mut **$c;
-        $body
-    }};
-}
-
-#[cfg(not(feature = "mysql"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __async_dispatch_mysql {
-    ($c:ident, $body:expr, $db:ty, $conn:ty) => {
-        $crate::__private::unreachable_backend($c)
     };
 }

@@ -42,8 +42,7 @@ where
 
 /// Implements [`FilterOps`], [`AssignOps`] and [`RowOps`] on connection `$conn` of
 /// backend `$db`, whose rows come back as `$strategy` does it ([`RowsBack`]): the same
-/// statements on every connection, stamped per connection type (a disabled backend's
-/// connection is `Disabled`, for which `super` implements them as unreachable).
+/// statements on every connection, stamped per connection type of the enabled backends.
 macro_rules! statements {
     ($( $(#[$cfg:meta])* $conn:ty, $db:ty, $strategy:ty );* $(;)?) => {$(
         $(#[$cfg])*
