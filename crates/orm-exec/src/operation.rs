@@ -38,34 +38,48 @@ pub trait OperationOn<C>: Operation {
     fn run(self, conn: &mut C) -> impl Future<Output = Result<Self::Output>> + Send;
 }
 
-/// Declares `$name`: what an operation needs to run on `$conn`, or nothing when the
-/// backend's cargo feature `$feature` is off (its connection can then never exist, and
-/// `dispatch!` compiles no arm for it).
-macro_rules! backend_bound {
-    ($( $name:ident, $feature:literal, $conn:ty, $doc:literal );* $(;)?) => {$(
+/// Declares the per-connection bounds `OnSqlite`, `OnPg`, `OnMysql`, `OnMariadb` (the
+/// blocking connections) and `OnAsyncSqlite`, `OnAsyncPg`, `OnAsyncMysql`, `OnAsyncMariadb`
+/// (the async ones): `backend_bounds!(<M> Bound)` makes `OnSqlite<M>` stand for
+/// `Bound<M, BlockingSqlite>`, and so on. A bound is empty when its backend's cargo
+/// feature is off in the calling crate (its connection can then never exist, and
+/// `dispatch!` compiles no arm for it). Used for operations here and for queries in
+/// orm-query, so the list of connections is written once.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! backend_bounds {
+    (<$($g:ident),*> $bound:ident) => {
+        $crate::backend_bounds! { @each <$($g),*> $bound;
+            OnSqlite, "sqlite", $crate::connection::BlockingSqlite, "Runs on blocking SQLite.";
+            OnPg, "postgres", $crate::connection::BlockingPg, "Runs on blocking PostgreSQL.";
+            OnMysql, "mysql", $crate::connection::BlockingMysql, "Runs on blocking MySQL.";
+            OnMariadb, "mysql", $crate::connection::BlockingMariadb,
+                "Runs on blocking MariaDB (`mariadb://`).";
+            OnAsyncSqlite, "sqlite", $crate::database::AsyncSqlite, "Runs on async SQLite.";
+            OnAsyncPg, "postgres", $crate::database::AsyncPg, "Runs on async PostgreSQL.";
+            OnAsyncMysql, "mysql", $crate::database::AsyncMysql, "Runs on async MySQL.";
+            OnAsyncMariadb, "mysql", $crate::database::AsyncMariadb,
+                "Runs on async MariaDB (`mariadb://`).";
+        }
+    };
+    (@each <$($g:ident),*> $bound:ident;) => {};
+    (@each <$($g:ident),*> $bound:ident;
+        $name:ident, $feature:literal, $conn:ty, $doc:literal; $($rest:tt)*) => {
         #[doc = $doc]
         #[cfg(feature = $feature)]
-        pub trait $name: OperationOn<$conn> {}
+        pub trait $name<$($g),*>: $bound<$($g,)* $conn> {}
         #[cfg(feature = $feature)]
-        impl<Op: OperationOn<$conn>> $name for Op {}
+        impl<$($g,)* __T: $bound<$($g,)* $conn>> $name<$($g),*> for __T {}
         #[doc = $doc]
         #[cfg(not(feature = $feature))]
-        pub trait $name {}
+        pub trait $name<$($g),*> {}
         #[cfg(not(feature = $feature))]
-        impl<Op> $name for Op {}
-    )*};
+        impl<$($g,)* __T> $name<$($g),*> for __T {}
+        $crate::backend_bounds! { @each <$($g),*> $bound; $($rest)* }
+    };
 }
 
-backend_bound! {
-    OnSqlite, "sqlite", crate::connection::BlockingSqlite, "Runs on blocking SQLite.";
-    OnPg, "postgres", crate::connection::BlockingPg, "Runs on blocking PostgreSQL.";
-    OnMysql, "mysql", crate::connection::BlockingMysql, "Runs on blocking MySQL.";
-    OnMariadb, "mysql", crate::connection::BlockingMariadb, "Runs on blocking MariaDB (`mariadb://`).";
-    OnAsyncSqlite, "sqlite", crate::database::AsyncSqlite, "Runs on async SQLite.";
-    OnAsyncPg, "postgres", crate::database::AsyncPg, "Runs on async PostgreSQL.";
-    OnAsyncMysql, "mysql", crate::database::AsyncMysql, "Runs on async MySQL.";
-    OnAsyncMariadb, "mysql", crate::database::AsyncMariadb, "Runs on async MariaDB (`mariadb://`).";
-}
+crate::backend_bounds!(<> OperationOn);
 
 orm_schema::trait_alias!(
     /// An operation that runs on every enabled backend's blocking connection.

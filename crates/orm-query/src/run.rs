@@ -238,33 +238,7 @@ where
     }
 }
 
-/// Declares `$name<M>`: what a query needs to run on `$conn`, or nothing when the
-/// backend's cargo feature `$feature` is off (its connection can then never exist).
-macro_rules! backend_bound {
-    ($( $name:ident, $feature:literal, $conn:ty, $doc:literal );* $(;)?) => {$(
-        #[doc = $doc]
-        #[cfg(feature = $feature)]
-        pub trait $name<M>: Ops<M, $conn> {}
-        #[cfg(feature = $feature)]
-        impl<M, T: Ops<M, $conn>> $name<M> for T {}
-        #[doc = $doc]
-        #[cfg(not(feature = $feature))]
-        pub trait $name<M> {}
-        #[cfg(not(feature = $feature))]
-        impl<M, T> $name<M> for T {}
-    )*};
-}
-
-backend_bound! {
-    OnSqlite, "sqlite", orm_exec::connection::BlockingSqlite, "Runs on blocking SQLite.";
-    OnPg, "postgres", orm_exec::connection::BlockingPg, "Runs on blocking PostgreSQL.";
-    OnMysql, "mysql", orm_exec::connection::BlockingMysql, "Runs on blocking MySQL/MariaDB.";
-    OnMariadb, "mysql", orm_exec::connection::BlockingMariadb, "Runs on blocking MariaDB (`mariadb://`).";
-    OnAsyncSqlite, "sqlite", orm_exec::database::AsyncSqlite, "Runs on async SQLite.";
-    OnAsyncPg, "postgres", orm_exec::database::AsyncPg, "Runs on async PostgreSQL.";
-    OnAsyncMysql, "mysql", orm_exec::database::AsyncMysql, "Runs on async MySQL/MariaDB.";
-    OnAsyncMariadb, "mysql", orm_exec::database::AsyncMariadb, "Runs on async MariaDB (`mariadb://`).";
-}
+orm_exec::backend_bounds!(<M> Ops);
 
 orm_schema::trait_alias!(
     /// A (filter, ordering) pair that runs on every enabled backend, blocking.
