@@ -33,6 +33,12 @@
 //! is still inside a transaction (a transaction guard leaked by `mem::forget`, or a
 //! `BEGIN` run by hand): such a connection is closed instead, which rolls its transaction
 //! back, so the pool never hands out a connection inside a transaction.
+//!
+//! An in-memory SQLite database (`sqlite::memory:`) lives only as long as its one
+//! connection, so a pool of one never closes that connection on its own: the lifetime and
+//! idle limits do not apply to it, and a connection returned inside a transaction is
+//! rolled back (every level) and kept rather than closed. It is closed only when the
+//! rollback fails, or when the pool is dropped.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -129,11 +135,7 @@ pub struct BlockingPoolBuilder {
 /// returns it to the pool.
 pub struct PooledBlocking(r2d2::PooledConnection<Manager>);
 
-/// How long a pooled connection lives at most, unless the builder says otherwise.
-pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
-/// How long a pooled connection may sit idle before it is closed, unless the builder says
-/// otherwise.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+pub use crate::database::{DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LIFETIME};
 
 impl BlockingPool {
     /// A pool for `url` with the settings its query string gives (`max_connections`,
@@ -211,14 +213,16 @@ impl BlockingPoolBuilder {
     }
 
     /// How long a connection lives at most before it is closed and replaced (`None`: no
-    /// limit). Default [`DEFAULT_MAX_LIFETIME`].
+    /// limit). Default [`DEFAULT_MAX_LIFETIME`]. Not applied to an in-memory SQLite
+    /// database, whose data would go with its connection.
     pub fn max_lifetime(mut self, limit: Option<Duration>) -> Self {
         self.max_lifetime = limit;
         self
     }
 
     /// How long a connection may sit idle before it is closed (`None`: no limit). Default
-    /// [`DEFAULT_IDLE_TIMEOUT`].
+    /// [`DEFAULT_IDLE_TIMEOUT`]. Not applied to an in-memory SQLite database, whose data
+    /// would go with its connection.
     pub fn idle_timeout(mut self, limit: Option<Duration>) -> Self {
         self.idle_timeout = limit;
         self
@@ -241,9 +245,16 @@ impl BlockingPoolBuilder {
     pub fn build(self) -> Result<BlockingPool> {
         let url = DatabaseUrl::parse(&self.url)?;
         let defaults = PoolConfig::for_url(&url);
-        let max_size = match url.target() {
-            crate::url::Target::Memory => 1,
-            _ => self.max_size.unwrap_or(defaults.max_size),
+        let in_memory = *url.target() == crate::url::Target::Memory;
+        let (max_size, max_lifetime, idle_timeout) = if in_memory {
+            // One connection holds the whole database: it is never closed on a timer.
+            (1, None, None)
+        } else {
+            (
+                self.max_size.unwrap_or(defaults.max_size),
+                self.max_lifetime,
+                self.idle_timeout,
+            )
         };
         let max_size = u32::try_from(max_size).unwrap_or(u32::MAX);
         if max_size == 0 {
@@ -259,13 +270,14 @@ impl BlockingPoolBuilder {
             .min_idle(Some(0))
             // r2d2 refuses a zero timeout: the shortest wait it takes.
             .connection_timeout(acquire_timeout.max(Duration::from_millis(1)))
-            .max_lifetime(self.max_lifetime)
-            .idle_timeout(self.idle_timeout)
+            .max_lifetime(max_lifetime)
+            .idle_timeout(idle_timeout)
             .test_on_check_out(self.test_on_checkout)
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build_unchecked(Manager {
                 url: url.clone(),
                 last_failure: last_failure.clone(),
+                in_memory,
             });
         Ok(BlockingPool {
             pool,
@@ -322,10 +334,20 @@ impl fmt::Debug for BlockingPool {
     }
 }
 
+/// Rolls back every transaction level open on `conn`.
+fn roll_back_all<C: crate::statement_conn::StatementConn>(conn: &mut C) -> Result<()> {
+    while level::depth(conn)? > 0 {
+        crate::statement_conn::run_now(level::rollback(conn))?;
+    }
+    Ok(())
+}
+
 /// Opens, tests and checks orm's connections for r2d2.
 struct Manager {
     url: DatabaseUrl,
     last_failure: LastFailure,
+    /// An in-memory SQLite database: closing its connection would drop the database.
+    in_memory: bool,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -346,8 +368,13 @@ impl r2d2::ManageConnection for Manager {
         conn.batch_execute("SELECT 1")
     }
 
-    /// A connection left inside a transaction is closed rather than reused.
+    /// A connection left inside a transaction is closed rather than reused, which rolls
+    /// the transaction back; an in-memory database's is rolled back and kept.
     fn has_broken(&self, conn: &mut Connection) -> bool {
-        !matches!(crate::dispatch!(conn, c => level::depth(c)), Ok(0))
+        match crate::dispatch!(conn, c => level::depth(c)) {
+            Ok(0) => false,
+            Ok(_) if self.in_memory => crate::dispatch!(conn, c => roll_back_all(c)).is_err(),
+            _ => true,
+        }
     }
 }

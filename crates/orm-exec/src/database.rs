@@ -69,8 +69,8 @@ use pool::Pools;
 #[doc(hidden)]
 pub use backend::PoolBackend;
 pub use config::{
-    DatabaseBuilder, PoolConfig, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_SIZE,
-    DEFAULT_RECYCLE_TIMEOUT, DEFAULT_SQLITE_FILE_MAX_SIZE,
+    DatabaseBuilder, PoolConfig, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_LIFETIME, DEFAULT_MAX_SIZE, DEFAULT_RECYCLE_TIMEOUT, DEFAULT_SQLITE_FILE_MAX_SIZE,
 };
 pub use pooled::{Pooled, PooledConnection, PooledMariadb, PooledMysql, PooledPg, PooledSqlite};
 #[cfg(feature = "sqlite")]

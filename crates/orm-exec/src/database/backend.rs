@@ -5,9 +5,9 @@
 
 use std::future::Future;
 use std::num::NonZeroU32;
-use std::time::Duration;
 
 use super::bypass::Bypass;
+use super::PoolConfig;
 
 use diesel::QueryResult;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolError};
@@ -31,9 +31,9 @@ pub trait PoolBackend: AsyncConnection + Send + Sized + 'static {
     /// alive-bypass window).
     type Manager: deadpool::managed::Manager<Type = Self, Error = PoolError>;
 
-    /// The manager with this configuration, skipping the check of connections checked
-    /// out within `bypass`.
-    fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager;
+    /// The manager with this configuration and the pool's recycling settings (alive-bypass
+    /// window, max lifetime, idle timeout).
+    fn manager(url: &str, config: ManagerConfig<Self>, pool: &PoolConfig) -> Self::Manager;
 
     /// Opens and sets up a connection.
     fn connect(url: &DatabaseUrl) -> impl Future<Output = Result<Self>> + Send;
@@ -46,15 +46,15 @@ pub trait PoolBackend: AsyncConnection + Send + Sized + 'static {
     }
 }
 
-/// diesel-async's manager of `C` connections to `url`, skipping the check of connections
-/// checked out within `bypass` (every [`PoolBackend::manager`]).
-fn bypass_manager<C>(url: &str, config: ManagerConfig<C>, bypass: Duration) -> Bypass<C>
+/// diesel-async's manager of `C` connections to `url`, with `pool`'s recycling settings
+/// (every [`PoolBackend::manager`]).
+fn bypass_manager<C>(url: &str, config: ManagerConfig<C>, pool: &PoolConfig) -> Bypass<C>
 where
     C: diesel_async::pooled_connection::PoolableConnection + 'static,
 {
     Bypass::new(
         AsyncDieselConnectionManager::new_with_config(url, config),
-        bypass,
+        pool,
     )
 }
 
@@ -82,8 +82,8 @@ mod sqlite {
         const BACKEND: Backend = Backend::Sqlite;
         type Manager = Bypass<Self>;
 
-        fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager {
-            bypass_manager(url, config, bypass)
+        fn manager(url: &str, config: ManagerConfig<Self>, pool: &PoolConfig) -> Self::Manager {
+            bypass_manager(url, config, pool)
         }
 
         async fn connect(url: &DatabaseUrl) -> Result<Self> {
@@ -121,8 +121,8 @@ impl PoolBackend for diesel_async::AsyncPgConnection {
     const BACKEND: Backend = Backend::Postgres;
     type Manager = Bypass<Self>;
 
-    fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager {
-        bypass_manager(url, config, bypass)
+    fn manager(url: &str, config: ManagerConfig<Self>, pool: &PoolConfig) -> Self::Manager {
+        bypass_manager(url, config, pool)
     }
 
     /// tokio-postgres connects (so a failure keeps its cause), then diesel-async takes the
@@ -145,7 +145,13 @@ macro_rules! mysql_like_pool_backend {
             const BACKEND: Backend = Backend::Mysql;
             type Manager = Bypass<Self>;
 
-            fn manager(url: &str, config: ManagerConfig<Self>, bypass: Duration) -> Self::Manager {                bypass_manager(url, config, bypass)            }
+            fn manager(
+                url: &str,
+                config: ManagerConfig<Self>,
+                pool: &PoolConfig,
+            ) -> Self::Manager {
+                bypass_manager(url, config, pool)
+            }
 
             async fn connect(url: &DatabaseUrl) -> Result<Self> {
                 let mut conn: Self = crate::mysql_connect::open(url).await?;

@@ -7,9 +7,13 @@
 //! the socket in the background, so the server's goodbye closes the client), which is why
 //! the window is on by default there. MySQL's driver notices a closed connection only
 //! when it next uses it, so there the window is off unless set.
+//!
+//! It also closes, at checkout, a connection older than the pool's max lifetime or whose
+//! last checkout is longer ago than its idle timeout; deadpool then opens another.
 
 use std::time::Duration;
 
+use super::PoolConfig;
 use deadpool::managed::{Manager, Metrics, RecycleError, RecycleResult};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, PoolError, PoolableConnection,
@@ -19,21 +23,31 @@ use diesel_async::pooled_connection::{
 pub struct Bypass<C: PoolableConnection + 'static> {
     inner: AsyncDieselConnectionManager<C>,
     window: Duration,
+    max_lifetime: Option<Duration>,
+    idle_timeout: Option<Duration>,
 }
 
 impl<C: PoolableConnection + 'static> std::fmt::Debug for Bypass<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bypass")
             .field("window", &self.window)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("idle_timeout", &self.idle_timeout)
             .finish_non_exhaustive()
     }
 }
 
 impl<C: PoolableConnection + 'static> Bypass<C> {
-    /// `inner`, skipping its check for connections checked out within `window` (zero:
-    /// always check).
-    pub(super) fn new(inner: AsyncDieselConnectionManager<C>, window: Duration) -> Self {
-        Bypass { inner, window }
+    /// `inner`, skipping its check for connections checked out within the pool's
+    /// alive-bypass window (zero: always check), replacing those past its max lifetime or
+    /// idle timeout.
+    pub(super) fn new(inner: AsyncDieselConnectionManager<C>, config: &PoolConfig) -> Self {
+        Bypass {
+            inner,
+            window: config.alive_bypass,
+            max_lifetime: config.max_lifetime,
+            idle_timeout: config.idle_timeout,
+        }
     }
 }
 
@@ -50,6 +64,18 @@ where
     }
 
     async fn recycle(&self, conn: &mut C, metrics: &Metrics) -> RecycleResult<PoolError> {
+        if self
+            .max_lifetime
+            .is_some_and(|limit| metrics.age() >= limit)
+        {
+            return Err(RecycleError::Message("past its max lifetime".into()));
+        }
+        if self
+            .idle_timeout
+            .is_some_and(|limit| metrics.last_used() >= limit)
+        {
+            return Err(RecycleError::Message("idle past the idle timeout".into()));
+        }
         if self.window.is_zero() || metrics.last_used() >= self.window {
             return self.inner.recycle(conn, metrics).await;
         }

@@ -23,6 +23,14 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// by default before the connection is replaced.
 pub const DEFAULT_RECYCLE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a pooled connection lives at most by default, in either pool: it is then
+/// closed and replaced at its next checkout ([`Database`]) or by the pool's reaper
+/// ([`BlockingPool`](crate::BlockingPool)).
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// How long a pooled connection may go unused by default before it is closed, in either
+/// pool.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
 /// The alive-bypass window on PostgreSQL by default (see [`PoolConfig::alive_bypass`]).
 pub const DEFAULT_PG_ALIVE_BYPASS: Duration = Duration::from_millis(500);
 
@@ -49,6 +57,17 @@ pub struct PoolConfig {
     /// connection only on use. A read on `&Database` that meets a lost connection is run
     /// again once on another one; a write is never run again.
     pub alive_bypass: Duration,
+    /// How long a connection lives at most: one older than this is closed at checkout and
+    /// another is opened (`None`: no limit; default [`DEFAULT_MAX_LIFETIME`]). Not applied
+    /// to an in-memory SQLite database or in test mode, where the one connection holds the
+    /// data.
+    pub max_lifetime: Option<Duration>,
+    /// How long a connection may go unchecked-out: one whose last checkout is longer ago
+    /// than this is closed at checkout and another is opened (`None`: no limit; default
+    /// [`DEFAULT_IDLE_TIMEOUT`]). Counted from the last checkout, so a connection held
+    /// longer than this is replaced at its next checkout too. Not applied to an in-memory
+    /// SQLite database or in test mode.
+    pub idle_timeout: Option<Duration>,
     /// Test mode: one connection, held in a transaction that is rolled back when the last
     /// clone of the [`Database`] is dropped (see [`DatabaseBuilder::force_rollback`]).
     pub force_rollback: bool,
@@ -72,18 +91,22 @@ impl PoolConfig {
             connect_timeout: url.connect_timeout(),
             recycle_timeout: DEFAULT_RECYCLE_TIMEOUT,
             alive_bypass,
+            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
             force_rollback: false,
         }
         .checked(url)
     }
 
-    /// Applies the rules no setting can break: at least one connection, exactly one for an
+    /// Applies the rules no setting can break: at least one connection; exactly one for an
     /// in-memory SQLite database (each connection would open a different, empty one) and
-    /// in test mode.
+    /// in test mode, never closed on a timer (its data would go with it).
     fn checked(mut self, url: &DatabaseUrl) -> PoolConfig {
         self.max_size = self.max_size.max(1);
         if self.force_rollback || *url.target() == Target::Memory {
             self.max_size = 1;
+            self.max_lifetime = None;
+            self.idle_timeout = None;
         }
         self
     }
@@ -118,6 +141,8 @@ pub struct DatabaseBuilder {
     connect_timeout: Option<Option<Duration>>,
     recycle_timeout: Option<Duration>,
     alive_bypass: Option<Duration>,
+    max_lifetime: Option<Option<Duration>>,
+    idle_timeout: Option<Option<Duration>>,
     force_rollback: bool,
 }
 
@@ -130,6 +155,8 @@ impl DatabaseBuilder {
             connect_timeout: None,
             recycle_timeout: None,
             alive_bypass: None,
+            max_lifetime: None,
+            idle_timeout: None,
             force_rollback: false,
         }
     }
@@ -160,6 +187,20 @@ impl DatabaseBuilder {
     /// (default 5 s).
     pub fn recycle_timeout(mut self, limit: Duration) -> Self {
         self.recycle_timeout = Some(limit);
+        self
+    }
+
+    /// How long a connection lives at most (see [`PoolConfig::max_lifetime`]; `None`: no
+    /// limit).
+    pub fn max_lifetime(mut self, limit: Option<Duration>) -> Self {
+        self.max_lifetime = Some(limit);
+        self
+    }
+
+    /// How long a connection may go unchecked-out before it is replaced (see
+    /// [`PoolConfig::idle_timeout`]; `None`: no limit).
+    pub fn idle_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.idle_timeout = Some(limit);
         self
     }
 
@@ -199,6 +240,8 @@ impl DatabaseBuilder {
             connect_timeout: self.connect_timeout.unwrap_or(from_url.connect_timeout),
             recycle_timeout: self.recycle_timeout.unwrap_or(from_url.recycle_timeout),
             alive_bypass: self.alive_bypass.unwrap_or(from_url.alive_bypass),
+            max_lifetime: self.max_lifetime.unwrap_or(from_url.max_lifetime),
+            idle_timeout: self.idle_timeout.unwrap_or(from_url.idle_timeout),
             force_rollback: self.force_rollback,
         }
         .checked(url)
@@ -226,6 +269,8 @@ impl fmt::Debug for DatabaseBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("recycle_timeout", &self.recycle_timeout)
             .field("alive_bypass", &self.alive_bypass)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("idle_timeout", &self.idle_timeout)
             .field("force_rollback", &self.force_rollback)
             .finish()
     }
@@ -248,6 +293,8 @@ mod tests {
         assert_eq!(file.connect_timeout, Some(Duration::from_secs(10)));
         assert_eq!(file.recycle_timeout, DEFAULT_RECYCLE_TIMEOUT);
         assert_eq!(file.alive_bypass, Duration::ZERO);
+        assert_eq!(file.max_lifetime, Some(DEFAULT_MAX_LIFETIME));
+        assert_eq!(file.idle_timeout, Some(DEFAULT_IDLE_TIMEOUT));
         assert!(!file.force_rollback);
     }
 
@@ -264,8 +311,12 @@ mod tests {
                 .acquire_timeout(Duration::from_millis(200))
                 .connect_timeout(Duration::ZERO)
                 .recycle_timeout(Duration::from_secs(1))
-                .alive_bypass(Duration::from_millis(50)),
+                .alive_bypass(Duration::from_millis(50))
+                .max_lifetime(Some(Duration::from_secs(60)))
+                .idle_timeout(None),
         );
+        assert_eq!(built.max_lifetime, Some(Duration::from_secs(60)));
+        assert_eq!(built.idle_timeout, None);
         assert_eq!(built.alive_bypass, Duration::from_millis(50));
         assert_eq!(built.max_size, 7);
         assert_eq!(built.acquire_timeout, Duration::from_millis(200));
@@ -275,11 +326,25 @@ mod tests {
 
     #[test]
     fn memory_and_test_mode_hold_one_connection() {
+        let short = Some(Duration::from_millis(1));
         for url in ["sqlite::memory:", "sqlite://:memory:?max_connections=5"] {
-            assert_eq!(config(DatabaseBuilder::new(url).max_size(8)).max_size, 1);
+            let memory = config(
+                DatabaseBuilder::new(url)
+                    .max_size(8)
+                    .max_lifetime(short)
+                    .idle_timeout(short),
+            );
+            assert_eq!(memory.max_size, 1);
+            // Never closed on a timer: the database would go with the connection.
+            assert_eq!((memory.max_lifetime, memory.idle_timeout), (None, None));
         }
-        let test = config(DatabaseBuilder::new("sqlite://app.db").force_rollback(true));
+        let test = config(
+            DatabaseBuilder::new("sqlite://app.db")
+                .force_rollback(true)
+                .max_lifetime(short),
+        );
         assert_eq!(test.max_size, 1);
+        assert_eq!(test.max_lifetime, None);
         assert_eq!(
             config(DatabaseBuilder::new("sqlite://a.db").max_size(0)).max_size,
             1

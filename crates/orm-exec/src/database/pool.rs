@@ -173,22 +173,18 @@ fn build<C: PoolBackend>(setup: &Arc<Setup>, config: &PoolConfig) -> Result<Pool
                 .map_err(|e| setup.connection_error(e))
         })
     });
-    Pool::builder(C::manager(
-        setup.url.redacted(),
-        manager_config,
-        config.alive_bypass,
-    ))
-    .max_size(config.max_size)
-    .wait_timeout(Some(config.acquire_timeout))
-    .create_timeout(config.connect_timeout)
-    .recycle_timeout(Some(config.recycle_timeout))
-    .runtime(deadpool::Runtime::Tokio1)
-    .build()
-    .map_err(|e| Error::Connection {
-        backend: C::BACKEND,
-        message: format!("cannot build the pool: {e}"),
-        cause: crate::error::ConnectionCause::Other,
-    })
+    Pool::builder(C::manager(setup.url.redacted(), manager_config, config))
+        .max_size(config.max_size)
+        .wait_timeout(Some(config.acquire_timeout))
+        .create_timeout(config.connect_timeout)
+        .recycle_timeout(Some(config.recycle_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| Error::Connection {
+            backend: C::BACKEND,
+            message: format!("cannot build the pool: {e}"),
+            cause: crate::error::ConnectionCause::Other,
+        })
 }
 
 /// Checks a connection out of `pool`; in test mode rolls back savepoints a dropped future

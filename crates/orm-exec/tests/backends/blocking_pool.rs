@@ -1,6 +1,7 @@
 //! `BlockingPool`: 32 threads sharing a pool of 4, an exhausted pool timing out with
 //! `PoolTimeout`, a killed server session replaced, a connection left inside a transaction
-//! never handed out again, and an unreachable server reported as a connection error.
+//! never handed out again, an unreachable server reported as a connection error, and an
+//! in-memory SQLite database never lost to the pool's timers or a leaked transaction.
 
 // With only SQLite enabled the server tests are compiled out, and their helpers unused.
 #![cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
@@ -163,4 +164,46 @@ fn an_unreachable_server_is_a_connection_error() {
         "{err:?}"
     );
     assert!(!format!("{err} {err:?}").contains("s3cret"), "{err:?}");
+}
+
+/// An in-memory SQLite database lives in its one connection, so the pool never closes
+/// that connection on a timer: with lifetime and idle limits of 1 ms, the rows are still
+/// there after r2d2's reaper has run (every 30 s, so this test waits 31 s).
+#[cfg(feature = "sqlite")]
+#[test]
+fn an_in_memory_database_outlives_the_pool_timers() {
+    let pool = BlockingPool::builder("sqlite::memory:")
+        .max_lifetime(Some(Duration::from_millis(1)))
+        .idle_timeout(Some(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let mut conn = pool.get().unwrap();
+    conn.batch_execute("CREATE TABLE kept (id INTEGER PRIMARY KEY)")
+        .unwrap();
+    conn.execute("INSERT INTO kept (id) VALUES (1)").unwrap();
+    drop(conn);
+    std::thread::sleep(Duration::from_secs(31));
+    assert_eq!(count_rows(&mut pool.get().unwrap(), "kept"), 1);
+}
+
+/// An in-memory connection returned inside a transaction is rolled back and kept (closing
+/// it would drop the database): the committed rows stay, the uncommitted one is gone.
+#[cfg(feature = "sqlite")]
+#[test]
+fn an_in_memory_connection_left_in_a_transaction_is_rolled_back_and_kept() {
+    let pool = BlockingPool::connect("sqlite::memory:").unwrap();
+    let mut conn = pool.get().unwrap();
+    conn.batch_execute("CREATE TABLE kept (id INTEGER PRIMARY KEY)")
+        .unwrap();
+    conn.execute("INSERT INTO kept (id) VALUES (1)").unwrap();
+    orm_exec::dispatch!(&mut *conn, c => {
+        orm_exec::statement_conn::run_now(orm_exec::transaction::level::begin(c))
+    })
+    .unwrap();
+    conn.execute("INSERT INTO kept (id) VALUES (2)").unwrap();
+    drop(conn);
+    let mut conn = pool.get().unwrap();
+    let depth = orm_exec::dispatch!(&mut *conn, c => orm_exec::transaction::level::depth(c));
+    assert_eq!(depth.unwrap(), 0);
+    assert_eq!(count_rows(&mut conn, "kept"), 1);
 }

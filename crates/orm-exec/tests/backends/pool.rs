@@ -1,6 +1,7 @@
 //! The async `Database`: every URL form connects, pools bound their connections and their
 //! waits, dead connections are replaced, errors match the blocking side, and every future
-//! is `Send`.
+//! is `Send`; connections past their max lifetime or idle timeout are replaced, except an
+//! in-memory database's one.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -352,5 +353,82 @@ fn futures_are_send() {
             conn.transaction(async |conn| conn.execute("SELECT 1").await)
                 .await
         }));
+    });
+}
+
+/// Whether the connection `pool` hands out has the temporary table `marker` (a temporary
+/// table lives as long as its session, on every backend).
+async fn has_marker(pool: &Database) -> bool {
+    let mut conn = pool.get().await.unwrap();
+    conn.batch_execute("SELECT * FROM marker").await.is_ok()
+}
+
+/// A pool of one whose connection carries a temporary table, built with `settings`.
+async fn marked_pool(
+    db: &TestDb,
+    settings: impl FnOnce(orm_exec::DatabaseBuilder) -> orm_exec::DatabaseBuilder,
+) -> Database {
+    let pool = settings(Database::builder(&db.url).max_size(1))
+        .build()
+        .await
+        .unwrap();
+    let mut conn = pool.get().await.unwrap();
+    conn.batch_execute("CREATE TEMPORARY TABLE marker (id INTEGER)")
+        .await
+        .unwrap();
+    drop(conn);
+    pool
+}
+
+backend_test!(
+    fn a_connection_past_its_max_lifetime_is_replaced_async(db: &TestDb) {
+        multi_thread().block_on(async {
+            let lifetime = Duration::from_secs(2);
+            let pool = marked_pool(db, |b| b.max_lifetime(Some(lifetime)).idle_timeout(None)).await;
+            assert!(has_marker(&pool).await, "kept within its lifetime");
+            tokio::time::sleep(lifetime + Duration::from_millis(500)).await;
+            assert!(!has_marker(&pool).await, "replaced past its lifetime");
+        });
+    }
+);
+
+backend_test!(
+    fn a_connection_idle_past_the_idle_timeout_is_replaced_async(db: &TestDb) {
+        multi_thread().block_on(async {
+            let idle = Duration::from_secs(2);
+            let pool = marked_pool(db, |b| b.idle_timeout(Some(idle)).max_lifetime(None)).await;
+            for _ in 0..3 {
+                // Checked out again within the timeout, each time: kept.
+                tokio::time::sleep(idle / 4).await;
+                assert!(has_marker(&pool).await, "kept while in use");
+            }
+            tokio::time::sleep(idle + Duration::from_millis(500)).await;
+            assert!(!has_marker(&pool).await, "replaced after sitting idle");
+        });
+    }
+);
+
+/// An in-memory database is its one connection: the timers never close it.
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_memory_pool_ignores_the_timers() {
+    multi_thread().block_on(async {
+        let short = Some(Duration::from_millis(1));
+        let pool = Database::builder("sqlite::memory:")
+            .max_lifetime(short)
+            .idle_timeout(short)
+            .build()
+            .await
+            .unwrap();
+        pool.batch_execute("CREATE TABLE kept (id INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            pool.execute("INSERT INTO kept (id) VALUES (1)")
+                .await
+                .unwrap(),
+            1
+        );
     });
 }
