@@ -334,14 +334,6 @@ impl fmt::Debug for BlockingPool {
     }
 }
 
-/// Rolls back every transaction level open on `conn`.
-fn roll_back_all<C: crate::statement_conn::StatementConn>(conn: &mut C) -> Result<()> {
-    while level::depth(conn)? > 0 {
-        crate::statement_conn::run_now(level::rollback(conn))?;
-    }
-    Ok(())
-}
-
 /// Opens, tests and checks orm's connections for r2d2.
 struct Manager {
     url: DatabaseUrl,
@@ -373,7 +365,10 @@ impl r2d2::ManageConnection for Manager {
     fn has_broken(&self, conn: &mut Connection) -> bool {
         match crate::dispatch!(conn, c => level::depth(c)) {
             Ok(0) => false,
-            Ok(_) if self.in_memory => crate::dispatch!(conn, c => roll_back_all(c)).is_err(),
+            Ok(_) if self.in_memory => crate::dispatch!(conn, c => {
+                crate::statement_conn::run_now(level::roll_back_to(c, 0))
+            })
+            .is_err(),
             _ => true,
         }
     }

@@ -93,27 +93,29 @@ pub fn unreachable_backend<T: Uninhabited>(connection: T) -> ! {
 macro_rules! dispatch {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
-            $crate::Connection::Sqlite($c) => $crate::__on_sqlite!($c, {
-                #[allow(dead_code)]
-                type DB = $crate::__private::diesel::sqlite::Sqlite;
-                $body
-            }),
-            $crate::Connection::Postgres($c) => $crate::__on_postgres!($c, {
-                #[allow(dead_code)]
-                type DB = $crate::__private::diesel::pg::Pg;
-                $body
-            }),
-            $crate::Connection::Mysql($c) => $crate::__on_mysql!($c, {
-                #[allow(dead_code)]
-                type DB = $crate::__private::diesel::mysql::Mysql;
-                $body
-            }),
-            $crate::Connection::Mariadb($c) => $crate::__on_mysql!($c, {
-                #[allow(dead_code)]
-                type DB = $crate::__private::diesel::mariadb::Mariadb;
-                $body
-            }),
+            $crate::Connection::Sqlite($c) => {
+                $crate::__arm!(__on_sqlite, $c, sqlite::Sqlite, $body)
+            }
+            $crate::Connection::Postgres($c) => $crate::__arm!(__on_postgres, $c, pg::Pg, $body),
+            $crate::Connection::Mysql($c) => $crate::__arm!(__on_mysql, $c, mysql::Mysql, $body),
+            $crate::Connection::Mariadb($c) => {
+                $crate::__arm!(__on_mysql, $c, mariadb::Mariadb, $body)
+            }
         }
+    };
+}
+
+/// One backend's arm of `dispatch!` and `async_dispatch!`: `body` with `DB` naming diesel's
+/// backend `$db` (a path under `diesel::`), behind the feature gate `$on`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __arm {
+    ($on:ident, $c:ident, $($db:ident)::+, $body:expr) => {
+        $crate::$on!($c, {
+            #[allow(dead_code)]
+            type DB = $crate::__private::diesel::$($db)::+;
+            $body
+        })
     };
 }
 

@@ -154,11 +154,8 @@ fn guarded<C: StatementConn, T>(
     match panic::catch_unwind(AssertUnwindSafe(|| operation(&mut *conn))) {
         Ok(outcome) => outcome,
         Err(payload) => {
-            while level::depth(conn).is_ok_and(|depth| depth > open) {
-                if run_now(level::rollback(conn)).is_err() {
-                    break;
-                }
-            }
+            // Best effort: the panic is what the caller sees.
+            let _ = run_now(level::roll_back_to(conn, open));
             panic::resume_unwind(payload)
         }
     }

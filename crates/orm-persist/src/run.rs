@@ -4,8 +4,8 @@
 //! On an async connection (async SQLite, whose statements run on the connection's own
 //! thread, and diesel-async's PostgreSQL and MySQL connections) they are awaited. On a
 //! blocking one (diesel's SQLite connection and the blocking PostgreSQL and MySQL
-//! wrappers) every statement completes inside the call, and `blocking` finishes the
-//! operation in one poll.
+//! wrappers) every statement completes inside the call, and orm-exec's executor for
+//! `&mut Connection` finishes the operation in one poll.
 
 use orm_exec::statement_conn::StatementConn;
 use orm_exec::transaction::level;

@@ -39,30 +39,27 @@
 macro_rules! async_dispatch {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
-            $crate::PooledConnection::Sqlite($c) => $crate::__on_sqlite!($c, {
-                #[allow(dead_code)]
-                type DB = $crate::__private::diesel::sqlite::Sqlite;
-                let $c: &mut $crate::database::AsyncSqlite = &mut **$c;
-                $body
-            }),
-            $crate::PooledConnection::Postgres($c) => $crate::__on_postgres!($c, {
-                #[allow(dead_code)]
-                type DB = $crate::__private::diesel::pg::Pg;
+            $crate::PooledConnection::Sqlite($c) => {
+                $crate::__arm!(__on_sqlite, $c, sqlite::Sqlite, {
+                    let $c: &mut $crate::database::AsyncSqlite = &mut **$c;
+                    $body
+                })
+            }
+            $crate::PooledConnection::Postgres($c) => $crate::__arm!(__on_postgres, $c, pg::Pg, {
                 let $c: &mut $crate::__private::diesel_async::AsyncPgConnection = &mut **$c;
                 $body
             }),
-            $crate::PooledConnection::Mysql($c) => $crate::__on_mysql!($c, {
-                #[allow(dead_code)]
-                type DB = $crate::__private::diesel::mysql::Mysql;
+            $crate::PooledConnection::Mysql($c) => $crate::__arm!(__on_mysql, $c, mysql::Mysql, {
                 let $c: &mut $crate::__private::diesel_async::AsyncMysqlConnection = &mut **$c;
                 $body
             }),
-            $crate::PooledConnection::Mariadb($c) => $crate::__on_mysql!($c, {
-                #[allow(dead_code)]
-                type DB = $crate::__private::diesel::mariadb::Mariadb;
-                let $c: &mut $crate::__private::diesel_async::AsyncMariadbConnection = &mut **$c;
-                $body
-            }),
+            $crate::PooledConnection::Mariadb($c) => {
+                $crate::__arm!(__on_mysql, $c, mariadb::Mariadb, {
+                    let $c: &mut $crate::__private::diesel_async::AsyncMariadbConnection =
+                        &mut **$c;
+                    $body
+                })
+            }
         }
     };
 }

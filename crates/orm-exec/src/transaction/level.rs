@@ -165,6 +165,20 @@ pub async fn rollback<C: TxConn>(conn: &mut C) -> Result<()> {
     Ok(())
 }
 
+/// Rolls levels back, innermost first, until `open` are left (a connection handed back
+/// as it was found, whatever ran on it).
+///
+/// # Errors
+///
+/// The first error of [`depth`] or [`rollback`]; the levels rolled back by then stay
+/// rolled back.
+pub async fn roll_back_to<C: TxConn>(conn: &mut C, open: u32) -> Result<()> {
+    while depth(conn)? > open {
+        rollback(conn).await?;
+    }
+    Ok(())
+}
+
 /// Ends the innermost level as `outcome` says: commits it on `Ok` (returning the commit's
 /// error if it fails), rolls it back on `Err` and returns that error.
 ///
