@@ -7,6 +7,7 @@ use std::future::Future;
 use std::num::NonZeroU32;
 
 use super::bypass::Bypass;
+use super::pool::CheckedOut;
 use super::PoolConfig;
 
 use diesel::QueryResult;
@@ -35,8 +36,10 @@ pub trait PoolBackend: AsyncConnection + Send + Sized + 'static {
     /// window, max lifetime, idle timeout).
     fn manager(url: &str, config: ManagerConfig<Self>, pool: &PoolConfig) -> Self::Manager;
 
-    /// Opens and sets up a connection.
-    fn connect(url: &DatabaseUrl) -> impl Future<Output = Result<Self>> + Send;
+    /// Opens and sets up a connection of the pool whose checked-out connections `pool`
+    /// counts (SQLite's statements run inline on a current-thread runtime while it is
+    /// alone, see [`InlineSqlite`](super::InlineSqlite)).
+    fn connect(url: &DatabaseUrl, pool: &CheckedOut) -> impl Future<Output = Result<Self>> + Send;
 
     /// Rolls back, synchronously, until `depth` transactions are open; whether it could.
     /// Only SQLite can, since its statements run on the calling thread.
@@ -86,7 +89,7 @@ mod sqlite {
             bypass_manager(url, config, pool)
         }
 
-        async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        async fn connect(url: &DatabaseUrl, pool: &CheckedOut) -> Result<Self> {
             let owned = url.clone();
             let opened = run(move || Connection::establish_url(&owned))
                 .await
@@ -101,7 +104,10 @@ mod sqlite {
             else {
                 unreachable!("a sqlite URL opens a SQLite connection")
             };
-            Ok(AsyncSqlite::with_runtime(conn, InlineSqlite))
+            Ok(AsyncSqlite::with_runtime(
+                conn,
+                InlineSqlite::pooled(pool.clone()),
+            ))
         }
 
         fn roll_back_now(&mut self, depth: u32) -> bool {
@@ -127,7 +133,7 @@ impl PoolBackend for diesel_async::AsyncPgConnection {
 
     /// tokio-postgres connects (so a failure keeps its cause), then diesel-async takes the
     /// client over, as the blocking side does (see [`crate::pg_wire`]).
-    async fn connect(url: &DatabaseUrl) -> Result<Self> {
+    async fn connect(url: &DatabaseUrl, _pool: &CheckedOut) -> Result<Self> {
         let mut conn = crate::pg_wire::open(url).await?;
         conn.set_instrumentation(OrmInstrumentation::new(Self::BACKEND));
         Ok(conn)
@@ -153,7 +159,7 @@ macro_rules! mysql_like_pool_backend {
                 bypass_manager(url, config, pool)
             }
 
-            async fn connect(url: &DatabaseUrl) -> Result<Self> {
+            async fn connect(url: &DatabaseUrl, _pool: &CheckedOut) -> Result<Self> {
                 let mut conn: Self = crate::mysql_connect::open(url).await?;
                 conn.set_instrumentation(OrmInstrumentation::new(Self::BACKEND));
                 Ok(conn)

@@ -12,7 +12,7 @@
 //!   and in test mode (the only connection cannot be replaced anyway);
 //! - wait, create and recycle timeouts always set (deadpool's defaults wait forever).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -53,6 +53,7 @@ impl Pools {
             force_rollback: config.force_rollback,
             opened: AtomicBool::new(false),
             failed: Mutex::new(None),
+            checked_out: CheckedOut::default(),
         });
         let kind = match url.backend() {
             #[cfg(feature = "sqlite")]
@@ -118,6 +119,8 @@ struct Setup {
     /// The error of the last failed open, kept whole (its type and cause) for
     /// [`pool_error`], as diesel-async's setup callback can only return a message.
     failed: Mutex<Option<Error>>,
+    /// How many of the pool's connections are checked out.
+    checked_out: CheckedOut,
 }
 
 impl Setup {
@@ -132,7 +135,7 @@ impl Setup {
                 cause: crate::error::ConnectionCause::Other,
             });
         }
-        let mut conn = C::connect(&self.url).await?;
+        let mut conn = C::connect(&self.url, &self.checked_out).await?;
         if self.force_rollback {
             conn.begin_test_transaction()
                 .await
@@ -200,7 +203,11 @@ async fn checkout<C: PoolBackend>(
         .get()
         .await
         .map_err(|e| pool_error(e, C::BACKEND, url, config, started, setup))?;
-    let mut conn = Pooled::<C>::new(object, u32::from(config.force_rollback));
+    let mut conn = Pooled::<C>::new(
+        object,
+        u32::from(config.force_rollback),
+        setup.checked_out.hold(),
+    );
     if config.force_rollback {
         conn.restore_base_depth().await?;
     }
@@ -239,5 +246,42 @@ fn pool_error(
         PoolError::Closed => connection("the pool is closed".into()),
         PoolError::NoRuntimeSpecified => connection("the pool has no timer runtime".into()),
         PoolError::PostCreateHook(e) => connection(e.to_string()),
+    }
+}
+
+/// How many connections of one pool are checked out: shared by the pool and its SQLite
+/// connections, which run inline on a current-thread runtime only while it is at most one
+/// (their own; see [`InlineSqlite`](super::InlineSqlite)).
+#[derive(Debug, Clone, Default)]
+#[doc(hidden)]
+pub struct CheckedOut(Arc<AtomicUsize>);
+
+impl CheckedOut {
+    /// Counts one more checked-out connection until the returned guard is dropped.
+    pub(crate) fn hold(&self) -> Held {
+        self.0.fetch_add(1, Ordering::AcqRel);
+        Held(self.clone())
+    }
+
+    /// Whether at most one connection is checked out.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn alone(&self) -> bool {
+        self.0.load(Ordering::Acquire) <= 1
+    }
+
+    /// How many connections are checked out now.
+    #[cfg(test)]
+    pub(crate) fn now(&self) -> usize {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// One checked-out connection, counted by its pool's [`CheckedOut`] until dropped.
+#[derive(Debug)]
+pub(crate) struct Held(CheckedOut);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        (self.0).0.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -28,6 +28,7 @@ use crate::migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
 use orm_schema::{Backend, ModelMeta};
 
 use super::backend::{depth, PoolBackend};
+use super::pool::Held;
 use crate::error::{Error, Result};
 
 crate::dispatch::backend_type! {
@@ -53,13 +54,17 @@ pub struct Pooled<C: PoolBackend> {
     object: Option<Object<C::Manager>>,
     /// Transactions open when idle: 1 in test mode (the outer transaction), else 0.
     base_depth: u32,
+    /// Counts this connection as checked out until it is back in the pool (a field is
+    /// dropped after [`Drop::drop`] has returned or closed the connection).
+    _held: Held,
 }
 
 impl<C: PoolBackend> Pooled<C> {
-    pub(super) fn new(object: Object<C::Manager>, base_depth: u32) -> Self {
+    pub(super) fn new(object: Object<C::Manager>, base_depth: u32, held: Held) -> Self {
         Pooled {
             object: Some(object),
             base_depth,
+            _held: held,
         }
     }
 

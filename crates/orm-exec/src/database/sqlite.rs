@@ -4,19 +4,45 @@
 //! which hands every statement to a [`SpawnBlocking`] runtime. Its default, tokio's
 //! `spawn_blocking`, costs a thread hand-off and a wake-up per statement, which for a small
 //! query is far more than the query itself. [`InlineSqlite`] runs the statement on the
-//! calling thread instead (BENCHMARKS.md, rows A1, has the measured cost against blocking
-//! diesel):
+//! calling thread instead wherever that cannot stall another task (BENCHMARKS.md, rows A1,
+//! has the measured cost against blocking diesel):
 //!
 //! - on a multi-thread tokio runtime, inside `tokio::task::block_in_place`, which moves the
 //!   worker's other tasks to another thread while SQLite works, so the statement itself
 //!   runs as blocking diesel runs it;
-//! - on a current-thread runtime, where `block_in_place` panics, on tokio's blocking pool
-//!   (`spawn_blocking`). If that future is dropped before the statement ends, dropping it
-//!   waits for the statement: the connection is never shared with a statement still running,
-//!   and a transaction's state is always known;
+//! - on a current-thread runtime (`#[tokio::main(flavor = "current_thread")]`,
+//!   `#[tokio::test]`), directly on the runtime's thread while no other connection of the
+//!   same pool is checked out (the pool counts its checkouts), and otherwise on tokio's blocking pool
+//!   (`spawn_blocking`);
 //! - outside any runtime, directly.
 //!
-//! A statement run inline cannot be cancelled half-way: a dropped future always leaves the
+//! ## Why a current-thread runtime runs inline only while the connection is alone
+//!
+//! A statement run on the runtime's only thread holds that thread until it ends, and a
+//! SQLite statement can wait: for the write lock, up to the connection's `busy_timeout`.
+//! If the lock is held by another connection of the same pool whose task is parked on this
+//! runtime (inside a transaction, between two statements), that task cannot run to release
+//! it while the thread waits, and the statement would fail with "database is locked" after
+//! the timeout where on another thread it would simply have waited its turn. A pool with
+//! no other connection checked out has no such task: idle connections hold no lock (a
+//! connection returned inside a transaction is rolled back first), and the decision is
+//! made again for every statement, at the moment it starts. So a single task, or tasks
+//! that take turns, get every statement inline; tasks that hold connections at the same
+//! time get the hand-off, as before.
+//!
+//! What it gives up: while an inline statement runs, the runtime's other tasks wait for it
+//! (as they would for any blocking call on that runtime), including while it waits for a
+//! lock held by another process, another pool or a blocking connection, up to
+//! `busy_timeout`. A lock held by a blocking connection or another pool *whose owner is
+//! parked on the same current-thread runtime* is therefore not waited out: the statement
+//! fails after `busy_timeout` with the database-locked error. Use one pool per database
+//! file in a process (a [`Database`](crate::Database) is cheap to clone), or a
+//! multi-thread runtime, where this cannot happen.
+//!
+//! When a future with a statement on tokio's blocking pool is dropped before the statement
+//! ends, dropping it waits for the statement: the connection is never shared with a
+//! statement still running, and a transaction's state is always known. A statement run
+//! inline cannot be cancelled half-way either: a dropped future always leaves the
 //! connection between statements, which is what makes a dropped transaction repairable
 //! (see [`Pooled`](super::Pooled)).
 
@@ -31,6 +57,8 @@ use diesel_async::sync_connection_wrapper::SpawnBlocking;
 use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::task::JoinHandle;
 
+use super::pool::CheckedOut;
+
 /// An error from running a blocking task (it panicked, or its runtime shut down).
 pub(crate) type TaskError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -44,9 +72,24 @@ pub type AsyncSqlite = diesel_async::sync_connection_wrapper::SyncConnectionWrap
     InlineSqlite,
 >;
 
-/// Runs a SQLite statement on the calling thread (see the module documentation).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct InlineSqlite;
+/// Runs a SQLite statement on the calling thread where that cannot stall another task
+/// (see the module documentation).
+///
+/// The default value knows no pool: on a current-thread runtime its statements always go
+/// to tokio's blocking pool. A [`Database`](crate::Database)'s connections carry their
+/// pool's count of checked-out connections.
+#[derive(Debug, Clone, Default)]
+pub struct InlineSqlite {
+    /// How many connections of this connection's pool are checked out.
+    pool: Option<CheckedOut>,
+}
+
+impl InlineSqlite {
+    /// Runs the statements of a connection of the pool that `pool` counts.
+    pub(crate) fn pooled(pool: CheckedOut) -> Self {
+        InlineSqlite { pool: Some(pool) }
+    }
+}
 
 impl SpawnBlocking for InlineSqlite {
     fn spawn_blocking<'a, R>(
@@ -56,11 +99,14 @@ impl SpawnBlocking for InlineSqlite {
     where
         R: Send + 'static,
     {
-        Box::pin(run(task))
+        let pool = self.pool.clone();
+        Box::pin(run_alone_inline(task, move || {
+            pool.as_ref().is_some_and(CheckedOut::alone)
+        }))
     }
 
     fn get_runtime() -> Self {
-        InlineSqlite
+        InlineSqlite::default()
     }
 }
 
@@ -69,8 +115,22 @@ thread_local! {
     static FORCE_INLINE: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs a blocking task as [`InlineSqlite`] does. Nothing runs until the future is polled.
+/// Runs a blocking task as a connection that knows no pool does: on a current-thread
+/// runtime, on tokio's blocking pool. Nothing runs until the future is polled.
 pub(crate) async fn run<R>(task: impl FnOnce() -> R + Send + 'static) -> Result<R, TaskError>
+where
+    R: Send + 'static,
+{
+    run_alone_inline(task, || false).await
+}
+
+/// Runs a blocking task as [`InlineSqlite`] does, where `alone` says, when the task starts,
+/// whether it may run inline on a current-thread runtime. Nothing runs until the future is
+/// polled.
+async fn run_alone_inline<R>(
+    task: impl FnOnce() -> R + Send + 'static,
+    alone: impl FnOnce() -> bool,
+) -> Result<R, TaskError>
 where
     R: Send + 'static,
 {
@@ -82,6 +142,9 @@ where
     };
     if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
         return Ok(tokio::task::block_in_place(task));
+    }
+    if alone() {
+        return Ok(task());
     }
     OnBlockingThread::spawn(&handle, task).await
 }
@@ -206,6 +269,48 @@ mod tests {
         let (here, ran_on) = current_thread().block_on(async {
             let here = std::thread::current().id();
             (here, run(|| std::thread::current().id()).await.unwrap())
+        });
+        assert_ne!(here, ran_on);
+    }
+
+    /// Runs a task as a connection of the pool `pool` counts does; the thread it ran on.
+    fn ran_on(pool: &CheckedOut) -> std::thread::ThreadId {
+        let mut runtime = InlineSqlite::pooled(pool.clone());
+        current_thread().block_on(async move {
+            runtime
+                .spawn_blocking(|| std::thread::current().id())
+                .await
+                .unwrap()
+        })
+    }
+
+    #[test]
+    fn runs_inline_on_a_current_thread_runtime_while_alone_in_its_pool() {
+        let here = std::thread::current().id();
+        let pool = CheckedOut::default();
+        // No connection checked out (a pool's own checks), then only this one.
+        assert_eq!(ran_on(&pool), here);
+        let mine = pool.hold();
+        assert_eq!(ran_on(&pool), here);
+        // Another connection of the pool is out: its task may hold a lock this statement
+        // would wait for, so the statement leaves the runtime's thread.
+        let other = pool.hold();
+        assert_ne!(ran_on(&pool), here);
+        drop(other);
+        assert_eq!(ran_on(&pool), here);
+        drop(mine);
+        assert_eq!(pool.now(), 0);
+    }
+
+    #[test]
+    fn decides_when_the_statement_starts_not_when_it_is_made() {
+        let pool = CheckedOut::default();
+        let _mine = pool.hold();
+        let mut runtime = InlineSqlite::pooled(pool.clone());
+        let (here, ran_on) = current_thread().block_on(async move {
+            let statement = runtime.spawn_blocking(|| std::thread::current().id());
+            let _other = pool.hold();
+            (std::thread::current().id(), statement.await.unwrap())
         });
         assert_ne!(here, ran_on);
     }

@@ -266,8 +266,8 @@ fn sqlite_memory_pool_is_one_database() {
     });
 }
 
-/// On a current-thread runtime SQLite statements run on tokio's blocking pool instead of
-/// inline (where `block_in_place` would panic).
+/// On a current-thread runtime (where `block_in_place` would panic) SQLite statements,
+/// transactions and a transaction dropped by a timeout work as on a multi-thread one.
 #[cfg(feature = "sqlite")]
 #[test]
 fn sqlite_on_a_current_thread_runtime() {
@@ -302,6 +302,89 @@ fn sqlite_on_a_current_thread_runtime() {
         assert_eq!(count_async(&mut conn, "ct").await, 2);
     });
     assert_eq!(committed_rows(&db, "ct"), 2);
+}
+
+/// The thread a statement of `conn` (a SQLite connection) runs on.
+#[cfg(feature = "sqlite")]
+async fn statement_thread(conn: &mut orm_exec::PooledConnection) -> std::thread::ThreadId {
+    let orm_exec::PooledConnection::Sqlite(conn) = conn else {
+        panic!("a SQLite connection");
+    };
+    conn.spawn_blocking(|_| Ok(std::thread::current().id()))
+        .await
+        .unwrap()
+}
+
+/// On a current-thread runtime a SQLite statement runs on the runtime's own thread while
+/// its connection is the only one of the pool checked out, and on tokio's blocking pool
+/// while another is: the count follows checkouts and returns.
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_current_thread_runs_inline_while_the_connection_is_alone() {
+    use crate::async_support::current_thread;
+
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    current_thread().block_on(async {
+        let runtime_thread = std::thread::current().id();
+        let pool = Database::builder(&db.url)
+            .max_size(2)
+            .build()
+            .await
+            .unwrap();
+        let mut first = pool.get().await.unwrap();
+        assert_eq!(statement_thread(&mut first).await, runtime_thread);
+        let second = pool.get().await.unwrap();
+        assert_ne!(statement_thread(&mut first).await, runtime_thread);
+        drop(second);
+        assert_eq!(statement_thread(&mut first).await, runtime_thread);
+        drop(first);
+        for _ in 0..3 {
+            let mut again = pool.get().await.unwrap();
+            assert_eq!(statement_thread(&mut again).await, runtime_thread);
+        }
+    });
+}
+
+/// On a current-thread runtime, a write that must wait for the lock of another task's
+/// open transaction waits its turn and succeeds: it does not hold the runtime's only
+/// thread (where the transaction's task could not finish) until `busy_timeout` fails it.
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_current_thread_write_waits_for_another_tasks_transaction() {
+    use crate::async_support::current_thread;
+
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    create_table(&db, "turns");
+    current_thread().block_on(async {
+        let pool = Database::builder(&db.url)
+            .max_size(2)
+            .build()
+            .await
+            .unwrap();
+        let (began, begun) = tokio::sync::oneshot::channel();
+        let holder = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                pool.transaction(async |conn| {
+                    conn.execute("INSERT INTO turns (id, v) VALUES (1, 'a')")
+                        .await?;
+                    began.send(()).unwrap();
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    conn.execute("INSERT INTO turns (id, v) VALUES (2, 'b')")
+                        .await
+                })
+                .await
+            }
+        });
+        begun.await.unwrap();
+        // Run inline, this would hold the thread in SQLite's busy wait, the holder could
+        // not commit, and the write would fail with "database is locked" after 5 s.
+        pool.execute("INSERT INTO turns (id, v) VALUES (3, 'c')")
+            .await
+            .unwrap();
+        holder.await.unwrap().unwrap();
+    });
+    assert_eq!(committed_rows(&db, "turns"), 3);
 }
 
 /// A blocking connection and an async pool on the same SQLite file see each other's
