@@ -99,6 +99,22 @@ backend_test!(
         check(got, &[], "iexact does not treat % as a wildcard");
         let got = q().filter(notes::text.exact("wow! ")).all(&mut conn);
         check(got, &[], "exact does not ignore trailing spaces");
+        // Patterns with and without escaped characters render different SQL on SQLite:
+        // each runs its own statement, on the same connection, in either order.
+        let got = q().filter(notes::text.contains("milk")).all(&mut conn);
+        check(got, &["Buy milk"], "a plain pattern after an escaped one");
+        let got = q().filter(notes::text.icontains("0%")).all(&mut conn);
+        check(got, &["100% sure"], "an escaped pattern after a plain one");
+        let got = q()
+            .filter_by("text__contains", "e_c")
+            .unwrap()
+            .all(&mut conn);
+        check(got, &["snake_case"], "by name, escaped");
+        let got = q()
+            .filter_by("text__contains", "eXc")
+            .unwrap()
+            .all(&mut conn);
+        check(got, &["snakeXcase"], "by name, plain");
     }
 );
 

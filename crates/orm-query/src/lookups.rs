@@ -12,7 +12,11 @@
 //!   `like_escape($1, '!')` for every row. On SQLite (no default escape character) and
 //!   MySQL/MariaDB (whose default `\` disappears under `NO_BACKSLASH_ESCAPES`, and which
 //!   cannot parse a literal `ESCAPE '\'`) the value is escaped with `!` and the query says
-//!   `ESCAPE '!'` ([`LikePattern`], [`LikeSyntax`]).
+//!   `ESCAPE '!'` ([`LikePattern`], [`LikeSyntax`]). On SQLite a value with none of `%`,
+//!   `_` and `!` in it needs no escaping, and its query has no `ESCAPE` clause: SQLite's
+//!   LIKE with an escape character is slower for every row it compares. The SQL then
+//!   depends on the value, so a LIKE lookup's statement is cached by its SQL text, not by
+//!   its type.
 //! - `contains`, `startswith` and `endswith` are case-sensitive (orm turns on SQLite's
 //!   `case_sensitive_like` and creates MySQL tables with a binary collation).
 //! - the `i` lookups compare `lower(column)` with `lower(value)`, both in SQL, so the
@@ -63,6 +67,9 @@ fn escape_with(value: &str, escape: char) -> String {
 pub struct LikePattern {
     /// Escaped with `!`, for `ESCAPE '!'`.
     portable: String,
+    /// Whether the value holds none of `%`, `_` and `!`: `portable` then escapes nothing,
+    /// and means the same without an `ESCAPE` clause on SQLite.
+    plain: bool,
     /// Escaped with `\`, PostgreSQL's default.
     #[cfg(feature = "postgres")]
     backslash: String,
@@ -74,6 +81,7 @@ impl LikePattern {
     pub fn new(prefix: &str, value: &str, suffix: &str) -> Self {
         LikePattern {
             portable: format!("{prefix}{}{suffix}", escape_like(value)),
+            plain: !value.contains(['%', '_', LIKE_ESCAPE]),
             #[cfg(feature = "postgres")]
             backslash: format!("{prefix}{}{suffix}", escape_with(value, '\\')),
         }
@@ -87,8 +95,14 @@ impl LikePattern {
 
 /// How a backend writes LIKE: the pattern it binds and what follows it.
 pub trait LikeSyntax: diesel::backend::Backend {
-    /// The escape clause after the pattern (with a leading space), or nothing.
+    /// The escape clause after a pattern that may hold escaped characters, or after a
+    /// column (with a leading space), or nothing.
     const ESCAPE_CLAUSE: &'static str;
+    /// The escape clause after `pattern`.
+    fn escape_clause(pattern: &LikePattern) -> &'static str {
+        let _ = pattern;
+        Self::ESCAPE_CLAUSE
+    }
     /// The pattern to bind.
     fn pattern(pattern: &LikePattern) -> &String;
 }
@@ -96,6 +110,13 @@ pub trait LikeSyntax: diesel::backend::Backend {
 #[cfg(feature = "sqlite")]
 impl LikeSyntax for diesel::sqlite::Sqlite {
     const ESCAPE_CLAUSE: &'static str = " ESCAPE '!'";
+    fn escape_clause(pattern: &LikePattern) -> &'static str {
+        if pattern.plain {
+            ""
+        } else {
+            Self::ESCAPE_CLAUSE
+        }
+    }
     fn pattern(pattern: &LikePattern) -> &String {
         &pattern.portable
     }

@@ -211,7 +211,7 @@ fn field_condition<'b, DB: BindAll>(
             out.push_sql(") LIKE lower(");
             DB::bind(out, &c.value)?;
             out.push_sql(")");
-            out.push_sql(DB::ESCAPE_CLAUSE);
+            out.push_sql(like_escape::<DB>(&c.value));
             return Ok(());
         }
         LookupKind::Regex | LookupKind::IRegex => {
@@ -236,9 +236,18 @@ fn field_condition<'b, DB: BindAll>(
         value => DB::bind(out, value)?,
     }
     if c.lookup.is_like() {
-        out.push_sql(DB::ESCAPE_CLAUSE);
+        out.push_sql(like_escape::<DB>(&c.value));
     }
     Ok(())
+}
+
+/// The escape clause after a LIKE whose right side is `value`: what its pattern needs, or
+/// the backend's clause after a column.
+fn like_escape<DB: LikeSyntax>(value: &Value) -> &'static str {
+    match value {
+        Value::Like(pattern) => DB::escape_clause(pattern),
+        _ => DB::ESCAPE_CLAUSE,
+    }
 }
 
 /// Nullable: a comparison with a NULL column is unknown, so `exclude` of a by-name
@@ -306,7 +315,7 @@ fn all_of<'b, DB: BindAll>(
                     out.push_sql(") LIKE lower(");
                     DB::bind(out, pattern)?;
                     out.push_sql(")");
-                    out.push_sql(DB::ESCAPE_CLAUSE);
+                    out.push_sql(like_escape::<DB>(pattern));
                 }
                 if fields.is_empty() {
                     out.push_sql("1 = 0");

@@ -1,5 +1,5 @@
-//! [`Like`]: `column LIKE ?` (with the escape clause the backend needs), case-sensitive or
-//! not, with the pattern bound.
+//! [`Like`]: `column LIKE ?` (with the escape clause the backend and the pattern need),
+//! case-sensitive or not, with the pattern bound.
 
 use std::marker::PhantomData;
 
@@ -54,9 +54,11 @@ impl<E: Expression, C> Expression for Like<E, C> {
     type SqlType = Bool;
 }
 
+/// Not static: on SQLite the SQL depends on the pattern (an `ESCAPE` clause only where
+/// the value needs escaping), so diesel must cache the statement by its SQL text.
 impl<E: QueryId, C: CaseMode> QueryId for Like<E, C> {
     type QueryId = Like<E::QueryId, C>;
-    const HAS_STATIC_QUERY_ID: bool = E::HAS_STATIC_QUERY_ID;
+    const HAS_STATIC_QUERY_ID: bool = false;
 }
 
 impl<E, C, DB> QueryFragment<DB> for Like<E, C>
@@ -80,7 +82,7 @@ where
             out.push_sql(" LIKE ");
             out.push_bind_param::<Text, String>(pattern)?;
         }
-        out.push_sql(DB::ESCAPE_CLAUSE);
+        out.push_sql(DB::escape_clause(&self.pattern));
         out.push_sql(")");
         Ok(())
     }
