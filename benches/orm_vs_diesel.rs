@@ -436,6 +436,31 @@ macro_rules! hand {
     };
 }
 
+/// A1 ct's W1 with N = 1, one side only, `n` loads after seeding: the ORM through
+/// `&orm::Database` on a current-thread runtime, or blocking diesel (for callgrind).
+fn count_a1ct(side: &str, url: &str, n: usize) {
+    let mut conn = orm::Connection::establish(url).unwrap();
+    seed(&mut conn, 1);
+    if side == "orm" {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let db = orm::Database::connect(url).await.unwrap();
+            for _ in 0..n {
+                assert_eq!(User::objects().all(&db).await.unwrap().len(), 1);
+            }
+        });
+    } else {
+        for _ in 0..n {
+            let rows: Vec<HandUser> =
+                hand!(&mut conn, c => users::table.select(HandUser::as_select()).load(c)).unwrap();
+            assert_eq!(rows.len(), 1);
+        }
+    }
+}
+
 /// Runs a hand-written `RETURNING` statement (SQLite and PostgreSQL; diesel has no
 /// RETURNING on MySQL, which this benchmark does not run).
 macro_rules! hand_returning {
@@ -1200,6 +1225,9 @@ fn main() {
     if let [count, workload, side, url, n] = &args[..] {
         if count == "count" && ["w4", "w5", "w9"].contains(&workload.as_str()) {
             return count_child(workload, side, url, n.parse().expect("a number of loads"));
+        }
+        if count == "count" && workload == "a1ct" {
+            return count_a1ct(side, url, n.parse().expect("a number of loads"));
         }
     }
     // `cargo bench -- <filter>`: run only the parts whose name contains a filter word

@@ -47,7 +47,8 @@ pub struct PoolConfig {
     pub acquire_timeout: Duration,
     /// How long opening one connection may take; `None` waits without limit.
     pub connect_timeout: Option<Duration>,
-    /// How long checking a connection on checkout may take before it is replaced.
+    /// How long checking a connection on checkout may take before it is replaced (the
+    /// servers' `SELECT 1`; SQLite's check does no I/O and is not timed).
     pub recycle_timeout: Duration,
     /// A connection checked out again within this long of its last checkout skips the
     /// `SELECT 1` check (one round trip) and gets only the driver's own broken check
@@ -184,7 +185,7 @@ impl DatabaseBuilder {
     }
 
     /// How long checking a connection on checkout may take before it is replaced
-    /// (default 5 s).
+    /// (default 5 s; PostgreSQL and MySQL/MariaDB, whose check is a round trip).
     pub fn recycle_timeout(mut self, limit: Duration) -> Self {
         self.recycle_timeout = Some(limit);
         self

@@ -10,13 +10,15 @@
 //!   connection's last checkout ([`super::bypass`]; PostgreSQL only by default), where
 //!   the driver's own broken check runs instead; `Fast` on SQLite (nothing can kill it)
 //!   and in test mode (the only connection cannot be replaced anyway);
-//! - wait, create and recycle timeouts always set (deadpool's defaults wait forever).
+//! - wait, create and (on the servers, whose check is a round trip) recycle timeouts
+//!   always set (deadpool's defaults wait forever); a checkout first tries without
+//!   waiting, so the wait timeout's timer is made only when the pool is empty.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use deadpool::managed::{Pool, PoolError, TimeoutType};
+use deadpool::managed::{Pool, PoolError, TimeoutType, Timeouts};
 use diesel::result::ConnectionError;
 use diesel_async::pooled_connection::{ManagerConfig, PoolError as ManagerError, RecyclingMethod};
 use orm_schema::Backend;
@@ -83,6 +85,10 @@ impl Pools {
     }
 
     /// Checks a connection out (see [`Database::get`](crate::Database::get)).
+    ///
+    /// The servers' checkouts are boxed: their futures (which hold a `SELECT 1` check)
+    /// are several times SQLite's, and every future that awaits this one would otherwise
+    /// be that size, and be copied at that size, on SQLite too.
     pub(super) async fn get(
         &self,
         url: &DatabaseUrl,
@@ -95,15 +101,15 @@ impl Pools {
                 .await
                 .map(PooledConnection::Sqlite),
             #[cfg(feature = "postgres")]
-            Kind::Postgres(pool) => checkout(pool, url, config, setup)
+            Kind::Postgres(pool) => Box::pin(checkout(pool, url, config, setup))
                 .await
                 .map(PooledConnection::Postgres),
             #[cfg(feature = "mysql")]
-            Kind::Mysql(pool) => checkout(pool, url, config, setup)
+            Kind::Mysql(pool) => Box::pin(checkout(pool, url, config, setup))
                 .await
                 .map(PooledConnection::Mysql),
             #[cfg(feature = "mysql")]
-            Kind::Mariadb(pool) => checkout(pool, url, config, setup)
+            Kind::Mariadb(pool) => Box::pin(checkout(pool, url, config, setup))
                 .await
                 .map(PooledConnection::Mariadb),
         }
@@ -180,7 +186,8 @@ fn build<C: PoolBackend>(setup: &Arc<Setup>, config: &PoolConfig) -> Result<Pool
         .max_size(config.max_size)
         .wait_timeout(Some(config.acquire_timeout))
         .create_timeout(config.connect_timeout)
-        .recycle_timeout(Some(config.recycle_timeout))
+        // SQLite's recycling does no I/O (`Fast`, and the bypass manager's checks): no timer.
+        .recycle_timeout((C::BACKEND != Backend::Sqlite).then_some(config.recycle_timeout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| Error::Connection {
@@ -198,11 +205,21 @@ async fn checkout<C: PoolBackend>(
     config: &PoolConfig,
     setup: &Setup,
 ) -> Result<Pooled<C>> {
-    let started = Instant::now();
-    let object = pool
-        .get()
-        .await
-        .map_err(|e| pool_error(e, C::BACKEND, url, config, started, setup))?;
+    // First without waiting (deadpool then skips the wait timeout's timer): a permit is
+    // free only when nobody is queued, so this never overtakes a waiting task.
+    let now = Timeouts {
+        wait: Some(Duration::ZERO),
+        ..pool.timeouts()
+    };
+    let object = match pool.timeout_get(&now).await {
+        Err(PoolError::Timeout(TimeoutType::Wait)) => {
+            let started = Instant::now();
+            pool.get()
+                .await
+                .map_err(|e| pool_error(e, C::BACKEND, url, config, started, setup))
+        }
+        got => got.map_err(|e| pool_error(e, C::BACKEND, url, config, Instant::now(), setup)),
+    }?;
     let mut conn = Pooled::<C>::new(
         object,
         u32::from(config.force_rollback),

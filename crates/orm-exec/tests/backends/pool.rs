@@ -79,6 +79,47 @@ backend_test!(
     }
 );
 
+// A checkout first asks the pool without waiting; it still never takes the connection a
+// queued task is waiting for.
+backend_test!(
+    fn a_checkout_does_not_overtake_a_waiting_task(db: &TestDb) {
+        use std::sync::{Arc, Mutex};
+
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let pool = Database::builder(&db.url)
+                .max_size(1)
+                .build()
+                .await
+                .unwrap();
+            let held = pool.get().await.unwrap();
+            let order = Arc::new(Mutex::new(Vec::new()));
+            let waiter = tokio::spawn({
+                let (pool, order) = (pool.clone(), Arc::clone(&order));
+                async move {
+                    let conn = pool.get().await.unwrap();
+                    order.lock().unwrap().push("queued first");
+                    tokio::task::yield_now().await;
+                    drop(conn);
+                }
+            });
+            // Let the waiter queue up, then free the connection and ask for it at once.
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+            drop(held);
+            let late = pool.get().await.unwrap();
+            order.lock().unwrap().push("asked after");
+            drop(late);
+            waiter.await.unwrap();
+            assert_eq!(*order.lock().unwrap(), ["queued first", "asked after"]);
+        });
+    }
+);
+
 backend_test!(
     fn pool_of_two_serves_twenty_tasks(db: &TestDb) {
         create_table(db, "tasks");
