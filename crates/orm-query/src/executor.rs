@@ -255,19 +255,29 @@ pub(crate) use read_once;
 /// ([`orm_exec::Error::Connection`]): a read outside a transaction changes nothing, so
 /// running it again is safe. For `&Database`, whose pool may hand out a connection within
 /// its alive-bypass window that the server has just closed.
+///
+/// One loop, so the read's future holds one copy of `$body`'s state, not two.
 macro_rules! read_retried {
     ($acquire:expr, $query:ident, |$conn:ident| $body:expr) => {{
-        let first = {
-            let $query = $query.clone();
-            let mut $conn = $acquire;
-            $body
-        };
-        match first {
-            Err(orm_exec::Error::Connection { .. }) => {
+        // The query of the next attempt: a copy is kept while a retry is still allowed.
+        let mut next = Some($query);
+        let mut may_retry = true;
+        loop {
+            let Some(current) = next.take() else {
+                unreachable!("every attempt has its query")
+            };
+            if may_retry {
+                next = Some(current.clone());
+            }
+            let outcome = {
+                let $query = current;
                 let mut $conn = $acquire;
                 $body
+            };
+            match outcome {
+                Err(orm_exec::Error::Connection { .. }) if may_retry => may_retry = false,
+                other => break other,
             }
-            other => other,
         }
     }};
 }
