@@ -376,6 +376,56 @@ fn postgres_sessions_killed_inside_the_bypass_window() {
     });
 }
 
+/// A read through `&Database` that meets a session the server killed runs once more on a
+/// fresh connection, whether a plain read or one that loads relations by name. MySQL's
+/// driver notices a killed session only when it next uses it, so inside a long alive-bypass
+/// window the pool hands the dead connection out, and the read meets it every time.
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_reads_on_a_killed_session_run_again() {
+    let Some(db) = TestDb::new(Backend::Mysql) else {
+        return;
+    };
+    {
+        // Closed before the kills, which end every session of this database.
+        let mut seed = db.connect();
+        seed.create_all(&models()).unwrap();
+        let album = Album::objects()
+            .create(&mut seed, NewAlbum::new("a"))
+            .unwrap();
+        Track::objects()
+            .create(&mut seed, NewTrack::new(album.id, "t", 1))
+            .unwrap();
+    }
+    let runtime = runtime(2);
+    runtime.block_on(async {
+        let pool = Database::builder(&db.url)
+            .max_size(1)
+            .alive_bypass(Duration::from_secs(60))
+            .build()
+            .await
+            .unwrap();
+        for round in 0..2 {
+            // Use the one connection, so it is inside the window, then kill its session.
+            assert_eq!(Track::objects().count(&pool).await.unwrap(), 1);
+            let killed = tokio::task::block_in_place(|| kill_sessions(&db, &db.name));
+            assert_eq!(killed, 1, "round {round}: the pool's one session");
+            if round == 0 {
+                let tracks = Track::objects().all(&pool).await.unwrap();
+                assert_eq!(tracks.len(), 1);
+            } else {
+                let tracks = Track::objects()
+                    .select_related_names(&["album"])
+                    .unwrap()
+                    .all(&pool)
+                    .await
+                    .unwrap();
+                assert_eq!(tracks[0].album.get().expect("album loaded").name, "a");
+            }
+        }
+    });
+}
+
 // ---------------------------------------------------------------------------------------
 // 1 000 transactions dropped at random points
 // ---------------------------------------------------------------------------------------

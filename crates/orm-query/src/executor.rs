@@ -281,6 +281,7 @@ macro_rules! read_retried {
         }
     }};
 }
+pub(crate) use read_retried;
 
 /// Implements [`Executor`] for an async executor type `$ty` (lifetime `$lt`) whose
 /// queries need `$bound`: `$acquire` gives the connection to run on (`$this` the

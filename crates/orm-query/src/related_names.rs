@@ -620,9 +620,12 @@ where
         paths: Arc<RelatedPaths>,
     ) -> Self::Output<Vec<M>> {
         let parts = qs.parts();
+        // A read, run once more on a fresh connection after a lost one, as every read on
+        // `&Database` is.
         Box::pin(async move {
-            let mut conn = self.get().await?;
-            load_pooled(&mut conn, parts, slice, paths).await
+            crate::executor::read_retried!(self.get().await?, parts, |conn| {
+                load_pooled(&mut conn, parts, slice, Arc::clone(&paths)).await
+            })
         })
     }
 }
