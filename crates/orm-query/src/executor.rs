@@ -259,23 +259,17 @@ pub(crate) use read_once;
 /// One loop, so the read's future holds one copy of `$body`'s state, not two.
 macro_rules! read_retried {
     ($acquire:expr, $query:ident, |$conn:ident| $body:expr) => {{
-        // The query of the next attempt: a copy is kept while a retry is still allowed.
-        let mut next = Some($query);
-        let mut may_retry = true;
+        // Each attempt runs a copy; the query is kept for the one retry.
+        let kept = $query;
+        let mut retried = false;
         loop {
-            let Some(current) = next.take() else {
-                unreachable!("every attempt has its query")
-            };
-            if may_retry {
-                next = Some(current.clone());
-            }
             let outcome = {
-                let $query = current;
+                let $query = kept.clone();
                 let mut $conn = $acquire;
                 $body
             };
             match outcome {
-                Err(orm_exec::Error::Connection { .. }) if may_retry => may_retry = false,
+                Err(orm_exec::Error::Connection { .. }) if !retried => retried = true,
                 other => break other,
             }
         }
