@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use orm::{Backend, Connection, MigrationDir};
+use orm::{Backend, Connection, ManageSchema, MigrationDir};
 use support::TestDb;
 
 const CHILD_URL: &str = "ORM_MIGRATION_KILL_URL";

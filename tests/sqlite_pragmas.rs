@@ -3,7 +3,7 @@
 #![cfg(feature = "sqlite")]
 
 use diesel::sql_types::{BigInt, Text};
-use orm::{Connection, Database, Error};
+use orm::{Connection, Database, Error, ManageSchema};
 
 #[derive(diesel::QueryableByName, Debug)]
 struct Mode {

@@ -66,7 +66,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use orm::{ddl, DatabaseUrl};
+use orm::{ddl, DatabaseUrl, ManageSchema};
 
 const USAGE: &str = "usage: cargo xtask schema <sql|create|drop> [--app examples|todo-api] [--database-url URL]\n\
        cargo xtask migrate <make NAME|apply|revert [N]|status|check> [--app examples|todo-api] [--database-url URL | --postgres-url URL --mysql-url URL] [--dir DIR] [--allow-data-loss]\n\

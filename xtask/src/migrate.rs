@@ -14,7 +14,7 @@
 //! `check` compares each with the models and the directories with each other. With
 //! `--database-url` they diff that live database instead, for its backend only.
 
-use orm::{Backend, Connection, DataLoss, Drift, MigrationDir, Scratch};
+use orm::{Backend, Connection, DataLoss, Drift, ManageSchema, MigrationDir, Scratch};
 
 use crate::app::{take_app, App};
 

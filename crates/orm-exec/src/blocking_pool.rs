@@ -49,7 +49,7 @@ use crate::connection::Connection;
 use crate::database::PoolConfig;
 use crate::error::{Error, Result};
 use crate::transaction::level;
-use crate::url::DatabaseUrl;
+use crate::url::{DatabaseUrl, GivenUrl};
 
 /// A pool of blocking connections to the database a URL names (see the
 /// [module docs](crate::blocking_pool)). Cheap to clone: clones share the pool.
@@ -121,9 +121,9 @@ impl Failure {
 }
 
 /// The settings of a [`BlockingPool`] before it is built: [`BlockingPool::builder`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct BlockingPoolBuilder {
-    url: String,
+    url: GivenUrl,
     max_size: Option<usize>,
     acquire_timeout: Option<Duration>,
     max_lifetime: Option<Duration>,
@@ -152,7 +152,7 @@ impl BlockingPool {
     /// The settings of a pool for `url`, to change before [`BlockingPoolBuilder::build`].
     pub fn builder(url: &str) -> BlockingPoolBuilder {
         BlockingPoolBuilder {
-            url: url.to_owned(),
+            url: GivenUrl(url.to_owned()),
             max_size: None,
             acquire_timeout: None,
             max_lifetime: Some(DEFAULT_MAX_LIFETIME),
@@ -243,7 +243,7 @@ impl BlockingPoolBuilder {
     /// [`Error::InvalidUrl`] or [`Error::UnsupportedBackend`] for a bad URL;
     /// [`Error::InvalidUrl`] for a maximum size of 0.
     pub fn build(self) -> Result<BlockingPool> {
-        let url = DatabaseUrl::parse(&self.url)?;
+        let url = DatabaseUrl::parse(&self.url.0)?;
         let defaults = PoolConfig::for_url(&url);
         let in_memory = *url.target() == crate::url::Target::Memory;
         let (max_size, max_lifetime, idle_timeout) = if in_memory {
@@ -299,19 +299,6 @@ impl Deref for PooledBlocking {
 impl DerefMut for PooledBlocking {
     fn deref_mut(&mut self) -> &mut Connection {
         &mut self.0
-    }
-}
-
-impl fmt::Debug for BlockingPoolBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BlockingPoolBuilder")
-            .field("url", &crate::url::masked(&self.url))
-            .field("max_size", &self.max_size)
-            .field("acquire_timeout", &self.acquire_timeout)
-            .field("max_lifetime", &self.max_lifetime)
-            .field("idle_timeout", &self.idle_timeout)
-            .field("test_on_checkout", &self.test_on_checkout)
-            .finish()
     }
 }
 

@@ -11,15 +11,10 @@
 use std::fmt;
 
 use diesel::connection::SimpleConnection;
-use orm_schema::migrate::{Operation, Schema};
-use orm_schema::{Backend, ModelMeta};
+use orm_schema::Backend;
 
-use crate::ddl_run::Ddl;
 use crate::error::Result;
 use crate::establish;
-use crate::migrate_run::Migrate;
-use crate::migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
-use crate::statement_conn::run_now;
 use crate::url::DatabaseUrl;
 
 crate::dispatch::backend_type! {
@@ -143,122 +138,6 @@ impl Connection {
             diesel::RunQueryDsl::execute(diesel::sql_query(sql), c)
         });
         self.classify(result)
-    }
-
-    /// Creates the tables of `models` that do not exist yet, referenced tables first.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Schema`](crate::Error::Schema) when the set cannot be ordered (a foreign key to a model outside
-    /// the set, or a cycle); otherwise the first statement's database error.
-    pub fn create_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
-        crate::dispatch!(self, c => run_now(Ddl(c).create_all(models)))
-    }
-
-    /// Drops the tables of `models` that exist, referencing tables first (the reverse of
-    /// [`Connection::create_all`]).
-    ///
-    /// # Errors
-    ///
-    /// As [`Connection::create_all`].
-    pub fn drop_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
-        crate::dispatch!(self, c => run_now(Ddl(c).drop_all(models)))
-    }
-
-    /// The live schema of this connection's database: every table of the current
-    /// schema (PostgreSQL) or database (MySQL/MariaDB), or of the file (SQLite), in
-    /// the terms the DDL writes ([`orm_schema::migrate::Schema`]).
-    ///
-    /// # Errors
-    ///
-    /// The first catalog query's database error.
-    pub fn introspect(&mut self) -> Result<Schema> {
-        crate::dispatch!(self, c => run_now(Migrate(c).introspect()))
-    }
-
-    /// The operations that take this database to the schema `models` describe, in
-    /// order ([`orm_schema::migrate::diff`] of [`Connection::introspect`] against the
-    /// models); empty when the database matches them. Nothing is changed.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Schema`](crate::Error::Schema) as [`Connection::create_all`],
-    /// [`Error::Migrate`](crate::Error::Migrate) for a change orm does not migrate (a
-    /// new primary key), or a catalog query's database error.
-    pub fn plan_migration(&mut self, models: &[&'static ModelMeta]) -> Result<Vec<Operation>> {
-        crate::dispatch!(self, c => run_now(Migrate(c).plan(models)))
-    }
-
-    /// Runs `operations`: every statement is rendered first, then SQLite runs them in
-    /// one transaction with foreign keys off and checked before the commit, PostgreSQL
-    /// in one transaction, MySQL/MariaDB one by one (their DDL commits implicitly, so a
-    /// failure there leaves the operations before it applied).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Migrate`](crate::Error::Migrate) for an operation the backend cannot
-    /// run (nothing ran then) or dangling keys after a SQLite migration (rolled back);
-    /// [`Error::Usage`](crate::Error::Usage) inside a transaction on SQLite; otherwise
-    /// the failing statement's database error.
-    pub fn apply_operations(&mut self, operations: &[Operation]) -> Result<()> {
-        crate::dispatch!(self, c => run_now(Migrate(c).apply(operations)))
-    }
-
-    /// Applies `dir`'s migrations for this backend that the history table
-    /// (diesel's `__diesel_schema_migrations`, created if missing) does not record, in
-    /// version order, each run as [`Connection::apply_operations`] runs operations and
-    /// recorded in the same transaction; the versions applied.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Migrate`](crate::Error::Migrate) for a directory that is not a
-    /// migration (nothing ran then); [`Error::MigrationFailed`](crate::Error::MigrationFailed)
-    /// naming the migration whose script failed (those before it stay applied).
-    pub fn run_pending_migrations(&mut self, dir: &MigrationDir) -> Result<Vec<String>> {
-        crate::dispatch!(self, c => run_now(Migrate(c).run_pending(dir)))
-    }
-
-    /// Reverts the last `count` applied migrations of `dir`, latest first, each by its
-    /// `down.sql` and removed from the history in the same transaction; the versions
-    /// reverted.
-    ///
-    /// # Errors
-    ///
-    /// As [`Connection::run_pending_migrations`]; also
-    /// [`MigrateError::UnknownApplied`](orm_schema::migrate::MigrateError::UnknownApplied)
-    /// when an applied migration to revert has no directory (nothing ran then).
-    pub fn revert_migrations(&mut self, dir: &MigrationDir, count: usize) -> Result<Vec<String>> {
-        crate::dispatch!(self, c => run_now(Migrate(c).revert(dir, count)))
-    }
-
-    /// Makes a new migration of `dir` for this backend, named `name`: the operations
-    /// that take this database (which must have every migration of `dir` applied) to
-    /// `models`, written as `up.sql` and `down.sql`. `None` when the database already
-    /// matches the models. Nothing in the database changes.
-    ///
-    /// # Errors
-    ///
-    /// [`MigrateError::Pending`](orm_schema::migrate::MigrateError::Pending) when a
-    /// migration of `dir` is not applied; [`MigrateError::DataLoss`](orm_schema::migrate::MigrateError::DataLoss)
-    /// when the operations drop data and `data_loss` is [`DataLoss::Refuse`]; otherwise
-    /// as [`Connection::plan_migration`] and [`MigrationDir::write`].
-    pub fn make_migration(
-        &mut self,
-        dir: &MigrationDir,
-        name: &str,
-        models: &[&'static ModelMeta],
-        data_loss: DataLoss,
-    ) -> Result<Option<Migration>> {
-        crate::dispatch!(self, c => run_now(Migrate(c).make(dir, name, models, data_loss)))
-    }
-
-    /// Where each of `dir`'s migrations stands on this database, in version order.
-    ///
-    /// # Errors
-    ///
-    /// As [`Connection::run_pending_migrations`], before anything runs.
-    pub fn migration_status(&mut self, dir: &MigrationDir) -> Result<Vec<MigrationStatus>> {
-        crate::dispatch!(self, c => run_now(Migrate(c).status(dir)))
     }
 }
 

@@ -57,10 +57,7 @@ mod transaction;
 use std::fmt;
 use std::sync::Arc;
 
-use orm_schema::migrate::{Operation, Schema};
-
-use crate::migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
-use orm_schema::{Backend, ModelMeta};
+use orm_schema::Backend;
 
 use crate::error::{Error, Result};
 use crate::url::DatabaseUrl;
@@ -206,84 +203,6 @@ impl Database {
         let mut conn = self.get().await?;
         let rows = conn.execute(sql).await;
         rows
-    }
-
-    /// Creates the tables of `models` that do not exist yet, referenced tables first (see
-    /// [`Connection::create_all`](crate::Connection::create_all)).
-    pub async fn create_all(&self, models: &[&'static ModelMeta]) -> Result<()> {
-        let mut conn = self.get().await?;
-        let done = conn.create_all(models).await;
-        done
-    }
-
-    /// Drops the tables of `models` that exist, referencing tables first.
-    pub async fn drop_all(&self, models: &[&'static ModelMeta]) -> Result<()> {
-        let mut conn = self.get().await?;
-        let done = conn.drop_all(models).await;
-        done
-    }
-
-    /// The live schema, read on a pooled connection (see
-    /// [`Connection::introspect`](crate::Connection::introspect)).
-    pub async fn introspect(&self) -> Result<Schema> {
-        let mut conn = self.get().await?;
-        let schema = conn.introspect().await;
-        schema
-    }
-
-    /// The operations that take the database to the schema `models` describe (see
-    /// [`Connection::plan_migration`](crate::Connection::plan_migration)).
-    pub async fn plan_migration(&self, models: &[&'static ModelMeta]) -> Result<Vec<Operation>> {
-        let mut conn = self.get().await?;
-        let plan = conn.plan_migration(models).await;
-        plan
-    }
-
-    /// Runs `operations` on one pooled connection (see
-    /// [`Connection::apply_operations`](crate::Connection::apply_operations)).
-    pub async fn apply_operations(&self, operations: &[Operation]) -> Result<()> {
-        let mut conn = self.get().await?;
-        let done = conn.apply_operations(operations).await;
-        done
-    }
-
-    /// Applies `dir`'s pending migrations on one pooled connection, as an application
-    /// does at start-up (see
-    /// [`Connection::run_pending_migrations`](crate::Connection::run_pending_migrations)).
-    pub async fn run_pending_migrations(&self, dir: &MigrationDir) -> Result<Vec<String>> {
-        let mut conn = self.get().await?;
-        let done = conn.run_pending_migrations(dir).await;
-        done
-    }
-
-    /// Reverts the last `count` applied migrations (see
-    /// [`Connection::revert_migrations`](crate::Connection::revert_migrations)).
-    pub async fn revert_migrations(&self, dir: &MigrationDir, count: usize) -> Result<Vec<String>> {
-        let mut conn = self.get().await?;
-        let done = conn.revert_migrations(dir, count).await;
-        done
-    }
-
-    /// Makes a new migration of `dir` on a pooled connection (see
-    /// [`Connection::make_migration`](crate::Connection::make_migration)).
-    pub async fn make_migration(
-        &self,
-        dir: &MigrationDir,
-        name: &str,
-        models: &[&'static ModelMeta],
-        data_loss: DataLoss,
-    ) -> Result<Option<Migration>> {
-        let mut conn = self.get().await?;
-        let made = conn.make_migration(dir, name, models, data_loss).await;
-        made
-    }
-
-    /// Where each of `dir`'s migrations stands (see
-    /// [`Connection::migration_status`](crate::Connection::migration_status)).
-    pub async fn migration_status(&self, dir: &MigrationDir) -> Result<Vec<MigrationStatus>> {
-        let mut conn = self.get().await?;
-        let status = conn.migration_status(dir).await;
-        status
     }
 
     /// Checks a connection out and runs `f` in a transaction on it (see

@@ -8,12 +8,14 @@
 //! - `tls`, `pg_tls`, `pg_config`, `mysql_connect` (with `postgres` / `mysql`): TLS with
 //!   rustls, and each server backend's driver settings built from the URL's typed options.
 //! - [`connection`]: the blocking [`Connection`] enum (SQLite, PostgreSQL, MySQL/MariaDB),
-//!   raw statements, `create_all` / `drop_all` (written once with the pooled connection's
-//!   in `ddl_run`).
+//!   raw statements.
+//! - [`manage`]: [`ManageSchema`], the schema's management (`create_all`, `drop_all`,
+//!   introspection and migrations) as operations on any executor, blocking or async;
+//!   `create_all` / `drop_all` are written once in `ddl_run`.
 //! - `migrate_run`: migrations, written once for both connections: introspection
-//!   ([`Connection::introspect`]), [`Connection::plan_migration`],
-//!   [`Connection::apply_operations`], and diesel's history table
-//!   ([`Connection::run_pending_migrations`] and its siblings).
+//!   ([`ManageSchema::introspect`]), [`ManageSchema::plan_migration`],
+//!   [`ManageSchema::apply_operations`], and diesel's history table
+//!   ([`ManageSchema::run_pending_migrations`] and its siblings).
 //! - [`migrations`]: migration files, [`MigrationDir`] (diesel's layout, one directory
 //!   per backend).
 //! - `establish`: how each backend's connection is opened and set up (SQLite pragmas).
@@ -59,6 +61,7 @@ pub mod dispatch;
 pub mod error;
 mod establish;
 pub mod instrument;
+pub mod manage;
 mod migrate_run;
 pub mod migrations;
 #[cfg(feature = "mysql")]
@@ -85,6 +88,7 @@ pub use blocking_pool::{BlockingPool, BlockingPoolBuilder, PooledBlocking};
 pub use connection::Connection;
 pub use database::{Database, DatabaseBuilder, PoolConfig, PooledConnection};
 pub use error::{ConnectionCause, ConstraintInfo, DriverError, Error, ErrorCode, Result, SqlState};
+pub use manage::ManageSchema;
 pub use migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
 pub use orm_schema::Backend;
 pub use raw::RawQuery;

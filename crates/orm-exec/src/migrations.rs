@@ -1,7 +1,7 @@
 //! Migration files: one directory per backend under a root (`migrations/sqlite`,
 //! `migrations/postgres`, `migrations/mysql`), each holding diesel_migrations' layout,
 //! `<version>_<name>/up.sql` and `down.sql`. Read and written here; run by
-//! [`Connection::run_pending_migrations`](crate::Connection::run_pending_migrations) and
+//! [`ManageSchema::run_pending_migrations`](crate::ManageSchema::run_pending_migrations) and
 //! its siblings, which keep diesel's history table.
 
 use std::path::{Path, PathBuf};

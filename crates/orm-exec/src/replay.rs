@@ -313,7 +313,7 @@ impl MigrationDir {
     /// # Errors
     ///
     /// As [`MigrationDir::replay`]; [`Error::Schema`] or [`Error::Migrate`] for models
-    /// orm cannot describe or diff, as [`Connection::plan_migration`].
+    /// orm cannot describe or diff, as [`ManageSchema::plan_migration`](crate::ManageSchema::plan_migration).
     pub fn plan(&self, scratch: &Scratch, models: &[&'static ModelMeta]) -> Result<Vec<Operation>> {
         let (schema, _) = self.replayed(scratch)?;
         diff_models(&schema, models, scratch.backend)
@@ -327,7 +327,7 @@ impl MigrationDir {
     /// and scripts succeed. One [`Made`] per scratch, in their order.
     ///
     /// A replay holds no rows, so a NOT NULL column without a default is not refused
-    /// here as [`Connection::make_migration`] refuses it on a live database; applying
+    /// here as [`ManageSchema::make_migration`](crate::ManageSchema::make_migration) refuses it on a live database; applying
     /// such a migration fails on a table with rows.
     ///
     /// # Errors

@@ -340,6 +340,17 @@ pub fn masked(url: &str) -> String {
         .map_or_else(|_| "(invalid url, not shown)".to_owned(), |u| u.to_string())
 }
 
+/// A URL as the user gave it to a builder, kept as text until the builder parses it;
+/// its `Debug` shows it [`masked`], so a builder printed in a log shows no password.
+#[derive(Clone)]
+pub(crate) struct GivenUrl(pub(crate) String);
+
+impl fmt::Debug for GivenUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&masked(&self.0), f)
+    }
+}
+
 /// Splits `scheme:rest`, where the scheme is `[A-Za-z][A-Za-z0-9+.-]*`.
 fn split_scheme(url: &str) -> Option<(&str, &str)> {
     let (scheme, rest) = url.split_once(':')?;

@@ -161,6 +161,15 @@ impl Field {
         Ok(f)
     }
 
+    /// `Ok` when `holds`; otherwise the error `msg` at `span`.
+    fn ensure(&self, holds: bool, span: Span, msg: impl std::fmt::Display) -> Result<()> {
+        if holds {
+            Ok(())
+        } else {
+            Err(self.err(span, msg))
+        }
+    }
+
     fn err(&self, span: Span, msg: impl std::fmt::Display) -> Error {
         Error::new(span, format!("field `{}`: {msg}", self.ident))
     }
@@ -182,69 +191,64 @@ impl Field {
         if let (Some(_), Some(add)) = (a.auto_now, a.auto_now_add) {
             return Err(self.err(add, "`auto_now` and `auto_now_add` cannot both be set: auto_now already sets the time on create"));
         }
+        let date_or_time = matches!(
+            self.kind,
+            Kind::DateTime | Kind::DateTimeUtc | Kind::Date | Kind::Time
+        );
         for s in [a.auto_now, a.auto_now_add].into_iter().flatten() {
-            if !matches!(
-                self.kind,
-                Kind::DateTime | Kind::DateTimeUtc | Kind::Date | Kind::Time
-            ) {
-                return Err(self.err(
-                    s,
-                    format!("`auto_now`/`auto_now_add` need a date or time field, not {name}"),
-                ));
-            }
+            let msg = format!("`auto_now`/`auto_now_add` need a date or time field, not {name}");
+            self.ensure(date_or_time, s, msg)?;
         }
-        if self.kind == Kind::String && a.max_length.is_none() {
-            return Err(self.err(
-                self.ident.span(),
-                "a String field needs `max_length` (or `#[orm(text)]` for unbounded text)",
-            ));
-        }
+        self.ensure(
+            self.kind != Kind::String || a.max_length.is_some(),
+            self.ident.span(),
+            "a String field needs `max_length` (or `#[orm(text)]` for unbounded text)",
+        )?;
         if let Some(s) = a.allow_null {
-            if !self.nullable {
-                return Err(self.err(s, "`allow_null` needs the type to be `Option<...>`"));
-            }
+            self.ensure(
+                self.nullable,
+                s,
+                "`allow_null` needs the type to be `Option<...>`",
+            )?;
         }
         if let Some(s) = a.primary_key {
-            if self.nullable {
-                return Err(self.err(s, "a primary key cannot be `Option<...>`"));
-            }
-            if !matches!(
+            self.ensure(!self.nullable, s, "a primary key cannot be `Option<...>`")?;
+            let key_kind = matches!(
                 self.kind,
                 Kind::Integer | Kind::BigInteger | Kind::Uuid | Kind::String
-            ) {
-                return Err(self.err(
-                    s,
-                    format!("a primary key must be an integer, a UUID or a String, not {name}"),
-                ));
-            }
-            if self.kind == Kind::Uuid && a.default.is_none() {
-                return Err(self.err(
-                    s,
-                    "a UUID primary key needs a default, e.g. `default = uuid::Uuid::new_v4`",
-                ));
-            }
+            );
+            let msg = format!("a primary key must be an integer, a UUID or a String, not {name}");
+            self.ensure(key_kind, s, msg)?;
+            self.ensure(
+                self.kind != Kind::Uuid || a.default.is_some(),
+                s,
+                "a UUID primary key needs a default, e.g. `default = uuid::Uuid::new_v4`",
+            )?;
         }
+        let foreign_key = self.kind == Kind::ForeignKey;
         if let Some(s) = a.on_delete.as_ref().map(|l| l.span()) {
-            if self.kind != Kind::ForeignKey {
-                return Err(self.err(s, "`on_delete` is only for `ForeignKey<...>` fields"));
-            }
+            self.ensure(
+                foreign_key,
+                s,
+                "`on_delete` is only for `ForeignKey<...>` fields",
+            )?;
         }
-        if self.on_delete_set_null() && !self.nullable {
-            return Err(self.err(
+        if self.on_delete_set_null() {
+            self.ensure(
+                self.nullable,
                 a.on_delete.as_ref().map_or(self.ident.span(), |l| l.span()),
                 "`on_delete = \"set_null\"` needs the field to be `Option<ForeignKey<...>>`",
-            ));
+            )?;
         }
         for s in [a.foreign_key, a.one_to_one, a.no_join]
             .into_iter()
             .flatten()
         {
-            if self.kind != Kind::ForeignKey {
-                return Err(self.err(
-                    s,
-                    "`foreign_key`/`one_to_one`/`no_join` need the type `ForeignKey<Model>`",
-                ));
-            }
+            self.ensure(
+                foreign_key,
+                s,
+                "`foreign_key`/`one_to_one`/`no_join` need the type `ForeignKey<Model>`",
+            )?;
         }
         for (opt, s) in [
             ("max_length", a.max_length.map(|m| m.1)),

@@ -644,16 +644,20 @@ impl ModelDef {
         quote!(#[derive(#(#paths),*)])
     }
 
+    /// The fields `keep` keeps, each with its index in the model's fields.
+    fn fields_where(&self, keep: impl Fn(&Field) -> bool) -> Vec<(usize, &Field)> {
+        self.fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| keep(f))
+            .collect()
+    }
+
     fn insert_form(&self) -> TokenStream {
         let ident = &self.ident;
         let vis = &self.vis;
         let form = format_ident!("New{}", ident);
-        let kept: Vec<(usize, &Field)> = self
-            .fields
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| !f.omitted_on_insert())
-            .collect();
+        let kept = self.fields_where(|f| !f.omitted_on_insert());
         let decls = kept.iter().map(|(_, f)| {
             let name = &f.ident;
             let vt = f.value_type();
@@ -690,6 +694,7 @@ impl ModelDef {
             let name = &f.ident;
             quote!(__c.check(&__fields[#i], &self.#name);)
         });
+        let validate = validate_fn(ident, checks);
         let defaults = kept.iter().filter_map(|(_, f)| match &f.attrs.default {
             Some((DefaultAttr::Function(expr), _)) => {
                 let name = &f.ident;
@@ -759,12 +764,7 @@ impl ModelDef {
             impl ::orm::InsertForm for #form where #(#guards,)* {
                 type Model = #ident;
 
-                fn validate(&self) -> ::core::result::Result<(), ::orm::ValidationError> {
-                    let __fields = <#ident as ::orm::Model>::meta().fields;
-                    let mut __c = ::orm::validate::Collector::new();
-                    #(#checks)*
-                    __c.finish()
-                }
+                #validate
 
                 fn apply_defaults(&mut self) {
                     #(#defaults)*
@@ -778,12 +778,7 @@ impl ModelDef {
         let vis = &self.vis;
         let table = &self.table;
         let changes = format_ident!("{}Changes", ident);
-        let kept: Vec<(usize, &Field)> = self
-            .fields
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| !f.is_primary_key())
-            .collect();
+        let kept = self.fields_where(|f| !f.is_primary_key());
         let value_ty = |f: &Field| {
             let vt = f.value_type();
             if f.nullable {
@@ -802,6 +797,7 @@ impl ModelDef {
             let name = &f.ident;
             quote!(if let ::core::option::Option::Some(__v) = &self.#name { __c.check(&__fields[#i], __v); })
         });
+        let validate = validate_fn(ident, checks);
         let guards = self.guards(true, false);
         let changeset = (!kept.is_empty()).then(|| {
             let eq_types: Vec<_> = kept
@@ -843,12 +839,7 @@ impl ModelDef {
             impl ::orm::ChangeSet for #changes where #(#guards,)* {
                 type Model = #ident;
 
-                fn validate(&self) -> ::core::result::Result<(), ::orm::ValidationError> {
-                    let __fields = <#ident as ::orm::Model>::meta().fields;
-                    let mut __c = ::orm::validate::Collector::new();
-                    #(#checks)*
-                    __c.finish()
-                }
+                #validate
             }
 
             #changeset
@@ -926,4 +917,18 @@ fn snake_case(name: &str) -> String {
         }
     }
     out
+}
+
+/// The `validate` method of an insert form or change set: runs each of `checks` (with the
+/// model's field metadata in `__fields` and the error collector in `__c`) and returns
+/// every failure at once.
+fn validate_fn(model: &syn::Ident, checks: impl Iterator<Item = TokenStream>) -> TokenStream {
+    quote! {
+        fn validate(&self) -> ::core::result::Result<(), ::orm::ValidationError> {
+            let __fields = <#model as ::orm::Model>::meta().fields;
+            let mut __c = ::orm::validate::Collector::new();
+            #(#checks)*
+            __c.finish()
+        }
+    }
 }

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use diesel::backend::Backend;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::QueryResult;
 use orm_schema::{Model, NameError};
 
@@ -83,11 +83,8 @@ impl<M> BulkUpdate<M> {
     }
 }
 
-impl<M> QueryId for BulkUpdate<M> {
-    type QueryId = ();
-    // The text depends on the number of rows and fields: the cache keys it by text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+// The text depends on the number of rows and fields: the cache keys it by text.
+orm_schema::query_id_by_text!([M] BulkUpdate<M>);
 
 impl<M, DB> QueryFragment<DB> for BulkUpdate<M>
 where

@@ -30,7 +30,7 @@
 use std::marker::PhantomData;
 
 use diesel::backend::Backend;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, Query, QueryFragment};
 use diesel::{Column, QueryResult};
 use orm_schema::{FieldMeta, Model, ModelMeta, NameError};
 
@@ -408,11 +408,8 @@ impl<I, S: diesel::Expression> Query for UpsertStatement<I, S> {
     type SqlType = S::SqlType;
 }
 
-impl<I, S> QueryId for UpsertStatement<I, S> {
-    type QueryId = ();
-    // The clause depends on values (the columns named): the statement cache keys it by text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+// The clause depends on values (the columns named): the statement cache keys it by text.
+orm_schema::query_id_by_text!([I, S] UpsertStatement<I, S>);
 
 impl<I, S, DB> QueryFragment<DB> for UpsertStatement<I, S>
 where

@@ -13,7 +13,7 @@
 //! it is [`Error::Usage`](orm_exec::Error::Usage), and nothing is sent.
 
 use diesel::backend::Backend;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, Query, QueryFragment};
 use diesel::QueryResult;
 
 use crate::executor::Executor;
@@ -79,11 +79,8 @@ impl<Q: Query> Query for ForUpdate<Q> {
     type SqlType = Q::SqlType;
 }
 
-impl<Q> QueryId for ForUpdate<Q> {
-    type QueryId = ();
-    // The clause depends on the wait mode, a value: the statement cache keys it by text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+// The clause depends on the wait mode, a value: the statement cache keys it by text.
+orm_schema::query_id_by_text!([Q] ForUpdate<Q>);
 
 impl<Q: QueryFragment<DB>, DB: Backend + RowLocks> QueryFragment<DB> for ForUpdate<Q> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {

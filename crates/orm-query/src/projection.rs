@@ -24,6 +24,13 @@ pub struct Projection<W, O, S> {
     pub(crate) selection: S,
 }
 
+impl<W, O: crate::run::ApplyOrder<W>, S> Projection<W, O, S> {
+    /// The query with its ordering applied, and the selection to load from it.
+    pub(crate) fn ordered(self) -> (O::Output, S) {
+        (self.order.apply(self.query), self.selection)
+    }
+}
+
 /// A [`QuerySet`] whose rows load as the selection `S`: what [`QuerySet::select`]
 /// returns. See the [module documentation](self).
 pub struct Values<M, W, O, S> {

@@ -160,7 +160,8 @@ impl<M, W, O> QuerySet<M, W, O> {
     }
 }
 
-impl<M: Model, W, O> QuerySet<M, W, O> {
+/// The filters by name: each adds a [`ByName`] condition to the QuerySet's filters.
+impl<M: Model, W: FilterDsl<ByName<M>>, O> QuerySet<M, W, O> {
     /// Keeps the rows where the field named by `path` matches `value`, both given at run
     /// time: `filter_by("text__icontains", "milk")`, `filter_by("pk__in", vec![1, 2])` (or
     /// the query-string form `"1,2"`), `filter_by("due__isnull", true)`,
@@ -177,12 +178,8 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
         self,
         path: &str,
         value: impl Into<LookupValue>,
-    ) -> Result<FilteredByName<M, W, O>, NameError>
-    where
-        W: FilterDsl<ByName<M>>,
-    {
-        let condition = ByName::lookup(path, value)?;
-        Ok(self.filter(condition))
+    ) -> Result<FilteredByName<M, W, O>, NameError> {
+        ByName::lookup(path, value).map(|condition| self.filter(condition))
     }
 
     /// Drops the rows where the field named by `path` matches `value` (see
@@ -192,23 +189,18 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
         self,
         path: &str,
         value: impl Into<LookupValue>,
-    ) -> Result<FilteredByName<M, W, O>, NameError>
-    where
-        W: FilterDsl<ByName<M>>,
-    {
-        let condition = ByName::exclude(path, value)?;
-        Ok(self.filter(condition))
+    ) -> Result<FilteredByName<M, W, O>, NameError> {
+        Ok(self.filter(ByName::exclude(path, value)?))
     }
 
     /// Keeps the rows where `term` appears in any String, Text, Email or URL field,
     /// ignoring case. An empty term keeps every row.
-    pub fn search(self, term: &str) -> FilteredByName<M, W, O>
-    where
-        W: FilterDsl<ByName<M>>,
-    {
+    pub fn search(self, term: &str) -> FilteredByName<M, W, O> {
         self.filter(ByName::search(term))
     }
+}
 
+impl<M: Model, W, O> QuerySet<M, W, O> {
     /// Orders by field names given at run time: `"name"` ascending, `"-id"` descending,
     /// `"pk"` the primary key, `"-album__name"` a field of the row a foreign key
     /// references; replaces any earlier ordering.

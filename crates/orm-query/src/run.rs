@@ -157,12 +157,7 @@ where
     dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, S>: Load<C, T>,
 {
     async fn rows(self, slice: Slice, conn: &mut C) -> QueryResult<Vec<T>> {
-        let Projection {
-            query,
-            order,
-            selection,
-        } = self;
-        let ordered = order.apply(query);
+        let (ordered, selection) = self.ordered();
         match slice {
             Slice::All => ordered.select(selection).load(conn).await,
             Slice::Limit(limit) => ordered.limit(limit).select(selection).load(conn).await,

@@ -61,12 +61,7 @@ where
     dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, S>: QueryFragment<DB>,
 {
     fn show(self, slice: Slice) -> String {
-        let Projection {
-            query,
-            order,
-            selection,
-        } = self;
-        let ordered = order.apply(query);
+        let (ordered, selection) = self.ordered();
         match slice {
             Slice::All => {
                 let q = ordered.select(selection);

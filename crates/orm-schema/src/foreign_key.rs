@@ -127,27 +127,24 @@ impl<M: Model<PrimaryKey = K>, K: fmt::Debug> fmt::Debug for ForeignKey<M, K> {
     }
 }
 
-impl<M, K, ST> AsExpression<ST> for ForeignKey<M, K>
-where
-    M: Model<PrimaryKey = K>,
-    ST: SqlType + diesel::expression::TypedExpressionType,
-{
-    type Expression = Bound<ST, Self>;
-    fn as_expression(self) -> Self::Expression {
-        Bound::new(self)
-    }
+/// A foreign key, owned or borrowed, is a bound parameter holding its key (so
+/// `column.eq(fk)` and `column.eq(&fk)` both compare with the key).
+macro_rules! bound_expression {
+    ($($ty:ty),*) => {$(
+        impl<M, K, ST> AsExpression<ST> for $ty
+        where
+            M: Model<PrimaryKey = K>,
+            ST: SqlType + diesel::expression::TypedExpressionType,
+        {
+            type Expression = Bound<ST, Self>;
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+    )*};
 }
 
-impl<M, K, ST> AsExpression<ST> for &ForeignKey<M, K>
-where
-    M: Model<PrimaryKey = K>,
-    ST: SqlType + diesel::expression::TypedExpressionType,
-{
-    type Expression = Bound<ST, Self>;
-    fn as_expression(self) -> Self::Expression {
-        Bound::new(self)
-    }
-}
+bound_expression!(ForeignKey<M, K>, &ForeignKey<M, K>);
 
 impl<M, K, ST, DB> ToSql<ST, DB> for ForeignKey<M, K>
 where

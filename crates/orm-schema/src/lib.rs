@@ -78,6 +78,20 @@ macro_rules! trait_alias {
     };
 }
 
+/// `query_id_by_text!([generics] Type);` implements diesel's `QueryId` for a statement
+/// fragment whose SQL text depends on its values (how many, which names, whether NULL):
+/// it has no static id, so diesel's prepared-statement cache keys it by its SQL text.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! query_id_by_text {
+    ([$($gen:tt)*] $ty:ty) => {
+        impl<$($gen)*> ::diesel::query_builder::QueryId for $ty {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+    };
+}
+
 /// serde, for the impls `#[derive(DbEnum)]` writes with the `serde` feature.
 #[cfg(feature = "serde")]
 #[doc(hidden)]

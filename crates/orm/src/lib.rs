@@ -96,9 +96,9 @@
 //!   options in [`FieldMeta`] and [`Validators`], enums with [`DbEnum`], references
 //!   with [`ForeignKey`].
 //! - Validation: [`validate`], [`ValidationError`].
-//! - Schema: [`ddl`], [`Connection::create_all`]; migrations: [`migrate`],
-//!   [`Connection::plan_migration`], [`Connection::apply_operations`], files in a
-//!   [`MigrationDir`] run by [`Connection::run_pending_migrations`], made and checked
+//! - Schema: [`ddl`], [`ManageSchema::create_all`]; migrations: [`migrate`],
+//!   [`ManageSchema::plan_migration`], [`ManageSchema::apply_operations`], files in a
+//!   [`MigrationDir`] run by [`ManageSchema::run_pending_migrations`], made and checked
 //!   from the files alone by [`MigrationDir::make`] and [`MigrationDir::check`] (each
 //!   backend's migrations replayed into a [`Scratch`] database).
 //! - Connections and errors: [`Connection`], [`Error`] (with [`ErrorCode`] and
@@ -123,6 +123,7 @@ pub use orm_exec::{blocking_pool, BlockingPool, BlockingPoolBuilder, PooledBlock
 pub use orm_exec::{connection, dispatch, Connection, DatabaseUrl, Error, Result};
 pub use orm_exec::{error, ConnectionCause, ConstraintInfo, ErrorCode, SqlState};
 pub use orm_exec::{instrument, raw, transaction, url, RawQuery};
+pub use orm_exec::{manage, ManageSchema};
 pub use orm_exec::{replay, Drift, Made, Scratch, ScratchDb};
 pub use orm_exec::{DataLoss, Migration, MigrationDir, MigrationStatus};
 pub use orm_macros::{DbEnum, Model};
@@ -158,6 +159,8 @@ pub mod prelude {
     pub use crate::RunQuerySet;
     // Persistence (create, update, delete, get_or_create, ...), blocking or async the same way.
     pub use crate::{ForeignKeyLoad, ModelPersist, QuerySetPersist};
+    // Creating, dropping and migrating the schema, blocking or async the same way.
+    pub use crate::ManageSchema;
     pub use diesel::{BoolExpressionMethods, ExpressionMethods};
 }
 

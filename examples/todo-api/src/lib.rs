@@ -29,7 +29,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use orm::{Database, MigrationDir};
+use orm::{Database, ManageSchema, MigrationDir};
 use tower::ServiceBuilder;
 
 use crate::error::ApiError;

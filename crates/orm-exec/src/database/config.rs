@@ -5,11 +5,10 @@
 //! (`max_connections`, `acquire_timeout`, `connect_timeout`), the default. deadpool's own
 //! defaults wait without limit (deadpool #9); orm's never do.
 
-use std::fmt;
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::url::{DatabaseUrl, Target};
+use crate::url::{DatabaseUrl, GivenUrl, Target};
 use crate::Database;
 
 /// The default pool size for PostgreSQL and MySQL/MariaDB.
@@ -133,10 +132,10 @@ impl PoolConfig {
 /// # })
 /// # }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until `.build().await`"]
 pub struct DatabaseBuilder {
-    url: String,
+    url: GivenUrl,
     max_size: Option<usize>,
     acquire_timeout: Option<Duration>,
     connect_timeout: Option<Option<Duration>>,
@@ -150,7 +149,7 @@ pub struct DatabaseBuilder {
 impl DatabaseBuilder {
     pub(super) fn new(url: &str) -> DatabaseBuilder {
         DatabaseBuilder {
-            url: url.to_owned(),
+            url: GivenUrl(url.to_owned()),
             max_size: None,
             acquire_timeout: None,
             connect_timeout: None,
@@ -255,25 +254,9 @@ impl DatabaseBuilder {
     ///
     /// As [`Database::connect`].
     pub async fn build(self) -> Result<Database> {
-        let url = DatabaseUrl::parse(&self.url)?;
+        let url = DatabaseUrl::parse(&self.url.0)?;
         let config = self.config(&url);
         Database::open(url, config).await
-    }
-}
-
-impl fmt::Debug for DatabaseBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DatabaseBuilder")
-            .field("url", &crate::url::masked(&self.url))
-            .field("max_size", &self.max_size)
-            .field("acquire_timeout", &self.acquire_timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("recycle_timeout", &self.recycle_timeout)
-            .field("alive_bypass", &self.alive_bypass)
-            .field("max_lifetime", &self.max_lifetime)
-            .field("idle_timeout", &self.idle_timeout)
-            .field("force_rollback", &self.force_rollback)
-            .finish()
     }
 }
 
@@ -282,7 +265,7 @@ mod tests {
     use super::*;
 
     fn config(builder: DatabaseBuilder) -> PoolConfig {
-        let url = DatabaseUrl::parse(&builder.url).unwrap();
+        let url = DatabaseUrl::parse(&builder.url.0).unwrap();
         builder.config(&url)
     }
 

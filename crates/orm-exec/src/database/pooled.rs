@@ -22,10 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use deadpool::managed::Object;
 use diesel_async::TransactionManager;
-use orm_schema::migrate::{Operation, Schema};
-
-use crate::migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
-use orm_schema::{Backend, ModelMeta};
+use orm_schema::Backend;
 
 use super::backend::{depth, PoolBackend};
 use super::pool::Held;
@@ -232,75 +229,6 @@ impl PooledConnection {
             diesel_async::RunQueryDsl::execute(diesel::sql_query(sql), c).await
         });
         self.classify(result).await
-    }
-
-    /// Creates the tables of `models` that do not exist yet, referenced tables first (see
-    /// [`Connection::create_all`](crate::Connection::create_all)).
-    pub async fn create_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
-        crate::async_dispatch!(self, c => crate::ddl_run::Ddl(c).create_all(models).await)
-    }
-
-    /// Drops the tables of `models` that exist, referencing tables first (see
-    /// [`Connection::drop_all`](crate::Connection::drop_all)).
-    pub async fn drop_all(&mut self, models: &[&'static ModelMeta]) -> Result<()> {
-        crate::async_dispatch!(self, c => crate::ddl_run::Ddl(c).drop_all(models).await)
-    }
-
-    /// The live schema of this connection's database (see
-    /// [`Connection::introspect`](crate::Connection::introspect)).
-    pub async fn introspect(&mut self) -> Result<Schema> {
-        crate::async_dispatch!(self, c => crate::migrate_run::Migrate(c).introspect().await)
-    }
-
-    /// The operations that take this database to the schema `models` describe (see
-    /// [`Connection::plan_migration`](crate::Connection::plan_migration)).
-    pub async fn plan_migration(
-        &mut self,
-        models: &[&'static ModelMeta],
-    ) -> Result<Vec<Operation>> {
-        crate::async_dispatch!(self, c => crate::migrate_run::Migrate(c).plan(models).await)
-    }
-
-    /// Runs `operations` (see
-    /// [`Connection::apply_operations`](crate::Connection::apply_operations)).
-    pub async fn apply_operations(&mut self, operations: &[Operation]) -> Result<()> {
-        crate::async_dispatch!(self, c => crate::migrate_run::Migrate(c).apply(operations).await)
-    }
-
-    /// Applies `dir`'s pending migrations (see
-    /// [`Connection::run_pending_migrations`](crate::Connection::run_pending_migrations)).
-    pub async fn run_pending_migrations(&mut self, dir: &MigrationDir) -> Result<Vec<String>> {
-        crate::async_dispatch!(self, c => crate::migrate_run::Migrate(c).run_pending(dir).await)
-    }
-
-    /// Reverts the last `count` applied migrations (see
-    /// [`Connection::revert_migrations`](crate::Connection::revert_migrations)).
-    pub async fn revert_migrations(
-        &mut self,
-        dir: &MigrationDir,
-        count: usize,
-    ) -> Result<Vec<String>> {
-        crate::async_dispatch!(self, c => crate::migrate_run::Migrate(c).revert(dir, count).await)
-    }
-
-    /// Makes a new migration of `dir` (see
-    /// [`Connection::make_migration`](crate::Connection::make_migration)).
-    pub async fn make_migration(
-        &mut self,
-        dir: &MigrationDir,
-        name: &str,
-        models: &[&'static ModelMeta],
-        data_loss: DataLoss,
-    ) -> Result<Option<Migration>> {
-        crate::async_dispatch!(self, c => {
-            crate::migrate_run::Migrate(c).make(dir, name, models, data_loss).await
-        })
-    }
-
-    /// Where each of `dir`'s migrations stands (see
-    /// [`Connection::migration_status`](crate::Connection::migration_status)).
-    pub async fn migration_status(&mut self, dir: &MigrationDir) -> Result<Vec<MigrationStatus>> {
-        crate::async_dispatch!(self, c => crate::migrate_run::Migrate(c).status(dir).await)
     }
 }
 

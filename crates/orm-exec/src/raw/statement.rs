@@ -7,7 +7,7 @@
 //! statement cache (raw SQL is often built at run time and would grow it without bound).
 
 use diesel::backend::Backend as DieselBackend;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, Query, QueryFragment};
 use diesel::result::{Error as DieselError, QueryResult};
 use diesel::sql_types::Untyped;
 use diesel::RunQueryDsl;
@@ -88,10 +88,7 @@ impl QueryFragment<diesel::mariadb::Mariadb> for RawStatement<'_> {
     }
 }
 
-impl QueryId for RawStatement<'_> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+orm_schema::query_id_by_text!([] RawStatement<'_>);
 
 impl Query for RawStatement<'_> {
     type SqlType = Untyped;

@@ -1,7 +1,7 @@
 //! `create_all` / `drop_all`: tables built from model metadata, referenced tables first,
 //! idempotent, and dropped in reverse order.
 
-use orm_exec::{Connection, Error};
+use orm_exec::{Connection, Error, ManageSchema};
 use orm_schema::{FieldKind, FieldMeta, ForeignKeyMeta, ModelMeta, OnDelete};
 
 use crate::backend_test;

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use orm_exec::{Backend, Database, Error};
+use orm_exec::{Backend, Database, Error, ManageSchema};
 
 use crate::async_support::{
     committed_rows, count_async, create_table, multi_thread, scalar_i64, session_id, with_param,

@@ -4,7 +4,7 @@
 
 use diesel::backend::Backend;
 use diesel::expression::{is_aggregate, AppearsOnTable, Expression, ValidGrouping};
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{Bool, HasSqlType};
 use diesel::QueryResult;
@@ -38,10 +38,7 @@ impl<C, K, ST> ValidGrouping<()> for PkIn<C, K, ST> {
     type IsAggregate = is_aggregate::Never;
 }
 
-impl<C, K, ST> QueryId for PkIn<C, K, ST> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+orm_schema::query_id_by_text!([C, K, ST] PkIn<C, K, ST>);
 
 impl<C, K, ST, DB> QueryFragment<DB> for PkIn<C, K, ST>
 where

@@ -10,7 +10,7 @@ use std::ops::{Add, Div, Mul, Sub};
 use std::sync::Arc;
 
 use diesel::dsl;
-use diesel::query_builder::{AsChangeset, AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AsChangeset, AstPass, QueryFragment};
 use diesel::query_dsl::methods::SelectDsl;
 use diesel::result::QueryResult;
 use orm_schema::validate::Collector;
@@ -308,10 +308,7 @@ impl<M: Model, W> AsChangeset for AssignWhere<M, W> {
     }
 }
 
-impl<M, W> QueryId for AssignWhere<M, W> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+orm_schema::query_id_by_text!([M, W] AssignWhere<M, W>);
 
 /// `"column" = rhs, ... WHERE "pk" IN (SELECT "pk" FROM (<scope>) AS "__orm_u")`.
 impl<M, S, DB> QueryFragment<DB> for AssignWhere<M, S>
@@ -346,10 +343,7 @@ impl<M: Model> AsChangeset for Assignments<M> {
     }
 }
 
-impl<M> QueryId for Assignments<M> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+orm_schema::query_id_by_text!([M] Assignments<M>);
 
 fn rhs<'b, DB: BindAll>(out: &mut AstPass<'_, 'b, DB>, rhs: &'b Rhs) -> QueryResult<()> {
     match rhs {

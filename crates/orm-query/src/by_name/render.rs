@@ -5,7 +5,7 @@ use diesel::backend::Backend;
 use diesel::expression::{
     is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
 };
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::result::QueryResult;
 use diesel::sql_types::{self as st, Bool};
 
@@ -256,11 +256,8 @@ impl<M> Expression for ByName<M> {
     type SqlType = diesel::sql_types::Nullable<Bool>;
 }
 
-impl<M> QueryId for ByName<M> {
-    type QueryId = ();
-    // The SQL depends on the conditions, so the statement cache keys it by its text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+// The SQL depends on the conditions, so the statement cache keys it by its text.
+orm_schema::query_id_by_text!([M] ByName<M>);
 
 impl<M, DB: BindAll> QueryFragment<DB> for ByName<M> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
@@ -338,10 +335,7 @@ impl<M> Expression for OrderByName<M> {
     type SqlType = Bool;
 }
 
-impl<M> QueryId for OrderByName<M> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+orm_schema::query_id_by_text!([M] OrderByName<M>);
 
 impl<M, DB: Backend> QueryFragment<DB> for OrderByName<M> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {

@@ -15,7 +15,7 @@ use diesel::dsl;
 use diesel::expression::{
     is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
 };
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::query_dsl::methods::SelectDsl;
 use diesel::result::QueryResult;
 use orm_schema::{FieldMeta, Model};
@@ -44,10 +44,7 @@ impl<M> Expression for PkOf<M> {
     type SqlType = diesel::sql_types::Untyped;
 }
 
-impl<M> QueryId for PkOf<M> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+orm_schema::query_id_by_text!([M] PkOf<M>);
 
 impl<M: Model, DB: Backend> QueryFragment<DB> for PkOf<M> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {

@@ -11,7 +11,7 @@ use diesel::dsl;
 use diesel::expression::{
     AppearsOnTable, AsExpression, Expression, SelectableExpression, ValidGrouping,
 };
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::result::QueryResult;
 use diesel::sql_types::{is_nullable, Bool, Nullable, SqlType};
 use diesel::ExpressionMethods;
@@ -87,11 +87,8 @@ impl<E: Expression, B> Expression for ExactOrNull<E, B> {
     type SqlType = Nullable<Bool>;
 }
 
-impl<E, B> QueryId for ExactOrNull<E, B> {
-    type QueryId = ();
-    // The SQL text depends on the value being NULL, so the statement cache keys it by text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+// The SQL text depends on the value being NULL, so the statement cache keys it by text.
+orm_schema::query_id_by_text!([E, B] ExactOrNull<E, B>);
 
 impl<E, B, DB> QueryFragment<DB> for ExactOrNull<E, B>
 where

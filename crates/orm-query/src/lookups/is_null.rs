@@ -17,11 +17,8 @@ impl<E: Expression> Expression for IsNullLookup<E> {
     type SqlType = Bool;
 }
 
-impl<E: QueryId> QueryId for IsNullLookup<E> {
-    type QueryId = ();
-    // The SQL text depends on `is_null`, so the statement cache must key it by text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+// The SQL text depends on `is_null`, so the statement cache must key it by text.
+orm_schema::query_id_by_text!([E: QueryId] IsNullLookup<E>);
 
 impl<E, DB> QueryFragment<DB> for IsNullLookup<E>
 where

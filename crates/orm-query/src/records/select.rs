@@ -87,11 +87,8 @@ impl Expression for Selection {
     type SqlType = Untyped;
 }
 
-impl QueryId for Selection {
-    type QueryId = ();
-    // The SQL depends on the names, so the statement cache keys it by its text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+// The SQL depends on the names, so the statement cache keys it by its text.
+orm_schema::query_id_by_text!([] Selection);
 
 impl<DB: Dialect> QueryFragment<DB> for Selection {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
@@ -158,10 +155,7 @@ impl Expression for RecordHaving {
     type SqlType = Bool;
 }
 
-impl QueryId for RecordHaving {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+orm_schema::query_id_by_text!([] RecordHaving);
 
 impl<DB: BindAll> QueryFragment<DB> for RecordHaving {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {

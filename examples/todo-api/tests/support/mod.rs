@@ -10,7 +10,7 @@
 
 use std::future::Future;
 
-use orm::Backend;
+use orm::{Backend, ManageSchema};
 use orm_test_support::TestDb;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
