@@ -72,7 +72,7 @@ pub use config::{
 pub use pooled::{Pooled, PooledConnection, PooledMariadb, PooledMysql, PooledPg, PooledSqlite};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{AsyncSqlite, InlineSqlite};
-pub use transaction::TransactionFn;
+pub use transaction::{TransactionBody, TransactionFn};
 
 /// The async SQLite connection (or [`Disabled`](crate::dispatch::Disabled) without the
 /// `sqlite` feature).
@@ -243,9 +243,7 @@ impl Database {
     /// As [`PooledConnection::transaction`], and [`Database::get`]'s.
     pub async fn transaction<R, E, F>(&self, f: F) -> Result<R, E>
     where
-        for<'r> F: AsyncFnOnce(&'r mut PooledConnection) -> Result<R, E>
-            + TransactionFn<&'r mut PooledConnection, Result<R, E>, Fut: Send>
-            + Send,
+        F: TransactionBody<R, E>,
         E: From<Error> + Send,
         R: Send,
     {

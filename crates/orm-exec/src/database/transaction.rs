@@ -40,6 +40,25 @@ where
     type Fut = Fut;
 }
 
+/// The closure a transaction on a pooled connection runs: an `async |conn| { ... }`
+/// closure taking `&mut PooledConnection` and giving `Result<R, E>`, which moves to
+/// another thread with its future (both `Send`). Implemented for every such closure;
+/// [`PooledConnection::transaction`] and
+/// [`Database::transaction`](crate::Database::transaction) take one.
+pub trait TransactionBody<R, E>:
+    for<'r> AsyncFnOnce(&'r mut PooledConnection) -> Result<R, E>
+    + for<'r> TransactionFn<&'r mut PooledConnection, Result<R, E>, Fut: Send>
+    + Send
+{
+}
+
+impl<F, R, E> TransactionBody<R, E> for F where
+    F: for<'r> AsyncFnOnce(&'r mut PooledConnection) -> Result<R, E>
+        + for<'r> TransactionFn<&'r mut PooledConnection, Result<R, E>, Fut: Send>
+        + Send
+{
+}
+
 impl PooledConnection {
     /// Runs `f` in a transaction on this connection: commits if it returns `Ok`, rolls back
     /// if it returns `Err`. Called inside another transaction on the same connection, it
@@ -59,9 +78,7 @@ impl PooledConnection {
     /// which rolls the transaction back on the server.
     pub async fn transaction<R, E, F>(&mut self, f: F) -> Result<R, E>
     where
-        for<'r> F: AsyncFnOnce(&'r mut PooledConnection) -> Result<R, E>
-            + TransactionFn<&'r mut PooledConnection, Result<R, E>, Fut: Send>
-            + Send,
+        F: TransactionBody<R, E>,
         E: From<Error> + Send,
         R: Send,
     {
