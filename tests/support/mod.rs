@@ -202,3 +202,12 @@ pub fn refused_both_ways(url: &str, backend: Backend) -> [(String, std::time::Du
 pub fn assert_send<F: std::future::Future + Send>(future: F) -> F {
     future
 }
+
+/// A server that accepts TCP connections (the kernel completes the handshake) and never
+/// answers, and its port: only a connect timeout ends an attempt to connect to it. It
+/// listens until the listener is dropped.
+pub fn silent_server() -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}

@@ -46,10 +46,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::connection::Connection;
-use crate::database::PoolConfig;
+use crate::database::{PoolConfig, Settings};
 use crate::error::{Error, Result};
 use crate::transaction::level;
-use crate::url::{DatabaseUrl, GivenUrl};
+use crate::url::DatabaseUrl;
 
 /// A pool of blocking connections to the database a URL names (see the
 /// [module docs](crate::blocking_pool)). Cheap to clone: clones share the pool.
@@ -123,11 +123,7 @@ impl Failure {
 /// The settings of a [`BlockingPool`] before it is built: [`BlockingPool::builder`].
 #[derive(Clone, Debug)]
 pub struct BlockingPoolBuilder {
-    url: GivenUrl,
-    max_size: Option<usize>,
-    acquire_timeout: Option<Duration>,
-    max_lifetime: Option<Duration>,
-    idle_timeout: Option<Duration>,
+    settings: Settings,
     test_on_checkout: bool,
 }
 
@@ -152,11 +148,7 @@ impl BlockingPool {
     /// The settings of a pool for `url`, to change before [`BlockingPoolBuilder::build`].
     pub fn builder(url: &str) -> BlockingPoolBuilder {
         BlockingPoolBuilder {
-            url: GivenUrl(url.to_owned()),
-            max_size: None,
-            acquire_timeout: None,
-            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
-            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            settings: Settings::new(url),
             test_on_checkout: true,
         }
     }
@@ -199,34 +191,7 @@ impl BlockingPool {
 }
 
 impl BlockingPoolBuilder {
-    /// The most connections open at once (at least 1; an in-memory SQLite database always
-    /// has 1, since each connection would open a database of its own).
-    pub fn max_size(mut self, max_size: usize) -> Self {
-        self.max_size = Some(max_size);
-        self
-    }
-
-    /// How long [`BlockingPool::get`] waits for a free connection.
-    pub fn acquire_timeout(mut self, limit: Duration) -> Self {
-        self.acquire_timeout = Some(limit);
-        self
-    }
-
-    /// How long a connection lives at most before it is closed and replaced (`None`: no
-    /// limit). Default [`DEFAULT_MAX_LIFETIME`]. Not applied to an in-memory SQLite
-    /// database, whose data would go with its connection.
-    pub fn max_lifetime(mut self, limit: Option<Duration>) -> Self {
-        self.max_lifetime = limit;
-        self
-    }
-
-    /// How long a connection may sit idle before it is closed (`None`: no limit). Default
-    /// [`DEFAULT_IDLE_TIMEOUT`]. Not applied to an in-memory SQLite database, whose data
-    /// would go with its connection.
-    pub fn idle_timeout(mut self, limit: Option<Duration>) -> Self {
-        self.idle_timeout = limit;
-        self
-    }
+    crate::database::pool_setters!();
 
     /// Whether each checkout first tests the connection with `SELECT 1` (default: yes),
     /// replacing one the server closed or killed. Off saves a round trip per checkout; a
@@ -243,27 +208,19 @@ impl BlockingPoolBuilder {
     /// [`Error::InvalidUrl`] or [`Error::UnsupportedBackend`] for a bad URL;
     /// [`Error::InvalidUrl`] for a maximum size of 0.
     pub fn build(self) -> Result<BlockingPool> {
-        let url = DatabaseUrl::parse(&self.url.0)?;
-        let defaults = PoolConfig::for_url(&url);
-        let in_memory = *url.target() == crate::url::Target::Memory;
-        let (max_size, max_lifetime, idle_timeout) = if in_memory {
-            // One connection holds the whole database: it is never closed on a timer.
-            (1, None, None)
-        } else {
-            (
-                self.max_size.unwrap_or(defaults.max_size),
-                self.max_lifetime,
-                self.idle_timeout,
-            )
-        };
-        let max_size = u32::try_from(max_size).unwrap_or(u32::MAX);
-        if max_size == 0 {
+        let url = DatabaseUrl::parse(&self.settings.url.0)?;
+        if self.settings.max_size == Some(0) {
             return Err(Error::InvalidUrl {
                 url_redacted: url.redacted().to_owned(),
                 reason: "a pool needs max_size of at least 1".to_owned(),
             });
         }
-        let acquire_timeout = self.acquire_timeout.unwrap_or(defaults.acquire_timeout);
+        let config = self.settings.over(PoolConfig::for_url(&url)).checked(&url);
+        let url = url.with_connect_timeout(config.connect_timeout);
+        let in_memory = *url.target() == crate::url::Target::Memory;
+        let max_size = u32::try_from(config.max_size).unwrap_or(u32::MAX);
+        let acquire_timeout = config.acquire_timeout;
+        let (max_lifetime, idle_timeout) = (config.max_lifetime, config.idle_timeout);
         let last_failure = LastFailure::default();
         let pool = r2d2::Pool::builder()
             .max_size(max_size)

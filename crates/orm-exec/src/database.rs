@@ -65,6 +65,7 @@ use pool::Pools;
 
 #[doc(hidden)]
 pub use backend::PoolBackend;
+pub(crate) use config::{pool_setters, Settings};
 pub use config::{
     DatabaseBuilder, PoolConfig, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_LIFETIME, DEFAULT_MAX_SIZE, DEFAULT_RECYCLE_TIMEOUT, DEFAULT_SQLITE_FILE_MAX_SIZE,

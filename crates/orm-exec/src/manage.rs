@@ -35,7 +35,7 @@ use orm_schema::ModelMeta;
 
 use crate::ddl_run::{Count, Ddl, Version};
 use crate::error::Result;
-use crate::migrate_run::{Migrate, Record, Row};
+use crate::migrate_run::{Change, Migrate, Record, Row};
 use crate::migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
 use crate::operation::{Executor, Operation, OperationOn};
 use crate::statement::{Execute, Load};
@@ -118,9 +118,9 @@ schema_operation!(PlanMigration<'_> => Vec<migrate::Operation>,
 schema_operation!(ApplyOperations<'_> => (),
     |ApplyOperations(operations), conn| Migrate(conn).apply(operations));
 schema_operation!(RunPending<'_> => Vec<String>,
-    |RunPending(dir), conn| Migrate(conn).run_pending(dir));
+    |RunPending(dir), conn| Migrate(conn).change(dir, Change::Apply));
 schema_operation!(Revert<'_> => Vec<String>,
-    |Revert(dir, count), conn| Migrate(conn).revert(dir, count));
+    |Revert(dir, count), conn| Migrate(conn).change(dir, Change::Revert(count)));
 schema_operation!(MakeMigration<'_> => Option<Migration>,
     |MakeMigration(dir, name, models, data_loss), conn| Migrate(conn).make(dir, name, models, data_loss));
 schema_operation!(Status<'_> => Vec<MigrationStatus>,

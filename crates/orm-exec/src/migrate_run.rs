@@ -211,7 +211,7 @@ where
     }
 
     /// Replays `dir`'s migrations into this connection's (scratch) database, as
-    /// [`Migrate::run_pending`] applies them, and reads back the schema they leave, with
+    /// [`Migrate::change`] applies them, and reads back the schema they leave, with
     /// the MySQL flavor its scripts are rendered for.
     #[allow(clippy::manual_async_fn)]
     pub(crate) fn replay<'m>(
@@ -220,49 +220,40 @@ where
     ) -> impl Future<Output = Result<(Schema, MysqlFlavor)>> + Send + use<'c, 'm, C> {
         async move {
             let conn = self.0;
-            Migrate(&mut *conn).run_pending(dir).await?;
+            Migrate(&mut *conn).change(dir, Change::Apply).await?;
             let schema = Migrate(&mut *conn).introspect().await?;
             let flavor = mysql_flavor(&mut *conn).await?;
             Ok((schema, flavor))
         }
     }
 
-    /// Applies the migrations of `dir` the history does not record, in version order,
-    /// each in its own transaction where the backend has transactional DDL, and records
-    /// each; the versions applied. Two processes applying at once apply each migration
-    /// once (see [`lock`]).
+    /// Applies `dir`'s migrations or reverts some, as `change` says, holding the migration
+    /// lock (see [`lock`]) so two processes changing the schema at once each run a
+    /// migration once; the versions applied or reverted.
+    ///
+    /// [`Change::Apply`] applies the migrations the history does not record, in version
+    /// order, each in its own transaction where the backend has transactional DDL, and
+    /// records each. [`Change::Revert`] reverts the last `count` applied ones, latest
+    /// first, each by its `down.sql`.
     #[allow(clippy::manual_async_fn)]
-    pub(crate) fn run_pending<'m>(
+    pub(crate) fn change<'m>(
         self,
         dir: &'m MigrationDir,
+        change: Change,
     ) -> impl Future<Output = Result<Vec<String>>> + Send + use<'c, 'm, C> {
         async move {
             let conn = self.0;
             let migrations = dir.read(C::BACKEND)?;
             lock(conn).await?;
-            let outcome = Migrate(&mut *conn).apply_pending(&migrations).await;
-            let unlocked = unlock(conn).await;
-            let done = outcome?;
-            unlocked.map(|()| done)
-        }
-    }
-
-    /// Reverts the last `count` applied migrations of `dir`, latest first, each by its
-    /// `down.sql`; the versions reverted.
-    #[allow(clippy::manual_async_fn)]
-    pub(crate) fn revert<'m>(
-        self,
-        dir: &'m MigrationDir,
-        count: usize,
-    ) -> impl Future<Output = Result<Vec<String>>> + Send + use<'c, 'm, C> {
-        async move {
-            let conn = self.0;
-            let migrations = dir.read(C::BACKEND)?;
-            let path = dir.path(C::BACKEND).display().to_string();
-            lock(conn).await?;
-            let outcome = Migrate(&mut *conn)
-                .revert_last(&migrations, count, path)
-                .await;
+            let outcome = match change {
+                Change::Apply => Migrate(&mut *conn).apply_pending(&migrations).await,
+                Change::Revert(count) => {
+                    let path = dir.path(C::BACKEND).display().to_string();
+                    Migrate(&mut *conn)
+                        .revert_last(&migrations, count, path)
+                        .await
+                }
+            };
             let unlocked = unlock(conn).await;
             let done = outcome?;
             unlocked.map(|()| done)
@@ -337,6 +328,14 @@ where
         }
         Ok(done)
     }
+}
+
+/// What [`Migrate::change`] does to the schema.
+pub(crate) enum Change {
+    /// Apply every pending migration.
+    Apply,
+    /// Revert this many applied migrations, latest first.
+    Revert(usize),
 }
 
 /// Which script of a migration runs.
@@ -444,11 +443,8 @@ fn in_migration(name: &str, e: Error) -> Error {
 /// another process did it first (nothing ran then).
 async fn run_script<C>(conn: &mut C, statements: &[String], history: History<'_>) -> Result<bool>
 where
-    C: StatementConn,
+    C: HistoryConn,
     diesel::query_builder::SqlQuery: Load<C, Row>,
-    Record<C::Backend>: Execute<C>,
-    C::Backend: HasSqlType<Text>,
-    String: ToSql<Text, C::Backend>,
 {
     match C::BACKEND {
         Backend::Mysql => {
@@ -493,11 +489,8 @@ async fn sqlite_script<C>(
     history: &History<'_>,
 ) -> Result<bool>
 where
-    C: StatementConn,
+    C: HistoryConn,
     diesel::query_builder::SqlQuery: Load<C, Row>,
-    Record<C::Backend>: Execute<C>,
-    C::Backend: HasSqlType<Text>,
-    String: ToSql<Text, C::Backend>,
 {
     let recorded = match history {
         History::Keep => None,
@@ -522,14 +515,42 @@ where
 /// A statement on the history table with the version bound.
 pub(crate) type Record<DB> = BoxedSqlQuery<'static, DB, SqlQuery>;
 
-/// Applies `history` to diesel's history table and orm's state table.
-async fn record<C>(conn: &mut C, history: &History<'_>) -> Result<()>
+/// A connection the history and state statements run on: every connection orm opens
+/// (the bounds are written here once).
+trait HistoryConn: StatementConn {
+    /// Runs `sql` with `values` bound as text, in order.
+    fn execute_with(
+        &mut self,
+        sql: String,
+        values: &[&str],
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+impl<C> HistoryConn for C
 where
     C: StatementConn,
     Record<C::Backend>: Execute<C>,
     C::Backend: HasSqlType<Text>,
     String: ToSql<Text, C::Backend>,
 {
+    fn execute_with(
+        &mut self,
+        sql: String,
+        values: &[&str],
+    ) -> impl Future<Output = Result<()>> + Send {
+        let mut query = diesel::sql_query(sql).into_boxed::<C::Backend>();
+        for value in values {
+            query = query.bind::<Text, _>(value.to_string());
+        }
+        async move {
+            let result = query.execute(self).await;
+            self.classify(result).await.map(|_| ())
+        }
+    }
+}
+
+/// Applies `history` to diesel's history table and orm's state table.
+async fn record<C: HistoryConn>(conn: &mut C, history: &History<'_>) -> Result<()> {
     let (p1, _) = placeholders::<C>();
     let (sql, version, change) = match history {
         History::Keep => return Ok(()),
@@ -550,11 +571,7 @@ where
             StateChange::Forget(v),
         ),
     };
-    let query = diesel::sql_query(sql)
-        .into_boxed::<C::Backend>()
-        .bind::<Text, _>(version.to_string());
-    let result = query.execute(conn).await;
-    conn.classify(result).await?;
+    conn.execute_with(sql, &[version]).await?;
     state(conn, change).await
 }
 
@@ -569,13 +586,7 @@ enum StateChange<'v> {
 }
 
 /// Writes `change` to orm's state table (replacing the version's row).
-async fn state<C>(conn: &mut C, change: StateChange<'_>) -> Result<()>
-where
-    C: StatementConn,
-    Record<C::Backend>: Execute<C>,
-    C::Backend: HasSqlType<Text>,
-    String: ToSql<Text, C::Backend>,
-{
+async fn state<C: HistoryConn>(conn: &mut C, change: StateChange<'_>) -> Result<()> {
     let (p1, p2) = placeholders::<C>();
     let table = migrate::STATE_TABLE;
     let (version, insert) = match change {
@@ -583,22 +594,14 @@ where
         StateChange::Applied(v, sum) => (v, Some((sum, "applied"))),
         StateChange::Forget(v) => (v, None),
     };
-    let delete = diesel::sql_query(format!("DELETE FROM {table} WHERE version = {p1}"))
-        .into_boxed::<C::Backend>()
-        .bind::<Text, _>(version.to_string());
-    let result = delete.execute(conn).await;
-    conn.classify(result).await?;
+    let delete = format!("DELETE FROM {table} WHERE version = {p1}");
+    conn.execute_with(delete, &[version]).await?;
     let Some((sum, state)) = insert else {
         return Ok(());
     };
-    let insert = diesel::sql_query(format!(
-        "INSERT INTO {table} (version, checksum, state) VALUES ({p1}, {p2}, '{state}')"
-    ))
-    .into_boxed::<C::Backend>()
-    .bind::<Text, _>(version.to_string())
-    .bind::<Text, _>(sum.to_string());
-    let result = insert.execute(conn).await;
-    conn.classify(result).await.map(|_| ())
+    let insert =
+        format!("INSERT INTO {table} (version, checksum, state) VALUES ({p1}, {p2}, '{state}')");
+    conn.execute_with(insert, &[version, sum]).await
 }
 
 /// The first two bind placeholders on `C`'s backend.

@@ -283,6 +283,13 @@ impl DatabaseUrl {
         self.connect_timeout
     }
 
+    /// This URL with `limit` as its connect timeout (`None`: no limit), as a pool
+    /// builder's setting overrides the query string's.
+    pub(crate) fn with_connect_timeout(mut self, limit: Option<Duration>) -> DatabaseUrl {
+        self.connect_timeout = limit;
+        self
+    }
+
     /// The pool size the URL asks for (`max_connections=<n>`), if any.
     pub fn max_connections(&self) -> Option<usize> {
         self.max_connections

@@ -11,21 +11,37 @@ use crate::attrs::{self, AttrLit, DefaultAttr, FieldAttrs};
 /// The Rust type of a field with `Option` peeled off, as orm understands it.
 #[derive(Clone)]
 pub enum Base {
+    /// `i16`
     I16,
+    /// `i32`
     I32,
+    /// `i64`
     I64,
+    /// `f32`
     F32,
+    /// `f64`
     F64,
+    /// `bool`
     Bool,
+    /// `String`
     String,
+    /// `Vec<u8>`
     Bytes,
+    /// `orm::Decimal`
     Decimal,
+    /// `chrono::NaiveDate`
     Date,
+    /// `chrono::NaiveDateTime`
     DateTime,
+    /// `orm::DateTimeUtc`
     DateTimeUtc,
+    /// `chrono::NaiveTime`
     Time,
+    /// `orm::Json`
     Json,
+    /// `orm::Uuid`
     Uuid,
+    /// `orm::IpAddress`
     IpAddr,
     /// `ForeignKey<Target, Key>` (Key defaults to `i64`) and the key's own base.
     ForeignKey(Box<Type>, Box<Type>, Box<Base>),

@@ -606,47 +606,41 @@ where
     Ok(rows)
 }
 
-impl<M, W, O> LoadRelatedByName<M, W, O> for &Database
-where
-    M: SelectRelatedNames,
-    W: Clone,
-    O: Clone,
-    (W, O): AsyncRunnable<M>,
-{
-    fn load(
-        self,
-        qs: &QuerySet<M, W, O>,
-        slice: Slice,
-        paths: Arc<RelatedPaths>,
-    ) -> Self::Output<Vec<M>> {
-        let parts = qs.parts();
-        // A read, run once more on a fresh connection after a lost one, as every read on
-        // `&Database` is.
-        Box::pin(async move {
-            crate::executor::read_retried!(self.get().await?, parts, |conn| {
-                load_pooled(&mut conn, parts, slice, Arc::clone(&paths)).await
-            })
-        })
-    }
+/// Implements [`LoadRelatedByName`] for the async executor `$ty`: `$load` is the future
+/// of the rows and their relations, given the executor `$this`, the query's `$parts`,
+/// `$slice` and `$paths`.
+macro_rules! async_load_related {
+    ($ty:ty, |$this:ident, $parts:ident, $slice:ident, $paths:ident| $load:expr) => {
+        impl<M, W, O> LoadRelatedByName<M, W, O> for $ty
+        where
+            M: SelectRelatedNames,
+            W: Clone,
+            O: Clone,
+            (W, O): AsyncRunnable<M>,
+        {
+            fn load(
+                self,
+                qs: &QuerySet<M, W, O>,
+                $slice: Slice,
+                $paths: Arc<RelatedPaths>,
+            ) -> Self::Output<Vec<M>> {
+                let ($this, $parts) = (self, qs.parts());
+                Box::pin($load)
+            }
+        }
+    };
 }
 
-impl<M, W, O> LoadRelatedByName<M, W, O> for &mut PooledConnection
-where
-    M: SelectRelatedNames,
-    W: Clone,
-    O: Clone,
-    (W, O): AsyncRunnable<M>,
-{
-    fn load(
-        self,
-        qs: &QuerySet<M, W, O>,
-        slice: Slice,
-        paths: Arc<RelatedPaths>,
-    ) -> Self::Output<Vec<M>> {
-        let parts = qs.parts();
-        Box::pin(load_pooled(self, parts, slice, paths))
-    }
-}
+// A read on `&Database` runs once more on a fresh connection after a lost one, as every
+// read on it does.
+async_load_related!(&Database, |db, parts, slice, paths| async move {
+    crate::executor::read_retried!(db.get().await?, parts, |conn| {
+        load_pooled(&mut conn, parts, slice, Arc::clone(&paths)).await
+    })
+});
+async_load_related!(&mut PooledConnection, |conn, parts, slice, paths| {
+    load_pooled(conn, parts, slice, paths)
+});
 
 impl<M: Send + 'static, W, O> RelatedByName<M, W, O> {
     /// Every row, with the named foreign keys filled.

@@ -122,6 +122,30 @@ where
     }
 }
 
+/// An ordering whose batches run on every enabled backend's blocking connection: what
+/// [`QuerySet::iter`] needs. Implemented for every such ordering.
+pub trait BlockingBatches<M: Model, W>:
+    Clone + BatchOrder<M, W, First: Runnable<M>, Next: Runnable<M>>
+{
+}
+
+impl<M: Model, W, O> BlockingBatches<M, W> for O where
+    O: Clone + BatchOrder<M, W, First: Runnable<M>, Next: Runnable<M>>
+{
+}
+
+/// An ordering whose batches run on every enabled backend's async connection: what
+/// [`QuerySet::stream`] needs. Implemented for every such ordering.
+pub trait AsyncBatches<M: Model, W>:
+    Clone + BatchOrder<M, W, First: AsyncRunnable<M>, Next: AsyncRunnable<M>>
+{
+}
+
+impl<M: Model, W, O> AsyncBatches<M, W> for O where
+    O: Clone + BatchOrder<M, W, First: AsyncRunnable<M>, Next: AsyncRunnable<M>>
+{
+}
+
 /// Where a batched read stands: which batch comes next, and when to stop.
 pub(crate) struct Plan<M: Model, W, O> {
     query: W,
@@ -149,6 +173,9 @@ pub(crate) enum Step<F, N> {
     Next(N, Slice),
 }
 
+/// The next batch's query under ordering `O`.
+type NextStep<M, W, O> = Step<<O as BatchOrder<M, W>>::First, <O as BatchOrder<M, W>>::Next>;
+
 impl<M: Model, W: Clone, O: Clone + BatchOrder<M, W>> Plan<M, W, O> {
     fn new(qs: &QuerySet<M, W, O>, batch: usize) -> Self {
         let refused = (batch == 0).then(|| orm_exec::Error::Usage {
@@ -166,6 +193,32 @@ impl<M: Model, W: Clone, O: Clone + BatchOrder<M, W>> Plan<M, W, O> {
             asked: 0,
             queries: 0,
             done: false,
+        }
+    }
+
+    /// The next batch to load: `Err` (once) when the read is refused, `None` when every
+    /// row has been read.
+    fn next_batch(&mut self) -> Option<orm_exec::Result<NextStep<M, W, O>>> {
+        if let Some(refused) = self.refusal() {
+            return Some(Err(refused));
+        }
+        self.next_step().map(Ok)
+    }
+
+    /// Takes a loaded batch: its rows, or its error, which ends the read.
+    fn take(
+        &mut self,
+        loaded: orm_exec::Result<Vec<M>>,
+    ) -> orm_exec::Result<std::vec::IntoIter<M>> {
+        match loaded {
+            Ok(rows) => {
+                self.record(&rows);
+                Ok(rows.into_iter())
+            }
+            Err(e) => {
+                self.done = true;
+                Err(e)
+            }
         }
     }
 
@@ -222,11 +275,6 @@ impl<M: Model, W: Clone, O: Clone + BatchOrder<M, W>> Plan<M, W, O> {
         self.done = true;
         Some(refused)
     }
-
-    /// Stops after an error.
-    fn stop(&mut self) {
-        self.done = true;
-    }
 }
 
 impl<M: Model, W: Clone, O: Clone> QuerySet<M, W, O> {
@@ -240,9 +288,7 @@ impl<M: Model, W: Clone, O: Clone> QuerySet<M, W, O> {
     /// A `batch` of 0 yields one `Error::Usage`, and nothing else.
     pub fn iter<'c>(&self, conn: &'c mut Connection, batch: usize) -> RowIter<'c, M, W, O>
     where
-        O: BatchOrder<M, W>,
-        O::First: Runnable<M>,
-        O::Next: Runnable<M>,
+        O: BlockingBatches<M, W>,
     {
         RowIter::new(conn, Plan::new(self, batch))
     }
@@ -260,9 +306,7 @@ impl<M: Model, W: Clone, O: Clone> QuerySet<M, W, O> {
     where
         M: Send,
         E: StreamSource<'e>,
-        O: BatchOrder<M, W>,
-        O::First: AsyncRunnable<M>,
-        O::Next: AsyncRunnable<M>,
+        O: AsyncBatches<M, W>,
     {
         RowStream::new(source, Plan::new(self, batch))
     }

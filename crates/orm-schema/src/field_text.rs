@@ -4,7 +4,7 @@
 use crate::db_enum::DbEnum;
 use crate::foreign_key::ForeignKey;
 use crate::model::Model;
-use crate::values::{DateTimeUtc, Decimal, IpAddress, Json, Uuid};
+use crate::values::{DateTimeUtc, Json};
 
 /// A field value written as text that converts back to the same value for its field kind
 /// (numbers, booleans, dates and times in ISO form, a UTC instant in RFC 3339, bytes in
@@ -25,23 +25,33 @@ macro_rules! displayed {
     )*};
 }
 
+/// Calls the macro `$m` with every field type whose `Display` text parses back to the same
+/// value (so its [`FieldText`] is that text); the list of field types
+/// ([`FieldType`](crate::model::FieldType)) starts from it.
+macro_rules! displayed_types {
+    ($m:ident) => {
+        $m!(
+            i16,
+            i32,
+            i64,
+            f32,
+            f64,
+            bool,
+            String,
+            chrono::NaiveDate,
+            chrono::NaiveDateTime,
+            chrono::NaiveTime,
+            $crate::values::Uuid,
+            $crate::values::IpAddress,
+            $crate::values::Decimal,
+        );
+    };
+}
+pub(crate) use displayed_types;
+
 // `f64`'s and `f32`'s `Display` is the shortest text that parses back to the same number;
 // `NaiveDateTime`'s and `NaiveTime`'s keep every fractional digit.
-displayed!(
-    i16,
-    i32,
-    i64,
-    f32,
-    f64,
-    bool,
-    String,
-    chrono::NaiveDate,
-    chrono::NaiveDateTime,
-    chrono::NaiveTime,
-    Uuid,
-    IpAddress,
-    Decimal,
-);
+displayed_types!(displayed);
 
 /// RFC 3339 in UTC with every fractional digit: `2026-12-06T04:05:06.000789Z`.
 impl FieldText for DateTimeUtc {

@@ -76,24 +76,8 @@ macro_rules! field_types {
     ($($ty:ty),* $(,)?) => {$( impl FieldType for $ty {} )*};
 }
 
-field_types!(
-    i16,
-    i32,
-    i64,
-    f32,
-    f64,
-    bool,
-    String,
-    Vec<u8>,
-    chrono::NaiveDate,
-    chrono::NaiveDateTime,
-    chrono::NaiveTime,
-    crate::values::DateTimeUtc,
-    crate::values::Uuid,
-    crate::values::Json,
-    crate::values::IpAddress,
-    crate::values::Decimal,
-);
+crate::field_text::displayed_types!(field_types);
+field_types!(Vec<u8>, crate::values::DateTimeUtc, crate::values::Json);
 
 impl<M: Model<PrimaryKey = K>, K> FieldType for crate::foreign_key::ForeignKey<M, K> {}
 impl<T: crate::db_enum::DbEnum> FieldType for T {}

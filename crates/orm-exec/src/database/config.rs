@@ -101,7 +101,7 @@ impl PoolConfig {
     /// Applies the rules no setting can break: at least one connection; exactly one for an
     /// in-memory SQLite database (each connection would open a different, empty one) and
     /// in test mode, never closed on a timer (its data would go with it).
-    fn checked(mut self, url: &DatabaseUrl) -> PoolConfig {
+    pub(crate) fn checked(mut self, url: &DatabaseUrl) -> PoolConfig {
         self.max_size = self.max_size.max(1);
         if self.force_rollback || *url.target() == Target::Memory {
             self.max_size = 1;
@@ -112,8 +112,101 @@ impl PoolConfig {
     }
 }
 
+/// The settings both pools take from their builder, each `None` until set: the URL's
+/// value (or the default) applies then. [`DatabaseBuilder`] and
+/// [`BlockingPoolBuilder`](crate::BlockingPoolBuilder) each hold one, with the setters
+/// [`pool_setters!`] writes.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub(crate) url: GivenUrl,
+    pub(crate) max_size: Option<usize>,
+    pub(crate) acquire_timeout: Option<Duration>,
+    pub(crate) connect_timeout: Option<Option<Duration>>,
+    pub(crate) max_lifetime: Option<Option<Duration>>,
+    pub(crate) idle_timeout: Option<Option<Duration>>,
+}
+
+impl Settings {
+    /// No setting given yet, for `url`.
+    pub(crate) fn new(url: &str) -> Settings {
+        Settings {
+            url: GivenUrl(url.to_owned()),
+            max_size: None,
+            acquire_timeout: None,
+            connect_timeout: None,
+            max_lifetime: None,
+            idle_timeout: None,
+        }
+    }
+
+    /// `config` (the URL's settings and the defaults) with the settings given here.
+    pub(crate) fn over(&self, config: PoolConfig) -> PoolConfig {
+        PoolConfig {
+            max_size: self.max_size.unwrap_or(config.max_size),
+            acquire_timeout: self.acquire_timeout.unwrap_or(config.acquire_timeout),
+            connect_timeout: self.connect_timeout.unwrap_or(config.connect_timeout),
+            max_lifetime: self.max_lifetime.unwrap_or(config.max_lifetime),
+            idle_timeout: self.idle_timeout.unwrap_or(config.idle_timeout),
+            ..config
+        }
+    }
+}
+
+/// The setters of the settings both pools take ([`Settings`], in a builder's `settings`
+/// field), written once for [`DatabaseBuilder`] and
+/// [`BlockingPoolBuilder`](crate::BlockingPoolBuilder).
+macro_rules! pool_setters {
+    () => {
+        /// The most connections open at once (default: the URL's `max_connections`, else
+        /// 10, or 4 for a SQLite file). An in-memory SQLite database always has 1: each
+        /// connection would open a database of its own.
+        pub fn max_size(mut self, max_size: usize) -> Self {
+            self.settings.max_size = Some(max_size);
+            self
+        }
+
+        /// How long a checkout waits for a free connection before
+        /// [`Error::PoolTimeout`](crate::Error::PoolTimeout) (default: the URL's
+        /// `acquire_timeout`, else 30 s). Zero fails at once when none is free.
+        pub fn acquire_timeout(mut self, limit: std::time::Duration) -> Self {
+            self.settings.acquire_timeout = Some(limit);
+            self
+        }
+
+        /// How long opening one connection may take (default: the URL's
+        /// `connect_timeout`, else 10 s). [`Duration::ZERO`](std::time::Duration::ZERO)
+        /// waits without limit.
+        pub fn connect_timeout(mut self, limit: std::time::Duration) -> Self {
+            self.settings.connect_timeout = Some((!limit.is_zero()).then_some(limit));
+            self
+        }
+
+        /// How long a connection lives at most before it is closed and replaced (`None`:
+        /// no limit; default [`DEFAULT_MAX_LIFETIME`](crate::database::DEFAULT_MAX_LIFETIME)).
+        /// Not applied to an in-memory SQLite database, whose data would go with its
+        /// connection.
+        pub fn max_lifetime(mut self, limit: Option<std::time::Duration>) -> Self {
+            self.settings.max_lifetime = Some(limit);
+            self
+        }
+
+        /// How long a connection may go unused before it is closed and replaced (`None`:
+        /// no limit; default [`DEFAULT_IDLE_TIMEOUT`](crate::database::DEFAULT_IDLE_TIMEOUT)).
+        /// Not applied to an in-memory SQLite database, whose data would go with its
+        /// connection.
+        pub fn idle_timeout(mut self, limit: Option<std::time::Duration>) -> Self {
+            self.settings.idle_timeout = Some(limit);
+            self
+        }
+    };
+}
+pub(crate) use pool_setters;
+
 /// Builds a [`Database`] with settings other than the URL's: start with
-/// [`Database::builder`], finish with [`build`](DatabaseBuilder::build).
+/// [`Database::builder`], finish with [`build`](DatabaseBuilder::build). [`PoolConfig`]
+/// says how each setting applies; a `max_size` below 1 counts as 1, and in test mode
+/// ([`force_rollback`](DatabaseBuilder::force_rollback)) the pool has one connection,
+/// never closed on a timer.
 ///
 /// ```
 /// # #[cfg(not(feature = "sqlite"))] fn main() {}
@@ -135,72 +228,28 @@ impl PoolConfig {
 #[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until `.build().await`"]
 pub struct DatabaseBuilder {
-    url: GivenUrl,
-    max_size: Option<usize>,
-    acquire_timeout: Option<Duration>,
-    connect_timeout: Option<Option<Duration>>,
+    settings: Settings,
     recycle_timeout: Option<Duration>,
     alive_bypass: Option<Duration>,
-    max_lifetime: Option<Option<Duration>>,
-    idle_timeout: Option<Option<Duration>>,
     force_rollback: bool,
 }
 
 impl DatabaseBuilder {
     pub(super) fn new(url: &str) -> DatabaseBuilder {
         DatabaseBuilder {
-            url: GivenUrl(url.to_owned()),
-            max_size: None,
-            acquire_timeout: None,
-            connect_timeout: None,
+            settings: Settings::new(url),
             recycle_timeout: None,
             alive_bypass: None,
-            max_lifetime: None,
-            idle_timeout: None,
             force_rollback: false,
         }
     }
 
-    /// The most connections open at once (default 10; 4 for a SQLite file; always 1 for an
-    /// in-memory SQLite database and in test mode). Values below 1 count as 1.
-    pub fn max_size(mut self, max_size: usize) -> Self {
-        self.max_size = Some(max_size);
-        self
-    }
-
-    /// How long [`Database::get`] waits for a free connection (default 30 s) before
-    /// [`Error::PoolTimeout`](crate::Error::PoolTimeout). Zero fails at once when none is
-    /// free.
-    pub fn acquire_timeout(mut self, limit: Duration) -> Self {
-        self.acquire_timeout = Some(limit);
-        self
-    }
-
-    /// How long opening one connection may take (default: the URL's `connect_timeout`,
-    /// 10 s). [`Duration::ZERO`] waits without limit.
-    pub fn connect_timeout(mut self, limit: Duration) -> Self {
-        self.connect_timeout = Some((!limit.is_zero()).then_some(limit));
-        self
-    }
+    pool_setters!();
 
     /// How long checking a connection on checkout may take before it is replaced
     /// (default 5 s; PostgreSQL and MySQL/MariaDB, whose check is a round trip).
     pub fn recycle_timeout(mut self, limit: Duration) -> Self {
         self.recycle_timeout = Some(limit);
-        self
-    }
-
-    /// How long a connection lives at most (see [`PoolConfig::max_lifetime`]; `None`: no
-    /// limit).
-    pub fn max_lifetime(mut self, limit: Option<Duration>) -> Self {
-        self.max_lifetime = Some(limit);
-        self
-    }
-
-    /// How long a connection may go unchecked-out before it is replaced (see
-    /// [`PoolConfig::idle_timeout`]; `None`: no limit).
-    pub fn idle_timeout(mut self, limit: Option<Duration>) -> Self {
-        self.idle_timeout = Some(limit);
         self
     }
 
@@ -233,16 +282,12 @@ impl DatabaseBuilder {
 
     /// The settings this builder gives for `url`.
     fn config(&self, url: &DatabaseUrl) -> PoolConfig {
-        let from_url = PoolConfig::for_url(url);
+        let given = self.settings.over(PoolConfig::for_url(url));
         PoolConfig {
-            max_size: self.max_size.unwrap_or(from_url.max_size),
-            acquire_timeout: self.acquire_timeout.unwrap_or(from_url.acquire_timeout),
-            connect_timeout: self.connect_timeout.unwrap_or(from_url.connect_timeout),
-            recycle_timeout: self.recycle_timeout.unwrap_or(from_url.recycle_timeout),
-            alive_bypass: self.alive_bypass.unwrap_or(from_url.alive_bypass),
-            max_lifetime: self.max_lifetime.unwrap_or(from_url.max_lifetime),
-            idle_timeout: self.idle_timeout.unwrap_or(from_url.idle_timeout),
+            recycle_timeout: self.recycle_timeout.unwrap_or(given.recycle_timeout),
+            alive_bypass: self.alive_bypass.unwrap_or(given.alive_bypass),
             force_rollback: self.force_rollback,
+            ..given
         }
         .checked(url)
     }
@@ -254,7 +299,7 @@ impl DatabaseBuilder {
     ///
     /// As [`Database::connect`].
     pub async fn build(self) -> Result<Database> {
-        let url = DatabaseUrl::parse(&self.url.0)?;
+        let url = DatabaseUrl::parse(&self.settings.url.0)?;
         let config = self.config(&url);
         Database::open(url, config).await
     }
@@ -265,7 +310,7 @@ mod tests {
     use super::*;
 
     fn config(builder: DatabaseBuilder) -> PoolConfig {
-        let url = DatabaseUrl::parse(&builder.url.0).unwrap();
+        let url = DatabaseUrl::parse(&builder.settings.url.0).unwrap();
         builder.config(&url)
     }
 

@@ -231,6 +231,11 @@ fn dropped_mid_statement(db: &TestDb) {
 /// A transaction dropped while its `BEGIN` is in flight: the server may begin it after the
 /// future is gone, so the connection must not go back to the pool (it would hold every
 /// later write uncommitted).
+///
+/// The server may also answer within that one poll, and the closure's INSERT go out too:
+/// the closure then waits forever, so the transaction can never reach its COMMIT, and
+/// wherever the drop caught it (BEGIN or INSERT in flight, or idle inside the
+/// transaction), nothing of it may commit and the next write must.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 fn dropped_in_begin(db: &TestDb) {
     use std::future::Future;
@@ -244,10 +249,11 @@ fn dropped_in_begin(db: &TestDb) {
         let mut tx = Box::pin(pool.transaction(async |conn| {
             conn.execute("INSERT INTO tx (id, v) VALUES (1, 'lost')")
                 .await?;
+            std::future::pending::<()>().await;
             Ok::<_, Error>(())
         }));
-        // One poll: the idle connection is checked out and `BEGIN` sent; its answer has not
-        // come back yet.
+        // One poll: the idle connection is checked out and `BEGIN` sent; its answer has
+        // usually not come back yet.
         let polled = std::future::poll_fn(|cx| Poll::Ready(tx.as_mut().poll(cx))).await;
         assert!(polled.is_pending());
         drop(tx);

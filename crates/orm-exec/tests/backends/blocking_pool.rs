@@ -166,6 +166,36 @@ fn an_unreachable_server_is_a_connection_error() {
     assert!(!format!("{err} {err:?}").contains("s3cret"), "{err:?}");
 }
 
+/// The builder's connect timeout bounds each attempt to open a connection, as the async
+/// pool's does: against a server that accepts TCP and never answers (the URL sets no
+/// timeout, so the default 10 s would apply), every attempt fails after 300 ms, and the
+/// checkout reports that failure once its acquire timeout ends.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[test]
+fn the_builders_connect_timeout_bounds_each_attempt() {
+    let (listener, port) = crate::support::silent_server();
+    let urls = [
+        #[cfg(feature = "postgres")]
+        format!("postgres://u:s3cret@127.0.0.1:{port}/x"),
+        #[cfg(feature = "mysql")]
+        format!("mysql://u:s3cret@127.0.0.1:{port}/x"),
+    ];
+    for url in urls {
+        let pool = BlockingPool::builder(&url)
+            .connect_timeout(Duration::from_millis(300))
+            .acquire_timeout(Duration::from_secs(3))
+            .build()
+            .unwrap();
+        let err = pool.get().unwrap_err();
+        assert!(matches!(err, Error::Connection { .. }), "{url}: {err:?}");
+        assert!(
+            err.to_string().contains("timed out after 300ms"),
+            "{url}: {err}"
+        );
+    }
+    drop(listener);
+}
+
 /// An in-memory SQLite database lives in its one connection, so the pool never closes
 /// that connection on a timer: with lifetime and idle limits of 1 ms, the rows are still
 /// there after r2d2's reaper has run (every 30 s, so this test waits 31 s).

@@ -230,13 +230,11 @@ fn mysql_refused_port() {
     );
 }
 
-/// A server that accepts TCP connections (the kernel completes the handshake) and never
-/// answers: only orm's own connect timeout can end the wait.
+/// A server that never answers: only orm's own connect timeout can end the wait.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 #[test]
 fn silent_server_times_out() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (listener, port) = crate::support::silent_server();
     let cases = [
         #[cfg(feature = "postgres")]
         (

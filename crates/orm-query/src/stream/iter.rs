@@ -3,7 +3,7 @@
 use orm_exec::{Connection, Result};
 use orm_schema::Model;
 
-use super::{BatchOrder, Plan, Step};
+use super::{BlockingBatches, Plan, Step};
 use crate::run::{self, Runnable, Slice};
 
 /// The rows of a QuerySet read in batches on a blocking connection: what
@@ -33,35 +33,23 @@ impl<M, W, O> Iterator for RowIter<'_, M, W, O>
 where
     M: Model + Send,
     W: Clone,
-    O: Clone + BatchOrder<M, W>,
-    O::First: Runnable<M>,
-    O::Next: Runnable<M>,
+    O: BlockingBatches<M, W>,
 {
     type Item = Result<M>;
 
     fn next(&mut self) -> Option<Result<M>> {
-        loop {
-            if let Some(row) = self.rows.next() {
-                return Some(Ok(row));
-            }
-            if let Some(refused) = self.plan.refusal() {
-                return Some(Err(refused));
-            }
-            let loaded = match self.plan.next_step()? {
-                Step::First(query, slice) => load(self.conn, query, slice),
-                Step::Next(query, slice) => load(self.conn, query, slice),
+        while self.rows.len() == 0 {
+            let loaded = match self.plan.next_batch()? {
+                Ok(Step::First(query, slice)) => load(self.conn, query, slice),
+                Ok(Step::Next(query, slice)) => load(self.conn, query, slice),
+                Err(refused) => return Some(Err(refused)),
             };
-            match loaded {
-                Ok(rows) => {
-                    self.plan.record(&rows);
-                    self.rows = rows.into_iter();
-                }
-                Err(e) => {
-                    self.plan.stop();
-                    return Some(Err(e));
-                }
+            match self.plan.take(loaded) {
+                Ok(rows) => self.rows = rows,
+                Err(e) => return Some(Err(e)),
             }
         }
+        self.rows.next().map(Ok)
     }
 }
 

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use orm_exec::{Database, PooledConnection, Result};
 use orm_schema::Model;
 
-use super::{BatchOrder, Plan, Step};
+use super::{AsyncBatches, Plan, Step};
 use crate::executor::BoxFuture;
 use crate::run::{self, AsyncRunnable, Slice};
 
@@ -82,61 +82,16 @@ impl<'e, M: Model, W, O, E> RowStream<'e, M, W, O, E> {
     pub fn queries(&self) -> u64 {
         self.plan.queries
     }
-}
 
-impl<'e, M, W, O, E> RowStream<'e, M, W, O, E>
-where
-    M: Model + Send,
-    W: Clone,
-    O: Clone + BatchOrder<M, W>,
-    O::First: AsyncRunnable<M>,
-    O::Next: AsyncRunnable<M>,
-    E: super::StreamSource<'e>,
-{
     /// The next row, `Ok(None)` at the end (as `futures::TryStreamExt::try_next`):
     /// `while let Some(row) = stream.try_next().await? { .. }`.
-    pub async fn try_next(&mut self) -> Result<Option<M>> {
-        std::future::poll_fn(|cx| self.poll_row(cx))
+    pub async fn try_next(&mut self) -> Result<Option<M>>
+    where
+        Self: futures_core::Stream<Item = Result<M>>,
+    {
+        std::future::poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut *self), cx))
             .await
             .transpose()
-    }
-
-    fn poll_row(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<M>>> {
-        loop {
-            if let Some(row) = self.rows.next() {
-                return Poll::Ready(Some(Ok(row)));
-            }
-            if let Some(loading) = &mut self.loading {
-                let (source, loaded) = std::task::ready!(loading.as_mut().poll(cx));
-                self.loading = None;
-                self.source = Some(source);
-                match loaded {
-                    Ok(rows) => {
-                        self.plan.record(&rows);
-                        self.rows = rows.into_iter();
-                        continue;
-                    }
-                    Err(e) => {
-                        self.plan.stop();
-                        return Poll::Ready(Some(Err(e)));
-                    }
-                }
-            }
-            if let Some(refused) = self.plan.refusal() {
-                return Poll::Ready(Some(Err(refused)));
-            }
-            let Some(step) = self.plan.next_step() else {
-                return Poll::Ready(None);
-            };
-            let source = self
-                .source
-                .take()
-                .expect("the source is back once its batch has loaded");
-            self.loading = Some(match step {
-                Step::First(query, slice) => source.fetch(query, slice),
-                Step::Next(query, slice) => source.fetch(query, slice),
-            });
-        }
     }
 }
 
@@ -144,15 +99,39 @@ impl<'e, M, W, O, E> futures_core::Stream for RowStream<'e, M, W, O, E>
 where
     M: Model + Send,
     W: Clone,
-    O: Clone + BatchOrder<M, W>,
-    O::First: AsyncRunnable<M>,
-    O::Next: AsyncRunnable<M>,
+    O: AsyncBatches<M, W>,
     E: StreamSource<'e>,
 {
     type Item = Result<M>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<M>>> {
-        self.get_mut().poll_row(cx)
+        let this = self.get_mut();
+        while this.rows.len() == 0 {
+            if let Some(loading) = &mut this.loading {
+                let (source, loaded) = std::task::ready!(loading.as_mut().poll(cx));
+                this.loading = None;
+                this.source = Some(source);
+                match this.plan.take(loaded) {
+                    Ok(rows) => this.rows = rows,
+                    Err(e) => return Poll::Ready(Some(Err(e))),
+                }
+                continue;
+            }
+            let step = match this.plan.next_batch() {
+                None => return Poll::Ready(None),
+                Some(Err(refused)) => return Poll::Ready(Some(Err(refused))),
+                Some(Ok(step)) => step,
+            };
+            let source = this
+                .source
+                .take()
+                .expect("the source is back once its batch has loaded");
+            this.loading = Some(match step {
+                Step::First(query, slice) => source.fetch(query, slice),
+                Step::Next(query, slice) => source.fetch(query, slice),
+            });
+        }
+        Poll::Ready(this.rows.next().map(Ok))
     }
 }
 
