@@ -526,9 +526,9 @@ backend_test!(
         // A connection discarded in the middle of a transaction is closed in the
         // background, and the server rolls its transaction back when it sees the close: a
         // session may still be listed for a moment. One left open (a leak) stays listed.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(10);
         let mut open_elsewhere = open_transactions(db, &mut conn);
-        while open_elsewhere > 0 && std::time::Instant::now() < deadline {
+        while open_elsewhere > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
             open_elsewhere = open_transactions(db, &mut conn);
         }

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use orm_exec::{Backend, BlockingPool, Connection, Error};
+use orm_exec::{Backend, BlockingPool, Connection, Error, ManageSchema};
 
 use crate::backend_test;
 use crate::support::{count_rows, TestDb};
@@ -19,6 +19,18 @@ fn create_hits(db: &TestDb) {
         .batch_execute("CREATE TABLE hits (id INTEGER PRIMARY KEY, thread INTEGER NOT NULL)")
         .unwrap();
 }
+
+// The schema's management runs on a blocking pool's connection, through its `Deref` to
+// `Connection`, as on a connection of its own.
+backend_test!(
+    fn the_schema_is_managed_on_a_pooled_connection(db: &TestDb) {
+        create_hits(db);
+        let pool = BlockingPool::builder(&db.url).max_size(1).build().unwrap();
+        let mut conn = pool.get().unwrap();
+        let schema = conn.introspect().unwrap();
+        assert!(schema.table("hits").is_some(), "{schema:?}");
+    }
+);
 
 /// The server's id of the session behind `conn` (`None` on SQLite).
 fn session_id(conn: &mut Connection) -> Option<i64> {
