@@ -916,12 +916,14 @@ backend_test!(
         );
         // The same from async code.
         let rt = runtime(2);
-        assert_eq!(
-            rt.block_on(dir.check_async(scratches, &v2)).unwrap(),
-            drifts
-        );
+        let off_thread_check = || {
+            let scratches = scratches.to_vec();
+            rt.block_on(dir.off_thread(move |dir| dir.check(&scratches, &v2)))
+        };
+        assert_eq!(off_thread_check().unwrap(), drifts);
+        let owned = scratches.to_vec();
         let none = rt
-            .block_on(dir.make_async(scratches, "same", &v1, DataLoss::Refuse))
+            .block_on(dir.off_thread(move |dir| dir.make(&owned, "same", &v1, DataLoss::Refuse)))
             .unwrap();
         assert_eq!(none[0].migration, None);
 
@@ -942,7 +944,7 @@ backend_test!(
             dir.make(scratches, "next", &v2, DataLoss::Refuse)
                 .unwrap_err(),
         );
-        named(rt.block_on(dir.check_async(scratches, &v2)).unwrap_err());
+        named(off_thread_check().unwrap_err());
         assert_eq!(dir.read(db.backend).unwrap().len(), 2);
         assert_eq!(scratches_left(&mut conn, prefix), Vec::<String>::new());
         // Nothing reached the test database itself.

@@ -432,41 +432,42 @@ impl MigrationDir {
         Ok(drifts)
     }
 
-    /// [`MigrationDir::make`] from async code: the same call, run on tokio's blocking
-    /// threads (the scratch databases take blocking connections of their own). Needs a
+    /// Runs `work` on a copy of this directory on tokio's blocking threads, for async
+    /// code: [`MigrationDir::make`], [`MigrationDir::check`] and the rest take blocking
+    /// connections of their own to the scratch databases, so an async caller hands them
+    /// here instead of blocking its runtime's worker. `work` owns what it uses (clone the
+    /// scratches and models into it). A panic in `work` goes on in the caller. Needs a
     /// tokio runtime.
     ///
-    /// # Errors
-    ///
-    /// As [`MigrationDir::make`].
-    pub async fn make_async(
-        &self,
-        scratches: &[Scratch],
-        name: &str,
-        models: &[&'static ModelMeta],
-        data_loss: DataLoss,
-    ) -> Result<Vec<Made>> {
-        let (dir, scratches, name, models) = (
-            self.clone(),
-            scratches.to_vec(),
-            name.to_string(),
-            models.to_vec(),
-        );
-        on_blocking_thread(move || dir.make(&scratches, &name, &models, data_loss)).await
-    }
-
-    /// [`MigrationDir::check`] from async code, as [`MigrationDir::make_async`].
+    /// ```
+    /// # use orm_exec::{DataLoss, MigrationDir, Scratch};
+    /// # let root = std::env::temp_dir().join(format!("orm_off_thread_doc_{}", std::process::id()));
+    /// let dir = MigrationDir::new(&root);
+    /// let scratches = vec![Scratch::sqlite()];
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let drifts = runtime
+    ///     .block_on(dir.off_thread(move |dir| dir.check(&scratches, &[])))
+    ///     .unwrap();
+    /// assert!(drifts.is_empty());
+    /// # std::fs::remove_dir_all(&root).ok();
+    /// ```
     ///
     /// # Errors
     ///
-    /// As [`MigrationDir::check`].
-    pub async fn check_async(
-        &self,
-        scratches: &[Scratch],
-        models: &[&'static ModelMeta],
-    ) -> Result<Vec<Drift>> {
-        let (dir, scratches, models) = (self.clone(), scratches.to_vec(), models.to_vec());
-        on_blocking_thread(move || dir.check(&scratches, &models)).await
+    /// `work`'s own; [`Error::Usage`] if the runtime cancelled the task.
+    pub async fn off_thread<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&MigrationDir) -> Result<T> + Send + 'static,
+    {
+        let dir = self.clone();
+        match tokio::task::spawn_blocking(move || work(&dir)).await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(Error::Usage {
+                message: format!("the migration task was cancelled: {e}"),
+            }),
+        }
     }
 
     /// The backend directories that lack a version another backend's directory holds
@@ -520,21 +521,6 @@ impl MigrationDir {
                 Err(e)
             }
         }
-    }
-}
-
-/// Runs `work` on tokio's blocking threads; its panic goes on in the caller.
-async fn on_blocking_thread<T, F>(work: F) -> Result<T>
-where
-    T: Send + 'static,
-    F: FnOnce() -> Result<T> + Send + 'static,
-{
-    match tokio::task::spawn_blocking(work).await {
-        Ok(outcome) => outcome,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => Err(Error::Usage {
-            message: format!("the migration task was cancelled: {e}"),
-        }),
     }
 }
 
