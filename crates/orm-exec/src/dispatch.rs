@@ -111,7 +111,7 @@ macro_rules! dispatch {
 #[macro_export]
 macro_rules! __arm {
     ($on:ident, $c:ident, $($db:ident)::+, $body:expr) => {
-        $crate::$on!($c, {
+        $crate::dispatch::$on!($c, {
             #[allow(dead_code)]
             type DB = $crate::__private::diesel::$($db)::+;
             $body
@@ -119,60 +119,37 @@ macro_rules! __arm {
     };
 }
 
-// The arm of a backend in `dispatch!` and `async_dispatch!`: `__on_<feature>!(conn, body)`
-// is `body` when orm-exec's cargo feature of that name is on, and otherwise proof from
-// `conn` (a `Disabled`) that the arm cannot run, so `body` is not compiled.
-
-#[cfg(feature = "sqlite")]
+/// The arm of a backend whose cargo feature is on: `body`.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __on_sqlite {
+macro_rules! __on_enabled {
     ($c:ident, $body:expr) => {
         $body
     };
 }
 
-#[cfg(not(feature = "sqlite"))]
+/// The arm of a backend whose cargo feature is off: proof from `conn` (a `Disabled`)
+/// that the arm cannot run, so `body` is not compiled.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __on_sqlite {
+macro_rules! __on_disabled {
     ($c:ident, $body:expr) => {
         $crate::__private::unreachable_backend($c)
     };
 }
 
-#[cfg(feature = "postgres")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __on_postgres {
-    ($c:ident, $body:expr) => {
-        $body
-    };
+/// Names, for each cargo feature, the gate of its backend's arm in `dispatch!` and
+/// `async_dispatch!`: `__on_<feature>!(conn, body)` is `__on_enabled!` when orm-exec's
+/// feature of that name is on, and `__on_disabled!` when it is off.
+macro_rules! arm_gates {
+    ($( $feature:literal $gate:ident ),*) => {$(
+        #[cfg(feature = $feature)]
+        #[doc(hidden)]
+        pub use crate::__on_enabled as $gate;
+        #[cfg(not(feature = $feature))]
+        #[doc(hidden)]
+        pub use crate::__on_disabled as $gate;
+    )*};
 }
 
-#[cfg(not(feature = "postgres"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __on_postgres {
-    ($c:ident, $body:expr) => {
-        $crate::__private::unreachable_backend($c)
-    };
-}
-
-#[cfg(feature = "mysql")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __on_mysql {
-    ($c:ident, $body:expr) => {
-        $body
-    };
-}
-
-#[cfg(not(feature = "mysql"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __on_mysql {
-    ($c:ident, $body:expr) => {
-        $crate::__private::unreachable_backend($c)
-    };
-}
+arm_gates!("sqlite" __on_sqlite, "postgres" __on_postgres, "mysql" __on_mysql);

@@ -114,7 +114,7 @@ impl Scratch {
             });
         };
         let mut conn = Connection::establish_url(url)?;
-        let name = scratch_name(&self.prefix);
+        let name = unique_name(&self.prefix);
         let quoted = self.backend.quote(&name);
         let create = match self.backend {
             Backend::Postgres => format!("CREATE SCHEMA {quoted}"),
@@ -227,9 +227,16 @@ impl fmt::Debug for ScratchDb {
     }
 }
 
-/// `<prefix>_<pid>_<counter>_<nanos>`: unique across threads and processes sharing a
-/// server, and a plain identifier on every backend.
-fn scratch_name(prefix: &str) -> String {
+/// `<prefix>_<pid>_<counter>_<nanos>`: a name unique across threads and processes sharing
+/// a server, and a plain identifier on every backend when `prefix` is one (letters,
+/// digits and `_`). Scratch databases are named so; so are the test databases of orm's
+/// own test suite.
+///
+/// ```
+/// let (a, b) = (orm_exec::replay::unique_name("orm_t"), orm_exec::replay::unique_name("orm_t"));
+/// assert!(a.starts_with("orm_t_") && a != b);
+/// ```
+pub fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now()
@@ -552,7 +559,7 @@ mod tests {
 
     #[test]
     fn scratch_names_are_unique_plain_identifiers() {
-        let (a, b) = (scratch_name("orm_scratch"), scratch_name("orm_scratch"));
+        let (a, b) = (unique_name("orm_scratch"), unique_name("orm_scratch"));
         assert_ne!(a, b);
         assert!(a.starts_with(&format!("orm_scratch_{}_", std::process::id())));
         assert!(a.len() <= 64);

@@ -19,8 +19,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use diesel::QueryResult;
+use diesel_async::AsyncConnectionCore;
 
-use crate::error::Result;
+use crate::error::{Classify, Result};
 use crate::transaction::level::TxConn;
 
 /// A diesel connection orm runs statements on: the blocking `SqliteConnection`,
@@ -70,35 +71,14 @@ pub fn run_now<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// Implements [`StatementConn`] for a blocking diesel connection.
-macro_rules! blocking_statement_conn {
-    ($( $(#[$cfg:meta])* $ty:ty, $max_binds:expr );* $(;)?) => {$(
+/// Implements [`StatementConn`] for each diesel connection: `$core` is the trait naming its
+/// backend type (diesel's `Connection` or diesel-async's `AsyncConnectionCore`), `$classify`
+/// and `$pause` are its methods' bodies, called with the same arguments.
+macro_rules! statement_conn {
+    ($( $(#[$cfg:meta])* $ty:ty: $core:path, $max_binds:expr, $classify:path, $pause:path; )*) => {$(
         $(#[$cfg])*
         impl StatementConn for $ty {
-            type Backend = <$ty as diesel::Connection>::Backend;
-            const MAX_BINDS: usize = $max_binds;
-
-            fn classify<T: Send>(
-                &mut self,
-                result: QueryResult<T>,
-            ) -> impl Future<Output = Result<T>> + Send {
-                std::future::ready(crate::error::Classify::classify(self, result))
-            }
-
-            fn pause(delay: Duration) -> impl Future<Output = ()> + Send {
-                std::thread::sleep(delay);
-                std::future::ready(())
-            }
-        }
-    )*};
-}
-
-/// Implements [`StatementConn`] for an async diesel-async connection.
-macro_rules! async_statement_conn {
-    ($( $(#[$cfg:meta])* $ty:ty, $max_binds:expr, classify = $classify:path );* $(;)?) => {$(
-        $(#[$cfg])*
-        impl StatementConn for $ty {
-            type Backend = <$ty as diesel_async::AsyncConnectionCore>::Backend;
+            type Backend = <$ty as $core>::Backend;
             const MAX_BINDS: usize = $max_binds;
 
             fn classify<T: Send>(
@@ -109,25 +89,39 @@ macro_rules! async_statement_conn {
             }
 
             fn pause(delay: Duration) -> impl Future<Output = ()> + Send {
-                tokio::time::sleep(delay)
+                $pause(delay)
             }
         }
     )*};
 }
 
 // SQLite's limit is SQLITE_MAX_VARIABLE_NUMBER (32 766 since 3.32); the servers' is the
-// wire protocol's 16-bit parameter count.
-blocking_statement_conn! {
-    #[cfg(feature = "sqlite")] diesel::SqliteConnection, 32_766;
-    #[cfg(feature = "postgres")] crate::connection::BlockingPg, 65_535;
-    #[cfg(feature = "mysql")] crate::connection::BlockingMysql, 65_535;
-    #[cfg(feature = "mysql")] crate::connection::BlockingMariadb, 65_535;
+// wire protocol's 16-bit parameter count. Blocking connections first, then async ones.
+statement_conn! {
+    #[cfg(feature = "sqlite")] diesel::SqliteConnection: diesel::Connection, 32_766, classify_now, sleep_now;
+    #[cfg(feature = "postgres")] crate::connection::BlockingPg: diesel::Connection, 65_535, classify_now, sleep_now;
+    #[cfg(feature = "mysql")] crate::connection::BlockingMysql: diesel::Connection, 65_535, classify_now, sleep_now;
+    #[cfg(feature = "mysql")] crate::connection::BlockingMariadb: diesel::Connection, 65_535, classify_now, sleep_now;
+    #[cfg(feature = "sqlite")] crate::database::AsyncSqlite: AsyncConnectionCore, 32_766, classify_sqlite, tokio::time::sleep;
+    #[cfg(feature = "postgres")] diesel_async::AsyncPgConnection: AsyncConnectionCore, 65_535, crate::error::ClassifyAsync::classify, tokio::time::sleep;
+    #[cfg(feature = "mysql")] diesel_async::AsyncMysqlConnection: AsyncConnectionCore, 65_535, crate::error::ClassifyAsync::classify, tokio::time::sleep;
+    #[cfg(feature = "mysql")] diesel_async::AsyncMariadbConnection: AsyncConnectionCore, 65_535, crate::error::ClassifyAsync::classify, tokio::time::sleep;
 }
-async_statement_conn! {
-    #[cfg(feature = "sqlite")] crate::database::AsyncSqlite, 32_766, classify = classify_sqlite;
-    #[cfg(feature = "postgres")] diesel_async::AsyncPgConnection, 65_535, classify = crate::error::ClassifyAsync::classify;
-    #[cfg(feature = "mysql")] diesel_async::AsyncMysqlConnection, 65_535, classify = crate::error::ClassifyAsync::classify;
-    #[cfg(feature = "mysql")] diesel_async::AsyncMariadbConnection, 65_535, classify = crate::error::ClassifyAsync::classify;
+
+/// A blocking statement's result, classified on its connection before the (complete)
+/// future is returned.
+fn classify_now<C: Classify, T: Send>(
+    conn: &mut C,
+    result: QueryResult<T>,
+) -> std::future::Ready<Result<T>> {
+    std::future::ready(conn.classify(result))
+}
+
+/// A blocking connection's pause: the thread sleeps before the (complete) future is
+/// returned.
+fn sleep_now(delay: Duration) -> std::future::Ready<()> {
+    std::thread::sleep(delay);
+    std::future::ready(())
 }
 
 /// An async SQLite statement's result, classified (SQLite's errors carry their code).

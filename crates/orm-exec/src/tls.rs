@@ -153,6 +153,27 @@ struct Verifier {
     provider: Arc<CryptoProvider>,
 }
 
+/// Writes [`ServerCertVerifier`]'s signature checks, each the rustls function of the same
+/// name with the provider's algorithms (TLS 1.2's and 1.3's differ only in that name).
+#[cfg(feature = "postgres")]
+macro_rules! verify_signatures {
+    ($($verify:ident),*) => {$(
+        fn $verify(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::$verify(
+                message,
+                cert,
+                dss,
+                &self.provider.signature_verification_algorithms,
+            )
+        }
+    )*};
+}
+
 #[cfg(feature = "postgres")]
 impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
@@ -176,33 +197,7 @@ impl ServerCertVerifier for Verifier {
         }
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
+    verify_signatures!(verify_tls12_signature, verify_tls13_signature);
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider

@@ -276,6 +276,25 @@ impl quote::ToTokens for Spans {
     }
 }
 
+/// The flag options of a field, each key named like its [`FieldAttrs`] field:
+/// `flag_slot(out, key)` is that field, `None` for a key that is no flag.
+macro_rules! flags {
+    ($($key:ident)*) => {
+        fn flag_slot<'a>(out: &'a mut FieldAttrs, key: &str) -> Option<&'a mut Flag> {
+            $(
+                if key == stringify!($key) {
+                    return Some(&mut out.$key);
+                }
+            )*
+            None
+        }
+    };
+}
+flags!(
+    primary_key allow_blank allow_null auto_now auto_now_add index unique text email url
+    foreign_key one_to_one no_join
+);
+
 fn parse_field_value(out: &mut FieldAttrs, meta: &ParseNestedMeta<'_>) -> Result<()> {
     let span = meta
         .path
@@ -290,24 +309,11 @@ fn parse_field_value(out: &mut FieldAttrs, meta: &ParseNestedMeta<'_>) -> Result
         *slot = Some(span);
         Ok(())
     };
+    if let Some(slot) = flag_slot(out, &name) {
+        return flag(slot);
+    }
     match name.as_str() {
-        "primary_key" => flag(&mut out.primary_key),
-        "allow_blank" => flag(&mut out.allow_blank),
-        "allow_null" => flag(&mut out.allow_null),
-        "auto_now" => flag(&mut out.auto_now),
-        "auto_now_add" => flag(&mut out.auto_now_add),
-        "index" => flag(&mut out.index),
-        "unique" => flag(&mut out.unique),
-        "text" => flag(&mut out.text),
-        "email" => flag(&mut out.email),
-        "url" => flag(&mut out.url),
-        "foreign_key" => flag(&mut out.foreign_key),
-        "one_to_one" => flag(&mut out.one_to_one),
-        "no_join" => flag(&mut out.no_join),
-        "column" => {
-            out.column = Some(meta.value()?.parse()?);
-            Ok(())
-        }
+        "column" => set(&mut out.column, meta.value()?.parse()?),
         "renamed_from" => {
             if out.renamed_from.is_some() {
                 return Err(meta.error("`renamed_from` is given twice"));
@@ -339,30 +345,12 @@ fn parse_field_value(out: &mut FieldAttrs, meta: &ParseNestedMeta<'_>) -> Result
                 )),
             }
         }
-        "max_length" => {
-            out.max_length = Some((positive_int(meta)?, span));
-            Ok(())
-        }
-        "min_length" => {
-            out.min_length = Some((non_negative_int(meta)?, span));
-            Ok(())
-        }
-        "max_digits" => {
-            out.max_digits = Some((positive_int(meta)?, span));
-            Ok(())
-        }
-        "decimal_places" => {
-            out.decimal_places = Some((non_negative_int(meta)?, span));
-            Ok(())
-        }
-        "minimum" => {
-            out.minimum = Some(number(meta)?);
-            Ok(())
-        }
-        "maximum" => {
-            out.maximum = Some(number(meta)?);
-            Ok(())
-        }
+        "max_length" => set(&mut out.max_length, (positive_int(meta)?, span)),
+        "min_length" => set(&mut out.min_length, (non_negative_int(meta)?, span)),
+        "max_digits" => set(&mut out.max_digits, (positive_int(meta)?, span)),
+        "decimal_places" => set(&mut out.decimal_places, (non_negative_int(meta)?, span)),
+        "minimum" => set(&mut out.minimum, number(meta)?),
+        "maximum" => set(&mut out.maximum, number(meta)?),
         "choices" => {
             let expr: Expr = meta.value()?.parse()?;
             let Expr::Array(array) = &expr else {
@@ -398,6 +386,12 @@ fn parse_field_value(out: &mut FieldAttrs, meta: &ParseNestedMeta<'_>) -> Result
             )))
         }
     }
+}
+
+/// Stores an option's value (given again, the last one counts).
+fn set<T>(slot: &mut Option<T>, value: T) -> Result<()> {
+    *slot = Some(value);
+    Ok(())
 }
 
 /// The key of `keys` closest to the misspelt `name`, if one is close enough to suggest.

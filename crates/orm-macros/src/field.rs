@@ -8,100 +8,118 @@ use syn::{Error, GenericArgument, Ident, PathArguments, Result, Type};
 
 use crate::attrs::{self, AttrLit, DefaultAttr, FieldAttrs};
 
-/// The Rust type of a field with `Option` peeled off, as orm understands it.
-#[derive(Clone)]
-pub enum Base {
-    /// `i16`
-    I16,
-    /// `i32`
-    I32,
-    /// `i64`
-    I64,
-    /// `f32`
-    F32,
-    /// `f64`
-    F64,
-    /// `bool`
-    Bool,
-    /// `String`
-    String,
-    /// `Vec<u8>`
-    Bytes,
-    /// `orm::Decimal`
-    Decimal,
-    /// `chrono::NaiveDate`
-    Date,
-    /// `chrono::NaiveDateTime`
-    DateTime,
-    /// `orm::DateTimeUtc`
-    DateTimeUtc,
-    /// `chrono::NaiveTime`
-    Time,
-    /// `orm::Json`
-    Json,
-    /// `orm::Uuid`
-    Uuid,
-    /// `orm::IpAddress`
-    IpAddr,
-    /// `ForeignKey<Target, Key>` (Key defaults to `i64`) and the key's own base.
-    ForeignKey(Box<Type>, Box<Type>, Box<Base>),
-    /// Any other type: a `#[derive(DbEnum)]` enum.
-    Enum,
+/// Declares [`Base`] from one table: each base type with the diesel SQL type of its
+/// column (without `Nullable`), and the foreign key, whose SQL type is its key's.
+macro_rules! bases {
+    ($($(#[$doc:meta])* $base:ident => $($sql:ident)::+,)*) => {
+        /// The Rust type of a field with `Option` peeled off, as orm understands it.
+        #[derive(Clone)]
+        pub enum Base {
+            $($(#[$doc])* $base,)*
+            /// `ForeignKey<Target, Key>` (Key defaults to `i64`) and the key's own base.
+            ForeignKey(Box<Type>, Box<Type>, Box<Base>),
+        }
+
+        /// The diesel SQL type for a base type (without `Nullable`).
+        fn base_sql_type(base: &Base) -> TokenStream {
+            match base {
+                $(Base::$base => quote!(::$($sql)::+),)*
+                Base::ForeignKey(_, _, key) => base_sql_type(key),
+            }
+        }
+    };
 }
 
-/// The resolved kind: what `FieldKind` variant the metadata gets.
-#[derive(Clone, Copy, PartialEq)]
-pub enum Kind {
-    SmallInteger,
-    Integer,
-    BigInteger,
-    Real,
-    Float,
-    Boolean,
-    String,
-    Text,
-    Bytes,
-    Decimal,
-    Date,
-    DateTime,
-    DateTimeUtc,
-    Time,
-    Json,
-    Uuid,
-    Enum,
-    Email,
-    Url,
-    IpAddress,
-    ForeignKey,
+bases! {
+    /// `i16`
+    I16 => diesel::sql_types::SmallInt,
+    /// `i32`
+    I32 => diesel::sql_types::Integer,
+    /// `i64`
+    I64 => diesel::sql_types::BigInt,
+    /// `f32`
+    F32 => diesel::sql_types::Float,
+    /// `f64`
+    F64 => diesel::sql_types::Double,
+    /// `bool`
+    Bool => diesel::sql_types::Bool,
+    /// `String`
+    String => diesel::sql_types::Text,
+    /// `Vec<u8>`
+    Bytes => diesel::sql_types::Binary,
+    /// `orm::Decimal`
+    Decimal => orm::sql_types::Decimal,
+    /// `chrono::NaiveDate`
+    Date => diesel::sql_types::Date,
+    /// `chrono::NaiveDateTime`
+    DateTime => diesel::sql_types::Timestamp,
+    /// `orm::DateTimeUtc`
+    DateTimeUtc => orm::sql_types::TimestampUtc,
+    /// `chrono::NaiveTime`
+    Time => diesel::sql_types::Time,
+    /// `orm::Json`
+    Json => orm::sql_types::Json,
+    /// `orm::Uuid`
+    Uuid => orm::sql_types::Uuid,
+    /// `orm::IpAddress`
+    IpAddr => orm::sql_types::IpAddress,
+    /// Any other type: a `#[derive(DbEnum)]` enum.
+    Enum => diesel::sql_types::Text,
+}
+
+/// Declares [`Kind`] from one table: each kind with the name messages give it. A kind's
+/// `FieldKind` variant, where it has one, has the kind's own name.
+macro_rules! kinds {
+    ($($kind:ident => $name:literal,)*) => {
+        /// The resolved kind: what `FieldKind` variant the metadata gets.
+        #[derive(Clone, Copy, PartialEq)]
+        pub enum Kind {
+            $($kind,)*
+        }
+
+        impl Kind {
+            fn name(self) -> &'static str {
+                match self {
+                    $(Kind::$kind => $name,)*
+                }
+            }
+
+            /// `::orm::FieldKind::<kind>`: the metadata's kind where the variant carries
+            /// nothing ([`Field::kind_tokens`] writes `Decimal`, `Enum` and `ForeignKey`).
+            fn variant_path(self) -> TokenStream {
+                match self {
+                    $(Kind::$kind => quote!(::orm::FieldKind::$kind),)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    SmallInteger => "SmallInteger",
+    Integer => "Integer",
+    BigInteger => "BigInteger",
+    Real => "Real",
+    Float => "Float",
+    Boolean => "Boolean",
+    String => "String",
+    Text => "Text",
+    Bytes => "Bytes",
+    Decimal => "Decimal",
+    Date => "Date",
+    DateTime => "DateTime",
+    DateTimeUtc => "DateTimeUtc",
+    Time => "Time",
+    Json => "JSON",
+    Uuid => "UUID",
+    Enum => "Enum",
+    Email => "Email",
+    Url => "URL",
+    IpAddress => "IPAddress",
+    ForeignKey => "ForeignKey",
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::SmallInteger => "SmallInteger",
-            Kind::Integer => "Integer",
-            Kind::BigInteger => "BigInteger",
-            Kind::Real => "Real",
-            Kind::Float => "Float",
-            Kind::Boolean => "Boolean",
-            Kind::String => "String",
-            Kind::Text => "Text",
-            Kind::Bytes => "Bytes",
-            Kind::Decimal => "Decimal",
-            Kind::Date => "Date",
-            Kind::DateTime => "DateTime",
-            Kind::DateTimeUtc => "DateTimeUtc",
-            Kind::Time => "Time",
-            Kind::Json => "JSON",
-            Kind::Uuid => "UUID",
-            Kind::Enum => "Enum",
-            Kind::Email => "Email",
-            Kind::Url => "URL",
-            Kind::IpAddress => "IPAddress",
-            Kind::ForeignKey => "ForeignKey",
-        }
-    }
-
     fn is_textual(self) -> bool {
         matches!(self, Kind::String | Kind::Text | Kind::Email | Kind::Url)
     }
@@ -436,42 +454,27 @@ impl Field {
     pub fn kind_tokens(&self) -> TokenStream {
         let a = &self.attrs;
         match self.kind {
-            Kind::SmallInteger => quote!(::orm::FieldKind::SmallInteger),
-            Kind::Integer => quote!(::orm::FieldKind::Integer),
-            Kind::BigInteger => quote!(::orm::FieldKind::BigInteger),
-            Kind::Real => quote!(::orm::FieldKind::Real),
-            Kind::Float => quote!(::orm::FieldKind::Float),
-            Kind::Boolean => quote!(::orm::FieldKind::Boolean),
-            Kind::String => quote!(::orm::FieldKind::String),
-            Kind::Text => quote!(::orm::FieldKind::Text),
-            Kind::Bytes => quote!(::orm::FieldKind::Bytes),
             Kind::Decimal => {
                 let d = a.max_digits.map_or(0, |d| d.0);
                 let p = a.decimal_places.map_or(0, |p| p.0);
                 quote!(::orm::FieldKind::Decimal { max_digits: #d, decimal_places: #p })
             }
-            Kind::Date => quote!(::orm::FieldKind::Date),
-            Kind::DateTime => quote!(::orm::FieldKind::DateTime),
-            Kind::DateTimeUtc => quote!(::orm::FieldKind::DateTimeUtc),
-            Kind::Time => quote!(::orm::FieldKind::Time),
-            Kind::Json => quote!(::orm::FieldKind::Json),
-            Kind::Uuid => quote!(::orm::FieldKind::Uuid),
-            Kind::Email => quote!(::orm::FieldKind::Email),
-            Kind::Url => quote!(::orm::FieldKind::Url),
-            Kind::IpAddress => quote!(::orm::FieldKind::IpAddress),
             Kind::Enum => {
                 let ty = &self.inner;
                 quote_spanned!(ty.span()=> ::orm::FieldKind::Enum { variants: <#ty as ::orm::DbEnum>::VARIANTS })
             }
+            // The key's kind (the referenced model's primary key).
             Kind::ForeignKey => match &self.base {
                 Base::ForeignKey(_, _, key) => match **key {
-                    Base::I32 => quote!(::orm::FieldKind::Integer),
-                    Base::I64 => quote!(::orm::FieldKind::BigInteger),
-                    Base::Uuid => quote!(::orm::FieldKind::Uuid),
-                    _ => quote!(::orm::FieldKind::String),
+                    Base::I32 => Kind::Integer,
+                    Base::I64 => Kind::BigInteger,
+                    Base::Uuid => Kind::Uuid,
+                    _ => Kind::String,
                 },
-                _ => quote!(::orm::FieldKind::BigInteger),
-            },
+                _ => Kind::BigInteger,
+            }
+            .variant_path(),
+            kind => kind.variant_path(),
         }
     }
 
@@ -754,27 +757,4 @@ fn base_of(ty: &Type, ident: &Ident) -> Result<Base> {
 
 fn type_string(ty: &Type) -> String {
     quote!(#ty).to_string().replace(' ', "")
-}
-
-/// The diesel SQL type for a base type (without `Nullable`).
-fn base_sql_type(base: &Base) -> TokenStream {
-    match base {
-        Base::I16 => quote!(::diesel::sql_types::SmallInt),
-        Base::I32 => quote!(::diesel::sql_types::Integer),
-        Base::I64 => quote!(::diesel::sql_types::BigInt),
-        Base::F32 => quote!(::diesel::sql_types::Float),
-        Base::F64 => quote!(::diesel::sql_types::Double),
-        Base::Bytes => quote!(::diesel::sql_types::Binary),
-        Base::DateTimeUtc => quote!(::orm::sql_types::TimestampUtc),
-        Base::Bool => quote!(::diesel::sql_types::Bool),
-        Base::String | Base::Enum => quote!(::diesel::sql_types::Text),
-        Base::Decimal => quote!(::orm::sql_types::Decimal),
-        Base::Date => quote!(::diesel::sql_types::Date),
-        Base::DateTime => quote!(::diesel::sql_types::Timestamp),
-        Base::Time => quote!(::diesel::sql_types::Time),
-        Base::Json => quote!(::orm::sql_types::Json),
-        Base::Uuid => quote!(::orm::sql_types::Uuid),
-        Base::IpAddr => quote!(::orm::sql_types::IpAddress),
-        Base::ForeignKey(_, _, key) => base_sql_type(key),
-    }
 }

@@ -25,17 +25,23 @@ mod relations;
 /// Derives an orm model. See the `orm` crate documentation for the field kinds and options.
 #[proc_macro_derive(Model, attributes(orm))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
-    let input = parse_macro_input!(input as DeriveInput);
-    model::expand(input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    derive(input, model::expand)
 }
 
 /// Derives `orm::DbEnum` for a fieldless enum stored by variant name.
 #[proc_macro_derive(DbEnum, attributes(orm))]
 pub fn derive_db_enum(input: TokenStream) -> TokenStream {
+    derive(input, db_enum::expand)
+}
+
+/// Parses the derive's input and expands it with `expand`; an error becomes the
+/// `compile_error!` that reports it.
+fn derive(
+    input: TokenStream,
+    expand: fn(DeriveInput) -> syn::Result<proc_macro2::TokenStream>,
+) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    db_enum::expand(input)
+    expand(input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

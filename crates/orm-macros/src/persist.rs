@@ -10,7 +10,7 @@
 //! keyword in a multi-row `VALUES`). The literal defaults are the same values as the
 //! columns' SQL `DEFAULT`s.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use crate::attrs::{AttrLit, DefaultAttr};
@@ -266,38 +266,19 @@ fn literal_value(f: &Field, lit: &AttrLit) -> TokenStream {
         let message = format!("field `{name}`: the default `{text}` is not a decimal");
         quote_spanned!(span=> <::orm::Decimal as ::core::str::FromStr>::from_str(#text).expect(#message))
     };
+    // A number written with its type's suffix (`5i16`), so it is that type.
+    let suffixed = |v: Literal| quote!(#v);
     match (lit, f.kind) {
         (AttrLit::Bool(b), _) => quote!(#b),
-        (AttrLit::Int(i, _), Kind::Integer) => {
-            let v = proc_macro2::Literal::i32_suffixed(*i as i32);
-            quote!(#v)
-        }
-        (AttrLit::Int(i, _), Kind::SmallInteger) => {
-            let v = proc_macro2::Literal::i16_suffixed(*i as i16);
-            quote!(#v)
-        }
-        (AttrLit::Int(i, _), Kind::Float) => {
-            let v = proc_macro2::Literal::f64_suffixed(*i as f64);
-            quote!(#v)
-        }
-        (AttrLit::Int(i, _), Kind::Real) => {
-            let v = proc_macro2::Literal::f32_suffixed(*i as f32);
-            quote!(#v)
-        }
+        (AttrLit::Int(i, _), Kind::Integer) => suffixed(Literal::i32_suffixed(*i as i32)),
+        (AttrLit::Int(i, _), Kind::SmallInteger) => suffixed(Literal::i16_suffixed(*i as i16)),
+        (AttrLit::Int(i, _), Kind::Float) => suffixed(Literal::f64_suffixed(*i as f64)),
+        (AttrLit::Int(i, _), Kind::Real) => suffixed(Literal::f32_suffixed(*i as f32)),
         (AttrLit::Int(i, _), Kind::Decimal) => parse_decimal(i.to_string()),
-        (AttrLit::Int(i, _), _) => {
-            let v = proc_macro2::Literal::i64_suffixed(*i);
-            quote!(#v)
-        }
+        (AttrLit::Int(i, _), _) => suffixed(Literal::i64_suffixed(*i)),
         (AttrLit::Float(x, _), Kind::Decimal) => parse_decimal(x.to_string()),
-        (AttrLit::Float(x, _), Kind::Real) => {
-            let v = proc_macro2::Literal::f32_suffixed(*x as f32);
-            quote!(#v)
-        }
-        (AttrLit::Float(x, _), _) => {
-            let v = proc_macro2::Literal::f64_suffixed(*x);
-            quote!(#v)
-        }
+        (AttrLit::Float(x, _), Kind::Real) => suffixed(Literal::f32_suffixed(*x as f32)),
+        (AttrLit::Float(x, _), _) => suffixed(Literal::f64_suffixed(*x)),
         (AttrLit::Str(s), Kind::Enum) => {
             let inner = &f.inner;
             let message = format!(

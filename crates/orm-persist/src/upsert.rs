@@ -101,15 +101,6 @@ pub struct OnConflict<M> {
     model: PhantomData<fn() -> M>,
 }
 
-impl<M> Clone for OnConflict<M> {
-    fn clone(&self) -> Self {
-        OnConflict {
-            target: self.target.clone(),
-            model: PhantomData,
-        }
-    }
-}
-
 /// The field of `meta` named `name`, or [`NameError::UnknownField`].
 fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static FieldMeta, NameError> {
     let name = if name == "pk" {
@@ -231,14 +222,21 @@ pub struct Upsert<M> {
     model: PhantomData<fn() -> M>,
 }
 
-impl<M> Clone for Upsert<M> {
-    fn clone(&self) -> Self {
-        Upsert {
-            conflict: self.conflict.clone(),
-            model: PhantomData,
+/// `Clone` for every model `M` (`#[derive(Clone)]` would ask for `M: Clone`): the
+/// struct's one field cloned, and its `model` marker.
+macro_rules! clone_for_every_model {
+    ($($ty:ident.$field:ident),*) => {$(
+        impl<M> Clone for $ty<M> {
+            fn clone(&self) -> Self {
+                $ty {
+                    $field: self.$field.clone(),
+                    model: PhantomData,
+                }
+            }
         }
-    }
+    )*};
 }
+clone_for_every_model!(OnConflict.target, Upsert.conflict);
 
 impl<M: Persist> Upsert<M> {
     /// Validates `form` and inserts it, settling a conflict as declared: the row as stored
@@ -376,6 +374,26 @@ pub struct UpsertStatement<I, S> {
     pub(crate) conflict: Conflict,
     pub(crate) auto_key: bool,
     pub(crate) returning: S,
+}
+
+/// `INSERT INTO <M's table> VALUES row` followed by the clause settling `conflict`, then
+/// `returning` (`()`: nothing). `auto_key`: the row's key is the database's
+/// auto-increment (see [`ConflictSyntax::walk_conflict`]).
+pub(crate) fn upsert_row<M: Persist, S>(
+    row: M::Row,
+    conflict: Conflict,
+    auto_key: bool,
+    returning: S,
+) -> UpsertStatement<diesel::dsl::Values<diesel::dsl::insert_into<M::Table>, M::Row>, S>
+where
+    M::Row: diesel::Insertable<M::Table>,
+{
+    UpsertStatement {
+        insert: diesel::insert_into(M::Table::default()).values(row),
+        conflict,
+        auto_key,
+        returning,
+    }
 }
 
 /// The RETURNING part of an [`UpsertStatement`]: a selection, or `()` for none.

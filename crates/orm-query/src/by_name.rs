@@ -84,22 +84,41 @@ pub(crate) enum Clause {
     Negated(Arc<[Clause]>),
 }
 
-/// A WHERE condition built from names at run time and checked against `M`'s metadata; a
-/// diesel boolean expression over `M`'s table. Cloning it is cheap.
-pub struct ByName<M> {
-    pub(crate) table: &'static str,
-    pub(crate) clauses: Arc<[Clause]>,
-    _model: PhantomData<fn() -> M>,
+/// Declares `$name<M>`: parts of a query checked against `M`'s metadata, held as a shared
+/// list `$items` (cloning is cheap, whatever `M`) with the name of `M`'s table, and
+/// `$name::on` to make one.
+macro_rules! checked_parts {
+    ($(#[$meta:meta])* $name:ident { $items:ident: [$item:ty] }) => {
+        $(#[$meta])*
+        pub struct $name<M> {
+            pub(crate) table: &'static str,
+            pub(crate) $items: Arc<[$item]>,
+            _model: PhantomData<fn() -> M>,
+        }
+
+        impl<M> Clone for $name<M> {
+            fn clone(&self) -> Self {
+                Self::on(self.table, Arc::clone(&self.$items))
+            }
+        }
+
+        impl<M> $name<M> {
+            /// These parts of a query on `table`, `M`'s table.
+            fn on(table: &'static str, $items: Arc<[$item]>) -> Self {
+                $name {
+                    table,
+                    $items,
+                    _model: PhantomData,
+                }
+            }
+        }
+    };
 }
 
-impl<M> Clone for ByName<M> {
-    fn clone(&self) -> Self {
-        ByName {
-            table: self.table,
-            clauses: Arc::clone(&self.clauses),
-            _model: PhantomData,
-        }
-    }
+checked_parts! {
+    /// A WHERE condition built from names at run time and checked against `M`'s metadata; a
+    /// diesel boolean expression over `M`'s table. Cloning it is cheap.
+    ByName { clauses: [Clause] }
 }
 
 impl<M> fmt::Debug for ByName<M> {
@@ -113,11 +132,7 @@ impl<M> fmt::Debug for ByName<M> {
 
 impl<M: Model> ByName<M> {
     pub(crate) fn new(clauses: Vec<Clause>) -> Self {
-        ByName {
-            table: M::meta().table,
-            clauses: clauses.into(),
-            _model: PhantomData,
-        }
+        Self::on(M::meta().table, clauses.into())
     }
 
     /// `path` = `value`, e.g. `("text__icontains", "milk")`, checked against `M`.
@@ -172,11 +187,7 @@ impl<M> std::ops::BitAnd for ByName<M> {
             .chain(other.clauses.iter())
             .cloned()
             .collect();
-        ByName {
-            table: self.table,
-            clauses: clauses.into(),
-            _model: PhantomData,
-        }
+        ByName::on(self.table, clauses.into())
     }
 }
 
@@ -185,11 +196,10 @@ impl<M> std::ops::BitOr for ByName<M> {
     type Output = ByName<M>;
 
     fn bitor(self, other: ByName<M>) -> ByName<M> {
-        ByName {
-            table: self.table,
-            clauses: Arc::new([Clause::Or(self.clauses, other.clauses)]),
-            _model: PhantomData,
-        }
+        ByName::on(
+            self.table,
+            Arc::new([Clause::Or(self.clauses, other.clauses)]),
+        )
     }
 }
 
@@ -199,29 +209,13 @@ impl<M> std::ops::Not for ByName<M> {
     type Output = ByName<M>;
 
     fn not(self) -> ByName<M> {
-        ByName {
-            table: self.table,
-            clauses: Arc::new([Clause::Negated(self.clauses)]),
-            _model: PhantomData,
-        }
+        ByName::on(self.table, Arc::new([Clause::Negated(self.clauses)]))
     }
 }
 
-/// An ORDER BY given by names (`"name"`, `"-id"`), checked against `M`'s metadata.
-pub struct OrderByName<M> {
-    pub(crate) table: &'static str,
-    pub(crate) keys: Arc<[OrderKey]>,
-    _model: PhantomData<fn() -> M>,
-}
-
-impl<M> Clone for OrderByName<M> {
-    fn clone(&self) -> Self {
-        OrderByName {
-            table: self.table,
-            keys: Arc::clone(&self.keys),
-            _model: PhantomData,
-        }
-    }
+checked_parts! {
+    /// An ORDER BY given by names (`"name"`, `"-id"`), checked against `M`'s metadata.
+    OrderByName { keys: [OrderKey] }
 }
 
 impl<M> fmt::Debug for OrderByName<M> {
@@ -251,11 +245,7 @@ impl<M> OrderByName<M> {
                 ..k.clone()
             })
             .collect();
-        OrderByName {
-            table: self.table,
-            keys: keys.into(),
-            _model: PhantomData,
-        }
+        OrderByName::on(self.table, keys.into())
     }
 }
 
@@ -267,10 +257,6 @@ impl<M: Model> OrderByName<M> {
             .iter()
             .map(|n| parse::ordering_key(M::meta(), n))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(OrderByName {
-            table: M::meta().table,
-            keys: keys.into(),
-            _model: PhantomData,
-        })
+        Ok(OrderByName::on(M::meta().table, keys.into()))
     }
 }

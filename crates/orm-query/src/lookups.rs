@@ -199,6 +199,18 @@ where
 {
 }
 
+/// The methods of [`TextLookups`]: `name: Case = "prefix" value "suffix";` declares
+/// `fn name(self, value: &str) -> Like<Self, Case>`, matching `value` literally between the
+/// wildcards `prefix` and `suffix`.
+macro_rules! like_lookups {
+    ($($(#[$doc:meta])* $name:ident: $case:ty = $prefix:literal value $suffix:literal;)*) => {$(
+        $(#[$doc])*
+        fn $name(self, value: &str) -> Like<Self, $case> {
+            Like::new(self, LikePattern::new($prefix, value, $suffix))
+        }
+    )*};
+}
+
 /// Django's text lookups on text columns, nullable or not. Each renders `column LIKE ?`
 /// (or `lower(column) LIKE lower(?)` for the `i` forms) with the value escaped and bound,
 /// and `ESCAPE '!'` where the backend needs it ([`LikeSyntax`]).
@@ -206,34 +218,22 @@ pub trait TextLookups: Expression + Sized
 where
     Self::SqlType: TextSqlType,
 {
-    /// Contains `value` literally, case-sensitive.
-    fn contains(self, value: &str) -> Like<Self, CaseSensitive> {
-        Like::new(self, LikePattern::new("%", value, "%"))
-    }
-    /// Contains `value`, ignoring case.
-    fn icontains(self, value: &str) -> Like<Self, IgnoreCase> {
-        Like::new(self, LikePattern::new("%", value, "%"))
-    }
-    /// Starts with `value` literally, case-sensitive.
-    fn startswith(self, value: &str) -> Like<Self, CaseSensitive> {
-        Like::new(self, LikePattern::new("", value, "%"))
-    }
-    /// Starts with `value`, ignoring case.
-    fn istartswith(self, value: &str) -> Like<Self, IgnoreCase> {
-        Like::new(self, LikePattern::new("", value, "%"))
-    }
-    /// Ends with `value` literally, case-sensitive.
-    fn endswith(self, value: &str) -> Like<Self, CaseSensitive> {
-        Like::new(self, LikePattern::new("%", value, ""))
-    }
-    /// Ends with `value`, ignoring case.
-    fn iendswith(self, value: &str) -> Like<Self, IgnoreCase> {
-        Like::new(self, LikePattern::new("%", value, ""))
-    }
-    /// Equals `value` ignoring case (a LIKE without wildcards, so it behaves the same on
-    /// every backend, MariaDB's trailing-space rule included).
-    fn iexact(self, value: &str) -> Like<Self, IgnoreCase> {
-        Like::new(self, LikePattern::new("", value, ""))
+    like_lookups! {
+        /// Contains `value` literally, case-sensitive.
+        contains: CaseSensitive = "%" value "%";
+        /// Contains `value`, ignoring case.
+        icontains: IgnoreCase = "%" value "%";
+        /// Starts with `value` literally, case-sensitive.
+        startswith: CaseSensitive = "" value "%";
+        /// Starts with `value`, ignoring case.
+        istartswith: IgnoreCase = "" value "%";
+        /// Ends with `value` literally, case-sensitive.
+        endswith: CaseSensitive = "%" value "";
+        /// Ends with `value`, ignoring case.
+        iendswith: IgnoreCase = "%" value "";
+        /// Equals `value` ignoring case (a LIKE without wildcards, so it behaves the same on
+        /// every backend, MariaDB's trailing-space rule included).
+        iexact: IgnoreCase = "" value "";
     }
 }
 

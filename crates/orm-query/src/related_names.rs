@@ -30,7 +30,7 @@ use orm_exec::statement_conn::run_now;
 use orm_exec::{Connection, Database, PooledConnection, Result};
 use orm_schema::{Model, ModelMeta, NameError};
 
-use crate::by_name::MAX_RELATIONS;
+use crate::by_name::parse::check_path_length;
 pub use crate::executor::BoxFuture;
 use crate::executor::Executor;
 use crate::queryset::{NoOrder, QuerySet};
@@ -72,12 +72,7 @@ impl RelatedPaths {
         let mut paths = Vec::with_capacity(names.len());
         for name in names {
             let parts: Vec<&str> = name.split("__").collect();
-            if parts.len() > MAX_RELATIONS {
-                return Err(NameError::PathTooLong {
-                    path: name.to_string(),
-                    max: MAX_RELATIONS,
-                });
-            }
+            check_path_length(parts.len(), name)?;
             let mut model = meta;
             let mut path = Vec::with_capacity(parts.len());
             for part in parts {
@@ -115,6 +110,19 @@ impl RelatedPaths {
             paths.push(path);
         }
         Ok(RelatedPaths { paths })
+    }
+
+    /// Fills the relations these paths name in every row of `rows`, on `conn`: nothing to
+    /// do when there is no path or no row.
+    async fn load_on<T: SelectRelatedNames, C: RelatedConn>(
+        &self,
+        rows: &mut [T],
+        conn: &mut C,
+    ) -> Result<()> {
+        if !self.is_empty() && !rows.is_empty() {
+            T::load_related(rows, self, conn).await?;
+        }
+        Ok(())
     }
 
     /// Whether no path is left.
@@ -192,28 +200,30 @@ pub trait RelatedConn: Send {
         (Q, NoOrder): Runnable<T> + AsyncRunnable<T>;
 }
 
-impl RelatedConn for Connection {
-    fn rows<T, Q>(&mut self, query: Q) -> BoxFuture<'_, Result<Vec<T>>>
-    where
-        T: Send + 'static,
-        Q: Send + 'static,
-        (Q, NoOrder): Runnable<T> + AsyncRunnable<T>,
-    {
-        let rows = Executor::rows(self, (query, NoOrder), Slice::All);
-        Box::pin(std::future::ready(rows))
-    }
+/// Implements [`RelatedConn`] for `$ty`: `$rows` is the future of every row that `$query`
+/// (the query, unordered) selects on the connection `$this`.
+macro_rules! related_conn {
+    ($ty:ty, |$this:ident, $query:ident| $rows:expr) => {
+        impl RelatedConn for $ty {
+            fn rows<T, Q>(&mut self, query: Q) -> BoxFuture<'_, Result<Vec<T>>>
+            where
+                T: Send + 'static,
+                Q: Send + 'static,
+                (Q, NoOrder): Runnable<T> + AsyncRunnable<T>,
+            {
+                let ($this, $query) = (self, (query, NoOrder));
+                Box::pin($rows)
+            }
+        }
+    };
 }
 
-impl RelatedConn for PooledConnection {
-    fn rows<T, Q>(&mut self, query: Q) -> BoxFuture<'_, Result<Vec<T>>>
-    where
-        T: Send + 'static,
-        Q: Send + 'static,
-        (Q, NoOrder): Runnable<T> + AsyncRunnable<T>,
-    {
-        Box::pin(crate::run::rows_pooled(self, (query, NoOrder), Slice::All))
-    }
-}
+related_conn!(Connection, |conn, query| std::future::ready(
+    Executor::rows(conn, query, Slice::All)
+));
+related_conn!(PooledConnection, |conn, query| {
+    crate::run::rows_pooled(conn, query, Slice::All)
+});
 
 /// The query of a model's rows by primary key, `table.filter(pk.eq_any(keys))`.
 /// Implemented by `#[derive(Model)]`.
@@ -250,6 +260,26 @@ where
         keys: Vec<T::PrimaryKey>,
     ) -> BoxFuture<'_, Result<Vec<T>>> {
         conn.rows(T::by_pks(keys))
+    }
+}
+
+/// How the rows of a model that a filter `Q` on its table selects are loaded (`SELECT ...
+/// WHERE q`): every model whose filtered query loads on every enabled backend. What
+/// [`fill_reverse`] and [`fill_through`] load the rows referencing a level with.
+pub trait LoadFiltered<Q>: Model + Send + 'static {
+    /// The rows `filter` selects.
+    fn load_filtered<C: RelatedConn>(conn: &mut C, filter: Q) -> BoxFuture<'_, Result<Vec<Self>>>;
+}
+
+impl<T, Q> LoadFiltered<Q> for T
+where
+    T: Model + Send + 'static,
+    TableQuery<T>: FilterDsl<Q>,
+    dsl::Filter<TableQuery<T>, Q>: Send + 'static,
+    (dsl::Filter<TableQuery<T>, Q>, NoOrder): Runnable<T> + AsyncRunnable<T>,
+{
+    fn load_filtered<C: RelatedConn>(conn: &mut C, filter: Q) -> BoxFuture<'_, Result<Vec<T>>> {
+        conn.rows(<T::Table as Default>::default().as_query().filter(filter))
     }
 }
 
@@ -323,6 +353,13 @@ impl<K: Hash + Eq + Clone, C: Clone> Lists<K, C> {
         Some(&mut self.lists[at])
     }
 
+    /// Gives each of `rows` (those the lists were made for) its list.
+    fn set_on<P>(self, rows: &mut [P], set: fn(&mut P, Vec<C>)) {
+        for (row, list) in rows.iter_mut().zip(self.into_lists()) {
+            set(row, list);
+        }
+    }
+
     /// The lists, in the rows' order.
     pub(crate) fn into_lists(self) -> Vec<Vec<C>> {
         let Lists {
@@ -361,9 +398,7 @@ where
     for keys in key_chunks(rows, &key_of) {
         targets.extend(T::load_by_pks(&mut *conn, keys).await?);
     }
-    if !rest.is_empty() && !targets.is_empty() {
-        T::load_related(&mut targets, rest, conn).await?;
-    }
+    rest.load_on(&mut targets, conn).await?;
     attach(rows, targets, key_of, set);
     Ok(())
 }
@@ -378,18 +413,12 @@ async fn referencing<P, T, Q, C>(
 where
     P: Model,
     P::PrimaryKey: Hash + Eq,
-    T: Model + Send + 'static,
-    TableQuery<T>: FilterDsl<Q>,
-    dsl::Filter<TableQuery<T>, Q>: Send + 'static,
-    (dsl::Filter<TableQuery<T>, Q>, NoOrder): Runnable<T> + AsyncRunnable<T>,
+    T: LoadFiltered<Q>,
     C: RelatedConn,
 {
     let mut found: Vec<T> = Vec::new();
     for keys in key_chunks(rows, |row: &P| Some(row.pk())) {
-        let query = <T::Table as Default>::default()
-            .as_query()
-            .filter(column_in(keys));
-        let batch = conn.rows(query).await?;
+        let batch = T::load_filtered(&mut *conn, column_in(keys)).await?;
         if found.is_empty() {
             found = batch;
         } else {
@@ -414,25 +443,18 @@ pub async fn fill_reverse<P, T, Q, C>(
 where
     P: Model + Send,
     P::PrimaryKey: Hash + Eq,
-    T: SelectRelatedNames + Clone + 'static,
-    TableQuery<T>: FilterDsl<Q>,
-    dsl::Filter<TableQuery<T>, Q>: Send + 'static,
-    (dsl::Filter<TableQuery<T>, Q>, NoOrder): Runnable<T> + AsyncRunnable<T>,
+    T: SelectRelatedNames + LoadFiltered<Q> + Clone,
     C: RelatedConn,
 {
     let mut children: Vec<T> = referencing(rows, conn, column_in).await?;
-    if !rest.is_empty() && !children.is_empty() {
-        T::load_related(&mut children, rest, conn).await?;
-    }
+    rest.load_on(&mut children, conn).await?;
     let mut lists = Lists::new(rows);
     for child in children {
         if let Some(list) = lists.list_of(key_of(&child)) {
             list.push(child);
         }
     }
-    for (row, list) in rows.iter_mut().zip(lists.into_lists()) {
-        set(row, list);
-    }
+    lists.set_on(rows, set);
     Ok(())
 }
 
@@ -453,10 +475,7 @@ pub async fn fill_through<P, T, R, Q, C>(
 where
     P: Model + Send,
     P::PrimaryKey: Hash + Eq,
-    T: Model + Send + 'static,
-    TableQuery<T>: FilterDsl<Q>,
-    dsl::Filter<TableQuery<T>, Q>: Send + 'static,
-    (dsl::Filter<TableQuery<T>, Q>, NoOrder): Runnable<T> + AsyncRunnable<T>,
+    T: LoadFiltered<Q>,
     R: LoadByPk + SelectRelatedNames + Clone,
     R::PrimaryKey: Hash + Eq,
     C: RelatedConn,
@@ -466,9 +485,7 @@ where
     for keys in key_chunks(&links, target_of) {
         targets.extend(R::load_by_pks(&mut *conn, keys).await?);
     }
-    if !rest.is_empty() && !targets.is_empty() {
-        R::load_related(&mut targets, rest, conn).await?;
-    }
+    rest.load_on(&mut targets, conn).await?;
     let index: HashMap<R::PrimaryKey, R> =
         targets.into_iter().map(|t| (t.pk().clone(), t)).collect();
     let mut lists = Lists::new(rows);
@@ -478,9 +495,7 @@ where
             list.push(target.clone());
         }
     }
-    for (row, list) in rows.iter_mut().zip(lists.into_lists()) {
-        set(row, list);
-    }
+    lists.set_on(rows, set);
     Ok(())
 }
 
@@ -571,25 +586,6 @@ pub trait LoadRelatedByName<M, W, O>: Executor<M, (W, O)> {
         M: Send + 'static;
 }
 
-impl<M, W, O> LoadRelatedByName<M, W, O> for &mut Connection
-where
-    M: SelectRelatedNames,
-    W: Clone,
-    O: Clone,
-    (W, O): Runnable<M>,
-{
-    fn load(
-        self,
-        qs: &QuerySet<M, W, O>,
-        slice: Slice,
-        paths: Arc<RelatedPaths>,
-    ) -> Result<Vec<M>> {
-        let mut rows = Executor::rows(&mut *self, qs.parts(), slice)?;
-        run_now(M::load_related(&mut rows, &paths, self))?;
-        Ok(rows)
-    }
-}
-
 /// Loads the rows and their relations on one pooled connection.
 async fn load_pooled<M, W, O>(
     conn: &mut PooledConnection,
@@ -606,17 +602,21 @@ where
     Ok(rows)
 }
 
-/// Implements [`LoadRelatedByName`] for the async executor `$ty`: `$load` is the future
-/// of the rows and their relations, given the executor `$this`, the query's `$parts`,
-/// `$slice` and `$paths`.
-macro_rules! async_load_related {
-    ($ty:ty, |$this:ident, $parts:ident, $slice:ident, $paths:ident| $load:expr) => {
+/// Implements [`LoadRelatedByName`] for the executor `$ty`, whose queries are
+/// `$runnable`: `$load` is the rows and their relations (a future, for an async executor),
+/// given the executor `$this`, the query's `$parts`, `$slice` and `$paths`.
+macro_rules! load_related {
+    (
+        $ty:ty,
+        $runnable:ident,
+        |$this:ident, $parts:ident, $slice:ident, $paths:ident| $load:expr
+    ) => {
         impl<M, W, O> LoadRelatedByName<M, W, O> for $ty
         where
             M: SelectRelatedNames,
             W: Clone,
             O: Clone,
-            (W, O): AsyncRunnable<M>,
+            (W, O): $runnable<M>,
         {
             fn load(
                 self,
@@ -625,22 +625,33 @@ macro_rules! async_load_related {
                 $paths: Arc<RelatedPaths>,
             ) -> Self::Output<Vec<M>> {
                 let ($this, $parts) = (self, qs.parts());
-                Box::pin($load)
+                $load
             }
         }
     };
 }
 
+load_related!(&mut Connection, Runnable, |conn, parts, slice, paths| {
+    let mut rows = Executor::rows(&mut *conn, parts, slice)?;
+    run_now(M::load_related(&mut rows, &paths, conn))?;
+    Ok(rows)
+});
 // A read on `&Database` runs once more on a fresh connection after a lost one, as every
 // read on it does.
-async_load_related!(&Database, |db, parts, slice, paths| async move {
-    crate::executor::read_retried!(db.get().await?, parts, |conn| {
-        load_pooled(&mut conn, parts, slice, Arc::clone(&paths)).await
+load_related!(
+    &Database,
+    AsyncRunnable,
+    |db, parts, slice, paths| Box::pin(async move {
+        crate::executor::read_retried!(db.get().await?, parts, |conn| {
+            load_pooled(&mut conn, parts, slice, Arc::clone(&paths)).await
+        })
     })
-});
-async_load_related!(&mut PooledConnection, |conn, parts, slice, paths| {
-    load_pooled(conn, parts, slice, paths)
-});
+);
+load_related!(
+    &mut PooledConnection,
+    AsyncRunnable,
+    |conn, parts, slice, paths| Box::pin(load_pooled(conn, parts, slice, paths))
+);
 
 impl<M: Send + 'static, W, O> RelatedByName<M, W, O> {
     /// Every row, with the named foreign keys filled.

@@ -26,6 +26,8 @@ pub mod related;
 #[cfg(feature = "serde")]
 pub mod serde_impls;
 pub mod sql_types;
+#[cfg(test)]
+mod test_support;
 pub mod validate;
 pub mod values;
 

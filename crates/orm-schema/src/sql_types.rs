@@ -187,6 +187,31 @@ mod text_repr {
     }
 }
 
+/// `ToSql` and `FromSql` on the backend `$db`, whose raw values are `$value`, for the
+/// values stored as text (UUIDs, JSON, IP addresses), through their `TextRepr`: written
+/// by the calling module's `write_text`, read as `Text`.
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
+macro_rules! text_backed {
+    ($db:ty, $value:ty) => {
+        text_backed!($db, $value: crate::values::Uuid => Uuid);
+        text_backed!($db, $value: crate::values::Json => Json);
+        text_backed!($db, $value: crate::values::IpAddress => IpAddress);
+    };
+    ($db:ty, $value:ty: $rust:ty => $st:ty) => {
+        impl ToSql<$st, $db> for $rust {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, $db>) -> serialize::Result {
+                write_text(out, self.to_text())
+            }
+        }
+        impl FromSql<$st, $db> for $rust {
+            fn from_sql(value: $value) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, $db>>::from_sql(value)?;
+                <$rust as TextRepr>::from_text(&text)
+            }
+        }
+    };
+}
+
 #[cfg(feature = "sqlite")]
 mod sqlite {
     use super::text_repr::TextRepr;
@@ -196,25 +221,12 @@ mod sqlite {
     use diesel::sql_types::Text;
     use diesel::sqlite::{Sqlite, SqliteValue};
 
-    macro_rules! text_backed {
-        ($rust:ty => $st:ty) => {
-            impl ToSql<$st, Sqlite> for $rust {
-                fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                    out.set_value(self.to_text());
-                    Ok(IsNull::No)
-                }
-            }
-            impl FromSql<$st, Sqlite> for $rust {
-                fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-                    let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
-                    <$rust as TextRepr>::from_text(&text)
-                }
-            }
-        };
+    /// Binds `text` as SQLite text.
+    fn write_text(out: &mut Output<'_, '_, Sqlite>, text: String) -> serialize::Result {
+        out.set_value(text);
+        Ok(IsNull::No)
     }
-    text_backed!(crate::values::Uuid => Uuid);
-    text_backed!(crate::values::Json => Json);
-    text_backed!(crate::values::IpAddress => IpAddress);
+    text_backed!(Sqlite, SqliteValue<'_, '_, '_>);
 
     /// Fixed-width UTC text: four-digit years (others are refused, as they would not sort
     /// as text), six fractional digits.
@@ -308,35 +320,22 @@ macro_rules! mysql_like {
             use diesel::deserialize::{self, FromSql};
             use diesel::mysql_like::MysqlValue;
             use diesel::serialize::{self, IsNull, Output, ToSql};
-            use diesel::sql_types::Text;
+            use diesel::sql_types::{Datetime, Numeric, Text};
             use std::io::Write;
 
             type Db = $db;
 
-            macro_rules! text_backed {
-                ($rust:ty => $st:ty) => {
-                    impl ToSql<$st, Db> for $rust {
-                        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Db>) -> serialize::Result {
-                            out.write_all(self.to_text().as_bytes())?;
-                            Ok(IsNull::No)
-                        }
-                    }
-                    impl FromSql<$st, Db> for $rust {
-                        fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
-                            let text = <String as FromSql<Text, Db>>::from_sql(value)?;
-                            <$rust as TextRepr>::from_text(&text)
-                        }
-                    }
-                };
+            /// Writes `text` as the bytes of a MySQL string.
+            fn write_text(out: &mut Output<'_, '_, Db>, text: String) -> serialize::Result {
+                out.write_all(text.as_bytes())?;
+                Ok(IsNull::No)
             }
-            text_backed!(crate::values::Uuid => Uuid);
-            text_backed!(crate::values::Json => Json);
-            text_backed!(crate::values::IpAddress => IpAddress);
+            text_backed!(Db, MysqlValue<'_>);
 
             /// The UTC date and time in a `DATETIME(6)`: no session time zone applies to it.
             impl ToSql<super::TimestampUtc, Db> for crate::values::DateTimeUtc {
                 fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Db>) -> serialize::Result {
-                    <chrono::NaiveDateTime as ToSql<diesel::sql_types::Datetime, Db>>::to_sql(
+                    <chrono::NaiveDateTime as ToSql<Datetime, Db>>::to_sql(
                         &super::to_micros(self),
                         &mut out.reborrow(),
                     )
@@ -345,28 +344,20 @@ macro_rules! mysql_like {
 
             impl FromSql<super::TimestampUtc, Db> for crate::values::DateTimeUtc {
                 fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
-                    let utc = <chrono::NaiveDateTime as FromSql<
-                        diesel::sql_types::Datetime,
-                        Db,
-                    >>::from_sql(value)?;
+                    let utc = <chrono::NaiveDateTime as FromSql<Datetime, Db>>::from_sql(value)?;
                     Ok(crate::values::DateTimeUtc(utc.and_utc()))
                 }
             }
 
             impl ToSql<super::Decimal, Db> for crate::values::Decimal {
                 fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Db>) -> serialize::Result {
-                    <bigdecimal::BigDecimal as ToSql<diesel::sql_types::Numeric, Db>>::to_sql(
-                        &self.0, out,
-                    )
+                    <bigdecimal::BigDecimal as ToSql<Numeric, Db>>::to_sql(&self.0, out)
                 }
             }
 
             impl FromSql<super::Decimal, Db> for crate::values::Decimal {
                 fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
-                    let d = <bigdecimal::BigDecimal as FromSql<
-                        diesel::sql_types::Numeric,
-                        Db,
-                    >>::from_sql(value)?;
+                    let d = <bigdecimal::BigDecimal as FromSql<Numeric, Db>>::from_sql(value)?;
                     Ok(crate::values::Decimal(d))
                 }
             }

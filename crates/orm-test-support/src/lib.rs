@@ -17,8 +17,6 @@
 //! not set`, unless `ORM_REQUIRE_ALL_BACKENDS=1`, when a missing URL panics (CI sets it).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use orm_exec::{Backend, Connection};
 
@@ -191,12 +189,7 @@ impl std::fmt::Debug for TestDb {
 /// `orm_t_<pid>_<counter>_<nanos>`: unique across parallel tests and test processes, and a
 /// valid unquoted identifier on every backend.
 pub fn unique_name() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("orm_t_{}_{n}_{nanos}", std::process::id())
+    orm_exec::replay::unique_name("orm_t")
 }
 
 fn connect_admin(url: &str) -> Connection {

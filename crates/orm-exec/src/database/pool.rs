@@ -95,23 +95,26 @@ impl Pools {
         config: &PoolConfig,
     ) -> Result<PooledConnection> {
         let setup = &self.setup;
+        // A server's checkout from `pool`, boxed, as the `PooledConnection` `variant`.
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        macro_rules! boxed {
+            ($pool:expr, $variant:ident) => {
+                Box::pin(checkout($pool, url, config, setup))
+                    .await
+                    .map(PooledConnection::$variant)
+            };
+        }
         match &self.kind {
             #[cfg(feature = "sqlite")]
             Kind::Sqlite(pool) => checkout(pool, url, config, setup)
                 .await
                 .map(PooledConnection::Sqlite),
             #[cfg(feature = "postgres")]
-            Kind::Postgres(pool) => Box::pin(checkout(pool, url, config, setup))
-                .await
-                .map(PooledConnection::Postgres),
+            Kind::Postgres(pool) => boxed!(pool, Postgres),
             #[cfg(feature = "mysql")]
-            Kind::Mysql(pool) => Box::pin(checkout(pool, url, config, setup))
-                .await
-                .map(PooledConnection::Mysql),
+            Kind::Mysql(pool) => boxed!(pool, Mysql),
             #[cfg(feature = "mysql")]
-            Kind::Mariadb(pool) => Box::pin(checkout(pool, url, config, setup))
-                .await
-                .map(PooledConnection::Mariadb),
+            Kind::Mariadb(pool) => boxed!(pool, Mariadb),
         }
     }
 }

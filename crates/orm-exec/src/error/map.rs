@@ -63,6 +63,7 @@ use diesel::result::{ConnectionError, DatabaseErrorInformation, DatabaseErrorKin
 use orm_schema::Backend;
 
 use super::{ConstraintInfo, DriverError, Error, ErrorCode, SqlState};
+use Text::{Around, Contains, Starts, StartsContaining};
 
 impl Error {
     /// Classifies a diesel error raised on a connection to `backend`.
@@ -363,94 +364,130 @@ fn full_message(info: &(dyn DatabaseErrorInformation + Send + Sync)) -> String {
 /// Classifies by the message texts listed in the module documentation. With an unknown
 /// backend every backend's texts are tried.
 fn classify_message(message: &str, backend: Option<Backend>) -> Class {
-    let checks: &[fn(&str) -> Class] = match backend {
-        Some(Backend::Sqlite) => &[classify_sqlite],
-        Some(Backend::Postgres) => &[classify_postgres],
-        Some(Backend::Mysql) => &[classify_mysql],
-        None => &[classify_sqlite, classify_postgres, classify_mysql],
+    let tables: &[&[(Class, &[Text])]] = match backend {
+        Some(Backend::Sqlite) => &[SQLITE_TEXTS],
+        Some(Backend::Postgres) => &[POSTGRES_TEXTS],
+        Some(Backend::Mysql) => &[MYSQL_TEXTS],
+        None => &[SQLITE_TEXTS, POSTGRES_TEXTS, MYSQL_TEXTS],
     };
-    checks
+    tables
         .iter()
-        .map(|check| check(message))
-        .find(|class| *class != Class::Other)
-        .unwrap_or(Class::Other)
+        .flat_map(|table| table.iter())
+        .find(|(_, texts)| texts.iter().any(|text| text.matches(message)))
+        .map_or(Class::Other, |&(class, _)| class)
 }
 
-fn classify_sqlite(message: &str) -> Class {
-    if message.starts_with("UNIQUE constraint failed") {
-        Class::Unique
-    } else if message.starts_with("FOREIGN KEY constraint failed") {
-        Class::ForeignKey
-    } else if message.starts_with("NOT NULL constraint failed") {
-        Class::NotNull
-    } else if message.starts_with("CHECK constraint failed") {
-        Class::Check
-    } else if message.starts_with("database is locked")
-        || message.starts_with("database table is locked")
-    {
-        Class::LockTimeout
-    } else {
-        Class::Other
+/// A message text that marks a class.
+#[derive(Debug, Clone, Copy)]
+enum Text {
+    /// The message starts with it.
+    Starts(&'static str),
+    /// The message contains it.
+    Contains(&'static str),
+    /// The message starts with the first and ends with the second.
+    Around(&'static str, &'static str),
+    /// The message starts with the first and contains the second.
+    StartsContaining(&'static str, &'static str),
+}
+
+impl Text {
+    fn matches(self, message: &str) -> bool {
+        match self {
+            Text::Starts(start) => message.starts_with(start),
+            Text::Contains(part) => message.contains(part),
+            Text::Around(start, end) => message.starts_with(start) && message.ends_with(end),
+            Text::StartsContaining(start, part) => {
+                message.starts_with(start) && message.contains(part)
+            }
+        }
     }
 }
 
-fn classify_postgres(message: &str) -> Class {
-    if message.starts_with("duplicate key value violates unique constraint") {
-        Class::Unique
-    } else if message.contains("violates foreign key constraint") {
-        Class::ForeignKey
-    } else if message.contains("violates not-null constraint") {
-        Class::NotNull
-    } else if message.contains("violates check constraint") {
-        Class::Check
-    } else if message.starts_with("could not serialize access") {
-        Class::Serialization
-    } else if message.starts_with("deadlock detected") {
-        Class::Deadlock
-    } else if message.starts_with("terminating connection")
-        || message.starts_with("connection closed")
-        || message.starts_with("server closed the connection")
-        || message.starts_with("error communicating with the server")
-    {
-        Class::ConnectionLost
-    } else {
-        Class::Other
-    }
-}
+/// SQLite's texts, each class's in the order they are tried.
+const SQLITE_TEXTS: &[(Class, &[Text])] = &[
+    (Class::Unique, &[Starts("UNIQUE constraint failed")]),
+    (
+        Class::ForeignKey,
+        &[Starts("FOREIGN KEY constraint failed")],
+    ),
+    (Class::NotNull, &[Starts("NOT NULL constraint failed")]),
+    (Class::Check, &[Starts("CHECK constraint failed")]),
+    (
+        Class::LockTimeout,
+        &[
+            Starts("database is locked"),
+            Starts("database table is locked"),
+        ],
+    ),
+];
 
-fn classify_mysql(message: &str) -> Class {
-    if message.starts_with("Duplicate entry") {
-        Class::Unique
-    } else if message.contains("a foreign key constraint fails") {
-        Class::ForeignKey
-    } else if (message.starts_with("Column '") && message.ends_with("' cannot be null"))
-        || (message.starts_with("Field '") && message.ends_with("' doesn't have a default value"))
-    {
-        Class::NotNull
-    } else if (message.starts_with("CONSTRAINT `") && message.contains("` failed for "))
-        || (message.starts_with("Check constraint '") && message.contains("' is violated"))
-    {
-        Class::Check
-    } else if message.starts_with("Deadlock found") {
-        Class::Deadlock
-    } else if message.starts_with("Lock wait timeout exceeded") {
-        Class::LockTimeout
-    } else if message.contains("Connection reset")
-        || message.contains("Broken pipe")
-        || message.contains("Connection refused")
-        || message.contains("server has gone away")
-        || message.contains("Lost connection")
-        || message.contains("Connection to the server is closed")
-        || message.starts_with("Connection was killed")
-        // mysql_async's I/O errors (`Error::Io`: "Input/output error: ..."), such as
-        // "connection closed" after the server killed the session: the socket is gone.
-        || message.starts_with("Input/output error")
-    {
-        Class::ConnectionLost
-    } else {
-        Class::Other
-    }
-}
+/// PostgreSQL's English texts.
+const POSTGRES_TEXTS: &[(Class, &[Text])] = &[
+    (
+        Class::Unique,
+        &[Starts("duplicate key value violates unique constraint")],
+    ),
+    (
+        Class::ForeignKey,
+        &[Contains("violates foreign key constraint")],
+    ),
+    (Class::NotNull, &[Contains("violates not-null constraint")]),
+    (Class::Check, &[Contains("violates check constraint")]),
+    (
+        Class::Serialization,
+        &[Starts("could not serialize access")],
+    ),
+    (Class::Deadlock, &[Starts("deadlock detected")]),
+    (
+        Class::ConnectionLost,
+        &[
+            Starts("terminating connection"),
+            Starts("connection closed"),
+            Starts("server closed the connection"),
+            Starts("error communicating with the server"),
+        ],
+    ),
+];
+
+/// MySQL's and MariaDB's English texts.
+const MYSQL_TEXTS: &[(Class, &[Text])] = &[
+    (Class::Unique, &[Starts("Duplicate entry")]),
+    (
+        Class::ForeignKey,
+        &[Contains("a foreign key constraint fails")],
+    ),
+    (
+        Class::NotNull,
+        &[
+            Around("Column '", "' cannot be null"),
+            Around("Field '", "' doesn't have a default value"),
+        ],
+    ),
+    (
+        Class::Check,
+        &[
+            StartsContaining("CONSTRAINT `", "` failed for "),
+            StartsContaining("Check constraint '", "' is violated"),
+        ],
+    ),
+    (Class::Deadlock, &[Starts("Deadlock found")]),
+    (Class::LockTimeout, &[Starts("Lock wait timeout exceeded")]),
+    (
+        Class::ConnectionLost,
+        &[
+            Contains("Connection reset"),
+            Contains("Broken pipe"),
+            Contains("Connection refused"),
+            Contains("server has gone away"),
+            Contains("Lost connection"),
+            Contains("Connection to the server is closed"),
+            Starts("Connection was killed"),
+            // mysql_async's I/O errors (`Error::Io`: "Input/output error: ..."), such as
+            // "connection closed" after the server killed the session: the socket is gone.
+            Starts("Input/output error"),
+        ],
+    ),
+];
 
 /// Table, constraint and column of a constraint violation: what the driver reports, and
 /// what the message names where it reports nothing. No code and no source yet.
@@ -570,15 +607,16 @@ fn parse_mysql(message: &str) -> ConstraintInfo {
             .map(str::to_owned)
             .into_iter()
             .collect();
-    } else if let Some(rest) = message.strip_prefix("Column '") {
+    } else if let Some((rest, end)) = [
+        ("Column '", "' cannot be null"),
+        ("Field '", "' doesn't have a default value"),
+    ]
+    .into_iter()
+    .find_map(|(start, end)| Some((message.strip_prefix(start)?, end)))
+    {
+        // The column between the quotes of the first of these that the message starts with.
         info.columns = rest
-            .strip_suffix("' cannot be null")
-            .map(str::to_owned)
-            .into_iter()
-            .collect();
-    } else if let Some(rest) = message.strip_prefix("Field '") {
-        info.columns = rest
-            .strip_suffix("' doesn't have a default value")
+            .strip_suffix(end)
             .map(str::to_owned)
             .into_iter()
             .collect();

@@ -9,7 +9,8 @@
 use diesel::query_builder::AstPass;
 use diesel::result::QueryResult;
 
-/// Writes the per-backend traits of one backend.
+/// Writes the per-backend traits of each backend, and [`ErasedBind`], which pushes a bound
+/// value on each (implemented by [`Bound`]).
 macro_rules! backend_traits {
     ($( $feature:literal, $name:literal, $db:path, $bind:ident, $push:ident, $row:ident );* $(;)?) => {$(
         #[doc = concat!("A value bindable as SQL type `ST` on ", $name, " (diesel's `ToSql`).")]
@@ -50,7 +51,22 @@ macro_rules! backend_traits {
 
         #[cfg(not(feature = $feature))]
         impl<R> $row for R {}
-    )*};
+    )*
+
+        /// A bound value, type-erased: pushes itself on whichever backend the statement runs.
+        pub(crate) trait ErasedBind {$(
+            #[doc = concat!("Pushes the value on ", $name, ".")]
+            #[cfg(feature = $feature)]
+            fn $push<'b>(&'b self, out: &mut AstPass<'_, 'b, $db>) -> QueryResult<()>;
+        )*}
+
+        impl<ST, V: BindValue<ST>> ErasedBind for Bound<ST, V> {$(
+            #[cfg(feature = $feature)]
+            fn $push<'b>(&'b self, out: &mut AstPass<'_, 'b, $db>) -> QueryResult<()> {
+                $bind::$push(&self.value, out)
+            }
+        )*}
+    };
 }
 
 backend_traits! {
@@ -77,29 +93,6 @@ pub trait RawRow: SqliteRow + PgRow + MysqlRow + MariadbRow + 'static {}
 
 impl<R> RawRow for R where R: SqliteRow + PgRow + MysqlRow + MariadbRow + 'static {}
 
-/// A bound value, type-erased: pushes itself on whichever backend the statement runs.
-pub(crate) trait ErasedBind {
-    /// Pushes the value on SQLite.
-    #[cfg(feature = "sqlite")]
-    fn push_sqlite<'b>(
-        &'b self,
-        out: &mut AstPass<'_, 'b, diesel::sqlite::Sqlite>,
-    ) -> QueryResult<()>;
-    /// Pushes the value on PostgreSQL.
-    #[cfg(feature = "postgres")]
-    fn push_pg<'b>(&'b self, out: &mut AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()>;
-    /// Pushes the value on MySQL.
-    #[cfg(feature = "mysql")]
-    fn push_mysql<'b>(&'b self, out: &mut AstPass<'_, 'b, diesel::mysql::Mysql>)
-        -> QueryResult<()>;
-    /// Pushes the value on MariaDB (`mariadb://`).
-    #[cfg(feature = "mysql")]
-    fn push_mariadb<'b>(
-        &'b self,
-        out: &mut AstPass<'_, 'b, diesel::mariadb::Mariadb>,
-    ) -> QueryResult<()>;
-}
-
 /// A value with the SQL type it is bound as.
 pub(crate) struct Bound<ST, V> {
     value: V,
@@ -113,36 +106,5 @@ impl<ST, V> Bound<ST, V> {
             value,
             sql_type: std::marker::PhantomData,
         }
-    }
-}
-
-impl<ST, V: BindValue<ST>> ErasedBind for Bound<ST, V> {
-    #[cfg(feature = "sqlite")]
-    fn push_sqlite<'b>(
-        &'b self,
-        out: &mut AstPass<'_, 'b, diesel::sqlite::Sqlite>,
-    ) -> QueryResult<()> {
-        SqliteBind::push_sqlite(&self.value, out)
-    }
-
-    #[cfg(feature = "postgres")]
-    fn push_pg<'b>(&'b self, out: &mut AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
-        PgBind::push_pg(&self.value, out)
-    }
-
-    #[cfg(feature = "mysql")]
-    fn push_mysql<'b>(
-        &'b self,
-        out: &mut AstPass<'_, 'b, diesel::mysql::Mysql>,
-    ) -> QueryResult<()> {
-        MysqlBind::push_mysql(&self.value, out)
-    }
-
-    #[cfg(feature = "mysql")]
-    fn push_mariadb<'b>(
-        &'b self,
-        out: &mut AstPass<'_, 'b, diesel::mariadb::Mariadb>,
-    ) -> QueryResult<()> {
-        MariadbBind::push_mariadb(&self.value, out)
     }
 }

@@ -57,35 +57,24 @@ impl<'a> RawStatement<'a> {
     }
 }
 
-#[cfg(feature = "sqlite")]
-impl QueryFragment<diesel::sqlite::Sqlite> for RawStatement<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>) -> QueryResult<()> {
-        self.walk(&mut out, |bind, out| bind.push_sqlite(out))
-    }
+/// Implements `QueryFragment` on each backend: the statement walked with the push of that
+/// backend's bind values.
+macro_rules! walk_on {
+    ($( $feature:literal $db:path => $push:ident ),* $(,)?) => {$(
+        #[cfg(feature = $feature)]
+        impl QueryFragment<$db> for RawStatement<'_> {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, $db>) -> QueryResult<()> {
+                self.walk(&mut out, |bind, out| bind.$push(out))
+            }
+        }
+    )*};
 }
 
-#[cfg(feature = "postgres")]
-impl QueryFragment<diesel::pg::Pg> for RawStatement<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
-        self.walk(&mut out, |bind, out| bind.push_pg(out))
-    }
-}
-
-#[cfg(feature = "mysql")]
-impl QueryFragment<diesel::mysql::Mysql> for RawStatement<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::mysql::Mysql>) -> QueryResult<()> {
-        self.walk(&mut out, |bind, out| bind.push_mysql(out))
-    }
-}
-
-#[cfg(feature = "mysql")]
-impl QueryFragment<diesel::mariadb::Mariadb> for RawStatement<'_> {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: AstPass<'_, 'b, diesel::mariadb::Mariadb>,
-    ) -> QueryResult<()> {
-        self.walk(&mut out, |bind, out| bind.push_mariadb(out))
-    }
+walk_on! {
+    "sqlite" diesel::sqlite::Sqlite => push_sqlite,
+    "postgres" diesel::pg::Pg => push_pg,
+    "mysql" diesel::mysql::Mysql => push_mysql,
+    "mysql" diesel::mariadb::Mariadb => push_mariadb,
 }
 
 orm_schema::query_id_by_text!([] RawStatement<'_>);

@@ -276,63 +276,84 @@ fn change_depth<C: TxConn>(conn: &mut C, change: TransactionDepthChange) -> Resu
         .map_err(|e| Error::from_diesel(e, C::BACKEND))
 }
 
-/// Implements [`TxConn`] for a blocking diesel connection.
-macro_rules! blocking_tx_conn {
-    ($( $(#[$cfg:meta])* $ty:ty, $backend:expr );* $(;)?) => {$(
+/// Implements [`TxConn`] for each diesel connection, with the methods of its `$side`:
+/// [`blocking`] or [`nonblocking`].
+macro_rules! tx_conn {
+    ($( $(#[$cfg:meta])* $ty:ty, $backend:expr, $side:ident; )*) => {$(
         $(#[$cfg])*
         impl TxConn for $ty {
             const BACKEND: Backend = $backend;
 
             fn run_batch(&mut self, sql: &str) -> impl Future<Output = QueryResult<()>> + Send {
-                std::future::ready(diesel::connection::SimpleConnection::batch_execute(self, sql))
+                $side::run_batch(self, sql)
             }
 
             fn status(&mut self) -> &mut TransactionManagerStatus {
-                <<Self as diesel::Connection>::TransactionManager as
-                    diesel::connection::TransactionManager<Self>>::transaction_manager_status_mut(self)
+                $side::status(self)
             }
 
             fn hook(&mut self) -> &mut dyn Instrumentation {
-                diesel::Connection::instrumentation(self)
+                $side::hook(self)
             }
         }
     )*};
 }
 
-/// Implements [`TxConn`] for an async diesel-async connection.
-macro_rules! async_tx_conn {
-    ($( $(#[$cfg:meta])* $ty:ty, $backend:expr );* $(;)?) => {$(
-        $(#[$cfg])*
-        impl TxConn for $ty {
-            const BACKEND: Backend = $backend;
-
-            fn run_batch(&mut self, sql: &str) -> impl Future<Output = QueryResult<()>> + Send {
-                diesel_async::SimpleAsyncConnection::batch_execute(self, sql)
-            }
-
-            fn status(&mut self) -> &mut TransactionManagerStatus {
-                <<Self as diesel_async::AsyncConnection>::TransactionManager as
-                    diesel_async::TransactionManager<Self>>::transaction_manager_status_mut(self)
-            }
-
-            fn hook(&mut self) -> &mut dyn Instrumentation {
-                diesel_async::AsyncConnection::instrumentation(self)
-            }
-        }
-    )*};
+tx_conn! {
+    #[cfg(feature = "sqlite")] diesel::SqliteConnection, Backend::Sqlite, blocking;
+    #[cfg(feature = "postgres")] crate::connection::BlockingPg, Backend::Postgres, blocking;
+    #[cfg(feature = "mysql")] crate::connection::BlockingMysql, Backend::Mysql, blocking;
+    #[cfg(feature = "mysql")] crate::connection::BlockingMariadb, Backend::Mysql, blocking;
+    #[cfg(feature = "sqlite")] crate::database::AsyncSqlite, Backend::Sqlite, nonblocking;
+    #[cfg(feature = "postgres")] diesel_async::AsyncPgConnection, Backend::Postgres, nonblocking;
+    #[cfg(feature = "mysql")] diesel_async::AsyncMysqlConnection, Backend::Mysql, nonblocking;
+    #[cfg(feature = "mysql")] diesel_async::AsyncMariadbConnection, Backend::Mysql, nonblocking;
 }
 
-blocking_tx_conn! {
-    #[cfg(feature = "sqlite")] diesel::SqliteConnection, Backend::Sqlite;
-    #[cfg(feature = "postgres")] crate::connection::BlockingPg, Backend::Postgres;
-    #[cfg(feature = "mysql")] crate::connection::BlockingMysql, Backend::Mysql;
-    #[cfg(feature = "mysql")] crate::connection::BlockingMariadb, Backend::Mysql;
+/// [`TxConn`]'s methods on a blocking diesel connection: each statement runs before its
+/// (complete) future is returned.
+mod blocking {
+    use diesel::connection::{Instrumentation, TransactionManager, TransactionManagerStatus};
+    use diesel::{Connection, QueryResult};
+
+    pub(super) fn run_batch<C: Connection>(
+        conn: &mut C,
+        sql: &str,
+    ) -> std::future::Ready<QueryResult<()>> {
+        std::future::ready(conn.batch_execute(sql))
+    }
+
+    pub(super) fn status<C: Connection>(conn: &mut C) -> &mut TransactionManagerStatus {
+        C::TransactionManager::transaction_manager_status_mut(conn)
+    }
+
+    pub(super) fn hook<C: Connection>(conn: &mut C) -> &mut dyn Instrumentation {
+        conn.instrumentation()
+    }
 }
-async_tx_conn! {
-    #[cfg(feature = "sqlite")] crate::database::AsyncSqlite, Backend::Sqlite;
-    #[cfg(feature = "postgres")] diesel_async::AsyncPgConnection, Backend::Postgres;
-    #[cfg(feature = "mysql")] diesel_async::AsyncMysqlConnection, Backend::Mysql;
-    #[cfg(feature = "mysql")] diesel_async::AsyncMariadbConnection, Backend::Mysql;
+
+/// [`TxConn`]'s methods on an async diesel-async connection.
+mod nonblocking {
+    use std::future::Future;
+
+    use diesel::connection::{Instrumentation, TransactionManagerStatus};
+    use diesel::QueryResult;
+    use diesel_async::{AsyncConnection, SimpleAsyncConnection, TransactionManager};
+
+    pub(super) fn run_batch<'c, 's, C: SimpleAsyncConnection>(
+        conn: &'c mut C,
+        sql: &'s str,
+    ) -> impl Future<Output = QueryResult<()>> + Send + use<'c, 's, C> {
+        conn.batch_execute(sql)
+    }
+
+    pub(super) fn status<C: AsyncConnection>(conn: &mut C) -> &mut TransactionManagerStatus {
+        C::TransactionManager::transaction_manager_status_mut(conn)
+    }
+
+    pub(super) fn hook<C: AsyncConnection>(conn: &mut C) -> &mut dyn Instrumentation {
+        conn.instrumentation()
+    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,52 @@ fn invalid_reason(url: &str) -> String {
     }
 }
 
+/// The parameter and reason of the `InvalidParameter` error `url` is refused with; the
+/// URL shown in it must not show the password `s3cret`.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn invalid_parameter(url: &str) -> (String, String) {
+    match DatabaseUrl::parse(url) {
+        Err(Error::InvalidParameter {
+            parameter,
+            url_redacted,
+            reason,
+        }) => {
+            assert!(!url_redacted.contains("s3cret"), "{url_redacted}");
+            (parameter, reason)
+        }
+        other => panic!("{url}: expected InvalidParameter, got {other:?}"),
+    }
+}
+
+/// The scheme of a server backend compiled in: `postgres`, else `mysql`.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn server_scheme() -> &'static str {
+    if cfg!(feature = "postgres") {
+        "postgres"
+    } else {
+        "mysql"
+    }
+}
+
+/// The scheme and reason of the `UnsupportedBackend` error `url` is refused with.
+fn unsupported(url: &str) -> (String, String) {
+    match DatabaseUrl::parse(url) {
+        Err(Error::UnsupportedBackend { scheme, reason }) => (scheme, reason),
+        other => panic!("{url}: expected UnsupportedBackend, got {other:?}"),
+    }
+}
+
+/// Checks that each of `urls`, of a backend whose cargo feature is off, is refused with a
+/// reason that names `feature`.
+#[cfg(not(all(feature = "postgres", feature = "mysql")))]
+fn names_the_feature(urls: [&str; 2], feature: &str) {
+    let wanted = format!("enable the `{feature}` feature of orm");
+    for url in urls {
+        let (_, reason) = unsupported(url);
+        assert!(reason.contains(&wanted), "{reason}");
+    }
+}
+
 #[cfg(feature = "sqlite")]
 #[test]
 fn sqlite_forms() {
@@ -148,18 +194,9 @@ fn postgres_tls_parameters() {
         "sslmode=",
         "sslrootcert=",
     ] {
-        match DatabaseUrl::parse(&format!("postgres://u:s3cret@h/db?{bad}")) {
-            Err(Error::InvalidParameter {
-                parameter,
-                url_redacted,
-                reason,
-            }) => {
-                assert_eq!(parameter, bad.split('=').next().unwrap());
-                assert!(!url_redacted.contains("s3cret"), "{url_redacted}");
-                assert!(!reason.is_empty());
-            }
-            other => panic!("{bad}: expected InvalidParameter, got {other:?}"),
-        }
+        let (parameter, reason) = invalid_parameter(&format!("postgres://u:s3cret@h/db?{bad}"));
+        assert_eq!(parameter, bad.split('=').next().unwrap());
+        assert!(!reason.is_empty());
     }
 }
 
@@ -198,61 +235,28 @@ fn mysql_tls_parameters() {
         ("require_ssl=true", "require_ssl"),
         ("verify_identity=true", "verify_identity"),
     ] {
-        match DatabaseUrl::parse(&format!("mysql://u:s3cret@h/db?{bad}")) {
-            Err(Error::InvalidParameter {
-                parameter: p,
-                url_redacted,
-                ..
-            }) => {
-                assert_eq!(p, parameter);
-                assert!(!url_redacted.contains("s3cret"), "{url_redacted}");
-            }
-            other => panic!("{bad}: expected InvalidParameter, got {other:?}"),
-        }
+        let (p, _) = invalid_parameter(&format!("mysql://u:s3cret@h/db?{bad}"));
+        assert_eq!(p, parameter);
     }
 }
 
 #[test]
 fn unknown_scheme_is_named() {
-    match DatabaseUrl::parse("oracle://scott:tiger@db/orcl") {
-        Err(Error::UnsupportedBackend { scheme, reason }) => {
-            assert_eq!(scheme, "oracle");
-            assert!(reason.contains("postgres://"), "{reason}");
-        }
-        other => panic!("expected UnsupportedBackend, got {other:?}"),
-    }
+    let (scheme, reason) = unsupported("oracle://scott:tiger@db/orcl");
+    assert_eq!(scheme, "oracle");
+    assert!(reason.contains("postgres://"), "{reason}");
 }
 
 #[cfg(not(feature = "postgres"))]
 #[test]
 fn disabled_postgres_names_the_feature() {
-    for url in ["postgres://h/db", "postgresql://h/db"] {
-        match DatabaseUrl::parse(url) {
-            Err(Error::UnsupportedBackend { reason, .. }) => {
-                assert!(
-                    reason.contains("enable the `postgres` feature of orm"),
-                    "{reason}"
-                )
-            }
-            other => panic!("expected UnsupportedBackend, got {other:?}"),
-        }
-    }
+    names_the_feature(["postgres://h/db", "postgresql://h/db"], "postgres");
 }
 
 #[cfg(not(feature = "mysql"))]
 #[test]
 fn disabled_mysql_names_the_feature() {
-    for url in ["mysql://h/db", "mariadb://h/db"] {
-        match DatabaseUrl::parse(url) {
-            Err(Error::UnsupportedBackend { reason, .. }) => {
-                assert!(
-                    reason.contains("enable the `mysql` feature of orm"),
-                    "{reason}"
-                )
-            }
-            other => panic!("expected UnsupportedBackend, got {other:?}"),
-        }
-    }
+    names_the_feature(["mysql://h/db", "mariadb://h/db"], "mysql");
 }
 
 #[test]
@@ -275,11 +279,7 @@ fn malformed_urls_are_invalid() {
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 #[test]
 fn passwords_are_masked_by_structure() {
-    let scheme = if cfg!(feature = "postgres") {
-        "postgres"
-    } else {
-        "mysql"
-    };
+    let scheme = server_scheme();
     let parsed = DatabaseUrl::parse(&format!("{scheme}://app:s3cret@db:5432/prod")).unwrap();
     assert_eq!(
         parsed.to_string(),
@@ -313,11 +313,7 @@ fn passwords_are_masked_by_structure() {
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 #[test]
 fn ambiguous_urls_are_refused_without_showing_them() {
-    let scheme = if cfg!(feature = "postgres") {
-        "postgres"
-    } else {
-        "mysql"
-    };
+    let scheme = server_scheme();
     for (password, problem) in [
         ("s3/cret", "`@`"),
         ("s3?cret", "`@`"),

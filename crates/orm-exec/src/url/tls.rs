@@ -117,20 +117,9 @@ fn take_postgres(params: &mut Vec<(String, String)>) -> Result<TlsOptions, BadPa
     let root_cert = root_cert(params, "sslrootcert")?;
     let mode = match take_param(params, "sslmode") {
         None => TlsMode::Prefer,
-        Some(value) => match value.as_str() {
-            "disable" => TlsMode::Disable,
-            "prefer" => TlsMode::Prefer,
-            "require" if root_cert.is_some() => TlsMode::VerifyCa,
-            "require" => TlsMode::Require,
-            "verify-ca" => TlsMode::VerifyCa,
-            "verify-full" => TlsMode::VerifyFull,
-            _ => {
-                return Err(BadParameter {
-                    parameter: "sslmode",
-                    reason: "expected disable, prefer, require, verify-ca or verify-full"
-                        .to_owned(),
-                })
-            }
+        Some(value) => match mode_named("sslmode", &value, |&(_, libpq, _)| libpq)? {
+            TlsMode::Require if root_cert.is_some() => TlsMode::VerifyCa,
+            mode => mode,
         },
     };
     Ok(TlsOptions { mode, root_cert })
@@ -159,22 +148,42 @@ fn take_mysql(params: &mut Vec<(String, String)>) -> Result<TlsOptions, BadParam
     let mode = match take_param(params, "ssl-mode") {
         None if root_cert.is_some() => TlsMode::VerifyCa,
         None => TlsMode::Prefer,
-        Some(value) => match value.to_ascii_uppercase().as_str() {
-            "DISABLED" => TlsMode::Disable,
-            "PREFERRED" => TlsMode::Prefer,
-            "REQUIRED" => TlsMode::Require,
-            "VERIFY_CA" => TlsMode::VerifyCa,
-            "VERIFY_IDENTITY" => TlsMode::VerifyFull,
-            _ => {
-                return Err(BadParameter {
-                    parameter: "ssl-mode",
-                    reason: "expected DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY"
-                        .to_owned(),
-                })
-            }
-        },
+        Some(value) => {
+            let value = value.to_ascii_uppercase();
+            mode_named("ssl-mode", &value, |&(_, _, mysql)| mysql)?
+        }
     };
     Ok(TlsOptions { mode, root_cert })
+}
+
+/// A mode with its names (see [`MODE_NAMES`]).
+type ModeNames = (TlsMode, &'static str, &'static str);
+
+/// Each mode with its name in libpq's `sslmode` and in the mysql client's `ssl-mode`.
+const MODE_NAMES: [ModeNames; 5] = [
+    (TlsMode::Disable, "disable", "DISABLED"),
+    (TlsMode::Prefer, "prefer", "PREFERRED"),
+    (TlsMode::Require, "require", "REQUIRED"),
+    (TlsMode::VerifyCa, "verify-ca", "VERIFY_CA"),
+    (TlsMode::VerifyFull, "verify-full", "VERIFY_IDENTITY"),
+];
+
+/// The mode whose `name` (one of the names in [`MODE_NAMES`]) is `value`; otherwise a bad
+/// `parameter` whose reason lists the names.
+fn mode_named(
+    parameter: &'static str,
+    value: &str,
+    name: fn(&ModeNames) -> &'static str,
+) -> Result<TlsMode, BadParameter> {
+    if let Some(&(mode, ..)) = MODE_NAMES.iter().find(|names| name(names) == value) {
+        return Ok(mode);
+    }
+    let names: Vec<&str> = MODE_NAMES.iter().map(name).collect();
+    let (last, others) = names.split_last().expect("five modes");
+    Err(BadParameter {
+        parameter,
+        reason: format!("expected {} or {last}", others.join(", ")),
+    })
 }
 
 /// The root certificate file parameter `key`; an empty value is refused.

@@ -3,21 +3,18 @@
 //! connection (run outside the runtime: a blocking PostgreSQL or MySQL connection refuses
 //! to start inside an async task).
 
-use orm_exec::{async_dispatch, PooledConnection};
+use std::time::Duration;
+
+use orm_exec::{async_dispatch, Database, DatabaseBuilder, Error, PooledConnection};
 
 use crate::support::{self, TestDb};
 
 /// A multi-thread runtime with two workers, I/O and timers.
 pub fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    support::runtime(2)
 }
 
 /// A current-thread runtime with I/O and timers.
-#[cfg(feature = "sqlite")]
 pub fn current_thread() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -71,11 +68,67 @@ pub fn with_param(url: &str, param: &str) -> String {
 
 /// The server's id for the session behind `conn` (`None` on SQLite).
 pub async fn session_id(conn: &mut PooledConnection) -> Option<i64> {
-    match conn.backend() {
-        orm_exec::Backend::Sqlite => None,
-        orm_exec::Backend::Postgres => {
-            Some(scalar_i64(conn, "CAST(pg_backend_pid() AS BIGINT)").await)
-        }
-        orm_exec::Backend::Mysql => Some(scalar_i64(conn, "CAST(CONNECTION_ID() AS SIGNED)").await),
+    match crate::common::session_id_expr(conn.backend()) {
+        Some(expr) => Some(scalar_i64(conn, expr).await),
+        None => None,
     }
+}
+
+/// A pool on `db`, built with `settings`.
+pub async fn pool_with(
+    db: &TestDb,
+    settings: impl FnOnce(DatabaseBuilder) -> DatabaseBuilder,
+) -> Database {
+    settings(Database::builder(&db.url)).build().await.unwrap()
+}
+
+/// A pool of at most `max_size` connections on `db`.
+pub async fn pool_of(db: &TestDb, max_size: usize) -> Database {
+    pool_with(db, |b| b.max_size(max_size)).await
+}
+
+/// Creates `table` (see [`create_table`]), runs `body` on `runtime`, and then asserts that
+/// `committed` rows of `table` were committed, read through a fresh blocking connection.
+/// Returns what `body` returns.
+pub fn with_table<T>(
+    db: &TestDb,
+    table: &str,
+    committed: i64,
+    runtime: tokio::runtime::Runtime,
+    body: impl std::future::Future<Output = T>,
+) -> T {
+    create_table(db, table);
+    let value = runtime.block_on(body);
+    assert_eq!(committed_rows(db, table), committed, "committed to {table}");
+    value
+}
+
+/// On a fresh SQLite test database: [`with_table`], with a pool of two connections handed
+/// to `body` (for tests of two connections contending for the database's one writer).
+#[cfg(feature = "sqlite")]
+pub fn sqlite_pool_of_two<T>(
+    table: &str,
+    committed: i64,
+    runtime: tokio::runtime::Runtime,
+    body: impl AsyncFnOnce(Database) -> T,
+) -> T {
+    let db = TestDb::new(orm_exec::Backend::Sqlite).unwrap();
+    with_table(&db, table, committed, runtime, async {
+        body(pool_of(&db, 2).await).await
+    })
+}
+
+/// Starts a transaction on `pool` that runs `sql` and then waits 30 s, and drops it after
+/// 100 ms.
+pub async fn cut_off_transaction(pool: &Database, sql: &str) {
+    let outcome = tokio::time::timeout(
+        Duration::from_millis(100),
+        pool.transaction(async |conn| {
+            conn.execute(sql).await?;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok::<_, Error>(())
+        }),
+    )
+    .await;
+    assert!(outcome.is_err(), "the transaction must have been cut off");
 }

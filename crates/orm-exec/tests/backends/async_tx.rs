@@ -5,16 +5,22 @@
 
 use std::time::{Duration, Instant};
 
-use orm_exec::{Backend, Database, Error};
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use orm_exec::Backend;
+use orm_exec::{Database, Error};
 
-use crate::async_support::{committed_rows, count_async, create_table, multi_thread};
+use crate::async_support::{
+    committed_rows, count_async, create_table, cut_off_transaction, multi_thread, pool_of,
+    pool_with, with_table,
+};
 use crate::backend_test;
+use crate::common::server_tests;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 use crate::support::TestDb;
 
 backend_test!(
     fn commit_on_ok(db: &TestDb) {
-        create_table(db, "tx");
-        let value = multi_thread().block_on(async {
+        let value = with_table(db, "tx", 2, multi_thread(), async {
             let pool = Database::connect(&db.url).await.unwrap();
             pool.transaction(async |conn| {
                 conn.execute("INSERT INTO tx (id, v) VALUES (1, 'a')")
@@ -27,14 +33,12 @@ backend_test!(
             .unwrap()
         });
         assert_eq!(value, 2);
-        assert_eq!(committed_rows(db, "tx"), 2);
     }
 );
 
 backend_test!(
     fn rollback_on_err(db: &TestDb) {
-        create_table(db, "tx");
-        multi_thread().block_on(async {
+        with_table(db, "tx", 1, multi_thread(), async {
             let pool = Database::connect(&db.url).await.unwrap();
             let err = pool
                 .transaction(async |conn| {
@@ -53,14 +57,13 @@ backend_test!(
                 .await
                 .unwrap();
         });
-        assert_eq!(committed_rows(db, "tx"), 1);
     }
 );
 
 backend_test!(
     fn nested_savepoint_rollback_keeps_the_outer_write(db: &TestDb) {
-        create_table(db, "tx");
-        multi_thread().block_on(async {
+        // Ids 1 and 3 committed, 2 rolled back with its savepoint.
+        with_table(db, "tx", 2, multi_thread(), async {
             let pool = Database::connect(&db.url).await.unwrap();
             pool.transaction(async |conn| {
                 conn.execute("INSERT INTO tx (id, v) VALUES (1, 'outer')")
@@ -92,24 +95,29 @@ backend_test!(
             .await
             .unwrap();
         });
-        // Ids 1 and 3 committed, 2 rolled back with its savepoint.
-        assert_eq!(committed_rows(db, "tx"), 2);
     }
 );
 
 /// Starts a transaction that inserts `id` and then waits forever, and drops it after 100 ms.
 async fn drop_mid_transaction(pool: &Database, id: i64) {
-    let sql = format!("INSERT INTO tx (id, v) VALUES ({id}, 'lost')");
-    let outcome = tokio::time::timeout(
-        Duration::from_millis(100),
-        pool.transaction(async |conn| {
-            conn.execute(&sql).await?;
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            Ok::<_, Error>(())
-        }),
+    cut_off_transaction(
+        pool,
+        &format!("INSERT INTO tx (id, v) VALUES ({id}, 'lost')"),
     )
     .await;
-    assert!(outcome.is_err(), "the transaction must have been cut off");
+}
+
+/// Inserts `id` through `pool` within 3 s: no lock of an earlier transaction holds it up.
+async fn insert_promptly(pool: &Database, id: i64) {
+    let started = Instant::now();
+    pool.execute(&format!("INSERT INTO tx (id, v) VALUES ({id}, 'new')"))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 backend_test!(
@@ -117,7 +125,7 @@ backend_test!(
         create_table(db, "tx");
         let runtime = multi_thread();
         let pool = runtime.block_on(async {
-            let pool = one_connection_pool(db).await;
+            let pool = pool_of(db, 1).await;
             drop_mid_transaction(&pool, 1).await;
             pool
         });
@@ -126,15 +134,7 @@ backend_test!(
         runtime.block_on(async {
             // The pool's only connection is usable and outside any transaction: the same key
             // inserts (no lock left behind) and commits.
-            let started = Instant::now();
-            pool.execute("INSERT INTO tx (id, v) VALUES (1, 'new')")
-                .await
-                .unwrap();
-            assert!(
-                started.elapsed() < Duration::from_secs(3),
-                "{:?}",
-                started.elapsed()
-            );
+            insert_promptly(&pool, 1).await;
             let mut conn = pool.get().await.unwrap();
             assert_eq!(count_async(&mut conn, "tx").await, 1);
         });
@@ -149,28 +149,14 @@ backend_test!(
         // With two connections, the dropped transaction's connection is not the next one
         // handed out: had it gone back to the pool open, its locks would block this insert
         // of the same key.
-        create_table(db, "tx");
-        let runtime = multi_thread();
-        runtime.block_on(async {
-            let pool = Database::builder(&db.url)
-                .max_size(2)
-                .acquire_timeout(Duration::from_secs(5))
-                .build()
-                .await
-                .unwrap();
+        with_table(db, "tx", 3, multi_thread(), async {
+            let five_seconds = Duration::from_secs(5);
+            let pool = pool_with(db, |b| b.max_size(2).acquire_timeout(five_seconds)).await;
             let a = pool.get().await.unwrap();
             let b = pool.get().await.unwrap();
             drop((a, b));
             drop_mid_transaction(&pool, 7).await;
-            let started = Instant::now();
-            pool.execute("INSERT INTO tx (id, v) VALUES (7, 'new')")
-                .await
-                .unwrap();
-            assert!(
-                started.elapsed() < Duration::from_secs(3),
-                "{:?}",
-                started.elapsed()
-            );
+            insert_promptly(&pool, 7).await;
             // And every pooled connection commits what it writes.
             let (mut a, mut b) = (pool.get().await.unwrap(), pool.get().await.unwrap());
             a.execute("INSERT INTO tx (id, v) VALUES (8, 'a')")
@@ -180,32 +166,20 @@ backend_test!(
                 .await
                 .unwrap();
         });
-        assert_eq!(committed_rows(db, "tx"), 3);
     }
 );
-
-/// A pool of one connection on `db`: whatever a test leaves on it, the next checkout gets.
-async fn one_connection_pool(db: &TestDb) -> Database {
-    Database::builder(&db.url)
-        .max_size(1)
-        .build()
-        .await
-        .unwrap()
-}
 
 /// A transaction cut off in the middle of a slow statement (not at an idle await).
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 fn dropped_mid_statement(db: &TestDb) {
     use crate::async_support::session_id;
 
-    create_table(db, "tx");
     let sleep = match db.backend {
         Backend::Postgres => "SELECT pg_sleep(1)",
         _ => "SELECT SLEEP(1)",
     };
-    let runtime = multi_thread();
-    runtime.block_on(async {
-        let pool = one_connection_pool(db).await;
+    with_table(db, "tx", 1, multi_thread(), async {
+        let pool = pool_of(db, 1).await;
         let first = session_id(&mut pool.get().await.unwrap()).await;
         let outcome = tokio::time::timeout(
             Duration::from_millis(200),
@@ -225,7 +199,6 @@ fn dropped_mid_statement(db: &TestDb) {
             .await
             .unwrap();
     });
-    assert_eq!(committed_rows(db, "tx"), 1);
 }
 
 /// A transaction dropped while its `BEGIN` is in flight: the server may begin it after the
@@ -241,10 +214,8 @@ fn dropped_in_begin(db: &TestDb) {
     use std::future::Future;
     use std::task::Poll;
 
-    create_table(db, "tx");
-    let runtime = multi_thread();
-    runtime.block_on(async {
-        let pool = one_connection_pool(db).await;
+    with_table(db, "tx", 1, multi_thread(), async {
+        let pool = pool_of(db, 1).await;
         drop(pool.get().await.unwrap());
         let mut tx = Box::pin(pool.transaction(async |conn| {
             conn.execute("INSERT INTO tx (id, v) VALUES (1, 'lost')")
@@ -262,39 +233,11 @@ fn dropped_in_begin(db: &TestDb) {
             .await
             .unwrap();
     });
-    assert_eq!(committed_rows(db, "tx"), 1);
 }
 
-#[cfg(feature = "postgres")]
-#[test]
-fn postgres_dropped_in_begin() {
-    if let Some(db) = TestDb::new(Backend::Postgres) {
-        dropped_in_begin(&db);
-    }
-}
-
-#[cfg(feature = "mysql")]
-#[test]
-fn mysql_dropped_in_begin() {
-    if let Some(db) = TestDb::new(Backend::Mysql) {
-        dropped_in_begin(&db);
-    }
-}
-
-#[cfg(feature = "postgres")]
-#[test]
-fn postgres_dropped_mid_statement() {
-    if let Some(db) = TestDb::new(Backend::Postgres) {
-        dropped_mid_statement(&db);
-    }
-}
-
-#[cfg(feature = "mysql")]
-#[test]
-fn mysql_dropped_mid_statement() {
-    if let Some(db) = TestDb::new(Backend::Mysql) {
-        dropped_mid_statement(&db);
-    }
+server_tests! {
+    dropped_in_begin => postgres_dropped_in_begin, mysql_dropped_in_begin;
+    dropped_mid_statement => postgres_dropped_mid_statement, mysql_dropped_mid_statement;
 }
 
 /// Two transactions that read and then write run one after the other on SQLite
@@ -302,14 +245,7 @@ fn mysql_dropped_mid_statement() {
 #[cfg(feature = "sqlite")]
 #[test]
 fn sqlite_read_then_write_transactions_do_not_collide() {
-    let db = TestDb::new(Backend::Sqlite).unwrap();
-    create_table(&db, "tx");
-    multi_thread().block_on(async {
-        let pool = Database::builder(&db.url)
-            .max_size(2)
-            .build()
-            .await
-            .unwrap();
+    crate::async_support::sqlite_pool_of_two("tx", 2, multi_thread(), async |pool| {
         let mut tasks = Vec::new();
         for id in 0..2 {
             let pool = pool.clone();
@@ -327,5 +263,4 @@ fn sqlite_read_then_write_transactions_do_not_collide() {
             task.await.unwrap().unwrap();
         }
     });
-    assert_eq!(committed_rows(&db, "tx"), 2);
 }

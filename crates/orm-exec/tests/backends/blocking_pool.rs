@@ -8,9 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use orm_exec::{Backend, BlockingPool, Connection, Error, ManageSchema};
+use orm_exec::{BlockingPool, Error, ManageSchema};
 
 use crate::backend_test;
+use crate::common::server_tests;
 use crate::support::{count_rows, TestDb};
 
 /// A `hits` table.
@@ -31,21 +32,6 @@ backend_test!(
         assert!(schema.table("hits").is_some(), "{schema:?}");
     }
 );
-
-/// The server's id of the session behind `conn` (`None` on SQLite).
-fn session_id(conn: &mut Connection) -> Option<i64> {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
-    let sql = match conn.backend() {
-        Backend::Sqlite => return None,
-        Backend::Postgres => "SELECT CAST(pg_backend_pid() AS BIGINT) AS id",
-        Backend::Mysql => "SELECT CAST(CONNECTION_ID() AS SIGNED) AS id",
-    };
-    Some(conn.raw(sql).get_result::<Row>().unwrap().id)
-}
 
 backend_test!(
     fn thirty_two_threads_share_a_pool_of_four(db: &TestDb) {
@@ -130,13 +116,11 @@ backend_test!(
 /// A connection the server killed is replaced on checkout, not handed out.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 fn killed_session_is_replaced(db: &TestDb) {
+    use crate::common::{kill_session, session_id};
+
     let pool = BlockingPool::builder(&db.url).max_size(1).build().unwrap();
     let victim = session_id(&mut pool.get().unwrap()).unwrap();
-    let kill = match db.backend {
-        Backend::Postgres => format!("SELECT pg_terminate_backend({victim})"),
-        _ => format!("KILL {victim}"),
-    };
-    db.connect().batch_execute(&kill).unwrap();
+    kill_session(db, victim);
     std::thread::sleep(Duration::from_millis(200));
     let mut conn = pool.get().unwrap();
     let now = session_id(&mut conn).unwrap();
@@ -144,16 +128,9 @@ fn killed_session_is_replaced(db: &TestDb) {
     conn.batch_execute("SELECT 1").unwrap();
 }
 
-#[cfg(feature = "postgres")]
-#[test]
-fn postgres_killed_session_is_replaced() {
-    crate::support::run(Backend::Postgres, killed_session_is_replaced);
-}
-
-#[cfg(feature = "mysql")]
-#[test]
-fn mysql_killed_session_is_replaced() {
-    crate::support::run(Backend::Mysql, killed_session_is_replaced);
+server_tests! {
+    killed_session_is_replaced => postgres_killed_session_is_replaced,
+        mysql_killed_session_is_replaced;
 }
 
 /// Nothing listens on the port: the checkout says why, not just "timed out".
@@ -169,7 +146,7 @@ fn an_unreachable_server_is_a_connection_error() {
         matches!(
             err,
             Error::Connection {
-                backend: Backend::Postgres,
+                backend: orm_exec::Backend::Postgres,
                 ..
             }
         ),
@@ -185,14 +162,8 @@ fn an_unreachable_server_is_a_connection_error() {
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 #[test]
 fn the_builders_connect_timeout_bounds_each_attempt() {
-    let (listener, port) = crate::support::silent_server();
-    let urls = [
-        #[cfg(feature = "postgres")]
-        format!("postgres://u:s3cret@127.0.0.1:{port}/x"),
-        #[cfg(feature = "mysql")]
-        format!("mysql://u:s3cret@127.0.0.1:{port}/x"),
-    ];
-    for url in urls {
+    let (listener, urls) = crate::common::silent_server_urls("");
+    for (_, url) in urls {
         let pool = BlockingPool::builder(&url)
             .connect_timeout(Duration::from_millis(300))
             .acquire_timeout(Duration::from_secs(3))

@@ -132,34 +132,31 @@ fn with_scheme(url: &str, scheme: &str) -> String {
     format!("{scheme}://{rest}")
 }
 
-#[cfg(feature = "postgres")]
-#[test]
-fn postgres_url_forms() {
-    let Some(db) = TestDb::new(Backend::Postgres) else {
+/// The test database of `backend` connects under each of `schemes`, as that backend.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn url_forms(backend: Backend, schemes: [&str; 2]) {
+    let Some(db) = TestDb::new(backend) else {
         return;
     };
-    for scheme in ["postgres", "postgresql"] {
+    for scheme in schemes {
         let db_url = with_scheme(&db.url, scheme);
         let mut conn = Connection::establish(&db_url).unwrap_or_else(|e| panic!("{scheme}: {e}"));
-        assert_eq!(conn.backend(), Backend::Postgres);
+        assert_eq!(conn.backend(), backend);
         round_trip(&mut conn);
         conn.batch_execute("DROP TABLE round_trip").unwrap();
     }
 }
 
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_url_forms() {
+    url_forms(Backend::Postgres, ["postgres", "postgresql"]);
+}
+
 #[cfg(feature = "mysql")]
 #[test]
 fn mysql_url_forms() {
-    let Some(db) = TestDb::new(Backend::Mysql) else {
-        return;
-    };
-    for scheme in ["mysql", "mariadb"] {
-        let db_url = with_scheme(&db.url, scheme);
-        let mut conn = Connection::establish(&db_url).unwrap_or_else(|e| panic!("{scheme}: {e}"));
-        assert_eq!(conn.backend(), Backend::Mysql);
-        round_trip(&mut conn);
-        conn.batch_execute("DROP TABLE round_trip").unwrap();
-    }
+    url_forms(Backend::Mysql, ["mysql", "mariadb"]);
 }
 
 /// A URL orm cannot use is refused before anything connects, blocking and async alike.
@@ -208,96 +205,76 @@ fn assert_connection_error(url: &str, backend: Backend, limit: Duration, expect:
     }
 }
 
+/// Nothing listens on port 1 of 127.0.0.1: connecting as `user` is refused within 5 s.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn assert_refused_port(backend: Backend, scheme: &str, user: &str) {
+    let url = format!("{scheme}://{user}:s3cret@127.0.0.1:1/test");
+    assert_connection_error(&url, backend, Duration::from_secs(5), "refused");
+}
+
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_refused_port() {
-    assert_connection_error(
-        "postgres://postgres:s3cret@127.0.0.1:1/test",
-        Backend::Postgres,
-        Duration::from_secs(5),
-        "refused",
-    );
+    assert_refused_port(Backend::Postgres, "postgres", "postgres");
 }
 
 #[cfg(feature = "mysql")]
 #[test]
 fn mysql_refused_port() {
-    assert_connection_error(
-        "mysql://root:s3cret@127.0.0.1:1/test",
-        Backend::Mysql,
-        Duration::from_secs(5),
-        "refused",
-    );
+    assert_refused_port(Backend::Mysql, "mysql", "root");
 }
 
 /// A server that never answers: only orm's own connect timeout can end the wait.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 #[test]
 fn silent_server_times_out() {
-    let (listener, port) = crate::support::silent_server();
-    let cases = [
-        #[cfg(feature = "postgres")]
-        (
-            format!("postgres://u:s3cret@127.0.0.1:{port}/x?connect_timeout=1"),
-            Backend::Postgres,
-        ),
-        #[cfg(feature = "mysql")]
-        (
-            format!("mysql://u:s3cret@127.0.0.1:{port}/x?connect_timeout=1"),
-            Backend::Mysql,
-        ),
-    ];
-    for (url, backend) in cases {
+    let (listener, urls) = crate::common::silent_server_urls("?connect_timeout=1");
+    for (backend, url) in urls {
         assert_connection_error(&url, backend, Duration::from_secs(5), "timed out");
     }
     drop(listener);
 }
 
-#[cfg(feature = "postgres")]
-#[test]
-fn postgres_unknown_database_and_role() {
-    let Some(url) = support::server_url(Backend::Postgres) else {
+/// The server of `backend` refuses, within 10 s, a database that does not exist (the
+/// message names it) and the login `bad_login` makes of the server URL (the message holds
+/// `refusal`).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn assert_unknown_database_and_bad_login(
+    backend: Backend,
+    bad_login: fn(&str) -> String,
+    refusal: &str,
+) {
+    let Some(url) = support::server_url(backend) else {
         return;
     };
     let (base, _) = url.rsplit_once('/').unwrap();
-    assert_connection_error(
-        &format!("{base}/orm_no_such_database"),
-        Backend::Postgres,
-        Duration::from_secs(10),
-        "orm_no_such_database",
-    );
-    let (_, host) = url.split_once("://").unwrap();
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    assert_connection_error(
-        &format!("postgres://orm_no_such_role:s3cret@{host}"),
-        Backend::Postgres,
-        Duration::from_secs(10),
-        "orm_no_such_role",
-    );
+    let limit = Duration::from_secs(10);
+    let unknown = format!("{base}/orm_no_such_database");
+    assert_connection_error(&unknown, backend, limit, "orm_no_such_database");
+    assert_connection_error(&bad_login(&url), backend, limit, refusal);
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_unknown_database_and_role() {
+    let unknown_role = |url: &str| {
+        let (_, host) = url.split_once("://").unwrap();
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        format!("postgres://orm_no_such_role:s3cret@{host}")
+    };
+    assert_unknown_database_and_bad_login(Backend::Postgres, unknown_role, "orm_no_such_role");
 }
 
 #[cfg(feature = "mysql")]
 #[test]
 fn mysql_unknown_database_and_wrong_password() {
-    let Some(url) = support::server_url(Backend::Mysql) else {
-        return;
+    let wrong_password = |url: &str| {
+        let (_, rest) = url.split_once("://").unwrap();
+        let (userinfo, host) = rest.rsplit_once('@').unwrap_or(("root", rest));
+        let user = userinfo.split(':').next().unwrap();
+        format!("mysql://{user}:s3cret-wrong@{host}")
     };
-    let (base, _) = url.rsplit_once('/').unwrap();
-    assert_connection_error(
-        &format!("{base}/orm_no_such_database"),
-        Backend::Mysql,
-        Duration::from_secs(10),
-        "orm_no_such_database",
-    );
-    let (_, rest) = url.split_once("://").unwrap();
-    let (userinfo, host) = rest.rsplit_once('@').unwrap_or(("root", rest));
-    let user = userinfo.split(':').next().unwrap();
-    assert_connection_error(
-        &format!("mysql://{user}:s3cret-wrong@{host}"),
-        Backend::Mysql,
-        Duration::from_secs(10),
-        "Access denied",
-    );
+    assert_unknown_database_and_bad_login(Backend::Mysql, wrong_password, "Access denied");
 }
 
 /// A blocking server connection may be opened and used on a `spawn_blocking` thread of an
@@ -308,12 +285,7 @@ fn postgres_inside_spawn_blocking() {
     let Some(url) = support::server_url(Backend::Postgres) else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let value = runtime.block_on(async move {
+    let value = support::runtime(1).block_on(async move {
         tokio::task::spawn_blocking(move || {
             let mut conn = Connection::establish(&url).unwrap();
             scalar_i64(&mut conn, "CAST(7 AS BIGINT)")

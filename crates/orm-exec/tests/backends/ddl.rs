@@ -7,12 +7,17 @@ use orm_schema::{FieldKind, FieldMeta, ForeignKeyMeta, ModelMeta, OnDelete};
 use crate::backend_test;
 use crate::support;
 
+/// An auto-incremented BIGINT primary key `id`.
+const ID: FieldMeta = FieldMeta {
+    primary_key: true,
+    auto_increment: true,
+    ..FieldMeta::new("id", FieldKind::BigInteger)
+};
+
+const NO_VALIDATORS: orm_schema::Validators = FieldMeta::new("x", FieldKind::Integer).validators;
+
 static TEAM_FIELDS: [FieldMeta; 2] = [
-    FieldMeta {
-        primary_key: true,
-        auto_increment: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
+    ID,
     FieldMeta {
         unique: true,
         validators: orm_schema::Validators {
@@ -23,24 +28,14 @@ static TEAM_FIELDS: [FieldMeta; 2] = [
     },
 ];
 
-const NO_VALIDATORS: orm_schema::Validators = FieldMeta::new("x", FieldKind::Integer).validators;
-
 static TEAM: ModelMeta = ModelMeta::new("Team", "ddl_teams", &TEAM_FIELDS);
 
-fn team() -> &'static ModelMeta {
-    &TEAM
-}
-
 static PLAYER_FIELDS: [FieldMeta; 2] = [
-    FieldMeta {
-        primary_key: true,
-        auto_increment: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
+    ID,
     FieldMeta {
         column: "team_id",
         foreign_key: Some(ForeignKeyMeta {
-            target: team,
+            target: || &TEAM,
             on_delete: OnDelete::Cascade,
             one_to_one: false,
         }),

@@ -5,7 +5,9 @@
 use orm_exec::{Backend, Connection, ConstraintInfo, Error, ErrorCode};
 
 use crate::backend_test;
+use crate::common::{kill_session, session_id};
 use crate::support::TestDb;
+use Kind::{Check, ForeignKey, NotNull, Unique};
 
 /// Two tables with a named UNIQUE, FOREIGN KEY, NOT NULL and CHECK constraint, written in
 /// SQL that all three backends accept.
@@ -28,16 +30,86 @@ fn create_tables(conn: &mut Connection) {
     .unwrap();
 }
 
-/// Runs a statement that must fail and returns the constraint details of its error,
-/// checking the variant with `is_variant`.
-fn violation(conn: &mut Connection, sql: &str, is_variant: fn(&Error) -> bool) -> ConstraintInfo {
+/// The kind of a constraint violation: the `Error` variant and the PostgreSQL SQLSTATE of
+/// its error.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Unique,
+    ForeignKey,
+    NotNull,
+    Check,
+}
+
+impl Kind {
+    /// Whether `err` is this kind's variant.
+    fn is_variant(self, err: &Error) -> bool {
+        match self {
+            Kind::Unique => matches!(err, Error::UniqueViolation(_)),
+            Kind::ForeignKey => matches!(err, Error::ForeignKeyViolation(_)),
+            Kind::NotNull => matches!(err, Error::NotNullViolation(_)),
+            Kind::Check => matches!(err, Error::CheckViolation(_)),
+        }
+    }
+
+    /// The SQLSTATE PostgreSQL reports.
+    fn sqlstate(self) -> &'static str {
+        match self {
+            Kind::Unique => "23505",
+            Kind::ForeignKey => "23503",
+            Kind::NotNull => "23502",
+            Kind::Check => "23514",
+        }
+    }
+}
+
+/// A statement that violates a constraint of [`create_tables`]: the kind of the violation,
+/// the error numbers one of which MySQL/MariaDB reports (see [`assert_code`]), the SQL.
+struct Violation(Kind, &'static [u16], &'static str);
+
+/// `INSERT INTO child` of every column, with the row `$values`.
+macro_rules! child {
+    ($values:literal) => {
+        concat!(
+            "INSERT INTO child (id, parent_id, email, qty, name) VALUES ",
+            $values
+        )
+    };
+}
+
+/// A second child with the first one's email.
+const DUPLICATE_EMAIL: Violation = Violation(Unique, &[1062], child!("(2, 1, 'a@x', 1, 'b')"));
+/// A duplicate primary key is a unique violation too.
+const DUPLICATE_ID: Violation = Violation(Unique, &[1062], child!("(1, 1, 'b@x', 1, 'b')"));
+/// A child of a parent that does not exist.
+const MISSING_PARENT: Violation = Violation(ForeignKey, &[1452], child!("(2, 99, 'b@x', 1, 'b')"));
+/// Deleting a row that is still referenced.
+const REFERENCED_PARENT: Violation =
+    Violation(ForeignKey, &[1451], "DELETE FROM parent WHERE id = 1");
+/// An explicit NULL (MySQL 1048).
+const NULL_NAME: Violation = Violation(NotNull, &[1048], child!("(2, 1, 'b@x', 1, NULL)"));
+/// A missing value without default (MySQL 1364).
+const MISSING_NAME: Violation = Violation(
+    NotNull,
+    &[1364],
+    "INSERT INTO child (id, parent_id, email, qty) VALUES (3, 1, 'c@x', 1)",
+);
+/// A quantity the CHECK refuses (MariaDB 4025, MySQL 3819).
+const NEGATIVE_QTY: Violation = Violation(Check, &[4025, 3819], child!("(2, 1, 'b@x', -1, 'b')"));
+
+/// Runs `case`'s statement, which must fail as `case` says, and returns the constraint
+/// details of its error.
+fn violate(conn: &mut Connection, case: &Violation) -> ConstraintInfo {
+    let Violation(kind, mysql, sql) = *case;
     let err = conn.execute(sql).expect_err(sql);
-    assert!(is_variant(&err), "{sql}: wrong variant: {err:?}");
+    assert!(kind.is_variant(&err), "{sql}: wrong variant: {err:?}");
     assert!(!err.is_retryable(), "{err:?}");
     println!("{:?}: {err:?}", conn.backend());
-    err.constraint()
+    let info = err
+        .constraint()
         .cloned()
-        .expect("a constraint violation has details")
+        .expect("a constraint violation has details");
+    assert_code(info.code.as_ref(), conn.backend(), kind.sqlstate(), mysql);
+    info
 }
 
 /// Checks the code an error carries: the SQLSTATE `pg` on PostgreSQL, one of the error
@@ -68,13 +140,8 @@ backend_test!(
     fn unique_violation(db: &TestDb) {
         let mut conn = db.connect();
         create_tables(&mut conn);
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'a@x', 1, 'b')",
-            |e| matches!(e, Error::UniqueViolation(_)),
-        );
+        let info = violate(&mut conn, &DUPLICATE_EMAIL);
         assert!(names(&info).contains("email"), "{info:?}");
-        assert_code(info.code.as_ref(), db.backend, "23505", &[1062]);
         match db.backend {
             Backend::Sqlite => assert_eq!(info.table.as_deref(), Some("child")),
             Backend::Postgres => {
@@ -84,13 +151,7 @@ backend_test!(
             }
             Backend::Mysql => assert_eq!(info.constraint.as_deref(), Some("child_email_key")),
         }
-        // A duplicate primary key is a unique violation too.
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (1, 1, 'b@x', 1, 'b')",
-            Error::is_unique_violation,
-        );
-        assert_code(info.code.as_ref(), db.backend, "23505", &[1062]);
+        violate(&mut conn, &DUPLICATE_ID);
     }
 );
 
@@ -98,11 +159,7 @@ backend_test!(
     fn foreign_key_violation(db: &TestDb) {
         let mut conn = db.connect();
         create_tables(&mut conn);
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 99, 'b@x', 1, 'b')",
-            |e| matches!(e, Error::ForeignKeyViolation(_)),
-        );
+        let info = violate(&mut conn, &MISSING_PARENT);
         if db.backend != Backend::Sqlite {
             assert_eq!(
                 info.constraint.as_deref(),
@@ -111,14 +168,7 @@ backend_test!(
             );
             assert_eq!(info.table.as_deref(), Some("child"), "{info:?}");
         }
-        assert_code(info.code.as_ref(), db.backend, "23503", &[1452]);
-        // Deleting a row that is still referenced.
-        let info = violation(
-            &mut conn,
-            "DELETE FROM parent WHERE id = 1",
-            Error::is_foreign_key_violation,
-        );
-        assert_code(info.code.as_ref(), db.backend, "23503", &[1451]);
+        violate(&mut conn, &REFERENCED_PARENT);
     }
 );
 
@@ -126,22 +176,10 @@ backend_test!(
     fn not_null_violation(db: &TestDb) {
         let mut conn = db.connect();
         create_tables(&mut conn);
-        // An explicit NULL (MySQL 1048) ...
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'b@x', 1, NULL)",
-            |e| matches!(e, Error::NotNullViolation(_)),
-        );
-        assert_eq!(info.column(), Some("name"), "{info:?}");
-        assert_code(info.code.as_ref(), db.backend, "23502", &[1048]);
-        // ... and a missing value without default (MySQL 1364).
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty) VALUES (3, 1, 'c@x', 1)",
-            |e| matches!(e, Error::NotNullViolation(_)),
-        );
-        assert_eq!(info.column(), Some("name"), "{info:?}");
-        assert_code(info.code.as_ref(), db.backend, "23502", &[1364]);
+        for case in [&NULL_NAME, &MISSING_NAME] {
+            let info = violate(&mut conn, case);
+            assert_eq!(info.column(), Some("name"), "{info:?}");
+        }
     }
 );
 
@@ -149,14 +187,8 @@ backend_test!(
     fn check_violation(db: &TestDb) {
         let mut conn = db.connect();
         create_tables(&mut conn);
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'b@x', -1, 'b')",
-            |e| matches!(e, Error::CheckViolation(_)),
-        );
+        let info = violate(&mut conn, &NEGATIVE_QTY);
         assert_eq!(info.constraint.as_deref(), Some("qty_positive"), "{info:?}");
-        // MariaDB 4025, MySQL 3819.
-        assert_code(info.code.as_ref(), db.backend, "23514", &[4025, 3819]);
     }
 );
 
@@ -180,30 +212,39 @@ backend_test!(
     }
 );
 
-// Two connections lock two rows in opposite order: the server kills one transaction as a
-// deadlock (PostgreSQL 40P01, MySQL 1213), which must be retryable. SQLite has one writer:
-// the second writer gets "database is locked", retryable too.
-backend_test!(
-    fn deadlock_is_retryable(db: &TestDb) {
-        deadlock(db, Language::English);
-    }
-);
+/// `in_both_languages! { body => english_name, german_name; ... }`: for each line, a
+/// [`backend_test!`] named `english_name` that runs `body(db, Language::English)`, and one
+/// named `german_name` that runs it with the sessions speaking German.
+macro_rules! in_both_languages {
+    ($($body:ident => $english:ident, $german:ident;)+) => {$(
+        backend_test!(
+            fn $english(db: &TestDb) {
+                $body(db, Language::English);
+            }
+        );
 
-// A connection the server terminated (PostgreSQL 57P01, MySQL KILL) reports
-// `Error::Connection` on its next statement, on both server backends.
-backend_test!(
-    fn killed_connection_is_a_connection_error(db: &TestDb) {
-        killed_connection(db, Language::English);
-    }
-);
+        backend_test!(
+            fn $german(db: &TestDb) {
+                $body(db, Language::German);
+            }
+        );
+    )+};
+}
 
-// A session the server terminates while a statement runs (PostgreSQL sends 57P01 as that
-// statement's error, MariaDB 1927) reports `Error::Connection` for that statement.
-backend_test!(
-    fn killed_during_a_statement_is_a_connection_error(db: &TestDb) {
-        killed_during_a_statement(db, Language::English);
-    }
-);
+in_both_languages! {
+    // Two connections lock two rows in opposite order: the server kills one transaction as
+    // a deadlock (PostgreSQL 40P01, MySQL 1213), which must be retryable. SQLite has one
+    // writer: the second writer gets "database is locked", retryable too.
+    deadlock => deadlock_is_retryable, german_deadlock_is_retryable;
+    // A connection the server terminated (PostgreSQL 57P01, MySQL KILL) reports
+    // `Error::Connection` on its next statement, on both server backends.
+    killed_connection => killed_connection_is_a_connection_error,
+        german_killed_connection_is_a_connection_error;
+    // A session the server terminates while a statement runs (PostgreSQL sends 57P01 as
+    // that statement's error, MariaDB 1927) reports `Error::Connection` for that statement.
+    killed_during_a_statement => killed_during_a_statement_is_a_connection_error,
+        german_killed_during_a_statement_is_a_connection_error;
+}
 
 /// The language of the server's messages in a test's sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,25 +354,15 @@ fn deadlock(db: &TestDb, language: Language) {
 
 /// See `killed_connection_is_a_connection_error`; with the victim speaking `language`.
 fn killed_connection(db: &TestDb, language: Language) {
-    let kill = match db.backend {
-        Backend::Sqlite => return,
-        Backend::Postgres => "SELECT pg_terminate_backend(CAST({id} AS INTEGER))",
-        Backend::Mysql => "KILL {id}",
-    };
+    if db.backend == Backend::Sqlite {
+        return;
+    }
     let mut victim = db.connect();
     if !speak(&mut victim, language) {
         return;
     }
-    let id = match db.backend {
-        Backend::Postgres => {
-            crate::connect::scalar_i64(&mut victim, "CAST(pg_backend_pid() AS BIGINT)")
-        }
-        _ => crate::connect::scalar_i64(&mut victim, "CAST(CONNECTION_ID() AS SIGNED)"),
-    };
-    let mut killer = db.connect();
-    killer
-        .batch_execute(&kill.replace("{id}", &id.to_string()))
-        .unwrap();
+    let id = session_id(&mut victim).unwrap();
+    kill_session(db, id);
     std::thread::sleep(std::time::Duration::from_millis(200));
     let err = victim.execute("SELECT 1").unwrap_err();
     println!("{:?} {language:?}: {err:?}", db.backend);
@@ -344,29 +375,20 @@ fn killed_connection(db: &TestDb, language: Language) {
 /// See `killed_during_a_statement_is_a_connection_error`; with the victim speaking
 /// `language`.
 fn killed_during_a_statement(db: &TestDb, language: Language) {
-    let (kill, sleep) = match db.backend {
+    let sleep = match db.backend {
         Backend::Sqlite => return,
-        Backend::Postgres => (
-            "SELECT pg_terminate_backend(CAST({id} AS INTEGER))",
-            "SELECT pg_sleep(30)",
-        ),
-        Backend::Mysql => ("KILL {id}", "SELECT SLEEP(30)"),
+        Backend::Postgres => "SELECT pg_sleep(30)",
+        Backend::Mysql => "SELECT SLEEP(30)",
     };
     let (ids, id) = std::sync::mpsc::channel();
     let url = db.url.clone();
-    let backend = db.backend;
     let victim = std::thread::spawn(move || {
         let mut victim = Connection::establish(&url).unwrap();
         if !speak(&mut victim, language) {
             ids.send(None).unwrap();
             return None;
         }
-        let id = match backend {
-            Backend::Postgres => {
-                crate::connect::scalar_i64(&mut victim, "CAST(pg_backend_pid() AS BIGINT)")
-            }
-            _ => crate::connect::scalar_i64(&mut victim, "CAST(CONNECTION_ID() AS SIGNED)"),
-        };
+        let id = session_id(&mut victim).expect("a server session");
         ids.send(Some(id)).unwrap();
         Some(victim.execute(sleep))
     });
@@ -375,10 +397,7 @@ fn killed_during_a_statement(db: &TestDb, language: Language) {
     };
     // Let the statement start.
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let mut killer = db.connect();
-    killer
-        .batch_execute(&kill.replace("{id}", &id.to_string()))
-        .unwrap();
+    kill_session(db, id);
     let outcome = victim
         .join()
         .unwrap()
@@ -400,63 +419,22 @@ backend_test!(
             return;
         }
         create_tables(&mut conn);
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'a@x', 1, 'b')",
-            |e| matches!(e, Error::UniqueViolation(_)),
-        );
-        assert_code(info.code.as_ref(), db.backend, "23505", &[1062]);
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 99, 'b@x', 1, 'b')",
-            |e| matches!(e, Error::ForeignKeyViolation(_)),
-        );
-        assert_code(info.code.as_ref(), db.backend, "23503", &[1452]);
-        let info = violation(&mut conn, "DELETE FROM parent WHERE id = 1", |e| {
-            matches!(e, Error::ForeignKeyViolation(_))
-        });
-        assert_code(info.code.as_ref(), db.backend, "23503", &[1451]);
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'b@x', 1, NULL)",
-            |e| matches!(e, Error::NotNullViolation(_)),
-        );
-        assert_code(info.code.as_ref(), db.backend, "23502", &[1048]);
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty) VALUES (3, 1, 'c@x', 1)",
-            |e| matches!(e, Error::NotNullViolation(_)),
-        );
-        assert_code(info.code.as_ref(), db.backend, "23502", &[1364]);
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'b@x', -1, 'b')",
-            |e| matches!(e, Error::CheckViolation(_)),
-        );
-        assert_code(info.code.as_ref(), db.backend, "23514", &[4025, 3819]);
+        let cases = [
+            &DUPLICATE_EMAIL,
+            &MISSING_PARENT,
+            &REFERENCED_PARENT,
+            &NULL_NAME,
+            &MISSING_NAME,
+        ];
+        for case in cases {
+            violate(&mut conn, case);
+        }
+        let info = violate(&mut conn, &NEGATIVE_QTY);
         // PostgreSQL sends the names in fields of their own, untranslated.
         if db.backend == Backend::Postgres {
             assert_eq!(info.constraint.as_deref(), Some("qty_positive"), "{info:?}");
             assert_eq!(info.table.as_deref(), Some("child"), "{info:?}");
         }
-    }
-);
-
-backend_test!(
-    fn german_deadlock_is_retryable(db: &TestDb) {
-        deadlock(db, Language::German);
-    }
-);
-
-backend_test!(
-    fn german_killed_connection_is_a_connection_error(db: &TestDb) {
-        killed_connection(db, Language::German);
-    }
-);
-
-backend_test!(
-    fn german_killed_during_a_statement_is_a_connection_error(db: &TestDb) {
-        killed_during_a_statement(db, Language::German);
     }
 );
 
@@ -471,12 +449,8 @@ backend_test!(
         let url = format!("{}{sep}target_session_attrs=read-write", db.url);
         let mut conn = Connection::establish(&url).unwrap();
         create_tables(&mut conn);
-        let info = violation(
-            &mut conn,
-            "INSERT INTO child (id, parent_id, email, qty, name) VALUES (2, 1, 'a@x', 1, 'b')",
-            Error::is_unique_violation,
-        );
-        assert_code(info.code.as_ref(), db.backend, "23505", &[]);
+        // On PostgreSQL only: the case's MySQL numbers are not checked.
+        violate(&mut conn, &DUPLICATE_EMAIL);
         // (Whether a syntax error has its code here depends on whether another connection
         // of this process saw the same message: not asserted.)
         let err = conn.execute("SELEC 1").unwrap_err();

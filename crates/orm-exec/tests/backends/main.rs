@@ -11,6 +11,7 @@ mod support;
 mod async_support;
 mod async_tx;
 mod blocking_pool;
+mod common;
 mod connect;
 mod ddl;
 mod errors;

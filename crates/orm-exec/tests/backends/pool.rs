@@ -6,13 +6,14 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use orm_exec::{Backend, Database, Error, ManageSchema};
+use orm_exec::{Backend, Database, DatabaseBuilder, Error, ManageSchema};
 
 use crate::async_support::{
-    committed_rows, count_async, create_table, multi_thread, scalar_i64, session_id, with_param,
-    with_scheme,
+    count_async, create_table, current_thread, cut_off_transaction, multi_thread, pool_of,
+    pool_with, scalar_i64, session_id, with_param, with_scheme, with_table,
 };
 use crate::backend_test;
+use crate::common::server_tests;
 use crate::support::TestDb;
 
 /// The URL forms of the test database's backend.
@@ -85,16 +86,8 @@ backend_test!(
     fn a_checkout_does_not_overtake_a_waiting_task(db: &TestDb) {
         use std::sync::{Arc, Mutex};
 
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let pool = Database::builder(&db.url)
-                .max_size(1)
-                .build()
-                .await
-                .unwrap();
+        current_thread().block_on(async {
+            let pool = pool_of(db, 1).await;
             let held = pool.get().await.unwrap();
             let order = Arc::new(Mutex::new(Vec::new()));
             let waiter = tokio::spawn({
@@ -122,13 +115,8 @@ backend_test!(
 
 backend_test!(
     fn pool_of_two_serves_twenty_tasks(db: &TestDb) {
-        create_table(db, "tasks");
-        let sessions = multi_thread().block_on(async {
-            let pool = Database::builder(&db.url)
-                .max_size(2)
-                .build()
-                .await
-                .unwrap();
+        let sessions = with_table(db, "tasks", 20, multi_thread(), async {
+            let pool = pool_of(db, 2).await;
             let mut handles = Vec::new();
             for i in 0..20 {
                 let pool = pool.clone();
@@ -147,7 +135,6 @@ backend_test!(
             sessions
         });
         assert!(sessions.len() <= 2, "{sessions:?}");
-        assert_eq!(committed_rows(db, "tasks"), 20);
     }
 );
 
@@ -233,20 +220,12 @@ backend_test!(
 fn killed_connection_is_replaced(db: &TestDb) {
     let runtime = multi_thread();
     let (pool, victim) = runtime.block_on(async {
-        let pool = Database::builder(&db.url)
-            .max_size(1)
-            .build()
-            .await
-            .unwrap();
+        let pool = pool_of(db, 1).await;
         let mut conn = pool.get().await.unwrap();
         let victim = session_id(&mut conn).await.unwrap();
         (pool, victim)
     });
-    let kill = match db.backend {
-        Backend::Postgres => format!("SELECT pg_terminate_backend({victim})"),
-        _ => format!("KILL {victim}"),
-    };
-    db.connect().batch_execute(&kill).unwrap();
+    crate::common::kill_session(db, victim);
     std::thread::sleep(Duration::from_millis(200));
     runtime.block_on(async {
         let mut conn = pool.get().await.unwrap();
@@ -254,20 +233,9 @@ fn killed_connection_is_replaced(db: &TestDb) {
     });
 }
 
-#[cfg(feature = "postgres")]
-#[test]
-fn postgres_killed_connection_is_replaced() {
-    if let Some(db) = TestDb::new(Backend::Postgres) {
-        killed_connection_is_replaced(&db);
-    }
-}
-
-#[cfg(feature = "mysql")]
-#[test]
-fn mysql_killed_connection_is_replaced() {
-    if let Some(db) = TestDb::new(Backend::Mysql) {
-        killed_connection_is_replaced(&db);
-    }
+server_tests! {
+    killed_connection_is_replaced => postgres_killed_connection_is_replaced,
+        mysql_killed_connection_is_replaced;
 }
 
 #[cfg(feature = "sqlite")]
@@ -312,11 +280,8 @@ fn sqlite_memory_pool_is_one_database() {
 #[cfg(feature = "sqlite")]
 #[test]
 fn sqlite_on_a_current_thread_runtime() {
-    use crate::async_support::current_thread;
-
     let db = TestDb::new(Backend::Sqlite).unwrap();
-    create_table(&db, "ct");
-    current_thread().block_on(async {
+    with_table(&db, "ct", 2, current_thread(), async {
         let pool = Database::connect(&db.url).await.unwrap();
         pool.execute("INSERT INTO ct (id, v) VALUES (1, 'a')")
             .await
@@ -328,21 +293,10 @@ fn sqlite_on_a_current_thread_runtime() {
         })
         .await
         .unwrap();
-        let dropped = tokio::time::timeout(
-            Duration::from_millis(100),
-            pool.transaction(async |conn| {
-                conn.execute("INSERT INTO ct (id, v) VALUES (3, 'c')")
-                    .await?;
-                tokio::time::sleep(Duration::from_secs(10)).await;
-                Ok::<_, Error>(())
-            }),
-        )
-        .await;
-        assert!(dropped.is_err(), "the transaction timed out");
+        cut_off_transaction(&pool, "INSERT INTO ct (id, v) VALUES (3, 'c')").await;
         let mut conn = pool.get().await.unwrap();
         assert_eq!(count_async(&mut conn, "ct").await, 2);
     });
-    assert_eq!(committed_rows(&db, "ct"), 2);
 }
 
 /// The thread a statement of `conn` (a SQLite connection) runs on.
@@ -362,16 +316,10 @@ async fn statement_thread(conn: &mut orm_exec::PooledConnection) -> std::thread:
 #[cfg(feature = "sqlite")]
 #[test]
 fn sqlite_current_thread_runs_inline_while_the_connection_is_alone() {
-    use crate::async_support::current_thread;
-
     let db = TestDb::new(Backend::Sqlite).unwrap();
     current_thread().block_on(async {
         let runtime_thread = std::thread::current().id();
-        let pool = Database::builder(&db.url)
-            .max_size(2)
-            .build()
-            .await
-            .unwrap();
+        let pool = pool_of(&db, 2).await;
         let mut first = pool.get().await.unwrap();
         assert_eq!(statement_thread(&mut first).await, runtime_thread);
         let second = pool.get().await.unwrap();
@@ -392,16 +340,7 @@ fn sqlite_current_thread_runs_inline_while_the_connection_is_alone() {
 #[cfg(feature = "sqlite")]
 #[test]
 fn sqlite_current_thread_write_waits_for_another_tasks_transaction() {
-    use crate::async_support::current_thread;
-
-    let db = TestDb::new(Backend::Sqlite).unwrap();
-    create_table(&db, "turns");
-    current_thread().block_on(async {
-        let pool = Database::builder(&db.url)
-            .max_size(2)
-            .build()
-            .await
-            .unwrap();
+    crate::async_support::sqlite_pool_of_two("turns", 3, current_thread(), async |pool| {
         let (began, begun) = tokio::sync::oneshot::channel();
         let holder = tokio::spawn({
             let pool = pool.clone();
@@ -425,7 +364,6 @@ fn sqlite_current_thread_write_waits_for_another_tasks_transaction() {
             .unwrap();
         holder.await.unwrap().unwrap();
     });
-    assert_eq!(committed_rows(&db, "turns"), 3);
 }
 
 /// A blocking connection and an async pool on the same SQLite file see each other's
@@ -490,12 +428,9 @@ async fn has_marker(pool: &Database) -> bool {
 /// A pool of one whose connection carries a temporary table, built with `settings`.
 async fn marked_pool(
     db: &TestDb,
-    settings: impl FnOnce(orm_exec::DatabaseBuilder) -> orm_exec::DatabaseBuilder,
+    settings: impl FnOnce(DatabaseBuilder) -> DatabaseBuilder,
 ) -> Database {
-    let pool = settings(Database::builder(&db.url).max_size(1))
-        .build()
-        .await
-        .unwrap();
+    let pool = pool_with(db, |b| settings(b.max_size(1))).await;
     let mut conn = pool.get().await.unwrap();
     conn.batch_execute("CREATE TEMPORARY TABLE marker (id INTEGER)")
         .await

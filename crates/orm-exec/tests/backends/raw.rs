@@ -98,26 +98,23 @@ backend_test!(
     fn placeholder_count_must_match(db: &TestDb) {
         let mut conn = db.connect();
         create_notes(&mut conn);
-        let too_few = conn
-            .raw("INSERT INTO notes (id, text) VALUES (?, ?)")
-            .bind::<BigInt, _>(1)
-            .execute()
-            .unwrap_err();
-        assert!(
-            too_few
-                .to_string()
-                .contains("2 placeholder(s) but 1 value(s)"),
-            "{too_few}"
-        );
-        let too_many = conn
-            .raw("INSERT INTO notes (id, text) VALUES (1, 'x')")
-            .bind::<BigInt, _>(1)
-            .execute()
-            .unwrap_err();
-        assert!(
-            too_many.to_string().contains("0 placeholder(s)"),
-            "{too_many}"
-        );
+        // Each statement, with one value bound, and what its error says.
+        let cases = [
+            // Too few values.
+            (
+                "INSERT INTO notes (id, text) VALUES (?, ?)",
+                "2 placeholder(s) but 1 value(s)",
+            ),
+            // Too many.
+            (
+                "INSERT INTO notes (id, text) VALUES (1, 'x')",
+                "0 placeholder(s)",
+            ),
+        ];
+        for (sql, expected) in cases {
+            let err = conn.raw(sql).bind::<BigInt, _>(1).execute().unwrap_err();
+            assert!(err.to_string().contains(expected), "{sql}: {err}");
+        }
         let rows: Vec<Note> = conn.raw("SELECT id, text, tag FROM notes").load().unwrap();
         assert!(rows.is_empty(), "nothing ran: {rows:?}");
     }

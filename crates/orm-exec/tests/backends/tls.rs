@@ -14,7 +14,10 @@
 //! `ORM_REQUIRE_ALL_BACKENDS=1`, as with the server URLs.
 
 // With only SQLite enabled the server tests are compiled out, and their helpers unused.
-#![cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+#![cfg_attr(
+    not(any(feature = "postgres", feature = "mysql")),
+    allow(dead_code, unused_macros)
+)]
 
 use std::time::{Duration, Instant};
 
@@ -89,6 +92,12 @@ impl Tls {
             format!(":{port}")
         };
         format!("{scheme}://{userinfo}{host}{port}{path}?connect_timeout=5&{query}")
+    }
+
+    /// The server URL at `host` (on its own port), with the password when `password`, in
+    /// the TLS mode `mode` with the root certificate parameter `root`.
+    fn rooted(&self, host: &str, password: bool, mode: &str, root: &str) -> String {
+        self.url(host, None, password, &format!("{}&{root}", self.mode(mode)))
     }
 
     /// The port of the server URL.
@@ -225,22 +234,11 @@ fn modes_that_connect(t: &Tls) {
     t.connects(&local(false, &t.mode("prefer")), true);
     t.connects(&local(false, &t.mode("require")), true);
     let ca = t.root(&t.ca);
-    t.connects(
-        &local(false, &format!("{}&{ca}", t.mode("verify-ca"))),
-        true,
-    );
-    t.connects(
-        &t.url(
-            "localhost",
-            None,
-            false,
-            &format!("{}&{ca}", t.mode("verify-full")),
-        ),
-        true,
-    );
+    t.connects(&t.rooted("127.0.0.1", false, "verify-ca", &ca), true);
+    t.connects(&t.rooted("localhost", false, "verify-full", &ca), true);
     // libpq's require with a root certificate checks the chain; the mysql client's ssl-ca
     // alone means VERIFY_CA: either way the chain, not the name.
-    t.connects(&local(false, &format!("{}&{ca}", t.mode("require"))), true);
+    t.connects(&t.rooted("127.0.0.1", false, "require", &ca), true);
     t.connects(&local(false, &ca), true);
 }
 
@@ -250,23 +248,13 @@ fn certificate_problems(t: &Tls) {
     let other = t.root(&t.other_ca);
     // The certificate names localhost, not 127.0.0.1.
     t.refused(
-        &t.url(
-            "127.0.0.1",
-            None,
-            true,
-            &format!("{}&{ca}", t.mode("verify-full")),
-        ),
+        &t.rooted("127.0.0.1", true, "verify-full", &ca),
         ConnectionCause::HostNameMismatch,
     );
     // Signed by another CA than the one trusted.
     for mode in ["verify-ca", "verify-full"] {
         t.refused(
-            &t.url(
-                "localhost",
-                None,
-                true,
-                &format!("{}&{other}", t.mode(mode)),
-            ),
+            &t.rooted("localhost", true, mode, &other),
             ConnectionCause::UntrustedCertificate,
         );
     }
@@ -288,27 +276,15 @@ fn bad_parameters(t: &Tls) {
         &t.url("localhost", None, true, &t.mode("sometimes")),
         mode_parameter,
     );
-    let verify = t.mode("verify-full");
-    t.invalid(
-        &t.url(
-            "localhost",
-            None,
-            true,
-            &format!("{verify}&{}", t.root("/nonexistent/orm-test-ca.pem")),
-        ),
-        t.root_parameter(),
-    );
     let not_pem = std::env::temp_dir().join(format!("orm-not-a-cert-{}.pem", std::process::id()));
     std::fs::write(&not_pem, "not a certificate\n").unwrap();
-    t.invalid(
-        &t.url(
-            "localhost",
-            None,
-            true,
-            &format!("{verify}&{}", t.root(&not_pem.display().to_string())),
-        ),
-        t.root_parameter(),
-    );
+    for root in [
+        "/nonexistent/orm-test-ca.pem".into(),
+        not_pem.display().to_string(),
+    ] {
+        let url = t.rooted("localhost", true, "verify-full", &t.root(&root));
+        t.invalid(&url, t.root_parameter());
+    }
     let _ = std::fs::remove_file(not_pem);
 }
 
@@ -334,29 +310,30 @@ fn server_without_tls(t: &Tls) {
     }
 }
 
+/// The tests above, each a `#[test]` of that name running it on `backend`.
+macro_rules! tls_tests {
+    (@each $backend:expr, $($test:ident),+) => {$(
+        #[test]
+        fn $test() {
+            on($backend, super::$test);
+        }
+    )+};
+    ($backend:expr) => {
+        tls_tests!(
+            @each $backend,
+            modes_that_connect,
+            certificate_problems,
+            bad_parameters,
+            server_without_tls
+        );
+    };
+}
+
 #[cfg(feature = "postgres")]
 mod postgres {
     use super::*;
 
-    #[test]
-    fn modes_that_connect() {
-        on(Backend::Postgres, super::modes_that_connect);
-    }
-
-    #[test]
-    fn certificate_problems() {
-        on(Backend::Postgres, super::certificate_problems);
-    }
-
-    #[test]
-    fn bad_parameters() {
-        on(Backend::Postgres, super::bad_parameters);
-    }
-
-    #[test]
-    fn server_without_tls() {
-        on(Backend::Postgres, super::server_without_tls);
-    }
+    tls_tests!(Backend::Postgres);
 
     /// The SQLSTATEs diesel-async drops are read off the decrypted stream: on a
     /// `sslmode=require` session a division by zero keeps its code (22012), and a session
@@ -366,36 +343,36 @@ mod postgres {
         on(Backend::Postgres, |t| {
             let url = t.url("127.0.0.1", None, false, &t.mode("require"));
             let mut conn = Connection::establish(&url).unwrap();
-            assert_eq!(crate::connect::scalar_i64(&mut conn, t.encrypted_expr()), 1);
-            let err = conn.execute("SELECT 1/0").unwrap_err();
-            assert_eq!(err.code().map(|c| c.sqlstate()), Some("22012"), "{err:?}");
-            let err = conn
-                .execute("SELECT pg_terminate_backend(pg_backend_pid())")
-                .unwrap_err();
-            assert!(
-                matches!(err, Error::Connection { .. }),
-                "57P01 over TLS: {err:?}"
-            );
+            let encrypted = crate::connect::scalar_i64(&mut conn, t.encrypted_expr());
+            let outcomes = [conn.execute(DIVIDE_BY_ZERO), conn.execute(TERMINATE)];
+            assert_sqlstates_kept("blocking", encrypted, outcomes);
 
-            crate::async_support::current_thread().block_on(async {
+            let (encrypted, outcomes) = crate::async_support::current_thread().block_on(async {
                 let db = Database::connect(&url).await.unwrap();
                 let mut conn = db.get().await.unwrap();
-                assert_eq!(
-                    crate::async_support::scalar_i64(&mut conn, t.encrypted_expr()).await,
-                    1
-                );
-                let err = conn.execute("SELECT 1/0").await.unwrap_err();
-                assert_eq!(err.code().map(|c| c.sqlstate()), Some("22012"), "{err:?}");
-                let err = conn
-                    .execute("SELECT pg_terminate_backend(pg_backend_pid())")
-                    .await
-                    .unwrap_err();
-                assert!(
-                    matches!(err, Error::Connection { .. }),
-                    "57P01 over TLS: {err:?}"
-                );
+                let encrypted =
+                    crate::async_support::scalar_i64(&mut conn, t.encrypted_expr()).await;
+                let divided = conn.execute(DIVIDE_BY_ZERO).await;
+                (encrypted, [divided, conn.execute(TERMINATE).await])
             });
+            assert_sqlstates_kept("async", encrypted, outcomes);
         });
+    }
+
+    const DIVIDE_BY_ZERO: &str = "SELECT 1/0";
+    const TERMINATE: &str = "SELECT pg_terminate_backend(pg_backend_pid())";
+
+    /// The session was encrypted (`encrypted` is 1), [`DIVIDE_BY_ZERO`] failed with its
+    /// SQLSTATE 22012, and [`TERMINATE`] with `Error::Connection` (57P01).
+    fn assert_sqlstates_kept(form: &str, encrypted: i64, outcomes: [orm_exec::Result<usize>; 2]) {
+        assert_eq!(encrypted, 1, "{form}: encrypted");
+        let [divided, terminated] = outcomes.map(Result::unwrap_err);
+        let code = divided.code().map(|c| c.sqlstate());
+        assert_eq!(code, Some("22012"), "{form}: {divided:?}");
+        assert!(
+            matches!(terminated, Error::Connection { .. }),
+            "{form}: 57P01 over TLS: {terminated:?}"
+        );
     }
 }
 
@@ -403,25 +380,7 @@ mod postgres {
 mod mysql {
     use super::*;
 
-    #[test]
-    fn modes_that_connect() {
-        on(Backend::Mysql, super::modes_that_connect);
-    }
-
-    #[test]
-    fn certificate_problems() {
-        on(Backend::Mysql, super::certificate_problems);
-    }
-
-    #[test]
-    fn bad_parameters() {
-        on(Backend::Mysql, super::bad_parameters);
-    }
-
-    #[test]
-    fn server_without_tls() {
-        on(Backend::Mysql, super::server_without_tls);
-    }
+    tls_tests!(Backend::Mysql);
 }
 
 /// Starts a proxy on 127.0.0.1 in front of the local server's `upstream` port that tells

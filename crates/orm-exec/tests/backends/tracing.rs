@@ -212,10 +212,7 @@ backend_test!(
 
 backend_test!(
     fn pool_checkouts_are_traced_with_their_wait(db: &TestDb) {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = crate::async_support::current_thread();
         let events = capture(|| {
             runtime.block_on(async {
                 let pool = orm_exec::Database::connect(&db.url).await.unwrap();

@@ -13,7 +13,7 @@ use orm_exec::statement_conn::StatementConn;
 use super::statements::{by_pk, ByPk, RowByRow, RowsBackFor};
 use super::{AssignOps, FilterOps, NewRow};
 use crate::derive::Persist;
-use crate::upsert::{Conflict, UpsertStatement};
+use crate::upsert::{upsert_row, Conflict, UpsertStatement};
 
 /// The primary-key column of `M`'s table.
 type PkColumn<M> = <<M as orm_schema::Model>::Table as diesel::Table>::PrimaryKey;
@@ -77,12 +77,7 @@ where
     async fn upsert(conn: &mut C, rows: Vec<NewRow<M>>, conflict: Conflict) -> QueryResult<Vec<M>> {
         let mut keys = Vec::with_capacity(rows.len());
         for (pk, row) in rows {
-            let statement = UpsertStatement {
-                insert: diesel::insert_into(M::Table::default()).values(row),
-                conflict: conflict.clone(),
-                auto_key: pk.is_none(),
-                returning: (),
-            };
+            let statement = upsert_row::<M, _>(row, conflict.clone(), pk.is_none(), ());
             let affected = statement.execute(conn).await?;
             if affected == 0 && !conflict.updates() {
                 // DO NOTHING: the row existed.

@@ -23,7 +23,7 @@ use orm_query::locking::{ForUpdate, LockWait};
 use super::{AssignOps, FilterOps, NewRow, RowOps};
 use crate::bulk_update::{Assigned, BulkUpdate};
 use crate::derive::Persist;
-use crate::upsert::{Conflict, UpsertStatement};
+use crate::upsert::{upsert_row, Conflict, UpsertStatement};
 
 /// The query that loads at most two rows of `M` from `W` on backend `DB`.
 type LoadTwo<M, W, DB> = dsl::Limit<dsl::Select<W, dsl::AsSelect<M, DB>>>;
@@ -306,12 +306,7 @@ where
     async fn upsert(conn: &mut C, rows: Vec<NewRow<M>>, conflict: Conflict) -> QueryResult<Vec<M>> {
         let mut stored = Vec::with_capacity(rows.len());
         for (_, row) in rows {
-            let statement = UpsertStatement {
-                insert: diesel::insert_into(M::Table::default()).values(row),
-                conflict: conflict.clone(),
-                auto_key: false,
-                returning: M::as_select(),
-            };
+            let statement = upsert_row::<M, _>(row, conflict.clone(), false, M::as_select());
             // No row back: DO NOTHING left an existing row alone.
             stored.extend(statement.load(conn).await?);
         }

@@ -87,96 +87,119 @@ pub trait Dialect: Backend {
     }
 }
 
-/// SQLite stores dates and times as text: `strftime` reads them (`%w` counts Sunday as 0,
-/// Django as 1), `date()` cuts the date. `X REGEXP Y` calls the `regexp(Y, X)` orm
-/// registers on every SQLite connection (Rust's `regex` crate).
-#[cfg(feature = "sqlite")]
-impl Dialect for diesel::sqlite::Sqlite {
-    fn date_part(part: DatePart) -> (&'static str, &'static str) {
-        match part {
-            DatePart::Year => ("(CAST(strftime('%Y', ", ") AS INTEGER))"),
-            DatePart::Month => ("(CAST(strftime('%m', ", ") AS INTEGER))"),
-            DatePart::Day => ("(CAST(strftime('%d', ", ") AS INTEGER))"),
-            DatePart::WeekDay => ("(CAST(strftime('%w', ", ") AS INTEGER) + 1)"),
-            DatePart::Hour => ("(CAST(strftime('%H', ", ") AS INTEGER))"),
-            DatePart::Date => ("date(", ")"),
-        }
-    }
-
-    fn regex_operator(ignore_case: bool) -> (&'static str, &'static str) {
-        match ignore_case {
-            false => (" REGEXP ('(?s)' || ", ")"),
-            true => (" REGEXP ('(?si)' || ", ")"),
-        }
-    }
-
-    fn bigint_cast() -> (&'static str, &'static str) {
-        ("CAST(", " AS INTEGER)")
-    }
-
-    const HAVING_NAMES_ALIASES: bool = true;
-
-    fn decimal_operand() -> (&'static str, &'static str) {
-        ("CAST(", " AS NUMERIC)")
-    }
-}
-
-/// PostgreSQL: `EXTRACT` (a numeric, cast to an integer; `DOW` counts Sunday as 0), a cast
-/// to a date, and the `~` / `~*` operators.
-#[cfg(feature = "postgres")]
-impl Dialect for diesel::pg::Pg {
-    fn date_part(part: DatePart) -> (&'static str, &'static str) {
-        match part {
-            DatePart::Year => ("(CAST(EXTRACT(YEAR FROM ", ") AS INTEGER))"),
-            DatePart::Month => ("(CAST(EXTRACT(MONTH FROM ", ") AS INTEGER))"),
-            DatePart::Day => ("(CAST(EXTRACT(DAY FROM ", ") AS INTEGER))"),
-            DatePart::WeekDay => ("(CAST(EXTRACT(DOW FROM ", ") AS INTEGER) + 1)"),
-            DatePart::Hour => ("(CAST(EXTRACT(HOUR FROM ", ") AS INTEGER))"),
-            DatePart::Date => ("CAST(", " AS DATE)"),
-        }
-    }
-
-    fn regex_operator(ignore_case: bool) -> (&'static str, &'static str) {
-        match ignore_case {
-            false => (" ~ ", ""),
-            true => (" ~* ", ""),
-        }
-    }
-
-    fn bigint_cast() -> (&'static str, &'static str) {
-        ("CAST(", " AS BIGINT)")
-    }
-}
-
-// MariaDB and MySQL: their date functions (`DAYOFWEEK` counts as Django does, 1 =
-// Sunday) and `REGEXP`, which the tables' binary collation makes case-sensitive; PCRE's
-// (and ICU's) inline flags fold case (`i`) and let `.` match a newline (`s`).
-orm_schema::for_mysql_like!(Db =>
-    impl Dialect for Db {
-        fn date_part(part: DatePart) -> (&'static str, &'static str) {
-            let function = match part {
-                DatePart::Year => "YEAR(",
-                DatePart::Month => "MONTH(",
-                DatePart::Day => "DAYOFMONTH(",
-                DatePart::WeekDay => "DAYOFWEEK(",
-                DatePart::Hour => "HOUR(",
-                DatePart::Date => "DATE(",
-            };
-            (function, ")")
-        }
-
-        fn regex_operator(ignore_case: bool) -> (&'static str, &'static str) {
-            match ignore_case {
-                false => (" REGEXP CONCAT('(?s)', ", ")"),
-                true => (" REGEXP CONCAT('(?si)', ", ")"),
+/// Implements [`Dialect`] for each backend (`"feature" => Backend | OtherBackend { .. }`)
+/// from its SQL: `date_part` as `cast_integer(open, [parts], close, date)`, each integer part
+/// `(CAST(open part close column) AS INTEGER)` (the week day plus 1) and `date` the pair for
+/// [`DatePart::Date`], or as `functions[..]`, one function per part in [`DatePart`]'s order;
+/// `regex_operator` as the pair without, then with `ignore_case`; the rest as the methods and
+/// constants return them (those left out keep the trait's default).
+macro_rules! dialects {
+    ($($(#[$meta:meta])* $feature:literal => $($db:ty)|+ { $($sql:tt)* })*) => {$(
+        dialects!(@each [$(#[$meta])*] $feature [$($db),+] { $($sql)* });
+    )*};
+    (@each $attrs:tt $feature:literal [$($db:ty),+] $sql:tt) => {$(
+        dialects!(@impl $attrs $feature $db $sql);
+    )+};
+    (@impl [$(#[$meta:meta])*] $feature:literal $db:ty {
+        date_part: $form:ident $date_part:tt,
+        regex_operator: $regex:expr, $iregex:expr,
+        bigint_cast: $bigint_cast:expr,
+        $(having_names_aliases: $having:expr,)?
+        $(decimal_operand: $decimal_operand:expr,)?
+    }) => {
+        $(#[$meta])*
+        #[cfg(feature = $feature)]
+        impl Dialect for $db {
+            fn date_part(part: DatePart) -> (&'static str, &'static str) {
+                dialects!(@date_part part, $form $date_part)
             }
-        }
 
-        fn bigint_cast() -> (&'static str, &'static str) {
-            ("CAST(", " AS SIGNED)")
-        }
+            fn regex_operator(ignore_case: bool) -> (&'static str, &'static str) {
+                if ignore_case {
+                    $iregex
+                } else {
+                    $regex
+                }
+            }
 
-        // A grouped field's expression in HAVING is refused (error 1054); its alias is not.
-        const HAVING_NAMES_ALIASES: bool = true;
+            fn bigint_cast() -> (&'static str, &'static str) {
+                $bigint_cast
+            }
+
+            $(const HAVING_NAMES_ALIASES: bool = $having;)?
+
+            $(fn decimal_operand() -> (&'static str, &'static str) {
+                $decimal_operand
+            })?
+        }
+    };
+    (@date_part $part:ident, cast_integer(
+        $open:literal,
+        [$year:literal, $month:literal, $day:literal, $week_day:literal, $hour:literal],
+        $close:literal,
+        $date:expr
+    )) => {
+        match $part {
+            DatePart::Year => (concat!("(CAST(", $open, $year, $close), ") AS INTEGER))"),
+            DatePart::Month => (concat!("(CAST(", $open, $month, $close), ") AS INTEGER))"),
+            DatePart::Day => (concat!("(CAST(", $open, $day, $close), ") AS INTEGER))"),
+            // Django's week day counts Sunday as 1, the backends' as 0.
+            DatePart::WeekDay => {
+                (concat!("(CAST(", $open, $week_day, $close), ") AS INTEGER) + 1)")
+            }
+            DatePart::Hour => (concat!("(CAST(", $open, $hour, $close), ") AS INTEGER))"),
+            DatePart::Date => $date,
+        }
+    };
+    (@date_part $part:ident, functions[
+        $year:literal, $month:literal, $day:literal, $week_day:literal, $hour:literal, $date:literal
+    ]) => {
+        (
+            match $part {
+                DatePart::Year => $year,
+                DatePart::Month => $month,
+                DatePart::Day => $day,
+                DatePart::WeekDay => $week_day,
+                DatePart::Hour => $hour,
+                DatePart::Date => $date,
+            },
+            ")",
+        )
+    };
+}
+
+dialects! {
+    /// SQLite stores dates and times as text: `strftime` reads them (`%w` counts Sunday as
+    /// 0, Django as 1), `date()` cuts the date. `X REGEXP Y` calls the `regexp(Y, X)` orm
+    /// registers on every SQLite connection (Rust's `regex` crate).
+    "sqlite" => diesel::sqlite::Sqlite {
+        date_part: cast_integer(
+            "strftime('", ["%Y", "%m", "%d", "%w", "%H"], "', ", ("date(", ")")
+        ),
+        regex_operator: (" REGEXP ('(?s)' || ", ")"), (" REGEXP ('(?si)' || ", ")"),
+        bigint_cast: ("CAST(", " AS INTEGER)"),
+        having_names_aliases: true,
+        decimal_operand: ("CAST(", " AS NUMERIC)"),
     }
-);
+
+    /// PostgreSQL: `EXTRACT` (a numeric, cast to an integer; `DOW` counts Sunday as 0), a
+    /// cast to a date, and the `~` / `~*` operators.
+    "postgres" => diesel::pg::Pg {
+        date_part: cast_integer(
+            "EXTRACT(", ["YEAR", "MONTH", "DAY", "DOW", "HOUR"], " FROM ", ("CAST(", " AS DATE)")
+        ),
+        regex_operator: (" ~ ", ""), (" ~* ", ""),
+        bigint_cast: ("CAST(", " AS BIGINT)"),
+    }
+
+    /// MariaDB and MySQL: their date functions (`DAYOFWEEK` counts as Django does, 1 =
+    /// Sunday) and `REGEXP`, which the tables' binary collation makes case-sensitive; PCRE's
+    /// (and ICU's) inline flags fold case (`i`) and let `.` match a newline (`s`). A grouped
+    /// field's expression in HAVING is refused (error 1054); its alias is not.
+    "mysql" => diesel::mysql::Mysql | diesel::mariadb::Mariadb {
+        date_part: functions["YEAR(", "MONTH(", "DAYOFMONTH(", "DAYOFWEEK(", "HOUR(", "DATE("],
+        regex_operator: (" REGEXP CONCAT('(?s)', ", ")"), (" REGEXP CONCAT('(?si)', ", ")"),
+        bigint_cast: ("CAST(", " AS SIGNED)"),
+        having_names_aliases: true,
+    }
+}

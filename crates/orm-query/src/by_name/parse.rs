@@ -142,6 +142,18 @@ impl LookupKind {
 /// each one is a nested subquery.
 pub const MAX_RELATIONS: usize = 8;
 
+/// [`NameError::PathTooLong`] for `path` when it follows more than [`MAX_RELATIONS`]
+/// relations (`relations` of them).
+pub(crate) fn check_path_length(relations: usize, path: &str) -> Result<(), NameError> {
+    if relations > MAX_RELATIONS {
+        return Err(NameError::PathTooLong {
+            path: path.to_string(),
+            max: MAX_RELATIONS,
+        });
+    }
+    Ok(())
+}
+
 /// The field of `meta` named `name` (`pk` is the primary key).
 pub(crate) fn field(meta: &'static ModelMeta, name: &str) -> Result<&'static FieldMeta, NameError> {
     let found = if name == "pk" {
@@ -189,12 +201,7 @@ pub(crate) fn resolve_many(
             field: String::new(),
         });
     };
-    if relations.len() > MAX_RELATIONS {
-        return Err(NameError::PathTooLong {
-            path: path.to_string(),
-            max: MAX_RELATIONS,
-        });
-    }
+    check_path_length(relations.len(), path)?;
     let mut meta = meta;
     let mut hops = Vec::with_capacity(relations.len());
     for (i, name) in relations.iter().enumerate() {
@@ -232,12 +239,7 @@ pub(crate) fn resolve_many(
         hops.push(hop);
         meta = next;
     }
-    if hops.len() > MAX_RELATIONS {
-        return Err(NameError::PathTooLong {
-            path: path.to_string(),
-            max: MAX_RELATIONS,
-        });
-    }
+    check_path_length(hops.len(), path)?;
     match field(meta, last) {
         Ok(field) => Ok((hops, field)),
         Err(unknown) => match meta.related.iter().find(|r| r.name == *last) {

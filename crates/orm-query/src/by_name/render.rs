@@ -2,9 +2,6 @@
 //! model's static metadata, pushed as quoted identifiers; every value is a bound parameter.
 
 use diesel::backend::Backend;
-use diesel::expression::{
-    is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
-};
 use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::result::QueryResult;
 use diesel::sql_types::{self as st, Bool};
@@ -82,6 +79,32 @@ bind_all!(
     "mysql" => diesel::mysql::Mysql,
     "mysql" => diesel::mariadb::Mariadb
 );
+
+/// Implements diesel's expression traits for `$ty`, an expression whose SQL is built at run
+/// time from names: `Expression` with `$sql_type`; `QueryId` by its text (the SQL depends on
+/// the names, so the statement cache keys it by its text); `AppearsOnTable` and
+/// `SelectableExpression` for any query source (it names only checked columns); and
+/// `ValidGrouping` for the grouping `$group` (`any`: every grouping), never an aggregate.
+macro_rules! run_time_expression {
+    ([$($gen:ident),*] $ty:ty, sql_type = $sql_type:ty, grouping = any) => {
+        run_time_expression!(@impl [$($gen),*] $ty, $sql_type, [G] G);
+    };
+    ([$($gen:ident),*] $ty:ty, sql_type = $sql_type:ty, grouping = $group:ty) => {
+        run_time_expression!(@impl [$($gen),*] $ty, $sql_type, [] $group);
+    };
+    (@impl [$($gen:ident),*] $ty:ty, $sql_type:ty, [$($group_gen:ident)?] $group:ty) => {
+        impl<$($gen),*> diesel::expression::Expression for $ty {
+            type SqlType = $sql_type;
+        }
+        orm_schema::query_id_by_text!([$($gen),*] $ty);
+        impl<$($gen,)* QS> diesel::expression::AppearsOnTable<QS> for $ty {}
+        impl<$($gen,)* QS> diesel::expression::SelectableExpression<QS> for $ty {}
+        impl<$($gen,)* $($group_gen)?> diesel::expression::ValidGrouping<$group> for $ty {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+    };
+}
+pub(crate) use run_time_expression;
 
 /// `table.column`, both quoted.
 pub(crate) fn column<DB: Backend>(
@@ -250,14 +273,9 @@ fn like_escape<DB: LikeSyntax>(value: &Value) -> &'static str {
     }
 }
 
-/// Nullable: a comparison with a NULL column is unknown, so `exclude` of a by-name
-/// condition keeps those rows (`(...) IS NOT TRUE`), as `exclude_by` does.
-impl<M> Expression for ByName<M> {
-    type SqlType = diesel::sql_types::Nullable<Bool>;
-}
-
-// The SQL depends on the conditions, so the statement cache keys it by its text.
-orm_schema::query_id_by_text!([M] ByName<M>);
+// Nullable: a comparison with a NULL column is unknown, so `exclude` of a by-name
+// condition keeps those rows (`(...) IS NOT TRUE`), as `exclude_by` does.
+run_time_expression!([M] ByName<M>, sql_type = diesel::sql_types::Nullable<Bool>, grouping = ());
 
 impl<M, DB: BindAll> QueryFragment<DB> for ByName<M> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
@@ -325,17 +343,7 @@ fn all_of<'b, DB: BindAll>(
     Ok(())
 }
 
-impl<M, QS> AppearsOnTable<QS> for ByName<M> {}
-impl<M, QS> SelectableExpression<QS> for ByName<M> {}
-impl<M> ValidGrouping<()> for ByName<M> {
-    type IsAggregate = is_aggregate::Never;
-}
-
-impl<M> Expression for OrderByName<M> {
-    type SqlType = Bool;
-}
-
-orm_schema::query_id_by_text!([M] OrderByName<M>);
+run_time_expression!([M] OrderByName<M>, sql_type = Bool, grouping = ());
 
 impl<M, DB: Backend> QueryFragment<DB> for OrderByName<M> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
@@ -397,10 +405,4 @@ fn order_path<DB: Backend>(
     column(out, from, hop.column)?;
     out.push_sql(")");
     Ok(())
-}
-
-impl<M, QS> AppearsOnTable<QS> for OrderByName<M> {}
-impl<M, QS> SelectableExpression<QS> for OrderByName<M> {}
-impl<M> ValidGrouping<()> for OrderByName<M> {
-    type IsAggregate = is_aggregate::Never;
 }

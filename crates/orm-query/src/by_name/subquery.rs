@@ -12,15 +12,13 @@ use std::sync::Arc;
 
 use diesel::backend::Backend;
 use diesel::dsl;
-use diesel::expression::{
-    is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
-};
 use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::query_dsl::methods::SelectDsl;
 use diesel::result::QueryResult;
 use orm_schema::{FieldMeta, Model};
 
 use super::input::LookupValue;
+use super::render::run_time_expression;
 use crate::queryset::QuerySet;
 
 /// The primary key of `M`'s table (`"albums"."id"`), as a selection.
@@ -40,11 +38,7 @@ impl<M> Default for PkOf<M> {
     }
 }
 
-impl<M> Expression for PkOf<M> {
-    type SqlType = diesel::sql_types::Untyped;
-}
-
-orm_schema::query_id_by_text!([M] PkOf<M>);
+run_time_expression!([M] PkOf<M>, sql_type = diesel::sql_types::Untyped, grouping = ());
 
 impl<M: Model, DB: Backend> QueryFragment<DB> for PkOf<M> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
@@ -54,12 +48,6 @@ impl<M: Model, DB: Backend> QueryFragment<DB> for PkOf<M> {
         out.push_sql(".");
         out.push_identifier(pk)
     }
-}
-
-impl<M, QS> AppearsOnTable<QS> for PkOf<M> {}
-impl<M, QS> SelectableExpression<QS> for PkOf<M> {}
-impl<M> ValidGrouping<()> for PkOf<M> {
-    type IsAggregate = is_aggregate::Never;
 }
 
 /// Declares `$name`: `QueryFragment<$db>` when the backend's cargo feature `$feature` is

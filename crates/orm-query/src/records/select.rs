@@ -5,10 +5,7 @@
 use std::sync::Arc;
 
 use diesel::backend::Backend;
-use diesel::expression::{
-    is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
-};
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::result::QueryResult;
 use diesel::sql_types::{Bool, Untyped};
 
@@ -16,7 +13,9 @@ use orm_schema::{FieldKind, FieldMeta};
 
 use super::row::Read;
 use crate::by_name::parse::LookupKind;
-use crate::by_name::render::{column as qualified, path_column, BindAll, ALIASES};
+use crate::by_name::render::{
+    column as qualified, path_column, run_time_expression, BindAll, ALIASES,
+};
 use crate::by_name::Value;
 use crate::by_name::{Dialect, Hop};
 
@@ -83,12 +82,9 @@ fn alias(i: usize, read: Read) -> String {
     format!("__orm_c{i}_{}", read.tag())
 }
 
-impl Expression for Selection {
-    type SqlType = Untyped;
-}
-
-// The SQL depends on the names, so the statement cache keys it by its text.
-orm_schema::query_id_by_text!([] Selection);
+// Any grouping: the GROUP BY of `annotate` names exactly the selected columns that are not
+// aggregates, which diesel cannot see in a selection built at run time.
+run_time_expression!([] Selection, sql_type = Untyped, grouping = any);
 
 impl<DB: Dialect> QueryFragment<DB> for Selection {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
@@ -151,11 +147,7 @@ pub struct RecordHaving {
     pub(crate) conditions: Arc<[(usize, Item, LookupKind, Value)]>,
 }
 
-impl Expression for RecordHaving {
-    type SqlType = Bool;
-}
-
-orm_schema::query_id_by_text!([] RecordHaving);
+run_time_expression!([] RecordHaving, sql_type = Bool, grouping = any);
 
 impl<DB: BindAll> QueryFragment<DB> for RecordHaving {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
@@ -212,12 +204,6 @@ fn operand<'b, DB: BindAll>(out: &mut AstPass<'_, 'b, DB>, value: &'b Value) -> 
     Ok(())
 }
 
-impl<QS> AppearsOnTable<QS> for RecordHaving {}
-impl<QS> SelectableExpression<QS> for RecordHaving {}
-impl<G> ValidGrouping<G> for RecordHaving {
-    type IsAggregate = is_aggregate::Never;
-}
-
 /// `function` over the rows `hops` reach from one row of `table`, as a correlated
 /// subquery: `(SELECT COUNT(r2.id) FROM tracks AS r1 INNER JOIN entries AS r2 ON
 /// r2.track = r1.id WHERE r1.album = albums.id)`.
@@ -259,14 +245,6 @@ fn related_aggregate<DB: Dialect>(
     qualified(out, table, hops[0].column)?;
     out.push_sql(")");
     Ok(())
-}
-
-impl<QS> AppearsOnTable<QS> for Selection {}
-impl<QS> SelectableExpression<QS> for Selection {}
-/// Any grouping: the GROUP BY of `annotate` names exactly the selected columns that are not
-/// aggregates, which diesel cannot see in a selection built at run time.
-impl<G> ValidGrouping<G> for Selection {
-    type IsAggregate = is_aggregate::Never;
 }
 
 /// `GROUP BY` the selected columns at `positions`, by their aliases.
@@ -324,26 +302,13 @@ fn alias_list<DB: Backend>(
 
 macro_rules! alias_expression {
     ($ty:ty, |$this:ident| $names:expr) => {
-        impl Expression for $ty {
-            type SqlType = Bool;
-        }
-
-        impl QueryId for $ty {
-            type QueryId = ();
-            const HAS_STATIC_QUERY_ID: bool = false;
-        }
+        run_time_expression!([] $ty, sql_type = Bool, grouping = any);
 
         impl<DB: Backend> QueryFragment<DB> for $ty {
             fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
                 let $this = self;
                 alias_list(&mut out, $names)
             }
-        }
-
-        impl<QS> AppearsOnTable<QS> for $ty {}
-        impl<QS> SelectableExpression<QS> for $ty {}
-        impl<G> ValidGrouping<G> for $ty {
-            type IsAggregate = is_aggregate::Never;
         }
     };
 }

@@ -2,49 +2,18 @@
 
 use super::*;
 use crate::meta::DefaultValue;
-use crate::meta::{ForeignKeyMeta, OnDelete, Validators};
+use crate::meta::OnDelete::{Cascade, SetNull};
+use crate::test_support::{assert_contains, id, id_and, indexed, key, string};
 
-static PARENT_FIELDS: [FieldMeta; 2] = [
-    FieldMeta {
-        primary_key: true,
-        auto_increment: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
-    FieldMeta {
-        index: true,
-        validators: Validators {
-            max_length: Some(20),
-            minimum: None,
-            maximum: None,
-            min_length: None,
-            pattern: None,
-            allow_blank: false,
-            choices: None,
-        },
-        ..FieldMeta::new("name", FieldKind::String)
-    },
-];
-static PARENT: ModelMeta = ModelMeta::new("Parent", "parents", &PARENT_FIELDS);
-
-fn parent() -> &'static ModelMeta {
-    &PARENT
-}
+static PARENT: ModelMeta = ModelMeta::new(
+    "Parent",
+    "parents",
+    &[id(FieldKind::BigInteger, true), indexed(string("name", 20))],
+);
 
 static CHILD_FIELDS: [FieldMeta; 4] = [
-    FieldMeta {
-        primary_key: true,
-        auto_increment: true,
-        ..FieldMeta::new("id", FieldKind::Integer)
-    },
-    FieldMeta {
-        nullable: true,
-        foreign_key: Some(ForeignKeyMeta {
-            target: parent,
-            on_delete: OnDelete::SetNull,
-            one_to_one: false,
-        }),
-        ..FieldMeta::new("parent", FieldKind::BigInteger)
-    },
+    id(FieldKind::Integer, true),
+    key("parent", || &PARENT, SetNull, false),
     FieldMeta {
         default: Some(DefaultValue::Static(Literal::Str("it's"))),
         ..FieldMeta::new("note", FieldKind::Text)
@@ -61,10 +30,6 @@ static CHILD_FIELDS: [FieldMeta; 4] = [
 ];
 static CHILD: ModelMeta = ModelMeta::new("Child", "children", &CHILD_FIELDS);
 
-fn child() -> &'static ModelMeta {
-    &CHILD
-}
-
 #[test]
 fn postgres_table_with_index() {
     assert_eq!(
@@ -80,16 +45,8 @@ fn postgres_table_with_index() {
 fn mysql_declares_indexes_inline() {
     let sql = create_table(&PARENT, Backend::Mysql);
     assert_eq!(sql.len(), 1);
-    assert!(
-        sql[0].contains("`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"),
-        "{}",
-        sql[0]
-    );
-    assert!(
-        sql[0].contains("INDEX `ix_parents_name` (`name`)"),
-        "{}",
-        sql[0]
-    );
+    assert_contains(&sql[0], "`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY");
+    assert_contains(&sql[0], "INDEX `ix_parents_name` (`name`)");
     assert!(sql[0].ends_with("COLLATE=utf8mb4_nopad_bin"), "{}", sql[0]);
     let mysql8 = create_table_for(&PARENT, Backend::Mysql, MysqlFlavor::Mysql);
     assert!(
@@ -107,28 +64,16 @@ fn mysql_declares_indexes_inline() {
 #[test]
 fn sqlite_child_has_foreign_key_default_and_check() {
     let sql = create_table(&CHILD, Backend::Sqlite);
-    let table = &sql[0];
-    assert!(
-        table.contains("\"id\" INTEGER PRIMARY KEY AUTOINCREMENT"),
-        "{table}"
-    );
-    assert!(table.contains("\"parent\" BIGINT,"), "{table}");
-    assert!(
-        table.contains("\"note\" TEXT NOT NULL DEFAULT 'it''s'"),
-        "{table}"
-    );
-    assert!(
-        table.contains("\"status\" VARCHAR(2) NOT NULL DEFAULT 'b',"),
-        "{table}"
-    );
-    assert!(
-        table.contains("CONSTRAINT \"ck_children_status\" CHECK (\"status\" IN ('a', 'bb'))"),
-        "{table}"
-    );
-    assert!(
-        table.contains("CONSTRAINT \"fk_children_parent\" FOREIGN KEY (\"parent\") REFERENCES \"parents\" (\"id\") ON DELETE SET NULL"),
-        "{table}"
-    );
+    for part in [
+        "\"id\" INTEGER PRIMARY KEY AUTOINCREMENT",
+        "\"parent\" BIGINT,",
+        "\"note\" TEXT NOT NULL DEFAULT 'it''s'",
+        "\"status\" VARCHAR(2) NOT NULL DEFAULT 'b',",
+        "CONSTRAINT \"ck_children_status\" CHECK (\"status\" IN ('a', 'bb'))",
+        "CONSTRAINT \"fk_children_parent\" FOREIGN KEY (\"parent\") REFERENCES \"parents\" (\"id\") ON DELETE SET NULL",
+    ] {
+        assert_contains(&sql[0], part);
+    }
     // Foreign keys get an index of their own.
     assert_eq!(
         sql[1],
@@ -139,11 +84,7 @@ fn sqlite_child_has_foreign_key_default_and_check() {
 #[test]
 fn mysql_text_default_is_an_expression() {
     let sql = create_table(&CHILD, Backend::Mysql);
-    assert!(
-        sql[0].contains("`note` LONGTEXT NOT NULL DEFAULT ('it''s')"),
-        "{}",
-        sql[0]
-    );
+    assert_contains(&sql[0], "`note` LONGTEXT NOT NULL DEFAULT ('it''s')");
 }
 
 #[test]
@@ -199,14 +140,14 @@ fn foreign_key_takes_the_referenced_key_type() {
 
 #[test]
 fn creation_order_puts_referenced_tables_first() {
-    let order = creation_order(&[child(), parent(), child()]).unwrap();
+    let order = creation_order(&[&CHILD, &PARENT, &CHILD]).unwrap();
     let tables: Vec<_> = order.iter().map(|m| m.table).collect();
     assert_eq!(tables, ["parents", "children"]);
 }
 
 #[test]
 fn missing_reference_is_an_error() {
-    let err = creation_order(&[child()]).unwrap_err();
+    let err = creation_order(&[&CHILD]).unwrap_err();
     assert_eq!(
         err,
         SchemaError::MissingReference {
@@ -216,46 +157,12 @@ fn missing_reference_is_an_error() {
     );
 }
 
-static A_FIELDS: [FieldMeta; 2] = [
-    FieldMeta {
-        primary_key: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
-    FieldMeta {
-        foreign_key: Some(ForeignKeyMeta {
-            target: b,
-            on_delete: OnDelete::Cascade,
-            one_to_one: false,
-        }),
-        ..FieldMeta::new("b", FieldKind::BigInteger)
-    },
-];
-static A: ModelMeta = ModelMeta::new("A", "a", &A_FIELDS);
-static B_FIELDS: [FieldMeta; 2] = [
-    FieldMeta {
-        primary_key: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
-    FieldMeta {
-        foreign_key: Some(ForeignKeyMeta {
-            target: a,
-            on_delete: OnDelete::Cascade,
-            one_to_one: true,
-        }),
-        ..FieldMeta::new("a", FieldKind::BigInteger)
-    },
-];
-static B: ModelMeta = ModelMeta::new("B", "b", &B_FIELDS);
-fn a() -> &'static ModelMeta {
-    &A
-}
-fn b() -> &'static ModelMeta {
-    &B
-}
+static A: ModelMeta = ModelMeta::new("A", "a", &id_and(key("b", || &B, Cascade, false)));
+static B: ModelMeta = ModelMeta::new("B", "b", &id_and(key("a", || &A, Cascade, true)));
 
 #[test]
 fn a_cycle_is_an_error_naming_the_tables() {
-    let err = creation_order(&[a(), b()]).unwrap_err();
+    let err = creation_order(&[&A, &B]).unwrap_err();
     assert_eq!(
         err,
         SchemaError::Cycle {
@@ -270,47 +177,20 @@ fn a_cycle_is_an_error_naming_the_tables() {
 
 // `teams.captain` (nullable) -> players, `players.team` -> teams: a cycle one nullable key
 // breaks.
-static TEAM_FIELDS: [FieldMeta; 2] = [
-    FieldMeta {
-        primary_key: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
-    FieldMeta {
-        nullable: true,
-        foreign_key: Some(ForeignKeyMeta {
-            target: player,
-            on_delete: OnDelete::SetNull,
-            one_to_one: false,
-        }),
-        ..FieldMeta::new("captain", FieldKind::BigInteger)
-    },
-];
-static TEAM: ModelMeta = ModelMeta::new("Team", "teams", &TEAM_FIELDS);
-static PLAYER_FIELDS: [FieldMeta; 2] = [
-    FieldMeta {
-        primary_key: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
-    FieldMeta {
-        foreign_key: Some(ForeignKeyMeta {
-            target: team,
-            on_delete: OnDelete::Cascade,
-            one_to_one: false,
-        }),
-        ..FieldMeta::new("team", FieldKind::BigInteger)
-    },
-];
-static PLAYER: ModelMeta = ModelMeta::new("Player", "players", &PLAYER_FIELDS);
-fn team() -> &'static ModelMeta {
-    &TEAM
-}
-fn player() -> &'static ModelMeta {
-    &PLAYER
-}
+static TEAM: ModelMeta = ModelMeta::new(
+    "Team",
+    "teams",
+    &id_and(key("captain", || &PLAYER, SetNull, false)),
+);
+static PLAYER: ModelMeta = ModelMeta::new(
+    "Player",
+    "players",
+    &id_and(key("team", || &TEAM, Cascade, false)),
+);
 
 #[test]
 fn a_nullable_key_breaks_a_cycle_in_either_order() {
-    for models in [[team(), player()], [player(), team()]] {
+    for models in [[&TEAM, &PLAYER], [&PLAYER, &TEAM]] {
         let plan = plan(&models).unwrap();
         let order: Vec<&str> = plan.order.iter().map(|m| m.table).collect();
         assert_eq!(order, ["teams", "players"]);
@@ -322,12 +202,9 @@ fn a_nullable_key_breaks_a_cycle_in_either_order() {
 
 #[test]
 fn deferred_keys_are_added_after_every_table_and_dropped_first() {
-    let create = create_all_statements(
-        &[player(), team()],
-        Backend::Postgres,
-        MysqlFlavor::default(),
-    )
-    .unwrap();
+    let create =
+        create_all_statements(&[&PLAYER, &TEAM], Backend::Postgres, MysqlFlavor::default())
+            .unwrap();
     assert!(create[0]
         .sql
         .starts_with("CREATE TABLE IF NOT EXISTS \"teams\""));
@@ -337,11 +214,7 @@ fn deferred_keys_are_added_after_every_table_and_dropped_first() {
         .position(|s| s.sql.starts_with("CREATE TABLE IF NOT EXISTS \"players\""))
         .unwrap();
     assert!(players > 0);
-    assert!(
-        create[players].sql.contains("REFERENCES \"teams\""),
-        "{}",
-        create[players].sql
-    );
+    assert_contains(&create[players].sql, "REFERENCES \"teams\"");
     let last = create.last().unwrap();
     assert_eq!(
         last.sql,
@@ -356,7 +229,7 @@ fn deferred_keys_are_added_after_every_table_and_dropped_first() {
             exists: false
         })
     );
-    let drop = drop_all_statements(&[team(), player()], Backend::Mysql).unwrap();
+    let drop = drop_all_statements(&[&TEAM, &PLAYER], Backend::Mysql).unwrap();
     let sql: Vec<&str> = drop.iter().map(|s| s.sql.as_str()).collect();
     assert_eq!(
         sql,
@@ -369,13 +242,8 @@ fn deferred_keys_are_added_after_every_table_and_dropped_first() {
     assert!(drop[0].when.as_ref().is_some_and(|c| c.exists));
     // SQLite accepts a reference to a table created later: the key stays in the table.
     let sqlite =
-        create_all_statements(&[team(), player()], Backend::Sqlite, MysqlFlavor::default())
-            .unwrap();
-    assert!(
-        sqlite[0].sql.contains("REFERENCES \"players\""),
-        "{}",
-        sqlite[0].sql
-    );
+        create_all_statements(&[&TEAM, &PLAYER], Backend::Sqlite, MysqlFlavor::default()).unwrap();
+    assert_contains(&sqlite[0].sql, "REFERENCES \"players\"");
     assert!(sqlite
         .iter()
         .all(|s| s.when.is_none() && !s.sql.starts_with("ALTER")));
@@ -384,12 +252,8 @@ fn deferred_keys_are_added_after_every_table_and_dropped_first() {
 #[test]
 fn one_to_one_is_unique_and_not_indexed_twice() {
     let sql = create_table(&B, Backend::Postgres);
-    assert!(sql[0].contains("\"a\" BIGINT NOT NULL,"), "{}", sql[0]);
-    assert!(
-        sql[0].contains("CONSTRAINT \"uq_b_a\" UNIQUE (\"a\")"),
-        "{}",
-        sql[0]
-    );
+    assert_contains(&sql[0], "\"a\" BIGINT NOT NULL,");
+    assert_contains(&sql[0], "CONSTRAINT \"uq_b_a\" UNIQUE (\"a\")");
     assert_eq!(
         sql.len(),
         1,
@@ -414,40 +278,25 @@ fn drop_is_idempotent() {
     );
 }
 
-static KEYLESS_FIELDS: [FieldMeta; 1] = [FieldMeta::new("name", FieldKind::Text)];
-static KEYLESS: ModelMeta = ModelMeta::new("Keyless", "keyless", &KEYLESS_FIELDS);
-fn keyless() -> &'static ModelMeta {
-    &KEYLESS
-}
-static POINTS_AT_KEYLESS_FIELDS: [FieldMeta; 2] = [
-    FieldMeta {
-        primary_key: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
-    FieldMeta {
-        foreign_key: Some(ForeignKeyMeta {
-            target: keyless,
-            on_delete: OnDelete::Cascade,
-            one_to_one: false,
-        }),
-        ..FieldMeta::new("keyless", FieldKind::BigInteger)
-    },
-];
-static POINTS_AT_KEYLESS: ModelMeta = ModelMeta::new(
-    "PointsAtKeyless",
-    "points_at_keyless",
-    &POINTS_AT_KEYLESS_FIELDS,
-);
-
 /// Metadata built by hand without a primary key is an error naming the table, never a
 /// panic, whether it is created itself or only referenced.
 #[test]
 fn metadata_without_a_primary_key_is_an_error() {
-    assert!(keyless().primary_key().is_none());
+    static KEYLESS: ModelMeta = ModelMeta::new(
+        "Keyless",
+        "keyless",
+        &[FieldMeta::new("name", FieldKind::Text)],
+    );
+    static POINTS_AT_KEYLESS: ModelMeta = ModelMeta::new(
+        "PointsAtKeyless",
+        "points_at_keyless",
+        &id_and(key("keyless", || &KEYLESS, Cascade, false)),
+    );
+    assert!(KEYLESS.primary_key().is_none());
     for models in [
-        vec![keyless()],
-        vec![&POINTS_AT_KEYLESS, keyless()],
-        vec![keyless(), &POINTS_AT_KEYLESS],
+        vec![&KEYLESS],
+        vec![&POINTS_AT_KEYLESS, &KEYLESS],
+        vec![&KEYLESS, &POINTS_AT_KEYLESS],
     ] {
         for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mysql] {
             let err = create_all_statements(&models, backend, MysqlFlavor::default()).unwrap_err();
@@ -470,11 +319,7 @@ fn metadata_without_a_primary_key_is_an_error() {
 }
 
 static LINE_FIELDS: [FieldMeta; 4] = [
-    FieldMeta {
-        primary_key: true,
-        auto_increment: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
+    id(FieldKind::BigInteger, true),
     FieldMeta {
         column: "order_id",
         ..FieldMeta::new("order", FieldKind::BigInteger)
@@ -491,22 +336,18 @@ static LINE: ModelMeta = ModelMeta {
 #[test]
 fn together_groups_are_named_constraints_and_indexes_in_order() {
     let sqlite = create_table(&LINE, Backend::Sqlite);
-    assert!(
-        sqlite[0].contains(
-            "CONSTRAINT \"uq_lines_order_id_product\" UNIQUE (\"order_id\", \"product\")"
-        ),
-        "{}",
-        sqlite[0]
+    assert_contains(
+        &sqlite[0],
+        "CONSTRAINT \"uq_lines_order_id_product\" UNIQUE (\"order_id\", \"product\")",
     );
     assert_eq!(
         sqlite[1],
         "CREATE INDEX IF NOT EXISTS \"ix_lines_order_id_shipped\" ON \"lines\" (\"order_id\", \"shipped\")"
     );
     let mysql = create_table(&LINE, Backend::Mysql);
-    assert!(
-        mysql[0].contains("INDEX `ix_lines_order_id_shipped` (`order_id`, `shipped`)"),
-        "{}",
-        mysql[0]
+    assert_contains(
+        &mysql[0],
+        "INDEX `ix_lines_order_id_shipped` (`order_id`, `shipped`)",
     );
     // The names resolve back to the columns, and the key to its column.
     assert_eq!(

@@ -60,28 +60,13 @@ pub fn diff(
     backend: Backend,
 ) -> Result<Vec<Operation>, MigrateError> {
     let mut steps = Steps::default();
-    let mut table_renames: Vec<(String, String)> = Vec::new();
-    let mut pairs: Vec<(&Table, &Table)> = Vec::new();
-    let mut created: Vec<&Table> = Vec::new();
-    for t in &target.tables {
-        let found = live.table(&t.name).or_else(|| {
-            let old = t.renamed_from.as_deref()?;
-            target
-                .table(old)
-                .is_none()
-                .then(|| live.table(old))
-                .flatten()
-        });
-        match found {
-            Some(l) => {
-                if l.name != t.name {
-                    table_renames.push((l.name.clone(), t.name.clone()));
-                }
-                pairs.push((l, t));
-            }
-            None => created.push(t),
-        }
-    }
+    let Matched {
+        renames: table_renames,
+        pairs,
+        new: created,
+    } = match_names(&live.tables, &target.tables, |t| {
+        (t.name.as_str(), t.renamed_from.as_deref())
+    });
     for (from, to) in &table_renames {
         steps.rename_tables.push(Operation::RenameTable {
             from: from.clone(),
@@ -92,12 +77,7 @@ pub fn diff(
     for t in created {
         let mut table = clean(t);
         if server {
-            for fk in std::mem::take(&mut table.foreign_keys) {
-                steps.add_foreign_keys.push(Operation::AddForeignKey {
-                    table: table.name.clone(),
-                    foreign_key: fk,
-                });
-            }
+            steps.add_foreign_keys.extend(take_foreign_keys(&mut table));
         }
         steps.create_tables.push(Operation::CreateTable(table));
     }
@@ -110,16 +90,82 @@ pub fn diff(
         }
         let mut table = l.clone();
         if server {
-            for fk in std::mem::take(&mut table.foreign_keys) {
-                steps.drop_foreign_keys.push(Operation::DropForeignKey {
-                    table: table.name.clone(),
-                    foreign_key: fk,
-                });
-            }
+            let drops = take_foreign_keys(&mut table).map(|add| add.reverse());
+            steps.drop_foreign_keys.extend(drops);
         }
         steps.drop_tables.push(Operation::DropTable(table));
     }
     Ok(steps.into_list())
+}
+
+/// The items (tables or columns) of `target` matched with those of `live`.
+struct Matched<'a, T> {
+    /// The live and target names of each item matched under another name.
+    renames: Vec<(String, String)>,
+    /// Each matched pair, the live item first.
+    pairs: Vec<(&'a T, &'a T)>,
+    /// The items of `target` that match none.
+    new: Vec<&'a T>,
+}
+
+/// Matches the items of `target` with those of `live`, whose name and previous name
+/// `names` gives: by name, else by the name the model says the item had, when `live` has
+/// an item of that name and `target` does not.
+fn match_names<'a, T>(
+    live: &'a [T],
+    target: &'a [T],
+    names: impl Fn(&T) -> (&str, Option<&str>),
+) -> Matched<'a, T> {
+    let find = |list: &'a [T], name: &str| list.iter().find(|x| names(x).0 == name);
+    let mut matched = Matched {
+        renames: Vec::new(),
+        pairs: Vec::new(),
+        new: Vec::new(),
+    };
+    for t in target {
+        let (name, old) = names(t);
+        let found = find(live, name).or_else(|| {
+            let old = old?;
+            find(target, old)
+                .is_none()
+                .then(|| find(live, old))
+                .flatten()
+        });
+        match found {
+            Some(l) => {
+                let live_name = names(l).0;
+                if live_name != name {
+                    matched
+                        .renames
+                        .push((live_name.to_string(), name.to_string()));
+                }
+                matched.pairs.push((l, t));
+            }
+            None => matched.new.push(t),
+        }
+    }
+    matched
+}
+
+/// `name`, or the name `renames` (old and new names) gives it.
+fn renamed_to(renames: &[(String, String)], name: &str) -> String {
+    renames
+        .iter()
+        .find(|(old, _)| old == name)
+        .map_or(name, |(_, new)| new.as_str())
+        .to_string()
+}
+
+/// Takes `table`'s foreign keys out of it (a server creates or drops them apart from the
+/// table), as the operations that add them.
+fn take_foreign_keys(table: &mut Table) -> impl Iterator<Item = Operation> + '_ {
+    let foreign_keys = std::mem::take(&mut table.foreign_keys);
+    foreign_keys
+        .into_iter()
+        .map(|foreign_key| Operation::AddForeignKey {
+            table: table.name.clone(),
+            foreign_key,
+        })
 }
 
 /// `t` without its `renamed_from` notes (a table as it will be in the database).
@@ -143,44 +189,21 @@ fn diff_table(
 ) -> Result<(), MigrateError> {
     let target = clean(t);
     // Columns: by name, else by the name the model says it had.
-    let mut renamed: Vec<(String, String)> = Vec::new();
-    let mut matched: Vec<(&Column, &Column)> = Vec::new();
-    let mut added: Vec<&Column> = Vec::new();
-    for c in &t.columns {
-        let found = l.column(&c.name).or_else(|| {
-            let old = c.renamed_from.as_deref()?;
-            t.column(old).is_none().then(|| l.column(old)).flatten()
-        });
-        match found {
-            Some(old) => {
-                if old.name != c.name {
-                    renamed.push((old.name.clone(), c.name.clone()));
-                }
-                matched.push((old, c));
-            }
-            None => added.push(c),
-        }
-    }
+    let Matched {
+        renames: renamed,
+        pairs: matched,
+        new: added,
+    } = match_names(&l.columns, &t.columns, |c| {
+        (c.name.as_str(), c.renamed_from.as_deref())
+    });
     let dropped: Vec<&Column> = l
         .columns
         .iter()
         .filter(|c| !matched.iter().any(|(old, _)| old.name == c.name))
         .collect();
-    let column = |name: &str| -> String {
-        renamed
-            .iter()
-            .find(|(old, _)| old == name)
-            .map_or(name, |(_, new)| new.as_str())
-            .to_string()
-    };
+    let column = |name: &str| renamed_to(&renamed, name);
     let columns = |list: &[String]| list.iter().map(|c| column(c)).collect::<Vec<_>>();
-    let table_name = |name: &str| -> String {
-        table_renames
-            .iter()
-            .find(|(old, _)| old == name)
-            .map_or(name, |(_, new)| new.as_str())
-            .to_string()
-    };
+    let table_name = |name: &str| renamed_to(table_renames, name);
 
     if columns(&l.primary_key) != t.primary_key {
         return Err(MigrateError::Unsupported {
@@ -211,62 +234,21 @@ fn diff_table(
         }
     }
 
-    let mapped = |i: &Index| Index {
-        name: i.name.clone(),
-        columns: columns(&i.columns),
-    };
-    let index_changes = |live: &[Index], want: &[Index]| -> (Vec<Index>, Vec<Index>) {
-        let gone = live
-            .iter()
-            .filter(|i| !want.iter().any(|w| w.columns == mapped(i).columns))
-            .cloned()
-            .collect();
-        let new = want
-            .iter()
-            .filter(|w| !live.iter().any(|i| mapped(i).columns == w.columns))
-            .cloned()
-            .collect();
-        (gone, new)
-    };
-    let (uniques_gone, uniques_new) = index_changes(&l.uniques, &t.uniques);
-    let (indexes_gone, indexes_new) = index_changes(&l.indexes, &t.indexes);
+    let same_index = |i: &Index, w: &Index| columns(&i.columns) == w.columns;
     let same_fk = |a: &ForeignKey, b: &ForeignKey| {
         column(&a.column) == b.column
             && table_name(&a.target_table) == b.target_table
             && a.target_column == b.target_column
             && a.on_delete == b.on_delete
     };
-    let fks_gone: Vec<&ForeignKey> = l
-        .foreign_keys
-        .iter()
-        .filter(|a| !t.foreign_keys.iter().any(|b| same_fk(a, b)))
-        .collect();
-    let fks_new: Vec<&ForeignKey> = t
-        .foreign_keys
-        .iter()
-        .filter(|b| !l.foreign_keys.iter().any(|a| same_fk(a, b)))
-        .collect();
-    let checks_gone: Vec<_> = l
-        .checks
-        .iter()
-        .filter(|c| !t.checks.iter().any(|w| same_check(c, w)))
-        .collect();
-    let checks_new: Vec<_> = t
-        .checks
-        .iter()
-        .filter(|w| !l.checks.iter().any(|c| same_check(c, w)))
-        .collect();
+    let (gone, fresh) = Constraints::between(l, t, same_index, same_fk);
 
     if backend == Backend::Sqlite {
         let in_place = altered.is_empty()
             && dropped.is_empty()
             && added.iter().all(|c| c.nullable || c.default.is_some())
-            && uniques_gone.is_empty()
-            && uniques_new.is_empty()
-            && fks_gone.is_empty()
-            && fks_new.is_empty()
-            && checks_gone.is_empty()
-            && checks_new.is_empty();
+            && gone.only_indexes()
+            && fresh.only_indexes();
         if !in_place {
             let mut from = l.clone();
             from.name = t.name.clone();
@@ -280,29 +262,11 @@ fn diff_table(
     }
 
     // Constraints go under the old names, before any rename; the rest under the new.
-    let (old, new) = (|| l.name.clone(), || t.name.clone());
-    steps
-        .drop_foreign_keys
-        .extend(fks_gone.into_iter().map(|fk| Operation::DropForeignKey {
-            table: old(),
-            foreign_key: fk.clone(),
-        }));
-    steps.drop_constraints.extend(
-        (uniques_gone
-            .into_iter()
-            .map(|unique| Operation::DropUnique {
-                table: old(),
-                unique,
-            }))
-        .chain(indexes_gone.into_iter().map(|index| Operation::DropIndex {
-            table: old(),
-            index,
-        }))
-        .chain(checks_gone.into_iter().map(|check| Operation::DropCheck {
-            table: old(),
-            check: check.clone(),
-        })),
-    );
+    let new = || t.name.clone();
+    let (foreign_keys, others) = gone.adding(&l.name);
+    let drop = |adds: Vec<Operation>| adds.into_iter().map(|add| add.reverse());
+    steps.drop_foreign_keys.extend(drop(foreign_keys));
+    steps.drop_constraints.extend(drop(others));
     steps.rename_columns.extend(
         renamed
             .into_iter()
@@ -339,27 +303,98 @@ fn diff_table(
             table: new(),
             column: c.clone(),
         }));
-    steps.add_constraints.extend(
-        (uniques_new.into_iter().map(|unique| Operation::AddUnique {
-            table: new(),
-            unique,
-        }))
-        .chain(indexes_new.into_iter().map(|index| Operation::AddIndex {
-            table: new(),
-            index,
-        }))
-        .chain(checks_new.into_iter().map(|check| Operation::AddCheck {
-            table: new(),
-            check: check.clone(),
-        })),
-    );
-    steps
-        .add_foreign_keys
-        .extend(fks_new.into_iter().map(|fk| Operation::AddForeignKey {
-            table: new(),
-            foreign_key: fk.clone(),
-        }));
+    let (foreign_keys, others) = fresh.adding(&t.name);
+    steps.add_constraints.extend(others);
+    steps.add_foreign_keys.extend(foreign_keys);
     Ok(())
+}
+
+/// The items of `live` that `want` has no match for (by `same(live, want)`), and the items
+/// of `want` that `live` has no match for.
+fn changes<'a, T>(
+    live: &'a [T],
+    want: &'a [T],
+    same: impl Fn(&T, &T) -> bool,
+) -> (Vec<&'a T>, Vec<&'a T>) {
+    let gone = live
+        .iter()
+        .filter(|a| !want.iter().any(|b| same(a, b)))
+        .collect();
+    let new = want
+        .iter()
+        .filter(|b| !live.iter().any(|a| same(a, b)))
+        .collect();
+    (gone, new)
+}
+
+/// The constraints of one table that go away, or that come.
+struct Constraints<'a> {
+    foreign_keys: Vec<&'a ForeignKey>,
+    uniques: Vec<&'a Index>,
+    indexes: Vec<&'a Index>,
+    checks: Vec<&'a Check>,
+}
+
+impl<'a> Constraints<'a> {
+    /// The constraints of `live` that `target` lacks, and those of `target` that `live`
+    /// lacks, matching indexes (and UNIQUEs) by `same_index` and foreign keys by
+    /// `same_fk`, each given the live one first.
+    fn between(
+        live: &'a Table,
+        target: &'a Table,
+        same_index: impl Fn(&Index, &Index) -> bool,
+        same_fk: impl Fn(&ForeignKey, &ForeignKey) -> bool,
+    ) -> (Self, Self) {
+        let (uniques_gone, uniques_new) = changes(&live.uniques, &target.uniques, &same_index);
+        let (indexes_gone, indexes_new) = changes(&live.indexes, &target.indexes, &same_index);
+        let (fks_gone, fks_new) = changes(&live.foreign_keys, &target.foreign_keys, same_fk);
+        let (checks_gone, checks_new) = changes(&live.checks, &target.checks, same_check);
+        let gone = Constraints {
+            foreign_keys: fks_gone,
+            uniques: uniques_gone,
+            indexes: indexes_gone,
+            checks: checks_gone,
+        };
+        let fresh = Constraints {
+            foreign_keys: fks_new,
+            uniques: uniques_new,
+            indexes: indexes_new,
+            checks: checks_new,
+        };
+        (gone, fresh)
+    }
+
+    /// Whether the only changes are indexes (which SQLite makes in place).
+    fn only_indexes(&self) -> bool {
+        self.foreign_keys.is_empty() && self.uniques.is_empty() && self.checks.is_empty()
+    }
+
+    /// The operations that add them to `table`: the foreign keys', and the others' (the
+    /// UNIQUEs, then the indexes, then the CHECKs). Their reverses drop them.
+    fn adding(self, table: &str) -> (Vec<Operation>, Vec<Operation>) {
+        let table = || table.to_string();
+        let foreign_keys = self
+            .foreign_keys
+            .into_iter()
+            .map(|fk| Operation::AddForeignKey {
+                table: table(),
+                foreign_key: fk.clone(),
+            });
+        let uniques = self.uniques.into_iter().map(|unique| Operation::AddUnique {
+            table: table(),
+            unique: unique.clone(),
+        });
+        let indexes = self.indexes.into_iter().map(|index| Operation::AddIndex {
+            table: table(),
+            index: index.clone(),
+        });
+        let checks = self.checks.into_iter().map(|check| Operation::AddCheck {
+            table: table(),
+            check: check.clone(),
+        });
+        let others = uniques.chain(indexes).chain(checks).collect();
+        (foreign_keys.collect(), others)
+    }
 }
 
 /// Whether two CHECKs are the same: the same name and the same string literals (an enum's

@@ -1,6 +1,31 @@
 //! What SQLite's pragmas do not tell, read from a table's CREATE TABLE text (which
 //! SQLite keeps as written): constraint names, CHECK conditions, AUTOINCREMENT.
 
+/// The bytes of `text` outside quotes (`'`, `"` or `` ` ``), each with its index and its
+/// parenthesis depth: the depth around it, so a `(` and its `)` have the same depth, and
+/// a `)` closing more than it opened has depth -1.
+fn unquoted(text: &str) -> impl Iterator<Item = (usize, u8, i32)> + '_ {
+    let mut depth = 0i32;
+    let mut quote: Option<u8> = None;
+    text.bytes().enumerate().filter_map(move |(i, b)| {
+        match (quote, b) {
+            (Some(q), b) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"' | b'`') => quote = Some(b),
+            (None, b'(') => {
+                depth += 1;
+                return Some((i, b, depth - 1));
+            }
+            (None, b')') => {
+                depth -= 1;
+                return Some((i, b, depth));
+            }
+            (None, _) => return Some((i, b, depth)),
+        }
+        None
+    })
+}
+
 /// One item of a CREATE TABLE's body: a column definition or a table constraint.
 fn items(create_sql: &str) -> Vec<&str> {
     let Some(open) = create_sql.find('(') else {
@@ -8,21 +33,14 @@ fn items(create_sql: &str) -> Vec<&str> {
     };
     let body = &create_sql[open + 1..];
     let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut quote: Option<u8> = None;
     let mut start = 0;
-    for (i, b) in body.bytes().enumerate() {
-        match (quote, b) {
-            (Some(q), b) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'\'' | b'"' | b'`') => quote = Some(b),
-            (None, b'(') => depth += 1,
-            (None, b')') if depth == 0 => {
+    for (i, b, depth) in unquoted(body) {
+        match (b, depth) {
+            (b')', -1) => {
                 out.push(body[start..i].trim());
                 return out;
             }
-            (None, b')') => depth -= 1,
-            (None, b',') if depth == 0 => {
+            (b',', 0) => {
                 out.push(body[start..i].trim());
                 start = i + 1;
             }
@@ -78,24 +96,9 @@ pub(crate) fn parenthesized(text: &str) -> Option<&str> {
     if !text.starts_with('(') {
         return None;
     }
-    let mut depth = 0i32;
-    let mut quote: Option<u8> = None;
-    for (i, b) in text.bytes().enumerate() {
-        match (quote, b) {
-            (Some(q), b) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'\'' | b'"' | b'`') => quote = Some(b),
-            (None, b'(') => depth += 1,
-            (None, b')') => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(&text[1..i]);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    unquoted(text)
+        .find(|&(_, b, depth)| b == b')' && depth == 0)
+        .map(|(i, _, _)| &text[1..i])
 }
 
 /// A named table constraint of a CREATE TABLE.

@@ -3,99 +3,85 @@
 
 use super::*;
 use crate::ddl::MysqlFlavor;
-use crate::meta::{
-    DefaultValue, FieldKind, FieldMeta, ForeignKeyMeta, Literal, ModelMeta, OnDelete,
-};
+use crate::meta::{DefaultValue, FieldKind, FieldMeta, Literal, ModelMeta, OnDelete};
+use crate::test_support::{assert_contains, id, indexed, key, nullable, string};
 
-static OWNER_FIELDS: [FieldMeta; 1] = [FieldMeta {
-    primary_key: true,
-    auto_increment: true,
-    ..FieldMeta::new("id", FieldKind::BigInteger)
-}];
-static OWNER: ModelMeta = ModelMeta::new("Owner", "owners", &OWNER_FIELDS);
+static OWNER: ModelMeta = ModelMeta::new("Owner", "owners", &[id(FieldKind::BigInteger, true)]);
 
 /// v1: `pets (id, name VARCHAR(20), age INTEGER NOT NULL, nick VARCHAR(10))`.
 static V1_FIELDS: [FieldMeta; 4] = [
-    FieldMeta {
-        primary_key: true,
-        auto_increment: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
-    FieldMeta {
-        validators: crate::meta::Validators {
-            max_length: Some(20),
-            ..VALIDATORS
-        },
-        ..FieldMeta::new("name", FieldKind::String)
-    },
+    id(FieldKind::BigInteger, true),
+    string("name", 20),
     FieldMeta::new("age", FieldKind::Integer),
-    FieldMeta {
-        validators: crate::meta::Validators {
-            max_length: Some(10),
-            ..VALIDATORS
-        },
-        nullable: true,
-        ..FieldMeta::new("nick", FieldKind::String)
-    },
+    nullable(string("nick", 10)),
 ];
 static V1: ModelMeta = ModelMeta::new("Pet", "pets", &V1_FIELDS);
 
-const VALIDATORS: crate::meta::Validators = FieldMeta::new("x", FieldKind::Integer).validators;
+/// v1 with its name and age unique together and its age and nick indexed together.
+static V1_GROUPED: ModelMeta = ModelMeta {
+    unique_together: &[&["name", "age"]],
+    index_together: &[&["age", "nick"]],
+    ..ModelMeta::new("Pet", "pets", &V1_FIELDS)
+};
 
 /// v2: `name` indexed, `age` nullable, `nick` renamed `nickname`, `weight` added with a
 /// default, an owner key added.
-static V2_FIELDS: [FieldMeta; 6] = [
-    FieldMeta {
-        primary_key: true,
-        auto_increment: true,
-        ..FieldMeta::new("id", FieldKind::BigInteger)
-    },
-    FieldMeta {
-        validators: crate::meta::Validators {
-            max_length: Some(20),
-            ..VALIDATORS
-        },
-        index: true,
-        ..FieldMeta::new("name", FieldKind::String)
-    },
-    FieldMeta {
-        nullable: true,
-        ..FieldMeta::new("age", FieldKind::Integer)
-    },
-    FieldMeta {
-        validators: crate::meta::Validators {
-            max_length: Some(10),
-            ..VALIDATORS
-        },
-        nullable: true,
-        renamed_from: Some("nick"),
-        ..FieldMeta::new("nickname", FieldKind::String)
-    },
-    FieldMeta {
-        default: Some(DefaultValue::Static(Literal::Int(3))),
-        ..FieldMeta::new("weight", FieldKind::Integer)
-    },
-    FieldMeta {
-        nullable: true,
-        foreign_key: Some(ForeignKeyMeta {
-            target: owner,
-            on_delete: OnDelete::SetNull,
-            one_to_one: false,
-        }),
-        ..FieldMeta::new("owner", FieldKind::BigInteger)
-    },
-];
 static V2: ModelMeta = ModelMeta {
     renamed_from: Some("pets"),
-    ..ModelMeta::new("Pet", "animals", &V2_FIELDS)
+    ..ModelMeta::new(
+        "Pet",
+        "animals",
+        &[
+            id(FieldKind::BigInteger, true),
+            indexed(string("name", 20)),
+            nullable(FieldMeta::new("age", FieldKind::Integer)),
+            FieldMeta {
+                nullable: true,
+                renamed_from: Some("nick"),
+                ..string("nickname", 10)
+            },
+            FieldMeta {
+                default: Some(DefaultValue::Static(Literal::Int(3))),
+                ..FieldMeta::new("weight", FieldKind::Integer)
+            },
+            key("owner", || &OWNER, OnDelete::SetNull, false),
+        ],
+    )
 };
-
-fn owner() -> &'static ModelMeta {
-    &OWNER
-}
 
 fn schema(models: &[&'static ModelMeta], backend: Backend) -> Schema {
     describe(models, backend).unwrap()
+}
+
+/// The operations from `from` to `to` on `backend`.
+fn migrate(
+    from: &[&'static ModelMeta],
+    to: &[&'static ModelMeta],
+    backend: Backend,
+) -> Vec<Operation> {
+    diff(&schema(from, backend), &schema(to, backend), backend).unwrap()
+}
+
+/// The operations from v1 to v2 (with its owners) on `backend`.
+fn v1_to_v2(backend: Backend) -> Vec<Operation> {
+    migrate(&[&V1], &[&OWNER, &V2], backend)
+}
+
+/// The operations from `from` to `to` on PostgreSQL and on MySQL, each with its backend,
+/// after asserting that they are `names` on both.
+#[track_caller]
+fn on_servers(
+    from: &[&'static ModelMeta],
+    to: &[&'static ModelMeta],
+    names: &[&str],
+) -> Vec<(Backend, Vec<Operation>)> {
+    let mut out = Vec::new();
+    for b in [Backend::Postgres, Backend::Mysql] {
+        let ops = migrate(from, to, b);
+        assert_eq!(self::names(&ops), names, "{b}");
+        out.push((b, ops));
+    }
+    out
 }
 
 fn names(ops: &[Operation]) -> Vec<String> {
@@ -108,6 +94,23 @@ fn sql(ops: &[Operation], backend: Backend) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that `ops` are the operations `names`, in order, and that their statements on
+/// `backend` include each of `statements`.
+#[track_caller]
+fn assert_ops(ops: &[Operation], backend: Backend, names: &[&str], statements: &[&str]) {
+    assert_eq!(self::names(ops), names);
+    let sql = sql(ops, backend);
+    for want in statements {
+        assert_statement(&sql, want);
+    }
+}
+
+/// Asserts that `want` is one of the statements `sql`.
+#[track_caller]
+fn assert_statement(sql: &[String], want: &str) {
+    assert!(sql.iter().any(|s| s == want), "missing {want}\nin {sql:#?}");
+}
+
 #[test]
 fn the_same_models_diff_empty() {
     for backend in Backend::ALL {
@@ -118,11 +121,10 @@ fn the_same_models_diff_empty() {
 
 #[test]
 fn postgres_operations_in_order() {
-    let b = Backend::Postgres;
-    let ops = diff(&schema(&[&V1], b), &schema(&[&OWNER, &V2], b), b).unwrap();
-    assert_eq!(
-        names(&ops),
-        [
+    assert_ops(
+        &v1_to_v2(Backend::Postgres),
+        Backend::Postgres,
+        &[
             "rename table pets to animals",
             "rename column animals.nick to nickname",
             "create table owners",
@@ -132,30 +134,27 @@ fn postgres_operations_in_order() {
             "add index ix_animals_name on animals",
             "add index ix_animals_owner on animals",
             "add foreign key animals.owner",
-        ]
+        ],
+        &[
+            "ALTER TABLE \"pets\" RENAME TO \"animals\"",
+            "ALTER TABLE \"animals\" RENAME COLUMN \"nick\" TO \"nickname\"",
+            "ALTER TABLE \"animals\" ADD COLUMN \"weight\" INTEGER NOT NULL DEFAULT 3",
+            "ALTER TABLE \"animals\" ALTER COLUMN \"age\" DROP NOT NULL",
+            "CREATE INDEX \"ix_animals_name\" ON \"animals\" (\"name\")",
+            "ALTER TABLE \"animals\" ADD CONSTRAINT \"fk_animals_owner\" FOREIGN KEY (\"owner\") \
+             REFERENCES \"owners\" (\"id\") ON DELETE SET NULL",
+        ],
     );
-    let sql = sql(&ops, b);
-    for want in [
-        "ALTER TABLE \"pets\" RENAME TO \"animals\"",
-        "ALTER TABLE \"animals\" RENAME COLUMN \"nick\" TO \"nickname\"",
-        "ALTER TABLE \"animals\" ADD COLUMN \"weight\" INTEGER NOT NULL DEFAULT 3",
-        "ALTER TABLE \"animals\" ALTER COLUMN \"age\" DROP NOT NULL",
-        "CREATE INDEX \"ix_animals_name\" ON \"animals\" (\"name\")",
-        "ALTER TABLE \"animals\" ADD CONSTRAINT \"fk_animals_owner\" FOREIGN KEY (\"owner\") \
-         REFERENCES \"owners\" (\"id\") ON DELETE SET NULL",
-    ] {
-        assert!(sql.iter().any(|s| s == want), "missing {want}\nin {sql:#?}");
-    }
 }
 
 #[test]
 fn the_reverse_undoes_in_reverse_order() {
     let b = Backend::Mysql;
-    let ops = diff(&schema(&[&V1], b), &schema(&[&OWNER, &V2], b), b).unwrap();
-    let back: Vec<Operation> = ops.iter().rev().map(Operation::reverse).collect();
-    assert_eq!(
-        names(&back),
-        [
+    let back: Vec<Operation> = v1_to_v2(b).iter().rev().map(Operation::reverse).collect();
+    assert_ops(
+        &back,
+        b,
+        &[
             "drop foreign key animals.owner",
             "drop index ix_animals_owner on animals",
             "drop index ix_animals_name on animals",
@@ -165,19 +164,20 @@ fn the_reverse_undoes_in_reverse_order() {
             "drop table owners (its rows are lost)",
             "rename column animals.nickname to nick",
             "rename table animals to pets",
-        ]
+        ],
+        &[
+            "ALTER TABLE `animals` DROP FOREIGN KEY `fk_animals_owner`",
+            "DROP INDEX `ix_animals_name` ON `animals`",
+            "ALTER TABLE `animals` MODIFY COLUMN `age` INTEGER NOT NULL",
+        ],
     );
-    let sql = sql(&back, b);
-    assert!(sql.contains(&"ALTER TABLE `animals` DROP FOREIGN KEY `fk_animals_owner`".to_string()));
-    assert!(sql.contains(&"DROP INDEX `ix_animals_name` ON `animals`".to_string()));
-    assert!(sql.contains(&"ALTER TABLE `animals` MODIFY COLUMN `age` INTEGER NOT NULL".to_string()));
     assert!(back.iter().any(Operation::drops_data));
 }
 
 #[test]
 fn sqlite_rebuilds_what_it_cannot_alter() {
     let b = Backend::Sqlite;
-    let ops = diff(&schema(&[&V1], b), &schema(&[&OWNER, &V2], b), b).unwrap();
+    let ops = v1_to_v2(b);
     assert_eq!(
         names(&ops),
         [
@@ -192,12 +192,8 @@ fn sqlite_rebuilds_what_it_cannot_alter() {
         rebuild[0].starts_with("CREATE TABLE \"_orm_new_animals\" ("),
         "{rebuild:#?}"
     );
-    assert!(rebuild[0].contains("\"age\" INTEGER,"), "{}", rebuild[0]);
-    assert!(
-        rebuild[0].contains("REFERENCES \"owners\""),
-        "{}",
-        rebuild[0]
-    );
+    assert_contains(&rebuild[0], "\"age\" INTEGER,");
+    assert_contains(&rebuild[0], "REFERENCES \"owners\"");
     assert_eq!(
         rebuild[1],
         "INSERT INTO \"_orm_new_animals\" (\"id\", \"name\", \"age\", \"nickname\") \
@@ -208,8 +204,10 @@ fn sqlite_rebuilds_what_it_cannot_alter() {
         rebuild[3],
         "ALTER TABLE \"_orm_new_animals\" RENAME TO \"animals\""
     );
-    assert!(rebuild[4..]
-        .contains(&"CREATE INDEX \"ix_animals_name\" ON \"animals\" (\"name\")".to_string()));
+    assert_statement(
+        &rebuild[4..],
+        "CREATE INDEX \"ix_animals_name\" ON \"animals\" (\"name\")",
+    );
     // And back: the reverse rebuild copies `nickname` into `nick`, leaving the new
     // columns behind (which it says).
     let back = ops[2].reverse();
@@ -376,25 +374,16 @@ fn value_checks_name_live_tables_and_columns() {
     }
 }
 
-/// v1 with its name and age unique together and its age and nick indexed together.
-static V1_GROUPED: ModelMeta = ModelMeta {
-    unique_together: &[&["name", "age"]],
-    index_together: &[&["age", "nick"]],
-    ..ModelMeta::new("Pet", "pets", &V1_FIELDS)
-};
-
 #[test]
 fn together_groups_are_added_and_dropped_by_name() {
-    for b in [Backend::Postgres, Backend::Mysql] {
-        let ops = diff(&schema(&[&V1], b), &schema(&[&V1_GROUPED], b), b).unwrap();
-        assert_eq!(
-            names(&ops),
-            [
-                "add unique uq_pets_name_age on pets",
-                "add index ix_pets_age_nick on pets",
-            ],
-            "{b}"
-        );
+    for (b, ops) in on_servers(
+        &[&V1],
+        &[&V1_GROUPED],
+        &[
+            "add unique uq_pets_name_age on pets",
+            "add index ix_pets_age_nick on pets",
+        ],
+    ) {
         let q = |name: &str| b.quote(name);
         let sql = sql(&ops, b);
         let unique = format!(
@@ -419,7 +408,7 @@ fn together_groups_are_added_and_dropped_by_name() {
     }
     // SQLite cannot add a UNIQUE constraint in place: the table is rebuilt.
     let b = Backend::Sqlite;
-    let ops = diff(&schema(&[&V1], b), &schema(&[&V1_GROUPED], b), b).unwrap();
+    let ops = migrate(&[&V1], &[&V1_GROUPED], b);
     assert!(
         ops.iter()
             .any(|op| matches!(op, Operation::RebuildTable { .. })),
@@ -427,52 +416,39 @@ fn together_groups_are_added_and_dropped_by_name() {
     );
 }
 
-/// A table with an enum column, before and after the enum gains a variant no longer than
-/// the others (so only the CHECK tells them apart).
-const TICKET_ID: FieldMeta = FieldMeta {
-    primary_key: true,
-    auto_increment: true,
-    ..FieldMeta::new("id", FieldKind::BigInteger)
-};
-static TICKET_V1_FIELDS: [FieldMeta; 2] = [
-    TICKET_ID,
-    FieldMeta::new(
-        "state",
-        FieldKind::Enum {
-            variants: &["Open", "Closed"],
-        },
-    ),
-];
-static TICKET_V1: ModelMeta = ModelMeta::new("Ticket", "tickets", &TICKET_V1_FIELDS);
-static TICKET_V2_FIELDS: [FieldMeta; 2] = [
-    TICKET_ID,
-    FieldMeta::new(
-        "state",
-        FieldKind::Enum {
-            variants: &["Open", "Closed", "Won't"],
-        },
-    ),
-];
-static TICKET_V2: ModelMeta = ModelMeta::new("Ticket", "tickets", &TICKET_V2_FIELDS);
+/// The fields of a table with an enum column whose variants are `variants`: the tickets
+/// below, before and after the enum gains a variant no longer than the others (so only the
+/// CHECK tells them apart).
+const fn ticket_fields(variants: &'static [&'static str]) -> [FieldMeta; 2] {
+    [
+        id(FieldKind::BigInteger, true),
+        FieldMeta::new("state", FieldKind::Enum { variants }),
+    ]
+}
+static TICKET_V1: ModelMeta =
+    ModelMeta::new("Ticket", "tickets", &ticket_fields(&["Open", "Closed"]));
+static TICKET_V2: ModelMeta = ModelMeta::new(
+    "Ticket",
+    "tickets",
+    &ticket_fields(&["Open", "Closed", "Won't"]),
+);
 
 #[test]
 fn an_enum_that_gains_a_variant_changes_its_check() {
-    for b in [Backend::Postgres, Backend::Mysql] {
-        let ops = diff(&schema(&[&TICKET_V1], b), &schema(&[&TICKET_V2], b), b).unwrap();
-        assert_eq!(
-            names(&ops),
-            [
-                "drop check ck_tickets_state on tickets",
-                "add check ck_tickets_state on tickets",
-            ],
-            "{b}"
-        );
+    for (b, ops) in on_servers(
+        &[&TICKET_V1],
+        &[&TICKET_V2],
+        &[
+            "drop check ck_tickets_state on tickets",
+            "add check ck_tickets_state on tickets",
+        ],
+    ) {
         let sql = sql(&ops, b);
         assert!(sql.iter().any(|s| s.contains("'Won''t'")), "{b}: {sql:#?}");
     }
     // SQLite cannot alter a CHECK: the table is rebuilt.
     let b = Backend::Sqlite;
-    let ops = diff(&schema(&[&TICKET_V1], b), &schema(&[&TICKET_V2], b), b).unwrap();
+    let ops = migrate(&[&TICKET_V1], &[&TICKET_V2], b);
     assert!(
         matches!(ops.as_slice(), [Operation::RebuildTable { .. }]),
         "{ops:#?}"

@@ -94,7 +94,7 @@ fn count(n: u32, noun: &str) -> String {
 mod tests {
     use std::str::FromStr;
 
-    use super::super::test_util::{codes, errors, field};
+    use super::super::test_util::{assert_first_error, codes, errors, field};
     use super::*;
     use crate::meta::Validators;
 
@@ -129,13 +129,10 @@ mod tests {
 
     #[test]
     fn decimal_places_rejected() {
-        let errs = errors(numeric_5_2(), &dec("1.234"));
-        assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].code, "decimal_places");
-        assert_eq!(
-            errs[0].message,
-            "ensure that there are no more than 2 decimal places"
-        );
+        let f = numeric_5_2();
+        let message = "ensure that there are no more than 2 decimal places";
+        assert_first_error(f, &dec("1.234"), "decimal_places", message);
+        assert_eq!(errors(f, &dec("1.234")).len(), 1);
     }
 
     #[test]
@@ -146,12 +143,8 @@ mod tests {
 
     #[test]
     fn max_digits_in_total() {
-        let errs = errors(numeric_5_2(), &dec("123456"));
-        assert_eq!(errs[0].code, "max_digits");
-        assert_eq!(
-            errs[0].message,
-            "ensure that there are no more than 5 digits in total"
-        );
+        let message = "ensure that there are no more than 5 digits in total";
+        assert_first_error(numeric_5_2(), &dec("123456"), "max_digits", message);
         assert_eq!(
             codes(numeric_5_2(), &dec("1234.567")),
             ["decimal_places", "max_digits"]
@@ -161,12 +154,8 @@ mod tests {
     #[test]
     fn max_digits_before_the_point() {
         // Five digits in total, but NUMERIC(5, 2) keeps only three before the point.
-        let errs = errors(numeric_5_2(), &dec("1234.5"));
-        assert_eq!(errs[0].code, "max_digits");
-        assert_eq!(
-            errs[0].message,
-            "ensure that there are no more than 3 digits before the decimal point"
-        );
+        let message = "ensure that there are no more than 3 digits before the decimal point";
+        assert_first_error(numeric_5_2(), &dec("1234.5"), "max_digits", message);
     }
 
     #[test]

@@ -147,19 +147,17 @@ fn cmp_decimal_float(d: &BigDecimal, f: f64) -> Option<Ordering> {
 mod tests {
     use std::str::FromStr;
 
-    use super::super::test_util::{codes, errors, field};
+    use super::super::test_util::{
+        assert_first_error, codes, errors, field, field_with, with_choices,
+    };
     use super::*;
     use crate::meta::{FieldKind, Validators};
 
     fn bounded(min: Literal, max: Literal) -> &'static FieldMeta {
-        field(
-            FieldKind::Integer,
-            Validators {
-                minimum: Some(min),
-                maximum: Some(max),
-                ..Validators::default()
-            },
-        )
+        field_with(FieldKind::Integer, |v| {
+            v.minimum = Some(min);
+            v.maximum = Some(max);
+        })
     }
 
     fn dec(s: &str) -> BigDecimal {
@@ -169,12 +167,8 @@ mod tests {
     #[test]
     fn int_minimum() {
         let f = bounded(Literal::Int(0), Literal::Int(10));
-        let errs = errors(f, &-1_i32);
-        assert_eq!(errs[0].code, "minimum");
-        assert_eq!(
-            errs[0].message,
-            "ensure this value is greater than or equal to 0"
-        );
+        let message = "ensure this value is greater than or equal to 0";
+        assert_first_error(f, &-1_i32, "minimum", message);
         assert!(codes(f, &0_i32).is_empty());
         assert!(codes(f, &0_i64).is_empty());
     }
@@ -182,12 +176,8 @@ mod tests {
     #[test]
     fn int_maximum() {
         let f = bounded(Literal::Int(0), Literal::Int(10));
-        let errs = errors(f, &11_i64);
-        assert_eq!(errs[0].code, "maximum");
-        assert_eq!(
-            errs[0].message,
-            "ensure this value is less than or equal to 10"
-        );
+        let message = "ensure this value is less than or equal to 10";
+        assert_first_error(f, &11_i64, "maximum", message);
         assert!(codes(f, &10_i64).is_empty());
     }
 
@@ -260,16 +250,8 @@ mod tests {
 
     #[test]
     fn int_choices() {
-        let f = field(
-            FieldKind::Integer,
-            Validators {
-                choices: Some(&[Literal::Int(1), Literal::Int(2)]),
-                ..Validators::default()
-            },
-        );
-        let errs = errors(f, &3_i32);
-        assert_eq!(errs[0].code, "choices");
-        assert_eq!(errs[0].message, "value must be one of: 1, 2");
+        let f = with_choices(FieldKind::Integer, &[Literal::Int(1), Literal::Int(2)]);
+        assert_first_error(f, &3_i32, "choices", "value must be one of: 1, 2");
         assert!(codes(f, &2_i32).is_empty());
         assert!(codes(f, &2.0_f64).is_empty());
         assert!(codes(f, &dec("1.00")).is_empty());
@@ -278,13 +260,7 @@ mod tests {
 
     #[test]
     fn float_choices() {
-        let f = field(
-            FieldKind::Float,
-            Validators {
-                choices: Some(&[Literal::Float(0.5), Literal::Int(1)]),
-                ..Validators::default()
-            },
-        );
+        let f = with_choices(FieldKind::Float, &[Literal::Float(0.5), Literal::Int(1)]);
         assert!(codes(f, &0.5_f64).is_empty());
         assert!(codes(f, &1_i64).is_empty());
         assert_eq!(codes(f, &0.25_f64), ["choices"]);

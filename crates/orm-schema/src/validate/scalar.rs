@@ -92,17 +92,9 @@ as_inner!(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_util::{codes, field};
+    use super::super::test_util::{codes, field, with_choices};
     use super::*;
     use crate::meta::{FieldKind, Validators};
-
-    fn with_choices(kind: FieldKind, choices: &'static [Literal]) -> &'static FieldMeta {
-        let v = Validators {
-            choices: Some(choices),
-            ..Validators::default()
-        };
-        field(kind, v)
-    }
 
     #[test]
     fn byte_lengths() {

@@ -56,32 +56,14 @@ fn check_text(s: &str, field: &FieldMeta, errors: &mut Vec<FieldError>) {
         check_pattern(s, p, field, errors);
     }
     check_str_choices(s, field, errors);
-    match field.kind {
-        FieldKind::Email if !rules::is_email(s) => {
-            errors.push(FieldError::new(
-                field,
-                "email",
-                "enter a valid e-mail address",
-            ));
-        }
-        FieldKind::Url if !rules::is_url(s) => {
-            errors.push(FieldError::new(field, "url", "enter a valid url"));
-        }
-        _ => {}
-    }
+    check_syntax(s, field, errors);
 }
 
 /// The rules that still make sense for a string given to a non-text field.
 fn check_text_input(s: &str, field: &FieldMeta, errors: &mut Vec<FieldError>) {
-    match field.kind {
-        FieldKind::IpAddress if !rules::is_ip_address(s) => {
-            errors.push(FieldError::new(
-                field,
-                "ip_address",
-                "enter a valid ip address",
-            ));
-        }
-        FieldKind::Enum { variants } if !variants.contains(&s) => {
+    check_syntax(s, field, errors);
+    if let FieldKind::Enum { variants } = field.kind {
+        if !variants.contains(&s) {
             let listed: Vec<Literal> = variants.iter().map(|&v| Literal::Str(v)).collect();
             errors.push(FieldError::new(
                 field,
@@ -89,9 +71,25 @@ fn check_text_input(s: &str, field: &FieldMeta, errors: &mut Vec<FieldError>) {
                 choices::message(&listed),
             ));
         }
-        _ => {}
     }
     check_str_choices(s, field, errors);
+}
+
+/// The syntax a kind implies (`email`, `url`, `ip_address`): `s` must have it.
+fn check_syntax(s: &str, field: &FieldMeta, errors: &mut Vec<FieldError>) {
+    let (code, message, valid): (_, _, fn(&str) -> bool) = match field.kind {
+        FieldKind::Email => ("email", "enter a valid e-mail address", rules::is_email),
+        FieldKind::Url => ("url", "enter a valid url", rules::is_url),
+        FieldKind::IpAddress => (
+            "ip_address",
+            "enter a valid ip address",
+            rules::is_ip_address,
+        ),
+        _ => return,
+    };
+    if !valid(s) {
+        errors.push(FieldError::new(field, code, message));
+    }
 }
 
 /// `pattern`: the whole of `s` must match `p`.
@@ -120,72 +118,78 @@ fn characters(n: u32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_util::{codes, errors, field};
-    use crate::meta::{FieldKind, Literal, Validators};
+    use super::super::test_util::{
+        assert_first_error, codes, errors, field, field_with, with_choices,
+    };
+    use crate::meta::{FieldKind, FieldMeta, Literal, Validators};
 
-    fn string(v: Validators) -> &'static crate::meta::FieldMeta {
-        field(FieldKind::String, v)
+    /// A `String` field whose validators are the defaults as `set` changes them.
+    fn string(set: impl FnOnce(&mut Validators)) -> &'static FieldMeta {
+        field_with(FieldKind::String, set)
     }
 
     #[test]
     fn blank_rejected_by_default() {
-        let f = string(Validators {
-            min_length: Some(3),
-            ..Validators::default()
-        });
+        let f = string(|v| v.min_length = Some(3));
+        assert_first_error(f, "", "blank", "this field may not be blank");
         let errs = errors(f, "");
         assert_eq!(errs.len(), 1, "other checks are skipped");
-        assert_eq!(errs[0].code, "blank");
-        assert_eq!(errs[0].message, "this field may not be blank");
         assert_eq!(errs[0].field, "x");
     }
 
     #[test]
     fn blank_accepted_when_allowed() {
-        let f = string(Validators {
-            allow_blank: true,
-            min_length: Some(3),
-            ..Validators::default()
+        let f = string(|v| {
+            v.allow_blank = true;
+            v.min_length = Some(3);
         });
         assert!(codes(f, "").is_empty());
         assert!(codes(field(FieldKind::Email, f.validators), "").is_empty());
-        assert!(codes(string(Validators::default()), "a").is_empty());
+        assert!(codes(string(|_| {}), "a").is_empty());
+    }
+
+    /// Asserts that a `String` field with the length limit `set` rejects `value`, its first
+    /// failure being rule `code` with `message`, and accepts each of `within`.
+    #[track_caller]
+    fn assert_length_limit(
+        set: fn(&mut Validators),
+        value: &str,
+        code: &str,
+        message: &str,
+        within: &[&str],
+    ) {
+        let f = string(set);
+        assert_first_error(f, value, code, message);
+        for ok in within {
+            assert!(codes(f, *ok).is_empty(), "{ok}");
+        }
     }
 
     #[test]
     fn max_length_counts_chars() {
-        let f = string(Validators {
-            max_length: Some(3),
-            ..Validators::default()
-        });
-        let errs = errors(f, "abcd");
-        assert_eq!(errs[0].code, "max_length");
-        assert_eq!(
-            errs[0].message,
-            "ensure this value has at most 3 characters"
-        );
         // Three characters, six bytes.
-        assert!(codes(f, "ééé").is_empty());
-        assert!(codes(f, "abc").is_empty());
+        assert_length_limit(
+            |v| v.max_length = Some(3),
+            "abcd",
+            "max_length",
+            "ensure this value has at most 3 characters",
+            &["ééé", "abc"],
+        );
     }
 
     #[test]
     fn min_length_counts_chars() {
-        let f = string(Validators {
-            min_length: Some(2),
-            ..Validators::default()
-        });
-        let errs = errors(f, "é");
-        assert_eq!(errs[0].code, "min_length");
-        assert_eq!(
-            errs[0].message,
-            "ensure this value has at least 2 characters"
+        // One character, two bytes.
+        assert_length_limit(
+            |v| v.min_length = Some(2),
+            "é",
+            "min_length",
+            "ensure this value has at least 2 characters",
+            &["ab"],
         );
-        assert!(codes(f, "ab").is_empty());
-        let one = string(Validators {
-            min_length: Some(1),
-            max_length: Some(1),
-            ..Validators::default()
+        let one = string(|v| {
+            v.min_length = Some(1);
+            v.max_length = Some(1);
         });
         assert_eq!(
             errors(one, "ab")[0].message,
@@ -195,29 +199,16 @@ mod tests {
 
     #[test]
     fn pattern_must_match_whole_value() {
-        let f = field(
-            FieldKind::Text,
-            Validators {
-                pattern: Some("[a-z]+"),
-                ..Validators::default()
-            },
-        );
-        let errs = errors(f, "abc1");
-        assert_eq!(errs[0].code, "pattern");
-        assert_eq!(
-            errs[0].message,
-            "ensure this value matches the pattern \"[a-z]+\""
-        );
+        let f = field_with(FieldKind::Text, |v| v.pattern = Some("[a-z]+"));
+        let message = "ensure this value matches the pattern \"[a-z]+\"";
+        assert_first_error(f, "abc1", "pattern", message);
         assert_eq!(codes(f, "1abc"), ["pattern"]);
         assert!(codes(f, "abc").is_empty());
     }
 
     #[test]
     fn invalid_pattern_is_reported_not_panicked() {
-        let f = string(Validators {
-            pattern: Some("(unclosed"),
-            ..Validators::default()
-        });
+        let f = string(|v| v.pattern = Some("(unclosed"));
         let errs = errors(f, "anything");
         assert_eq!(errs[0].code, "pattern");
         assert!(errs[0].message.contains("not a valid regular expression"));
@@ -225,13 +216,8 @@ mod tests {
 
     #[test]
     fn str_choices() {
-        let f = string(Validators {
-            choices: Some(&[Literal::Str("a"), Literal::Str("b")]),
-            ..Validators::default()
-        });
-        let errs = errors(f, "c");
-        assert_eq!(errs[0].code, "choices");
-        assert_eq!(errs[0].message, "value must be one of: \"a\", \"b\"");
+        let f = with_choices(FieldKind::String, &[Literal::Str("a"), Literal::Str("b")]);
+        assert_first_error(f, "c", "choices", "value must be one of: \"a\", \"b\"");
         assert!(codes(f, "b").is_empty());
         assert!(codes(f, &String::from("a")).is_empty());
     }
@@ -239,9 +225,7 @@ mod tests {
     #[test]
     fn email_kind() {
         let f = field(FieldKind::Email, Validators::default());
-        let errs = errors(f, "not-an-email");
-        assert_eq!(errs[0].code, "email");
-        assert_eq!(errs[0].message, "enter a valid e-mail address");
+        assert_first_error(f, "not-an-email", "email", "enter a valid e-mail address");
         assert!(codes(f, "someone@example.com").is_empty());
     }
 
@@ -268,25 +252,17 @@ mod tests {
             },
             Validators::default(),
         );
-        let errs = errors(f, "deleted");
-        assert_eq!(errs[0].code, "choices");
-        assert_eq!(
-            errs[0].message,
-            "value must be one of: \"draft\", \"published\""
-        );
+        let message = "value must be one of: \"draft\", \"published\"";
+        assert_first_error(f, "deleted", "choices", message);
         assert!(codes(f, "draft").is_empty());
     }
 
     #[test]
     fn every_failing_rule_is_reported() {
-        let f = field(
-            FieldKind::Email,
-            Validators {
-                max_length: Some(3),
-                pattern: Some("[a-z]"),
-                ..Validators::default()
-            },
-        );
+        let f = field_with(FieldKind::Email, |v| {
+            v.max_length = Some(3);
+            v.pattern = Some("[a-z]");
+        });
         assert_eq!(codes(f, "nope nope"), ["max_length", "pattern", "email"]);
     }
 }

@@ -1,21 +1,19 @@
 use orm::prelude::*;
 
 #[derive(Model)]
-#[orm(table = "lists", many_to_many(tags = Entry.tag))]
+#[orm(many_to_many(tags = Entry.tag))]
 pub struct List {
     #[orm(primary_key)]
     pub id: i64,
 }
 
 #[derive(Model)]
-#[orm(table = "tags")]
 pub struct Tag {
     #[orm(primary_key)]
     pub id: i64,
 }
 
 #[derive(Model)]
-#[orm(table = "entries")]
 pub struct Entry {
     #[orm(primary_key)]
     pub id: i64,

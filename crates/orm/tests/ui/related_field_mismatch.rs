@@ -18,7 +18,6 @@ pub struct Tag {
 }
 
 #[derive(Model, Clone)]
-#[orm(table = "entries")]
 pub struct Entry {
     #[orm(primary_key)]
     pub id: i64,

@@ -1,90 +1,139 @@
 //! Unit tests of the classification: by code (any language), then by diesel's kind, then
 //! by the English message texts, one backend at a time.
 
+use std::mem::discriminant;
+
 use super::*;
 
 fn db_error(kind: DatabaseErrorKind, message: &str) -> diesel::result::Error {
     diesel::result::Error::DatabaseError(kind, Box::new(message.to_owned()))
 }
 
-/// Maps a message reported with diesel's `Unknown` kind, as diesel-async does.
-fn check(backend: Backend, message: &str) -> Error {
-    Error::from_diesel(db_error(DatabaseErrorKind::Unknown, message), backend)
+/// Maps a message diesel reported with `kind` on `backend`.
+fn mapped(backend: Backend, kind: DatabaseErrorKind, message: &str) -> Error {
+    Error::from_diesel(db_error(kind, message), backend)
 }
 
-fn info(
-    table: Option<&str>,
-    constraint: Option<&str>,
-    column: Option<&str>,
-    message: &str,
-) -> ConstraintInfo {
+/// Maps a message reported with diesel's `Unknown` kind, as diesel-async does.
+fn check(backend: Backend, message: &str) -> Error {
+    mapped(backend, DatabaseErrorKind::Unknown, message)
+}
+
+/// The names a message gives (its `message` is filled in by [`violations`]).
+fn info(table: Option<&str>, constraint: Option<&str>, columns: &[&str]) -> ConstraintInfo {
     ConstraintInfo {
         table: table.map(Into::into),
         constraint: constraint.map(Into::into),
-        columns: column.into_iter().map(Into::into).collect(),
-        message: message.into(),
+        columns: columns.iter().map(|&column| column.into()).collect(),
         ..ConstraintInfo::default()
     }
 }
 
+/// An English message, the variant it maps to and the names it gives.
+type Violation = (&'static str, fn(ConstraintInfo) -> Error, ConstraintInfo);
+
+/// Maps each message on `backend` (diesel's `Unknown` kind) and checks its variant and its
+/// constraint info: the names expected, with the message itself.
+fn violations<const N: usize>(backend: Backend, cases: [Violation; N]) {
+    for (message, variant, names) in cases {
+        let e = check(backend, message);
+        let expected = variant(ConstraintInfo::default());
+        assert_eq!(
+            discriminant(&e),
+            discriminant(&expected),
+            "{message}: {e:?}"
+        );
+        let expected = ConstraintInfo {
+            message: message.into(),
+            ..names
+        };
+        assert_eq!(e.constraint(), Some(&expected), "{message}");
+    }
+}
+
+/// The message of a connection error (cause `Other`) on `backend`; panics on any other
+/// error, naming `context`.
+fn lost_connection(e: Error, backend: Backend, context: &str) -> String {
+    match e {
+        Error::Connection {
+            backend: on,
+            message,
+            cause: crate::error::ConnectionCause::Other,
+        } => {
+            assert_eq!(on, backend, "{context}");
+            message
+        }
+        e => panic!("{context}: {e:?}"),
+    }
+}
+
+fn is_not_null(e: &Error) -> bool {
+    matches!(e, Error::NotNullViolation(_))
+}
+
+fn is_check(e: &Error) -> bool {
+    matches!(e, Error::CheckViolation(_))
+}
+
+fn is_connection(e: &Error) -> bool {
+    matches!(e, Error::Connection { .. })
+}
+
 #[test]
 fn sqlite_messages() {
-    let m = "UNIQUE constraint failed: users.email";
-    match check(Backend::Sqlite, m) {
-        Error::UniqueViolation(i) => assert_eq!(i, info(Some("users"), None, Some("email"), m)),
-        e => panic!("{e:?}"),
-    }
-    let m = "UNIQUE constraint failed: t.a, t.b";
-    match check(Backend::Sqlite, m) {
-        Error::UniqueViolation(i) => assert_eq!(
-            i,
-            ConstraintInfo {
-                columns: vec!["a".into(), "b".into()],
-                ..info(Some("t"), None, None, m)
-            }
-        ),
-        e => panic!("{e:?}"),
-    }
-    let m = "NOT NULL constraint failed: t.name";
-    match check(Backend::Sqlite, m) {
-        Error::NotNullViolation(i) => assert_eq!(i, info(Some("t"), None, Some("name"), m)),
-        e => panic!("{e:?}"),
-    }
-    let m = "CHECK constraint failed: qty_positive";
-    match check(Backend::Sqlite, m) {
-        Error::CheckViolation(i) => assert_eq!(i, info(None, Some("qty_positive"), None, m)),
-        e => panic!("{e:?}"),
-    }
+    violations(
+        Backend::Sqlite,
+        [
+            (
+                "UNIQUE constraint failed: users.email",
+                Error::UniqueViolation,
+                info(Some("users"), None, &["email"]),
+            ),
+            (
+                "UNIQUE constraint failed: t.a, t.b",
+                Error::UniqueViolation,
+                info(Some("t"), None, &["a", "b"]),
+            ),
+            (
+                "NOT NULL constraint failed: t.name",
+                Error::NotNullViolation,
+                info(Some("t"), None, &["name"]),
+            ),
+            (
+                "CHECK constraint failed: qty_positive",
+                Error::CheckViolation,
+                info(None, Some("qty_positive"), &[]),
+            ),
+        ],
+    );
     assert!(check(Backend::Sqlite, "FOREIGN KEY constraint failed").is_foreign_key_violation());
     assert!(check(Backend::Sqlite, "database is locked").is_retryable());
 }
 
 #[test]
 fn postgres_messages_without_structured_fields() {
-    let m = "duplicate key value violates unique constraint \"users_email_key\"";
-    match check(Backend::Postgres, m) {
-        Error::UniqueViolation(i) => {
-            assert_eq!(i, info(None, Some("users_email_key"), None, m))
-        }
-        e => panic!("{e:?}"),
-    }
-    let m = "null value in column \"name\" of relation \"t\" violates not-null constraint";
-    match check(Backend::Postgres, m) {
-        Error::NotNullViolation(i) => assert_eq!(i, info(Some("t"), None, Some("name"), m)),
-        e => panic!("{e:?}"),
-    }
+    violations(
+        Backend::Postgres,
+        [
+            (
+                "duplicate key value violates unique constraint \"users_email_key\"",
+                Error::UniqueViolation,
+                info(None, Some("users_email_key"), &[]),
+            ),
+            (
+                "null value in column \"name\" of relation \"t\" violates not-null constraint",
+                Error::NotNullViolation,
+                info(Some("t"), None, &["name"]),
+            ),
+            (
+                "insert or update on table \"c\" violates foreign key constraint \"c_p_fkey\"",
+                Error::ForeignKeyViolation,
+                info(Some("c"), Some("c_p_fkey"), &[]),
+            ),
+        ],
+    );
     let m = "new row for relation \"t\" violates check constraint \"t_qty_check\"";
-    assert!(matches!(
-        check(Backend::Postgres, m),
-        Error::CheckViolation(_)
-    ));
-    let m = "insert or update on table \"c\" violates foreign key constraint \"c_p_fkey\"";
-    match check(Backend::Postgres, m) {
-        Error::ForeignKeyViolation(i) => {
-            assert_eq!(i, info(Some("c"), Some("c_p_fkey"), None, m))
-        }
-        e => panic!("{e:?}"),
-    }
+    assert!(is_check(&check(Backend::Postgres, m)));
     assert!(check(Backend::Postgres, "deadlock detected").is_retryable());
     assert!(check(
         Backend::Postgres,
@@ -106,50 +155,43 @@ fn postgres_messages_without_structured_fields() {
 
 #[test]
 fn mysql_messages() {
-    let m = "Duplicate entry 'a@b' for key 'email'";
-    match check(Backend::Mysql, m) {
-        Error::UniqueViolation(i) => assert_eq!(i, info(None, Some("email"), None, m)),
-        e => panic!("{e:?}"),
-    }
-    let m = "Duplicate entry 'a' for key 'users.email_uq'";
-    match check(Backend::Mysql, m) {
-        Error::UniqueViolation(i) => {
-            assert_eq!(i, info(Some("users"), Some("email_uq"), None, m))
-        }
-        e => panic!("{e:?}"),
-    }
-    let m = "Cannot add or update a child row: a foreign key constraint fails (`test`.`child`, CONSTRAINT `child_fk` FOREIGN KEY (`parent_id`) REFERENCES `parent` (`id`))";
-    match check(Backend::Mysql, m) {
-        Error::ForeignKeyViolation(i) => {
-            assert_eq!(
-                i,
-                info(Some("child"), Some("child_fk"), Some("parent_id"), m)
-            )
-        }
-        e => panic!("{e:?}"),
-    }
-    let m = "Column 'name' cannot be null";
-    match check(Backend::Mysql, m) {
-        Error::NotNullViolation(i) => assert_eq!(i, info(None, None, Some("name"), m)),
-        e => panic!("{e:?}"),
-    }
+    violations(
+        Backend::Mysql,
+        [
+            (
+                "Duplicate entry 'a@b' for key 'email'",
+                Error::UniqueViolation,
+                info(None, Some("email"), &[]),
+            ),
+            (
+                "Duplicate entry 'a' for key 'users.email_uq'",
+                Error::UniqueViolation,
+                info(Some("users"), Some("email_uq"), &[]),
+            ),
+            (
+                "Cannot add or update a child row: a foreign key constraint fails (`test`.`child`, CONSTRAINT `child_fk` FOREIGN KEY (`parent_id`) REFERENCES `parent` (`id`))",
+                Error::ForeignKeyViolation,
+                info(Some("child"), Some("child_fk"), &["parent_id"]),
+            ),
+            (
+                "Column 'name' cannot be null",
+                Error::NotNullViolation,
+                info(None, None, &["name"]),
+            ),
+            (
+                "CONSTRAINT `qty_positive` failed for `test`.`items`",
+                Error::CheckViolation,
+                info(Some("items"), Some("qty_positive"), &[]),
+            ),
+            (
+                "Check constraint 'qty_positive' is violated.",
+                Error::CheckViolation,
+                info(None, Some("qty_positive"), &[]),
+            ),
+        ],
+    );
     let m = "Field 'name' doesn't have a default value";
-    assert!(matches!(
-        check(Backend::Mysql, m),
-        Error::NotNullViolation(_)
-    ));
-    let m = "CONSTRAINT `qty_positive` failed for `test`.`items`";
-    match check(Backend::Mysql, m) {
-        Error::CheckViolation(i) => {
-            assert_eq!(i, info(Some("items"), Some("qty_positive"), None, m))
-        }
-        e => panic!("{e:?}"),
-    }
-    let m = "Check constraint 'qty_positive' is violated.";
-    match check(Backend::Mysql, m) {
-        Error::CheckViolation(i) => assert_eq!(i, info(None, Some("qty_positive"), None, m)),
-        e => panic!("{e:?}"),
-    }
+    assert!(is_not_null(&check(Backend::Mysql, m)));
     assert!(check(
         Backend::Mysql,
         "Deadlock found when trying to get lock; try restarting transaction"
@@ -193,20 +235,11 @@ fn connection_errors() {
         Backend::Mysql,
         "mysql://root:***@h/db",
     );
-    match e {
-        Error::Connection {
-            backend,
-            message,
-            cause: crate::error::ConnectionCause::Other,
-        } => {
-            assert_eq!(backend, Backend::Mysql);
-            assert!(
-                message.contains("refused") && message.contains("***"),
-                "{message}"
-            );
-        }
-        e => panic!("{e:?}"),
-    }
+    let message = lost_connection(e, Backend::Mysql, "refused");
+    assert!(
+        message.contains("refused") && message.contains("***"),
+        "{message}"
+    );
     let e = map_connection_error(
         ConnectionError::InvalidConnectionUrl("bad".into()),
         Backend::Mysql,
@@ -224,17 +257,10 @@ fn mysql_io_errors_are_lost_connections() {
         "Input/output error: Input/output error: connection closed",
         "Input/output error: Input/output error: Broken pipe (os error 32)",
     ] {
-        match check(Backend::Mysql, m) {
-            Error::Connection {
-                backend,
-                message,
-                cause: crate::error::ConnectionCause::Other,
-            } => {
-                assert_eq!(backend, Backend::Mysql);
-                assert_eq!(message, m);
-            }
-            e => panic!("{m}: {e:?}"),
-        }
+        assert_eq!(
+            lost_connection(check(Backend::Mysql, m), Backend::Mysql, m),
+            m
+        );
     }
 }
 
@@ -270,48 +296,74 @@ fn coded(backend: Backend, message: &str, code: Option<ErrorCode>) -> Error {
     Error::from_diesel_with_code(db_error(DatabaseErrorKind::Unknown, message), backend, code)
 }
 
+/// A message, the code sent with it and what must hold of the error it maps to.
+type Coded = (&'static str, Option<ErrorCode>, fn(&Error) -> bool);
+
+/// Maps each message with its code on `backend` and checks what must hold of the error.
+fn classified<const N: usize>(backend: Backend, cases: [Coded; N]) {
+    for (message, code, holds) in cases {
+        let e = coded(backend, message, code);
+        assert!(holds(&e), "{message}: {e:?}");
+    }
+}
+
 #[test]
 fn codes_classify_whatever_the_language() {
     let pg = Backend::Postgres;
-    let e = coded(pg, "Verklemmung (Deadlock) entdeckt", sqlstate("40P01"));
-    assert!(e.is_retryable(), "{e:?}");
-    assert_eq!(e.code(), sqlstate("40P01").as_ref());
-    let e = coded(pg, "konnte Zugriff nicht serialisieren", sqlstate("40001"));
-    assert!(e.is_retryable(), "{e:?}");
-    let e = coded(pg, "Sperrzeitüberschreitung", sqlstate("55P03"));
-    assert!(e.is_retryable(), "{e:?}");
-    let e = coded(
+    classified(
         pg,
-        "Verbindung wird abgebrochen aufgrund von Anweisung des Administrators",
-        sqlstate("57P01"),
+        [
+            (
+                "Verklemmung (Deadlock) entdeckt",
+                sqlstate("40P01"),
+                Error::is_retryable,
+            ),
+            (
+                "konnte Zugriff nicht serialisieren",
+                sqlstate("40001"),
+                Error::is_retryable,
+            ),
+            (
+                "Sperrzeitüberschreitung",
+                sqlstate("55P03"),
+                Error::is_retryable,
+            ),
+            (
+                "Verbindung wird abgebrochen aufgrund von Anweisung des Administrators",
+                sqlstate("57P01"),
+                |e| {
+                    matches!(
+                        e,
+                        Error::Connection {
+                            backend: Backend::Postgres,
+                            ..
+                        }
+                    )
+                },
+            ),
+            ("Verbindung verloren", sqlstate("08006"), is_connection),
+            (
+                "doppelter Schlüsselwert",
+                sqlstate("23505"),
+                Error::is_unique_violation,
+            ),
+            (
+                "Fremdschlüssel",
+                sqlstate("23503"),
+                Error::is_foreign_key_violation,
+            ),
+            ("x", sqlstate("23502"), is_not_null),
+            ("x", sqlstate("23514"), is_check),
+            // A code wins over an English text that would say otherwise.
+            ("deadlock detected", sqlstate("42601"), |e| {
+                !e.is_retryable()
+            }),
+        ],
     );
-    assert!(
-        matches!(
-            e,
-            Error::Connection {
-                backend: Backend::Postgres,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    let e = coded(pg, "Verbindung verloren", sqlstate("08006"));
-    assert!(matches!(e, Error::Connection { .. }), "{e:?}");
+    let e = coded(pg, "Verklemmung (Deadlock) entdeckt", sqlstate("40P01"));
+    assert_eq!(e.code(), sqlstate("40P01").as_ref());
     let e = coded(pg, "doppelter Schlüsselwert", sqlstate("23505"));
-    assert!(e.is_unique_violation());
     assert_eq!(e.code(), sqlstate("23505").as_ref());
-    assert!(coded(pg, "Fremdschlüssel", sqlstate("23503")).is_foreign_key_violation());
-    assert!(matches!(
-        coded(pg, "x", sqlstate("23502")),
-        Error::NotNullViolation(_)
-    ));
-    assert!(matches!(
-        coded(pg, "x", sqlstate("23514")),
-        Error::CheckViolation(_)
-    ));
-    // A code wins over an English text that would say otherwise.
-    let e = coded(pg, "deadlock detected", sqlstate("42601"));
-    assert!(!e.is_retryable(), "{e:?}");
 
     let my = Backend::Mysql;
     let e = coded(
@@ -327,33 +379,36 @@ fn codes_classify_whatever_the_language() {
         }
         e => panic!("{e:?}"),
     }
-    assert!(coded(my, "Verklemmung", mysql(1213, "40001")).is_retryable());
-    assert!(coded(my, "Sperr-Timeout", mysql(1205, "HY000")).is_retryable());
-    assert!(coded(my, "Doppelter Eintrag", mysql(1062, "23000")).is_unique_violation());
-    assert!(coded(my, "Fremdschlüssel", mysql(1452, "23000")).is_foreign_key_violation());
-    assert!(matches!(
-        coded(my, "x", mysql(1048, "23000")),
-        Error::NotNullViolation(_)
-    ));
-    assert!(matches!(
-        coded(my, "x", mysql(3819, "HY000")),
-        Error::CheckViolation(_)
-    ));
-    assert!(matches!(
-        coded(my, "x", mysql(1927, "70100")),
-        Error::Connection { .. }
-    ));
-    let e = coded(my, "Syntaxfehler", mysql(1064, "42000"));
-    assert!(
-        matches!(
-            e,
-            Error::Database {
-                retryable: false,
-                ..
-            }
-        ),
-        "{e:?}"
+    classified(
+        my,
+        [
+            ("Verklemmung", mysql(1213, "40001"), Error::is_retryable),
+            ("Sperr-Timeout", mysql(1205, "HY000"), Error::is_retryable),
+            (
+                "Doppelter Eintrag",
+                mysql(1062, "23000"),
+                Error::is_unique_violation,
+            ),
+            (
+                "Fremdschlüssel",
+                mysql(1452, "23000"),
+                Error::is_foreign_key_violation,
+            ),
+            ("x", mysql(1048, "23000"), is_not_null),
+            ("x", mysql(3819, "HY000"), is_check),
+            ("x", mysql(1927, "70100"), is_connection),
+            ("Syntaxfehler", mysql(1064, "42000"), |e| {
+                matches!(
+                    e,
+                    Error::Database {
+                        retryable: false,
+                        ..
+                    }
+                )
+            }),
+        ],
     );
+    let e = coded(my, "Syntaxfehler", mysql(1064, "42000"));
     assert_eq!(e.code(), mysql(1064, "42000").as_ref());
 }
 
@@ -373,22 +428,14 @@ fn postgres_kinds_carry_their_sqlstate() {
         (DatabaseErrorKind::ReadOnlyTransaction, "25006"),
     ];
     for (kind, state) in cases {
-        let e = Error::from_diesel(db_error(kind, "irgendwas"), Backend::Postgres);
+        let e = mapped(Backend::Postgres, kind, "irgendwas");
         assert_eq!(e.code(), sqlstate(state).as_ref(), "{e:?}");
     }
-    let e = Error::from_diesel(
-        db_error(
-            DatabaseErrorKind::UniqueViolation,
-            "UNIQUE constraint failed: t.a",
-        ),
-        Backend::Sqlite,
-    );
+    let unique = DatabaseErrorKind::UniqueViolation;
+    let e = mapped(Backend::Sqlite, unique, "UNIQUE constraint failed: t.a");
     assert!(e.is_unique_violation());
     assert_eq!(e.code(), None);
-    let e = Error::from_diesel(
-        db_error(DatabaseErrorKind::UniqueViolation, "Duplicate entry"),
-        Backend::Mysql,
-    );
+    let e = mapped(Backend::Mysql, unique, "Duplicate entry");
     assert_eq!(e.code(), None);
 }
 
@@ -396,19 +443,13 @@ fn postgres_kinds_carry_their_sqlstate() {
 fn the_driver_error_is_the_source() {
     use std::error::Error as _;
     let m = "UNIQUE constraint failed: t.a";
-    let e = Error::from_diesel(
-        db_error(DatabaseErrorKind::UniqueViolation, m),
-        Backend::Sqlite,
-    );
+    let e = mapped(Backend::Sqlite, DatabaseErrorKind::UniqueViolation, m);
     let source = e.source().expect("the constraint info");
     let driver = source.source().expect("the driver error");
     assert_eq!(driver.to_string(), m);
     assert!(driver.downcast_ref::<diesel::result::Error>().is_some());
 
-    let e = Error::from_diesel(
-        db_error(DatabaseErrorKind::Unknown, "syntax"),
-        Backend::Sqlite,
-    );
+    let e = check(Backend::Sqlite, "syntax");
     let driver = e.source().expect("the driver error");
     assert!(driver.downcast_ref::<diesel::result::Error>().is_some());
     assert_eq!(driver.to_string(), "syntax");
