@@ -122,3 +122,83 @@ fn postgres_ilike_on_a_pooled_postgres_connection() {
         });
     });
 }
+
+backend_test!(
+    fn writes_on_the_backends_own_connection(db: &TestDb) {
+        let mut conn = seed(db);
+        // Persistence's operations run on the same executors as the reads.
+        macro_rules! check {
+            ($c:expr) => {{
+                let made = Note::objects()
+                    .create(&mut *$c, NewNote::new("Eggs"))
+                    .unwrap();
+                assert_eq!(made.text, "Eggs");
+                let gone = Note::objects()
+                    .filter(notes::text.eq("Walk"))
+                    .delete(&mut *$c)
+                    .unwrap();
+                assert_eq!(gone, 1);
+                let long = NewNote::new("x".repeat(101));
+                let err = Note::objects().create(&mut *$c, long).unwrap_err();
+                assert!(matches!(err, Error::Validation(_)), "{err:?}");
+            }};
+        }
+        match &mut conn {
+            Connection::Sqlite(c) => check!(c),
+            Connection::Postgres(c) => check!(c),
+            Connection::Mysql(c) => check!(c),
+            Connection::Mariadb(c) => check!(c),
+        }
+        let mut texts: Vec<String> = Note::objects()
+            .all(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|n| n.text)
+            .collect();
+        texts.sort();
+        assert_eq!(texts, ["Buy the MILK", "Eggs"]);
+        runtime(2).block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let mut conn = pool.get().await.unwrap();
+            macro_rules! check_async {
+                ($c:expr) => {{
+                    Note::objects()
+                        .create(&mut *$c, NewNote::new("Tea"))
+                        .await
+                        .unwrap();
+                    let gone = Note::objects()
+                        .filter(notes::text.eq("Eggs"))
+                        .delete(&mut *$c)
+                        .await
+                        .unwrap();
+                    assert_eq!(gone, 1);
+                }};
+            }
+            match &mut conn {
+                PooledConnection::Sqlite(c) => check_async!(c),
+                PooledConnection::Postgres(c) => check_async!(c),
+                PooledConnection::Mysql(c) => check_async!(c),
+                PooledConnection::Mariadb(c) => check_async!(c),
+            }
+            assert_eq!(Note::objects().count(&pool).await.unwrap(), 2);
+        });
+    }
+);
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_ilike_in_a_delete_on_the_postgres_connection() {
+    use diesel::PgTextExpressionMethods;
+    support::run(orm::Backend::Postgres, |db| {
+        let mut conn = seed(db);
+        let Connection::Postgres(pg) = &mut conn else {
+            panic!("a postgres URL opens a PostgreSQL connection")
+        };
+        let gone = Note::objects()
+            .filter(notes::text.ilike("%milk%"))
+            .delete(pg)
+            .unwrap();
+        assert_eq!(gone, 1);
+        assert_eq!(Note::objects().count(&mut conn).unwrap(), 1);
+    });
+}

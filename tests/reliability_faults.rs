@@ -379,7 +379,8 @@ fn postgres_sessions_killed_inside_the_bypass_window() {
 /// A read through `&Database` that meets a session the server killed runs once more on a
 /// fresh connection, whether a plain read or one that loads relations by name. MySQL's
 /// driver notices a killed session only when it next uses it, so inside a long alive-bypass
-/// window the pool hands the dead connection out, and the read meets it every time.
+/// window the pool hands the dead connection out, and the read meets it every time. A
+/// write that meets it is not run again.
 #[cfg(feature = "mysql")]
 #[test]
 fn mysql_reads_on_a_killed_session_run_again() {
@@ -423,6 +424,20 @@ fn mysql_reads_on_a_killed_session_run_again() {
                 assert_eq!(tracks[0].album.get().expect("album loaded").name, "a");
             }
         }
+        // A write that meets the killed session is not run again: the caller sees the
+        // lost connection, and nothing was written.
+        let album = Album::objects()
+            .get(&pool, albums::name.eq("a"))
+            .await
+            .unwrap();
+        let killed = tokio::task::block_in_place(|| kill_sessions(&db, &db.name));
+        assert_eq!(killed, 1, "the pool's one session");
+        let err = Track::objects()
+            .create(&pool, NewTrack::new(album.id, "u", 2))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+        assert_eq!(Track::objects().count(&pool).await.unwrap(), 1);
     });
 }
 

@@ -37,7 +37,7 @@ use crate::ddl_run::{Count, Ddl, Version};
 use crate::error::Result;
 use crate::migrate_run::{Change, Migrate, Record, Row};
 use crate::migrations::{DataLoss, Migration, MigrationDir, MigrationStatus};
-use crate::operation::{Executor, Operation, OperationOn};
+use crate::operation::{Executor, Operation, OperationOn, Retry, Run};
 use crate::statement::{Execute, Load};
 use crate::statement_conn::StatementConn;
 use crate::{Connection, Database, PooledConnection};
@@ -92,6 +92,9 @@ macro_rules! schema_operation {
             type Output = $output;
         }
 
+        /// Changes the schema or reads the catalog inside a transaction: never run twice.
+        impl Retry for $ty {}
+
         impl<C> OperationOn<C> for $ty
         where
             C: StatementConn,
@@ -129,7 +132,7 @@ schema_operation!(Status<'_> => Vec<MigrationStatus>,
 /// What running the schema operation `Op` on the executor `E` returns: `Result<T>` on
 /// `&mut Connection`, a `Send` future of `Result<T>` on `&Database` and
 /// `&mut PooledConnection`.
-pub type Ran<'a, E, Op> = <E as Executor<'a, Op>>::Output<<Op as Operation>::Output>;
+pub type Ran<'a, E, Op> = <E as Executor<'a>>::Output<<Op as Operation>::Output>;
 
 /// Creating, dropping, inspecting and migrating the schema, on any executor:
 /// `conn.create_all(models)?` on a blocking [`Connection`], `db.create_all(models).await?`
@@ -145,7 +148,7 @@ pub trait ManageSchema: Sized {
     /// database error.
     fn create_all<'a>(self, models: &'a [&'static ModelMeta]) -> Ran<'a, Self, CreateAll<'a>>
     where
-        Self: Executor<'a, CreateAll<'a>>,
+        Self: Run<'a, CreateAll<'a>>,
     {
         self.run(CreateAll(models))
     }
@@ -158,7 +161,7 @@ pub trait ManageSchema: Sized {
     /// As [`ManageSchema::create_all`].
     fn drop_all<'a>(self, models: &'a [&'static ModelMeta]) -> Ran<'a, Self, DropAll<'a>>
     where
-        Self: Executor<'a, DropAll<'a>>,
+        Self: Run<'a, DropAll<'a>>,
     {
         self.run(DropAll(models))
     }
@@ -172,7 +175,7 @@ pub trait ManageSchema: Sized {
     /// The first catalog query's database error.
     fn introspect<'a>(self) -> Ran<'a, Self, Introspect>
     where
-        Self: Executor<'a, Introspect>,
+        Self: Run<'a, Introspect>,
     {
         self.run(Introspect)
     }
@@ -191,7 +194,7 @@ pub trait ManageSchema: Sized {
         models: &'a [&'static ModelMeta],
     ) -> Ran<'a, Self, PlanMigration<'a>>
     where
-        Self: Executor<'a, PlanMigration<'a>>,
+        Self: Run<'a, PlanMigration<'a>>,
     {
         self.run(PlanMigration(models))
     }
@@ -212,7 +215,7 @@ pub trait ManageSchema: Sized {
         operations: &'a [migrate::Operation],
     ) -> Ran<'a, Self, ApplyOperations<'a>>
     where
-        Self: Executor<'a, ApplyOperations<'a>>,
+        Self: Run<'a, ApplyOperations<'a>>,
     {
         self.run(ApplyOperations(operations))
     }
@@ -230,7 +233,7 @@ pub trait ManageSchema: Sized {
     /// naming the migration whose script failed (those before it stay applied).
     fn run_pending_migrations<'a>(self, dir: &'a MigrationDir) -> Ran<'a, Self, RunPending<'a>>
     where
-        Self: Executor<'a, RunPending<'a>>,
+        Self: Run<'a, RunPending<'a>>,
     {
         self.run(RunPending(dir))
     }
@@ -246,7 +249,7 @@ pub trait ManageSchema: Sized {
     /// when an applied migration to revert has no directory (nothing ran then).
     fn revert_migrations<'a>(self, dir: &'a MigrationDir, count: usize) -> Ran<'a, Self, Revert<'a>>
     where
-        Self: Executor<'a, Revert<'a>>,
+        Self: Run<'a, Revert<'a>>,
     {
         self.run(Revert(dir, count))
     }
@@ -271,7 +274,7 @@ pub trait ManageSchema: Sized {
         data_loss: DataLoss,
     ) -> Ran<'a, Self, MakeMigration<'a>>
     where
-        Self: Executor<'a, MakeMigration<'a>>,
+        Self: Run<'a, MakeMigration<'a>>,
     {
         self.run(MakeMigration(dir, name, models, data_loss))
     }
@@ -283,7 +286,7 @@ pub trait ManageSchema: Sized {
     /// As [`ManageSchema::run_pending_migrations`], before anything runs.
     fn migration_status<'a>(self, dir: &'a MigrationDir) -> Ran<'a, Self, Status<'a>>
     where
-        Self: Executor<'a, Status<'a>>,
+        Self: Run<'a, Status<'a>>,
     {
         self.run(Status(dir))
     }

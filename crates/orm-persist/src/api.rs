@@ -13,7 +13,7 @@ use diesel::dsl;
 use diesel::query_dsl::methods::FilterDsl;
 use diesel::query_dsl::methods::SelectDsl;
 use diesel::Column;
-use orm_exec::operation::Executor;
+use orm_exec::operation::Run;
 use orm_query::by_name::{AssignWhere, Assignments, PkOf, UpdateValue};
 use orm_query::QuerySet;
 use orm_schema::{ForeignKey, NameError};
@@ -36,7 +36,7 @@ pub trait QuerySetPersist<M: Persist, W> {
     /// is written), inserts it with its defaults and its `auto_now` / `auto_now_add`
     /// times, and returns the stored model with its primary key. The QuerySet's filters
     /// do not apply.
-    fn create<'a, E: Executor<'a, Create<M>>>(&self, executor: E, form: M::Insert) -> E::Output<M>;
+    fn create<'a, E: Run<'a, Create<M>>>(&self, executor: E, form: M::Insert) -> E::Output<M>;
 
     /// Validates every form (one `Error::Validation` listing every failing field of every
     /// row, each message starting `row <index>:`), then inserts them all in one
@@ -46,7 +46,7 @@ pub trait QuerySetPersist<M: Persist, W> {
     /// PostgreSQL and SQLite insert with multi-row `INSERT ... RETURNING` statements sized
     /// under the backend's bind-parameter limit; MySQL/MariaDB insert row by row (diesel
     /// has no RETURNING there; each key is read with `LAST_INSERT_ID()`, never computed).
-    fn bulk_create<'a, E: Executor<'a, BulkCreate<M>>>(
+    fn bulk_create<'a, E: Run<'a, BulkCreate<M>>>(
         &self,
         executor: E,
         forms: Vec<M::Insert>,
@@ -57,7 +57,7 @@ pub trait QuerySetPersist<M: Persist, W> {
     /// transaction: every row or none), with no `RETURNING` and no re-select; the number
     /// of rows inserted. On MySQL/MariaDB this is one statement per chunk too, where
     /// `bulk_create` inserts row by row to read each key back.
-    fn bulk_insert<'a, E: Executor<'a, BulkInsert<M>>>(
+    fn bulk_insert<'a, E: Run<'a, BulkInsert<M>>>(
         &self,
         executor: E,
         forms: Vec<M::Insert>,
@@ -75,7 +75,7 @@ pub trait QuerySetPersist<M: Persist, W> {
     where
         M: Clone,
         C: Columns<M::Table>,
-        E: Executor<'a, BulkUpdate<M>>;
+        E: Run<'a, BulkUpdate<M>>;
 
     /// [`QuerySetPersist::bulk_update`] with the fields named at run time (field or column
     /// names): an unknown field or the primary key is `Error::Name` naming it, and nothing
@@ -83,7 +83,7 @@ pub trait QuerySetPersist<M: Persist, W> {
     fn bulk_update_by<'a, E>(&self, executor: E, rows: &[M], fields: &[&str]) -> E::Output<usize>
     where
         M: Clone,
-        E: Executor<'a, BulkUpdate<M>>;
+        E: Run<'a, BulkUpdate<M>>;
 
     /// Starts an upsert: `create` / `bulk_create` that settle a conflict on `target` (the
     /// primary key or a unique column of the model's table, typed) with
@@ -115,7 +115,7 @@ pub trait QuerySetPersist<M: Persist, W> {
     ) -> E::Output<(M, bool)>
     where
         W: FilterDsl<P> + Clone,
-        E: Executor<'a, GetOrCreate<M, dsl::Filter<W, P>>>;
+        E: Run<'a, GetOrCreate<M, dsl::Filter<W, P>>>;
 
     /// Updates the one row matching the QuerySet and `lookup` with every field `form`
     /// gives (fields the form leaves out stay as they are; `auto_now` fields are
@@ -129,7 +129,7 @@ pub trait QuerySetPersist<M: Persist, W> {
     ) -> E::Output<(M, bool)>
     where
         W: FilterDsl<P> + Clone,
-        E: Executor<'a, UpdateOrCreate<M, dsl::Filter<W, P>>>;
+        E: Run<'a, UpdateOrCreate<M, dsl::Filter<W, P>>>;
 
     /// Validates `changes`, sets the `auto_now` fields it leaves out to now, and updates
     /// every row of the QuerySet; the number of rows updated (on MySQL: of rows whose
@@ -139,7 +139,7 @@ pub trait QuerySetPersist<M: Persist, W> {
     where
         M: Persist,
         W: Clone,
-        E: Executor<'a, Assign<M::Changes, W>>;
+        E: Run<'a, Assign<M::Changes, W>>;
 
     /// Updates every row of the QuerySet with any diesel changeset over the model's table,
     /// computed by the database, so concurrent updates are never lost:
@@ -149,7 +149,7 @@ pub trait QuerySetPersist<M: Persist, W> {
     fn update_with<'a, E, V>(&self, executor: E, changes: V) -> E::Output<usize>
     where
         W: Clone,
-        E: Executor<'a, Assign<V, W>>;
+        E: Run<'a, Assign<V, W>>;
 
     /// [`update_with`](Self::update_with) by name (Django's `update(stock=F("stock") - 1)`):
     /// `qs.update_by(&mut conn, &[("stock", F("stock") - 1), ("note", "restocked".into())])`.
@@ -168,7 +168,7 @@ pub trait QuerySetPersist<M: Persist, W> {
     ) -> E::Output<usize>
     where
         W: Clone + SelectDsl<PkOf<M>>,
-        E: Executor<'a, Assign<AssignWhere<M, dsl::Select<W, PkOf<M>>>, M::Table>>;
+        E: Run<'a, Assign<AssignWhere<M, dsl::Select<W, PkOf<M>>>, M::Table>>;
 
     /// Deletes every row of the QuerySet; the number deleted. The database applies each
     /// referencing foreign key's ON DELETE (CASCADE and SET NULL follow; RESTRICT refuses
@@ -177,15 +177,15 @@ pub trait QuerySetPersist<M: Persist, W> {
     fn delete<'a, E>(&self, executor: E) -> E::Output<usize>
     where
         W: Clone,
-        E: Executor<'a, DeleteWhere<M, W>>;
+        E: Run<'a, DeleteWhere<M, W>>;
 }
 
 impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
-    fn create<'a, E: Executor<'a, Create<M>>>(&self, executor: E, form: M::Insert) -> E::Output<M> {
+    fn create<'a, E: Run<'a, Create<M>>>(&self, executor: E, form: M::Insert) -> E::Output<M> {
         executor.run(Create(form))
     }
 
-    fn bulk_create<'a, E: Executor<'a, BulkCreate<M>>>(
+    fn bulk_create<'a, E: Run<'a, BulkCreate<M>>>(
         &self,
         executor: E,
         forms: Vec<M::Insert>,
@@ -193,7 +193,7 @@ impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
         executor.run(BulkCreate(forms))
     }
 
-    fn bulk_insert<'a, E: Executor<'a, BulkInsert<M>>>(
+    fn bulk_insert<'a, E: Run<'a, BulkInsert<M>>>(
         &self,
         executor: E,
         forms: Vec<M::Insert>,
@@ -205,7 +205,7 @@ impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     where
         M: Clone,
         C: Columns<M::Table>,
-        E: Executor<'a, BulkUpdate<M>>,
+        E: Run<'a, BulkUpdate<M>>,
     {
         let _ = columns;
         self.bulk_update_by(executor, rows, &C::names())
@@ -214,7 +214,7 @@ impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     fn bulk_update_by<'a, E>(&self, executor: E, rows: &[M], fields: &[&str]) -> E::Output<usize>
     where
         M: Clone,
-        E: Executor<'a, BulkUpdate<M>>,
+        E: Run<'a, BulkUpdate<M>>,
     {
         match Assigned::resolve::<M>(fields) {
             Ok(assigned) => executor.run(BulkUpdate(rows.to_vec(), assigned)),
@@ -239,7 +239,7 @@ impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     ) -> E::Output<(M, bool)>
     where
         W: FilterDsl<P> + Clone,
-        E: Executor<'a, GetOrCreate<M, dsl::Filter<W, P>>>,
+        E: Run<'a, GetOrCreate<M, dsl::Filter<W, P>>>,
     {
         executor.run(GetOrCreate(self.where_query().clone().filter(lookup), form))
     }
@@ -252,7 +252,7 @@ impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     ) -> E::Output<(M, bool)>
     where
         W: FilterDsl<P> + Clone,
-        E: Executor<'a, UpdateOrCreate<M, dsl::Filter<W, P>>>,
+        E: Run<'a, UpdateOrCreate<M, dsl::Filter<W, P>>>,
     {
         executor.run(UpdateOrCreate(
             self.where_query().clone().filter(lookup),
@@ -264,7 +264,7 @@ impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     where
         M: Persist,
         W: Clone,
-        E: Executor<'a, Assign<M::Changes, W>>,
+        E: Run<'a, Assign<M::Changes, W>>,
     {
         if self.is_sliced() {
             return E::ready(Err(sliced(M::meta().name, "update")));
@@ -280,7 +280,7 @@ impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     fn update_with<'a, E, V>(&self, executor: E, changes: V) -> E::Output<usize>
     where
         W: Clone,
-        E: Executor<'a, Assign<V, W>>,
+        E: Run<'a, Assign<V, W>>,
     {
         if self.is_sliced() {
             return E::ready(Err(sliced(M::meta().name, "update")));
@@ -291,7 +291,7 @@ impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     fn update_by<'a, E>(&self, executor: E, assignments: &[(&str, UpdateValue)]) -> E::Output<usize>
     where
         W: Clone + SelectDsl<PkOf<M>>,
-        E: Executor<'a, Assign<AssignWhere<M, dsl::Select<W, PkOf<M>>>, M::Table>>,
+        E: Run<'a, Assign<AssignWhere<M, dsl::Select<W, PkOf<M>>>, M::Table>>,
     {
         if self.is_sliced() {
             return E::ready(Err(sliced(M::meta().name, "update")));
@@ -312,7 +312,7 @@ impl<M: Persist, W, O> QuerySetPersist<M, W> for QuerySet<M, W, O> {
     fn delete<'a, E>(&self, executor: E) -> E::Output<usize>
     where
         W: Clone,
-        E: Executor<'a, DeleteWhere<M, W>>,
+        E: Run<'a, DeleteWhere<M, W>>,
     {
         if self.is_sliced() {
             return E::ready(Err(sliced(M::meta().name, "delete")));
@@ -327,7 +327,7 @@ pub trait ModelPersist: Persist {
     /// row and sets every field of `self` to the stored row. Empty changes write nothing (no
     /// statement runs, and `auto_now` fields keep their value).
     /// `Error::NoMatch` when the row is gone.
-    fn update<'a, E: Executor<'a, Update<'a, Self>>>(
+    fn update<'a, E: Run<'a, Update<'a, Self>>>(
         &'a mut self,
         executor: E,
         changes: Self::Changes,
@@ -338,13 +338,13 @@ pub trait ModelPersist: Persist {
     /// Deletes this row; the database applies ON DELETE to the rows referencing it
     /// (RESTRICT refuses with `Error::ForeignKeyViolation`). `Error::NoMatch` when the row
     /// is already gone.
-    fn delete<'a, E: Executor<'a, Delete<Self>>>(&self, executor: E) -> E::Output<()> {
+    fn delete<'a, E: Run<'a, Delete<Self>>>(&self, executor: E) -> E::Output<()> {
         executor.run(Delete(self.pk().clone()))
     }
 
     /// Reads this row again and sets every field of `self` to it. `Error::NoMatch` when
     /// the row is gone.
-    fn reload<'a, E: Executor<'a, Reload<'a, Self>>>(&'a mut self, executor: E) -> E::Output<()> {
+    fn reload<'a, E: Run<'a, Reload<'a, Self>>>(&'a mut self, executor: E) -> E::Output<()> {
         executor.run(Reload(self))
     }
 }
@@ -355,13 +355,13 @@ impl<M: Persist> ModelPersist for M {}
 pub trait ForeignKeyLoad<M: Persist> {
     /// Reads the referenced row, stores it in the handle (so [`ForeignKey::get`] returns it
     /// from now on) and returns it. `Error::NoMatch` when it does not exist.
-    fn load<'a, E: Executor<'a, Load<'a, M>>>(&'a mut self, executor: E) -> E::Output<&'a M>
+    fn load<'a, E: Run<'a, Load<'a, M>>>(&'a mut self, executor: E) -> E::Output<&'a M>
     where
         M: Sync;
 }
 
 impl<M: Persist> ForeignKeyLoad<M> for ForeignKey<M, M::PrimaryKey> {
-    fn load<'a, E: Executor<'a, Load<'a, M>>>(&'a mut self, executor: E) -> E::Output<&'a M>
+    fn load<'a, E: Run<'a, Load<'a, M>>>(&'a mut self, executor: E) -> E::Output<&'a M>
     where
         M: Sync,
     {

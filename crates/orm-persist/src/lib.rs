@@ -26,8 +26,8 @@
 //!   [`ForeignKeyLoad`]) and what each guarantees.
 //! - [`operations`]: each operation as a value ([`operations::Create`], ...), handed to
 //!   the executor the method was given (`&mut Connection`, `&Database`,
-//!   `&mut PooledConnection`: orm-exec's `operation::Executor`, the one trait that runs
-//!   persistence's operations, blocking or async).
+//!   `&mut PooledConnection`: orm-exec's `operation::Run`, the one trait that runs every
+//!   read and write, blocking or async).
 //! - [`run`]: the operations' logic (validation, transactions, the get_or_create race,
 //!   retries), written once as async functions over any backend connection
 //!   (`orm_exec::statement_conn::StatementConn`); its transaction levels are orm-exec's

@@ -44,7 +44,7 @@ use orm_schema::Model;
 
 use crate::derive::Persist;
 use crate::operations::{DeleteWhere, Relink};
-use orm_exec::operation::Executor;
+use orm_exec::operation::Run;
 
 // The bound of `eq_any`'s argument. diesel 2.4 exports it only from this hidden module
 // (`expression::array_comparison` is private), and a generic `IN (subquery)` must name it.
@@ -181,10 +181,10 @@ where
     ) -> E::Output<usize>
     where
         Target<T, F>: 't,
-        E: Executor<'a, Relink<T, TargetKey<T, F>, Present<O, T, F>, Stale<O, T, F>>>,
+        E: Run<'a, Relink<T, TargetKey<T, F>, Present<O, T, F>, Stale<O, T, F>>>,
     {
         let link = self.link(targets, through, false);
-        E::map(executor.run(Relink(link)), |changed| changed.added)
+        E::map(executor.run(Relink(link)), |changed| Ok(changed.added))
     }
 
     /// Makes `targets` exactly the linked rows: deletes the links to rows not listed and
@@ -199,7 +199,7 @@ where
     ) -> E::Output<Relinked>
     where
         Target<T, F>: 't,
-        E: Executor<'a, Relink<T, TargetKey<T, F>, Present<O, T, F>, Stale<O, T, F>>>,
+        E: Run<'a, Relink<T, TargetKey<T, F>, Present<O, T, F>, Stale<O, T, F>>>,
     {
         executor.run(Relink(self.link(targets, through, true)))
     }
@@ -213,7 +213,7 @@ where
     ) -> E::Output<usize>
     where
         Target<T, F>: 't,
-        E: Executor<'a, DeleteWhere<T, Present<O, T, F>>>,
+        E: Run<'a, DeleteWhere<T, Present<O, T, F>>>,
     {
         let keys = keys_of::<T, F>(targets);
         if keys.is_empty() {
@@ -230,7 +230,7 @@ where
     /// deleted.
     pub fn clear<'a, E>(&self, executor: E) -> E::Output<usize>
     where
-        E: Executor<'a, DeleteWhere<T, Owned<O, T>>>,
+        E: Run<'a, DeleteWhere<T, Owned<O, T>>>,
     {
         executor.run(DeleteWhere(self.owned(), PhantomData))
     }

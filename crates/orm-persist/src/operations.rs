@@ -1,13 +1,13 @@
 //! Each persistence operation as a value: what it carries, what it gives back
 //! ([`Operation`]) and how it runs on any backend connection ([`OperationOn`]: the logic of
 //! [`crate::run`], awaited). The methods of [`crate::api`] build one and hand it to the
-//! executor they were given (`orm_exec::operation::Executor`), which runs it blocking or
+//! executor they were given (`orm_exec::operation::Run`), which runs it blocking or
 //! async; users never name these, except when an error message does.
 
 use std::future::Future;
 use std::hash::Hash;
 
-use orm_exec::operation::{Operation, OperationOn};
+use orm_exec::operation::{Operation, OperationOn, Retry};
 use orm_exec::statement_conn::StatementConn;
 use orm_exec::Result;
 use orm_schema::ForeignKey;
@@ -64,7 +64,8 @@ pub struct Assign<V, W>(pub(crate) V, pub(crate) W);
 /// A many-to-many `add` or `set`: the links added and removed.
 pub struct Relink<T: orm_schema::Model, K, P, S>(pub(crate) Link<T, K, P, S>);
 
-/// Implements [`Operation`] and [`OperationOn`] for one operation type: `$output` is what
+/// Implements [`Operation`], [`Retry`] (a write: none) and [`OperationOn`] for one
+/// operation type: `$output` is what
 /// it gives back, `$run` its logic on `conn: &mut C` given `$this`, its value. (Debug
 /// shows the operation's name: the values it carries may not be printable.)
 macro_rules! operation {
@@ -75,6 +76,9 @@ macro_rules! operation {
         impl<$($gen)*> Operation for $ty {
             type Output = $output;
         }
+
+        /// A write: never run twice.
+        impl<$($gen)*> Retry for $ty {}
 
         impl<$($gen)*> std::fmt::Debug for $ty {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -36,7 +36,7 @@ use orm_schema::{FieldMeta, Model, ModelMeta, NameError};
 
 use crate::derive::Persist;
 use crate::operations::UpsertRows;
-use orm_exec::operation::Executor;
+use orm_exec::operation::Run;
 
 /// What an upsert does on a conflict: the target column, and the columns it overwrites
 /// (`None`: do nothing). Built by [`OnConflict`]; columns are the metadata's, so every
@@ -241,7 +241,7 @@ clone_for_every_model!(OnConflict.target, Upsert.conflict);
 impl<M: Persist> Upsert<M> {
     /// Validates `form` and inserts it, settling a conflict as declared: the row as stored
     /// (`None` with `do_nothing` when the row existed and nothing was written).
-    pub fn create<'a, E: Executor<'a, UpsertRows<M>>>(
+    pub fn create<'a, E: Run<'a, UpsertRows<M>>>(
         &self,
         executor: E,
         form: M::Insert,
@@ -249,7 +249,7 @@ impl<M: Persist> Upsert<M> {
         match &self.conflict {
             Ok(conflict) => E::map(
                 executor.run(UpsertRows(vec![form], conflict.clone())),
-                |rows| rows.into_iter().next(),
+                |rows| Ok(rows.into_iter().next()),
             ),
             Err(e) => E::ready(Err(e.clone().into())),
         }
@@ -259,7 +259,7 @@ impl<M: Persist> Upsert<M> {
     /// row, nothing written when one fails), then inserts them in one transaction,
     /// settling conflicts as declared. With `do_update`: every row as stored, in the order
     /// of `forms`; with `do_nothing`: the rows inserted, in order.
-    pub fn bulk_create<'a, E: Executor<'a, UpsertRows<M>>>(
+    pub fn bulk_create<'a, E: Run<'a, UpsertRows<M>>>(
         &self,
         executor: E,
         forms: Vec<M::Insert>,

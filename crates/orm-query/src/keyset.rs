@@ -29,7 +29,7 @@ use diesel::query_dsl::methods::FilterDsl;
 use orm_schema::{Model, NameError};
 
 use crate::by_name::{ByName, Clause, Condition, LookupKind, OrderByName, Value};
-use crate::executor::Executor;
+use crate::executor::Reads;
 use crate::queryset::{OrderBy, QuerySet};
 use crate::run::Slice;
 
@@ -148,11 +148,11 @@ impl<M: Model, W> Keyset<M, W> {
 
     /// One page of at most `size` rows (`size` at least 1). A QuerySet with a limit or an
     /// offset cannot be paged: `Error::Usage`.
-    pub fn page<E>(&self, executor: E, size: u32) -> E::Output<Page<M>>
+    pub fn page<'a, E>(&self, executor: E, size: u32) -> E::Output<Page<M>>
     where
         M: Send + 'static,
         W: FilterDsl<ByName<M>> + Clone,
-        E: Executor<M, PageQuery<M, W>>,
+        E: Reads<'a, M, PageQuery<M, W>>,
     {
         if self.sliced || size == 0 {
             let message = if size == 0 {

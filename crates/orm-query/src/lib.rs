@@ -50,7 +50,7 @@ pub mod show_sql;
 pub mod stream;
 
 pub use by_name::{ByName, NameError, OrderByName};
-pub use executor::{Executor, RunQuerySet};
+pub use executor::{Executor, Reads, Run, RunQuerySet};
 pub use keyset::{Keyset, Page};
 pub use lookups::{Lookups, TextLookups};
 pub use projection::Values;

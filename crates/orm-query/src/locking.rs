@@ -16,7 +16,7 @@ use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment};
 use diesel::QueryResult;
 
-use crate::executor::Executor;
+use crate::executor::Reads;
 use crate::queryset::QuerySet;
 use crate::run::only;
 
@@ -160,20 +160,20 @@ impl<M, W: Clone, O: Clone> Locking<M, W, O> {
     }
 
     /// Every row, locked.
-    pub fn all<E>(&self, executor: E) -> E::Output<Vec<M>>
+    pub fn all<'a, E>(&self, executor: E) -> E::Output<Vec<M>>
     where
         M: Send + 'static,
-        E: Executor<M, Locked<W, O>>,
+        E: Reads<'a, M, Locked<W, O>>,
     {
         let (query, slice) = self.parts(None);
         executor.rows(query, slice)
     }
 
     /// The first row, locked, or `None`.
-    pub fn first<E>(&self, executor: E) -> E::Output<Option<M>>
+    pub fn first<'a, E>(&self, executor: E) -> E::Output<Option<M>>
     where
         M: Send + 'static,
-        E: Executor<M, Locked<W, O>>,
+        E: Reads<'a, M, Locked<W, O>>,
     {
         let (query, slice) = self.parts(Some(1));
         E::map(executor.rows(query, slice), |rows| {
@@ -183,10 +183,10 @@ impl<M, W: Clone, O: Clone> Locking<M, W, O> {
 
     /// The one row, locked: `Error::NoMatch` when there is none, `Error::MultipleMatches`
     /// when there are several.
-    pub fn one<E>(&self, executor: E) -> E::Output<M>
+    pub fn one<'a, E>(&self, executor: E) -> E::Output<M>
     where
         M: orm_schema::Model + Send + 'static,
-        E: Executor<M, Locked<W, O>>,
+        E: Reads<'a, M, Locked<W, O>>,
     {
         let (query, slice) = self.parts(Some(2));
         E::map(executor.rows(query, slice), only)

@@ -30,35 +30,7 @@
 //! ```
 //!
 //! The operations are the same as on every executor (`all`, `first`, `one`, `get`,
-//! `count`, `exists`; [`crate::RunQuerySet`]), with the same results and errors.
-
-use orm_exec::statement_conn::run_now;
-use orm_exec::Result;
-
-use crate::executor::{async_executor, blocking_executor, direct, read_once, Executor};
-use crate::run::{self, Ops, Slice};
-
-/// Implements [`Executor`] for one backend's blocking connection and for its pooled
-/// connection, which ask a query to compile on that backend only.
-macro_rules! pinned {
-    ($( $feature:literal, $blocking:ty, $pooled:ty, $async:ty );* $(;)?) => {$(
-        blocking_executor!(
-            /// Blocking, on this backend only (see the [module docs](crate::pinned)).
-            #[cfg(feature = $feature)]
-            [] &mut $blocking, [Ops<T, $blocking>], direct
-        );
-        async_executor!(
-            /// Async, on this backend only (see the [module docs](crate::pinned)).
-            #[cfg(feature = $feature)]
-            ['c,] &'c mut $pooled, 'c, [Ops<T, $async> + Send + 'static], direct,
-            read_once |conn| &mut **conn
-        );
-    )*};
-}
-
-pinned! {
-    "sqlite", orm_exec::connection::BlockingSqlite, orm_exec::database::PooledSqlite, orm_exec::database::AsyncSqlite;
-    "postgres", orm_exec::connection::BlockingPg, orm_exec::database::PooledPg, orm_exec::database::AsyncPg;
-    "mysql", orm_exec::connection::BlockingMysql, orm_exec::database::PooledMysql, orm_exec::database::AsyncMysql;
-    "mysql", orm_exec::connection::BlockingMariadb, orm_exec::database::PooledMariadb, orm_exec::database::AsyncMariadb;
-}
+//! `count`, `exists`; [`crate::RunQuerySet`]), with the same results and errors: these
+//! connections are executors of orm-exec's one [`Run`](orm_exec::operation::Run) trait,
+//! which runs the same read operations on them (and persistence's writes), asking each to
+//! compile on their backend only. This module holds no code of its own.

@@ -11,7 +11,7 @@
 use diesel::dsl;
 use diesel::query_dsl::methods::{DistinctDsl, FilterDsl, SelectDsl};
 
-use crate::executor::Executor;
+use crate::executor::Reads;
 use crate::queryset::QuerySet;
 use crate::run::only_of;
 
@@ -100,20 +100,20 @@ impl<M, W: Clone, O: Clone, S: Clone> Values<M, W, O, S> {
     }
 
     /// Every row's selection, in the QuerySet's order (its limit and offset applied).
-    pub fn all<T, E>(&self, executor: E) -> E::Output<Vec<T>>
+    pub fn all<'a, T, E>(&self, executor: E) -> E::Output<Vec<T>>
     where
         T: Send + 'static,
-        E: Executor<T, Projection<W, O, S>>,
+        E: Reads<'a, T, Projection<W, O, S>>,
     {
         let (query, slice) = self.parts(None);
         executor.rows(query, slice)
     }
 
     /// The first row's selection, or `None`.
-    pub fn first<T, E>(&self, executor: E) -> E::Output<Option<T>>
+    pub fn first<'a, T, E>(&self, executor: E) -> E::Output<Option<T>>
     where
         T: Send + 'static,
-        E: Executor<T, Projection<W, O, S>>,
+        E: Reads<'a, T, Projection<W, O, S>>,
     {
         let (query, slice) = self.parts(Some(1));
         E::map(executor.rows(query, slice), |rows| {
@@ -123,11 +123,11 @@ impl<M, W: Clone, O: Clone, S: Clone> Values<M, W, O, S> {
 
     /// The one row's selection: `Error::NoMatch` when there is none,
     /// `Error::MultipleMatches` when there are several. Fetches at most two rows.
-    pub fn one<T, E>(&self, executor: E) -> E::Output<T>
+    pub fn one<'a, T, E>(&self, executor: E) -> E::Output<T>
     where
         M: orm_schema::Model,
         T: Send + 'static,
-        E: Executor<T, Projection<W, O, S>>,
+        E: Reads<'a, T, Projection<W, O, S>>,
     {
         let (query, slice) = self.parts(Some(2));
         E::map(executor.rows(query, slice), |rows| {

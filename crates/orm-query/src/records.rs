@@ -33,7 +33,7 @@ use orm_schema::{FieldKind, FieldMeta, Model, NameError};
 use crate::by_name::parse::{resolve, resolve_many, LookupKind};
 use crate::by_name::Value;
 use crate::by_name::{LookupValue, Subquery, SubqueryValue};
-use crate::executor::Executor;
+use crate::executor::Reads;
 use crate::projection::Projection;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
 use crate::run::only_of;
@@ -495,9 +495,9 @@ impl<M: Model, W: Clone, O: Clone, K: RecordShape> Records<M, W, O, K> {
     }
 
     /// Every row, in the order asked for (the limit and offset applied).
-    pub fn all<E>(&self, executor: E) -> E::Output<Vec<K::Row>>
+    pub fn all<'a, E>(&self, executor: E) -> E::Output<Vec<K::Row>>
     where
-        E: Executor<RawRow, Projection<W, O, Selection>>,
+        E: Reads<'a, RawRow, Projection<W, O, Selection>>,
     {
         let (query, slice) = self.parts(None);
         let names = Arc::clone(&self.names);
@@ -507,9 +507,9 @@ impl<M: Model, W: Clone, O: Clone, K: RecordShape> Records<M, W, O, K> {
     }
 
     /// The first row, or `None`.
-    pub fn first<E>(&self, executor: E) -> E::Output<Option<K::Row>>
+    pub fn first<'a, E>(&self, executor: E) -> E::Output<Option<K::Row>>
     where
-        E: Executor<RawRow, Projection<W, O, Selection>>,
+        E: Reads<'a, RawRow, Projection<W, O, Selection>>,
     {
         let (query, slice) = self.parts(Some(1));
         let names = Arc::clone(&self.names);
@@ -520,9 +520,9 @@ impl<M: Model, W: Clone, O: Clone, K: RecordShape> Records<M, W, O, K> {
 
     /// The one row (what `aggregate` loads): `Error::NoMatch` when there is none,
     /// `Error::MultipleMatches` when there are several.
-    pub fn one<E>(&self, executor: E) -> E::Output<K::Row>
+    pub fn one<'a, E>(&self, executor: E) -> E::Output<K::Row>
     where
-        E: Executor<RawRow, Projection<W, O, Selection>>,
+        E: Reads<'a, RawRow, Projection<W, O, Selection>>,
     {
         let (query, slice) = self.parts(Some(2));
         let names = Arc::clone(&self.names);

@@ -12,9 +12,10 @@
 //! is copied into each list it belongs to.
 //!
 //! The loaders ([`fill`], [`fill_reverse`], [`fill_through`]) are written once, as async
-//! functions over a [`RelatedConn`]: a blocking [`Connection`] (each query completes inside
-//! the call, and the whole load is driven to its end in one poll) or a
-//! [`PooledConnection`] (awaited).
+//! functions over a [`RelatedConn`], one backend's connection: a blocking one (each query
+//! completes inside the call, and the whole load is driven to its end in one poll) or an
+//! async one (awaited). A whole load is one operation ([`LoadRelated`]), run by any
+//! executor.
 //!
 //! `#[derive(Model)]` implements [`SelectRelatedNames`] for every model.
 
@@ -26,16 +27,19 @@ use diesel::dsl;
 use diesel::query_builder::AsQuery;
 use diesel::query_dsl::methods::FilterDsl;
 
-use orm_exec::statement_conn::run_now;
-use orm_exec::{Connection, Database, PooledConnection, Result};
+use std::marker::PhantomData;
+
+use orm_exec::operation::{Operation, OperationOn, Retry, Run};
+use orm_exec::statement_conn::StatementConn;
+use orm_exec::Result;
 use orm_schema::{Model, ModelMeta, NameError};
 
 use crate::by_name::parse::check_path_length;
 pub use crate::executor::BoxFuture;
-use crate::executor::Executor;
+use crate::executor::Reads;
 use crate::queryset::{NoOrder, QuerySet};
 use crate::relations::TableQuery;
-use crate::run::{AsyncRunnable, Runnable, Slice};
+use crate::run::{AsyncRunnable, Ops, Runnable, Slice};
 
 /// The most keys one `WHERE pk IN (...)` query binds; more keys take more queries (SQLite
 /// binds at most 32 766 values per statement, MySQL 65 535).
@@ -187,10 +191,10 @@ pub trait SelectRelatedNames: Model + Send {
     ) -> BoxFuture<'a, Result<()>>;
 }
 
-/// What the relation loaders run their queries on: a blocking [`Connection`], whose
-/// futures are complete when returned (the loaders are then driven to their end in one
-/// poll), or a [`PooledConnection`], whose futures are awaited. The loading logic is
-/// written once, as async functions over this trait.
+/// What the relation loaders run their queries on: one backend's connection, blocking
+/// (whose futures are complete when returned, so a whole load is driven to its end in one
+/// poll) or async (awaited). The loading logic is written once, as async functions over
+/// this trait, and runs inside the [`LoadRelated`] operation on any executor.
 pub trait RelatedConn: Send {
     /// Every row `query` selects.
     fn rows<T, Q>(&mut self, query: Q) -> BoxFuture<'_, Result<Vec<T>>>
@@ -200,30 +204,34 @@ pub trait RelatedConn: Send {
         (Q, NoOrder): Runnable<T> + AsyncRunnable<T>;
 }
 
-/// Implements [`RelatedConn`] for `$ty`: `$rows` is the future of every row that `$query`
-/// (the query, unordered) selects on the connection `$this`.
+/// Implements [`RelatedConn`] for each backend connection `$conn` (behind its cargo
+/// feature): the query's rows, by [`crate::run::rows`].
 macro_rules! related_conn {
-    ($ty:ty, |$this:ident, $query:ident| $rows:expr) => {
-        impl RelatedConn for $ty {
+    ($($feature:literal $conn:ty;)*) => {$(
+        #[cfg(feature = $feature)]
+        impl RelatedConn for $conn {
             fn rows<T, Q>(&mut self, query: Q) -> BoxFuture<'_, Result<Vec<T>>>
             where
                 T: Send + 'static,
                 Q: Send + 'static,
                 (Q, NoOrder): Runnable<T> + AsyncRunnable<T>,
             {
-                let ($this, $query) = (self, (query, NoOrder));
-                Box::pin($rows)
+                Box::pin(crate::run::rows(self, (query, NoOrder), Slice::All))
             }
         }
-    };
+    )*};
 }
 
-related_conn!(Connection, |conn, query| std::future::ready(
-    Executor::rows(conn, query, Slice::All)
-));
-related_conn!(PooledConnection, |conn, query| {
-    crate::run::rows_pooled(conn, query, Slice::All)
-});
+related_conn! {
+    "sqlite" orm_exec::connection::BlockingSqlite;
+    "postgres" orm_exec::connection::BlockingPg;
+    "mysql" orm_exec::connection::BlockingMysql;
+    "mysql" orm_exec::connection::BlockingMariadb;
+    "sqlite" orm_exec::database::AsyncSqlite;
+    "postgres" orm_exec::database::AsyncPg;
+    "mysql" orm_exec::database::AsyncMysql;
+    "mysql" orm_exec::database::AsyncMariadb;
+}
 
 /// The query of a model's rows by primary key, `table.filter(pk.eq_any(keys))`.
 /// Implemented by `#[derive(Model)]`.
@@ -567,145 +575,133 @@ impl<M: Model, W, O> QuerySet<M, W, O> {
     }
 }
 
-/// What [`RelatedByName`]'s operations run on: `&mut Connection` (blocking), `&Database`
-/// or `&mut PooledConnection` (async; every query on one pooled connection).
+/// The read of a [`RelatedByName`]: the rows of a query in a slice, with the foreign keys
+/// `paths` names filled, on one connection.
+pub struct LoadRelated<M, Q> {
+    query: Q,
+    slice: Slice,
+    paths: Arc<RelatedPaths>,
+    row: PhantomData<fn() -> M>,
+}
+
+// Debug shows the paths: the query may not be printable.
+impl<M, Q> std::fmt::Debug for LoadRelated<M, Q> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadRelated")
+            .field("paths", &self.paths)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M, Q: Clone> Clone for LoadRelated<M, Q> {
+    fn clone(&self) -> Self {
+        LoadRelated {
+            query: self.query.clone(),
+            slice: self.slice,
+            paths: Arc::clone(&self.paths),
+            row: PhantomData,
+        }
+    }
+}
+
+impl<M: Send, Q> Operation for LoadRelated<M, Q> {
+    type Output = Vec<M>;
+    const READ: bool = true;
+}
+
+impl<M: Send, Q: Clone> Retry for LoadRelated<M, Q> {
+    fn retry(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+}
+
+impl<M, Q, C> OperationOn<C> for LoadRelated<M, Q>
+where
+    M: SelectRelatedNames,
+    Q: Ops<M, C> + Send,
+    C: StatementConn + RelatedConn,
+{
+    async fn run(self, conn: &mut C) -> Result<Vec<M>> {
+        let mut rows = crate::run::rows(conn, self.query, self.slice).await?;
+        self.paths.load_on(&mut rows, conn).await?;
+        Ok(rows)
+    }
+}
+
+/// What [`RelatedByName`]'s operations run on: an executor of its query's reads and of
+/// [`LoadRelated`]: `&mut Connection` (blocking), `&Database` or `&mut PooledConnection`
+/// (async; every query of a load on one pooled connection).
 #[diagnostic::on_unimplemented(
     message = "a QuerySet cannot run on `{Self}`",
     label = "not an executor for this QuerySet",
     note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)"
 )]
-pub trait LoadRelatedByName<M, W, O>: Executor<M, (W, O)> {
-    /// The rows of `qs` in `slice`, with the foreign keys `paths` names filled.
-    fn load(
-        self,
-        qs: &QuerySet<M, W, O>,
-        slice: Slice,
-        paths: Arc<RelatedPaths>,
-    ) -> Self::Output<Vec<M>>
-    where
-        M: Send + 'static;
-}
-
-/// Loads the rows and their relations on one pooled connection.
-async fn load_pooled<M, W, O>(
-    conn: &mut PooledConnection,
-    parts: (W, O),
-    slice: Slice,
-    paths: Arc<RelatedPaths>,
-) -> Result<Vec<M>>
-where
-    M: SelectRelatedNames,
-    (W, O): AsyncRunnable<M>,
+pub trait LoadRelatedByName<'a, M: Send + 'a, Q>:
+    Reads<'a, M, Q> + Run<'a, LoadRelated<M, Q>>
 {
-    let mut rows = crate::run::rows_pooled(conn, parts, slice).await?;
-    M::load_related(&mut rows, &paths, conn).await?;
-    Ok(rows)
 }
 
-/// Implements [`LoadRelatedByName`] for the executor `$ty`, whose queries are
-/// `$runnable`: `$load` is the rows and their relations (a future, for an async executor),
-/// given the executor `$this`, the query's `$parts`, `$slice` and `$paths`.
-macro_rules! load_related {
-    (
-        $ty:ty,
-        $runnable:ident,
-        |$this:ident, $parts:ident, $slice:ident, $paths:ident| $load:expr
-    ) => {
-        impl<M, W, O> LoadRelatedByName<M, W, O> for $ty
-        where
-            M: SelectRelatedNames,
-            W: Clone,
-            O: Clone,
-            (W, O): $runnable<M>,
-        {
-            fn load(
-                self,
-                qs: &QuerySet<M, W, O>,
-                $slice: Slice,
-                $paths: Arc<RelatedPaths>,
-            ) -> Self::Output<Vec<M>> {
-                let ($this, $parts) = (self, qs.parts());
-                $load
-            }
+impl<'a, M: Send + 'a, Q, E> LoadRelatedByName<'a, M, Q> for E where
+    E: Reads<'a, M, Q> + Run<'a, LoadRelated<M, Q>>
+{
+}
+
+impl<M, W: Clone, O: Clone> RelatedByName<M, W, O> {
+    /// [`LoadRelated`] of the rows of this QuerySet in `slice`.
+    fn load(&self, slice: Slice) -> LoadRelated<M, (W, O)> {
+        LoadRelated {
+            query: self.qs.parts(),
+            slice,
+            paths: Arc::clone(&self.paths),
+            row: PhantomData,
         }
-    };
+    }
 }
 
-load_related!(&mut Connection, Runnable, |conn, parts, slice, paths| {
-    let mut rows = Executor::rows(&mut *conn, parts, slice)?;
-    run_now(M::load_related(&mut rows, &paths, conn))?;
-    Ok(rows)
-});
-// A read on `&Database` runs once more on a fresh connection after a lost one, as every
-// read on it does.
-load_related!(
-    &Database,
-    AsyncRunnable,
-    |db, parts, slice, paths| Box::pin(async move {
-        crate::executor::read_retried!(db.get().await?, parts, |conn| {
-            load_pooled(&mut conn, parts, slice, Arc::clone(&paths)).await
-        })
-    })
-);
-load_related!(
-    &mut PooledConnection,
-    AsyncRunnable,
-    |conn, parts, slice, paths| Box::pin(load_pooled(conn, parts, slice, paths))
-);
-
-impl<M: Send + 'static, W, O> RelatedByName<M, W, O> {
+impl<M: Send + 'static, W: Clone, O: Clone> RelatedByName<M, W, O> {
     /// Every row, with the named foreign keys filled.
-    pub fn all<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<Vec<M>> {
-        let slice = self.qs.slice(None);
-        executor.load(&self.qs, slice, Arc::clone(&self.paths))
+    pub fn all<'a, E: LoadRelatedByName<'a, M, (W, O)>>(&self, executor: E) -> E::Output<Vec<M>> {
+        executor.run(self.load(self.qs.slice(None)))
     }
 
     /// The first row with the named foreign keys filled, or `None`.
-    pub fn first<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<Option<M>> {
-        let slice = self.qs.slice(Some(1));
-        let rows = executor.load(&self.qs, slice, Arc::clone(&self.paths));
+    pub fn first<'a, E>(&self, executor: E) -> E::Output<Option<M>>
+    where
+        E: LoadRelatedByName<'a, M, (W, O)>,
+    {
+        let rows = executor.run(self.load(self.qs.slice(Some(1))));
         E::map(rows, crate::relations::first_of)
     }
 
     /// The number of rows (of the slice, if sliced): one `SELECT COUNT(*)`; no relation
     /// is loaded.
-    pub fn count<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<i64>
-    where
-        W: Clone,
-        O: Clone,
-    {
+    pub fn count<'a, E: LoadRelatedByName<'a, M, (W, O)>>(&self, executor: E) -> E::Output<i64> {
         let in_slice = self.qs.in_slice();
-        E::map(executor.count(self.qs.parts()), move |total| {
+        E::map(Reads::count(executor, self.qs.parts()), move |total| {
             Ok(in_slice(total))
         })
     }
 
     /// Whether the QuerySet (its slice, if sliced) holds any row; no relation is loaded.
-    pub fn exists<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<bool>
-    where
-        W: Clone,
-        O: Clone,
-    {
+    pub fn exists<'a, E: LoadRelatedByName<'a, M, (W, O)>>(&self, executor: E) -> E::Output<bool> {
         E::map(self.count(executor), |n| Ok(n > 0))
     }
 }
 
-impl<M: Model + Send + 'static, W, O> RelatedByName<M, W, O> {
+impl<M: Model + Send + 'static, W: Clone, O: Clone> RelatedByName<M, W, O> {
     /// The one row with the named foreign keys filled: `Error::NoMatch` when there is
     /// none, `Error::MultipleMatches` when there are several. Fetches at most two rows.
-    pub fn one<E: LoadRelatedByName<M, W, O>>(&self, executor: E) -> E::Output<M> {
-        let slice = self.qs.slice(Some(2));
-        let rows = executor.load(&self.qs, slice, Arc::clone(&self.paths));
+    pub fn one<'a, E: LoadRelatedByName<'a, M, (W, O)>>(&self, executor: E) -> E::Output<M> {
+        let rows = executor.run(self.load(self.qs.slice(Some(2))));
         E::map(rows, crate::run::only)
     }
 
     /// The one row matching `predicate` (added to the filters), with the named foreign
     /// keys filled: `Error::NoMatch` or `Error::MultipleMatches` otherwise.
-    pub fn get<E, P>(&self, executor: E, predicate: P) -> E::Output<M>
+    pub fn get<'a, E, P>(&self, executor: E, predicate: P) -> E::Output<M>
     where
-        W: Clone + FilterDsl<P>,
-        O: Clone,
-        E: LoadRelatedByName<M, dsl::Filter<W, P>, O>,
+        W: FilterDsl<P, Output: Clone>,
+        E: LoadRelatedByName<'a, M, (dsl::Filter<W, P>, O)>,
     {
         RelatedByName {
             qs: self.qs.clone().filter(predicate),

@@ -26,7 +26,7 @@ use diesel::query_source::{Alias, AliasSource};
 use orm_exec::Result;
 use orm_schema::Model;
 
-use crate::executor::Executor;
+use crate::executor::Reads;
 use crate::lookups::{Exclude, PredicateType};
 use crate::projection::Projection;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
@@ -560,18 +560,18 @@ where
     }
 
     /// Every row, each with its related row loaded, in one query.
-    pub fn all<E>(&self, executor: E) -> E::Output<Vec<M>>
+    pub fn all<'a, E>(&self, executor: E) -> E::Output<Vec<M>>
     where
-        E: Executor<(M, R::Row), JoinedRows<M, R, W, O>>,
+        E: Reads<'a, (M, R::Row), JoinedRows<M, R, W, O>>,
     {
         let (query, slice) = self.rows_query(None);
         E::map(executor.rows(query, slice), attach_all::<M, R>)
     }
 
     /// The first row with its related row loaded, or `None`.
-    pub fn first<E>(&self, executor: E) -> E::Output<Option<M>>
+    pub fn first<'a, E>(&self, executor: E) -> E::Output<Option<M>>
     where
-        E: Executor<(M, R::Row), JoinedRows<M, R, W, O>>,
+        E: Reads<'a, (M, R::Row), JoinedRows<M, R, W, O>>,
     {
         let (query, slice) = self.rows_query(Some(1));
         E::map(
@@ -582,9 +582,9 @@ where
 
     /// The one row with its related row loaded: `Error::NoMatch` when there is none,
     /// `Error::MultipleMatches` when there are several. Fetches at most two rows.
-    pub fn one<E>(&self, executor: E) -> E::Output<M>
+    pub fn one<'a, E>(&self, executor: E) -> E::Output<M>
     where
-        E: Executor<(M, R::Row), JoinedRows<M, R, W, O>>,
+        E: Reads<'a, (M, R::Row), JoinedRows<M, R, W, O>>,
     {
         let (query, slice) = self.rows_query(Some(2));
         let rows = E::map(executor.rows(query, slice), attach_all::<M, R>);
@@ -594,18 +594,18 @@ where
     /// The one row matching `predicate` (added to the filters; it may use the columns of
     /// both tables), with its related row loaded: `Error::NoMatch` or
     /// `Error::MultipleMatches` otherwise.
-    pub fn get<E, P>(&self, executor: E, predicate: P) -> E::Output<M>
+    pub fn get<'a, E, P>(&self, executor: E, predicate: P) -> E::Output<M>
     where
         W: FilterDsl<P>,
         dsl::Filter<W, P>: Clone,
-        E: Executor<(M, R::Row), JoinedRows<M, R, dsl::Filter<W, P>, O>>,
+        E: Reads<'a, (M, R::Row), JoinedRows<M, R, dsl::Filter<W, P>, O>>,
     {
         self.clone().filter(predicate).one(executor)
     }
 
     /// The number of rows of the join matching the filters; on a sliced QuerySet, the
     /// rows of the slice (as [`RunQuerySet::count`](crate::RunQuerySet::count) counts).
-    pub fn count<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<i64> {
+    pub fn count<'a, E: Reads<'a, M, (W, O)>>(&self, executor: E) -> E::Output<i64> {
         let in_slice = self.qs.in_slice();
         E::map(executor.count(self.qs.parts()), move |total| {
             Ok(in_slice(total))
@@ -613,7 +613,7 @@ where
     }
 
     /// Whether the QuerySet (its slice, if sliced) holds any row.
-    pub fn exists<E: Executor<M, (W, O)>>(&self, executor: E) -> E::Output<bool> {
+    pub fn exists<'a, E: Reads<'a, M, (W, O)>>(&self, executor: E) -> E::Output<bool> {
         E::map(self.count(executor), |n| Ok(n > 0))
     }
 }
@@ -645,14 +645,14 @@ where
 ///
 /// Blocking with `&mut Connection` (`prefetch::<Track, Album, _>(&mut conn, albums)?`),
 /// async with `&Database` or `&mut PooledConnection` (`prefetch(&db, albums).await?`).
-pub fn prefetch<C, P, E>(executor: E, parents: Vec<P>) -> E::Output<Vec<(P, Vec<C>)>>
+pub fn prefetch<'a, C, P, E>(executor: E, parents: Vec<P>) -> E::Output<Vec<(P, Vec<C>)>>
 where
     P: Model + Send + 'static,
     P::PrimaryKey: Hash + Eq,
     C: BelongsTo<P> + Clone + Send + 'static,
     TableQuery<C>: FilterDsl<C::In>,
     dsl::Filter<TableQuery<C>, C::In>: Send + 'static,
-    E: Executor<C, (dsl::Filter<TableQuery<C>, C::In>, NoOrder)>,
+    E: Reads<'a, C, (dsl::Filter<TableQuery<C>, C::In>, NoOrder)>,
 {
     if parents.is_empty() {
         return E::ready(Ok(Vec::new()));

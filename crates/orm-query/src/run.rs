@@ -12,9 +12,12 @@
 //! whole query for every enabled backend.
 //!
 //! [`rows`], [`count`] and [`exists`] run one statement and classify its error on its
-//! connection: written once, for every executor (`crate::executor`).
+//! connection; the read operations ([`Rows`], [`RowsInTurn`], [`Count`], [`Exists`]) hand
+//! them to orm-exec's executors (`orm_exec::operation::Run`): written once, for every
+//! executor.
 
 use std::future::Future;
+use std::marker::PhantomData;
 
 use diesel::dsl;
 use diesel::expression::SqlLiteral;
@@ -22,9 +25,10 @@ use diesel::query_builder::QueryId;
 use diesel::query_dsl::methods::{LimitDsl, OffsetDsl, OrderDsl, SelectDsl};
 use diesel::sql_types::Integer;
 use diesel::{QueryResult, SelectableHelper};
+use orm_exec::operation::{Operation, OperationOn, Retry};
 use orm_exec::statement::Load;
-use orm_exec::statement_conn::{run_now, StatementConn};
-use orm_exec::{async_dispatch, dispatch, Connection, Error, PooledConnection, Result};
+use orm_exec::statement_conn::StatementConn;
+use orm_exec::{Error, Result};
 use orm_schema::Model;
 
 use crate::locking::{ForUpdate, Locked, RowLocks};
@@ -274,22 +278,82 @@ pub async fn exists<M, Q: Ops<M, C>, C: StatementConn>(conn: &mut C, query: Q) -
     conn.classify(result).await
 }
 
-/// The rows of `query` in `slice`, on whichever backend `conn` holds, now.
-pub(crate) fn rows_now<M: Send, Q: Runnable<M>>(
-    conn: &mut Connection,
-    query: Q,
-    slice: Slice,
+/// The rows of each of `queries`, run one after the other on `conn`, in one list.
+pub async fn rows_in_turn<M: Send, Q: Ops<M, C> + Send, C: StatementConn>(
+    conn: &mut C,
+    queries: Vec<Q>,
 ) -> Result<Vec<M>> {
-    dispatch!(conn, c => run_now(rows(c, query, slice)))
+    let mut all = Vec::new();
+    for query in queries {
+        all.extend(rows(conn, query, Slice::All).await?);
+    }
+    Ok(all)
 }
 
-/// The rows of `query` in `slice`, on whichever backend the pooled `conn` holds.
-pub(crate) async fn rows_pooled<M: Send, Q: AsyncRunnable<M>>(
-    conn: &mut PooledConnection,
-    query: Q,
-    slice: Slice,
-) -> Result<Vec<M>> {
-    async_dispatch!(conn, c => rows(c, query, slice).await)
+/// Declares the read operations: each a struct of the query and what else its statement
+/// takes (`$field`s), for rows of `T`, run on any backend connection by `$run`. A read
+/// opens no transaction level and may run again after a lost connection
+/// ([`Retry`]).
+macro_rules! reads {
+    ($(
+        $(#[$doc:meta])* $name:ident { $($field:ident: $ty:ty),* } => $out:ty, $run:ident;
+    )*) => {$(
+        $(#[$doc])*
+        pub struct $name<T, Q> {
+            $($field: $ty,)*
+            row: PhantomData<fn() -> T>,
+        }
+
+        impl<T, Q> $name<T, Q> {
+            /// The read, for the executors ([`crate::executor::Reads`]).
+            pub fn new($($field: $ty),*) -> Self {
+                $name { $($field,)* row: PhantomData }
+            }
+        }
+
+        // Debug shows the read's name: the query it carries may not be printable.
+        impl<T, Q> std::fmt::Debug for $name<T, Q> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(stringify!($name))
+            }
+        }
+
+        impl<T, Q: Clone> Clone for $name<T, Q> {
+            fn clone(&self) -> Self {
+                $name { $($field: self.$field.clone(),)* row: PhantomData }
+            }
+        }
+
+        impl<T: Send, Q> Operation for $name<T, Q> {
+            type Output = $out;
+            const READ: bool = true;
+        }
+
+        impl<T: Send, Q: Clone> Retry for $name<T, Q> {
+            fn retry(&self) -> Option<Self> {
+                Some(self.clone())
+            }
+        }
+
+        impl<T: Send, Q: Ops<T, C> + Send, C: StatementConn> OperationOn<C>
+            for $name<T, Q>
+        {
+            fn run(self, conn: &mut C) -> impl Future<Output = Result<$out>> + Send {
+                $run(conn, $(self.$field),*)
+            }
+        }
+    )*};
+}
+
+reads! {
+    /// The rows of a query in a slice, in its order.
+    Rows { query: Q, slice: Slice } => Vec<T>, rows;
+    /// The rows of several queries, one after the other on one connection, in one list.
+    RowsInTurn { queries: Vec<Q> } => Vec<T>, rows_in_turn;
+    /// `SELECT COUNT(*)` with a query's filters.
+    Count { query: Q } => i64, count;
+    /// Whether a query's filters match a row.
+    Exists { query: Q } => bool, exists;
 }
 
 /// The one row of `rows` (at most two fetched): [`Error::NoMatch`] when there is none,

@@ -125,24 +125,24 @@ where
 /// An ordering whose batches run on every enabled backend's blocking connection: what
 /// [`QuerySet::iter`] needs. Implemented for every such ordering.
 pub trait BlockingBatches<M: Model, W>:
-    Clone + BatchOrder<M, W, First: Runnable<M>, Next: Runnable<M>>
+    Clone + BatchOrder<M, W, First: Runnable<M> + Send, Next: Runnable<M> + Send>
 {
 }
 
 impl<M: Model, W, O> BlockingBatches<M, W> for O where
-    O: Clone + BatchOrder<M, W, First: Runnable<M>, Next: Runnable<M>>
+    O: Clone + BatchOrder<M, W, First: Runnable<M> + Send, Next: Runnable<M> + Send>
 {
 }
 
 /// An ordering whose batches run on every enabled backend's async connection: what
 /// [`QuerySet::stream`] needs. Implemented for every such ordering.
 pub trait AsyncBatches<M: Model, W>:
-    Clone + BatchOrder<M, W, First: AsyncRunnable<M>, Next: AsyncRunnable<M>>
+    Clone + BatchOrder<M, W, First: AsyncRunnable<M> + Clone, Next: AsyncRunnable<M> + Clone>
 {
 }
 
 impl<M: Model, W, O> AsyncBatches<M, W> for O where
-    O: Clone + BatchOrder<M, W, First: AsyncRunnable<M>, Next: AsyncRunnable<M>>
+    O: Clone + BatchOrder<M, W, First: AsyncRunnable<M> + Clone, Next: AsyncRunnable<M> + Clone>
 {
 }
 

@@ -136,7 +136,7 @@ pub use orm_query::{
     OrderByName, QuerySet, TextLookups,
 };
 pub use orm_query::{
-    executor, pinned, stream, Executor, RowIter, RowStream, RunQuerySet, StreamSource,
+    executor, pinned, stream, Executor, Reads, RowIter, RowStream, Run, RunQuerySet, StreamSource,
 };
 pub use orm_query::{keyset, locking, projection, Keyset, Page, Values};
 pub use orm_query::{prefetch, relations, BelongsTo, RelatedExt, SelectRelated};

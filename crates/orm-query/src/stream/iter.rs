@@ -1,10 +1,12 @@
 //! [`RowIter`]: a blocking batched read.
 
+use orm_exec::operation::Run;
 use orm_exec::{Connection, Result};
 use orm_schema::Model;
 
 use super::{BlockingBatches, Plan, Step};
-use crate::run::{self, Runnable, Slice};
+
+use crate::run::{Rows, Runnable, Slice};
 
 /// The rows of a QuerySet read in batches on a blocking connection: what
 /// [`QuerySet::iter`](crate::QuerySet::iter) returns. Holds at most one batch.
@@ -64,6 +66,10 @@ impl<M: Model, W, O> std::fmt::Debug for RowIter<'_, M, W, O> {
 }
 
 /// Loads one batch on the connection's backend.
-fn load<M: Send, Q: Runnable<M>>(conn: &mut Connection, query: Q, slice: Slice) -> Result<Vec<M>> {
-    run::rows_now(conn, query, slice)
+fn load<M, Q>(conn: &mut Connection, query: Q, slice: Slice) -> Result<Vec<M>>
+where
+    M: Send,
+    Q: Runnable<M> + Send,
+{
+    conn.run(Rows::new(query, slice))
 }

@@ -3,16 +3,20 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use orm_exec::operation::Run;
 use orm_exec::{Database, PooledConnection, Result};
 use orm_schema::Model;
 
 use super::{AsyncBatches, Plan, Step};
 use crate::executor::BoxFuture;
-use crate::run::{self, AsyncRunnable, Slice};
+
+use crate::run::{AsyncRunnable, Rows, Slice};
 
 /// What [`QuerySet::stream`](crate::QuerySet::stream) reads from: `&Database` (a pooled
 /// connection checked out for each batch, returned before the batch's rows are yielded)
-/// or `&mut PooledConnection` (every batch on that connection).
+/// or `&mut PooledConnection` (every batch on that connection). A thin adapter over
+/// orm-exec's [`Run`]: each batch is the [`Rows`] read, and the source comes back with
+/// its rows, for the next batch.
 #[diagnostic::on_unimplemented(
     message = "a QuerySet cannot be streamed from `{Self}`",
     note = "stream from `&Database` or `&mut PooledConnection`; on a blocking `Connection`, use `iter`"
@@ -23,22 +27,16 @@ pub trait StreamSource<'e>: Send + Sized + 'e {
     fn fetch<M, Q>(self, query: Q, slice: Slice) -> BoxFuture<'e, (Self, Result<Vec<M>>)>
     where
         M: Model + Send,
-        Q: AsyncRunnable<M>;
+        Q: AsyncRunnable<M> + Clone;
 }
 
 impl<'e> StreamSource<'e> for &'e Database {
     fn fetch<M, Q>(self, query: Q, slice: Slice) -> BoxFuture<'e, (Self, Result<Vec<M>>)>
     where
         M: Model + Send,
-        Q: AsyncRunnable<M>,
+        Q: AsyncRunnable<M> + Clone,
     {
-        Box::pin(async move {
-            let loaded = match self.get().await {
-                Ok(mut conn) => run::rows_pooled(&mut conn, query, slice).await,
-                Err(e) => Err(e),
-            };
-            (self, loaded)
-        })
+        Box::pin(async move { (self, self.run(Rows::new(query, slice)).await) })
     }
 }
 
@@ -46,10 +44,10 @@ impl<'e> StreamSource<'e> for &'e mut PooledConnection {
     fn fetch<M, Q>(self, query: Q, slice: Slice) -> BoxFuture<'e, (Self, Result<Vec<M>>)>
     where
         M: Model + Send,
-        Q: AsyncRunnable<M>,
+        Q: AsyncRunnable<M> + Clone,
     {
         Box::pin(async move {
-            let loaded = run::rows_pooled(&mut *self, query, slice).await;
+            let loaded = (&mut *self).run(Rows::new(query, slice)).await;
             (self, loaded)
         })
     }
