@@ -7,22 +7,24 @@
 //! calling thread instead wherever that cannot stall another task (BENCHMARKS.md, rows A1,
 //! has the measured cost against blocking diesel):
 //!
-//! - on a multi-thread tokio runtime, inside `tokio::task::block_in_place`, which moves the
-//!   worker's other tasks to another thread while SQLite works, so the statement itself
-//!   runs as blocking diesel runs it;
-//! - on a current-thread runtime (`#[tokio::main(flavor = "current_thread")]`,
-//!   `#[tokio::test]`), directly on the runtime's thread while no other connection of the
-//!   same pool is checked out (the pool counts its checkouts), and otherwise on tokio's blocking pool
-//!   (`spawn_blocking`);
+//! - on any tokio runtime, directly on the calling thread while no other connection of the
+//!   same pool is checked out (the pool counts its checkouts);
+//! - otherwise, on a multi-thread runtime, inside `tokio::task::block_in_place`, which
+//!   moves the worker's other tasks to another thread while SQLite works (a hand-off of
+//!   the worker, so a few microseconds more per statement), and on a current-thread runtime
+//!   (`#[tokio::main(flavor = "current_thread")]`, `#[tokio::test]`) on tokio's blocking
+//!   pool (`spawn_blocking`);
 //! - outside any runtime, directly.
 //!
-//! ## Why a current-thread runtime runs inline only while the connection is alone
+//! ## Why a statement runs inline only while its connection is alone
 //!
-//! A statement run on the runtime's only thread holds that thread until it ends, and a
+//! A statement run on a runtime's thread holds that thread until it ends (on a current-thread
+//! runtime, the runtime's only one), and a
 //! SQLite statement can wait: for the write lock, up to the connection's `busy_timeout`.
 //! If the lock is held by another connection of the same pool whose task is parked on this
-//! runtime (inside a transaction, between two statements), that task cannot run to release
-//! it while the thread waits, and the statement would fail with "database is locked" after
+//! thread (inside a transaction, between two statements), that task may not run to release
+//! it while the thread waits (a multi-thread runtime's other workers take over only some of
+//! a blocked worker's tasks), and the statement would fail with "database is locked" after
 //! the timeout where on another thread it would simply have waited its turn. A pool with
 //! no other connection checked out has no such task: idle connections hold no lock (a
 //! connection returned inside a transaction is rolled back first), and the decision is
@@ -30,14 +32,16 @@
 //! that take turns, get every statement inline; tasks that hold connections at the same
 //! time get the hand-off, as before.
 //!
-//! What it gives up: while an inline statement runs, the runtime's other tasks wait for it
-//! (as they would for any blocking call on that runtime), including while it waits for a
-//! lock held by another process, another pool or a blocking connection, up to
-//! `busy_timeout`. A lock held by a blocking connection or another pool *whose owner is
-//! parked on the same current-thread runtime* is therefore not waited out: the statement
-//! fails after `busy_timeout` with the database-locked error. Use one pool per database
-//! file in a process (a [`Database`](crate::Database) is cheap to clone), or a
-//! multi-thread runtime, where this cannot happen.
+//! What it gives up: while an inline statement runs, the tasks waiting for its thread wait
+//! for it (as they would for any blocking call there; on a multi-thread runtime the other
+//! workers take over what they can), including while it waits for a lock held by another
+//! process, another pool or a blocking connection, up to `busy_timeout`, and while a long
+//! statement (a scan of many rows) works. A lock held by a blocking connection or another
+//! pool *whose owner is parked on the same thread* is therefore not waited out: the
+//! statement fails after `busy_timeout` with the database-locked error. Use one pool per
+//! database file in a process (a [`Database`](crate::Database) is cheap to clone). Tasks
+//! that hold connections of the pool at the same time get the hand-off, so a busy server
+//! keeps its workers free.
 //!
 //! When a future with a statement on tokio's blocking pool is dropped before the statement
 //! ends, dropping it waits for the statement: the connection is never shared with a
@@ -140,11 +144,11 @@ where
     let Ok(handle) = Handle::try_current() else {
         return Ok(task());
     };
-    if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
-        return Ok(tokio::task::block_in_place(task));
-    }
     if alone() {
         return Ok(task());
+    }
+    if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
+        return Ok(tokio::task::block_in_place(task));
     }
     OnBlockingThread::spawn(&handle, task).await
 }
@@ -262,6 +266,47 @@ mod tests {
             (here, ran_on)
         });
         assert_eq!(caller.0, caller.1);
+    }
+
+    /// Whether a task spawned on a one-worker multi-thread runtime runs while a statement
+    /// of a connection of the pool `pool` counts sleeps: only if the statement handed the
+    /// worker over.
+    fn others_ran_meanwhile(pool: &CheckedOut) -> bool {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let mut inline = InlineSqlite::pooled(pool.clone());
+        runtime.block_on(async move {
+            let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let other = Arc::clone(&ran);
+            let statement = tokio::spawn(async move {
+                // Spawned from the worker, so it is queued there behind this task.
+                let _other = tokio::spawn(async move {
+                    other.store(true, std::sync::atomic::Ordering::SeqCst);
+                });
+                inline
+                    .spawn_blocking(move || {
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                        ran.load(std::sync::atomic::Ordering::SeqCst)
+                    })
+                    .await
+                    .unwrap()
+            });
+            statement.await.unwrap()
+        })
+    }
+
+    #[test]
+    fn on_a_multi_thread_runtime_hands_the_worker_over_only_when_not_alone() {
+        let pool = CheckedOut::default();
+        let _mine = pool.hold();
+        assert!(
+            !others_ran_meanwhile(&pool),
+            "alone: the statement runs inline"
+        );
+        let _other = pool.hold();
+        assert!(others_ran_meanwhile(&pool), "not alone: block_in_place");
     }
 
     #[test]
