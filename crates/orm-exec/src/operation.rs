@@ -253,7 +253,10 @@ impl<'a, 'd: 'a, Op: OnAsync<Output: 'a> + Retry + 'a> Run<'a, Op> for &'d Datab
             let mut op = op;
             // One loop, so the future holds one copy of the operation's state, not two.
             loop {
-                let outcome = on_pooled(&mut self.get().await?, op).await;
+                let mut conn = self.get().await?;
+                // Dispatched here rather than through `on_pooled`: one future less to hold
+                // (and move) the operation.
+                let outcome = async_dispatch!(&mut conn, c => op.run(c).await);
                 match (outcome, again.take()) {
                     (Err(Error::Connection { .. }), Some(next)) => op = next,
                     (outcome, _) => break outcome,
