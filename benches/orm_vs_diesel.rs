@@ -234,6 +234,9 @@ fn row(backend: &str, workload: &str, orm: Value, diesel: Value, ratio: f64, tar
     );
 }
 
+/// The target of every blocking W row: at most 1.05 times hand-written diesel.
+const W_TARGET: f64 = 1.05;
+
 /// One row for a (orm, diesel) time-per-operation pair; the ratio is ORM / diesel.
 fn report(backend: &str, workload: &str, (orm_t, diesel_t): (Duration, Duration), target: f64) {
     let ratio = orm_t.as_secs_f64() / diesel_t.as_secs_f64();
@@ -497,7 +500,14 @@ fn run(url: &str) {
     // W1: load every row into structs, N = 1, 100, 10 000.
     for n in [1_i64, 100, 10_000] {
         seed(conn, n);
-        let ops = if n == 10_000 { 5 } else { 50 };
+        // Each measured call spawns one task and waits for it from the main thread (on a
+        // multi-thread runtime, waking a parked worker: a cost of this harness, not of the
+        // ORM), so the smaller loads run enough times per task to make it negligible.
+        let ops = match n {
+            1 => 1000,
+            100 => 500,
+            _ => 5,
+        };
         let result = measure(
             conn,
             ops,
@@ -516,7 +526,7 @@ fn run(url: &str) {
                 }
             },
         );
-        report(backend, &format!("W1 load all, N = {n}"), result, 1.10);
+        report(backend, &format!("W1 load all, N = {n}"), result, W_TARGET);
     }
 
     // W2: 1 000 gets by primary key (10 000 rows).
@@ -541,7 +551,7 @@ fn run(url: &str) {
             }
         },
     );
-    report(backend, "W2 get by pk (per get)", result, 1.10);
+    report(backend, "W2 get by pk (per get)", result, W_TARGET);
 
     // W3: filter with contains, order by, limit 100, over 10 000 rows. W8 gives the same
     // filter by name against the same hand-written side.
@@ -573,7 +583,7 @@ fn run(url: &str) {
         },
         w3_diesel,
     );
-    report(backend, "W3 contains + order + limit 100", result, 1.10);
+    report(backend, "W3 contains + order + limit 100", result, W_TARGET);
 
     // W8: W3's filter given by name, as from a query string.
     let result = measure(
@@ -597,7 +607,7 @@ fn run(url: &str) {
         backend,
         "W8 by-name contains + order + limit 100",
         result,
-        1.10,
+        W_TARGET,
     );
 
     // W4: bulk_create of 100 rows; single creates returning the key. The table is emptied
@@ -631,7 +641,12 @@ fn run(url: &str) {
             assert_eq!(ids.len(), 100);
         }
     });
-    report(backend, "W4 bulk_create 100 rows (per bulk)", result, 1.10);
+    report(
+        backend,
+        "W4 bulk_create 100 rows (per bulk)",
+        result,
+        W_TARGET,
+    );
     // The same against diesel returning every column into structs, as bulk_create does
     // (the row above follows the issue: diesel returns only the keys).
     let result = measure_with(conn, W4_BULKS, ROUNDS, empty, orm_bulk, |conn| {
@@ -650,7 +665,7 @@ fn run(url: &str) {
         backend,
         "W4 bulk_create 100, diesel RETURNING rows",
         result,
-        1.10,
+        W_TARGET,
     );
     // bulk_insert: the count only, against diesel's plain multi-row insert.
     let result = measure_with(
@@ -669,7 +684,12 @@ fn run(url: &str) {
             }
         },
     );
-    report(backend, "W4 bulk_insert 100 rows, count only", result, 1.05);
+    report(
+        backend,
+        "W4 bulk_insert 100 rows, count only",
+        result,
+        W_TARGET,
+    );
     let result = measure_with(
         conn,
         W4_SINGLES,
@@ -692,7 +712,12 @@ fn run(url: &str) {
             }
         },
     );
-    report(backend, "W4 create returning pk (per create)", result, 1.10);
+    report(
+        backend,
+        "W4 create returning pk (per create)",
+        result,
+        W_TARGET,
+    );
 
     // W5: 1 000 posts with their authors, one JOIN.
     seed_posts(conn);
@@ -701,7 +726,7 @@ fn run(url: &str) {
         backend,
         "W5 select_related 1000 posts (per load)",
         result,
-        1.10,
+        W_TARGET,
     );
 
     // W7: a grouped aggregate: posts per author, having more than 5, largest first.
@@ -737,7 +762,7 @@ fn run(url: &str) {
         backend,
         "W7 group_by + having + order by count (100 groups)",
         result,
-        1.10,
+        W_TARGET,
     );
 
     // W9: 1 000 users each with their 10 posts attached, against diesel's belonging_to +
@@ -748,7 +773,7 @@ fn run(url: &str) {
         backend,
         "W9 prefetch_related 1000 users x 10 posts (per load)",
         result,
-        1.10,
+        W_TARGET,
     );
 }
 
@@ -773,7 +798,7 @@ impl AsyncSqlite {
 }
 
 /// W1–W5 through `&orm::Database` on a SQLite file, against blocking diesel, on a
-/// multi-thread runtime (rows "A1", target 2.00) or a current-thread one (rows "A1 ct",
+/// multi-thread runtime (rows "A1", target 1.10) or a current-thread one (rows "A1 ct",
 /// target 1.50, as `#[tokio::main(flavor = "current_thread")]` and `#[tokio::test]` run).
 fn run_async_sqlite(url: &str, current_thread: bool) {
     let rt = if current_thread {
@@ -791,12 +816,19 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
     let (a1, target) = if current_thread {
         ("A1 ct", 1.5)
     } else {
-        ("A1", 2.0)
+        ("A1", 1.10)
     };
 
     for n in [1_i64, 100, 10_000] {
         seed(&mut s.conn, n);
-        let ops = if n == 10_000 { 5 } else { 50 };
+        // Each measured call spawns one task and waits for it from the main thread (on a
+        // multi-thread runtime, waking a parked worker: a cost of this harness, not of the
+        // ORM), so the smaller loads run enough times per task to make it negligible.
+        let ops = match n {
+            1 => 1000,
+            100 => 500,
+            _ => 5,
+        };
         let result = measure(
             s,
             ops,
@@ -1100,7 +1132,7 @@ fn run_w6(url: &str) {
         Value::PerSec(per_sec(orm_t)),
         Value::PerSec(per_sec(diesel_t)),
         per_sec(orm_t) / per_sec(diesel_t),
-        Target::AtLeast(0.95),
+        Target::AtLeast(1.3),
     );
     conn.drop_all(&[User::meta(), Post::meta()]).unwrap();
 }
