@@ -21,13 +21,12 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use diesel::dsl;
 use diesel::query_builder::AsQuery;
 use diesel::query_dsl::methods::FilterDsl;
-
-use std::marker::PhantomData;
 
 use orm_exec::operation::{Operation, OperationOn, Retry, Run};
 use orm_exec::statement_conn::StatementConn;

@@ -5,7 +5,6 @@ use orm_exec::{Connection, Result};
 use orm_schema::Model;
 
 use super::{BlockingBatches, Plan, Step};
-
 use crate::run::{Rows, Runnable, Slice};
 
 /// The rows of a QuerySet read in batches on a blocking connection: what

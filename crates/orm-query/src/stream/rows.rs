@@ -9,7 +9,6 @@ use orm_schema::Model;
 
 use super::{AsyncBatches, Plan, Step};
 use crate::executor::BoxFuture;
-
 use crate::run::{AsyncRunnable, Rows, Slice};
 
 /// What [`QuerySet::stream`](crate::QuerySet::stream) reads from: `&Database` (a pooled
