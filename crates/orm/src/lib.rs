@@ -91,6 +91,48 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Your own functions, on any executor
+//!
+//! A function of your own takes an executor the same way: bound it by [`Reads`] for a
+//! QuerySet's reads (by [`Run`] for one operation) and return `E::Output<T>`, which is
+//! the result on `&mut Connection` and a `Send` future on `&Database`.
+//!
+//! ```
+//! use orm::prelude::*;
+//! use orm::relations::TableQuery;
+//! use orm::{NoOrder, Reads};
+//!
+//! #[derive(Model, Debug, Clone, PartialEq)]
+//! #[orm(table = "notes")]
+//! pub struct Note {
+//!     #[orm(primary_key)]
+//!     pub id: i64,
+//!     #[orm(max_length = 100)]
+//!     pub text: String,
+//! }
+//!
+//! /// How many notes there are, on whatever executor the caller has.
+//! fn how_many<'a, E>(executor: E) -> E::Output<i64>
+//! where
+//!     E: Reads<'a, Note, (TableQuery<Note>, NoOrder)>,
+//! {
+//!     Note::objects().count(executor)
+//! }
+//!
+//! // Async: the same function, awaited.
+//! async fn how_many_in(db: &orm::Database) -> orm::Result<i64> {
+//!     how_many(db).await
+//! }
+//!
+//! # fn main() -> orm::Result<()> {
+//! let mut conn = orm::Connection::establish("sqlite::memory:")?;
+//! conn.create_all(&[Note::meta()])?;
+//! Note::objects().create(&mut conn, NewNote::new("Buy milk"))?;
+//! assert_eq!(how_many(&mut conn)?, 1);
+//! # let _ = how_many_in;
+//! # Ok(()) }
+//! ```
+//!
 //! ## Where to find things
 //! - Declaring models: [`Model`] (the derive and the trait), field kinds in [`FieldKind`],
 //!   options in [`FieldMeta`] and [`Validators`], enums with [`DbEnum`], references
