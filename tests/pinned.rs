@@ -1,7 +1,7 @@
-//! QuerySets on one backend's own connection (`orm_query::pinned`): the executors taken out
-//! of a `Connection` or `PooledConnection` by a `match`, which accept expressions of that
-//! backend only (PostgreSQL's `ilike` here, which does not compile on a `Connection` while
-//! SQLite and MySQL are enabled too), blocking and async.
+//! QuerySets and persistence on one backend's own connection (`orm_query::pinned`): the
+//! executors taken out of a `Connection` or `PooledConnection` by a `match`, which accept
+//! expressions of that backend only (PostgreSQL's `ilike` here, which does not compile on a
+//! `Connection` while SQLite and MySQL are enabled too), blocking and async.
 
 #[macro_use]
 mod support;

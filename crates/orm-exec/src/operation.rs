@@ -236,11 +236,6 @@ fn blocking<C: StatementConn, Op: OperationOn<C>>(conn: &mut C, op: Op) -> Resul
     }
 }
 
-/// `op` awaited on the backend connection `conn` holds.
-async fn on_pooled<Op: OnAsync>(conn: &mut PooledConnection, op: Op) -> Result<Op::Output> {
-    async_dispatch!(conn, c => op.run(c).await)
-}
-
 /// Each operation checks a connection out of the pool for its statements. A read
 /// ([`Retry`]) whose connection was lost ([`Error::Connection`]) runs once more
 /// on another: outside a transaction it changed nothing, and the pool may hand out, within
@@ -254,8 +249,6 @@ impl<'a, 'd: 'a, Op: OnAsync<Output: 'a> + Retry + 'a> Run<'a, Op> for &'d Datab
             // One loop, so the future holds one copy of the operation's state, not two.
             loop {
                 let mut conn = self.get().await?;
-                // Dispatched here rather than through `on_pooled`: one future less to hold
-                // (and move) the operation.
                 let outcome = async_dispatch!(&mut conn, c => op.run(c).await);
                 match (outcome, again.take()) {
                     (Err(Error::Connection { .. }), Some(next)) => op = next,
@@ -269,7 +262,7 @@ impl<'a, 'd: 'a, Op: OnAsync<Output: 'a> + Retry + 'a> Run<'a, Op> for &'d Datab
 /// Each operation runs on this connection (inside its transaction, if any).
 impl<'a, 'c: 'a, Op: OnAsync<Output: 'a> + 'a> Run<'a, Op> for &'c mut PooledConnection {
     fn run(self, op: Op) -> BoxFuture<'a, Result<Op::Output>> {
-        Box::pin(on_pooled(self, op))
+        Box::pin(async move { async_dispatch!(self, c => op.run(c).await) })
     }
 }
 

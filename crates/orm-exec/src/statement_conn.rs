@@ -124,7 +124,9 @@ fn sleep_now(delay: Duration) -> std::future::Ready<()> {
     std::future::ready(())
 }
 
-/// An async SQLite statement's result, classified (SQLite's errors carry their code).
+/// An async SQLite statement's result, classified at once: nothing to read from the
+/// connection (SQLite's errors carry no code; they are classified by diesel's kind and their
+/// texts).
 #[cfg(feature = "sqlite")]
 fn classify_sqlite<T: Send>(
     _: &mut crate::database::AsyncSqlite,

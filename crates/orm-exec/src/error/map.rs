@@ -449,6 +449,13 @@ const POSTGRES_TEXTS: &[(Class, &[Text])] = &[
     ),
 ];
 
+/// The two texts of MySQL's not-null errors, around the column's name: matched by
+/// [`MYSQL_TEXTS`] and read by `parse_mysql`.
+const MYSQL_NOT_NULL: [(&str, &str); 2] = [
+    ("Column '", "' cannot be null"),
+    ("Field '", "' doesn't have a default value"),
+];
+
 /// MySQL's and MariaDB's English texts.
 const MYSQL_TEXTS: &[(Class, &[Text])] = &[
     (Class::Unique, &[Starts("Duplicate entry")]),
@@ -459,8 +466,8 @@ const MYSQL_TEXTS: &[(Class, &[Text])] = &[
     (
         Class::NotNull,
         &[
-            Around("Column '", "' cannot be null"),
-            Around("Field '", "' doesn't have a default value"),
+            Around(MYSQL_NOT_NULL[0].0, MYSQL_NOT_NULL[0].1),
+            Around(MYSQL_NOT_NULL[1].0, MYSQL_NOT_NULL[1].1),
         ],
     ),
     (
@@ -607,12 +614,9 @@ fn parse_mysql(message: &str) -> ConstraintInfo {
             .map(str::to_owned)
             .into_iter()
             .collect();
-    } else if let Some((rest, end)) = [
-        ("Column '", "' cannot be null"),
-        ("Field '", "' doesn't have a default value"),
-    ]
-    .into_iter()
-    .find_map(|(start, end)| Some((message.strip_prefix(start)?, end)))
+    } else if let Some((rest, end)) = MYSQL_NOT_NULL
+        .into_iter()
+        .find_map(|(start, end)| Some((message.strip_prefix(start)?, end)))
     {
         // The column between the quotes of the first of these that the message starts with.
         info.columns = rest

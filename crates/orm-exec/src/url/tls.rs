@@ -178,11 +178,11 @@ fn mode_named(
     if let Some(&(mode, ..)) = MODE_NAMES.iter().find(|names| name(names) == value) {
         return Ok(mode);
     }
-    let names: Vec<&str> = MODE_NAMES.iter().map(name).collect();
-    let (last, others) = names.split_last().expect("five modes");
+    let [others @ .., last] = &MODE_NAMES;
+    let others: Vec<&str> = others.iter().map(name).collect();
     Err(BadParameter {
         parameter,
-        reason: format!("expected {} or {last}", others.join(", ")),
+        reason: format!("expected {} or {}", others.join(", "), name(last)),
     })
 }
 

@@ -3,7 +3,7 @@
 use crate::backend::Backend;
 
 use super::normalize::{canonical_type, same_default};
-use super::ops::Operation;
+use super::ops::{new_name, Operation};
 use super::schema::{Check, Column, ForeignKey, Index, Schema, Table};
 use super::MigrateError;
 
@@ -147,15 +147,6 @@ fn match_names<'a, T>(
     matched
 }
 
-/// `name`, or the name `renames` (old and new names) gives it.
-fn renamed_to(renames: &[(String, String)], name: &str) -> String {
-    renames
-        .iter()
-        .find(|(old, _)| old == name)
-        .map_or(name, |(_, new)| new.as_str())
-        .to_string()
-}
-
 /// Takes `table`'s foreign keys out of it (a server creates or drops them apart from the
 /// table), as the operations that add them.
 fn take_foreign_keys(table: &mut Table) -> impl Iterator<Item = Operation> + '_ {
@@ -201,9 +192,9 @@ fn diff_table(
         .iter()
         .filter(|c| !matched.iter().any(|(old, _)| old.name == c.name))
         .collect();
-    let column = |name: &str| renamed_to(&renamed, name);
+    let column = |name: &str| new_name(&renamed, name).to_string();
     let columns = |list: &[String]| list.iter().map(|c| column(c)).collect::<Vec<_>>();
-    let table_name = |name: &str| renamed_to(table_renames, name);
+    let table_name = |name: &str| new_name(table_renames, name).to_string();
 
     if columns(&l.primary_key) != t.primary_key {
         return Err(MigrateError::Unsupported {

@@ -205,10 +205,7 @@ pub fn value_checks(operations: &[Operation]) -> Vec<ValueCheck> {
                 }),
             Operation::RebuildTable { from, to, renamed } => {
                 for column in to.columns.iter().filter(|c| needs_value(c)) {
-                    let source = renamed
-                        .iter()
-                        .find(|(_, new)| *new == column.name)
-                        .map_or(column.name.as_str(), |(old, _)| old.as_str());
+                    let source = old_name(renamed, &column.name);
                     let rule = match from.column(source) {
                         None => ValueRule::NoRows,
                         Some(old) if old.nullable => ValueRule::NoNulls,
@@ -228,6 +225,24 @@ pub fn value_checks(operations: &[Operation]) -> Vec<ValueCheck> {
 }
 
 /// The name of the new table a rebuild copies into.
+/// The name `old` has after `renamed` (pairs of old and new names): itself when it is not
+/// renamed.
+pub(crate) fn new_name<'a>(renamed: &'a [(String, String)], old: &'a str) -> &'a str {
+    renamed
+        .iter()
+        .find(|(from, _)| from == old)
+        .map_or(old, |(_, to)| to.as_str())
+}
+
+/// The name `new` had before `renamed` (pairs of old and new names): itself when it is not
+/// renamed.
+fn old_name<'a>(renamed: &'a [(String, String)], new: &'a str) -> &'a str {
+    renamed
+        .iter()
+        .find(|(_, to)| to == new)
+        .map_or(new, |(from, _)| from.as_str())
+}
+
 fn rebuild_name(table: &str) -> String {
     format!("_orm_new_{table}")
 }
@@ -273,13 +288,10 @@ impl Operation {
     pub fn drops_data(&self) -> bool {
         match self {
             Operation::DropTable(_) | Operation::DropColumn { .. } => true,
-            Operation::RebuildTable { from, to, renamed } => from.columns.iter().any(|c| {
-                let name = renamed
-                    .iter()
-                    .find(|(old, _)| *old == c.name)
-                    .map_or(c.name.as_str(), |(_, new)| new.as_str());
-                to.column(name).is_none()
-            }),
+            Operation::RebuildTable { from, to, renamed } => from
+                .columns
+                .iter()
+                .any(|c| to.column(new_name(renamed, &c.name)).is_none()),
             _ => false,
         }
     }
@@ -446,11 +458,7 @@ fn rebuild_sqlite(from: &Table, to: &Table, renamed: &[(String, String)]) -> Vec
     let mut targets = Vec::new();
     let mut sources = Vec::new();
     for column in &to.columns {
-        let source = renamed
-            .iter()
-            .find(|(_, new)| *new == column.name)
-            .map_or(column.name.as_str(), |(old, _)| old.as_str());
-        let Some(old) = from.column(source) else {
+        let Some(old) = from.column(old_name(renamed, &column.name)) else {
             continue; // a new column: its default (or NULL) fills it
         };
         targets.push(b.quote(&column.name));

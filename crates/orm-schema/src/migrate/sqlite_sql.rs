@@ -3,7 +3,7 @@
 
 /// The bytes of `text` outside quotes (`'`, `"` or `` ` ``), each with its index and its
 /// parenthesis depth: the depth around it, so a `(` and its `)` have the same depth, and
-/// a `)` closing more than it opened has depth -1.
+/// a `)` closing more than was opened has a negative depth.
 fn unquoted(text: &str) -> impl Iterator<Item = (usize, u8, i32)> + '_ {
     let mut depth = 0i32;
     let mut quote: Option<u8> = None;

@@ -393,7 +393,7 @@ fn together_groups_are_added_and_dropped_by_name() {
             q("name"),
             q("age")
         );
-        assert!(sql.contains(&unique), "missing {unique}\nin {sql:#?}");
+        assert_statement(&sql, &unique);
         let back: Vec<Operation> = ops.iter().rev().map(Operation::reverse).collect();
         assert_eq!(
             names(&back),
