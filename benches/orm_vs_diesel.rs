@@ -381,7 +381,7 @@ fn w4_insert_diesel(conn: &mut orm::Connection) {
     assert_eq!(n, 100);
 }
 
-/// `orm_vs_diesel count <w4|w5|w9> <orm|diesel> <url> <n>`: seeds the workload's data on
+/// `orm_vs_diesel count <w4|w4c|w5|w9> <orm|diesel> <url> <n>`: seeds the workload's data on
 /// `url` (W4: an empty table), then runs one side `n` times. Run under `valgrind --tool=callgrind` with `n` and
 /// with 0: the difference over `n` is one load's instruction count, repeatable where
 /// times are not.
@@ -390,13 +390,15 @@ fn count_child(workload: &str, side: &str, url: &str, n: usize) {
     let load: fn(&mut orm::Connection) = match (workload, side) {
         ("w4", "orm") => w4_insert_orm,
         ("w4", _) => w4_insert_diesel,
+        ("w4c", "orm") => w4_create_orm,
+        ("w4c", _) => |conn| w4_create_diesel(conn, hand_new_users(1).pop().unwrap()),
         ("w5", "orm") => w5_orm,
         ("w5", _) => w5_diesel,
         (_, "orm") => w9_orm,
         _ => w9_diesel,
     };
     match workload {
-        "w4" => fresh_tables(&mut conn),
+        "w4" | "w4c" => fresh_tables(&mut conn),
         "w5" => seed_posts(&mut conn),
         _ => seed_prefetch(&mut conn),
     }
@@ -479,6 +481,87 @@ macro_rules! hand_returning {
     };
 }
 
+/// W4 create, ORM side: one row through `create`, its stored row back.
+fn w4_create_orm(conn: &mut orm::Connection) {
+    let form = new_users(1).pop().unwrap();
+    let u = User::objects().create(&mut *conn, form).unwrap();
+    assert!(u.id > 0);
+}
+
+/// W4 create, hand-written side: `row` inserted, its id returned.
+fn w4_create_diesel(conn: &mut orm::Connection, row: HandNewUser) {
+    let id: i64 = hand_returning!(conn, c => diesel::insert_into(users::table)
+        .values(&row)
+        .returning(users::id)
+        .get_result(c))
+    .unwrap();
+    assert!(id > 0);
+}
+
+// The hand-written sides W1–W5 share, blocking and A1 (where they run as a task).
+
+/// W1, hand-written: `ops` loads of every row (`n` of them).
+fn w1_diesel(conn: &mut orm::Connection, n: i64, ops: usize) {
+    for _ in 0..ops {
+        let rows: Vec<HandUser> =
+            hand!(conn, c => users::table.select(HandUser::as_select()).load(c)).unwrap();
+        assert_eq!(rows.len() as i64, n);
+    }
+}
+
+/// W2, hand-written: 1 000 gets by primary key.
+fn w2_diesel(conn: &mut orm::Connection) {
+    for i in 1..=1000_i64 {
+        let u: HandUser = hand!(conn, c => users::table
+            .filter(users::id.eq(i))
+            .select(HandUser::as_select())
+            .first(c))
+        .unwrap();
+        assert_eq!(u.id, i);
+    }
+}
+
+/// W3 (and W8), hand-written: [`W3_OPS`] filtered, ordered, limited loads.
+fn w3_diesel(conn: &mut orm::Connection) {
+    for _ in 0..W3_OPS {
+        let rows: Vec<HandUser> = hand!(conn, c => users::table
+            .filter(users::name.like("%99%"))
+            .order(users::name.desc())
+            .limit(100)
+            .select(HandUser::as_select())
+            .load(c))
+        .unwrap();
+        assert!(!rows.is_empty());
+    }
+}
+
+/// W4 bulk_create, hand-written: [`W4_BULKS`] inserts of 100 rows returning their ids.
+fn w4_bulk_diesel(conn: &mut orm::Connection) {
+    for _ in 0..W4_BULKS {
+        let rows = hand_new_users(100);
+        let ids: Vec<i64> = hand_returning!(conn, c => diesel::insert_into(users::table)
+            .values(&rows)
+            .returning(users::id)
+            .get_results(c))
+        .unwrap();
+        assert_eq!(ids.len(), 100);
+    }
+}
+
+/// W4 create, hand-written: [`W4_SINGLES`] single inserts returning their ids.
+fn w4_creates_diesel(conn: &mut orm::Connection) {
+    for row in hand_new_users(W4_SINGLES) {
+        w4_create_diesel(conn, row);
+    }
+}
+
+/// W5, hand-written: [`W5_OPS`] loads.
+fn w5_loads_diesel(conn: &mut orm::Connection) {
+    for _ in 0..W5_OPS {
+        w5_diesel(conn);
+    }
+}
+
 /// How many operations W3 runs per round: enough for a stable median on SQLite.
 const W3_OPS: usize = 100;
 /// W4: bulk_creates of 100 rows per round.
@@ -491,6 +574,18 @@ const W5_OPS: usize = 10;
 /// W7 grouped loads per round.
 const W7_OPS: usize = 20;
 
+/// How many loads of `n` rows W1 runs per measured call. In A1 each call spawns one task
+/// per side and waits for it from the main thread (on a multi-thread runtime, waking a
+/// parked worker: a cost of the harness, not of either side), so the smaller loads run
+/// enough times per call to make it negligible; the blocking rows run as many.
+fn w1_ops(n: i64) -> usize {
+    match n {
+        1 => 1000,
+        100 => 500,
+        _ => 5,
+    }
+}
+
 /// W1–W5, blocking, on one backend.
 fn run(url: &str) {
     let mut conn = orm::Connection::establish(url).unwrap();
@@ -500,14 +595,7 @@ fn run(url: &str) {
     // W1: load every row into structs, N = 1, 100, 10 000.
     for n in [1_i64, 100, 10_000] {
         seed(conn, n);
-        // Each measured call spawns one task and waits for it from the main thread (on a
-        // multi-thread runtime, waking a parked worker: a cost of this harness, not of the
-        // ORM), so the smaller loads run enough times per task to make it negligible.
-        let ops = match n {
-            1 => 1000,
-            100 => 500,
-            _ => 5,
-        };
+        let ops = w1_ops(n);
         let result = measure(
             conn,
             ops,
@@ -517,14 +605,7 @@ fn run(url: &str) {
                     assert_eq!(rows.len() as i64, n);
                 }
             },
-            |conn| {
-                for _ in 0..ops {
-                    let rows: Vec<HandUser> =
-                        hand!(conn, c => users::table.select(HandUser::as_select()).load(c))
-                            .unwrap();
-                    assert_eq!(rows.len() as i64, n);
-                }
-            },
+            |conn| w1_diesel(conn, n, ops),
         );
         report(backend, &format!("W1 load all, N = {n}"), result, W_TARGET);
     }
@@ -540,33 +621,12 @@ fn run(url: &str) {
                 assert_eq!(u.id, i);
             }
         },
-        |conn| {
-            for i in 1..=1000_i64 {
-                let u: HandUser = hand!(conn, c => users::table
-                    .filter(users::id.eq(i))
-                    .select(HandUser::as_select())
-                    .first(c))
-                .unwrap();
-                assert_eq!(u.id, i);
-            }
-        },
+        w2_diesel,
     );
     report(backend, "W2 get by pk (per get)", result, W_TARGET);
 
     // W3: filter with contains, order by, limit 100, over 10 000 rows. W8 gives the same
     // filter by name against the same hand-written side.
-    let w3_diesel = |conn: &mut orm::Connection| {
-        for _ in 0..W3_OPS {
-            let rows: Vec<HandUser> = hand!(conn, c => users::table
-                .filter(users::name.like("%99%"))
-                .order(users::name.desc())
-                .limit(100)
-                .select(HandUser::as_select())
-                .load(c))
-            .unwrap();
-            assert!(!rows.is_empty());
-        }
-    };
     let result = measure(
         conn,
         W3_OPS,
@@ -630,17 +690,7 @@ fn run(url: &str) {
             assert_eq!(rows.len(), 100);
         }
     };
-    let result = measure_with(conn, W4_BULKS, ROUNDS, empty, orm_bulk, |conn| {
-        for _ in 0..W4_BULKS {
-            let rows = hand_new_users(100);
-            let ids: Vec<i64> = hand_returning!(conn, c => diesel::insert_into(users::table)
-                    .values(&rows)
-                    .returning(users::id)
-                    .get_results(c))
-            .unwrap();
-            assert_eq!(ids.len(), 100);
-        }
-    });
+    let result = measure_with(conn, W4_BULKS, ROUNDS, empty, orm_bulk, w4_bulk_diesel);
     report(
         backend,
         "W4 bulk_create 100 rows (per bulk)",
@@ -701,16 +751,7 @@ fn run(url: &str) {
                 assert!(u.id > 0);
             }
         },
-        |conn| {
-            for row in hand_new_users(W4_SINGLES) {
-                let id: i64 = hand_returning!(conn, c => diesel::insert_into(users::table)
-                    .values(&row)
-                    .returning(users::id)
-                    .get_result(c))
-                .unwrap();
-                assert!(id > 0);
-            }
-        },
+        w4_creates_diesel,
     );
     report(
         backend,
@@ -781,7 +822,7 @@ fn run(url: &str) {
 struct AsyncSqlite {
     rt: tokio::runtime::Runtime,
     db: orm::Database,
-    conn: orm::Connection,
+    conn: Option<orm::Connection>,
 }
 
 impl AsyncSqlite {
@@ -794,6 +835,27 @@ impl AsyncSqlite {
     {
         let task = self.rt.spawn(f(self.db.clone()));
         self.rt.block_on(task).unwrap();
+    }
+
+    /// The blocking connection, between calls.
+    fn conn(&mut self) -> &mut orm::Connection {
+        self.conn
+            .as_mut()
+            .expect("the connection is back after each call")
+    }
+
+    /// Runs `f` on blocking diesel's connection as a task on the runtime's workers too,
+    /// so both sides run on the same kind of thread: a blocking call inside a task.
+    fn hand(&mut self, f: impl FnOnce(&mut orm::Connection) + Send + 'static) {
+        let mut conn = self
+            .conn
+            .take()
+            .expect("the connection is back after each call");
+        let task = self.rt.spawn(async move {
+            f(&mut conn);
+            conn
+        });
+        self.conn = Some(self.rt.block_on(task).unwrap());
     }
 }
 
@@ -811,7 +873,11 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
     .unwrap();
     let db = rt.block_on(orm::Database::connect(url)).unwrap();
     let conn = orm::Connection::establish(url).unwrap();
-    let s = &mut AsyncSqlite { rt, db, conn };
+    let s = &mut AsyncSqlite {
+        rt,
+        db,
+        conn: Some(conn),
+    };
     let backend = "sqlite";
     let (a1, target) = if current_thread {
         ("A1 ct", 1.5)
@@ -820,15 +886,8 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
     };
 
     for n in [1_i64, 100, 10_000] {
-        seed(&mut s.conn, n);
-        // Each measured call spawns one task and waits for it from the main thread (on a
-        // multi-thread runtime, waking a parked worker: a cost of this harness, not of the
-        // ORM), so the smaller loads run enough times per task to make it negligible.
-        let ops = match n {
-            1 => 1000,
-            100 => 500,
-            _ => 5,
-        };
+        seed(s.conn(), n);
+        let ops = w1_ops(n);
         let result = measure(
             s,
             ops,
@@ -840,14 +899,7 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
                     }
                 })
             },
-            |s| {
-                for _ in 0..ops {
-                    let rows: Vec<HandUser> =
-                        hand!(&mut s.conn, c => users::table.select(HandUser::as_select()).load(c))
-                            .unwrap();
-                    assert_eq!(rows.len() as i64, n);
-                }
-            },
+            |s| s.hand(move |conn| w1_diesel(conn, n, ops)),
         );
         report(
             backend,
@@ -857,7 +909,7 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
         );
     }
 
-    seed(&mut s.conn, 10_000);
+    seed(s.conn(), 10_000);
     let result = measure(
         s,
         1000,
@@ -869,16 +921,7 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
                 }
             })
         },
-        |s| {
-            for i in 1..=1000_i64 {
-                let u: HandUser = hand!(&mut s.conn, c => users::table
-                    .filter(users::id.eq(i))
-                    .select(HandUser::as_select())
-                    .first(c))
-                .unwrap();
-                assert_eq!(u.id, i);
-            }
-        },
+        |s| s.hand(w2_diesel),
     );
     report(
         backend,
@@ -904,18 +947,7 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
                 }
             })
         },
-        |s| {
-            for _ in 0..W3_OPS {
-                let rows: Vec<HandUser> = hand!(&mut s.conn, c => users::table
-                    .filter(users::name.like("%99%"))
-                    .order(users::name.desc())
-                    .limit(100)
-                    .select(HandUser::as_select())
-                    .load(c))
-                .unwrap();
-                assert!(!rows.is_empty());
-            }
-        },
+        |s| s.hand(w3_diesel),
     );
     report(
         backend,
@@ -924,9 +956,9 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
         target,
     );
 
-    fresh_tables(&mut s.conn);
+    fresh_tables(s.conn());
     let empty = |s: &mut AsyncSqlite| {
-        s.conn.execute("DELETE FROM users").unwrap();
+        s.conn().execute("DELETE FROM users").unwrap();
     };
     let result = measure_with(
         s,
@@ -944,18 +976,7 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
                 }
             })
         },
-        |s| {
-            for _ in 0..W4_BULKS {
-                let rows = hand_new_users(100);
-                let ids: Vec<i64> =
-                    hand_returning!(&mut s.conn, c => diesel::insert_into(users::table)
-                    .values(&rows)
-                    .returning(users::id)
-                    .get_results(c))
-                    .unwrap();
-                assert_eq!(ids.len(), 100);
-            }
-        },
+        |s| s.hand(w4_bulk_diesel),
     );
     report(
         backend,
@@ -976,16 +997,7 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
                 }
             })
         },
-        |s| {
-            for row in hand_new_users(W4_SINGLES) {
-                let id: i64 = hand_returning!(&mut s.conn, c => diesel::insert_into(users::table)
-                    .values(&row)
-                    .returning(users::id)
-                    .get_result(c))
-                .unwrap();
-                assert!(id > 0);
-            }
-        },
+        |s| s.hand(w4_creates_diesel),
     );
     report(
         backend,
@@ -994,7 +1006,7 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
         target,
     );
 
-    seed_posts(&mut s.conn);
+    seed_posts(s.conn());
     let result = measure(
         s,
         W5_OPS,
@@ -1011,16 +1023,7 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
                 }
             })
         },
-        |s| {
-            for _ in 0..W5_OPS {
-                let posts: Vec<(HandPost, HandUser)> = hand!(&mut s.conn, c => posts::table
-                    .inner_join(users::table)
-                    .select((HandPost::as_select(), HandUser::as_select()))
-                    .load(c))
-                .unwrap();
-                assert_eq!(posts.len(), 1000);
-            }
-        },
+        |s| s.hand(w5_loads_diesel),
     );
     report(
         backend,
@@ -1028,7 +1031,7 @@ fn run_async_sqlite(url: &str, current_thread: bool) {
         result,
         target,
     );
-    fresh_tables(&mut s.conn);
+    fresh_tables(s.conn());
 }
 
 /// W6: 32 tasks x 200 gets by pk through a pool of 10, `orm::Database` against
@@ -1255,7 +1258,7 @@ fn main() {
         }
     }
     if let [count, workload, side, url, n] = &args[..] {
-        if count == "count" && ["w4", "w5", "w9"].contains(&workload.as_str()) {
+        if count == "count" && ["w4", "w4c", "w5", "w9"].contains(&workload.as_str()) {
             return count_child(workload, side, url, n.parse().expect("a number of loads"));
         }
         if count == "count" && workload == "a1ct" {

@@ -44,6 +44,7 @@
 //! Every method needs a tokio runtime with timers (`enable_time`, or `enable_all`). Every
 //! returned future is `Send`.
 
+mod at_hand;
 mod backend;
 mod bypass;
 mod config;

@@ -23,6 +23,7 @@ use diesel::result::ConnectionError;
 use diesel_async::pooled_connection::{ManagerConfig, PoolError as ManagerError, RecyclingMethod};
 use orm_schema::Backend;
 
+use super::at_hand::{AtHand, Hand};
 use super::backend::PoolBackend;
 use super::config::PoolConfig;
 use super::pooled::{Pooled, PooledConnection};
@@ -37,8 +38,12 @@ pub(super) struct Pools {
 
 /// One pool per enabled backend; a database has the one its URL names.
 enum Kind {
+    /// With the connection kept at hand between checkouts.
     #[cfg(feature = "sqlite")]
-    Sqlite(Pool<<super::AsyncSqlite as PoolBackend>::Manager>),
+    Sqlite(
+        Pool<<super::AsyncSqlite as PoolBackend>::Manager>,
+        Arc<AtHand<super::AsyncSqlite>>,
+    ),
     #[cfg(feature = "postgres")]
     Postgres(Pool<<diesel_async::AsyncPgConnection as PoolBackend>::Manager>),
     #[cfg(feature = "mysql")]
@@ -59,7 +64,8 @@ impl Pools {
         });
         let kind = match url.backend() {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite => build::<super::AsyncSqlite>(&setup, config).map(Kind::Sqlite),
+            Backend::Sqlite => build::<super::AsyncSqlite>(&setup, config)
+                .map(|pool| Kind::Sqlite(pool, Arc::new(AtHand::new(config)))),
             #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 build::<diesel_async::AsyncPgConnection>(&setup, config).map(Kind::Postgres)
@@ -99,16 +105,19 @@ impl Pools {
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         macro_rules! boxed {
             ($pool:expr, $variant:ident) => {
-                Box::pin(checkout($pool, url, config, setup))
+                Box::pin(checkout($pool, None, url, config, setup))
                     .await
                     .map(PooledConnection::$variant)
             };
         }
         match &self.kind {
             #[cfg(feature = "sqlite")]
-            Kind::Sqlite(pool) => checkout(pool, url, config, setup)
-                .await
-                .map(PooledConnection::Sqlite),
+            Kind::Sqlite(pool, at_hand) => {
+                // Test mode keeps nothing at hand: its checkout repairs the one connection.
+                let at_hand = (!config.force_rollback).then_some(at_hand);
+                checkout(pool, at_hand, url, config, setup).await
+            }
+            .map(PooledConnection::Sqlite),
             #[cfg(feature = "postgres")]
             Kind::Postgres(pool) => boxed!(pool, Postgres),
             #[cfg(feature = "mysql")]
@@ -200,14 +209,22 @@ fn build<C: PoolBackend>(setup: &Arc<Setup>, config: &PoolConfig) -> Result<Pool
         })
 }
 
-/// Checks a connection out of `pool`; in test mode rolls back savepoints a dropped future
-/// left open.
+/// Checks a connection out of `pool`, taking the one kept `at_hand` first if there is
+/// one; in test mode rolls back savepoints a dropped future left open.
 async fn checkout<C: PoolBackend>(
     pool: &Pool<C::Manager>,
+    at_hand: Option<&Arc<AtHand<C>>>,
     url: &DatabaseUrl,
     config: &PoolConfig,
     setup: &Setup,
 ) -> Result<Pooled<C>> {
+    let wanting = at_hand.map(|kept| kept.want());
+    if let (Some(kept), Some(wanting)) = (at_hand, &wanting) {
+        if let Some((object, hand)) = kept.take(wanting) {
+            let held = setup.checked_out.hold();
+            return Ok(Pooled::new(object, 0, held, Some(hand)));
+        }
+    }
     // First without waiting (deadpool then skips the wait timeout's timer): a permit is
     // free only when nobody is queued, so this never overtakes a waiting task.
     let now = Timeouts {
@@ -223,11 +240,14 @@ async fn checkout<C: PoolBackend>(
         }
         got => got.map_err(|e| pool_error(e, C::BACKEND, url, config, Instant::now(), setup)),
     }?;
+    let hand = at_hand.map(|kept| Hand::new(kept, &object));
     let mut conn = Pooled::<C>::new(
         object,
         u32::from(config.force_rollback),
         setup.checked_out.hold(),
+        hand,
     );
+    drop(wanting);
     if config.force_rollback {
         conn.restore_base_depth().await?;
     }

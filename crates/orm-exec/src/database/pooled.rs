@@ -24,6 +24,7 @@ use deadpool::managed::Object;
 use diesel_async::TransactionManager;
 use orm_schema::Backend;
 
+use super::at_hand::Hand;
 use super::backend::{depth, PoolBackend};
 use super::pool::Held;
 use crate::error::{Error, Result};
@@ -54,14 +55,23 @@ pub struct Pooled<C: PoolBackend> {
     /// Counts this connection as checked out until it is back in the pool (a field is
     /// dropped after [`Drop::drop`] has returned or closed the connection).
     _held: Held,
+    /// Where the connection goes when dropped in a good state, if not straight back to
+    /// deadpool (SQLite's pools keep one at hand).
+    at_hand: Option<Hand<C>>,
 }
 
 impl<C: PoolBackend> Pooled<C> {
-    pub(super) fn new(object: Object<C::Manager>, base_depth: u32, held: Held) -> Self {
+    pub(super) fn new(
+        object: Object<C::Manager>,
+        base_depth: u32,
+        held: Held,
+        at_hand: Option<Hand<C>>,
+    ) -> Self {
         Pooled {
             object: Some(object),
             base_depth,
             _held: held,
+            at_hand,
         }
     }
 
@@ -150,8 +160,10 @@ impl<C: PoolBackend> Drop for Pooled<C> {
         let Some(mut object) = self.object.take() else {
             return;
         };
-        if let Settled::Discard = settle(&mut *object, self.base_depth) {
-            drop(Object::take(object));
+        match (settle(&mut *object, self.base_depth), self.at_hand.take()) {
+            (Settled::Discard, _) => drop(Object::take(object)),
+            (Settled::Keep, Some(hand)) => hand.put(object),
+            (Settled::Keep, None) => drop(object),
         }
     }
 }

@@ -113,6 +113,33 @@ backend_test!(
     }
 );
 
+// A returned connection always reaches the tasks waiting for one: SQLite's pool keeps the
+// last returned connection at hand for the next checkout, and must never keep it from a
+// task already waiting in the pool (with one connection, a lost hand-over is a timeout).
+backend_test!(
+    fn a_pool_of_one_hands_its_connection_to_every_waiting_task(db: &TestDb) {
+        multi_thread().block_on(async {
+            let pool = pool_with(db, |b| {
+                b.max_size(1).acquire_timeout(Duration::from_secs(5))
+            })
+            .await;
+            let tasks: Vec<_> = (0..8)
+                .map(|_| {
+                    let pool = pool.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..100 {
+                            pool.execute("SELECT 1").await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+    }
+);
+
 backend_test!(
     fn pool_of_two_serves_twenty_tasks(db: &TestDb) {
         let sessions = with_table(db, "tasks", 20, multi_thread(), async {
