@@ -176,6 +176,9 @@ impl Database {
     pub async fn get(&self) -> Result<PooledConnection> {
         let shared = &self.shared;
         if !tracing::enabled!(target: POOL_TARGET, tracing::Level::DEBUG) {
+            if let Some(conn) = shared.pools.at_hand() {
+                return Ok(conn);
+            }
             return shared.pools.get(&shared.url, &shared.config).await;
         }
         let started = std::time::Instant::now();

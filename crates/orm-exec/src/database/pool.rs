@@ -23,7 +23,7 @@ use diesel::result::ConnectionError;
 use diesel_async::pooled_connection::{ManagerConfig, PoolError as ManagerError, RecyclingMethod};
 use orm_schema::Backend;
 
-use super::at_hand::{AtHand, Hand};
+use super::at_hand::{AtHand, Hand, Wanting};
 use super::backend::PoolBackend;
 use super::config::PoolConfig;
 use super::pooled::{Pooled, PooledConnection};
@@ -38,11 +38,12 @@ pub(super) struct Pools {
 
 /// One pool per enabled backend; a database has the one its URL names.
 enum Kind {
-    /// With the connection kept at hand between checkouts.
+    /// With the connection kept at hand between checkouts, except in test mode (whose
+    /// checkout repairs the one connection).
     #[cfg(feature = "sqlite")]
     Sqlite(
         Pool<<super::AsyncSqlite as PoolBackend>::Manager>,
-        Arc<AtHand<super::AsyncSqlite>>,
+        Option<Arc<AtHand<super::AsyncSqlite>>>,
     ),
     #[cfg(feature = "postgres")]
     Postgres(Pool<<diesel_async::AsyncPgConnection as PoolBackend>::Manager>),
@@ -64,8 +65,10 @@ impl Pools {
         });
         let kind = match url.backend() {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite => build::<super::AsyncSqlite>(&setup, config)
-                .map(|pool| Kind::Sqlite(pool, Arc::new(AtHand::new(config)))),
+            Backend::Sqlite => build::<super::AsyncSqlite>(&setup, config).map(|pool| {
+                let at_hand = (!config.force_rollback).then(|| Arc::new(AtHand::new(config)));
+                Kind::Sqlite(pool, at_hand)
+            }),
             #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 build::<diesel_async::AsyncPgConnection>(&setup, config).map(Kind::Postgres)
@@ -88,6 +91,20 @@ impl Pools {
             }),
         }?;
         Ok(Pools { kind, setup })
+    }
+
+    /// The connection kept at hand, if this pool keeps one (SQLite, not in test mode) and
+    /// it is there: a checkout with nothing to wait for, made without a future (see
+    /// [`super::at_hand`]). `None` sends the caller to [`Pools::get`].
+    pub(super) fn at_hand(&self) -> Option<PooledConnection> {
+        match &self.kind {
+            #[cfg(feature = "sqlite")]
+            Kind::Sqlite(_, Some(at_hand)) => {
+                take_at_hand(at_hand, &at_hand.want(), &self.setup).map(PooledConnection::Sqlite)
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
     }
 
     /// Checks a connection out (see [`Database::get`](crate::Database::get)).
@@ -113,11 +130,9 @@ impl Pools {
         match &self.kind {
             #[cfg(feature = "sqlite")]
             Kind::Sqlite(pool, at_hand) => {
-                // Test mode keeps nothing at hand: its checkout repairs the one connection.
-                let at_hand = (!config.force_rollback).then_some(at_hand);
-                checkout(pool, at_hand, url, config, setup).await
+                { checkout(pool, at_hand.as_ref(), url, config, setup).await }
+                    .map(PooledConnection::Sqlite)
             }
-            .map(PooledConnection::Sqlite),
             #[cfg(feature = "postgres")]
             Kind::Postgres(pool) => boxed!(pool, Postgres),
             #[cfg(feature = "mysql")]
@@ -218,11 +233,11 @@ async fn checkout<C: PoolBackend>(
     config: &PoolConfig,
     setup: &Setup,
 ) -> Result<Pooled<C>> {
+    // Counted as wanting before it looks, until it holds a connection (see `at_hand`).
     let wanting = at_hand.map(|kept| kept.want());
     if let (Some(kept), Some(wanting)) = (at_hand, &wanting) {
-        if let Some((object, hand)) = kept.take(wanting) {
-            let held = setup.checked_out.hold();
-            return Ok(Pooled::new(object, 0, held, Some(hand)));
+        if let Some(conn) = take_at_hand(kept, wanting, setup) {
+            return Ok(conn);
         }
     }
     // First without waiting (deadpool then skips the wait timeout's timer): a permit is
@@ -252,6 +267,16 @@ async fn checkout<C: PoolBackend>(
         conn.restore_base_depth().await?;
     }
     Ok(conn)
+}
+
+/// The connection kept `at_hand`, checked out, if it is there and still usable.
+fn take_at_hand<C: PoolBackend>(
+    at_hand: &Arc<AtHand<C>>,
+    wanting: &Wanting<'_, C>,
+    setup: &Setup,
+) -> Option<Pooled<C>> {
+    let (object, hand) = at_hand.take(wanting)?;
+    Some(Pooled::new(object, 0, setup.checked_out.hold(), Some(hand)))
 }
 
 /// The [`Error`] for a failed checkout.
