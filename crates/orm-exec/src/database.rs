@@ -31,7 +31,10 @@
 //!   `connect_timeout`, 10 s; check a connection on checkout within 5 s) and the URL's
 //!   `max_connections` / `acquire_timeout` / `connect_timeout`.
 //! - `pool`: the deadpool pools (diesel-async's manager), how connections are opened and
-//!   verified, and which [`Error`] a failed checkout is.
+//!   verified, and which [`Error`] a failed checkout is; `bypass`: the manager's checks on
+//!   checkout (alive-bypass window, max lifetime, idle timeout).
+//! - `at_hand`: a SQLite pool's last returned connection, kept beside deadpool for the next
+//!   checkout.
 //! - `pooled`: [`PooledConnection`] and [`Pooled`], which never return a connection to the
 //!   pool inside a transaction.
 //! - `transaction`: [`PooledConnection::transaction`], savepoints, `BEGIN IMMEDIATE` on

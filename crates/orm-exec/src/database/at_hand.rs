@@ -6,8 +6,9 @@
 //! the recycle hooks and the connection's metrics; on SQLite, where a statement is a
 //! microsecond or two, that is a large part of a small read through a
 //! [`Database`](crate::Database). A task that runs its operations one after another (or
-//! tasks that take turns) now gets the kept connection back each time, and deadpool is used
-//! only when two connections are wanted at once.
+//! tasks that take turns) now gets the kept connection back each time; deadpool serves
+//! the checkouts that find nothing kept (while another holds it, or after it went back to
+//! deadpool for a waiting task).
 //!
 //! The kept connection stays counted by deadpool as checked out, so the pool's size limit
 //! holds as before. It is never kept from a checkout that waits: a checkout first counts
@@ -20,7 +21,9 @@
 //! The pool's max lifetime and idle timeout hold for the kept connection too, counted as
 //! deadpool's recycling counts them (the age since it was opened, the idle time since its
 //! last checkout): one past either is closed at checkout, and the checkout goes on to
-//! deadpool. Test mode
+//! deadpool. A connection that goes back to deadpool leaves its last checkout with the
+//! pool's manager ([`LastCheckouts`]), since deadpool's metrics see only deadpool's own
+//! checkouts: one in steady use through the slot is not taken for idle there. Test mode
 //! ([`force_rollback`](crate::DatabaseBuilder::force_rollback)) keeps nothing here.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -30,6 +33,7 @@ use std::time::{Duration, Instant};
 use deadpool::managed::Object;
 
 use super::backend::PoolBackend;
+use super::bypass::LastCheckouts;
 use super::config::PoolConfig;
 
 /// A pool's connection kept out of deadpool between two checkouts (see the module
@@ -40,6 +44,9 @@ pub(super) struct AtHand<C: PoolBackend> {
     wanting: AtomicUsize,
     max_lifetime: Option<Duration>,
     idle_timeout: Option<Duration>,
+    /// Where a connection going back to deadpool leaves its last checkout, which
+    /// deadpool's metrics do not see when it was taken from here.
+    checkouts: Arc<LastCheckouts>,
 }
 
 /// The kept connection, and when it was last checked out.
@@ -75,12 +82,13 @@ impl<C: PoolBackend> AtHand<C> {
     /// Nothing kept yet; kept connections are held to `config`'s max lifetime and idle
     /// timeout. (Only SQLite's pools keep one.)
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
-    pub(super) fn new(config: &PoolConfig) -> Self {
+    pub(super) fn new(config: &PoolConfig, checkouts: &Arc<LastCheckouts>) -> Self {
         AtHand {
             kept: Mutex::new(None),
             wanting: AtomicUsize::new(0),
             max_lifetime: config.max_lifetime,
             idle_timeout: config.idle_timeout,
+            checkouts: Arc::clone(checkouts),
         }
     }
 
@@ -121,7 +129,7 @@ impl<C: PoolBackend> AtHand<C> {
     /// checkout is under way: then it goes back to deadpool.
     fn put(&self, object: Object<C::Manager>, checked_out: Instant) {
         if self.wanting.load(Ordering::SeqCst) > 0 {
-            return drop(object);
+            return self.to_deadpool(object, checked_out);
         }
         {
             let mut slot = self.slot();
@@ -132,15 +140,27 @@ impl<C: PoolBackend> AtHand<C> {
                 });
             } else {
                 drop(slot);
-                return drop(object);
+                return self.to_deadpool(object, checked_out);
             }
         }
         // A checkout that started before the connection was kept may have looked here
         // first and be waiting in deadpool: hand the connection over there.
         if self.wanting.load(Ordering::SeqCst) > 0 {
             let back = self.slot().take();
-            drop(back);
+            if let Some(kept) = back {
+                self.to_deadpool(kept.object, kept.checked_out);
+            }
         }
+    }
+
+    /// Returns `object` to deadpool, leaving its last checkout (`checked_out`) for
+    /// deadpool's idle-timeout check, whose metrics see only deadpool's own checkouts.
+    fn to_deadpool(&self, object: Object<C::Manager>, checked_out: Instant) {
+        if self.idle_timeout.is_some() {
+            let created = Object::metrics(&object).created;
+            self.checkouts.record(created, checked_out);
+        }
+        drop(object);
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Kept<C>>> {

@@ -6,12 +6,16 @@
 use std::future::Future;
 use std::num::NonZeroU32;
 
-use super::bypass::Bypass;
+use std::sync::Arc;
+
+use super::bypass::{Bypass, LastCheckouts};
 use super::pool::CheckedOut;
 use super::PoolConfig;
 
 use diesel::QueryResult;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolError};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, PoolError, PoolableConnection,
+};
 use diesel_async::{AsyncConnection, TransactionManager};
 use orm_schema::Backend;
 
@@ -24,17 +28,25 @@ use crate::url::DatabaseUrl;
 /// PostgreSQL and MySQL connections, and SQLite as [`AsyncSqlite`](super::AsyncSqlite).
 /// Implemented by orm for those three; not meant to be implemented elsewhere.
 #[doc(hidden)]
-pub trait PoolBackend: AsyncConnection + Send + Sized + 'static {
+pub trait PoolBackend: PoolableConnection + Send + Sized + 'static {
     /// The backend.
     const BACKEND: Backend;
 
-    /// The deadpool manager of this connection type (diesel-async's, with orm's
-    /// alive-bypass window).
-    type Manager: deadpool::managed::Manager<Type = Self, Error = PoolError>;
+    /// The deadpool manager of this connection type: diesel-async's, with orm's checks
+    /// on checkout ([`Bypass`]).
+    type Manager: deadpool::managed::Manager<Type = Self, Error = PoolError> + From<Bypass<Self>>;
 
     /// The manager with this configuration and the pool's recycling settings (alive-bypass
-    /// window, max lifetime, idle timeout).
-    fn manager(url: &str, config: ManagerConfig<Self>, pool: &PoolConfig) -> Self::Manager;
+    /// window, max lifetime, idle timeout; checkouts past deadpool in `checkouts`).
+    fn manager(
+        url: &str,
+        config: ManagerConfig<Self>,
+        pool: &PoolConfig,
+        checkouts: &Arc<LastCheckouts>,
+    ) -> Self::Manager {
+        let inner = AsyncDieselConnectionManager::new_with_config(url, config);
+        Bypass::new(inner, pool, checkouts).into()
+    }
 
     /// Opens and sets up a connection of the pool whose checked-out connections `pool`
     /// counts (SQLite's statements run inline on a current-thread runtime while it is
@@ -47,18 +59,6 @@ pub trait PoolBackend: AsyncConnection + Send + Sized + 'static {
         let _ = depth;
         false
     }
-}
-
-/// diesel-async's manager of `C` connections to `url`, with `pool`'s recycling settings
-/// (every [`PoolBackend::manager`]).
-fn bypass_manager<C>(url: &str, config: ManagerConfig<C>, pool: &PoolConfig) -> Bypass<C>
-where
-    C: diesel_async::pooled_connection::PoolableConnection + 'static,
-{
-    Bypass::new(
-        AsyncDieselConnectionManager::new_with_config(url, config),
-        pool,
-    )
 }
 
 /// How many transactions (the outer one and savepoints) are open on `conn`.
@@ -84,10 +84,6 @@ mod sqlite {
     impl PoolBackend for AsyncSqlite {
         const BACKEND: Backend = Backend::Sqlite;
         type Manager = Bypass<Self>;
-
-        fn manager(url: &str, config: ManagerConfig<Self>, pool: &PoolConfig) -> Self::Manager {
-            bypass_manager(url, config, pool)
-        }
 
         async fn connect(url: &DatabaseUrl, pool: &CheckedOut) -> Result<Self> {
             let owned = url.clone();
@@ -127,10 +123,6 @@ impl PoolBackend for diesel_async::AsyncPgConnection {
     const BACKEND: Backend = Backend::Postgres;
     type Manager = Bypass<Self>;
 
-    fn manager(url: &str, config: ManagerConfig<Self>, pool: &PoolConfig) -> Self::Manager {
-        bypass_manager(url, config, pool)
-    }
-
     /// tokio-postgres connects (so a failure keeps its cause), then diesel-async takes the
     /// client over, as the blocking side does (see [`crate::pg_wire`]).
     async fn connect(url: &DatabaseUrl, _pool: &CheckedOut) -> Result<Self> {
@@ -151,13 +143,6 @@ macro_rules! mysql_like_pool_backend {
             const BACKEND: Backend = Backend::Mysql;
             type Manager = Bypass<Self>;
 
-            fn manager(
-                url: &str,
-                config: ManagerConfig<Self>,
-                pool: &PoolConfig,
-            ) -> Self::Manager {
-                bypass_manager(url, config, pool)
-            }
 
             async fn connect(url: &DatabaseUrl, _pool: &CheckedOut) -> Result<Self> {
                 let mut conn: Self = crate::mysql_connect::open(url).await?;

@@ -11,6 +11,7 @@
 //! It also closes, at checkout, a connection older than the pool's max lifetime or whose
 //! last checkout is longer ago than its idle timeout; deadpool then opens another.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::PoolConfig;
@@ -25,6 +26,33 @@ pub struct Bypass<C: PoolableConnection + 'static> {
     window: Duration,
     max_lifetime: Option<Duration>,
     idle_timeout: Option<Duration>,
+    /// Checkouts deadpool's metrics do not see (see [`LastCheckouts`]).
+    checkouts: Arc<LastCheckouts>,
+}
+
+/// When connections returned to deadpool were last checked out, where deadpool's metrics
+/// (which only its own checkouts update) are older: a connection kept at hand
+/// (`super::at_hand`) is checked out past deadpool, and recorded here when it goes back
+/// into deadpool, so that its idle time counts from its true last checkout. Keyed by the
+/// connection's creation time; at most one entry per connection, taken at its next
+/// deadpool checkout.
+#[derive(Debug, Default)]
+pub struct LastCheckouts(Mutex<Vec<(Instant, Instant)>>);
+
+impl LastCheckouts {
+    /// Records that the connection created at `created` was last checked out at `at`.
+    pub(super) fn record(&self, created: Instant, at: Instant) {
+        let mut entries = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.retain(|(other, _)| *other != created);
+        entries.push((created, at));
+    }
+
+    /// The recorded last checkout of the connection created at `created`, removed.
+    fn take(&self, created: Instant) -> Option<Instant> {
+        let mut entries = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let at = entries.iter().position(|(other, _)| *other == created)?;
+        Some(entries.swap_remove(at).1)
+    }
 }
 
 impl<C: PoolableConnection + 'static> std::fmt::Debug for Bypass<C> {
@@ -41,12 +69,17 @@ impl<C: PoolableConnection + 'static> Bypass<C> {
     /// `inner`, skipping its check for connections checked out within the pool's
     /// alive-bypass window (zero: always check), replacing those past its max lifetime or
     /// idle timeout.
-    pub(super) fn new(inner: AsyncDieselConnectionManager<C>, config: &PoolConfig) -> Self {
+    pub(super) fn new(
+        inner: AsyncDieselConnectionManager<C>,
+        config: &PoolConfig,
+        checkouts: &Arc<LastCheckouts>,
+    ) -> Self {
         Bypass {
             inner,
             window: config.alive_bypass,
             max_lifetime: config.max_lifetime,
             idle_timeout: config.idle_timeout,
+            checkouts: Arc::clone(checkouts),
         }
     }
 }
@@ -67,7 +100,11 @@ where
         // One clock read for the three checks (`Metrics::age` and `last_used` each read it).
         let now = Instant::now();
         let age = now.saturating_duration_since(metrics.created);
-        let idle = now.saturating_duration_since(metrics.recycled.unwrap_or(metrics.created));
+        let mut last_checkout = metrics.recycled.unwrap_or(metrics.created);
+        if let Some(at) = self.checkouts.take(metrics.created) {
+            last_checkout = last_checkout.max(at);
+        }
+        let idle = now.saturating_duration_since(last_checkout);
         if self.max_lifetime.is_some_and(|limit| age >= limit) {
             return Err(RecycleError::Message("past its max lifetime".into()));
         }

@@ -25,6 +25,7 @@ use orm_schema::Backend;
 
 use super::at_hand::{AtHand, Hand, Wanting};
 use super::backend::PoolBackend;
+use super::bypass::LastCheckouts;
 use super::config::PoolConfig;
 use super::pooled::{Pooled, PooledConnection};
 use crate::error::{Error, Result};
@@ -62,11 +63,13 @@ impl Pools {
             opened: AtomicBool::new(false),
             failed: Mutex::new(None),
             checked_out: CheckedOut::default(),
+            checkouts: Arc::default(),
         });
         let kind = match url.backend() {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => build::<super::AsyncSqlite>(&setup, config).map(|pool| {
-                let at_hand = (!config.force_rollback).then(|| Arc::new(AtHand::new(config)));
+                let at_hand = (!config.force_rollback)
+                    .then(|| Arc::new(AtHand::new(config, &setup.checkouts)));
                 Kind::Sqlite(pool, at_hand)
             }),
             #[cfg(feature = "postgres")]
@@ -154,6 +157,8 @@ struct Setup {
     failed: Mutex<Option<Error>>,
     /// How many of the pool's connections are checked out.
     checked_out: CheckedOut,
+    /// Checkouts past deadpool (of connections kept at hand), for its idle timeout.
+    checkouts: Arc<LastCheckouts>,
 }
 
 impl Setup {
@@ -209,19 +214,24 @@ fn build<C: PoolBackend>(setup: &Arc<Setup>, config: &PoolConfig) -> Result<Pool
                 .map_err(|e| setup.connection_error(e))
         })
     });
-    Pool::builder(C::manager(setup.url.redacted(), manager_config, config))
-        .max_size(config.max_size)
-        .wait_timeout(Some(config.acquire_timeout))
-        .create_timeout(config.connect_timeout)
-        // SQLite's recycling does no I/O (`Fast`, and the bypass manager's checks): no timer.
-        .recycle_timeout((C::BACKEND != Backend::Sqlite).then_some(config.recycle_timeout))
-        .runtime(deadpool::Runtime::Tokio1)
-        .build()
-        .map_err(|e| Error::Connection {
-            backend: C::BACKEND,
-            message: format!("cannot build the pool: {e}"),
-            cause: crate::error::ConnectionCause::Other,
-        })
+    Pool::builder(C::manager(
+        setup.url.redacted(),
+        manager_config,
+        config,
+        &setup.checkouts,
+    ))
+    .max_size(config.max_size)
+    .wait_timeout(Some(config.acquire_timeout))
+    .create_timeout(config.connect_timeout)
+    // SQLite's recycling does no I/O (`Fast`, and the bypass manager's checks): no timer.
+    .recycle_timeout((C::BACKEND != Backend::Sqlite).then_some(config.recycle_timeout))
+    .runtime(deadpool::Runtime::Tokio1)
+    .build()
+    .map_err(|e| Error::Connection {
+        backend: C::BACKEND,
+        message: format!("cannot build the pool: {e}"),
+        cause: crate::error::ConnectionCause::Other,
+    })
 }
 
 /// Checks a connection out of `pool`, taking the one kept `at_hand` first if there is

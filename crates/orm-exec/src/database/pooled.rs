@@ -8,7 +8,8 @@
 //! `BEGIN`/`COMMIT`/`ROLLBACK` cut off half-way), so until then it sits idle in the pool,
 //! still holding its locks. [`Pooled`] acts when it is dropped instead:
 //!
-//! - no transaction open (beyond a test mode's outer one): back to the pool;
+//! - no transaction open (beyond a test mode's outer one): back to the pool (on SQLite, kept
+//!   at hand for the next checkout where it can be, see `super::at_hand`);
 //! - SQLite, state known: rolled back on the spot (SQLite's statements run on the calling
 //!   thread, so a dropped future never leaves one half-done), then back to the pool;
 //! - test mode, state known: back to the pool; the next checkout rolls back to the outer

@@ -494,6 +494,34 @@ backend_test!(
     }
 );
 
+// A connection in steady use is not idle, whichever way it is checked out: SQLite's pool
+// hands it out past deadpool while it is kept at hand, and it must not be closed as idle
+// once it goes through deadpool again (here: handed to a task that waited for it).
+backend_test!(
+    fn a_connection_in_steady_use_is_not_closed_as_idle(db: &TestDb) {
+        multi_thread().block_on(async {
+            let idle = Duration::from_secs(1);
+            let pool = marked_pool(db, |b| b.idle_timeout(Some(idle)).max_lifetime(None)).await;
+            // In use every 100 ms for longer than the idle timeout.
+            for _ in 0..15 {
+                tokio::time::sleep(idle / 10).await;
+                assert!(has_marker(&pool).await, "kept while in use");
+            }
+            let held = pool.get().await.unwrap();
+            let waiter = tokio::spawn({
+                let pool = pool.clone();
+                async move { has_marker(&pool).await }
+            });
+            tokio::time::sleep(idle / 10).await;
+            drop(held);
+            assert!(
+                waiter.await.unwrap(),
+                "the connection handed to the waiting task was in use, not idle"
+            );
+        });
+    }
+);
+
 /// An in-memory database is its one connection: the timers never close it.
 #[cfg(feature = "sqlite")]
 #[test]
