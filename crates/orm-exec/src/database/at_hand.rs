@@ -28,12 +28,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use deadpool::managed::Object;
 
 use super::backend::PoolBackend;
-use super::bypass::LastCheckouts;
+use super::bypass::{deadpool_checkout, LastCheckouts, Limits};
 use super::config::PoolConfig;
 
 /// A pool's connection kept out of deadpool between two checkouts (see the module
@@ -42,8 +42,7 @@ pub(super) struct AtHand<C: PoolBackend> {
     kept: Mutex<Option<Kept<C>>>,
     /// Checkouts under way that hold no connection yet.
     wanting: AtomicUsize,
-    max_lifetime: Option<Duration>,
-    idle_timeout: Option<Duration>,
+    limits: Limits,
     /// Where a connection going back to deadpool leaves its last checkout, which
     /// deadpool's metrics do not see when it was taken from here.
     checkouts: Arc<LastCheckouts>,
@@ -65,10 +64,9 @@ pub(super) struct Hand<C: PoolBackend> {
 impl<C: PoolBackend> Hand<C> {
     /// `object`, checked out of deadpool, goes back to `at_hand`.
     pub(super) fn new(at_hand: &Arc<AtHand<C>>, object: &Object<C::Manager>) -> Self {
-        let metrics = Object::metrics(object);
         Hand {
             at_hand: Arc::clone(at_hand),
-            checked_out: metrics.recycled.unwrap_or(metrics.created),
+            checked_out: deadpool_checkout(Object::metrics(object)),
         }
     }
 
@@ -86,8 +84,7 @@ impl<C: PoolBackend> AtHand<C> {
         AtHand {
             kept: Mutex::new(None),
             wanting: AtomicUsize::new(0),
-            max_lifetime: config.max_lifetime,
-            idle_timeout: config.idle_timeout,
+            limits: Limits::of(config),
             checkouts: Arc::clone(checkouts),
         }
     }
@@ -106,13 +103,13 @@ impl<C: PoolBackend> AtHand<C> {
         _wanting: &Wanting<'_, C>,
     ) -> Option<(Object<C::Manager>, Hand<C>)> {
         let kept = self.slot().take()?;
-        // As deadpool's recycling does (`super::bypass`): the age since it was opened, the
-        // idle time since its last checkout.
+        // The manager's check (`super::bypass`), on the kept connection's last checkout.
         let now = Instant::now();
-        let age = now.saturating_duration_since(Object::metrics(&kept.object).created);
-        let idle = now.saturating_duration_since(kept.checked_out);
-        if self.max_lifetime.is_some_and(|limit| age >= limit)
-            || self.idle_timeout.is_some_and(|limit| idle >= limit)
+        let created = Object::metrics(&kept.object).created;
+        if self
+            .limits
+            .exceeded(now, created, kept.checked_out)
+            .is_some()
         {
             // Closed, not returned: deadpool opens another when one is wanted.
             drop(Object::take(kept.object));
@@ -156,7 +153,7 @@ impl<C: PoolBackend> AtHand<C> {
     /// Returns `object` to deadpool, leaving its last checkout (`checked_out`) for
     /// deadpool's idle-timeout check, whose metrics see only deadpool's own checkouts.
     fn to_deadpool(&self, object: Object<C::Manager>, checked_out: Instant) {
-        if self.idle_timeout.is_some() {
+        if self.limits.idle_timeout.is_some() {
             let created = Object::metrics(&object).created;
             self.checkouts.record(created, checked_out);
         }

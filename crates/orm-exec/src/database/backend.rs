@@ -5,7 +5,6 @@
 
 use std::future::Future;
 use std::num::NonZeroU32;
-
 use std::sync::Arc;
 
 use super::bypass::{Bypass, LastCheckouts};
@@ -142,7 +141,6 @@ macro_rules! mysql_like_pool_backend {
         impl PoolBackend for $conn {
             const BACKEND: Backend = Backend::Mysql;
             type Manager = Bypass<Self>;
-
 
             async fn connect(url: &DatabaseUrl, _pool: &CheckedOut) -> Result<Self> {
                 let mut conn: Self = crate::mysql_connect::open(url).await?;

@@ -24,10 +24,56 @@ use diesel_async::pooled_connection::{
 pub struct Bypass<C: PoolableConnection + 'static> {
     inner: AsyncDieselConnectionManager<C>,
     window: Duration,
-    max_lifetime: Option<Duration>,
-    idle_timeout: Option<Duration>,
+    limits: Limits,
     /// Checkouts deadpool's metrics do not see (see [`LastCheckouts`]).
     checkouts: Arc<LastCheckouts>,
+}
+
+/// A pool's max lifetime and idle timeout, checked at checkout: by the manager, and by
+/// `super::at_hand` for the connection kept there.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Limits {
+    max_lifetime: Option<Duration>,
+    pub(super) idle_timeout: Option<Duration>,
+}
+
+impl Limits {
+    /// `config`'s limits.
+    pub(super) fn of(config: &PoolConfig) -> Self {
+        Limits {
+            max_lifetime: config.max_lifetime,
+            idle_timeout: config.idle_timeout,
+        }
+    }
+
+    /// Why a connection opened at `created` and last checked out at `last_checkout` is
+    /// closed at `now`, if it is: its age counts from `created`, its idle time from
+    /// `last_checkout`.
+    pub(super) fn exceeded(
+        &self,
+        now: Instant,
+        created: Instant,
+        last_checkout: Instant,
+    ) -> Option<&'static str> {
+        if self
+            .max_lifetime
+            .is_some_and(|limit| now.saturating_duration_since(created) >= limit)
+        {
+            return Some("past its max lifetime");
+        }
+        if self
+            .idle_timeout
+            .is_some_and(|limit| now.saturating_duration_since(last_checkout) >= limit)
+        {
+            return Some("idle past the idle timeout");
+        }
+        None
+    }
+}
+
+/// A connection's last checkout through deadpool (its creation if it has had none).
+pub(super) fn deadpool_checkout(metrics: &Metrics) -> Instant {
+    metrics.recycled.unwrap_or(metrics.created)
 }
 
 /// When connections returned to deadpool were last checked out, where deadpool's metrics
@@ -59,8 +105,8 @@ impl<C: PoolableConnection + 'static> std::fmt::Debug for Bypass<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bypass")
             .field("window", &self.window)
-            .field("max_lifetime", &self.max_lifetime)
-            .field("idle_timeout", &self.idle_timeout)
+            .field("max_lifetime", &self.limits.max_lifetime)
+            .field("idle_timeout", &self.limits.idle_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -77,8 +123,7 @@ impl<C: PoolableConnection + 'static> Bypass<C> {
         Bypass {
             inner,
             window: config.alive_bypass,
-            max_lifetime: config.max_lifetime,
-            idle_timeout: config.idle_timeout,
+            limits: Limits::of(config),
             checkouts: Arc::clone(checkouts),
         }
     }
@@ -99,18 +144,14 @@ where
     async fn recycle(&self, conn: &mut C, metrics: &Metrics) -> RecycleResult<PoolError> {
         // One clock read for the three checks (`Metrics::age` and `last_used` each read it).
         let now = Instant::now();
-        let age = now.saturating_duration_since(metrics.created);
-        let mut last_checkout = metrics.recycled.unwrap_or(metrics.created);
+        let mut last_checkout = deadpool_checkout(metrics);
         if let Some(at) = self.checkouts.take(metrics.created) {
             last_checkout = last_checkout.max(at);
         }
+        if let Some(why) = self.limits.exceeded(now, metrics.created, last_checkout) {
+            return Err(RecycleError::Message(why.into()));
+        }
         let idle = now.saturating_duration_since(last_checkout);
-        if self.max_lifetime.is_some_and(|limit| age >= limit) {
-            return Err(RecycleError::Message("past its max lifetime".into()));
-        }
-        if self.idle_timeout.is_some_and(|limit| idle >= limit) {
-            return Err(RecycleError::Message("idle past the idle timeout".into()));
-        }
         if self.window.is_zero() || idle >= self.window {
             return self.inner.recycle(conn, metrics).await;
         }

@@ -132,10 +132,9 @@ impl Pools {
         }
         match &self.kind {
             #[cfg(feature = "sqlite")]
-            Kind::Sqlite(pool, at_hand) => {
-                { checkout(pool, at_hand.as_ref(), url, config, setup).await }
-                    .map(PooledConnection::Sqlite)
-            }
+            Kind::Sqlite(pool, at_hand) => checkout(pool, at_hand.as_ref(), url, config, setup)
+                .await
+                .map(PooledConnection::Sqlite),
             #[cfg(feature = "postgres")]
             Kind::Postgres(pool) => boxed!(pool, Postgres),
             #[cfg(feature = "mysql")]
