@@ -361,7 +361,7 @@ impl<K: Hash + Eq + Clone, C: Clone> Lists<K, C> {
     }
 
     /// Gives each of `rows` (those the lists were made for) its list.
-    fn set_on<P>(self, rows: &mut [P], set: fn(&mut P, Vec<C>)) {
+    fn set_on<P>(self, rows: &mut [P], set: impl Fn(&mut P, Vec<C>)) {
         for (row, list) in rows.iter_mut().zip(self.into_lists()) {
             set(row, list);
         }
@@ -415,7 +415,7 @@ where
 async fn referencing<P, T, Q, C>(
     rows: &[P],
     conn: &mut C,
-    column_in: fn(Vec<P::PrimaryKey>) -> Q,
+    column_in: impl Fn(Vec<P::PrimaryKey>) -> Q + Send,
 ) -> Result<Vec<T>>
 where
     P: Model,
@@ -443,9 +443,9 @@ pub async fn fill_reverse<P, T, Q, C>(
     rows: &mut [P],
     rest: &RelatedPaths,
     conn: &mut C,
-    column_in: fn(Vec<P::PrimaryKey>) -> Q,
-    key_of: fn(&T) -> Option<&P::PrimaryKey>,
-    set: fn(&mut P, Vec<T>),
+    column_in: impl Fn(Vec<P::PrimaryKey>) -> Q + Send,
+    key_of: impl Fn(&T) -> Option<&P::PrimaryKey> + Send,
+    set: impl Fn(&mut P, Vec<T>) + Send,
 ) -> Result<()>
 where
     P: Model + Send,
@@ -474,10 +474,10 @@ pub async fn fill_through<P, T, R, Q, C>(
     rows: &mut [P],
     rest: &RelatedPaths,
     conn: &mut C,
-    owner_in: fn(Vec<P::PrimaryKey>) -> Q,
-    owner_of: fn(&T) -> Option<&P::PrimaryKey>,
-    target_of: fn(&T) -> Option<&R::PrimaryKey>,
-    set: fn(&mut P, Vec<R>),
+    owner_in: impl Fn(Vec<P::PrimaryKey>) -> Q + Send,
+    owner_of: impl Fn(&T) -> Option<&P::PrimaryKey> + Send,
+    target_of: impl Fn(&T) -> Option<&R::PrimaryKey> + Send,
+    set: impl Fn(&mut P, Vec<R>) + Send,
 ) -> Result<()>
 where
     P: Model + Send,
@@ -489,7 +489,7 @@ where
 {
     let links: Vec<T> = referencing(rows, conn, owner_in).await?;
     let mut targets: Vec<R> = Vec::new();
-    for keys in key_chunks(&links, target_of) {
+    for keys in key_chunks(&links, &target_of) {
         targets.extend(R::load_by_pks(&mut *conn, keys).await?);
     }
     rest.load_on(&mut targets, conn).await?;

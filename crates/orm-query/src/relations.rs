@@ -246,10 +246,13 @@ impl<M: BelongsTo<R>, R: Model> Attach<M> for R {
 /// Fills each owner's foreign key with its joined row (`present` reads it; `None` for a
 /// LEFT JOIN that found none), the rows moved into one shared allocation rather than one
 /// each, which `attach` points the key at.
+///
+/// `present` and `attach` are generic (each call site passes a function item), not `fn`
+/// pointers, so both are inlined into the loops.
 fn attach_batched<M, Row, R>(
     rows: Vec<(M, Row)>,
-    present: fn(Row) -> Option<R>,
-    attach: fn(&mut M, &Arc<Vec<R>>, usize),
+    present: impl Fn(Row) -> Option<R>,
+    attach: impl Fn(&mut M, &Arc<Vec<R>>, usize),
 ) -> Vec<M> {
     let mut owners = Vec::with_capacity(rows.len());
     let mut batch = Vec::with_capacity(rows.len());
