@@ -178,22 +178,27 @@ impl Database {
     /// when a new connection cannot be opened.
     pub async fn get(&self) -> Result<PooledConnection> {
         let shared = &self.shared;
-        if !tracing::enabled!(target: POOL_TARGET, tracing::Level::DEBUG) {
+        let traced = tracing::enabled!(target: POOL_TARGET, tracing::Level::DEBUG);
+        if !traced {
             if let Some(conn) = shared.pools.at_hand() {
                 return Ok(conn);
             }
-            return shared.pools.get(&shared.url, &shared.config).await;
         }
-        let started = std::time::Instant::now();
-        let conn = shared.pools.get(&shared.url, &shared.config).await;
-        tracing::event!(
-            target: POOL_TARGET,
-            tracing::Level::DEBUG,
-            backend = shared.url.backend().name(),
-            waited_us = started.elapsed().as_micros() as u64,
-            ok = conn.is_ok(),
-            "pool checkout"
-        );
+        let started = traced.then(std::time::Instant::now);
+        // Boxed: the checkout's future (deadpool's wait and its timeouts) is larger than
+        // everything else `get` holds, and every future awaiting `get` (each operation's)
+        // would otherwise carry its size, copied whenever that future is moved.
+        let conn = Box::pin(shared.pools.get(&shared.url, &shared.config)).await;
+        if let Some(started) = started {
+            tracing::event!(
+                target: POOL_TARGET,
+                tracing::Level::DEBUG,
+                backend = shared.url.backend().name(),
+                waited_us = started.elapsed().as_micros() as u64,
+                ok = conn.is_ok(),
+                "pool checkout"
+            );
+        }
         conn
     }
 

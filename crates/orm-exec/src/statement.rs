@@ -31,6 +31,25 @@ pub trait Load<C, T>: Sized {
     /// The first row the query returns (`NotFound` when there is none), as diesel's
     /// `get_result`.
     fn get_result(self, conn: &mut C) -> impl Future<Output = QueryResult<T>> + Send;
+
+    /// Every row the query returns, each handed to `A` as it is read (on a blocking
+    /// connection and on async SQLite; a diesel-async server connection loads them all
+    /// first).
+    fn load_into<A: Collect<T>>(self, conn: &mut C) -> impl Future<Output = QueryResult<A>> + Send;
+}
+
+/// Where [`Load::load_into`] puts rows, one at a time as they are read: a `Vec`, or a
+/// collector that sorts each row into place at once (select_related's, which moves each
+/// joined row straight into the result and the shared batch of related rows).
+pub trait Collect<T>: Default + Send + 'static {
+    /// Takes the next row.
+    fn push(&mut self, row: T);
+}
+
+impl<T: Send + 'static> Collect<T> for Vec<T> {
+    fn push(&mut self, row: T) {
+        Vec::push(self, row);
+    }
 }
 
 /// A diesel statement (INSERT, UPDATE, DELETE, ...) that runs on connection `C` and
@@ -59,6 +78,13 @@ macro_rules! blocking {
 
             fn get_result(self, conn: &mut $conn) -> impl Future<Output = QueryResult<T>> + Send {
                 std::future::ready(diesel::RunQueryDsl::get_result(self, conn))
+            }
+
+            fn load_into<A: Collect<T>>(
+                self,
+                conn: &mut $conn,
+            ) -> impl Future<Output = QueryResult<A>> + Send {
+                std::future::ready(collect_rows(diesel::RunQueryDsl::load_iter(self, conn)))
             }
         }
 
@@ -92,6 +118,14 @@ macro_rules! nonblocking {
 
             fn get_result(self, conn: &mut $conn) -> impl Future<Output = QueryResult<T>> + Send {
                 diesel_async::RunQueryDsl::get_result(self, conn)
+            }
+
+            fn load_into<A: Collect<T>>(
+                self,
+                conn: &mut $conn,
+            ) -> impl Future<Output = QueryResult<A>> + Send {
+                let rows = diesel_async::RunQueryDsl::load(self, conn);
+                async move { collect_rows(Ok(rows.await?.into_iter().map(Ok))) }
             }
         }
 
@@ -141,6 +175,24 @@ where
     ) -> impl Future<Output = QueryResult<T>> + Send {
         conn.spawn_blocking(move |c| run_now(Load::get_result(self, c)))
     }
+
+    fn load_into<A: Collect<T>>(
+        self,
+        conn: &mut crate::database::AsyncSqlite,
+    ) -> impl Future<Output = QueryResult<A>> + Send {
+        conn.spawn_blocking(move |c| run_now(Load::load_into(self, c)))
+    }
+}
+
+/// The rows of `rows` (a statement's row iterator), each pushed into a new `A`.
+fn collect_rows<T, A: Collect<T>>(
+    rows: QueryResult<impl Iterator<Item = QueryResult<T>>>,
+) -> QueryResult<A> {
+    let mut into = A::default();
+    for row in rows? {
+        into.push(row?);
+    }
+    Ok(into)
 }
 
 #[cfg(feature = "sqlite")]

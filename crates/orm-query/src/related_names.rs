@@ -621,7 +621,7 @@ where
     C: StatementConn + RelatedConn,
 {
     async fn run(self, conn: &mut C) -> Result<Vec<M>> {
-        let mut rows = crate::run::rows(conn, self.query, self.slice).await?;
+        let mut rows: Vec<M> = crate::run::rows(conn, self.query, self.slice).await?;
         self.paths.load_on(&mut rows, conn).await?;
         Ok(rows)
     }

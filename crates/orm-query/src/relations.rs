@@ -23,15 +23,16 @@ use diesel::query_builder::AsQuery;
 use diesel::query_dsl::methods::FilterDsl;
 use diesel::query_dsl::JoinWithImplicitOnClause;
 use diesel::query_source::{Alias, AliasSource};
+use orm_exec::statement::Collect;
 use orm_exec::Result;
 use orm_schema::Model;
 
-use crate::executor::Reads;
+use crate::executor::{Reads, Run};
 use crate::lookups::{Exclude, PredicateType};
 use crate::projection::Projection;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
 use crate::related_names::{key_chunks, Lists};
-use crate::run::Slice;
+use crate::run::{RowsInto, Slice};
 use crate::show_sql::ShowSelection;
 
 /// The diesel query of every row of `M` (what `M::objects()` wraps).
@@ -226,51 +227,144 @@ pub trait Attach<M> {
     type Row;
     /// The columns `Row` is loaded from (of the joined tables, or of an alias).
     type Part;
+    /// Where the joined rows go as they are read: sorted at once into the owners and one
+    /// batch of related rows for one join ([`Split`]), kept as pairs for chains.
+    type Rows: Collect<(M, Self::Row)>;
     /// The `Part` value.
     fn part() -> Self::Part;
+    /// The owners, their foreign keys filled, from what `Rows` collected.
+    fn finish(rows: Self::Rows) -> Vec<M>;
     /// Fills each row's foreign keys with its related part.
     fn attach_all(rows: Vec<(M, Self::Row)>) -> Vec<M>;
 }
 
-impl<M: BelongsTo<R>, R: Model> Attach<M> for R {
+impl<M: BelongsTo<R> + Send, R: Model + Send> Attach<M> for R {
     type Row = M::Row;
     type Part = M::Columns;
+    type Rows = Split<M, R>;
     fn part() -> M::Columns {
         M::columns()
     }
+    fn finish(rows: Split<M, R>) -> Vec<M> {
+        rows.finish()
+    }
     fn attach_all(rows: Vec<(M, M::Row)>) -> Vec<M> {
-        attach_batched(rows, M::present, M::attach_batched)
+        Split::<M, R>::of(rows).finish()
     }
 }
 
-/// Fills each owner's foreign key with its joined row (`present` reads it; `None` for a
-/// LEFT JOIN that found none), the rows moved into one shared allocation rather than one
-/// each, which `attach` points the key at.
-///
-/// `present` and `attach` are generic (each call site passes a function item), not `fn`
-/// pointers, so both are inlined into the loops.
-fn attach_batched<M, Row, R>(
-    rows: Vec<(M, Row)>,
-    present: impl Fn(Row) -> Option<R>,
-    attach: impl Fn(&mut M, &Arc<Vec<R>>, usize),
-) -> Vec<M> {
-    let mut owners = Vec::with_capacity(rows.len());
-    let mut batch = Vec::with_capacity(rows.len());
-    let mut at = Vec::with_capacity(rows.len());
-    for (owner, row) in rows {
-        owners.push(owner);
-        at.push(present(row).map(|row| {
-            batch.push(row);
-            batch.len() - 1
-        }));
+/// One join's related part as [`Split`] sorts it: how a joined row is read and attached
+/// to its owner `M` (through a `ForeignKey` to a model, or through an alias, [`Via`]).
+pub trait OneJoin<M> {
+    /// What the join loads with each owner (`Option` of it for a `LEFT JOIN`).
+    type Row;
+    /// The related model.
+    type Target;
+    /// The row a join loaded, `None` for a `LEFT JOIN` that found none.
+    fn present(row: Self::Row) -> Option<Self::Target>;
+    /// Stores row `index` of `rows` in `owner`'s foreign key.
+    fn attach(owner: &mut M, rows: &Arc<Vec<Self::Target>>, index: usize);
+}
+
+impl<M: BelongsTo<R>, R: Model> OneJoin<M> for R {
+    type Row = M::Row;
+    type Target = R;
+    fn present(row: M::Row) -> Option<R> {
+        M::present(row)
     }
-    let batch = Arc::new(batch);
-    for (owner, index) in owners.iter_mut().zip(at) {
-        if let Some(index) = index {
-            attach(owner, &batch, index);
+    fn attach(owner: &mut M, rows: &Arc<Vec<R>>, index: usize) {
+        owner.attach_batched(rows, index)
+    }
+}
+
+/// A one-join QuerySet's rows, sorted as they are read: the owners in order, and their
+/// related rows moved into one batch (one shared allocation rather than one each). Once
+/// every row is read, each owner's foreign key is pointed at its row in the batch.
+pub struct Split<M, J: OneJoin<M>> {
+    owners: Vec<M>,
+    /// The related rows, in the order of the owners that have one.
+    batch: Vec<J::Target>,
+    /// The positions, in `owners`, of the owners a `LEFT JOIN` found no row for
+    /// (ascending; empty for an inner join).
+    absent: Vec<usize>,
+}
+
+// Debug shows how many rows were sorted: the rows themselves may not be printable.
+impl<M, J: OneJoin<M>> std::fmt::Debug for Split<M, J> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Split")
+            .field("owners", &self.owners.len())
+            .field("related", &self.batch.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M, J: OneJoin<M>> Default for Split<M, J> {
+    fn default() -> Self {
+        Split {
+            owners: Vec::new(),
+            batch: Vec::new(),
+            absent: Vec::new(),
         }
     }
-    owners
+}
+
+impl<M, J> Collect<(M, J::Row)> for Split<M, J>
+where
+    M: Send + 'static,
+    J: OneJoin<M> + 'static,
+    J::Target: Send,
+{
+    // Inlined into the load's loop, so a row is moved straight from where it was read to
+    // its place (a row is larger than what the compiler copies without a call).
+    #[inline(always)]
+    fn push(&mut self, (owner, row): (M, J::Row)) {
+        self.take(owner, row);
+    }
+}
+
+impl<M, J: OneJoin<M>> Split<M, J> {
+    /// `rows` (loaded as pairs), sorted.
+    fn of(rows: Vec<(M, J::Row)>) -> Self {
+        let mut split = Split {
+            owners: Vec::with_capacity(rows.len()),
+            batch: Vec::with_capacity(rows.len()),
+            absent: Vec::new(),
+        };
+        for (owner, row) in rows {
+            split.take(owner, row);
+        }
+        split
+    }
+
+    /// Takes the next owner and its joined row.
+    #[inline(always)]
+    fn take(&mut self, owner: M, row: J::Row) {
+        match J::present(row) {
+            Some(row) => self.batch.push(row),
+            None => self.absent.push(self.owners.len()),
+        }
+        self.owners.push(owner);
+    }
+
+    /// The owners, each foreign key pointing at its row of the shared batch.
+    fn finish(self) -> Vec<M> {
+        let Split {
+            mut owners,
+            batch,
+            absent,
+        } = self;
+        let batch = Arc::new(batch);
+        let mut absent = absent.into_iter().peekable();
+        let mut index = 0;
+        for (position, owner) in owners.iter_mut().enumerate() {
+            if absent.next_if_eq(&position).is_none() {
+                J::attach(owner, &batch, index);
+                index += 1;
+            }
+        }
+        owners
+    }
 }
 
 /// A chain of relations for [`SelectRelated`]: `M`'s `R`, and `Next` (a model, or
@@ -287,14 +381,18 @@ pub type Three<R, R2, R3> = Chain<R, Chain<R2, R3>>;
 
 impl<M, R, Next> Attach<M> for Chain<R, Next>
 where
-    M: BelongsTo<R, Row = R>,
-    R: Model,
-    Next: Attach<R>,
+    M: BelongsTo<R, Row = R> + Send,
+    R: Model + Send,
+    Next: Attach<R, Row: Send + 'static>,
 {
     type Row = (R, Next::Row);
     type Part = (AllColumns<R>, Next::Part);
+    type Rows = Vec<(M, Self::Row)>;
     fn part() -> Self::Part {
         (<R::Table as diesel::Table>::all_columns(), Next::part())
+    }
+    fn finish(rows: Self::Rows) -> Vec<M> {
+        Self::attach_all(rows)
     }
     fn attach_all(rows: Vec<(M, (R, Next::Row))>) -> Vec<M> {
         let (owners, related): (Vec<M>, Vec<(R, Next::Row)>) = rows.into_iter().unzip();
@@ -366,14 +464,33 @@ pub trait AliasedColumns<S>: Model {
 #[derive(Debug)]
 pub struct Via<F>(PhantomData<fn() -> F>);
 
-impl<F: ViaColumn> Attach<F::Owner> for Via<F> {
+impl<F: ViaColumn> Attach<F::Owner> for Via<F>
+where
+    F::Owner: Send,
+    F::Target: Send,
+{
     type Row = F::Row;
     type Part = F::Part;
+    type Rows = Split<F::Owner, Via<F>>;
     fn part() -> F::Part {
         F::part()
     }
+    fn finish(rows: Self::Rows) -> Vec<F::Owner> {
+        rows.finish()
+    }
     fn attach_all(rows: Vec<(F::Owner, F::Row)>) -> Vec<F::Owner> {
-        attach_batched(rows, F::present, F::attach_batched)
+        Split::<F::Owner, Self>::of(rows).finish()
+    }
+}
+
+impl<F: ViaColumn> OneJoin<F::Owner> for Via<F> {
+    type Row = F::Row;
+    type Target = F::Target;
+    fn present(row: F::Row) -> Option<F::Target> {
+        F::present(row)
+    }
+    fn attach(owner: &mut F::Owner, rows: &Arc<Vec<F::Target>>, index: usize) {
+        F::attach_batched(owner, rows, index)
     }
 }
 
@@ -382,11 +499,20 @@ impl<F: ViaColumn> Attach<F::Owner> for Via<F> {
 #[derive(Debug)]
 pub struct And<A, B>(PhantomData<fn() -> (A, B)>);
 
-impl<M, A: Attach<M>, B: Attach<M>> Attach<M> for And<A, B> {
+impl<M, A, B> Attach<M> for And<A, B>
+where
+    M: Send + 'static,
+    A: Attach<M, Row: Send + 'static>,
+    B: Attach<M, Row: Send + 'static>,
+{
     type Row = (A::Row, B::Row);
     type Part = (A::Part, B::Part);
+    type Rows = Vec<(M, Self::Row)>;
     fn part() -> Self::Part {
         (A::part(), B::part())
+    }
+    fn finish(rows: Self::Rows) -> Vec<M> {
+        Self::attach_all(rows)
     }
     fn attach_all(rows: Vec<(M, Self::Row)>) -> Vec<M> {
         let mut first = Vec::with_capacity(rows.len());
@@ -513,9 +639,33 @@ impl<M, R, W, O> SelectRelated<M, R, W, O> {
     }
 }
 
-/// Fills each row's foreign keys with its related part.
-fn attach_all<M, R: Attach<M>>(rows: Vec<(M, R::Row)>) -> Result<Vec<M>> {
-    Ok(R::attach_all(rows))
+/// The owners, their foreign keys filled, from the rows `R::Rows` collected.
+fn finish<M, R: Attach<M>>(rows: R::Rows) -> Result<Vec<M>> {
+    Ok(R::finish(rows))
+}
+
+/// An executor of a joined QuerySet's reads (query `Q`, rows of `M` with their related
+/// part `R`): [`Reads`] of its rows, and [`RowsInto`] with the collector that sorts each
+/// row into place as it is read. A name for those bounds, implemented for every executor
+/// that runs them.
+#[diagnostic::on_unimplemented(
+    message = "a joined query cannot run on `{Self}`",
+    label = "not an executor for this query",
+    note = "pass `&mut Connection` (blocking), `&Database` or `&mut PooledConnection` (async)",
+    note = "if it is one of those, the query's filter or ordering does not compile on every enabled backend"
+)]
+pub trait ReadsJoined<'a, M: Send + 'a, R: Attach<M, Row: Send + 'a> + 'a, Q>:
+    Reads<'a, (M, R::Row), Q> + Run<'a, RowsInto<(M, R::Row), Q, R::Rows>>
+{
+    /// The rows of `query` in `slice`, each owner's foreign keys filled.
+    fn joined(self, query: Q, slice: Slice) -> Self::Output<Vec<M>> {
+        Self::map(Run::run(self, RowsInto::new(query, slice)), finish::<M, R>)
+    }
+}
+
+impl<'a, M: Send + 'a, R: Attach<M, Row: Send + 'a> + 'a, Q, E> ReadsJoined<'a, M, R, Q> for E where
+    E: Reads<'a, (M, R::Row), Q> + Run<'a, RowsInto<(M, R::Row), Q, R::Rows>>
+{
 }
 
 /// The first of `rows`, if any.
@@ -565,33 +715,29 @@ where
     /// Every row, each with its related row loaded, in one query.
     pub fn all<'a, E>(&self, executor: E) -> E::Output<Vec<M>>
     where
-        E: Reads<'a, (M, R::Row), JoinedRows<M, R, W, O>>,
+        E: ReadsJoined<'a, M, R, JoinedRows<M, R, W, O>>,
     {
         let (query, slice) = self.rows_query(None);
-        E::map(executor.rows(query, slice), attach_all::<M, R>)
+        executor.joined(query, slice)
     }
 
     /// The first row with its related row loaded, or `None`.
     pub fn first<'a, E>(&self, executor: E) -> E::Output<Option<M>>
     where
-        E: Reads<'a, (M, R::Row), JoinedRows<M, R, W, O>>,
+        E: ReadsJoined<'a, M, R, JoinedRows<M, R, W, O>>,
     {
         let (query, slice) = self.rows_query(Some(1));
-        E::map(
-            E::map(executor.rows(query, slice), attach_all::<M, R>),
-            first_of,
-        )
+        E::map(executor.joined(query, slice), first_of)
     }
 
     /// The one row with its related row loaded: `Error::NoMatch` when there is none,
     /// `Error::MultipleMatches` when there are several. Fetches at most two rows.
     pub fn one<'a, E>(&self, executor: E) -> E::Output<M>
     where
-        E: Reads<'a, (M, R::Row), JoinedRows<M, R, W, O>>,
+        E: ReadsJoined<'a, M, R, JoinedRows<M, R, W, O>>,
     {
         let (query, slice) = self.rows_query(Some(2));
-        let rows = E::map(executor.rows(query, slice), attach_all::<M, R>);
-        E::map(rows, crate::run::only)
+        E::map(executor.joined(query, slice), crate::run::only)
     }
 
     /// The one row matching `predicate` (added to the filters; it may use the columns of
@@ -601,7 +747,7 @@ where
     where
         W: FilterDsl<P>,
         dsl::Filter<W, P>: Clone,
-        E: Reads<'a, (M, R::Row), JoinedRows<M, R, dsl::Filter<W, P>, O>>,
+        E: ReadsJoined<'a, M, R, JoinedRows<M, R, dsl::Filter<W, P>, O>>,
     {
         self.clone().filter(predicate).one(executor)
     }

@@ -26,7 +26,7 @@ use diesel::query_dsl::methods::{LimitDsl, OffsetDsl, OrderDsl, SelectDsl};
 use diesel::sql_types::Integer;
 use diesel::{QueryResult, SelectableHelper};
 use orm_exec::operation::{Operation, OperationOn, Retry};
-use orm_exec::statement::Load;
+use orm_exec::statement::{Collect, Load};
 use orm_exec::statement_conn::StatementConn;
 use orm_exec::{Error, Result};
 use orm_schema::Model;
@@ -96,8 +96,13 @@ impl Slice {
 /// The statements a (filter, ordering) pair (`Self`) runs for rows of `M` on diesel
 /// connection `C`.
 pub trait Ops<M, C>: Sized {
-    /// The rows of the query in `slice`, in its order.
-    fn rows(self, slice: Slice, conn: &mut C) -> impl Future<Output = QueryResult<Vec<M>>> + Send;
+    /// The rows of the query in `slice`, in its order, each handed to `A` (a `Vec`, or a
+    /// collector that sorts them into place) as it is read.
+    fn rows<A: Collect<M>>(
+        self,
+        slice: Slice,
+        conn: &mut C,
+    ) -> impl Future<Output = QueryResult<A>> + Send;
     /// `SELECT COUNT(*)` with the same WHERE clause.
     fn count(self, conn: &mut C) -> impl Future<Output = QueryResult<i64>> + Send;
     /// `SELECT 1 ... LIMIT 1` with the same WHERE clause.
@@ -124,7 +129,11 @@ where
     dsl::Limit<dsl::Select<W, SqlLiteral<Integer>>>: Load<C, i32>,
 {
     /// The projection of the whole model (`M::as_select()`).
-    fn rows(self, slice: Slice, conn: &mut C) -> impl Future<Output = QueryResult<Vec<M>>> + Send {
+    fn rows<A: Collect<M>>(
+        self,
+        slice: Slice,
+        conn: &mut C,
+    ) -> impl Future<Output = QueryResult<A>> + Send {
         let (query, order) = self;
         let whole = Projection {
             query,
@@ -160,14 +169,14 @@ where
     dsl::Offset<dsl::Limit<O::Output>>: SelectDsl<S>,
     dsl::Select<dsl::Offset<dsl::Limit<O::Output>>, S>: Load<C, T>,
 {
-    async fn rows(self, slice: Slice, conn: &mut C) -> QueryResult<Vec<T>> {
+    async fn rows<A: Collect<T>>(self, slice: Slice, conn: &mut C) -> QueryResult<A> {
         let (ordered, selection) = self.ordered();
         match slice {
-            Slice::All => ordered.select(selection).load(conn).await,
-            Slice::Limit(limit) => ordered.limit(limit).select(selection).load(conn).await,
+            Slice::All => ordered.select(selection).load_into(conn).await,
+            Slice::Limit(limit) => ordered.limit(limit).select(selection).load_into(conn).await,
             Slice::Page { limit, offset } => {
                 let page = ordered.limit(limit).offset(offset);
-                page.select(selection).load(conn).await
+                page.select(selection).load_into(conn).await
             }
         }
     }
@@ -175,11 +184,13 @@ where
     /// The rows of the projection, counted (a projection with `distinct` or `distinct_on`
     /// counts what it loads; no `COUNT(*)` has that meaning for every selection).
     async fn count(self, conn: &mut C) -> QueryResult<i64> {
-        Ok(self.rows(Slice::All, conn).await?.len() as i64)
+        let rows: Vec<T> = self.rows(Slice::All, conn).await?;
+        Ok(rows.len() as i64)
     }
 
     async fn exists(self, conn: &mut C) -> QueryResult<bool> {
-        Ok(!self.rows(Slice::Limit(1), conn).await?.is_empty())
+        let rows: Vec<T> = self.rows(Slice::Limit(1), conn).await?;
+        Ok(!rows.is_empty())
     }
 }
 
@@ -204,21 +215,21 @@ where
     dsl::Select<W, SqlLiteral<Integer>>: LimitDsl,
     dsl::Limit<dsl::Select<W, SqlLiteral<Integer>>>: Load<C, i32>,
 {
-    async fn rows(self, slice: Slice, conn: &mut C) -> QueryResult<Vec<M>> {
+    async fn rows<A: Collect<M>>(self, slice: Slice, conn: &mut C) -> QueryResult<A> {
         let Locked { query, order, wait } = self;
         let ordered = order.apply(query);
         match slice {
             Slice::All => {
                 let query = ordered.select(M::as_select());
-                ForUpdate { query, wait }.load(conn).await
+                ForUpdate { query, wait }.load_into(conn).await
             }
             Slice::Limit(limit) => {
                 let query = ordered.limit(limit).select(M::as_select());
-                ForUpdate { query, wait }.load(conn).await
+                ForUpdate { query, wait }.load_into(conn).await
             }
             Slice::Page { limit, offset } => {
                 let query = ordered.limit(limit).offset(offset).select(M::as_select());
-                ForUpdate { query, wait }.load(conn).await
+                ForUpdate { query, wait }.load_into(conn).await
             }
         }
     }
@@ -249,12 +260,13 @@ orm_schema::trait_alias!(
         + Send + 'static
 );
 
-/// The rows of `query` in `slice`, on `conn`.
-pub async fn rows<M: Send, Q: Ops<M, C>, C: StatementConn>(
+/// The rows of `query` in `slice`, on `conn`, collected by `A` (a `Vec`, or a collector
+/// that sorts them into place as they are read).
+pub async fn rows<M, A: Collect<M>, Q: Ops<M, C>, C: StatementConn>(
     conn: &mut C,
     query: Q,
     slice: Slice,
-) -> Result<Vec<M>> {
+) -> Result<A> {
     if query.needs_transaction() && orm_exec::transaction::level::depth(conn)? == 0 {
         return Err(Error::Usage {
             message: "select_for_update outside a transaction would lock nothing: run it \
@@ -279,13 +291,14 @@ pub async fn exists<M, Q: Ops<M, C>, C: StatementConn>(conn: &mut C, query: Q) -
 }
 
 /// The rows of each of `queries`, run one after the other on `conn`, in one list.
-pub async fn rows_in_turn<M: Send, Q: Ops<M, C> + Send, C: StatementConn>(
+pub async fn rows_in_turn<M: Send + 'static, Q: Ops<M, C> + Send, C: StatementConn>(
     conn: &mut C,
     queries: Vec<Q>,
 ) -> Result<Vec<M>> {
     let mut all = Vec::new();
     for query in queries {
-        all.extend(rows(conn, query, Slice::All).await?);
+        let batch: Vec<M> = rows(conn, query, Slice::All).await?;
+        all.extend(batch);
     }
     Ok(all)
 }
@@ -335,7 +348,7 @@ macro_rules! reads {
             }
         }
 
-        impl<T: Send, Q: Ops<T, C> + Send, C: StatementConn> OperationOn<C>
+        impl<T: Send + 'static, Q: Ops<T, C> + Send, C: StatementConn> OperationOn<C>
             for $name<T, Q>
         {
             fn run(self, conn: &mut C) -> impl Future<Output = Result<$out>> + Send {
@@ -354,6 +367,57 @@ reads! {
     Count { query: Q } => i64, count;
     /// Whether a query's filters match a row.
     Exists { query: Q } => bool, exists;
+}
+
+/// The rows of a query in a slice, in its order, each handed to the collector `A` as it
+/// is read: what [`Rows`] does with a `Vec`, for a caller that sorts rows into place
+/// (select_related moves each joined row straight into the result and the batch of
+/// related rows). Runs on every executor [`Rows`] runs on.
+pub struct RowsInto<T, Q, A> {
+    query: Q,
+    slice: Slice,
+    row: PhantomData<fn() -> (T, A)>,
+}
+
+impl<T, Q, A> RowsInto<T, Q, A> {
+    /// The read, for the executors.
+    pub fn new(query: Q, slice: Slice) -> Self {
+        RowsInto {
+            query,
+            slice,
+            row: PhantomData,
+        }
+    }
+}
+
+// Debug shows the read's name: the query it carries may not be printable.
+impl<T, Q, A> std::fmt::Debug for RowsInto<T, Q, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RowsInto")
+    }
+}
+
+impl<T, Q: Clone, A> Clone for RowsInto<T, Q, A> {
+    fn clone(&self) -> Self {
+        RowsInto::new(self.query.clone(), self.slice)
+    }
+}
+
+impl<T, Q, A: Collect<T>> Operation for RowsInto<T, Q, A> {
+    type Output = A;
+    const READ: bool = true;
+}
+
+impl<T, Q: Clone, A: Collect<T>> Retry for RowsInto<T, Q, A> {
+    fn retry(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+}
+
+impl<T, Q: Ops<T, C> + Send, A: Collect<T>, C: StatementConn> OperationOn<C> for RowsInto<T, Q, A> {
+    fn run(self, conn: &mut C) -> impl Future<Output = Result<A>> + Send {
+        rows(conn, self.query, self.slice)
+    }
 }
 
 /// The one row of `rows` (at most two fetched): [`Error::NoMatch`] when there is none,

@@ -35,6 +35,7 @@ use deadpool::managed::Object;
 use super::backend::PoolBackend;
 use super::bypass::{deadpool_checkout, LastCheckouts, Limits};
 use super::config::PoolConfig;
+use super::pooled::Checked;
 
 /// A pool's connection kept out of deadpool between two checkouts (see the module
 /// documentation).
@@ -50,7 +51,7 @@ pub(super) struct AtHand<C: PoolBackend> {
 
 /// The kept connection, and when it was last checked out.
 struct Kept<C: PoolBackend> {
-    object: Object<C::Manager>,
+    object: Checked<C>,
     checked_out: Instant,
 }
 
@@ -71,7 +72,7 @@ impl<C: PoolBackend> Hand<C> {
     }
 
     /// Keeps `object`, returned in a good state (see [`AtHand::put`]).
-    pub(super) fn put(self, object: Object<C::Manager>) {
+    pub(super) fn put(self, object: Checked<C>) {
         self.at_hand.put(object, self.checked_out);
     }
 }
@@ -101,7 +102,7 @@ impl<C: PoolBackend> AtHand<C> {
     pub(super) fn take(
         self: &Arc<Self>,
         _wanting: &Wanting<'_, C>,
-    ) -> Option<(Object<C::Manager>, Hand<C>)> {
+    ) -> Option<(Checked<C>, Hand<C>)> {
         let kept = self.slot().take()?;
         // The manager's check (`super::bypass`), on the kept connection's last checkout.
         let now = Instant::now();
@@ -112,7 +113,7 @@ impl<C: PoolBackend> AtHand<C> {
             .is_some()
         {
             // Closed, not returned: deadpool opens another when one is wanted.
-            drop(Object::take(kept.object));
+            drop(Object::take(*kept.object));
             return None;
         }
         let hand = Hand {
@@ -124,7 +125,7 @@ impl<C: PoolBackend> AtHand<C> {
 
     /// Keeps `object`, returned in a good state, unless a connection is kept already or a
     /// checkout is under way: then it goes back to deadpool.
-    fn put(&self, object: Object<C::Manager>, checked_out: Instant) {
+    fn put(&self, object: Checked<C>, checked_out: Instant) {
         if self.wanting.load(Ordering::SeqCst) > 0 {
             return self.to_deadpool(object, checked_out);
         }
@@ -152,7 +153,7 @@ impl<C: PoolBackend> AtHand<C> {
 
     /// Returns `object` to deadpool, leaving its last checkout (`checked_out`) for
     /// deadpool's idle-timeout check, whose metrics see only deadpool's own checkouts.
-    fn to_deadpool(&self, object: Object<C::Manager>, checked_out: Instant) {
+    fn to_deadpool(&self, object: Checked<C>, checked_out: Instant) {
         if self.limits.idle_timeout.is_some() {
             let created = Object::metrics(&object).created;
             self.checkouts.record(created, checked_out);

@@ -266,7 +266,7 @@ async fn checkout<C: PoolBackend>(
     }?;
     let hand = at_hand.map(|kept| Hand::new(kept, &object));
     let mut conn = Pooled::<C>::new(
-        object,
+        Box::new(object),
         u32::from(config.force_rollback),
         setup.checked_out.hold(),
         hand,

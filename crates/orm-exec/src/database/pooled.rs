@@ -45,12 +45,19 @@ crate::dispatch::backend_type! {
     "mysql" PooledMariadb = Pooled<diesel_async::AsyncMariadbConnection>;
 }
 
+/// A connection checked out of deadpool, boxed: a [`PooledConnection`](crate::PooledConnection)
+/// (and every future holding one) then has the size of a pointer where it would have the
+/// size of the largest backend's connection (PostgreSQL's), moved at each checkout and
+/// return. On SQLite the box moves on with the connection kept at hand, so only a
+/// checkout through deadpool allocates one.
+pub(super) type Checked<C> = Box<Object<<C as PoolBackend>::Manager>>;
+
 /// A connection checked out of a pool; derefs to the backend's diesel-async connection.
 /// Dropping it returns it to the pool, or closes it if a transaction was left open (see
 /// the module documentation).
 pub struct Pooled<C: PoolBackend> {
     /// `None` only while being dropped.
-    object: Option<Object<C::Manager>>,
+    object: Option<Checked<C>>,
     /// Transactions open when idle: 1 in test mode (the outer transaction), else 0.
     base_depth: u32,
     /// Counts this connection as checked out until it is back in the pool (a field is
@@ -63,7 +70,7 @@ pub struct Pooled<C: PoolBackend> {
 
 impl<C: PoolBackend> Pooled<C> {
     pub(super) fn new(
-        object: Object<C::Manager>,
+        object: Checked<C>,
         base_depth: u32,
         held: Held,
         at_hand: Option<Hand<C>>,
@@ -161,8 +168,8 @@ impl<C: PoolBackend> Drop for Pooled<C> {
         let Some(mut object) = self.object.take() else {
             return;
         };
-        match (settle(&mut *object, self.base_depth), self.at_hand.take()) {
-            (Settled::Discard, _) => drop(Object::take(object)),
+        match (settle(&mut **object, self.base_depth), self.at_hand.take()) {
+            (Settled::Discard, _) => drop(Object::take(*object)),
             (Settled::Keep, Some(hand)) => hand.put(object),
             (Settled::Keep, None) => drop(object),
         }

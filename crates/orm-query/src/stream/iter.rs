@@ -67,7 +67,7 @@ impl<M: Model, W, O> std::fmt::Debug for RowIter<'_, M, W, O> {
 /// Loads one batch on the connection's backend.
 fn load<M, Q>(conn: &mut Connection, query: Q, slice: Slice) -> Result<Vec<M>>
 where
-    M: Send,
+    M: Send + 'static,
     Q: Runnable<M> + Send,
 {
     conn.run(Rows::new(query, slice))
