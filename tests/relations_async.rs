@@ -109,6 +109,34 @@ backend_test!(
 );
 
 backend_test!(
+    fn a_left_join_gives_each_row_its_own_related_row_around_missing_ones(db: &TestDb) {
+        let mut conn = seed(db, 3, 0);
+        add_playlists_with_gaps(&mut conn);
+        drop(conn);
+        runtime(2).block_on(async {
+            let pool = Database::connect(&db.url).await.unwrap();
+            let by_id = Playlist::objects()
+                .select_related::<Album>()
+                .order_by(playlists::id)
+                .all(&pool)
+                .await
+                .unwrap();
+            assert_eq!(featured(&by_id), featured_by_id());
+            let mut held = pool.get().await.unwrap();
+            let by_id_desc = Playlist::objects()
+                .select_related::<Album>()
+                .order_by(playlists::id.desc())
+                .all(&mut held)
+                .await
+                .unwrap();
+            let mut expected = featured_by_id();
+            expected.reverse();
+            assert_eq!(featured(&by_id_desc), expected);
+        });
+    }
+);
+
+backend_test!(
     fn select_related_two_levels(db: &TestDb) {
         seed_streets(db);
         runtime(2).block_on(async {

@@ -44,11 +44,25 @@ pub trait Load<C, T>: Sized {
 pub trait Collect<T>: Default + Send + 'static {
     /// Takes the next row.
     fn push(&mut self, row: T);
+
+    /// `rows`, loaded all at once (by a diesel-async server connection), collected: each
+    /// pushed in turn unless the collector has a better way (a `Vec` is taken as it is).
+    fn from_rows(rows: Vec<T>) -> Self {
+        let mut into = Self::default();
+        for row in rows {
+            into.push(row);
+        }
+        into
+    }
 }
 
 impl<T: Send + 'static> Collect<T> for Vec<T> {
     fn push(&mut self, row: T) {
         Vec::push(self, row);
+    }
+
+    fn from_rows(rows: Vec<T>) -> Self {
+        rows
     }
 }
 
@@ -125,7 +139,7 @@ macro_rules! nonblocking {
                 conn: &mut $conn,
             ) -> impl Future<Output = QueryResult<A>> + Send {
                 let rows = diesel_async::RunQueryDsl::load(self, conn);
-                async move { collect_rows(Ok(rows.await?.into_iter().map(Ok))) }
+                async move { Ok(A::from_rows(rows.await?)) }
             }
         }
 

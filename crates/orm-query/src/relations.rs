@@ -321,6 +321,10 @@ where
     fn push(&mut self, (owner, row): (M, J::Row)) {
         self.take(owner, row);
     }
+
+    fn from_rows(rows: Vec<(M, J::Row)>) -> Self {
+        Split::of(rows)
+    }
 }
 
 impl<M, J: OneJoin<M>> Split<M, J> {

@@ -110,37 +110,32 @@ impl Pools {
         }
     }
 
-    /// Checks a connection out (see [`Database::get`](crate::Database::get)).
-    ///
-    /// The servers' checkouts are boxed: their futures (which hold a `SELECT 1` check)
-    /// are several times SQLite's, and every future that awaits this one would otherwise
-    /// be that size, and be copied at that size, on SQLite too.
+    /// Checks a connection out (see [`Database::get`](crate::Database::get), which boxes
+    /// this future: the servers' checkouts, which hold a `SELECT 1` check, are several
+    /// times SQLite's).
     pub(super) async fn get(
         &self,
         url: &DatabaseUrl,
         config: &PoolConfig,
     ) -> Result<PooledConnection> {
         let setup = &self.setup;
-        // A server's checkout from `pool`, boxed, as the `PooledConnection` `variant`.
-        #[cfg(any(feature = "postgres", feature = "mysql"))]
-        macro_rules! boxed {
-            ($pool:expr, $variant:ident) => {
-                Box::pin(checkout($pool, None, url, config, setup))
-                    .await
-                    .map(PooledConnection::$variant)
-            };
-        }
         match &self.kind {
             #[cfg(feature = "sqlite")]
             Kind::Sqlite(pool, at_hand) => checkout(pool, at_hand.as_ref(), url, config, setup)
                 .await
                 .map(PooledConnection::Sqlite),
             #[cfg(feature = "postgres")]
-            Kind::Postgres(pool) => boxed!(pool, Postgres),
+            Kind::Postgres(pool) => checkout(pool, None, url, config, setup)
+                .await
+                .map(PooledConnection::Postgres),
             #[cfg(feature = "mysql")]
-            Kind::Mysql(pool) => boxed!(pool, Mysql),
+            Kind::Mysql(pool) => checkout(pool, None, url, config, setup)
+                .await
+                .map(PooledConnection::Mysql),
             #[cfg(feature = "mysql")]
-            Kind::Mariadb(pool) => boxed!(pool, Mariadb),
+            Kind::Mariadb(pool) => checkout(pool, None, url, config, setup)
+                .await
+                .map(PooledConnection::Mariadb),
         }
     }
 }

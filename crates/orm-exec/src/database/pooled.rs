@@ -46,10 +46,10 @@ crate::dispatch::backend_type! {
 }
 
 /// A connection checked out of deadpool, boxed: a [`PooledConnection`](crate::PooledConnection)
-/// (and every future holding one) then has the size of a pointer where it would have the
-/// size of the largest backend's connection (PostgreSQL's), moved at each checkout and
-/// return. On SQLite the box moves on with the connection kept at hand, so only a
-/// checkout through deadpool allocates one.
+/// (and every future holding one) then takes a few words where it would take the size of
+/// the largest backend's connection (PostgreSQL's), moved at each checkout and return. On
+/// SQLite the box moves on with the connection kept at hand, so only a checkout through
+/// deadpool allocates one.
 pub(super) type Checked<C> = Box<Object<<C as PoolBackend>::Manager>>;
 
 /// A connection checked out of a pool; derefs to the backend's diesel-async connection.
@@ -187,8 +187,6 @@ impl<C: PoolBackend> fmt::Debug for Pooled<C> {
 ///
 /// Run diesel-async queries on it with [`async_dispatch!`](crate::async_dispatch!). A
 /// variant whose cargo feature is off holds [`Disabled`](crate::dispatch::Disabled).
-// Checked-out connections are moved rarely; boxing would cost a pointer chase per statement.
-#[allow(clippy::large_enum_variant)]
 pub enum PooledConnection {
     /// A SQLite connection.
     Sqlite(PooledSqlite),
