@@ -65,7 +65,7 @@ pub trait Reads<'a, T: Send + 'a, Q>:
 {
     /// The rows of `query` in `slice`.
     fn rows(self, query: Q, slice: Slice) -> Self::Output<Vec<T>> {
-        Run::run(self, Rows::new(query, slice))
+        Run::run(self, Rows::<T, Q>::new(query, slice))
     }
 
     /// The rows of each of `queries`, run one after the other on one connection, in one

@@ -32,7 +32,7 @@ use crate::lookups::{Exclude, PredicateType};
 use crate::projection::Projection;
 use crate::queryset::{NoOrder, OrderBy, QuerySet};
 use crate::related_names::{key_chunks, Lists};
-use crate::run::{RowsInto, Slice};
+use crate::run::{Rows, Slice};
 use crate::show_sql::ShowSelection;
 
 /// The diesel query of every row of `M` (what `M::objects()` wraps).
@@ -234,8 +234,12 @@ pub trait Attach<M> {
     fn part() -> Self::Part;
     /// The owners, their foreign keys filled, from what `Rows` collected.
     fn finish(rows: Self::Rows) -> Vec<M>;
-    /// Fills each row's foreign keys with its related part.
-    fn attach_all(rows: Vec<(M, Self::Row)>) -> Vec<M>;
+}
+
+/// `rows` (owners with their related parts, as pairs), each owner's foreign keys filled:
+/// what a chain does at each level.
+fn attach_pairs<M, R: Attach<M>>(rows: Vec<(M, R::Row)>) -> Vec<M> {
+    R::finish(Collect::from_rows(rows))
 }
 
 impl<M: BelongsTo<R> + Send, R: Model + Send> Attach<M> for R {
@@ -247,9 +251,6 @@ impl<M: BelongsTo<R> + Send, R: Model + Send> Attach<M> for R {
     }
     fn finish(rows: Split<M, R>) -> Vec<M> {
         rows.finish()
-    }
-    fn attach_all(rows: Vec<(M, M::Row)>) -> Vec<M> {
-        Split::<M, R>::of(rows).finish()
     }
 }
 
@@ -396,12 +397,9 @@ where
         (<R::Table as diesel::Table>::all_columns(), Next::part())
     }
     fn finish(rows: Self::Rows) -> Vec<M> {
-        Self::attach_all(rows)
-    }
-    fn attach_all(rows: Vec<(M, (R, Next::Row))>) -> Vec<M> {
         let (owners, related): (Vec<M>, Vec<(R, Next::Row)>) = rows.into_iter().unzip();
-        let related = Next::attach_all(related);
-        <R as Attach<M>>::attach_all(owners.into_iter().zip(related).collect())
+        let related = attach_pairs::<R, Next>(related);
+        attach_pairs::<M, R>(owners.into_iter().zip(related).collect())
     }
 }
 
@@ -482,9 +480,6 @@ where
     fn finish(rows: Self::Rows) -> Vec<F::Owner> {
         rows.finish()
     }
-    fn attach_all(rows: Vec<(F::Owner, F::Row)>) -> Vec<F::Owner> {
-        Split::<F::Owner, Self>::of(rows).finish()
-    }
 }
 
 impl<F: ViaColumn> OneJoin<F::Owner> for Via<F> {
@@ -516,17 +511,14 @@ where
         (A::part(), B::part())
     }
     fn finish(rows: Self::Rows) -> Vec<M> {
-        Self::attach_all(rows)
-    }
-    fn attach_all(rows: Vec<(M, Self::Row)>) -> Vec<M> {
         let mut first = Vec::with_capacity(rows.len());
         let mut second = Vec::with_capacity(rows.len());
         for (owner, (a, b)) in rows {
             first.push((owner, a));
             second.push(b);
         }
-        let owners = A::attach_all(first);
-        B::attach_all(owners.into_iter().zip(second).collect())
+        let owners = attach_pairs::<M, A>(first);
+        attach_pairs::<M, B>(owners.into_iter().zip(second).collect())
     }
 }
 
@@ -649,7 +641,7 @@ fn finish<M, R: Attach<M>>(rows: R::Rows) -> Result<Vec<M>> {
 }
 
 /// An executor of a joined QuerySet's reads (query `Q`, rows of `M` with their related
-/// part `R`): [`Reads`] of its rows, and [`RowsInto`] with the collector that sorts each
+/// part `R`): [`Reads`] of its rows, and [`Rows`] with the collector that sorts each
 /// row into place as it is read. A name for those bounds, implemented for every executor
 /// that runs them.
 #[diagnostic::on_unimplemented(
@@ -659,16 +651,16 @@ fn finish<M, R: Attach<M>>(rows: R::Rows) -> Result<Vec<M>> {
     note = "if it is one of those, the query's filter or ordering does not compile on every enabled backend"
 )]
 pub trait ReadsJoined<'a, M: Send + 'a, R: Attach<M, Row: Send + 'a> + 'a, Q>:
-    Reads<'a, (M, R::Row), Q> + Run<'a, RowsInto<(M, R::Row), Q, R::Rows>>
+    Reads<'a, (M, R::Row), Q> + Run<'a, Rows<(M, R::Row), Q, R::Rows>>
 {
     /// The rows of `query` in `slice`, each owner's foreign keys filled.
     fn joined(self, query: Q, slice: Slice) -> Self::Output<Vec<M>> {
-        Self::map(Run::run(self, RowsInto::new(query, slice)), finish::<M, R>)
+        Self::map(Run::run(self, Rows::new(query, slice)), finish::<M, R>)
     }
 }
 
 impl<'a, M: Send + 'a, R: Attach<M, Row: Send + 'a> + 'a, Q, E> ReadsJoined<'a, M, R, Q> for E where
-    E: Reads<'a, (M, R::Row), Q> + Run<'a, RowsInto<(M, R::Row), Q, R::Rows>>
+    E: Reads<'a, (M, R::Row), Q> + Run<'a, Rows<(M, R::Row), Q, R::Rows>>
 {
 }
 

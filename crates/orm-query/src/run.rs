@@ -359,8 +359,6 @@ macro_rules! reads {
 }
 
 reads! {
-    /// The rows of a query in a slice, in its order.
-    Rows { query: Q, slice: Slice } => Vec<T>, rows;
     /// The rows of several queries, one after the other on one connection, in one list.
     RowsInTurn { queries: Vec<Q> } => Vec<T>, rows_in_turn;
     /// `SELECT COUNT(*)` with a query's filters.
@@ -370,19 +368,20 @@ reads! {
 }
 
 /// The rows of a query in a slice, in its order, each handed to the collector `A` as it
-/// is read: what [`Rows`] does with a `Vec`, for a caller that sorts rows into place
-/// (select_related moves each joined row straight into the result and the batch of
-/// related rows). Runs on every executor [`Rows`] runs on.
-pub struct RowsInto<T, Q, A> {
+/// is read: a `Vec` (the default), or a collector that sorts them into place
+/// (select_related's moves each joined row straight into the result and the batch of
+/// related rows). Written by hand beside `reads!`'s, for its collector; a read like
+/// them.
+pub struct Rows<T, Q, A = Vec<T>> {
     query: Q,
     slice: Slice,
     row: PhantomData<fn() -> (T, A)>,
 }
 
-impl<T, Q, A> RowsInto<T, Q, A> {
-    /// The read, for the executors.
+impl<T, Q, A> Rows<T, Q, A> {
+    /// The read, for the executors ([`crate::executor::Reads`]).
     pub fn new(query: Q, slice: Slice) -> Self {
-        RowsInto {
+        Rows {
             query,
             slice,
             row: PhantomData,
@@ -391,30 +390,30 @@ impl<T, Q, A> RowsInto<T, Q, A> {
 }
 
 // Debug shows the read's name: the query it carries may not be printable.
-impl<T, Q, A> std::fmt::Debug for RowsInto<T, Q, A> {
+impl<T, Q, A> std::fmt::Debug for Rows<T, Q, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RowsInto")
+        f.write_str("Rows")
     }
 }
 
-impl<T, Q: Clone, A> Clone for RowsInto<T, Q, A> {
+impl<T, Q: Clone, A> Clone for Rows<T, Q, A> {
     fn clone(&self) -> Self {
-        RowsInto::new(self.query.clone(), self.slice)
+        Rows::new(self.query.clone(), self.slice)
     }
 }
 
-impl<T, Q, A: Collect<T>> Operation for RowsInto<T, Q, A> {
+impl<T, Q, A: Send> Operation for Rows<T, Q, A> {
     type Output = A;
     const READ: bool = true;
 }
 
-impl<T, Q: Clone, A: Collect<T>> Retry for RowsInto<T, Q, A> {
+impl<T, Q: Clone, A: Send> Retry for Rows<T, Q, A> {
     fn retry(&self) -> Option<Self> {
         Some(self.clone())
     }
 }
 
-impl<T, Q: Ops<T, C> + Send, A: Collect<T>, C: StatementConn> OperationOn<C> for RowsInto<T, Q, A> {
+impl<T, Q: Ops<T, C> + Send, A: Collect<T>, C: StatementConn> OperationOn<C> for Rows<T, Q, A> {
     fn run(self, conn: &mut C) -> impl Future<Output = Result<A>> + Send {
         rows(conn, self.query, self.slice)
     }

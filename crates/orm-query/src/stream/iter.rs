@@ -70,5 +70,5 @@ where
     M: Send + 'static,
     Q: Runnable<M> + Send,
 {
-    conn.run(Rows::new(query, slice))
+    conn.run(Rows::<M, Q>::new(query, slice))
 }
